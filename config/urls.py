@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.admin_site import protect_admin_login
+from config.health import healthz
+
+protect_admin_login(admin.site)
+
+api_v1 = [
+    path("", include("accounts.api_urls")),
+    path("", include("frameworks.api_urls")),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("frameworks/", include("frameworks.urls")),
+    path("", include("portfolio.urls")),
+]

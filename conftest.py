@@ -1,0 +1,93 @@
+"""Shared fixtures: roles, service markers, and browser plumbing.
+
+Tests that need PostgreSQL, Redis or Chromium carry a marker. Where the service is missing
+they are skipped with the reason — unless CONTINUUM_REQUIRE_SERVICES=1 (set by CI), where a
+missing service is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+REQUIRE_SERVICES = os.environ.get("CONTINUUM_REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# there unless told it is safe, and in tests it is (one thread talks to the DB at a time).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _redis_reachable() -> bool:
+    url = settings.REDIS_URL
+    if not url:
+        return False
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), 1):
+            return True
+    except OSError:
+        return False
+
+
+def _missing_service(item: pytest.Item) -> str | None:
+    if item.get_closest_marker("postgres") and not settings.IS_POSTGRES:
+        return "needs PostgreSQL: set DATABASE_URL=postgres://…"
+    if item.get_closest_marker("redis") and not _redis_reachable():
+        return "needs Redis: set REDIS_URL=redis://… to a running server"
+    if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
+        return f"needs Chromium at {CHROMIUM}: apt-get install chromium"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = _missing_service(item)
+    if reason is None:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"service missing in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for marker in ("postgres", "redis", "browser"):
+                if marker in getattr(report, "keywords", {}) and report.when == "call":
+                    counts[marker] = counts.get(marker, 0) + 1
+    if counts:
+        terminalreporter.write_line(
+            "service tests run: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+        )
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_eager_tasks(settings: pytest.FixtureRequest) -> Iterator[None]:
+    """Fresh cache per test (rate limits!) and inline tasks unless a test opts into a worker."""
+    from django.core.cache import cache
+
+    from config.celery import app
+
+    cache.clear()
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+    cache.clear()
+
+
+from tests.fixtures import *  # noqa: E402,F403

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from rest_framework import generics, serializers
+from rest_framework.pagination import LimitOffsetPagination
+
+from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
+from frameworks.selectors import framework_detail, framework_list
+
+
+class ScaleLevelSerializer(serializers.ModelSerializer[ScaleLevel]):
+    class Meta:
+        model = ScaleLevel
+        fields = ["value", "label", "anchor"]
+
+
+class RatingScaleSerializer(serializers.ModelSerializer[RatingScale]):
+    levels = ScaleLevelSerializer(many=True)
+
+    class Meta:
+        model = RatingScale
+        fields = ["code", "name", "kind", "levels"]
+
+
+class LevelDescriptorSerializer(serializers.ModelSerializer[LevelDescriptor]):
+    class Meta:
+        model = LevelDescriptor
+        fields = ["level", "text"]
+
+
+class CompetencySerializer(serializers.ModelSerializer[Competency]):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    descriptors = LevelDescriptorSerializer(many=True)
+
+    class Meta:
+        model = Competency
+        fields = ["id", "code", "title", "description", "order", "parent", "descriptors"]
+
+
+class FrameworkSummarySerializer(serializers.ModelSerializer[Framework]):
+    scale = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    competency_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Framework
+        fields = [
+            "code", "version", "name", "kind", "effective_date", "source", "scale",
+            "competency_count",
+        ]
+
+
+class FrameworkDetailSerializer(serializers.ModelSerializer[Framework]):
+    scale = RatingScaleSerializer()
+    competencies = CompetencySerializer(many=True)
+
+    class Meta:
+        model = Framework
+        fields = [
+            "code", "version", "name", "kind", "effective_date", "source", "source_url",
+            "licence_note", "scale", "competencies",
+        ]
+
+
+class FrameworkListApi(generics.ListAPIView[Framework]):
+    """Every framework version, newest version first within a code."""
+
+    serializer_class = FrameworkSummarySerializer
+    pagination_class = LimitOffsetPagination
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return framework_list()
+
+
+class FrameworkDetailApi(generics.RetrieveAPIView[Framework]):
+    """One framework version with its competency tree, level descriptors and scale."""
+
+    serializer_class = FrameworkDetailSerializer
+
+    def get_object(self) -> Framework:
+        return get_object_or_404(
+            framework_detail().prefetch_related("competencies__parent"),
+            code=self.kwargs["code"],
+            version=self.kwargs["version"],
+        )

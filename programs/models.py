@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from frameworks.models import Competency, Framework
+
+
+class Institution(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Program(models.Model):
+    """A course of training: medical school, residency, fellowship or CPD."""
+
+    class Stage(models.TextChoices):
+        UME = "ume", "Medical school"
+        GME = "gme", "Residency"
+        FELLOWSHIP = "fellowship", "Fellowship"
+        CPD = "cpd", "Practice / CPD"
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="programs")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    specialty = models.CharField(max_length=120, blank=True)
+    duration_years = models.PositiveSmallIntegerField(default=3)
+    frameworks = models.ManyToManyField(Framework, related_name="programs", blank=True)
+
+    class Meta:
+        ordering = ["institution", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "slug"], name="uniq_program_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def year_label(self, training_year: int) -> str:
+        if self.stage == self.Stage.GME:
+            return f"PGY-{training_year}"
+        if self.stage == self.Stage.UME:
+            return f"MS{training_year}"
+        if self.stage == self.Stage.FELLOWSHIP:
+            return f"Fellow year {training_year}"
+        return f"Year {training_year}"
+
+    def default_expected_level(self, training_year: int) -> Decimal:
+        """Level 4 by graduation, stepped evenly from level 1 at entry, to the nearest half."""
+        year = min(max(training_year, 1), self.duration_years)
+        raw = Decimal(1) + Decimal(3) * Decimal(year) / Decimal(self.duration_years)
+        return (raw * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
+
+
+class Cohort(models.Model):
+    """A class of learners who started together (e.g. 'Class of 2028')."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="cohorts")
+    name = models.CharField(max_length=120)
+    start_year = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["program", "-start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="uniq_cohort_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} · {self.name}"
+
+
+class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
+    def current(self) -> EnrollmentQuerySet:
+        return self.filter(end_date__isnull=True)
+
+
+class Enrollment(models.Model):
+    """A learner's time in a program; their timeline is the sequence of these."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrollments")
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="enrollments"
+    )
+    training_year = models.PositiveSmallIntegerField(default=1)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["learner", "start_date"]
+        indexes = [models.Index(fields=["program", "end_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "program"],
+                condition=Q(end_date__isnull=True),
+                name="uniq_open_enrollment_per_program",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in {self.program} ({self.year_label})"
+
+    @property
+    def year_label(self) -> str:
+        return self.program.year_label(self.training_year)
+
+
+class ProgramRole(models.Model):
+    """A role someone holds in one program. Learners are enrollments, not roles."""
+
+    class Role(models.TextChoices):
+        DIRECTOR = "director", "Program director"
+        COORDINATOR = "coordinator", "Coordinator"
+        COMMITTEE = "committee", "Competency committee member"
+        FACULTY = "faculty", "Faculty / assessor"
+        COACH = "coach", "Coach"
+
+    STAFF_ROLES = (Role.DIRECTOR, Role.COORDINATOR)
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_roles"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        ordering = ["program", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user", "role"], name="uniq_program_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.program}"
+
+
+class Expectation(models.Model):
+    """Expected level for a competency at the end of a training year; overrides the default."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="expectations")
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
+    training_year = models.PositiveSmallIntegerField()
+    level = models.DecimalField(max_digits=3, decimal_places=1)
+
+    class Meta:
+        ordering = ["program", "competency", "training_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "competency", "training_year"], name="uniq_expectation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competency.code} year {self.training_year}: {self.level}"

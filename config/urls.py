@@ -7,9 +7,15 @@ from config.health import healthz
 
 protect_admin_login(admin.site)
 
+# Each app owns its API routes under /api/v1/ and its pages under its own prefix.
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("frameworks.api_urls")),
+    path("", include("programs.api_urls")),
+    path("", include("portfolio.api_urls")),
+    path("", include("assessments.api_urls")),
+    path("", include("coaching.api_urls")),
+    path("", include("learning.api_urls")),
 ]
 
 urlpatterns = [
@@ -20,5 +26,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("frameworks/", include("frameworks.urls")),
+    path("programs/", include("programs.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("coaching/", include("coaching.urls")),
+    path("learning/", include("learning.urls")),
     path("", include("portfolio.urls")),
 ]

@@ -76,7 +76,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache_and_eager_tasks(settings: pytest.FixtureRequest) -> Iterator[None]:
+def _isolated_cache_and_eager_tasks() -> Iterator[None]:
     """Fresh cache per test (rate limits!) and inline tasks unless a test opts into a worker."""
     from django.core.cache import cache
 

@@ -17,9 +17,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = ValidationError(detail=detail)
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
-        if response.status_code == status.HTTP_400_BAD_REQUEST:
-            response.data = {"detail": "Invalid input.", **response.data}
+    if (
+        response is not None
+        and response.status_code == status.HTTP_400_BAD_REQUEST
+        and isinstance(response.data, dict)
+        and "detail" not in response.data
+    ):
+        response.data = {"detail": "Invalid input.", **response.data}
     if response is not None and isinstance(response.data, list):
         response.data = {"detail": " ".join(str(item) for item in response.data)}
     return response

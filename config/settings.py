@@ -16,9 +16,13 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=True)
 # A development key is only acceptable while DEBUG is on; production must set its own.
 SECRET_KEY = (
-    env.str("SECRET_KEY", default="dev-only-insecure-key-continuum") if DEBUG else env.str("SECRET_KEY")
+    env.str("SECRET_KEY", default="dev-only-insecure-key-continuum")
+    if DEBUG
+    else env.str("SECRET_KEY")
 )
-ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+ALLOWED_HOSTS: list[str] = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -194,7 +198,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Continuum API",
-    "DESCRIPTION": "A learner-owned competency portfolio. Every learner action in the UI is here too.",
+    "DESCRIPTION": (
+        "A learner-owned competency portfolio. Every learner action in the UI is here too."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The contract is public so integrators can read it before they have an account.
@@ -203,6 +209,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind` choice field; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "RatingScaleKindEnum": "frameworks.models.RatingScale.Kind",
+        "FrameworkKindEnum": "frameworks.models.Framework.Kind",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:  # type: ignore[override]
         token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(key), revoked_at__isnull=True)
+            ApiToken.objects.active()
+            .select_related("user")
+            .filter(key_hash=hash_token(key))
             .first()
         )
         if token is None or not token.user.is_active:

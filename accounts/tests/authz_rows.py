@@ -1,4 +1,12 @@
-from tests.authz import Row, same
+from accounts.services import api_token_create
+from tests.authz import Row, same, signed_in
+
+
+def _learners_token_revoke_path(w):
+    api_token_create(user=w.learner, name="script")
+    token = w.learner.api_tokens.get()
+    return f"/account/tokens/{token.pk}/revoke/"
+
 
 ROWS = [
     Row("api-me", lambda w: "/api/v1/me/", same(200, anonymous=401)),
@@ -6,4 +14,12 @@ ROWS = [
     Row("account_signup", lambda w: "/accounts/signup/", same(302, anonymous=200)),
     Row("mfa_index", lambda w: "/accounts/2fa/", same(200, anonymous=302)),
     Row("admin:index", lambda w: "/admin/", same(302, admin=200), note="non-staff: to login"),
+    Row("api-token-list", lambda w: "/account/tokens/", signed_in(200)),
+    Row(
+        "api-token-revoke",
+        _learners_token_revoke_path,
+        same(404, anonymous=302, learner=302),
+        method="POST",
+        note="only the token's owner; others get 404",
+    ),
 ]

@@ -21,21 +21,25 @@ def totp_now(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
-def log_in(page: Page, email: str, password: str) -> None:
+def log_in(page: Page, email: str, password: str, snapshot=None, name: str = "") -> None:
     page.goto("/accounts/login/")
+    if snapshot:
+        snapshot(page, name)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
 
 
+@pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_new_person_signs_up_verifies_turns_on_mfa_and_logs_back_in_with_a_code(
-    page: Page, settings, snapshot
+    size: str, request, settings, snapshot
 ):
+    page: Page = request.getfixturevalue("page" if size == "desktop" else "phone_page")
     # One step of clock tolerance: the code typed at the end must not fail on a 30 s boundary.
     settings.MFA_TOTP_TOLERANCE = 1
 
     page.goto("/accounts/signup/")
-    snapshot(page, "signup-desktop")
+    snapshot(page, f"signup-{size}")
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
@@ -53,7 +57,7 @@ def test_new_person_signs_up_verifies_turns_on_mfa_and_logs_back_in_with_a_code(
     page.goto(link.group(0))
     page.get_by_role("button", name="Confirm my address").click()
 
-    log_in(page, EMAIL, PASSWORD)
+    log_in(page, EMAIL, PASSWORD, snapshot, f"login-{size}")
     expect(page.get_by_role("heading", name="My portfolio")).to_be_visible()
     expect(page.get_by_text("Your portfolio is empty")).to_be_visible()
 
@@ -68,10 +72,11 @@ def test_new_person_signs_up_verifies_turns_on_mfa_and_logs_back_in_with_a_code(
     assert (qr.get_attribute("src") or "").startswith("data:image/svg+xml;base64,")
     secret = page.locator("#totp-secret").inner_text().strip()
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
-    snapshot(page, "totp-setup-desktop")
+    snapshot(page, f"totp-setup-{size}")
     page.get_by_label("Authenticator code").fill(totp_now(secret))
     page.get_by_role("button", name="Turn on two-factor authentication").click()
     expect(page.get_by_role("heading", name="Recovery codes")).to_be_visible()
+    snapshot(page, f"recovery-codes-{size}")
 
     page.get_by_text(EMAIL).click()  # the account menu
     page.get_by_role("button", name="Log out").click()
@@ -79,7 +84,8 @@ def test_new_person_signs_up_verifies_turns_on_mfa_and_logs_back_in_with_a_code(
 
     log_in(page, EMAIL, PASSWORD)
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    snapshot(page, f"mfa-code-{size}")
     page.get_by_label("Code").fill(totp_now(secret))
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="My portfolio")).to_be_visible()
-    snapshot(page, "portfolio-home-desktop")
+    snapshot(page, f"portfolio-home-{size}")

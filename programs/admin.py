@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from programs.models import Cohort, Enrollment, Expectation, Institution, Program, ProgramRole
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "program_count")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Institution]:
+        return super().get_queryset(request).annotate(n_programs=Count("programs"))
+
+    @admin.display(description="Programs", ordering="n_programs")
+    def program_count(self, obj: Any) -> int:
+        return int(obj.n_programs)
+
+
+class CohortInline(admin.TabularInline):
+    model = Cohort
+    fields = ("name", "start_year")
+    extra = 0
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "institution",
+        "stage",
+        "specialty",
+        "duration_years",
+        "framework_codes",
+    )
+    list_filter = ("stage", "institution")
+    list_select_related = ("institution",)
+    search_fields = ("name", "slug", "specialty", "institution__name")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("frameworks",)
+    inlines = (CohortInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Program]:
+        return super().get_queryset(request).prefetch_related("frameworks")
+
+    @admin.display(description="Frameworks")
+    def framework_codes(self, obj: Program) -> str:
+        return ", ".join(f"{f.code} {f.version}" for f in obj.frameworks.all())
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ("name", "program", "start_year", "learner_count")
+    list_filter = ("program",)
+    list_select_related = ("program",)
+    search_fields = ("name", "program__name")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Cohort]:
+        return super().get_queryset(request).annotate(n_learners=Count("enrollments"))
+
+    @admin.display(description="Learners", ordering="n_learners")
+    def learner_count(self, obj: Any) -> int:
+        return int(obj.n_learners)
+
+
+class EnrollmentStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("current", "Current"), ("ended", "Ended")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "current":
+            return queryset.filter(end_date__isnull=True)
+        if self.value() == "ended":
+            return queryset.filter(end_date__isnull=False)
+        return queryset
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("learner", "program", "cohort", "year", "start_date", "end_date")
+    list_filter = (EnrollmentStatusFilter, "program", "training_year")
+    list_select_related = ("learner", "program", "cohort")
+    search_fields = ("learner__email", "learner__display_name", "program__name", "cohort__name")
+    autocomplete_fields = ("learner", "cohort")
+    date_hierarchy = "start_date"
+
+    @admin.display(description="Year", ordering="training_year")
+    def year(self, obj: Enrollment) -> str:
+        return obj.year_label
+
+
+@admin.register(ProgramRole)
+class ProgramRoleAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "program")
+    list_filter = ("role", "program")
+    list_select_related = ("user", "program")
+    search_fields = ("user__email", "user__display_name", "program__name")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Expectation)
+class ExpectationAdmin(admin.ModelAdmin):
+    list_display = ("program", "competency", "training_year", "level")
+    list_filter = ("program", "training_year")
+    list_select_related = ("program", "competency")
+    search_fields = ("competency__code", "competency__title", "program__name")
+    raw_id_fields = ("competency",)

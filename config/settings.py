@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -119,6 +120,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Coaching: the notification outbox sweeper, digests and reminders (docs/coaching.md).
+CELERY_BEAT_SCHEDULE["coaching-notifications-sweep"] = {
+    "task": "coaching.notifications_sweep",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["coaching-daily-digests"] = {
+    "task": "coaching.daily_digests_send",
+    "schedule": crontab(hour=6, minute=30),
+}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_URL: str = env.str("EMAIL_URL", default="consolemail://")

@@ -1,0 +1,131 @@
+"""The notification outbox: the public entry point other apps call, and preferences.
+
+`notification_send` writes the row inside the caller's transaction and asks for delivery
+only after the commit. If the broker is down at that moment the row simply stays pending;
+the sweeper (Celery beat) or the next delivery task that does run picks it up. Nothing here
+imports other apps, so any app may call it without an import cycle.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from coaching.models import SUMMARY_KINDS, Frequency, Kind, Notification, NotificationPreference
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX = 200
+BODY_MAX = 4000
+URL_MAX = 500
+DEDUPE_MAX = 200
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def preference_of(*, user: User, kind: str) -> str:
+    """How `user` wants to hear about `kind`; immediately unless they chose otherwise."""
+    frequency = (
+        NotificationPreference.objects.filter(user=user, kind=kind)
+        .values_list("frequency", flat=True)
+        .first()
+    )
+    return frequency or Frequency.IMMEDIATELY
+
+
+def preferences_of(*, user: User) -> dict[str, str]:
+    """Every kind with the person's choice, defaults filled in. One query."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "frequency"))
+    return {kind.value: chosen.get(kind.value, Frequency.IMMEDIATELY) for kind in Kind}
+
+
+def notification_preference_set(*, user: User, kind: str, frequency: str) -> None:
+    """Record how `user` wants to hear about `kind`. Summary kinds are either on or off."""
+    from django.core.exceptions import ValidationError
+
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"Unknown kind “{kind}”."})
+    if frequency not in Frequency.values:
+        raise ValidationError({"frequency": f"Unknown frequency “{frequency}”."})
+    if kind in SUMMARY_KINDS and frequency == Frequency.DAILY:
+        raise ValidationError({"frequency": "This email is already a summary: on or off."})
+    NotificationPreference.objects.update_or_create(
+        user=user, kind=kind, defaults={"frequency": frequency}
+    )
+
+
+def _email_status_for(*, recipient: User, kind: str) -> str:
+    if not recipient.is_active or not recipient.email:
+        return Notification.EmailStatus.SKIPPED
+    frequency = preference_of(user=recipient, kind=kind)
+    if frequency == Frequency.OFF:
+        return Notification.EmailStatus.SKIPPED
+    if frequency == Frequency.DAILY:
+        return Notification.EmailStatus.DIGEST
+    return Notification.EmailStatus.PENDING
+
+
+def notification_send(
+    *,
+    recipient: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    dedupe_key: str = "",
+) -> Notification:
+    """Put a notification in `recipient`'s inbox and email it per their preference.
+
+    Call it inside the transaction that makes the change it announces: the row commits or
+    rolls back with that change. The email is queued only after the commit; if queueing
+    fails (broker down) the change still succeeds and the sweeper sends it later. With a
+    `dedupe_key`, calling again for the same recipient returns the first row and sends
+    nothing more. `body` is plain text (never HTML); `url` is a path inside the site.
+    """
+    if kind not in Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if url and not url.startswith("/"):
+        raise ValueError("url must be a path inside the site, starting with /")
+    dedupe_key = dedupe_key[:DEDUPE_MAX]
+    if dedupe_key:
+        existing = Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    status = _email_status_for(recipient=recipient, kind=kind)
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                title=_truncate(title, TITLE_MAX),
+                body=_truncate(body, BODY_MAX),
+                url=url[:URL_MAX],
+                dedupe_key=dedupe_key,
+                email_status=status,
+            )
+    except IntegrityError:
+        # Another transaction wrote the same dedupe key between our check and insert.
+        if not dedupe_key:
+            raise
+        return Notification.objects.get(recipient=recipient, dedupe_key=dedupe_key)
+    if status == Notification.EmailStatus.PENDING:
+        transaction.on_commit(partial(enqueue_delivery, notification.pk))
+    return notification
+
+
+def enqueue_delivery(notification_id: int) -> bool:
+    """Hand one notification to the broker. Never raises: the outbox keeps it if this fails."""
+    from coaching.tasks import notification_deliver
+
+    try:
+        # No publish retries: a request must not hang on a dead broker; the sweeper retries.
+        notification_deliver.apply_async((notification_id,), retry=False)
+    except Exception:
+        logger.warning("could not queue notification %s; the sweeper will send it", notification_id)
+        return False
+    return True

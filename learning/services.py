@@ -1,0 +1,216 @@
+"""Writes for precision learning: catalogue import, feedback, visits, digests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from learning.catalogue import ParsedCatalogue, parse_catalogue
+from learning.fhir import BundleError, EntryReport, ParsedBundle, load_json, parse_bundle
+from learning.models import (
+    CodePair,
+    FhirSource,
+    LearningResource,
+    PractitionerLink,
+    ResourceCode,
+    UpcomingVisit,
+)
+
+
+@dataclass
+class CatalogueImportResult:
+    created: int
+    updated: int
+    pairs_created: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created} resources created, {self.updated} updated, "
+            f"{self.pairs_created} code pairs added"
+        )
+
+
+@transaction.atomic
+def catalogue_import(*, content: bytes, filename: str = "") -> CatalogueImportResult:
+    """Create or update catalogue resources (by key) and code pairs from a CSV/JSON file.
+
+    All rows are written or none: any row error raises learning.catalogue.CatalogueError
+    listing every problem with its line (or item) and field.
+    """
+    parsed: ParsedCatalogue = parse_catalogue(content, filename=filename)
+    keys = [row.key for row in parsed.resources]
+    existing = {r.key: r for r in LearningResource.objects.filter(key__in=keys)}
+    created = updated = 0
+    resources: list[tuple[LearningResource, list[int], list[tuple[str, str, str]]]] = []
+    for row in parsed.resources:
+        resource = existing.get(row.key)
+        if resource is None:
+            resource = LearningResource(key=row.key)
+            created += 1
+        else:
+            updated += 1
+        for name, value in row.values.items():
+            setattr(resource, name, value)
+        resource.full_clean(exclude=["file", "competencies"])
+        resource.save()
+        resources.append((resource, row.competency_ids, row.codes))
+    resource_ids = [resource.pk for resource, _c, _k in resources]
+    ResourceCode.objects.filter(resource_id__in=resource_ids).delete()
+    through = LearningResource.competencies.through
+    through.objects.filter(learningresource_id__in=resource_ids).delete()
+    through.objects.bulk_create(
+        through(learningresource_id=resource.pk, competency_id=competency_id)
+        for resource, competency_ids, _codes in resources
+        for competency_id in dict.fromkeys(competency_ids)
+    )
+    ResourceCode.objects.bulk_create(
+        ResourceCode(resource=resource, system=system, code=code, display=display)
+        for resource, _competencies, codes in resources
+        for system, code, display in {(s, c): (s, c, d) for s, c, d in codes}.values()
+    )
+    pairs_created = 0
+    for pair in parsed.pairs:
+        _obj, made = CodePair.objects.update_or_create(
+            snomed_code=pair.snomed, icd10_code=pair.icd10, defaults={"display": pair.display}
+        )
+        pairs_created += int(made)
+    return CatalogueImportResult(created=created, updated=updated, pairs_created=pairs_created)
+
+
+# --- Upcoming visits ---------------------------------------------------------------------------
+
+VISIT_FIELDS = ("visit_date", "starts_at", "status", "reasons", "reason_text")
+_LOOKUP_CHUNK = 2000
+
+
+@dataclass
+class VisitUploadReport:
+    """What happened to every entry of an uploaded or pulled bundle."""
+
+    entries: list[EntryReport]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for entry in self.entries:
+            counts[entry.outcome] = counts.get(entry.outcome, 0) + 1
+        return counts
+
+    @property
+    def kept(self) -> int:
+        counts = self.counts
+        return counts["created"] + counts["updated"] + counts["unchanged"]
+
+    @property
+    def problems(self) -> list[EntryReport]:
+        return [e for e in self.entries if e.outcome in ("invalid", "skipped") or e.warnings]
+
+
+OUTCOMES = ("created", "updated", "unchanged", "skipped", "invalid", "dropped", "used", "ignored")
+
+
+def practitioner_link_set(
+    *, learner: User, practitioner_id: str, source: FhirSource | None = None
+) -> PractitionerLink:
+    """Record the learner's Practitioner id in an EHR (source None: bundles they upload)."""
+    practitioner_id = practitioner_id.strip()
+    if not practitioner_id or len(practitioner_id) > 64 or "/" in practitioner_id:
+        raise ValidationError(
+            {"practitioner_id": "Your Practitioner id, e.g. 'pr-1234' (no slashes)."}
+        )
+    link, _created = PractitionerLink.objects.update_or_create(
+        learner=learner, source=source, defaults={"practitioner_id": practitioner_id}
+    )
+    return link
+
+
+def visits_upload(
+    *,
+    learner: User,
+    content: bytes | str | dict[str, Any],
+    practitioner_id: str = "",
+    source: FhirSource | None = None,
+    today: dt.date | None = None,
+) -> VisitUploadReport:
+    """Keep the learner's upcoming visits from a FHIR R4 Bundle; report on every entry.
+
+    Whole-document problems raise learning.fhir.BundleError (with an HTTP status). Visits are
+    keyed by resource type and id, so the same bundle twice creates nothing new; a visit whose
+    status becomes cancelled (or any non-upcoming status) is updated and drops off the list.
+    """
+    if practitioner_id:
+        practitioner_link_set(learner=learner, practitioner_id=practitioner_id, source=source)
+    else:
+        link = PractitionerLink.objects.filter(learner=learner, source=source).first()
+        if link is None:
+            raise BundleError(
+                "Tell us your Practitioner id in this EHR first, so we keep only your visits."
+            )
+        practitioner_id = link.practitioner_id
+    document = content if isinstance(content, dict) else load_json(content)
+    parsed = parse_bundle(
+        document,
+        practitioner_id=practitioner_id,
+        today=today,
+        max_entries=getattr(settings, "LEARNING_FHIR_MAX_ENTRIES", 10_000),
+    )
+    with transaction.atomic():
+        _visits_store(learner=learner, source=source, parsed=parsed)
+    return VisitUploadReport(entries=parsed.entries)
+
+
+def _visits_store(*, learner: User, source: FhirSource | None, parsed: ParsedBundle) -> None:
+    reports = {entry.index: entry for entry in parsed.entries}
+    ids = [visit.resource_id for visit in parsed.visits]
+    existing: dict[tuple[str, str], UpcomingVisit] = {}
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        for visit in UpcomingVisit.objects.filter(
+            learner=learner, resource_id__in=ids[start : start + _LOOKUP_CHUNK]
+        ):
+            existing[(visit.resource_type, visit.resource_id)] = visit
+    now = timezone.now()
+    to_create: list[UpcomingVisit] = []
+    to_update: list[UpcomingVisit] = []
+    for parsed_visit in parsed.visits:
+        report = reports[parsed_visit.index]
+        values = {name: getattr(parsed_visit, name) for name in VISIT_FIELDS}
+        current = existing.get((parsed_visit.resource_type, parsed_visit.resource_id))
+        if current is None:
+            if not parsed_visit.is_active:
+                report.outcome = "skipped"
+                report.reason = f"status '{parsed_visit.status}' is not an upcoming visit"
+                continue
+            to_create.append(
+                UpcomingVisit(
+                    learner=learner,
+                    source=source,
+                    resource_type=parsed_visit.resource_type,
+                    resource_id=parsed_visit.resource_id,
+                    **values,
+                )
+            )
+            report.outcome = "created"
+        elif any(getattr(current, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(current, name, value)
+            current.updated_at = now
+            to_update.append(current)
+            report.outcome = "updated"
+            if not parsed_visit.is_active:
+                report.reason = f"status is now '{parsed_visit.status}'; no longer listed"
+        else:
+            report.outcome = "unchanged"
+    UpcomingVisit.objects.bulk_create(to_create, batch_size=1000)
+    UpcomingVisit.objects.bulk_update(to_update, [*VISIT_FIELDS, "updated_at"], batch_size=1000)
+
+
+def visit_delete(*, visit: UpcomingVisit) -> None:
+    """The learner removes one visit from their list (it may come back with the next pull)."""
+    visit.delete()

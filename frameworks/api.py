@@ -29,23 +29,55 @@ class LevelDescriptorSerializer(serializers.ModelSerializer[LevelDescriptor]):
 
 
 class CompetencySerializer(serializers.ModelSerializer[Competency]):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    # DRF's Field.parent (the enclosing serializer) shares the name; at runtime the metaclass
+    # moves declared fields out of the class, so only the type checker sees a clash.
+    parent: serializers.SlugRelatedField[Competency] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True, allow_null=True
+    )
+    ratable = serializers.BooleanField(
+        source="is_ratable",
+        read_only=True,
+        help_text="True for leaves of the tree (sub-competencies, EPAs): the items people rate.",
+    )
     descriptors = LevelDescriptorSerializer(many=True)
 
     class Meta:
         model = Competency
-        fields = ["id", "code", "title", "description", "order", "parent", "descriptors"]
+        fields = [
+            "id",
+            "code",
+            "title",
+            "description",
+            "order",
+            "parent",
+            "ratable",
+            "descriptors",
+        ]
 
 
 class FrameworkSummarySerializer(serializers.ModelSerializer[Framework]):
-    scale = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    competency_count = serializers.IntegerField(read_only=True)
+    scale: serializers.SlugRelatedField[RatingScale] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    competency_count = serializers.IntegerField(
+        read_only=True, help_text="Every node of the tree, domains included."
+    )
+    ratable_count = serializers.IntegerField(
+        read_only=True, help_text="Leaves of the tree: the items people rate."
+    )
 
     class Meta:
         model = Framework
         fields = [
-            "code", "version", "name", "kind", "effective_date", "source", "scale",
+            "code",
+            "version",
+            "name",
+            "kind",
+            "effective_date",
+            "source",
+            "scale",
             "competency_count",
+            "ratable_count",
         ]
 
 
@@ -56,8 +88,16 @@ class FrameworkDetailSerializer(serializers.ModelSerializer[Framework]):
     class Meta:
         model = Framework
         fields = [
-            "code", "version", "name", "kind", "effective_date", "source", "source_url",
-            "licence_note", "scale", "competencies",
+            "code",
+            "version",
+            "name",
+            "kind",
+            "effective_date",
+            "source",
+            "source_url",
+            "licence_note",
+            "scale",
+            "competencies",
         ]
 
 
@@ -78,7 +118,7 @@ class FrameworkDetailApi(generics.RetrieveAPIView[Framework]):
 
     def get_object(self) -> Framework:
         return get_object_or_404(
-            framework_detail().prefetch_related("competencies__parent"),
+            framework_detail(),
             code=self.kwargs["code"],
             version=self.kwargs["version"],
         )

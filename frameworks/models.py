@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch
 
 
 class RatingScale(models.Model):
@@ -47,8 +48,15 @@ class ScaleLevel(models.Model):
 
 class FrameworkQuerySet(models.QuerySet["Framework"]):
     def with_tree(self) -> FrameworkQuerySet:
+        """The scale, its levels, the whole competency tree (each node with its parent and an
+        `is_ratable` flag) and the level descriptors: four queries, whatever the size."""
         return self.select_related("scale").prefetch_related(
-            "scale__levels", "competencies__descriptors"
+            "scale__levels",
+            Prefetch(
+                "competencies",
+                queryset=Competency.objects.with_is_ratable().select_related("parent"),
+            ),
+            "competencies__descriptors",
         )
 
 
@@ -82,6 +90,18 @@ class Framework(models.Model):
         return f"{self.name} ({self.version})"
 
 
+class CompetencyQuerySet(models.QuerySet["Competency"]):
+    def ratable(self) -> CompetencyQuerySet:
+        """Leaves of the tree (no children): sub-competencies and EPAs, the things people rate.
+
+        Domains group items and are never rated themselves."""
+        return self.filter(~Exists(Competency.objects.filter(parent=OuterRef("pk"))))
+
+    def with_is_ratable(self) -> CompetencyQuerySet:
+        """Annotate `is_ratable` in the same query (a correlated subquery, not a join)."""
+        return self.annotate(is_ratable=~Exists(Competency.objects.filter(parent=OuterRef("pk"))))
+
+
 class Competency(models.Model):
     """A node of a framework's tree: a domain (no parent) or a sub-competency / EPA."""
 
@@ -93,6 +113,8 @@ class Competency(models.Model):
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
+
+    objects = CompetencyQuerySet.as_manager()
 
     class Meta:
         ordering = ["framework", "order"]

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from frameworks.models import Framework
+from frameworks.models import Competency, Framework
 
 
 def framework_list() -> QuerySet[Framework]:
+    """Every framework version with its scale, node count and ratable-item count (one query)."""
+    ratable = (
+        Competency.objects.ratable()
+        .filter(framework=OuterRef("pk"))
+        .order_by()
+        .values("framework")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Framework.objects.select_related("scale")
-        .annotate(competency_count=Count("competencies"))
+        .annotate(
+            competency_count=Count("competencies"),
+            ratable_count=Coalesce(Subquery(ratable, output_field=IntegerField()), 0),
+        )
         .order_by("code", "-version")
     )
 

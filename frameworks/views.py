@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from frameworks import exporters
+from frameworks.importers import as_format
 from frameworks.selectors import framework_detail, framework_list
 
 
@@ -23,3 +25,17 @@ def framework_show(request: HttpRequest, code: str, version: str) -> HttpRespons
             children.setdefault(competency.parent_id, []).append(competency)
     tree = [(domain, children.get(domain.pk, [])) for domain in domains]
     return render(request, "frameworks/detail.html", {"framework": framework, "tree": tree})
+
+
+@login_required
+def framework_download(request: HttpRequest, code: str, version: str, fmt: str) -> HttpResponse:
+    """The framework version as a file in our JSON schema or CSV layout (importable as is)."""
+    file_format = as_format(fmt) if fmt == fmt.lower() else None
+    if file_format is None:
+        raise Http404
+    framework = get_object_or_404(framework_detail(), code=code, version=version)
+    text = exporters.dump(exporters.framework_data(framework), file_format)
+    response = HttpResponse(text, content_type=exporters.CONTENT_TYPES[file_format])
+    filename = exporters.export_filename(framework, file_format)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -88,7 +88,7 @@ class EnrollmentStatusFilter(admin.SimpleListFilter):
 class EnrollmentAdmin(admin.ModelAdmin):
     list_display = ("learner", "program", "cohort", "year", "start_date", "end_date")
     list_filter = (EnrollmentStatusFilter, "program", "training_year")
-    list_select_related = ("learner", "program", "cohort")
+    list_select_related = ("learner", "program", "cohort__program")
     search_fields = ("learner__email", "learner__display_name", "program__name", "cohort__name")
     autocomplete_fields = ("learner", "cohort")
     date_hierarchy = "start_date"

@@ -372,3 +372,24 @@ def test_existing_demo_user_is_reused_not_duplicated(frameworks):
     assert User.objects.filter(email="ana.rivera@demo.continuum.test").count() == 1
     assert Enrollment.objects.filter(learner=existing).count() == 2
     assert EmailAddress.objects.filter(email=existing.email).count() == 1
+
+
+def test_seed_demo_runs_on_the_shipped_frameworks_loaded_by_load_frameworks(db):
+    out = StringIO()
+
+    call_command("seed_demo", learners=4, stdout=out)
+
+    assert "running load_frameworks first" in out.getvalue()
+    assert not demo.missing_frameworks()
+    milestones = Competency.objects.filter(framework__code="im-milestones").ratable()
+    rated = set(
+        SelfAssessment.objects.filter(competency__framework__code="im-milestones").values_list(
+            "competency_id", flat=True
+        )
+    )
+    assert rated == set(milestones.values_list("pk", flat=True))
+    scale = milestones.first().framework.scale.allowed_values()
+    assert (
+        set(Assessment.objects.filter(competency__in=milestones).values_list("level", flat=True))
+        <= scale
+    )

@@ -10,6 +10,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, SelfAssessment
@@ -392,4 +393,18 @@ def test_seed_demo_runs_on_the_shipped_frameworks_loaded_by_load_frameworks(db):
     assert (
         set(Assessment.objects.filter(competency__in=milestones).values_list("level", flat=True))
         <= scale
+    )
+
+
+def test_demo_learner_signs_in_through_the_login_form_with_the_demo_password(frameworks, client):
+    demo.seed_demo(today=TODAY, learners=2)
+
+    response = client.post(
+        reverse("account_login"),
+        {"login": "ana.rivera@demo.continuum.test", "password": demo.DEMO_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(
+        User.objects.get(email="ana.rivera@demo.continuum.test").pk
     )

@@ -917,13 +917,24 @@ def _ensure_users(people: Sequence[tuple[str, str]], *, password_hash: str) -> d
         )
     User.objects.bulk_create(new)
     users.update({u.email: u for u in User.objects.filter(email__in=[u.email for u in new])})
-    verified = set(
-        EmailAddress.objects.filter(email__in=emails, verified=True).values_list("email", flat=True)
+    # Demo addresses are ours, so any existing address among them counts as verified.
+    known = EmailAddress.objects.filter(email__in=emails)
+    known.filter(verified=False).update(verified=True)
+    addressed = set(known.values_list("email", flat=True))
+    with_primary = set(
+        EmailAddress.objects.filter(user__in=users.values(), primary=True).values_list(
+            "user_id", flat=True
+        )
     )
     EmailAddress.objects.bulk_create(
-        EmailAddress(user=users[email], email=email, verified=True, primary=True)
+        EmailAddress(
+            user=users[email],
+            email=email,
+            verified=True,
+            primary=users[email].pk not in with_primary,
+        )
         for email in emails
-        if email not in verified
+        if email not in addressed
     )
     return users
 

@@ -367,12 +367,15 @@ def test_learner_count_outside_the_roster_is_refused(frameworks):
 
 def test_existing_demo_user_is_reused_not_duplicated(frameworks):
     existing = User.objects.create_user("ana.rivera@demo.continuum.test", "their-own-password")
+    EmailAddress.objects.create(user=existing, email=existing.email, verified=False, primary=True)
 
     demo.seed_demo(today=TODAY, learners=2)
 
     assert User.objects.filter(email="ana.rivera@demo.continuum.test").count() == 1
     assert Enrollment.objects.filter(learner=existing).count() == 2
-    assert EmailAddress.objects.filter(email=existing.email).count() == 1
+    address = EmailAddress.objects.get(email=existing.email)
+    assert address.verified and address.primary
+    assert existing.check_password("their-own-password")
 
 
 def test_seed_demo_runs_on_the_shipped_frameworks_loaded_by_load_frameworks(db):

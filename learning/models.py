@@ -116,15 +116,20 @@ class LearningResource(models.Model):
         return self.duration_minutes is not None and self.duration_minutes <= SHORT_MINUTES
 
     def level_range_label(self) -> str:
-        if self.level_min is None and self.level_max is None:
+        low = _level(self.level_min) if self.level_min is not None else None
+        high = _level(self.level_max) if self.level_max is not None else None
+        if low is None and high is None:
             return "any level"
-        if self.level_max is None:
-            return f"level {self.level_min} and up"
-        if self.level_min is None:
-            return f"up to level {self.level_max}"
-        if self.level_min == self.level_max:
-            return f"level {self.level_min}"
-        return f"levels {self.level_min}–{self.level_max}"
+        if high is None:
+            return f"level {low} and up"
+        if low is None:
+            return f"up to level {high}"
+        return f"level {low}" if low == high else f"levels {low}–{high}"
+
+
+def _level(value: Decimal) -> str:
+    """2.0 → '2', 2.50 → '2.5'."""
+    return f"{value.normalize():f}"
 
 
 class ResourceCode(models.Model):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,9 +19,13 @@ from learning.models import (
     FhirSource,
     LearningResource,
     PractitionerLink,
+    Recommendation,
     ResourceCode,
     UpcomingVisit,
 )
+from portfolio.models import Evidence
+from portfolio.services import evidence_create
+from programs.selectors import frameworks_in_use
 
 
 @dataclass
@@ -214,3 +218,100 @@ def _visits_store(*, learner: User, source: FhirSource | None, parsed: ParsedBun
 def visit_delete(*, visit: UpcomingVisit) -> None:
     """The learner removes one visit from their list (it may come back with the next pull)."""
     visit.delete()
+
+
+# --- Feedback on recommendations ---------------------------------------------------------------
+
+
+class FeedbackAction(models.TextChoices):
+    DONE = "done", "Mark done"
+    UNDONE = "undone", "Not done after all"
+    HELPFUL = "helpful", "Helpful"
+    NOT_RELEVANT = "not_relevant", "Not relevant"
+    CLEAR_RATING = "clear_rating", "Clear rating"
+    DISMISS = "dismiss", "Dismiss"
+    RESTORE = "restore", "Restore"
+
+
+@transaction.atomic
+def recommendation_feedback(
+    *, learner: User, resource: LearningResource, action: str, reason: str = ""
+) -> Recommendation:
+    """Record what the learner says about a resource; the next ranking takes it into account.
+
+    Done, dismissed and not relevant take the resource off the learner's lists; helpful and
+    not relevant also move resources on the same competencies up or down.
+    """
+    if action not in FeedbackAction.values:
+        raise ValidationError({"action": f"One of: {', '.join(FeedbackAction.values)}."})
+    feedback, _created = Recommendation.objects.select_for_update().get_or_create(
+        learner=learner, resource=resource
+    )
+    now = timezone.now()
+    if action == FeedbackAction.DONE:
+        feedback.done_at = feedback.done_at or now
+    elif action == FeedbackAction.UNDONE:
+        feedback.done_at = None
+    elif action == FeedbackAction.HELPFUL:
+        feedback.rating = Recommendation.Rating.HELPFUL
+    elif action == FeedbackAction.NOT_RELEVANT:
+        feedback.rating = Recommendation.Rating.NOT_RELEVANT
+    elif action == FeedbackAction.CLEAR_RATING:
+        feedback.rating = Recommendation.Rating.NONE
+    elif action == FeedbackAction.DISMISS:
+        feedback.dismissed_at = feedback.dismissed_at or now
+    elif action == FeedbackAction.RESTORE:
+        feedback.dismissed_at = None
+        if feedback.rating == Recommendation.Rating.NOT_RELEVANT:
+            feedback.rating = Recommendation.Rating.NONE
+    if reason:
+        feedback.reason = reason.strip()[:500]
+    feedback.save()
+    return feedback
+
+
+@transaction.atomic
+def recommendation_evidence_create(
+    *, learner: User, resource: LearningResource, reason: str = ""
+) -> Evidence:
+    """Turn a completed resource into portfolio evidence in one step (marking it done first).
+
+    Safe to repeat: a second call returns the evidence made the first time, as long as the
+    learner has not deleted it. Competencies outside the learner's current frameworks are
+    left off the evidence (the portfolio accepts only those).
+    """
+    feedback = recommendation_feedback(
+        learner=learner, resource=resource, action=FeedbackAction.DONE, reason=reason
+    )
+    if feedback.evidence_id is not None:
+        existing = Evidence.objects.filter(pk=feedback.evidence_id, learner=learner).first()
+        if existing is not None:
+            return existing
+    in_use = frameworks_in_use(learner=learner)
+    competency_ids = list(
+        resource.competencies.filter(framework__in=in_use).values_list("pk", flat=True)
+    )
+    lines = [f"Completed “{resource.title}” ({resource.get_kind_display().lower()}"]
+    if resource.duration_minutes:
+        lines[0] += f", {resource.duration_minutes} minutes"
+    lines[0] += ") from the Continuum learning catalogue."
+    if feedback.reason:
+        lines.append(f"Why it was recommended: {feedback.reason}")
+    if resource.url:
+        lines.append(f"Link: {resource.url}")
+    done_at = feedback.done_at or timezone.now()
+    credit = resource.cme_credit if resource.cme_credit > 0 else None
+    evidence = evidence_create(
+        learner=learner,
+        kind=Evidence.Kind.CERTIFICATE if credit else Evidence.Kind.EXTERNAL,
+        title=f"Completed: {resource.title}"[:200],
+        body="\n\n".join(lines),
+        occurred_on=timezone.localtime(done_at).date(),
+        competency_ids=competency_ids,
+        credit_hours=credit,
+        external_source="Continuum learning catalogue",
+        external_id=resource.key,
+    )
+    feedback.evidence_id = evidence.pk
+    feedback.save(update_fields=["evidence_id", "updated_at"])
+    return evidence

@@ -34,7 +34,9 @@ def test_the_starter_catalogue_loads_whole_and_reloads_without_duplicates(framew
     assert LearningResource.objects.count() == 48
     diabetes = LearningResource.objects.get(key="t2dm-intensifying-therapy")
     assert {(c.system, c.code) for c in diabetes.codes.all()} == {
-        (ICD10CM, "E11.9"), (SNOMED, "44054006"), (ICD10CM, "E11.65")
+        (ICD10CM, "E11.9"),
+        (SNOMED, "44054006"),
+        (ICD10CM, "E11.65"),
     }
     assert sorted(c.code for c in diabetes.competencies.all()) == ["MK2", "PC5"]
     assert CodePair.objects.filter(snomed_code="84114007", icd10_code="I50.9").exists()
@@ -97,7 +99,14 @@ def test_json_errors_name_the_item_and_field(frameworks):
         "format": "continuum-learning-catalogue",
         "resources": [
             {"key": "a", "title": "A", "kind": "article", "competencies": ["im-milestones:PC1"]},
-            {"key": "b c", "title": "B", "kind": "article", "url": "ftp://x", "competencies": ["nope:PC1", "PC1"], "codes": [{"system": "snomed", "code": "E11.9"}]},
+            {
+                "key": "b c",
+                "title": "B",
+                "kind": "article",
+                "url": "ftp://x",
+                "competencies": ["nope:PC1", "PC1"],
+                "codes": [{"system": "snomed", "code": "E11.9"}],
+            },
         ],
         "code_pairs": [{"snomed": "44054006"}],
     }
@@ -106,9 +115,15 @@ def test_json_errors_name_the_item_and_field(frameworks):
         catalogue_import(content=json.dumps(document).encode(), filename="c.json")
 
     messages = [str(e) for e in caught.value.errors]
-    assert "resources[1], field 'key': required: letters, digits, '-' or '_', at most 80 characters" in messages
+    assert (
+        "resources[1], field 'key': required: letters, digits, '-' or '_', at most 80 characters"
+        in messages
+    )
     assert "resources[1], field 'url': must be an http(s) address" in messages
-    assert "resources[1], field 'competencies': 'PC1' is not 'framework:CODE' (or 'framework@version:CODE')" in messages
+    assert (
+        "resources[1], field 'competencies': 'PC1' is not 'framework:CODE' (or 'framework@version:CODE')"
+        in messages
+    )
     assert "resources[1], field 'competencies': framework in 'nope:PC1' is not loaded" in messages
     assert "resources[1], field 'codes': 'E11.9' is not a valid SNOMED CT concept id" in messages
     assert "code_pairs[0], field 'icd10cm': an ICD-10-CM code is required" in messages
@@ -126,7 +141,9 @@ def test_a_file_that_is_not_json_or_has_unknown_columns_is_refused(frameworks):
 
 
 def test_a_csv_of_code_pairs_is_recognised_by_its_header():
-    result = catalogue_import(content=b"snomed,icd10cm,display\n38341003,I10,Hypertension\n", filename="pairs.csv")
+    result = catalogue_import(
+        content=b"snomed,icd10cm,display\n38341003,I10,Hypertension\n", filename="pairs.csv"
+    )
 
     assert result.pairs_created == 1
     assert CodePair.objects.get().icd10_code == "I10"
@@ -134,10 +151,17 @@ def test_a_csv_of_code_pairs_is_recognised_by_its_header():
 
 def test_a_newer_framework_version_is_used_unless_a_version_is_named():
     old, new = im_framework(version="1.0"), im_framework(version="2.0")
-    document = {"resources": [
-        {"key": "a", "title": "A", "kind": "article", "competencies": ["im-milestones:PC1"]},
-        {"key": "b", "title": "B", "kind": "article", "competencies": ["im-milestones@1.0:PC1"]},
-    ]}
+    document = {
+        "resources": [
+            {"key": "a", "title": "A", "kind": "article", "competencies": ["im-milestones:PC1"]},
+            {
+                "key": "b",
+                "title": "B",
+                "kind": "article",
+                "competencies": ["im-milestones@1.0:PC1"],
+            },
+        ]
+    }
 
     catalogue_import(content=json.dumps(document).encode())
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 from frameworks.models import Competency, Framework
 
@@ -36,6 +38,12 @@ class Program(models.Model):
     specialty = models.CharField(max_length=120, blank=True)
     duration_years = models.PositiveSmallIntegerField(default=3)
     frameworks = models.ManyToManyField(Framework, related_name="programs", blank=True)
+    review_months = models.PositiveSmallIntegerField(
+        default=6, help_text="Length of a committee review period in months (6 = semi-annual)."
+    )
+    year_start_month = models.PositiveSmallIntegerField(
+        default=7, help_text="Month the training year starts (7 = July)."
+    )
 
     class Meta:
         ordering = ["institution", "name"]
@@ -55,6 +63,10 @@ class Program(models.Model):
             return f"Fellow year {training_year}"
         return f"Year {training_year}"
 
+    def academic_year_of(self, day: dt.date) -> int:
+        """The calendar year in which the training year containing `day` began."""
+        return day.year if day.month >= self.year_start_month else day.year - 1
+
     def default_expected_level(self, training_year: int) -> Decimal:
         """Level 4 by graduation, stepped evenly from level 1 at entry, to the nearest half."""
         year = min(max(training_year, 1), self.duration_years)
@@ -71,9 +83,7 @@ class Cohort(models.Model):
 
     class Meta:
         ordering = ["program", "-start_year"]
-        constraints = [
-            models.UniqueConstraint(fields=["program", "name"], name="uniq_cohort_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="uniq_cohort_name")]
 
     def __str__(self) -> str:
         return f"{self.program} · {self.name}"
@@ -117,6 +127,17 @@ class Enrollment(models.Model):
     @property
     def year_label(self) -> str:
         return self.program.year_label(self.training_year)
+
+    def training_year_on(self, day: dt.date, today: dt.date | None = None) -> int:
+        """The training year on `day`, counting back from the current (or final) year.
+
+        `training_year` is the year now (or at the end, once the enrollment ended); each
+        training-year boundary between `day` and then takes one off, never below 1.
+        """
+        anchor = self.end_date or today or timezone.localdate()
+        program = self.program
+        delta = program.academic_year_of(anchor) - program.academic_year_of(day)
+        return max(1, self.training_year - max(delta, 0))
 
 
 class ProgramRole(models.Model):
@@ -165,3 +186,113 @@ class Expectation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.competency.code} year {self.training_year}: {self.level}"
+
+
+class ReviewPeriod(models.Model):
+    """A stretch of time a competency committee reviews (semi-annual unless the program says)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="review_periods")
+    name = models.CharField(max_length=120)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    # The period that closes a training year; the end-of-PGY-2 early warning looks only here.
+    is_year_end = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["program", "-start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "start_date"], name="uniq_period_start"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="period_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} · {self.name}"
+
+
+class LearnerReview(models.Model):
+    """One learner's committee review in one period: consensus ratings, sign-off, response."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "In committee"
+        SIGNED_OFF = "signed_off", "Signed off"
+
+    period = models.ForeignKey(ReviewPeriod, on_delete=models.CASCADE, related_name="reviews")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="committee_reviews"
+    )
+    # The learner's training year during the period, kept so later roster changes do not
+    # rewrite what the committee compared against.
+    training_year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    summary = models.TextField(blank=True, max_length=4000)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    learner_response = models.TextField(blank=True, max_length=4000)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period", "learner"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "learner"], name="uniq_review_per_period")
+        ]
+        indexes = [models.Index(fields=["learner", "status"])]
+
+    def __str__(self) -> str:
+        return f"Review of {self.learner} · {self.period.name}"
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.status == self.Status.SIGNED_OFF
+
+
+class ConsensusRatingQuerySet(models.QuerySet["ConsensusRating"]):
+    def current(self) -> ConsensusRatingQuerySet:
+        return self.filter(is_current=True)
+
+
+class ConsensusRating(models.Model):
+    """The committee's level for one sub-competency in one review. A record: changes add a
+    version (with a reason once signed off); earlier versions stay."""
+
+    review = models.ForeignKey(LearnerReview, on_delete=models.CASCADE, related_name="ratings")
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
+    level = models.DecimalField(max_digits=3, decimal_places=1)
+    rationale = models.TextField(max_length=4000)
+    version = models.PositiveSmallIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    amendment_reason = models.TextField(blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ConsensusRatingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["review", "competency", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "competency", "version"], name="uniq_consensus_version"
+            ),
+            models.UniqueConstraint(
+                fields=["review", "competency"],
+                condition=Q(is_current=True),
+                name="uniq_current_consensus",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competency.code} {self.level} (v{self.version})"
+
+    @property
+    def is_amendment(self) -> bool:
+        return bool(self.amendment_reason)

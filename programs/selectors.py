@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
-from programs.models import Enrollment, Program, ProgramRole
+from programs.models import (
+    ConsensusRating,
+    Enrollment,
+    LearnerReview,
+    Program,
+    ProgramRole,
+    ReviewPeriod,
+)
 
 
 def user_holds_staff_role(*, user: User) -> bool:
@@ -36,4 +43,113 @@ def current_enrollment(*, learner: User) -> Enrollment | None:
         .select_related("program", "program__institution", "cohort")
         .order_by("-start_date")
         .first()
+    )
+
+
+# --- Program administration and committee review -----------------------------------------
+# Who may do what in a program (anyone else gets a 404 for anything of that program):
+#   manage  (programs, cohorts, enrollments, roles, expectations, periods, roster): director,
+#           coordinator; institution admins (superusers) for every program.
+#   review  (heatmap, packets, consensus, flags, reports): director, coordinator, committee.
+#           Admins are not reviewers: they see only aggregates (small-cell rule applies).
+#   sign off a review: director.
+
+MANAGE_ROLES = (ProgramRole.Role.DIRECTOR, ProgramRole.Role.COORDINATOR)
+REVIEW_ROLES = (
+    ProgramRole.Role.DIRECTOR,
+    ProgramRole.Role.COORDINATOR,
+    ProgramRole.Role.COMMITTEE,
+)
+
+
+def _holds(user: User, roles: tuple[str, ...]) -> Exists:
+    return Exists(
+        ProgramRole.objects.filter(program=OuterRef("pk"), user=user, role__in=list(roles))
+    )
+
+
+def _with_viewer_rights(queryset: QuerySet[Program], user: User) -> QuerySet[Program]:
+    """Annotate what `user` may do, so a view needs no second query to decide its buttons."""
+    return queryset.annotate(
+        viewer_can_review=_holds(user, REVIEW_ROLES),
+        viewer_can_sign_off=_holds(user, (ProgramRole.Role.DIRECTOR,)),
+        viewer_can_manage=_holds(user, MANAGE_ROLES),
+    ).select_related("institution")
+
+
+def programs_managed_by(*, user: User) -> QuerySet[Program]:
+    """Programs whose set-up `user` may change: directors, coordinators; admins all."""
+    queryset = Program.objects.all()
+    if not user.is_superuser:
+        queryset = queryset.filter(_holds(user, MANAGE_ROLES))
+    return _with_viewer_rights(queryset, user)
+
+
+def programs_reviewed_by(*, user: User) -> QuerySet[Program]:
+    """Programs whose learners `user` may review individually (director, coordinator,
+    committee). Admin rights do not open individual records."""
+    return _with_viewer_rights(Program.objects.filter(_holds(user, REVIEW_ROLES)), user)
+
+
+def programs_visible_to(*, user: User) -> QuerySet[Program]:
+    """Programs shown in `user`'s program list: the ones they manage or review."""
+    queryset = Program.objects.all()
+    if not user.is_superuser:
+        queryset = queryset.filter(_holds(user, MANAGE_ROLES + REVIEW_ROLES))
+    return _with_viewer_rights(queryset, user)
+
+
+def programs_signed_off_by(*, user: User) -> QuerySet[Program]:
+    """Programs whose reviews `user` may sign off: their director only."""
+    return _with_viewer_rights(
+        Program.objects.filter(_holds(user, (ProgramRole.Role.DIRECTOR,))), user
+    )
+
+
+def review_periods_of(*, program: Program) -> QuerySet[ReviewPeriod]:
+    return ReviewPeriod.objects.filter(program=program).order_by("-start_date")
+
+
+def enrollments_in(*, program: Program) -> QuerySet[Enrollment]:
+    """Everyone ever enrolled in `program`, current first."""
+    return (
+        Enrollment.objects.filter(program=program)
+        .select_related("learner", "cohort")
+        .order_by("end_date", "cohort__name", "learner__display_name", "learner__email")
+    )
+
+
+def enrollment_in_period(*, program: Program, learner_id: int, period: ReviewPeriod) -> Enrollment:
+    """The learner's enrollment that overlaps `period`; Enrollment.DoesNotExist otherwise."""
+    enrollment = (
+        Enrollment.objects.filter(
+            program=program,
+            learner_id=learner_id,
+            start_date__lte=period.end_date,
+        )
+        .exclude(end_date__lt=period.start_date)
+        .select_related("learner", "cohort", "program")
+        .order_by("-start_date")
+        .first()
+    )
+    if enrollment is None:
+        raise Enrollment.DoesNotExist
+    return enrollment
+
+
+def reviews_of_learner(*, learner: User) -> QuerySet[LearnerReview]:
+    """The learner's own signed-off reviews; drafts stay inside the committee."""
+    return (
+        LearnerReview.objects.filter(learner=learner, status=LearnerReview.Status.SIGNED_OFF)
+        .select_related("period", "period__program", "signed_off_by")
+        .order_by("-period__start_date")
+    )
+
+
+def consensus_history(*, review: LearnerReview) -> QuerySet[ConsensusRating]:
+    """Every version of every consensus rating of a review, newest version first."""
+    return (
+        ConsensusRating.objects.filter(review=review)
+        .select_related("competency", "recorded_by")
+        .order_by("competency__order", "-version")
     )

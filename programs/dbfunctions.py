@@ -1,0 +1,98 @@
+"""A median that runs inside the database on PostgreSQL and on SQLite.
+
+PostgreSQL has `percentile_cont(0.5) WITHIN GROUP (ORDER BY …)`. SQLite has no median, so a
+small aggregate is registered on every SQLite connection (see `register_sqlite_median`); the
+laptop default and the test suite use it, production uses PostgreSQL's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Aggregate, FloatField
+
+
+class _SqliteMedian:
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.values.append(float(value))
+
+    def finalize(self) -> float | None:
+        if not self.values:
+            return None
+        ordered = sorted(self.values)
+        middle = len(ordered) // 2
+        if len(ordered) % 2:
+            return ordered[middle]
+        return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+class _SqlitePercentile:
+    """Continuous percentile (linear interpolation), as PostgreSQL's percentile_cont."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.fraction = 0.5
+
+    def step(self, value: Any, fraction: Any) -> None:
+        if value is not None:
+            self.values.append(float(value))
+            self.fraction = float(fraction)
+
+    def finalize(self) -> float | None:
+        return percentile(self.values, self.fraction)
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """percentile_cont in Python, for numbers already in memory."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def register_sqlite_median(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """`connection_created` receiver: teach SQLite `continuum_median(x)` and
+    `continuum_percentile(x, fraction)`."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_aggregate("continuum_median", 1, _SqliteMedian)
+        connection.connection.create_aggregate("continuum_percentile", 2, _SqlitePercentile)
+
+
+def median_sql(expression: str, vendor: str) -> str:
+    """The SQL text of a median of `expression` for raw queries."""
+    if vendor == "postgresql":
+        return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expression})"
+    return f"continuum_median({expression})"
+
+
+def percentile_sql(expression: str, fraction: float, vendor: str) -> str:
+    """The SQL text of a continuous percentile (0.25, 0.75 …) of `expression`."""
+    if vendor == "postgresql":
+        return f"percentile_cont({fraction:g}) WITHIN GROUP (ORDER BY {expression})"
+    return f"continuum_percentile({expression}, {fraction:g})"
+
+
+class Median(Aggregate):
+    """The median (the mean of the middle two for an even count), as a float."""
+
+    function = "continuum_median"
+    name = "Median"
+    output_field = FloatField()
+    allow_distinct = False
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            function="percentile_cont",
+            template="%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)",
+            **extra_context,
+        )

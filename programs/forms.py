@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import calendar
+from typing import Any
+
+from django import forms
+
+from frameworks.models import Framework
+from programs.models import Cohort, Program, ProgramRole
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class ProgramSettingsForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    specialty = forms.CharField(max_length=120, required=False)
+    duration_years = forms.IntegerField(min_value=1, max_value=10, label="Length (years)")
+    review_months = forms.TypedChoiceField(
+        coerce=int,
+        choices=[
+            (6, "Semi-annual (6 months)"),
+            (3, "Quarterly"),
+            (4, "Every 4 months"),
+            (12, "Annual"),
+            (2, "Every 2 months"),
+            (1, "Monthly"),
+        ],
+        label="Review periods",
+    )
+    year_start_month = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(i, calendar.month_name[i]) for i in range(1, 13)],
+        label="Training year starts in",
+    )
+    frameworks = forms.ModelMultipleChoiceField(
+        queryset=Framework.objects.order_by("code", "-version"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Frameworks in use",
+    )
+
+    @classmethod
+    def for_program(cls, program: Program, data: Any = None) -> ProgramSettingsForm:
+        return cls(
+            data,
+            initial={
+                "name": program.name,
+                "specialty": program.specialty,
+                "duration_years": program.duration_years,
+                "review_months": program.review_months,
+                "year_start_month": program.year_start_month,
+                "frameworks": list(program.frameworks.all()),
+            },
+        )
+
+
+class CohortForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="For example: Class of 2028.")
+    start_year = forms.IntegerField(min_value=1900, max_value=2200)
+
+
+class _ProgramCohortMixin:
+    def limit_cohorts(self, program: Program) -> None:
+        field = self.fields["cohort"]  # type: ignore[attr-defined]
+        field.queryset = Cohort.objects.filter(program=program)
+
+
+class EnrollmentForm(_ProgramCohortMixin, forms.Form):
+    email = forms.EmailField()
+    name = forms.CharField(max_length=150, required=False, help_text="Used for new accounts.")
+    training_year = forms.IntegerField(min_value=1, max_value=10)
+    start_date = forms.DateField(widget=DATE_INPUT)
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), required=False)
+
+
+class EnrollmentEditForm(_ProgramCohortMixin, forms.Form):
+    training_year = forms.IntegerField(min_value=1, max_value=10)
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), required=False)
+    end_date = forms.DateField(
+        widget=DATE_INPUT, required=False, help_text="Set it when the learner leaves or graduates."
+    )
+
+
+class RoleForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=ProgramRole.Role.choices)
+
+
+class RosterForm(forms.Form):
+    file = forms.FileField(label="Roster CSV file")
+
+
+class PeriodForm(forms.Form):
+    name = forms.CharField(max_length=120, required=False)
+    start_date = forms.DateField(widget=DATE_INPUT)
+    end_date = forms.DateField(widget=DATE_INPUT)
+    is_year_end = forms.BooleanField(required=False, label="Closes a training year")
+
+
+class GeneratePeriodsForm(forms.Form):
+    first_year = forms.IntegerField(
+        min_value=1900,
+        max_value=2200,
+        help_text="The calendar year the first training year starts.",
+    )
+    years = forms.IntegerField(min_value=1, max_value=20, initial=1)
+
+
+class ConsensusForm(forms.Form):
+    competency = forms.IntegerField(widget=forms.HiddenInput)
+    level = forms.DecimalField(max_digits=3, decimal_places=1)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    amendment_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+
+class SignOffForm(forms.Form):
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,
+        label="Summary for the learner",
+    )
+
+
+class ResponseForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=4000, label="Your response"
+    )

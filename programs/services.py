@@ -1,0 +1,716 @@
+"""Writes for programs: set-up, roster import, review periods and the committee's records.
+
+Every function is keyword-only, checks its own rules and runs in one transaction, so the HTML
+pages, the API and the management commands share one behaviour. Who may call what is decided
+by the callers through `programs.selectors`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from frameworks.models import Competency, Framework
+from programs.models import (
+    Cohort,
+    ConsensusRating,
+    Enrollment,
+    Expectation,
+    LearnerReview,
+    Program,
+    ProgramRole,
+    ReviewPeriod,
+)
+
+# --- Program set-up ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def program_update(
+    *,
+    program: Program,
+    name: str,
+    specialty: str,
+    duration_years: int,
+    review_months: int,
+    year_start_month: int,
+    frameworks: Iterable[Framework],
+) -> Program:
+    """Change a program's settings and the frameworks it rates learners against."""
+    if not 1 <= duration_years <= 10:
+        raise ValidationError({"duration_years": "A program lasts between 1 and 10 years."})
+    if review_months not in (1, 2, 3, 4, 6, 12):
+        raise ValidationError(
+            {"review_months": "A review period lasts 1, 2, 3, 4, 6 or 12 months."}
+        )
+    if not 1 <= year_start_month <= 12:
+        raise ValidationError({"year_start_month": "Give a month from 1 to 12."})
+    program.name = name.strip()
+    program.specialty = specialty.strip()
+    program.duration_years = duration_years
+    program.review_months = review_months
+    program.year_start_month = year_start_month
+    program.full_clean()
+    program.save()
+    program.frameworks.set(list(frameworks))
+    return program
+
+
+@transaction.atomic
+def cohort_create(*, program: Program, name: str, start_year: int) -> Cohort:
+    """Add a class of learners to a program; names are unique within the program."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the cohort a name, e.g. 'Class of 2028'."})
+    if Cohort.objects.filter(program=program, name__iexact=name).exists():
+        raise ValidationError({"name": f"This program already has a cohort named '{name}'."})
+    if not 1900 <= start_year <= 2200:
+        raise ValidationError({"start_year": "Give the year the cohort started, e.g. 2025."})
+    return Cohort.objects.create(program=program, name=name, start_year=start_year)
+
+
+def _user_for_email(email: str, name: str = "") -> User:
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User(email=email, display_name=name.strip())
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _check_training_year(program: Program, training_year: int) -> None:
+    if not 1 <= training_year <= program.duration_years:
+        raise ValidationError(
+            {
+                "training_year": (
+                    f"This program lasts {program.duration_years} years; "
+                    f"give a year from 1 to {program.duration_years}."
+                )
+            }
+        )
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    program: Program,
+    email: str,
+    name: str = "",
+    training_year: int,
+    start_date: dt.date,
+    cohort: Cohort | None = None,
+) -> Enrollment:
+    """Enrol someone (creating their account, without a password, if they have none)."""
+    try:
+        validate_email(email.strip())
+    except ValidationError as error:
+        raise ValidationError({"email": "Give a valid email address."}) from error
+    _check_training_year(program, training_year)
+    if cohort is not None and cohort.program_id != program.pk:
+        raise ValidationError({"cohort": "That cohort belongs to another program."})
+    learner = _user_for_email(email, name)
+    if Enrollment.objects.current().filter(program=program, learner=learner).exists():
+        raise ValidationError({"email": f"{learner.email} is already enrolled in this program."})
+    return Enrollment.objects.create(
+        program=program,
+        learner=learner,
+        cohort=cohort,
+        training_year=training_year,
+        start_date=start_date,
+    )
+
+
+@transaction.atomic
+def enrollment_update(
+    *,
+    enrollment: Enrollment,
+    training_year: int,
+    cohort: Cohort | None,
+    end_date: dt.date | None,
+) -> Enrollment:
+    """Move a learner to another year or cohort, or end their enrollment."""
+    _check_training_year(enrollment.program, training_year)
+    if cohort is not None and cohort.program_id != enrollment.program_id:
+        raise ValidationError({"cohort": "That cohort belongs to another program."})
+    if end_date is not None and end_date < enrollment.start_date:
+        raise ValidationError({"end_date": "The end date is before the start date."})
+    enrollment.training_year = training_year
+    enrollment.cohort = cohort
+    enrollment.end_date = end_date
+    enrollment.save(update_fields=["training_year", "cohort", "end_date"])
+    return enrollment
+
+
+@transaction.atomic
+def program_role_grant(*, program: Program, email: str, role: str) -> ProgramRole:
+    """Give a person (by email; an account is made if needed) a role in the program."""
+    if role not in ProgramRole.Role.values:
+        raise ValidationError({"role": "Choose one of the listed roles."})
+    try:
+        validate_email(email.strip())
+    except ValidationError as error:
+        raise ValidationError({"email": "Give a valid email address."}) from error
+    user = _user_for_email(email)
+    granted, _ = ProgramRole.objects.get_or_create(program=program, user=user, role=role)
+    return granted
+
+
+@transaction.atomic
+def program_role_revoke(*, program_role: ProgramRole, by: User) -> None:
+    """Take a role away. A director cannot remove the program's last director."""
+    if program_role.role == ProgramRole.Role.DIRECTOR:
+        directors = ProgramRole.objects.select_for_update().filter(
+            program_id=program_role.program_id, role=ProgramRole.Role.DIRECTOR
+        )
+        if directors.count() <= 1:
+            raise ValidationError(
+                "A program needs a director: add another before removing this one."
+            )
+    program_role.delete()
+
+
+@transaction.atomic
+def expectations_update(
+    *, program: Program, levels: Mapping[tuple[int, int], Decimal | None]
+) -> int:
+    """Set expected levels per (competency id, training year).
+
+    A level equal to the program default, or None, removes the override so later changes of
+    the default apply. Levels must be on the competency's scale. Returns rows changed.
+    """
+    competencies = {
+        c.pk: c
+        for c in Competency.objects.filter(
+            pk__in={cid for cid, _ in levels}, framework__in=program.frameworks.all()
+        ).select_related("framework__scale")
+    }
+    allowed: dict[int, set[Decimal]] = {}
+    errors: dict[str, str] = {}
+    for (competency_id, year), level in levels.items():
+        competency = competencies.get(competency_id)
+        if competency is None:
+            errors[f"{competency_id}-{year}"] = "Not a competency of this program's frameworks."
+            continue
+        if not 1 <= year <= program.duration_years:
+            errors[f"{competency_id}-{year}"] = "Training year outside the program."
+            continue
+        if level is not None:
+            scale_id = competency.framework.scale_id
+            if scale_id not in allowed:
+                allowed[scale_id] = competency.framework.scale.allowed_values()
+            if Decimal(level) not in allowed[scale_id]:
+                errors[f"{competency_id}-{year}"] = (
+                    f"{level} is not a level of the {competency.framework.scale.name} scale."
+                )
+    if errors:
+        raise ValidationError(errors)
+    changed = 0
+    existing = {
+        (e.competency_id, e.training_year): e
+        for e in Expectation.objects.filter(program=program, competency_id__in=competencies)
+    }
+    for (competency_id, year), level in levels.items():
+        current = existing.get((competency_id, year))
+        if level is None or Decimal(level) == program.default_expected_level(year):
+            if current is not None:
+                current.delete()
+                changed += 1
+        elif current is None:
+            Expectation.objects.create(
+                program=program, competency_id=competency_id, training_year=year, level=level
+            )
+            changed += 1
+        elif current.level != Decimal(level):
+            current.level = Decimal(level)
+            current.save(update_fields=["level"])
+            changed += 1
+    return changed
+
+
+# --- Roster import -----------------------------------------------------------------------
+
+ROSTER_REQUIRED = ("email", "training_year", "start_date")
+ROSTER_OPTIONAL = ("name", "cohort", "end_date")
+ROSTER_MAX_BYTES = 2_000_000
+ROSTER_MAX_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class RosterError:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column '{self.column}'" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class RosterImportError(Exception):
+    """The file was refused; nothing was written. `errors` names every problem found."""
+
+    def __init__(self, errors: list[RosterError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+
+
+@dataclass
+class RosterResult:
+    rows: int = 0
+    accounts_created: int = 0
+    enrollments_created: int = 0
+    enrollments_updated: int = 0
+    emails: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _RosterRow:
+    line: int
+    email: str
+    name: str
+    training_year: int
+    start_date: dt.date
+    cohort: Cohort | None
+    end_date: dt.date | None
+
+
+def _decode_roster(data: bytes) -> str:
+    if len(data) > ROSTER_MAX_BYTES:
+        raise RosterImportError(
+            [RosterError(0, "", f"The file is larger than {ROSTER_MAX_BYTES // 1_000_000} MB.")]
+        )
+    if b"\x00" in data:
+        raise RosterImportError(
+            [
+                RosterError(
+                    1, "", "This is not a text CSV file (UTF-16 or binary); save it as CSV UTF-8."
+                )
+            ]
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise RosterImportError(
+            [
+                RosterError(
+                    line,
+                    "",
+                    f"Byte 0x{data[error.start]:02x} is not UTF-8 text; save the file as "
+                    "CSV UTF-8 (in a spreadsheet: 'CSV UTF-8 (comma delimited)').",
+                )
+            ]
+        ) from error
+
+
+def _parse_date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def roster_parse(*, program: Program, data: bytes) -> list[_RosterRow]:
+    """Read and check a roster file; raise RosterImportError listing every bad cell."""
+    text = _decode_roster(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header_row = next(reader)
+    except StopIteration:
+        raise RosterImportError([RosterError(1, "", "The file is empty.")]) from None
+    except csv.Error as error:
+        raise RosterImportError([RosterError(1, "", f"Unreadable CSV: {error}.")]) from error
+    header = [h.strip().lower().replace(" ", "_") for h in header_row]
+    errors: list[RosterError] = []
+    known = set(ROSTER_REQUIRED + ROSTER_OPTIONAL)
+    for name in header:
+        if name not in known:
+            errors.append(
+                RosterError(
+                    1,
+                    name,
+                    "Unknown column; the columns are "
+                    + ", ".join(ROSTER_REQUIRED + ROSTER_OPTIONAL)
+                    + ".",
+                )
+            )
+    for name in ROSTER_REQUIRED:
+        if name not in header:
+            errors.append(RosterError(1, name, "Required column missing from the header."))
+    duplicates = {h for h in header if header.count(h) > 1}
+    for name in sorted(duplicates):
+        errors.append(RosterError(1, name, "Column appears more than once."))
+    if errors:
+        raise RosterImportError(errors)
+
+    cohorts = {c.name.lower(): c for c in Cohort.objects.filter(program=program)}
+    seen: dict[str, int] = {}
+    rows: list[_RosterRow] = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= ROSTER_MAX_ROWS:
+                errors.append(RosterError(line, "", f"More than {ROSTER_MAX_ROWS} rows."))
+                break
+            if len(values) != len(header):
+                errors.append(
+                    RosterError(line, "", f"Expected {len(header)} fields, found {len(values)}.")
+                )
+                continue
+            record = {h: v.strip() for h, v in zip(header, values, strict=True)}
+            row_errors: list[RosterError] = []
+
+            email = record["email"].lower()
+            try:
+                validate_email(email)
+            except ValidationError:
+                row_errors.append(RosterError(line, "email", f"'{email}' is not an email."))
+            if email in seen:
+                row_errors.append(
+                    RosterError(line, "email", f"{email} is already on line {seen[email]}.")
+                )
+            elif email:
+                seen[email] = line
+
+            training_year = 0
+            try:
+                training_year = int(record["training_year"])
+            except ValueError:
+                row_errors.append(
+                    RosterError(line, "training_year", "Give the training year as a number.")
+                )
+            else:
+                if not 1 <= training_year <= program.duration_years:
+                    row_errors.append(
+                        RosterError(
+                            line,
+                            "training_year",
+                            f"Give a year from 1 to {program.duration_years}.",
+                        )
+                    )
+
+            start_date = dt.date.min
+            try:
+                start_date = _parse_date(record["start_date"])
+            except ValueError:
+                row_errors.append(RosterError(line, "start_date", "Give the date as YYYY-MM-DD."))
+
+            end_date: dt.date | None = None
+            if record.get("end_date"):
+                try:
+                    end_date = _parse_date(record["end_date"])
+                except ValueError:
+                    row_errors.append(RosterError(line, "end_date", "Give the date as YYYY-MM-DD."))
+                else:
+                    if start_date != dt.date.min and end_date < start_date:
+                        row_errors.append(
+                            RosterError(line, "end_date", "The end date is before the start.")
+                        )
+
+            cohort: Cohort | None = None
+            if record.get("cohort"):
+                cohort = cohorts.get(record["cohort"].lower())
+                if cohort is None:
+                    row_errors.append(
+                        RosterError(
+                            line,
+                            "cohort",
+                            f"No cohort '{record['cohort']}' in this program; create it first.",
+                        )
+                    )
+
+            name = record.get("name", "")
+            if len(name) > 150:
+                row_errors.append(RosterError(line, "name", "At most 150 characters."))
+
+            if row_errors:
+                errors.extend(row_errors)
+                continue
+            rows.append(_RosterRow(line, email, name, training_year, start_date, cohort, end_date))
+    except csv.Error as error:
+        errors.append(RosterError(reader.line_num, "", f"Unreadable CSV: {error}."))
+    if errors:
+        raise RosterImportError(errors)
+    if not rows:
+        raise RosterImportError([RosterError(2, "", "The file has a header but no learners.")])
+    return rows
+
+
+def roster_import(*, program: Program, data: bytes) -> RosterResult:
+    """Import a roster CSV (columns in docs/programs.md). All rows or none.
+
+    New emails get an account without a password (they sign in through 'forgot password' or
+    SSO). An open enrollment in this program is updated; otherwise one is created.
+    """
+    rows = roster_parse(program=program, data=data)
+    result = RosterResult(rows=len(rows))
+    with transaction.atomic():
+        users = {u.email.lower(): u for u in User.objects.filter(email__in=[r.email for r in rows])}
+        for row in rows:
+            if row.email not in users:
+                user = User(email=row.email, display_name=row.name)
+                user.set_unusable_password()
+                users[row.email] = user
+                result.accounts_created += 1
+        User.objects.bulk_create([u for u in users.values() if u.pk is None])
+        users = {u.email.lower(): u for u in User.objects.filter(email__in=[r.email for r in rows])}
+        open_enrollments = {
+            e.learner_id: e
+            for e in Enrollment.objects.current().filter(
+                program=program, learner__in=users.values()
+            )
+        }
+        to_create: list[Enrollment] = []
+        to_update: list[Enrollment] = []
+        for row in rows:
+            user = users[row.email]
+            existing = open_enrollments.get(user.pk)
+            if existing is None:
+                to_create.append(
+                    Enrollment(
+                        program=program,
+                        learner=user,
+                        cohort=row.cohort,
+                        training_year=row.training_year,
+                        start_date=row.start_date,
+                        end_date=row.end_date,
+                    )
+                )
+            else:
+                existing.cohort = row.cohort or existing.cohort
+                existing.training_year = row.training_year
+                existing.start_date = row.start_date
+                existing.end_date = row.end_date
+                to_update.append(existing)
+            result.emails.append(row.email)
+        Enrollment.objects.bulk_create(to_create)
+        Enrollment.objects.bulk_update(
+            to_update, ["cohort", "training_year", "start_date", "end_date"]
+        )
+        result.enrollments_created = len(to_create)
+        result.enrollments_updated = len(to_update)
+    return result
+
+
+# --- Review periods ----------------------------------------------------------------------
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year = day.year + month_index // 12
+    month = month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@transaction.atomic
+def review_period_create(
+    *,
+    program: Program,
+    name: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    is_year_end: bool = False,
+) -> ReviewPeriod:
+    """Add one review period; periods of a program never overlap."""
+    if end_date < start_date:
+        raise ValidationError({"end_date": "The period ends before it starts."})
+    overlapping = (
+        ReviewPeriod.objects.select_for_update()
+        .filter(program=program, start_date__lte=end_date, end_date__gte=start_date)
+        .first()
+    )
+    if overlapping is not None:
+        raise ValidationError({"start_date": f"Overlaps the period '{overlapping.name}'."})
+    return ReviewPeriod.objects.create(
+        program=program,
+        name=name.strip() or f"{start_date:%b %Y} – {end_date:%b %Y}",
+        start_date=start_date,
+        end_date=end_date,
+        is_year_end=is_year_end,
+    )
+
+
+@transaction.atomic
+def review_periods_generate(*, program: Program, first_year: int, years: int) -> list[ReviewPeriod]:
+    """Create the program's periods for `years` training years from `first_year`.
+
+    Periods are `program.review_months` long, start on the training-year start month, and the
+    one ending a training year is marked as year-end. Existing periods are kept; new ones
+    that would overlap them are skipped.
+    """
+    if not 1 <= years <= 20:
+        raise ValidationError({"years": "Generate between 1 and 20 years at a time."})
+    created: list[ReviewPeriod] = []
+    per_year = max(12 // program.review_months, 1)
+    for year in range(first_year, first_year + years):
+        start = dt.date(year, program.year_start_month, 1)
+        for index in range(per_year):
+            period_start = _add_months(start, index * program.review_months)
+            period_end = _add_months(period_start, program.review_months) - dt.timedelta(days=1)
+            if ReviewPeriod.objects.filter(
+                program=program, start_date__lte=period_end, end_date__gte=period_start
+            ).exists():
+                continue
+            label = f"{year}–{(year + 1) % 100:02d}"
+            if per_year == 2:
+                label += " mid-year" if index == 0 else " year-end"
+            elif per_year > 2:
+                label += f" period {index + 1}"
+            created.append(
+                ReviewPeriod.objects.create(
+                    program=program,
+                    name=label,
+                    start_date=period_start,
+                    end_date=period_end,
+                    is_year_end=index == per_year - 1,
+                )
+            )
+    return created
+
+
+# --- Committee review --------------------------------------------------------------------
+
+
+def learner_review_open(*, period: ReviewPeriod, enrollment: Enrollment) -> LearnerReview:
+    """The learner's review for the period, created on first use with their year then."""
+    review, _ = LearnerReview.objects.get_or_create(
+        period=period,
+        learner_id=enrollment.learner_id,
+        defaults={"training_year": enrollment.training_year_on(period.start_date)},
+    )
+    return review
+
+
+def _program_competency(program: Program, competency_id: int) -> Competency:
+    competency = (
+        Competency.objects.ratable()
+        .filter(pk=competency_id, framework__in=program.frameworks.all())
+        .select_related("framework__scale")
+        .first()
+    )
+    if competency is None:
+        raise ValidationError({"competency": "Not a rated competency of this program."})
+    return competency
+
+
+@transaction.atomic
+def consensus_record(
+    *,
+    review: LearnerReview,
+    competency_id: int,
+    level: Decimal,
+    rationale: str,
+    by: User,
+    amendment_reason: str = "",
+) -> ConsensusRating:
+    """Record the committee's level for one sub-competency.
+
+    Each change adds a version and keeps the earlier ones. Once the review is signed off a
+    change is an amendment: it needs a reason, and the learner sees both.
+    """
+    review = (
+        LearnerReview.objects.select_for_update()
+        .select_related("period__program")
+        .get(pk=review.pk)
+    )
+    competency = _program_competency(review.period.program, competency_id)
+    try:
+        level = Decimal(level)
+    except (InvalidOperation, TypeError, ValueError) as error:
+        raise ValidationError({"level": "Give the level as a number."}) from error
+    if not competency.framework.scale.allows(level):
+        values = ", ".join(
+            f"{v.normalize():f}" for v in sorted(competency.framework.scale.allowed_values())
+        )
+        raise ValidationError({"level": f"{level} is not on the scale ({values})."})
+    rationale = rationale.strip()
+    if not rationale:
+        raise ValidationError({"rationale": "Write the committee's rationale."})
+    amendment_reason = amendment_reason.strip()
+    if review.is_signed_off and not amendment_reason:
+        raise ValidationError(
+            {"amendment_reason": "This review is signed off; say why the rating is amended."}
+        )
+    previous = ConsensusRating.objects.filter(review=review, competency=competency)
+    last_version = previous.aggregate(v=Max("version"))["v"] or 0
+    previous.filter(is_current=True).update(is_current=False)
+    try:
+        return ConsensusRating.objects.create(
+            review=review,
+            competency=competency,
+            level=level,
+            rationale=rationale,
+            version=last_version + 1,
+            is_current=True,
+            amendment_reason=amendment_reason if review.is_signed_off else "",
+            recorded_by=by,
+        )
+    except IntegrityError as error:  # a concurrent save of the same cell
+        raise ValidationError("Someone saved this rating at the same time; reload.") from error
+
+
+def missing_consensus(*, review: LearnerReview) -> list[Competency]:
+    """The program's rated competencies that still have no consensus in this review."""
+    program = review.period.program
+    rated = ConsensusRating.objects.current().filter(review=review).values("competency_id")
+    return list(
+        Competency.objects.ratable()
+        .filter(framework__in=program.frameworks.all())
+        .exclude(pk__in=rated)
+        .order_by("framework", "order")
+    )
+
+
+@transaction.atomic
+def review_sign_off(*, review: LearnerReview, by: User, summary: str = "") -> LearnerReview:
+    """The director signs off a complete review; the learner can then see it and respond.
+
+    Refused while any of the program's sub-competencies lacks a consensus level.
+    """
+    review = (
+        LearnerReview.objects.select_for_update()
+        .select_related("period__program")
+        .get(pk=review.pk)
+    )
+    if review.is_signed_off:
+        raise ValidationError("This review is already signed off.")
+    missing = missing_consensus(review=review)
+    if missing:
+        codes = ", ".join(c.code for c in missing[:12])
+        more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+        raise ValidationError(f"The review is incomplete: no consensus yet for {codes}{more}.")
+    review.status = LearnerReview.Status.SIGNED_OFF
+    review.signed_off_by = by
+    review.signed_off_at = timezone.now()
+    if summary.strip():
+        review.summary = summary.strip()
+    review.save(update_fields=["status", "signed_off_by", "signed_off_at", "summary"])
+    return review
+
+
+@transaction.atomic
+def review_respond(*, review: LearnerReview, learner: User, text: str) -> LearnerReview:
+    """The learner's response to their signed-off review (they may revise it)."""
+    if review.learner_id != learner.pk or not review.is_signed_off:
+        raise ValidationError("Only the learner can respond, once the review is signed off.")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write a response."})
+    if len(text) > 4000:
+        raise ValidationError({"text": "At most 4,000 characters."})
+    review.learner_response = text
+    review.responded_at = timezone.now()
+    review.save(update_fields=["learner_response", "responded_at"])
+    return review

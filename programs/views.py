@@ -1,0 +1,565 @@
+"""Pages for program staff and competency committees, and the learner's view of a review.
+
+Every page looks its program up through `programs.selectors` so that someone without a role
+in that program gets a 404, never a hint that it exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from programs import forms, services
+from programs.charts import distribution_figure, trends_figure
+from programs.flags import flags_build
+from programs.heatmap import BANDS, Filters, heatmap_build, program_competencies
+from programs.heatmap_html import heatmap_table_html
+from programs.models import (
+    Cohort,
+    Enrollment,
+    Expectation,
+    Program,
+    ProgramRole,
+    ReviewPeriod,
+)
+from programs.overview import distributions_build, overview_build
+from programs.packet import packet_build, trajectory_figure
+from programs.reports import consensus_csv_response
+from programs.selectors import (
+    consensus_history,
+    enrollment_in_period,
+    enrollments_in,
+    programs_managed_by,
+    programs_reviewed_by,
+    programs_signed_off_by,
+    programs_visible_to,
+    review_periods_of,
+    reviews_of_learner,
+)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _managed(request: HttpRequest, program_id: int) -> Program:
+    return get_object_or_404(programs_managed_by(user=_user(request)), pk=program_id)
+
+
+def _reviewed(request: HttpRequest, program_id: int) -> Program:
+    return get_object_or_404(programs_reviewed_by(user=_user(request)), pk=program_id)
+
+
+def _visible(request: HttpRequest, program_id: int) -> Program:
+    return get_object_or_404(programs_visible_to(user=_user(request)), pk=program_id)
+
+
+def _form_errors(form: object, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form so the page shows it in place."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            target = name if name in form.fields else None  # type: ignore[attr-defined]
+            for message in errors:
+                form.add_error(target, message)  # type: ignore[attr-defined]
+    else:
+        for message in error.messages:
+            form.add_error(None, message)  # type: ignore[attr-defined]
+
+
+# --- Program set-up ----------------------------------------------------------------------
+
+
+@login_required
+def program_index(request: HttpRequest) -> HttpResponse:
+    programs = programs_visible_to(user=_user(request)).order_by("institution__name", "name")
+    return render(request, "programs/list.html", {"programs": programs})
+
+
+@login_required
+def program_show(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _visible(request, program_id)
+    form = None
+    if program.viewer_can_manage or _user(request).is_superuser:  # type: ignore[attr-defined]
+        form = forms.ProgramSettingsForm.for_program(
+            program, request.POST if request.method == "POST" else None
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.program_update(program=program, **form.cleaned_data)
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, "Program settings saved.")
+                return redirect("program-detail", program_id=program.pk)
+    elif request.method == "POST":
+        raise Http404
+    counts = {
+        "learners": Enrollment.objects.current().filter(program=program).count(),
+        "cohorts": Cohort.objects.filter(program=program).count(),
+        "periods": ReviewPeriod.objects.filter(program=program).count(),
+    }
+    return render(
+        request,
+        "programs/detail.html",
+        {
+            "program": program,
+            "form": form,
+            "counts": counts,
+            "frameworks": program.frameworks.select_related("scale"),
+            "tab": "settings",
+        },
+    )
+
+
+@login_required
+def cohort_index(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _managed(request, program_id)
+    form = forms.CohortForm(request.POST or None, initial={"start_year": timezone.now().year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cohort_create(program=program, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "Cohort added.")
+            return redirect("program-cohorts", program_id=program.pk)
+    cohorts = Cohort.objects.filter(program=program).order_by("-start_year", "name")
+    return render(
+        request,
+        "programs/cohorts.html",
+        {"program": program, "cohorts": cohorts, "form": form, "tab": "cohorts"},
+    )
+
+
+@login_required
+def enrollment_index(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _managed(request, program_id)
+    form = forms.EnrollmentForm(request.POST or None)
+    form.limit_cohorts(program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_create(program=program, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "Learner enrolled.")
+            return redirect("program-enrollments", program_id=program.pk)
+    return render(
+        request,
+        "programs/enrollments.html",
+        {
+            "program": program,
+            "enrollments": enrollments_in(program=program),
+            "form": form,
+            "tab": "enrollments",
+        },
+    )
+
+
+@login_required
+def enrollment_edit(request: HttpRequest, program_id: int, enrollment_id: int) -> HttpResponse:
+    program = _managed(request, program_id)
+    enrollment = get_object_or_404(enrollments_in(program=program), pk=enrollment_id)
+    form = forms.EnrollmentEditForm(
+        request.POST or None,
+        initial={
+            "training_year": enrollment.training_year,
+            "cohort": enrollment.cohort_id,
+            "end_date": enrollment.end_date,
+        },
+    )
+    form.limit_cohorts(program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_update(enrollment=enrollment, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "Enrollment updated.")
+            return redirect("program-enrollments", program_id=program.pk)
+    return render(
+        request,
+        "programs/enrollment_edit.html",
+        {"program": program, "enrollment": enrollment, "form": form, "tab": "enrollments"},
+    )
+
+
+@login_required
+def role_index(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _managed(request, program_id)
+    form = forms.RoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.program_role_grant(program=program, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "Role given.")
+            return redirect("program-roles", program_id=program.pk)
+    roles = (
+        ProgramRole.objects.filter(program=program)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+    return render(
+        request,
+        "programs/roles.html",
+        {"program": program, "roles": roles, "form": form, "tab": "roles"},
+    )
+
+
+@login_required
+@require_POST
+def role_revoke(request: HttpRequest, program_id: int, role_id: int) -> HttpResponse:
+    program = _managed(request, program_id)
+    role = get_object_or_404(ProgramRole.objects.filter(program=program), pk=role_id)
+    try:
+        services.program_role_revoke(program_role=role, by=_user(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Role removed.")
+    return redirect("program-roles", program_id=program.pk)
+
+
+@login_required
+def expectation_index(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _managed(request, program_id)
+    competencies = list(program_competencies(program=program))
+    years = list(range(1, program.duration_years + 1))
+    overrides = {
+        (e.competency_id, e.training_year): e.level
+        for e in Expectation.objects.filter(program=program)
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        levels: dict[tuple[int, int], Decimal | None] = {}
+        for competency in competencies:
+            for year in years:
+                raw = request.POST.get(f"level-{competency.pk}-{year}", "").strip()
+                try:
+                    levels[(competency.pk, year)] = Decimal(raw) if raw else None
+                except ArithmeticError:
+                    errors[f"{competency.pk}-{year}"] = "Give a number."
+        if not errors:
+            try:
+                changed = services.expectations_update(program=program, levels=levels)
+            except ValidationError as error:
+                errors = {k: " ".join(v) for k, v in error.message_dict.items()}
+            else:
+                messages.success(request, f"Expected levels saved ({changed} changed).")
+                return redirect("program-expectations", program_id=program.pk)
+        messages.error(request, "Some levels were not saved; see the marked cells.")
+    defaults = {year: program.default_expected_level(year) for year in years}
+    grid = [
+        (
+            competency,
+            [
+                (
+                    year,
+                    overrides.get((competency.pk, year), defaults[year]),
+                    (competency.pk, year) in overrides,
+                    errors.get(f"{competency.pk}-{year}", ""),
+                )
+                for year in years
+            ],
+        )
+        for competency in competencies
+    ]
+    return render(
+        request,
+        "programs/expectations.html",
+        {
+            "program": program,
+            "grid": grid,
+            "years": [(y, program.year_label(y), defaults[y]) for y in years],
+            "tab": "expectations",
+        },
+    )
+
+
+@login_required
+def roster_import(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _managed(request, program_id)
+    form = forms.RosterForm(request.POST or None, request.FILES or None)
+    errors: list[services.RosterError] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read(services.ROSTER_MAX_BYTES + 1)
+        try:
+            result = services.roster_import(program=program, data=data)
+        except services.RosterImportError as error:
+            errors = error.errors
+        else:
+            messages.success(
+                request,
+                f"Imported {result.rows} rows: {result.enrollments_created} enrolled, "
+                f"{result.enrollments_updated} updated, {result.accounts_created} new accounts.",
+            )
+            return redirect("program-enrollments", program_id=program.pk)
+    return render(
+        request,
+        "programs/roster.html",
+        {
+            "program": program,
+            "form": form,
+            "errors": errors,
+            "columns": services.ROSTER_REQUIRED + services.ROSTER_OPTIONAL,
+            "required": services.ROSTER_REQUIRED,
+            "tab": "roster",
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def period_index(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _visible(request, program_id)
+    can_manage = bool(program.viewer_can_manage or _user(request).is_superuser)  # type: ignore[attr-defined]
+    form = forms.PeriodForm(request.POST if "create" in request.POST else None)
+    generate = forms.GeneratePeriodsForm(
+        request.POST if "generate" in request.POST else None,
+        initial={"first_year": program.academic_year_of(timezone.localdate()), "years": 1},
+    )
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404
+        try:
+            if form.is_bound and form.is_valid():
+                services.review_period_create(program=program, **form.cleaned_data)
+                messages.success(request, "Review period added.")
+                return redirect("program-periods", program_id=program.pk)
+            if generate.is_bound and generate.is_valid():
+                created = services.review_periods_generate(program=program, **generate.cleaned_data)
+                messages.success(request, f"{len(created)} review periods added.")
+                return redirect("program-periods", program_id=program.pk)
+        except ValidationError as error:
+            _form_errors(form if form.is_bound else generate, error)
+    return render(
+        request,
+        "programs/periods.html",
+        {
+            "program": program,
+            "periods": review_periods_of(program=program),
+            "form": form,
+            "generate": generate,
+            "can_manage": can_manage,
+            "tab": "periods",
+        },
+    )
+
+
+# --- Committee: heatmap, distributions, flags, packets -------------------------------------
+
+
+@login_required
+def heatmap_show(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _reviewed(request, program_id)
+    heatmap = heatmap_build(program=program, filters=Filters.from_query(request.GET))
+    return render(
+        request,
+        "programs/heatmap.html",
+        {
+            "program": program,
+            "heatmap": heatmap,
+            "table": heatmap_table_html(heatmap),
+            "bands": BANDS,
+            "tab": "heatmap",
+        },
+    )
+
+
+@login_required
+def distribution_show(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _reviewed(request, program_id)
+    filters = Filters.from_query(request.GET)
+    data = distributions_build(program=program, filters=filters)
+    return render(
+        request,
+        "programs/distributions.html",
+        {
+            "program": program,
+            "data": data,
+            "distribution_figure": distribution_figure(data),
+            "trends_figure": trends_figure(data),
+            "figures": True,
+            "tab": "distributions",
+        },
+    )
+
+
+@login_required
+def flag_index(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _reviewed(request, program_id)
+    flags = flags_build(program=program, filters=Filters.from_query(request.GET))
+    return render(
+        request, "programs/flags.html", {"program": program, "flags": flags, "tab": "flags"}
+    )
+
+
+def _packet_context(
+    request: HttpRequest, program: Program, period_id: int, learner_id: int
+) -> dict[str, object]:
+    period = get_object_or_404(ReviewPeriod.objects.filter(program=program), pk=period_id)
+    try:
+        enrollment = enrollment_in_period(program=program, learner_id=learner_id, period=period)
+    except Enrollment.DoesNotExist:
+        raise Http404 from None
+    packet = packet_build(
+        program=program, period=period, enrollment=enrollment, viewer=_user(request)
+    )
+    return {
+        "program": program,
+        "packet": packet,
+        "figure": trajectory_figure(packet),
+        "sign_off_form": forms.SignOffForm(),
+        "tab": "heatmap",
+    }
+
+
+@login_required
+def packet_show(
+    request: HttpRequest, program_id: int, period_id: int, learner_id: int
+) -> HttpResponse:
+    program = _reviewed(request, program_id)
+    context = _packet_context(request, program, period_id, learner_id)
+    return render(request, "programs/packet.html", context)
+
+
+@login_required
+def packet_print(
+    request: HttpRequest, program_id: int, period_id: int, learner_id: int
+) -> HttpResponse:
+    program = _reviewed(request, program_id)
+    context = _packet_context(request, program, period_id, learner_id)
+    context["printing"] = True
+    return render(request, "programs/packet_print.html", context)
+
+
+@login_required
+@require_POST
+def consensus_record(
+    request: HttpRequest, program_id: int, period_id: int, learner_id: int
+) -> HttpResponse:
+    program = _reviewed(request, program_id)
+    period = get_object_or_404(ReviewPeriod.objects.filter(program=program), pk=period_id)
+    try:
+        enrollment = enrollment_in_period(program=program, learner_id=learner_id, period=period)
+    except Enrollment.DoesNotExist:
+        raise Http404 from None
+    form = forms.ConsensusForm(request.POST)
+    packet_url = reverse(
+        "program-packet",
+        kwargs={"program_id": program.pk, "period_id": period.pk, "learner_id": learner_id},
+    )
+    if not form.is_valid():
+        messages.error(request, "Give a level and the committee's rationale.")
+        return redirect(packet_url)
+    competency_id = form.cleaned_data["competency"]
+    try:
+        review = services.learner_review_open(period=period, enrollment=enrollment)
+        services.consensus_record(
+            review=review,
+            competency_id=competency_id,
+            level=form.cleaned_data["level"],
+            rationale=form.cleaned_data["rationale"],
+            amendment_reason=form.cleaned_data["amendment_reason"],
+            by=_user(request),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Consensus recorded.")
+    return redirect(f"{packet_url}#c-{competency_id}")
+
+
+@login_required
+@require_POST
+def review_sign_off(
+    request: HttpRequest, program_id: int, period_id: int, learner_id: int
+) -> HttpResponse:
+    program = get_object_or_404(programs_signed_off_by(user=_user(request)), pk=program_id)
+    period = get_object_or_404(ReviewPeriod.objects.filter(program=program), pk=period_id)
+    try:
+        enrollment = enrollment_in_period(program=program, learner_id=learner_id, period=period)
+    except Enrollment.DoesNotExist:
+        raise Http404 from None
+    form = forms.SignOffForm(request.POST)
+    form.is_valid()
+    try:
+        review = services.learner_review_open(period=period, enrollment=enrollment)
+        services.review_sign_off(
+            review=review, by=_user(request), summary=form.cleaned_data.get("summary", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Review signed off; the learner can now see it.")
+    return redirect(
+        "program-packet", program_id=program.pk, period_id=period.pk, learner_id=learner_id
+    )
+
+
+@login_required
+def consensus_csv(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
+    program = _reviewed(request, program_id)
+    period = get_object_or_404(ReviewPeriod.objects.filter(program=program), pk=period_id)
+    return consensus_csv_response(program=program, period=period)
+
+
+@login_required
+def overview_show(request: HttpRequest) -> HttpResponse:
+    overview = overview_build(viewer=_user(request))
+    if overview is None:
+        raise Http404
+    return render(request, "programs/overview.html", {"overview": overview})
+
+
+# --- The learner's side --------------------------------------------------------------------
+
+
+@login_required
+def my_review_index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "programs/my_reviews.html", {"reviews": reviews_of_learner(learner=_user(request))}
+    )
+
+
+@login_required
+def my_review_show(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = get_object_or_404(reviews_of_learner(learner=_user(request)), pk=review_id)
+    form = forms.ResponseForm(request.POST or None, initial={"text": review.learner_response})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_respond(
+                review=review, learner=_user(request), text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "Your response is saved with the review.")
+            return redirect("my-review-detail", review_id=review.pk)
+    ratings = list(consensus_history(review=review))
+    current = [r for r in ratings if r.is_current]
+    amended = {r.competency_id for r in ratings if r.version > 1 and r.amendment_reason}
+    return render(
+        request,
+        "programs/my_review.html",
+        {
+            "review": review,
+            "ratings": current,
+            "history": ratings,
+            "amended": amended,
+            "form": form,
+            "today": dt.date.today(),
+        },
+    )

@@ -26,6 +26,8 @@ def test_signup_sends_a_verification_email_and_does_not_log_the_person_in(client
     assert user.email == "new.person@example.org"
     assert not EmailAddress.objects.get(user=user).verified
     assert [m.to for m in mailoutbox] == [["new.person@example.org"]]
+    assert mailoutbox[0].subject == "[Continuum] Confirm your email address"
+    assert "created a Continuum portfolio" in mailoutbox[0].body
     assert "_auth_user_id" not in client.session
 
 

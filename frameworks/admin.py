@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -137,6 +138,7 @@ class FrameworkAdmin(ReadOnlyAdmin):
     inlines = (CompetencyInline,)
     actions = ("export_json", "export_csv")
     change_list_template = "frameworks/admin/change_list.html"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Framework]:
         leaves = Q(competencies__children__isnull=True)

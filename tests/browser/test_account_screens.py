@@ -81,3 +81,17 @@ def test_a_new_api_token_is_shown_once_on_the_page(page, login_as, snapshot):
     page.get_by_role("button", name="Revoke token Laptop script").click()
     assert page.get_by_text("You have no active tokens.").is_visible()
     assert user.api_tokens.get().revoked_at is not None
+
+
+def test_a_failed_login_is_announced_and_keeps_the_typed_email(phone_page, snapshot):
+    UserFactory(email="member@example.org")
+    phone_page.goto("/accounts/login/")
+    phone_page.get_by_label("Email").fill("member@example.org")
+    phone_page.get_by_label("Password").fill("not-the-password")
+    phone_page.get_by_role("button", name="Log in").click()
+
+    alert = phone_page.get_by_role("alert")
+    assert "not correct" in alert.inner_text()
+    assert phone_page.get_by_label("Email").input_value() == "member@example.org"
+    assert phone_page.evaluate(AUDIT)["unnamed"] == []
+    snapshot(phone_page, "login-error-phone")

@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from frameworks.models import Competency
+from frameworks.models import Competency, Framework
 
 
 class CheckIn(models.Model):
@@ -15,10 +15,14 @@ class CheckIn(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
     )
     client_token = models.UUIDField(default=uuid.uuid4, unique=True)
+    # The framework the page was opened for; empty for check-ins spanning several (API, imports).
+    framework = models.ForeignKey(
+        Framework, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Check-in by {self.learner} at {self.created_at:%Y-%m-%d}"
@@ -37,10 +41,13 @@ class SelfAssessment(models.Model):
     checkin = models.ForeignKey(
         CheckIn, null=True, blank=True, on_delete=models.CASCADE, related_name="items"
     )
+    evidence = models.ManyToManyField(
+        "portfolio.Evidence", blank=True, related_name="self_assessments"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-assessed_on", "-created_at"]
+        ordering = ["-assessed_on", "-created_at", "-id"]
         indexes = [models.Index(fields=["learner", "competency", "assessed_on"])]
 
     def __str__(self) -> str:

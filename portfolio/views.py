@@ -1,14 +1,716 @@
+"""The learner's portfolio pages, and the read-only pages of people they share with."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any, cast
 
-from programs.selectors import current_enrollment
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from frameworks.models import Competency
+from portfolio import services, transfer
+from portfolio.dashboard import learner_dashboard, timeline_of
+from portfolio.figures import standing_figure, trajectory_figure
+from portfolio.forms import (
+    EvidenceForm,
+    GoalForm,
+    ImportForm,
+    ProfileForm,
+    ProgressNoteForm,
+    ShareGrantForm,
+    apply_errors,
+)
+from portfolio.models import AccessLog, Evidence, Goal, PortfolioTransfer, Scope, ShareGrant
+from portfolio.selectors import (
+    Access,
+    access_for,
+    access_log_of,
+    active_grants,
+    checkins_visible_to,
+    evidence_visible_to,
+    goals_visible_to,
+    learners_sharing_with,
+    own_evidence_choices,
+    profile_of,
+    self_assessments_visible_to,
+    share_grants_of,
+    transfers_of,
+)
+from portfolio.uploads import INLINE_TYPES
+from programs.models import Program
+from programs.selectors import frameworks_in_use
+
+PAGE_SIZE = 25
+# How many items of each kind a shared-portfolio page shows (and logs) at once.
+SHARED_PAGE_SIZE = 20
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _page(request: HttpRequest, items: QuerySet[Any], size: int = PAGE_SIZE) -> Page[Any]:
+    return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+def _competency_choices(learner: User) -> QuerySet[Competency]:
+    return (
+        Competency.objects.filter(framework__in=frameworks_in_use(learner=learner))
+        .select_related("framework")
+        .order_by("framework__code", "order", "id")
+    )
+
+
+def _audience(grants: list[ShareGrant], scope: Scope) -> list[ShareGrant]:
+    return [grant for grant in grants if grant.covers(scope)]
+
+
+# --- Home: the learner's dashboard ------------------------------------------------------------
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The learner's portfolio home; a short welcome for visitors who are not signed in."""
+    """The learner's portfolio home: where they stand, and what to do next."""
     if not request.user.is_authenticated:
         return render(request, "portfolio/welcome.html")
-    enrollment = current_enrollment(learner=request.user)  # type: ignore[arg-type]
-    return render(request, "portfolio/home.html", {"enrollment": enrollment})
+    learner = _user(request)
+    dashboard = learner_dashboard(learner=learner)
+    charts = [
+        {
+            "section": section,
+            "figure": standing_figure(section),
+            "id": f"standing-{section.framework.pk}",
+            "data_id": f"standing-{section.framework.pk}-data",
+        }
+        for section in dashboard.sections
+    ]
+    has_history = bool(dashboard.self_points or dashboard.assessor_points)
+    return render(
+        request,
+        "portfolio/home.html",
+        {
+            "dashboard": dashboard,
+            "enrollment": dashboard.enrollments[0] if dashboard.enrollments else None,
+            "charts": charts,
+            "trajectory": trajectory_figure(dashboard) if has_history else None,
+            "shared_with_me": learners_sharing_with(viewer=learner),
+        },
+    )
+
+
+# --- Profile and timeline ----------------------------------------------------------------------
+
+
+@login_required
+def timeline(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    profile = profile_of(learner=learner)
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST":
+        if form.is_valid():
+            services.learner_profile_update(
+                learner=learner,
+                headline=form.cleaned_data["headline"],
+                about=form.cleaned_data["about"],
+            )
+            messages.success(request, "Profile saved.")
+            return redirect("portfolio-timeline")
+        return render(
+            request, "portfolio/timeline.html", _timeline_context(learner, form), status=400
+        )
+    return render(request, "portfolio/timeline.html", _timeline_context(learner, form))
+
+
+def _timeline_context(learner: User, form: ProfileForm) -> dict[str, Any]:
+    return {"form": form, "stages": timeline_of(learner=learner)}
+
+
+# --- Evidence and reflections ------------------------------------------------------------------
+
+
+@login_required
+def evidence_list(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    items = evidence_visible_to(viewer=learner, learner=learner)
+    kind = request.GET.get("kind", "")
+    if kind in Evidence.Kind.values:
+        items = items.filter(kind=kind)
+    grants = list(active_grants(learner=learner))
+    return render(
+        request,
+        "portfolio/evidence_list.html",
+        {
+            "page": _page(request, items),
+            "kind": kind,
+            "kinds": Evidence.Kind.choices,
+            "evidence_audience": _audience(grants, Scope.EVIDENCE),
+            "reflection_audience": _audience(grants, Scope.REFLECTIONS),
+        },
+    )
+
+
+def _evidence_form_page(
+    request: HttpRequest, form: EvidenceForm, evidence: Evidence | None, status: int = 200
+) -> HttpResponse:
+    learner = _user(request)
+    kind = form["kind"].value() or (evidence.kind if evidence else "")
+    scope = Scope.REFLECTIONS if kind == Evidence.Kind.REFLECTION else Scope.EVIDENCE
+    return render(
+        request,
+        "portfolio/evidence_form.html",
+        {
+            "form": form,
+            "evidence": evidence,
+            "is_reflection": kind == Evidence.Kind.REFLECTION,
+            "audience": _audience(list(active_grants(learner=learner)), scope),
+        },
+        status=status,
+    )
+
+
+@login_required
+def evidence_create(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    competencies = _competency_choices(learner)
+    if request.method != "POST":
+        kind = request.GET.get("kind", Evidence.Kind.CASE_LOG)
+        initial = {"kind": kind, "occurred_on": timezone.localdate()}
+        return _evidence_form_page(
+            request, EvidenceForm(initial=initial, competencies=competencies), None
+        )
+    form = EvidenceForm(request.POST, request.FILES, competencies=competencies)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            evidence = services.evidence_create(
+                learner=learner,
+                kind=data["kind"],
+                title=data["title"],
+                body=data["body"],
+                occurred_on=data["occurred_on"],
+                competency_ids=[c.pk for c in data["competencies"]],
+                upload=data["file"],
+                credit_hours=data["credit_hours"],
+                external_source=data["external_source"],
+                external_id=data["external_id"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Saved “{evidence.title}”. Only you can see it.")
+            return redirect("evidence-detail", pk=evidence.pk)
+    return _evidence_form_page(request, form, None, status=400)
+
+
+@login_required
+def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = _user(request)
+    evidence = get_object_or_404(evidence_visible_to(viewer=learner, learner=learner), pk=pk)
+    return render(
+        request,
+        "portfolio/evidence_detail.html",
+        {
+            "evidence": evidence,
+            "audience": _audience(list(active_grants(learner=learner)), evidence.scope),
+            "owner": True,
+            "file_url": reverse("evidence-file", args=[evidence.pk]),
+        },
+    )
+
+
+@login_required
+def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = _user(request)
+    evidence = get_object_or_404(evidence_visible_to(viewer=learner, learner=learner), pk=pk)
+    competencies = _competency_choices(learner)
+    if request.method != "POST":
+        initial = {
+            "kind": evidence.kind,
+            "title": evidence.title,
+            "body": evidence.body,
+            "occurred_on": evidence.occurred_on,
+            "competencies": list(evidence.competencies.all()),
+            "credit_hours": evidence.credit_hours,
+            "external_source": evidence.external_source,
+            "external_id": evidence.external_id,
+        }
+        form = EvidenceForm(initial=initial, competencies=competencies)
+        form.fields["kind"].disabled = True
+        return _evidence_form_page(request, form, evidence)
+    form = EvidenceForm(
+        request.POST, request.FILES, competencies=competencies, initial={"kind": evidence.kind}
+    )
+    form.fields["kind"].disabled = True
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.evidence_update(
+                evidence=evidence,
+                title=data["title"],
+                body=data["body"],
+                occurred_on=data["occurred_on"],
+                competency_ids=[c.pk for c in data["competencies"]],
+                credit_hours=data["credit_hours"],
+                external_source=data["external_source"],
+                external_id=data["external_id"],
+                upload=data["file"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("evidence-detail", pk=evidence.pk)
+    return _evidence_form_page(request, form, evidence, status=400)
+
+
+@login_required
+@require_POST
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = _user(request)
+    evidence = get_object_or_404(evidence_visible_to(viewer=learner, learner=learner), pk=pk)
+    services.evidence_delete(evidence=evidence)
+    messages.success(request, "Deleted.")
+    return redirect("evidence-list")
+
+
+def file_response(evidence: Evidence) -> FileResponse:
+    """Stream an evidence file to someone already allowed to read it."""
+    if not evidence.file:
+        raise Http404
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        content_type=evidence.file_type or "application/octet-stream",
+        as_attachment=evidence.file_type not in INLINE_TYPES,
+        filename=evidence.file_name or (evidence.file.name or "file").rsplit("/", 1)[-1],
+    )
+    # A learner's file must never run script in our origin, nor sit in a shared cache.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    learner = _user(request)
+    evidence = get_object_or_404(evidence_visible_to(viewer=learner, learner=learner), pk=pk)
+    return file_response(evidence)
+
+
+# --- Goals -------------------------------------------------------------------------------------
+
+
+def _goal_form(request: HttpRequest, learner: User, **kwargs: Any) -> GoalForm:
+    return GoalForm(
+        request.POST or None,
+        competencies=_competency_choices(learner),
+        evidence=own_evidence_choices(learner=learner)[:100],
+        **kwargs,
+    )
+
+
+def _goal_data(form: GoalForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        "title": data["title"],
+        "measure": data["measure"],
+        "plan": data["plan"],
+        "target_date": data["target_date"],
+        "status": data["status"],
+        "competency_ids": [c.pk for c in data["competencies"]],
+        "evidence_ids": [e.pk for e in data["evidence"]],
+    }
+
+
+@login_required
+def goal_list(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    goals = goals_visible_to(viewer=learner, learner=learner)
+    status = request.GET.get("status", "")
+    if status in Goal.Status.values:
+        goals = goals.filter(status=status)
+    dashboard_focus = learner_dashboard(learner=learner).focus_next if not status else []
+    return render(
+        request,
+        "portfolio/goal_list.html",
+        {
+            "page": _page(request, goals),
+            "status": status,
+            "statuses": Goal.Status.choices,
+            "focus_next": dashboard_focus,
+            "audience": _audience(list(active_grants(learner=learner)), Scope.GOALS),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def goal_create(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    initial: dict[str, Any] = {"status": Goal.Status.ACTIVE}
+    competency = request.GET.get("competency", "")
+    if competency.isdigit():
+        initial["competencies"] = [int(competency)]
+    form = _goal_form(request, learner, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = services.goal_create(learner=learner, **_goal_data(form))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Goal added to your plan.")
+            return redirect("goal-detail", pk=goal.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "portfolio/goal_form.html",
+        {
+            "form": form,
+            "goal": None,
+            "audience": _audience(list(active_grants(learner=learner)), Scope.GOALS),
+        },
+        status=status,
+    )
+
+
+@login_required
+def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = _user(request)
+    goal = get_object_or_404(goals_visible_to(viewer=learner, learner=learner), pk=pk)
+    initial = {
+        "title": goal.title,
+        "measure": goal.measure,
+        "plan": goal.plan,
+        "target_date": goal.target_date,
+        "status": goal.status,
+        "competencies": list(goal.competencies.all()),
+        "evidence": list(goal.evidence.all()),
+    }
+    form = _goal_form(request, learner, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_update(goal=goal, **_goal_data(form))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Goal saved.")
+            return redirect("goal-detail", pk=goal.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "portfolio/goal_form.html",
+        {
+            "form": form,
+            "goal": goal,
+            "audience": _audience(list(active_grants(learner=learner)), Scope.GOALS),
+        },
+        status=status,
+    )
+
+
+@login_required
+def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = _user(request)
+    goal = get_object_or_404(goals_visible_to(viewer=learner, learner=learner), pk=pk)
+    form = ProgressNoteForm(request.POST or None, initial={"noted_on": timezone.localdate()})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.goal_progress_note_add(
+                    goal=goal,
+                    text=form.cleaned_data["text"],
+                    noted_on=form.cleaned_data["noted_on"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Progress noted.")
+                return redirect("goal-detail", pk=goal.pk)
+        status = 400
+    return render(
+        request,
+        "portfolio/goal_detail.html",
+        {
+            "goal": goal,
+            "form": form,
+            "owner": True,
+            "audience": _audience(list(active_grants(learner=learner)), Scope.GOALS),
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def goal_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = _user(request)
+    goal = get_object_or_404(goals_visible_to(viewer=learner, learner=learner), pk=pk)
+    services.goal_delete(goal=goal)
+    messages.success(request, "Goal deleted.")
+    return redirect("goal-list")
+
+
+# --- Sharing and the access log ----------------------------------------------------------------
+
+
+def _enrolled_programs(learner: User) -> QuerySet[Program]:
+    return (
+        Program.objects.filter(enrollments__learner=learner)
+        .select_related("institution")
+        .distinct()
+        .order_by("name")
+    )
+
+
+@login_required
+def share_list(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    form = ShareGrantForm(request.POST or None, programs=_enrolled_programs(learner))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            person = data["audience"] == "person"
+            try:
+                grant = services.share_grant_create(
+                    learner=learner,
+                    scopes=data["scopes"],
+                    grantee_email=data["grantee_email"] if person else "",
+                    program_id=None if person else data["program"].pk,
+                    expires_on=data["expires_on"],
+                    note=data["note"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, f"Shared with {grant.audience_label}.")
+                return redirect("share-list")
+        status = 400
+    now = timezone.now()
+    grants = list(share_grants_of(learner=learner))
+    return render(
+        request,
+        "portfolio/share_list.html",
+        {
+            "form": form,
+            "active": [g for g in grants if g.is_active(now)],
+            "ended": [g for g in grants if not g.is_active(now)],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = _user(request)
+    grant = get_object_or_404(share_grants_of(learner=learner), pk=pk)
+    services.share_grant_revoke(grant=grant)
+    messages.success(request, f"{grant.audience_label} can no longer see your portfolio.")
+    return redirect("share-list")
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    entries = access_log_of(viewer=learner, learner=learner)
+    return render(request, "portfolio/access_log.html", {"page": _page(request, entries, 50)})
+
+
+# --- What others shared with me (read-only, every read logged) --------------------------------
+
+
+@login_required
+def shared_index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portfolio/shared_index.html",
+        {"people": learners_sharing_with(viewer=_user(request))},
+    )
+
+
+def _shared_access(request: HttpRequest, learner_id: int) -> Access:
+    learner = get_object_or_404(User, pk=learner_id, is_active=True)
+    access = access_for(viewer=_user(request), learner=learner)
+    if not access.allows_anything:
+        raise Http404
+    return access
+
+
+def _log(access: Access, items: list[Model], action: str = AccessLog.Action.LIST) -> None:
+    services.access_log_record(access=access, items=items, action=action)
+
+
+@login_required
+def shared_portfolio(request: HttpRequest, learner_id: int) -> HttpResponse:
+    """A learner's portfolio as someone they share with sees it: only the granted scopes."""
+    access = _shared_access(request, learner_id)
+    viewer, learner = access.viewer, access.learner
+    checkins = list(
+        checkins_visible_to(viewer=viewer, learner=learner, access=access)[:SHARED_PAGE_SIZE]
+    )
+    evidence = list(
+        evidence_visible_to(viewer=viewer, learner=learner, access=access)[:SHARED_PAGE_SIZE]
+    )
+    goals = list(goals_visible_to(viewer=viewer, learner=learner, access=access)[:SHARED_PAGE_SIZE])
+    _log(access, [*checkins, *evidence, *goals])
+    return render(
+        request,
+        "portfolio/shared_portfolio.html",
+        {
+            "access": access,
+            "learner": learner,
+            "scopes": access.scopes,
+            "checkins": checkins,
+            "evidence": [e for e in evidence if e.kind != Evidence.Kind.REFLECTION],
+            "reflections": [e for e in evidence if e.kind == Evidence.Kind.REFLECTION],
+            "goals": goals,
+            "Scope": Scope,
+        },
+    )
+
+
+@login_required
+def shared_evidence(request: HttpRequest, learner_id: int, pk: int) -> HttpResponse:
+    access = _shared_access(request, learner_id)
+    evidence = get_object_or_404(
+        evidence_visible_to(viewer=access.viewer, learner=access.learner, access=access), pk=pk
+    )
+    _log(access, [evidence], AccessLog.Action.VIEW)
+    return render(
+        request,
+        "portfolio/evidence_detail.html",
+        {
+            "evidence": evidence,
+            "owner": False,
+            "learner": access.learner,
+            "file_url": reverse("shared-evidence-file", args=[access.learner.pk, evidence.pk]),
+        },
+    )
+
+
+@login_required
+def shared_evidence_file(request: HttpRequest, learner_id: int, pk: int) -> FileResponse:
+    access = _shared_access(request, learner_id)
+    evidence = get_object_or_404(
+        evidence_visible_to(viewer=access.viewer, learner=access.learner, access=access), pk=pk
+    )
+    _log(access, [evidence], AccessLog.Action.DOWNLOAD)
+    return file_response(evidence)
+
+
+@login_required
+def shared_goal(request: HttpRequest, learner_id: int, pk: int) -> HttpResponse:
+    access = _shared_access(request, learner_id)
+    goal = get_object_or_404(
+        goals_visible_to(viewer=access.viewer, learner=access.learner, access=access), pk=pk
+    )
+    _log(access, [goal], AccessLog.Action.VIEW)
+    return render(
+        request,
+        "portfolio/goal_detail.html",
+        {"goal": goal, "owner": False, "learner": access.learner, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def shared_self_assessments(request: HttpRequest, learner_id: int) -> HttpResponse:
+    """The full self-assessment history of a learner who shared their check-ins."""
+    access = _shared_access(request, learner_id)
+    items = self_assessments_visible_to(viewer=access.viewer, learner=access.learner, access=access)
+    if not access.allows(Scope.CHECKINS):
+        raise Http404
+    page = _page(request, items, 50)
+    _log(access, list(page.object_list))
+    return render(
+        request,
+        "portfolio/shared_self_assessments.html",
+        {"learner": access.learner, "page": page},
+    )
+
+
+# --- Export and import -------------------------------------------------------------------------
+
+
+@login_required
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    form = ImportForm()
+    return render(
+        request,
+        "portfolio/transfer_list.html",
+        {"transfers": transfers_of(learner=learner)[:20], "form": form},
+    )
+
+
+@login_required
+@require_POST
+def export_start(request: HttpRequest) -> HttpResponse:
+    job = transfer.portfolio_export_start(learner=_user(request))
+    return redirect("transfer-detail", public_id=job.public_id)
+
+
+@login_required
+@require_POST
+def import_start(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            job = transfer.portfolio_import_start(
+                learner=learner, upload=form.cleaned_data["archive"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return redirect("transfer-detail", public_id=job.public_id)
+    return render(
+        request,
+        "portfolio/transfer_list.html",
+        {"transfers": transfers_of(learner=learner)[:20], "form": form},
+        status=400,
+    )
+
+
+@login_required
+def transfer_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    job = get_object_or_404(transfers_of(learner=_user(request)), public_id=public_id)
+    template = (
+        "portfolio/_transfer_status.html"
+        if request.GET.get("partial")
+        else ("portfolio/transfer_detail.html")
+    )
+    return render(request, template, {"job": job})
+
+
+@login_required
+def transfer_download(request: HttpRequest, public_id: str) -> FileResponse:
+    job = get_object_or_404(
+        transfers_of(learner=_user(request)).filter(
+            direction=PortfolioTransfer.Direction.EXPORT, status=PortfolioTransfer.Status.DONE
+        ),
+        public_id=public_id,
+    )
+    if not job.archive:
+        raise Http404
+    response = FileResponse(
+        job.archive.open("rb"),
+        content_type="application/zip",
+        as_attachment=True,
+        filename=f"continuum-portfolio-{job.created_at:%Y%m%d}.zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

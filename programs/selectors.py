@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
+from frameworks.models import Competency, Framework
 from programs.models import (
     ConsensusRating,
     Enrollment,
+    Expectation,
     LearnerReview,
     Program,
     ProgramRole,
@@ -44,6 +48,70 @@ def current_enrollment(*, learner: User) -> Enrollment | None:
         .order_by("-start_date")
         .first()
     )
+
+
+def enrollments_of(*, learner: User) -> QuerySet[Enrollment]:
+    """The learner's timeline inside this deployment, oldest first."""
+    return (
+        Enrollment.objects.filter(learner=learner)
+        .select_related("program", "program__institution", "cohort")
+        .order_by("start_date", "id")
+    )
+
+
+def current_enrollments(*, learner: User) -> list[Enrollment]:
+    """Open enrollments, newest first; a learner may be in more than one program at once."""
+    return list(
+        Enrollment.objects.current()
+        .filter(learner=learner)
+        .select_related("program", "program__institution")
+        .prefetch_related("program__frameworks")
+        .order_by("-start_date", "-id")
+    )
+
+
+def frameworks_in_use(*, learner: User) -> QuerySet[Framework]:
+    """Frameworks of the programs the learner is currently enrolled in."""
+    return (
+        Framework.objects.filter(
+            programs__enrollments__learner=learner, programs__enrollments__end_date__isnull=True
+        )
+        .select_related("scale")
+        .distinct()
+        .order_by("code", "-version")
+    )
+
+
+def expected_levels(
+    *, enrollments: list[Enrollment], competencies: list[Competency]
+) -> dict[int, Decimal]:
+    """Expected level now, per competency id, for the learner's current enrollments.
+
+    The enrollment whose program uses the competency's framework decides the training year;
+    a program Expectation for that year wins over the default (level 4 by graduation, evenly
+    stepped). One query, whatever the number of competencies.
+    """
+    by_framework: dict[int, Enrollment] = {}
+    for enrollment in enrollments:  # newest first: the newest program wins a shared framework
+        for framework in enrollment.program.frameworks.all():
+            by_framework.setdefault(framework.pk, enrollment)
+    wanted = {
+        c.pk: by_framework[c.framework_id] for c in competencies if c.framework_id in by_framework
+    }
+    overrides: dict[tuple[int, int, int], Decimal] = {}
+    if wanted:
+        rows = Expectation.objects.filter(
+            program_id__in={e.program_id for e in wanted.values()},
+            competency_id__in=list(wanted),
+        ).values_list("program_id", "competency_id", "training_year", "level")
+        overrides = {(p, c, y): level for p, c, y, level in rows}
+    result: dict[int, Decimal] = {}
+    for competency_id, enrollment in wanted.items():
+        key = (enrollment.program_id, competency_id, enrollment.training_year)
+        result[competency_id] = overrides.get(
+            key, enrollment.program.default_expected_level(enrollment.training_year)
+        )
+    return result
 
 
 # --- Program administration and committee review -----------------------------------------

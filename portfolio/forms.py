@@ -1,0 +1,181 @@
+"""Forms for the learner's pages. They check shapes; services check the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.template.defaultfilters import filesizeformat
+
+from frameworks.models import Competency
+from portfolio.models import Evidence, Goal, LearnerProfile, Scope
+from programs.models import Program
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class CompetencyChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Competency) -> str:
+        return f"{obj.code} · {obj.title}"
+
+
+class EvidenceChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Evidence) -> str:
+        return f"{obj.title} ({obj.get_kind_display()}, {obj.occurred_on:%d %b %Y})"
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names, or on top."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField(choices=Evidence.Kind.choices)
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        label="Details",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    occurred_on = forms.DateField(label="Date", widget=DATE_INPUT)
+    competencies = CompetencyChoiceField(
+        queryset=Competency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Which competencies does this show?",
+    )
+    file = forms.FileField(
+        required=False,
+        help_text=(
+            f"PDF, image, office document or text, up to "
+            f"{filesizeformat(settings.UPLOAD_MAX_BYTES)}."
+        ),
+    )
+    credit_hours = forms.DecimalField(
+        required=False, min_value=0, max_digits=6, decimal_places=2, label="Credit hours"
+    )
+    external_source = forms.CharField(
+        required=False, max_length=200, label="Source system (for external records)"
+    )
+    external_id = forms.CharField(required=False, max_length=300, label="Record identifier")
+
+    def __init__(self, *args: Any, competencies: QuerySet[Competency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["competencies"].queryset = competencies  # type: ignore[attr-defined]
+        # A hint for the file picker only; the content is what gets checked (uploads.py).
+        self.fields["file"].widget.attrs["accept"] = (
+            ".pdf,.png,.jpg,.jpeg,.gif,.webp,.heic,.docx,.xlsx,.pptx,.odt,.txt,.csv,.md"
+        )
+
+
+class GoalForm(forms.Form):
+    title = forms.CharField(
+        label="What will you be able to do?",
+        max_length=200,
+        help_text="Specific: one thing, in your own words.",
+    )
+    measure = forms.CharField(
+        label="How will you know you got there?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Measurable: what someone could observe or count.",
+    )
+    plan = forms.CharField(
+        label="How will you get there?",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Achievable: steps, time, and the support you need.",
+    )
+    target_date = forms.DateField(
+        label="By when?", widget=DATE_INPUT, help_text="Time-bound: a date to check back."
+    )
+    status = forms.ChoiceField(choices=Goal.Status.choices)
+    competencies = CompetencyChoiceField(
+        queryset=Competency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Relevant: which competencies does it move?",
+    )
+    evidence = EvidenceChoiceField(
+        queryset=Evidence.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        competencies: QuerySet[Competency],
+        evidence: QuerySet[Evidence],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["competencies"].queryset = competencies  # type: ignore[attr-defined]
+        self.fields["evidence"].queryset = evidence  # type: ignore[attr-defined]
+
+
+class ProgressNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Progress note", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    noted_on = forms.DateField(label="Date", widget=DATE_INPUT)
+
+
+class ShareGrantForm(forms.Form):
+    AUDIENCES = (("person", "A person (coach, mentor, advisor)"), ("committee", "A committee"))
+
+    audience = forms.ChoiceField(
+        choices=AUDIENCES, widget=forms.RadioSelect, initial="person", label="Share with"
+    )
+    grantee_email = forms.EmailField(
+        required=False, label="Their email address", help_text="They must have an account."
+    )
+    program = forms.ModelChoiceField(
+        queryset=Program.objects.none(),
+        required=False,
+        label="Program",
+        help_text="Its director, coordinators and competency committee will see what you share.",
+    )
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, label="What to share"
+    )
+    expires_on = forms.DateField(
+        required=False,
+        label="Until (optional)",
+        widget=DATE_INPUT,
+        help_text="Access ends after this day. You can revoke it any time before.",
+    )
+    note = forms.CharField(required=False, max_length=300, label="Note for yourself")
+
+    def __init__(self, *args: Any, programs: QuerySet[Program], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("audience") == "person" and not data.get("grantee_email"):
+            self.add_error("grantee_email", "Enter the email address of the person.")
+        if data.get("audience") == "committee" and not data.get("program"):
+            self.add_error("program", "Choose the program whose committee may see this.")
+        return data
+
+
+class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = LearnerProfile
+        fields = ["headline", "about"]
+        widgets = {"about": forms.Textarea(attrs={"rows": 4})}
+
+
+class ImportForm(forms.Form):
+    archive = forms.FileField(
+        label="Portfolio archive (.zip)",
+        help_text="A file exported from Continuum, here or at another institution.",
+    )

@@ -1,0 +1,253 @@
+"""Who may read what of a learner's portfolio. Every access rule for learner-owned items is here.
+
+The rules (DESIGN.md, "Ownership and access"):
+
+- The learner reads everything of their own.
+- Self-assessments and check-ins, evidence, reflections and goals are private by default.
+  Anyone else reads them only through an *active* ShareGrant — not revoked, not past its
+  expiry — whose scopes cover the item:
+    * a grant to a named person applies to that person;
+    * a grant to a program's committee applies to whoever holds a director, coordinator or
+      committee role in that program.
+- Everyone else gets an empty QuerySet, which views turn into a 404 (never a hint that an
+  item exists).
+- Grants are read on every request, so a revocation takes effect on the next one.
+
+Reads by anyone but the owner must be appended to the AccessLog: views call
+`portfolio.services.access_log_record(access=..., items=..., action=...)` with the items they
+show. `Access` carries the grant that justified each scope so the log can name it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+from assessments.models import CheckIn, SelfAssessment
+from portfolio.models import (
+    AccessLog,
+    Evidence,
+    Goal,
+    GoalProgressNote,
+    LearnerProfile,
+    PortfolioTransfer,
+    Scope,
+    ShareGrant,
+    TimelineEntry,
+)
+from programs.models import ProgramRole
+
+# Roles of a program that a grant to "the program's competency committee" reaches.
+COMMITTEE_ROLES = (
+    ProgramRole.Role.DIRECTOR,
+    ProgramRole.Role.COORDINATOR,
+    ProgramRole.Role.COMMITTEE,
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What `viewer` may read of `learner`'s portfolio right now, and through which grants."""
+
+    viewer: User
+    learner: User
+    is_owner: bool
+    grants: tuple[ShareGrant, ...] = field(default=())
+
+    @property
+    def scopes(self) -> frozenset[Scope]:
+        if self.is_owner:
+            return frozenset(Scope)
+        return frozenset(scope for grant in self.grants for scope in grant.scopes)
+
+    def allows(self, scope: Scope | str) -> bool:
+        return Scope(scope) in self.scopes
+
+    @property
+    def allows_anything(self) -> bool:
+        return bool(self.scopes)
+
+    def grant_for(self, scope: Scope | str) -> ShareGrant | None:
+        """The oldest active grant covering `scope` (None for the owner or without one)."""
+        for grant in sorted(self.grants, key=lambda g: (g.created_at, g.pk)):
+            if grant.covers(scope):
+                return grant
+        return None
+
+
+def _committee_program_ids(viewer: User) -> QuerySet[ProgramRole, int]:
+    return ProgramRole.objects.filter(user=viewer, role__in=COMMITTEE_ROLES).values_list(
+        "program_id", flat=True
+    )
+
+
+def grants_applying_to(*, viewer: User, now: dt.datetime | None = None) -> QuerySet[ShareGrant]:
+    """Active grants, of any learner, that let `viewer` read something (one query)."""
+    return (
+        ShareGrant.objects.active(now)
+        .filter(Q(grantee=viewer) | Q(program_id__in=_committee_program_ids(viewer)))
+        .exclude(learner=viewer)
+    )
+
+
+def access_for(*, viewer: User, learner: User, now: dt.datetime | None = None) -> Access:
+    """Decide what `viewer` may read of `learner`'s portfolio: no query for the owner, one
+    for anyone else."""
+    if viewer.pk == learner.pk:
+        return Access(viewer=viewer, learner=learner, is_owner=True)
+    if not viewer.is_authenticated or not viewer.is_active:
+        return Access(viewer=viewer, learner=learner, is_owner=False)
+    grants = tuple(grants_applying_to(viewer=viewer, now=now).filter(learner=learner))
+    return Access(viewer=viewer, learner=learner, is_owner=False, grants=grants)
+
+
+def active_grants(*, learner: User, now: dt.datetime | None = None) -> QuerySet[ShareGrant]:
+    """The learner's own grants that are in force now, with their audience loaded."""
+    return (
+        ShareGrant.objects.active(now)
+        .filter(learner=learner)
+        .select_related("grantee", "program", "program__institution")
+    )
+
+
+def share_grants_of(*, learner: User) -> QuerySet[ShareGrant]:
+    """Every grant the learner ever gave, including revoked and expired ones (their history)."""
+    return ShareGrant.objects.filter(learner=learner).select_related(
+        "grantee", "program", "program__institution"
+    )
+
+
+def learners_sharing_with(*, viewer: User) -> list[tuple[User, frozenset[Scope]]]:
+    """People whose portfolio `viewer` may read, with the scopes open to them, by name."""
+    scopes: dict[int, set[Scope]] = {}
+    people: dict[int, User] = {}
+    for grant in grants_applying_to(viewer=viewer).select_related("learner"):
+        people[grant.learner_id] = grant.learner
+        scopes.setdefault(grant.learner_id, set()).update(grant.scopes)
+    ordered = sorted(people.values(), key=lambda person: (person.name.lower(), person.pk))
+    return [(person, frozenset(scopes[person.pk])) for person in ordered]
+
+
+def _access(viewer: User, learner: User, access: Access | None) -> Access:
+    if access is not None:
+        if access.viewer.pk != viewer.pk or access.learner.pk != learner.pk:
+            raise ValueError("access was computed for another viewer or learner")
+        return access
+    return access_for(viewer=viewer, learner=learner)
+
+
+def evidence_visible_to(
+    *, viewer: User, learner: User, access: Access | None = None
+) -> QuerySet[Evidence]:
+    """The learner's evidence and reflections that `viewer` may read.
+
+    Reflections are their own scope: sharing evidence never shares reflections.
+    """
+    access = _access(viewer, learner, access)
+    items = Evidence.objects.filter(learner=learner).prefetch_related("competencies__framework")
+    if access.is_owner:
+        return items
+    evidence, reflections = access.allows(Scope.EVIDENCE), access.allows(Scope.REFLECTIONS)
+    if evidence and reflections:
+        return items
+    if evidence:
+        return items.not_reflections()
+    if reflections:
+        return items.reflections()
+    return items.none()
+
+
+def goals_visible_to(
+    *, viewer: User, learner: User, access: Access | None = None
+) -> QuerySet[Goal]:
+    """The learner's goals that `viewer` may read, with competencies and progress notes.
+
+    Evidence linked to a goal is listed only when the evidence itself is visible to `viewer`.
+    """
+    access = _access(viewer, learner, access)
+    if not access.allows(Scope.GOALS):
+        return Goal.objects.none()
+    return Goal.objects.filter(learner=learner).prefetch_related(
+        "competencies__framework",
+        Prefetch(
+            "evidence",
+            queryset=evidence_visible_to(viewer=viewer, learner=learner, access=access),
+        ),
+        Prefetch("progress_notes", queryset=GoalProgressNote.objects.order_by("-noted_on", "-id")),
+    )
+
+
+def self_assessments_visible_to(
+    *, viewer: User, learner: User, access: Access | None = None
+) -> QuerySet[SelfAssessment]:
+    """The learner's self-assessments that `viewer` may read, newest first."""
+    access = _access(viewer, learner, access)
+    if not access.allows(Scope.CHECKINS):
+        return SelfAssessment.objects.none()
+    return (
+        SelfAssessment.objects.filter(learner=learner)
+        .select_related("competency", "competency__framework")
+        .order_by("-assessed_on", "-created_at", "-id")
+    )
+
+
+def checkins_visible_to(
+    *, viewer: User, learner: User, access: Access | None = None
+) -> QuerySet[CheckIn]:
+    """The learner's check-ins that `viewer` may read, newest first, with their items."""
+    access = _access(viewer, learner, access)
+    if not access.allows(Scope.CHECKINS):
+        return CheckIn.objects.none()
+    return (
+        CheckIn.objects.filter(learner=learner)
+        .select_related("framework")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=SelfAssessment.objects.select_related(
+                    "competency", "competency__framework"
+                ).order_by("competency__order", "id"),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def access_log_of(*, viewer: User, learner: User) -> QuerySet[AccessLog]:
+    """The learner's access log. Only the learner reads it: it is about them."""
+    if viewer.pk != learner.pk:
+        return AccessLog.objects.none()
+    return AccessLog.objects.filter(learner=learner).select_related("grant", "grant__program")
+
+
+def profile_of(*, learner: User) -> LearnerProfile | None:
+    return LearnerProfile.objects.filter(learner=learner).first()
+
+
+def timeline_entries_of(*, learner: User) -> QuerySet[TimelineEntry]:
+    """Stages held outside this deployment; `programs.selectors.enrollments_of` has the rest."""
+    return TimelineEntry.objects.filter(learner=learner).order_by("start_date", "id")
+
+
+def transfers_of(*, learner: User) -> QuerySet[PortfolioTransfer]:
+    """The learner's export and import jobs. Nobody else sees them."""
+    return PortfolioTransfer.objects.filter(learner=learner)
+
+
+def own_evidence_choices(*, learner: User) -> QuerySet[Evidence]:
+    """Evidence a learner may link to their own goals and self-assessments."""
+    return Evidence.objects.filter(learner=learner).only("id", "title", "kind", "occurred_on")
+
+
+def scope_of(item: object) -> Scope:
+    """Which share scope an item belongs to."""
+    if isinstance(item, Evidence):
+        return item.scope
+    if isinstance(item, Goal | GoalProgressNote):
+        return Scope.GOALS
+    if isinstance(item, SelfAssessment | CheckIn):
+        return Scope.CHECKINS
+    raise TypeError(f"{type(item).__name__} is not a learner-owned item")

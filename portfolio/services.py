@@ -1,0 +1,376 @@
+"""Writes to the learner's portfolio. Each function checks the rules it enforces and leaves
+nothing half-written: it either completes or raises a ValidationError naming the fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from frameworks.models import Competency
+from portfolio.models import (
+    AccessLog,
+    Evidence,
+    Goal,
+    GoalProgressNote,
+    LearnerProfile,
+    Scope,
+    ShareGrant,
+)
+from portfolio.selectors import Access, scope_of
+from portfolio.uploads import check_upload
+from programs.models import Enrollment, Program
+from programs.selectors import frameworks_in_use
+
+# --- Access log ---------------------------------------------------------------------------
+
+
+def _item_label(item: object) -> str:
+    if isinstance(item, Evidence | Goal):
+        return item.title[:200]
+    return str(item)[:200]
+
+
+def access_log_record(
+    *, access: Access, items: Iterable[Any], action: str = AccessLog.Action.VIEW
+) -> int:
+    """Append one AccessLog row per item someone other than the owner is shown.
+
+    Does nothing for the owner. One INSERT for a page of items.
+    """
+    if access.is_owner:
+        return 0
+    rows = []
+    now = timezone.now()
+    for item in items:
+        scope = scope_of(item)
+        rows.append(
+            AccessLog(
+                learner=access.learner,
+                viewer=access.viewer,
+                viewer_name=access.viewer.name[:200],
+                grant=access.grant_for(scope),
+                scope=scope,
+                item_type=type(item).__name__.lower(),
+                item_id=item.pk,
+                item_label=_item_label(item),
+                action=action,
+                at=now,
+            )
+        )
+    AccessLog.objects.bulk_create(rows)
+    return len(rows)
+
+
+# --- Competency references -----------------------------------------------------------------
+
+
+def competencies_in_use(
+    *, learner: User, competency_ids: Iterable[int], field: str = "competencies"
+) -> list[Competency]:
+    """Load competencies, refusing any outside the frameworks of the learner's current
+    programs."""
+    wanted = {int(pk) for pk in competency_ids}
+    if not wanted:
+        return []
+    found = list(
+        Competency.objects.filter(
+            pk__in=wanted, framework__in=frameworks_in_use(learner=learner)
+        ).select_related("framework")
+    )
+    if len(found) != len(wanted):
+        raise ValidationError(
+            {field: ["Choose competencies from the frameworks of your current program."]}
+        )
+    return found
+
+
+def _own_evidence(*, learner: User, evidence_ids: Iterable[int]) -> list[Evidence]:
+    wanted = {int(pk) for pk in evidence_ids}
+    if not wanted:
+        return []
+    found = list(Evidence.objects.filter(pk__in=wanted, learner=learner))
+    if len(found) != len(wanted):
+        raise ValidationError({"evidence": ["Link only evidence from your own portfolio."]})
+    return found
+
+
+# --- Profile -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def learner_profile_update(*, learner: User, headline: str, about: str) -> LearnerProfile:
+    """Create or update the learner's profile."""
+    profile, _ = LearnerProfile.objects.select_for_update().get_or_create(learner=learner)
+    profile.headline = headline
+    profile.about = about
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+# --- Evidence ------------------------------------------------------------------------------
+
+
+def _store_file(evidence: Evidence, upload: UploadedFile) -> None:
+    checked = check_upload(upload)
+    evidence.file.save(f"upload.{checked.extension}", upload, save=False)
+    evidence.file_name = checked.name
+    evidence.file_type = checked.content_type
+    evidence.file_size = checked.size
+    evidence.file_sha256 = checked.sha256
+
+
+def _delete_file_after_commit(name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+@transaction.atomic
+def evidence_create(
+    *,
+    learner: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    occurred_on: dt.date | None = None,
+    competency_ids: Sequence[int] = (),
+    upload: UploadedFile | None = None,
+    credit_hours: Decimal | None = None,
+    external_source: str = "",
+    external_id: str = "",
+) -> Evidence:
+    """Add evidence or a reflection. An upload is checked by content and size before it is
+    stored; if anything fails afterwards the stored file is removed again."""
+    competencies = competencies_in_use(learner=learner, competency_ids=competency_ids)
+    evidence = Evidence(
+        learner=learner,
+        kind=kind,
+        title=title,
+        body=body,
+        occurred_on=occurred_on or timezone.localdate(),
+        credit_hours=credit_hours,
+        external_source=external_source,
+        external_id=external_id,
+    )
+    evidence.full_clean(exclude=["file"])
+    if upload is not None:
+        _store_file(evidence, upload)
+    try:
+        evidence.save()
+        evidence.competencies.set(competencies)
+    except Exception:
+        if evidence.file:
+            default_storage.delete(evidence.file.name or "")
+        raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_update(
+    *,
+    evidence: Evidence,
+    title: str,
+    body: str,
+    occurred_on: dt.date,
+    competency_ids: Sequence[int],
+    credit_hours: Decimal | None = None,
+    external_source: str = "",
+    external_id: str = "",
+    upload: UploadedFile | None = None,
+) -> Evidence:
+    """Edit evidence the learner owns. A new upload replaces the old file."""
+    competencies = competencies_in_use(learner=evidence.learner, competency_ids=competency_ids)
+    evidence.title = title
+    evidence.body = body
+    evidence.occurred_on = occurred_on
+    evidence.credit_hours = credit_hours
+    evidence.external_source = external_source
+    evidence.external_id = external_id
+    evidence.full_clean(exclude=["file"])
+    old_name = (evidence.file.name or "") if evidence.file else ""
+    if upload is not None:
+        _store_file(evidence, upload)
+        _delete_file_after_commit(old_name)
+    evidence.save()
+    evidence.competencies.set(competencies)
+    return evidence
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: Evidence) -> None:
+    """Delete evidence and, once the deletion is committed, its file."""
+    name = (evidence.file.name or "") if evidence.file else ""
+    evidence.delete()
+    _delete_file_after_commit(name)
+
+
+# --- Goals ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    learner: User,
+    title: str,
+    measure: str,
+    target_date: dt.date,
+    plan: str = "",
+    status: str = Goal.Status.PLANNED,
+    competency_ids: Sequence[int] = (),
+    evidence_ids: Sequence[int] = (),
+) -> Goal:
+    """Add a goal to the learner's plan. Linked evidence must be the learner's own."""
+    competencies = competencies_in_use(learner=learner, competency_ids=competency_ids)
+    evidence = _own_evidence(learner=learner, evidence_ids=evidence_ids)
+    goal = Goal(
+        learner=learner,
+        title=title,
+        measure=measure,
+        plan=plan,
+        target_date=target_date,
+        status=status,
+    )
+    goal.full_clean()
+    goal.save()
+    goal.competencies.set(competencies)
+    goal.evidence.set(evidence)
+    return goal
+
+
+@transaction.atomic
+def goal_update(
+    *,
+    goal: Goal,
+    title: str,
+    measure: str,
+    target_date: dt.date,
+    plan: str,
+    status: str,
+    competency_ids: Sequence[int],
+    evidence_ids: Sequence[int],
+) -> Goal:
+    """Edit a goal of the learner's own."""
+    competencies = competencies_in_use(learner=goal.learner, competency_ids=competency_ids)
+    evidence = _own_evidence(learner=goal.learner, evidence_ids=evidence_ids)
+    goal.title = title
+    goal.measure = measure
+    goal.plan = plan
+    goal.target_date = target_date
+    goal.status = status
+    goal.full_clean()
+    goal.save()
+    goal.competencies.set(competencies)
+    goal.evidence.set(evidence)
+    return goal
+
+
+@transaction.atomic
+def goal_evidence_link(*, goal: Goal, evidence_ids: Sequence[int]) -> Goal:
+    """Link more of the learner's evidence to their goal."""
+    evidence = _own_evidence(learner=goal.learner, evidence_ids=evidence_ids)
+    goal.evidence.add(*evidence)
+    return goal
+
+
+@transaction.atomic
+def goal_progress_note_add(
+    *, goal: Goal, text: str, noted_on: dt.date | None = None
+) -> GoalProgressNote:
+    """Append a dated progress note. A first note on a planned goal makes it active."""
+    note = GoalProgressNote(goal=goal, text=text, noted_on=noted_on or timezone.localdate())
+    note.full_clean()
+    if note.noted_on > timezone.localdate():
+        raise ValidationError({"noted_on": ["A progress note cannot be dated in the future."]})
+    note.save()
+    if goal.status == Goal.Status.PLANNED:
+        goal.status = Goal.Status.ACTIVE
+        goal.save(update_fields=["status", "updated_at"])
+    return note
+
+
+@transaction.atomic
+def goal_delete(*, goal: Goal) -> None:
+    goal.delete()
+
+
+# --- Sharing -------------------------------------------------------------------------------
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    """A grant "until 3 May" is valid through that whole day, in the deployment's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+@transaction.atomic
+def share_grant_create(
+    *,
+    learner: User,
+    scopes: Iterable[str],
+    grantee_email: str = "",
+    program_id: int | None = None,
+    expires_on: dt.date | None = None,
+    note: str = "",
+) -> ShareGrant:
+    """Share some scopes with one named person or with one program's competency committee.
+
+    The committee must be of a program the learner is or was enrolled in; the expiry, if
+    any, must be in the future.
+    """
+    errors: dict[str, list[str]] = {}
+    requested = [str(s) for s in scopes]
+    chosen = {Scope(s) for s in requested if s in Scope.values}
+    if set(requested) - set(Scope.values):
+        errors["scopes"] = [f"Unknown scope. Choose from: {', '.join(Scope.values)}."]
+    elif not chosen:
+        errors["scopes"] = ["Choose at least one thing to share."]
+    grantee: User | None = None
+    program: Program | None = None
+    email = grantee_email.strip().lower()
+    if bool(email) == (program_id is not None):
+        errors["grantee_email"] = ["Share with either one person or one program's committee."]
+    elif email:
+        grantee = User.objects.filter(email__iexact=email, is_active=True).first()
+        if grantee is None:
+            errors["grantee_email"] = ["No one with that email address uses Continuum here."]
+        elif grantee.pk == learner.pk:
+            errors["grantee_email"] = ["You already see everything of your own."]
+    elif program_id is not None:
+        enrolled = Enrollment.objects.filter(learner=learner, program_id=program_id).exists()
+        program = Program.objects.filter(pk=program_id).first() if enrolled else None
+        if program is None:
+            errors["program"] = ["Choose a program you are or were enrolled in."]
+    if expires_on is not None and expires_on < timezone.localdate():
+        errors["expires_on"] = ["The expiry date has passed; choose today or later."]
+    if errors:
+        raise ValidationError(errors)
+    grant = ShareGrant(
+        learner=learner,
+        grantee=grantee,
+        program=program,
+        note=note,
+        expires_at=_end_of_day(expires_on) if expires_on else None,
+        **{ShareGrant.SCOPE_FIELDS[scope]: True for scope in chosen},
+    )
+    grant.full_clean()
+    grant.save()
+    return grant
+
+
+@transaction.atomic
+def share_grant_revoke(*, grant: ShareGrant) -> ShareGrant:
+    """Withdraw a grant at once; the next request by its audience is refused. Idempotent."""
+    locked = ShareGrant.objects.select_for_update().get(pk=grant.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+    grant.revoked_at = locked.revoked_at
+    return locked

@@ -14,10 +14,11 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import CheckIn
-from portfolio.models import Evidence, Goal, ShareGrant
+from portfolio.models import Evidence, Goal, Scope, ShareGrant
 from programs.models import Program
 
 BODY_MAX = 5000
@@ -107,6 +108,11 @@ class CoachingRelationship(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def share_scope_labels(self) -> list[str]:
+        labels = dict(Scope.choices)
+        return [str(labels.get(scope, scope)) for scope in self.share_scopes]
+
 
 # --- Threads --------------------------------------------------------------------------------
 
@@ -184,6 +190,18 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return f"Thread on {self.target_type} {self.target_id} with {self.participant}"
+
+    def get_absolute_url(self) -> str:
+        names = {
+            self.TargetType.GOAL: "coaching-goal-thread",
+            self.TargetType.EVIDENCE: "coaching-evidence-thread",
+            self.TargetType.CHECKIN: "coaching-checkin-thread",
+        }
+        return reverse(names[self.TargetType(self.target_type)], args=[self.target_id])
+
+    @property
+    def url(self) -> str:
+        return self.get_absolute_url()
 
     @property
     def target(self) -> Goal | Evidence | CheckIn:

@@ -12,6 +12,7 @@ import logging
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from coaching.models import SUMMARY_KINDS, Frequency, Kind, Notification, NotificationPreference
@@ -59,6 +60,20 @@ def notification_preference_set(*, user: User, kind: str, frequency: str) -> Non
     )
 
 
+def notification_mark_read(*, notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def _email_status_for(*, recipient: User, kind: str) -> str:
     if not recipient.is_active or not recipient.email:
         return Notification.EmailStatus.SKIPPED
@@ -89,8 +104,8 @@ def notification_send(
     """
     if kind not in Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
-    if url and not url.startswith("/"):
-        raise ValueError("url must be a path inside the site, starting with /")
+    if url and (not url.startswith("/") or url.startswith("//") or "\\" in url):
+        raise ValueError("url must be a path inside the site, starting with a single /")
     dedupe_key = dedupe_key[:DEDUPE_MAX]
     if dedupe_key:
         existing = Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).first()

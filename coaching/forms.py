@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accounts.models import User
+from coaching.models import BODY_MAX, NOTES_MAX, Frequency, Kind
+from coaching.services import DEFAULT_SHARE, MESSAGE_MAX
+from portfolio.models import Scope
+from programs.models import Program
+
+
+class ShareScopesField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", Scope.choices)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+class InviteForm(forms.Form):
+    coach_email = forms.EmailField(
+        label="Their email address",
+        help_text="The person must already use Continuum.",
+    )
+    share_scopes = ShareScopesField(
+        label="Share with them once they accept",
+        initial=list(DEFAULT_SHARE),
+        help_text="Proposed: your goals and check-ins. Reflections stay private unless you "
+        "tick them. You can change this any time on your sharing page.",
+    )
+    message = forms.CharField(
+        label="A note to them (optional)",
+        required=False,
+        max_length=MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AcceptForm(forms.Form):
+    share_scopes = ShareScopesField(label="What your coach may see")
+
+
+class AssignForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=Program.objects.none())
+    learner = forms.ModelChoiceField(queryset=User.objects.none())
+    coach = forms.ModelChoiceField(queryset=User.objects.none())
+    message = forms.CharField(
+        label="A note to the learner (optional)",
+        required=False,
+        max_length=MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        programs: Any,
+        learners: Any,
+        coaches: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+        self.fields["learner"].queryset = learners  # type: ignore[attr-defined]
+        self.fields["coach"].queryset = coaches  # type: ignore[attr-defined]
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Markdown: **bold**, *italic*, lists, links. No images or HTML.",
+    )
+
+
+class MeetingForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    duration_minutes = forms.IntegerField(label="Minutes", min_value=5, max_value=480, initial=30)
+    location = forms.CharField(label="Where (room or video link)", required=False, max_length=200)
+
+
+class MeetingNotesForm(forms.Form):
+    agenda = forms.CharField(
+        required=False, max_length=NOTES_MAX, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    shared_notes = forms.CharField(
+        label="Notes shared with the learner",
+        required=False,
+        max_length=NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    private_notes = forms.CharField(
+        label="Private notes (only you see these)",
+        required=False,
+        max_length=NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    held = forms.BooleanField(label="The meeting took place", required=False)
+
+
+class ActionItemForm(forms.Form):
+    title = forms.CharField(label="Action", max_length=200)
+    detail = forms.CharField(
+        label="How will we know it is done?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    target_date = forms.DateField(
+        label="By", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    goal = forms.TypedChoiceField(
+        label="Goal", required=False, coerce=int, empty_value=None, choices=[]
+    )
+
+    def __init__(self, *args: Any, goals: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].choices = [  # type: ignore[attr-defined]
+            ("", "A new goal"),
+            *[(pk, f"Update: {title}") for pk, title in goals],
+        ]
+
+
+class PreferencesForm(forms.Form):
+    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from coaching.models import SUMMARY_KINDS
+
+        for kind in Kind:
+            choices = Frequency.choices
+            if kind in SUMMARY_KINDS:
+                choices = [
+                    (Frequency.IMMEDIATELY.value, "Email it to me"),
+                    (Frequency.OFF.value, "Do not email it"),
+                ]
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label,
+                choices=choices,
+                initial=current.get(kind.value, Frequency.IMMEDIATELY),
+                widget=forms.RadioSelect,
+            )

@@ -1,0 +1,296 @@
+"""The coach's overview of their coachees, sorted by who needs attention first.
+
+It reads other apps only through their selectors and access decisions: which of a coachee's
+items a coach may see is decided by `portfolio.selectors` (one `Access` per coachee, built from
+the grants that apply to the coach). The page runs a fixed number of queries whatever the
+number of coachees: each fact is fetched for all coachees at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Max, Min, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from accounts.models import User
+from assessments.models import CheckIn, SelfAssessment
+from coaching.models import CoachingRelationship, Comment, Meeting, Thread
+from coaching.selectors import coachee_relationships
+from portfolio.models import AccessLog, Goal, Scope, ShareGrant
+from portfolio.selectors import Access, grants_applying_to, scope_of
+from programs.models import Enrollment
+from programs.selectors import expected_levels
+
+DUE_SOON = dt.timedelta(days=14)
+STALE_CHECKIN = dt.timedelta(days=60)
+STALE_MEETING = dt.timedelta(days=90)
+TOP_GAPS = 3
+
+
+@dataclass
+class Gap:
+    code: str
+    title: str
+    self_level: Decimal
+    expected: Decimal
+
+    @property
+    def size(self) -> Decimal:
+        return self.expected - self.self_level
+
+
+@dataclass
+class Coachee:
+    relationship: CoachingRelationship
+    learner: User
+    access: Access
+    latest_checkin_at: dt.datetime | None = None
+    overdue_goals: list[Goal] = field(default_factory=list)
+    due_soon_goals: list[Goal] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    last_meeting_at: dt.datetime | None = None
+    next_meeting_at: dt.datetime | None = None
+    unanswered: int = 0
+    reasons: list[str] = field(default_factory=list)
+    score: int = 0
+
+    @property
+    def sees_checkins(self) -> bool:
+        return self.access.allows(Scope.CHECKINS)
+
+    @property
+    def sees_goals(self) -> bool:
+        return self.access.allows(Scope.GOALS)
+
+    @property
+    def shared_labels(self) -> list[str]:
+        labels = dict(Scope.choices)
+        return [str(labels[s]) for s in Scope.values if self.access.allows(s)]
+
+
+def _accesses(coach: User, learners: list[User]) -> dict[int, Access]:
+    """One Access per coachee from a single read of the grants that apply to the coach."""
+    grants: dict[int, list[ShareGrant]] = defaultdict(list)
+    for grant in grants_applying_to(viewer=coach).filter(learner__in=learners):
+        grants[grant.learner_id].append(grant)
+    return {
+        learner.pk: Access(
+            viewer=coach, learner=learner, is_owner=False, grants=tuple(grants[learner.pk])
+        )
+        for learner in learners
+    }
+
+
+def _latest_self_assessments(learner_ids: list[int]) -> list[SelfAssessment]:
+    """Each learner's latest self-assessment per competency, in one query."""
+    if not learner_ids:
+        return []
+    ranked = SelfAssessment.objects.filter(learner_id__in=learner_ids).annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=["learner_id", "competency_id"],
+            order_by=["-assessed_on", "-created_at", "-id"],
+        )
+    )
+    return list(ranked.filter(rank=1).select_related("competency"))
+
+
+def _gaps(latest: list[SelfAssessment], learner_ids: list[int]) -> dict[int, list[Gap]]:
+    """Largest self-assessed gaps below the expected level, per learner.
+
+    Expected levels come from `programs.selectors.expected_levels`, called once per distinct
+    set of (program, training year) among the coachees — not once per coachee.
+    """
+    if not latest:
+        return {}
+    enrollments: dict[int, list[Enrollment]] = defaultdict(list)
+    for enrollment in (
+        Enrollment.objects.current()
+        .filter(learner_id__in=learner_ids)
+        .select_related("program")
+        .prefetch_related("program__frameworks")
+        .order_by("-start_date", "-id")
+    ):
+        enrollments[enrollment.learner_id].append(enrollment)
+    by_learner: dict[int, list[SelfAssessment]] = defaultdict(list)
+    for item in latest:
+        by_learner[item.learner_id].append(item)
+    groups: dict[tuple[tuple[int, int], ...], list[int]] = defaultdict(list)
+    for learner_id in by_learner:
+        signature = tuple((e.program_id, e.training_year) for e in enrollments[learner_id])
+        if signature:
+            groups[signature].append(learner_id)
+    result: dict[int, list[Gap]] = {}
+    for members in groups.values():
+        competencies = {a.competency.pk: a.competency for m in members for a in by_learner[m]}
+        expected = expected_levels(
+            enrollments=enrollments[members[0]], competencies=list(competencies.values())
+        )
+        for learner_id in members:
+            gaps = [
+                Gap(a.competency.code, a.competency.title, a.level, expected[a.competency_id])
+                for a in by_learner[learner_id]
+                if a.competency_id in expected and expected[a.competency_id] > a.level
+            ]
+            gaps.sort(key=lambda g: (-g.size, g.code))
+            result[learner_id] = gaps[:TOP_GAPS]
+    return result
+
+
+def self_assessed_gaps(*, learner_ids: list[int]) -> dict[int, list[Gap]]:
+    """The largest gaps between each learner's latest self-assessment and the level expected
+    of them now. Callers pass only learners whose check-ins the viewer may see."""
+    return _gaps(_latest_self_assessments(learner_ids), learner_ids)
+
+
+def _log_reads(coachees: list[Coachee], now: dt.datetime) -> None:
+    """Append what the overview showed to each learner's access log, in one INSERT.
+
+    The rows are those `portfolio.services.access_log_record` writes, for many learners at
+    once (that service takes one learner per call, which would cost a query per coachee).
+    """
+    rows = []
+    for coachee in coachees:
+        access = coachee.access
+        for goal in coachee.overdue_goals + coachee.due_soon_goals:
+            scope = scope_of(goal)
+            rows.append(
+                AccessLog(
+                    learner=coachee.learner,
+                    viewer=access.viewer,
+                    viewer_name=access.viewer.name[:200],
+                    grant=access.grant_for(scope),
+                    scope=scope,
+                    item_type="goal",
+                    item_id=goal.pk,
+                    item_label=goal.title[:200],
+                    action=AccessLog.Action.LIST,
+                    at=now,
+                )
+            )
+        if coachee.latest_checkin_at is not None or coachee.gaps:
+            rows.append(
+                AccessLog(
+                    learner=coachee.learner,
+                    viewer=access.viewer,
+                    viewer_name=access.viewer.name[:200],
+                    grant=access.grant_for(Scope.CHECKINS),
+                    scope=Scope.CHECKINS,
+                    item_type="checkin",
+                    item_id=None,
+                    item_label="Latest check-in and self-assessed gaps (coach overview)",
+                    action=AccessLog.Action.LIST,
+                    at=now,
+                )
+            )
+    if rows:
+        AccessLog.objects.bulk_create(rows)
+
+
+def _attention(coachee: Coachee, now: dt.datetime) -> None:
+    """Why this coachee may need the coach now, most pressing first, and a score to sort by."""
+    reasons: list[tuple[int, str]] = []
+    if coachee.unanswered:
+        n = coachee.unanswered
+        reasons.append((4, f"Replied to you in {n} thread{'s' if n > 1 else ''}"))
+    if coachee.overdue_goals:
+        n = len(coachee.overdue_goals)
+        reasons.append((3 * min(n, 3), f"{n} goal{'s' if n > 1 else ''} overdue"))
+    if coachee.sees_checkins:
+        if coachee.latest_checkin_at is None:
+            reasons.append((2, "Has not checked in yet"))
+        elif now - coachee.latest_checkin_at > STALE_CHECKIN:
+            days = (now - coachee.latest_checkin_at).days
+            reasons.append((2, f"No check-in for {days} days"))
+    if coachee.gaps and coachee.gaps[0].size >= 1:
+        gap = coachee.gaps[0]
+        reasons.append((2, f"Self-rated {gap.size:g} below expected in {gap.code}"))
+    if coachee.due_soon_goals:
+        n = len(coachee.due_soon_goals)
+        reasons.append((1, f"{n} goal{'s' if n > 1 else ''} due within two weeks"))
+    if coachee.next_meeting_at is None and (
+        coachee.last_meeting_at is None or now - coachee.last_meeting_at > STALE_MEETING
+    ):
+        reasons.append(
+            (1, "No meeting yet" if coachee.last_meeting_at is None else "No meeting for 3 months")
+        )
+    reasons.sort(key=lambda r: -r[0])
+    coachee.reasons = [text for _, text in reasons]
+    coachee.score = sum(weight for weight, _ in reasons)
+
+
+def coachee_overview(*, coach: User, now: dt.datetime | None = None) -> list[Coachee]:
+    """Every active coachee of `coach` with what the coach may see, most in need first."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    relationships = list(coachee_relationships(coach=coach))
+    if not relationships:
+        return []
+    learners = [r.learner for r in relationships]
+    accesses = _accesses(coach, learners)
+    coachees = {
+        r.learner_id: Coachee(relationship=r, learner=r.learner, access=accesses[r.learner_id])
+        for r in relationships
+    }
+    checkin_ids = [pk for pk, c in coachees.items() if c.sees_checkins]
+    goal_ids = [pk for pk, c in coachees.items() if c.sees_goals]
+
+    if checkin_ids:
+        latest = (
+            CheckIn.objects.filter(learner_id__in=checkin_ids)
+            .values("learner_id")
+            .annotate(last=Max("created_at"))
+        )
+        for row in latest:
+            coachees[row["learner_id"]].latest_checkin_at = row["last"]
+        for learner_id, gaps in self_assessed_gaps(learner_ids=checkin_ids).items():
+            coachees[learner_id].gaps = gaps
+
+    if goal_ids:
+        for goal in (
+            Goal.objects.open()
+            .filter(learner_id__in=goal_ids, target_date__lte=today + DUE_SOON)
+            .order_by("target_date", "id")
+        ):
+            coachee = coachees[goal.learner_id]
+            target = coachee.overdue_goals if goal.is_overdue(today) else coachee.due_soon_goals
+            target.append(goal)
+
+    meetings = (
+        Meeting.objects.filter(relationship__in=relationships)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .values("learner_id")
+        .annotate(
+            last=Max("starts_at", filter=Q(starts_at__lt=now)),
+            next=Min("starts_at", filter=Q(starts_at__gte=now, status=Meeting.Status.SCHEDULED)),
+        )
+    )
+    for row in meetings:
+        coachees[row["learner_id"]].last_meeting_at = row["last"]
+        coachees[row["learner_id"]].next_meeting_at = row["next"]
+
+    # Threads where the learner spoke last: the coach owes an answer.
+    last_author = Subquery(
+        Comment.objects.filter(thread=OuterRef("pk"))
+        .order_by("-created_at", "-id")
+        .values("author_id")[:1]
+    )
+    for learner_id, last in (
+        Thread.objects.filter(participant=coach, learner_id__in=list(coachees))
+        .annotate(last_author=last_author)
+        .values_list("learner_id", "last_author")
+    ):
+        if last == learner_id:
+            coachees[learner_id].unanswered += 1
+
+    result = list(coachees.values())
+    for coachee in result:
+        _attention(coachee, now)
+    _log_reads(result, now)
+    result.sort(key=lambda c: (-c.score, c.learner.name.lower(), c.learner.pk))
+    return result

@@ -661,6 +661,10 @@ def consensus_record(
         raise ValidationError("Someone saved this rating at the same time; reload.") from error
 
 
+def _program_has_ratable(program: Program) -> bool:
+    return Competency.objects.ratable().filter(framework__in=program.frameworks.all()).exists()
+
+
 def missing_consensus(*, review: LearnerReview) -> list[Competency]:
     """The program's rated competencies that still have no consensus in this review."""
     program = review.period.program
@@ -686,6 +690,8 @@ def review_sign_off(*, review: LearnerReview, by: User, summary: str = "") -> Le
     )
     if review.is_signed_off:
         raise ValidationError("This review is already signed off.")
+    if not _program_has_ratable(review.period.program):
+        raise ValidationError("The program rates against no framework: nothing to sign off.")
     missing = missing_consensus(review=review)
     if missing:
         codes = ", ".join(c.code for c in missing[:12])

@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RatingScaleKindEnum": "frameworks.models.RatingScale.Kind",
         "FrameworkKindEnum": "frameworks.models.Framework.Kind",
+        "LearnerReviewStatusEnum": "programs.models.LearnerReview.Status",
     },
 }
 

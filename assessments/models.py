@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from frameworks.models import Competency, Framework
 
@@ -80,6 +83,23 @@ class Assessment(models.Model):
     observed_on = models.DateField()
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.OBSERVATION)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Observations (docs/assessments.md): the program the assessor rated in, the request it
+    # answers, the key that makes a retried submission land once, and the current version
+    # (every version is an AssessmentVersion; this row always shows the newest).
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    request = models.ForeignKey(
+        "AssessmentRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assessments",
+    )
+    submission_key = models.UUIDField(null=True, blank=True)
+    version = models.PositiveSmallIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-observed_on", "-created_at"]
@@ -87,6 +107,170 @@ class Assessment(models.Model):
             models.Index(fields=["learner", "competency", "observed_on"]),
             models.Index(fields=["assessor", "observed_on"]),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessor", "submission_key", "competency"],
+                condition=Q(submission_key__isnull=False),
+                name="uniq_assessment_submission",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.assessor} rated {self.learner} {self.competency.code} {self.level}"
+
+
+# --- Assessments by others: observation requests, versions, responses ----------------------
+# Owned by the observations feature (docs/assessments.md). An Assessment row always holds the
+# current state of a rating; every state it ever had is an AssessmentVersion.
+
+
+class ObservationSetting(models.TextChoices):
+    CLINIC = "clinic", "Clinic / outpatient"
+    WARD = "ward", "Ward / inpatient"
+    EMERGENCY = "emergency", "Emergency department"
+    PROCEDURE = "procedure", "Operating room / procedure"
+    SIMULATION = "simulation", "Simulation"
+    OTHER = "other", "Other"
+
+
+class AssessmentRequestQuerySet(models.QuerySet["AssessmentRequest"]):
+    def open(self) -> AssessmentRequestQuerySet:
+        return self.filter(status=AssessmentRequest.Status.OPEN)
+
+    def overdue(self, today: dt.date) -> AssessmentRequestQuerySet:
+        """Open requests past their due date; without one, older than the default wait."""
+        default_cutoff = today - dt.timedelta(days=AssessmentRequest.DEFAULT_DUE_DAYS)
+        return self.open().filter(
+            Q(due_on__lt=today) | Q(due_on__isnull=True, created_at__date__lt=default_cutoff)
+        )
+
+
+class AssessmentRequest(models.Model):
+    """A learner asks a named assessor of their program to observe them."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined"
+
+    # A request without a due date counts as overdue this many days after it was made.
+    DEFAULT_DUE_DAYS = 14
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="observation_requests"
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="observation_inbox"
+    )
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
+    competencies = models.ManyToManyField(Competency, related_name="+")
+    setting = models.CharField(max_length=20, choices=ObservationSetting.choices, blank=True)
+    case_type = models.CharField(max_length=120, blank=True)
+    encounter_on = models.DateField(null=True, blank=True)
+    note = models.TextField(max_length=500, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    decline_reason = models.TextField(max_length=500, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_reminded_on = models.DateField(null=True, blank=True)
+    client_token = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssessmentRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["assessor", "status", "due_on"]),
+            models.Index(fields=["learner", "created_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "client_token"],
+                condition=Q(client_token__isnull=False),
+                name="uniq_request_client_token",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""),
+                name="declined_request_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} asks {self.assessor} ({self.get_status_display()})"
+
+    @property
+    def due_date(self) -> dt.date:
+        """The due date, or the default one when the learner gave none."""
+        return self.due_on or (
+            timezone.localdate(self.created_at) + dt.timedelta(days=self.DEFAULT_DUE_DAYS)
+        )
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.status == self.Status.OPEN and self.due_date < today
+
+
+class AssessmentVersion(models.Model):
+    """One state of an assessment, never changed. Version 1 is the original; later versions
+    are corrections by the author within 24 hours, or amendments after that (with a reason)."""
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", "Original"
+        CORRECTION = "correction", "Correction"
+        AMENDMENT = "amendment", "Amendment"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    level = models.DecimalField(max_digits=3, decimal_places=1)
+    went_well = models.TextField(blank=True, max_length=2000)
+    next_step = models.TextField(blank=True, max_length=2000)
+    context = models.CharField(max_length=300, blank=True)
+    observed_on = models.DateField()
+    reason = models.TextField(blank=True, max_length=1000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["assessment", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "version"], name="uniq_assessment_version"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="amendment") | ~Q(reason=""), name="amendment_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment {self.assessment_id} v{self.version} ({self.kind})"
+
+
+class AssessmentResponse(models.Model):
+    """The learner's words on an assessment of them: a reply or a reflection. Append-only."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.TextField(max_length=2000)
+    client_token = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["assessment", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "client_token"],
+                condition=Q(client_token__isnull=False),
+                name="uniq_response_client_token",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Response by {self.learner} to assessment {self.assessment_id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import call_command, execute_from_command_line
@@ -134,9 +135,13 @@ def test_load_frameworks_fails_naming_the_file_when_a_shipped_version_was_change
 
 
 def exit_code(*argv: str) -> int:
-    """Run a command the way manage.py does (argument parsing, CommandError -> exit status)."""
+    """Run a command the way manage.py does (argument parsing, CommandError -> exit status).
+
+    manage.py closes the database connections when a command ends; inside a test that would
+    close the test's own transaction, so that one step is left out."""
     try:
-        execute_from_command_line(["manage.py", *argv])
+        with mock.patch("django.core.management.base.connections.close_all"):
+            execute_from_command_line(["manage.py", *argv])
     except SystemExit as exit:
         return int(exit.code or 0)
     return 0

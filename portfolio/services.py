@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.models import CheckIn, SelfAssessment
 from frameworks.models import Competency
 from portfolio.models import (
     AccessLog,
@@ -34,9 +35,16 @@ from programs.selectors import frameworks_in_use
 
 
 def _item_label(item: object) -> str:
+    """What the learner reads in their log. Uses only fields already loaded (no queries)."""
     if isinstance(item, Evidence | Goal):
         return item.title[:200]
-    return str(item)[:200]
+    if isinstance(item, CheckIn):
+        return f"Check-in of {timezone.localtime(item.created_at):%d %b %Y}"
+    if isinstance(item, SelfAssessment):
+        return f"{item.competency.code} self-rated {item.level.normalize():f} on {item.assessed_on}"
+    if isinstance(item, GoalProgressNote):
+        return f"Progress note of {item.noted_on}"
+    return type(item).__name__
 
 
 def access_log_record(

@@ -1,0 +1,138 @@
+"""The coach's overview: what each coachee shares, who needs attention first and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from coaching.models import CoachingRelationship, Meeting
+from coaching.overview import coachee_overview
+from coaching.tests.factories import RelationshipFactory
+from portfolio.models import AccessLog
+from portfolio.tests.factories import (
+    CheckInFactory,
+    GoalFactory,
+    SelfAssessmentFactory,
+    ShareGrantFactory,
+    framework_with_tree,
+)
+from tests.factories import EnrollmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def leaves(program):
+    framework, leaves = framework_with_tree()
+    program.frameworks.add(framework)
+    return leaves
+
+
+def make_coachee(coach, program, leaves, *, name, share=True, overdue=0, gap_level="1"):
+    learner = UserFactory(display_name=name)
+    EnrollmentFactory(learner=learner, program=program, training_year=3)
+    RelationshipFactory(learner=learner, coach=coach, accepted_at=timezone.now())
+    if share:
+        ShareGrantFactory(learner=learner, grantee=coach, share_goals=True, share_checkins=True)
+    today = timezone.localdate()
+    for n in range(overdue):
+        GoalFactory(
+            learner=learner, title=f"{name} overdue {n}", target_date=today - dt.timedelta(days=3)
+        )
+    GoalFactory(learner=learner, title=f"{name} later", target_date=today + dt.timedelta(days=100))
+    checkin = CheckInFactory(learner=learner)
+    for leaf in leaves[:2]:
+        SelfAssessmentFactory(
+            learner=learner,
+            competency=leaf,
+            level=Decimal(gap_level),
+            checkin=checkin,
+            assessed_on=today,
+        )
+    return learner
+
+
+def test_coachees_are_sorted_by_need_with_the_reason_shown(client, coach, program, leaves):
+    calm = make_coachee(coach, program, leaves, name="Ada Calm", gap_level="4")
+    Meeting.objects.create(
+        relationship=CoachingRelationship.objects.get(learner=calm),
+        learner=calm,
+        coach=coach,
+        starts_at=timezone.now() + dt.timedelta(days=2),
+    )
+    busy = make_coachee(coach, program, leaves, name="Zed Busy", overdue=2, gap_level="1.5")
+
+    rows = coachee_overview(coach=coach)
+    assert [r.learner for r in rows] == [busy, calm]
+    assert rows[0].reasons[0] == "2 goals overdue"
+    assert "Self-rated 2.5 below expected in D1.1" in rows[0].reasons
+    assert rows[1].reasons == []
+    assert rows[1].next_meeting_at is not None
+
+    client.force_login(coach)
+    page = client.get(reverse("coaching-overview")).content.decode()
+    assert page.index("Zed Busy") < page.index("Ada Calm")
+    assert "2 goals overdue" in page
+
+
+def test_nothing_unshared_appears_and_the_page_says_so(client, coach, program, leaves):
+    make_coachee(coach, program, leaves, name="Quiet One", share=False, overdue=1)
+    client.force_login(coach)
+    page = client.get(reverse("coaching-overview")).content.decode()
+    assert "Quiet One" in page
+    assert "Quiet One overdue" not in page
+    assert "not shared with you" in page
+    assert not AccessLog.objects.exists()
+
+
+def test_what_the_overview_shows_is_in_each_learners_access_log(coach, program, leaves):
+    learner = make_coachee(coach, program, leaves, name="Logged", overdue=1)
+    coachee_overview(coach=coach)
+    entries = AccessLog.objects.filter(learner=learner, viewer=coach)
+    assert {e.item_type for e in entries} == {"goal", "checkin"}
+    assert all(e.action == "list" and e.grant_id for e in entries)
+
+
+def test_another_coachs_coachees_and_ended_relationships_are_not_listed(coach, program, leaves):
+    other_coach = UserFactory()
+    make_coachee(other_coach, program, leaves, name="Not Mine")
+    ended = make_coachee(coach, program, leaves, name="Ended")
+    CoachingRelationship.objects.filter(learner=ended).update(status="ended")
+    assert coachee_overview(coach=coach) == []
+
+
+def test_a_coachee_who_never_checked_in_is_flagged(coach, program):
+    learner = UserFactory(display_name="New Person")
+    RelationshipFactory(learner=learner, coach=coach)
+    ShareGrantFactory(learner=learner, grantee=coach, share_checkins=True)
+    [row] = coachee_overview(coach=coach)
+    assert "Has not checked in yet" in row.reasons
+    assert "No meeting yet" in row.reasons
+
+
+@pytest.mark.parametrize("coachees", [1, 50])
+def test_the_overview_page_takes_the_same_queries_for_1_and_50_coachees(
+    client, coach, program, leaves, django_assert_num_queries, coachees
+):
+    for i in range(coachees):
+        make_coachee(coach, program, leaves, name=f"Coachee {i:02}", overdue=1)
+    client.force_login(coach)
+    # 1 session, 2 user, 3 navigation roles, 4 active relationships with learners,
+    # 5 grants applying to the coach, 6 latest check-in per coachee, 7 latest self-assessment
+    # per coachee and competency, 8 current enrollments, 9 their programs' frameworks,
+    # 10 expected levels (one program and year), 11 open goals due soon or overdue,
+    # 12 last and next meeting per coachee, 13 threads waiting for the coach,
+    # then one bulk INSERT into the access log (2 rows a coachee), which SQLite splits into
+    # batches of at most 999 parameters; PostgreSQL takes it in one.
+    log_fields = [f for f in AccessLog._meta.concrete_fields if not f.primary_key]
+    rows = 2 * coachees
+    batches = -(-rows // connection.ops.bulk_batch_size(log_fields, [None] * rows))
+    with django_assert_num_queries(13 + batches):
+        response = client.get(reverse("coaching-overview"))
+    assert AccessLog.objects.count() == rows
+    assert response.content.decode().count('<li class="coachee') == coachees

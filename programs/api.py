@@ -409,6 +409,11 @@ OverviewSerializer = inline_serializer(
 # --- Packet document -----------------------------------------------------------------------
 
 
+def _level(value: Decimal | None) -> str | None:
+    """Levels as the serializers write them ("2.5"), never as floats."""
+    return None if value is None else f"{Decimal(value):.1f}"
+
+
 def packet_document(packet: Packet) -> dict[str, Any]:
     review = packet.review
     return {
@@ -437,13 +442,13 @@ def packet_document(packet: Packet) -> dict[str, Any]:
                 "id": s.competency.pk,
                 "code": s.competency.code,
                 "title": s.competency.title,
-                "expected": s.expected,
+                "expected": _level(s.expected),
                 "median": s.median,
                 "n": s.n,
                 "flags": s.flags,
                 "consensus": None if s.consensus is None else ConsensusSerializer(s.consensus).data,
                 "history": ConsensusSerializer(s.history, many=True).data,
-                "previous": None if s.previous is None else s.previous.level,
+                "previous": None if s.previous is None else _level(s.previous.level),
                 "trajectory": [
                     {
                         "period_id": t.period_id,
@@ -457,7 +462,7 @@ def packet_document(packet: Packet) -> dict[str, Any]:
                 "assessments": [
                     {
                         "id": a.pk,
-                        "level": a.level,
+                        "level": _level(a.level),
                         "observed_on": a.observed_on,
                         "assessor": a.assessor.name if a.assessor else None,
                         "context": a.context,
@@ -468,7 +473,7 @@ def packet_document(packet: Packet) -> dict[str, Any]:
                     for a in s.assessments
                 ],
                 "self_assessments": [
-                    {"level": x.level, "assessed_on": x.assessed_on, "note": x.note}
+                    {"level": _level(x.level), "assessed_on": x.assessed_on, "note": x.note}
                     for x in s.self_assessments
                 ],
             }

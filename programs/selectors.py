@@ -25,7 +25,11 @@ def user_holds_staff_role(*, user: User) -> bool:
 
 
 def roles_of(*, user: User) -> set[str]:
-    return set(ProgramRole.objects.filter(user=user).values_list("role", flat=True).distinct())
+    # order_by() drops the model ordering, which would otherwise join program and
+    # institution into the DISTINCT.
+    return set(
+        ProgramRole.objects.filter(user=user).order_by().values_list("role", flat=True).distinct()
+    )
 
 
 def programs_led_by(*, user: User) -> QuerySet[Program]:

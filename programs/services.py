@@ -709,6 +709,7 @@ def review_sign_off(*, review: LearnerReview, by: User, summary: str = "") -> Le
 @transaction.atomic
 def review_respond(*, review: LearnerReview, learner: User, text: str) -> LearnerReview:
     """The learner's response to their signed-off review (they may revise it)."""
+    review = LearnerReview.objects.select_for_update().get(pk=review.pk)
     if review.learner_id != learner.pk or not review.is_signed_off:
         raise ValidationError("Only the learner can respond, once the review is signed off.")
     text = text.strip()

@@ -1,0 +1,232 @@
+"""Authorization-matrix rows for coaching's pages and API.
+
+`coach` coaches `learner` (an active relationship the program assigned) and, where a row says
+so, holds a share grant. Anyone not part of a relationship, thread or meeting gets 404; someone
+who is part of it but may not do that action gets 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from coaching.markdown import render_markdown
+from coaching.models import ActionItem, Comment, Meeting, Notification, Thread
+from coaching.tests.factories import RelationshipFactory
+from portfolio.tests.factories import (
+    CheckInFactory,
+    EvidenceFactory,
+    GoalFactory,
+    ShareGrantFactory,
+)
+from tests.authz import Row, same, signed_in
+
+JSON = "application/json"
+# Only the learner and their coach; every other signed-in person gets 404.
+PAIR = same(404, anonymous=302, learner=200, coach=200)
+PAIR_POST = same(404, anonymous=302, learner=302, coach=302)
+API_PAIR = same(404, anonymous=401, learner=200, coach=200)
+
+
+def _relationship(w, **fields):
+    defaults = {
+        "learner": w.learner,
+        "coach": w.coach,
+        "program": w.program,
+        "origin": "program",
+        "status": "active",
+        "accepted_at": timezone.now(),
+    }
+    defaults.update(fields)
+    return RelationshipFactory(**defaults)
+
+
+def _pending(w):
+    return _relationship(w, status="pending", accepted_at=None)
+
+
+def _shared_goal(w):
+    ShareGrantFactory(learner=w.learner, grantee=w.coach, share_goals=True, share_checkins=False)
+    return GoalFactory(learner=w.learner)
+
+
+def _thread(w):
+    goal = _shared_goal(w)
+    return Thread.objects.create(
+        learner=w.learner, participant=w.coach, target_type="goal", goal=goal
+    )
+
+
+def _coach_comment(w):
+    body = "Well *done*."
+    return Comment.objects.create(
+        thread=_thread(w), author=w.coach, body=body, body_html=render_markdown(body)
+    )
+
+
+def _meeting(w):
+    rel = _relationship(w)
+    return Meeting.objects.create(
+        relationship=rel,
+        learner=w.learner,
+        coach=w.coach,
+        starts_at=timezone.now() + dt.timedelta(days=1),
+    )
+
+
+def _item(w):
+    return ActionItem.objects.create(meeting=_meeting(w), learner=w.learner, title="Do it")
+
+
+def _notification(w):
+    return Notification.objects.create(
+        recipient=w.learner, kind="comment", title="Hello", url="/coaching/"
+    )
+
+
+def _path(prefix, make, suffix=""):
+    return lambda w: f"{prefix}{make(w).public_id}/{suffix}"
+
+
+ROWS = [
+    # --- pages ---
+    Row("coaching-home", lambda w: "/coaching/", signed_in(200)),
+    Row("coaching-invite", lambda w: "/coaching/invite/", signed_in(200)),
+    Row(
+        "coaching-assign",
+        lambda w: "/coaching/assign/",
+        signed_in(403, director=200, other_director=200),
+        note="only directors and coordinators assign coaches",
+    ),
+    Row(
+        "coaching-relationship",
+        _path("/coaching/relationships/", _relationship),
+        same(404, anonymous=302, learner=200, coach=200, director=200),
+        note="the assigning program's director sees the relationship, not the portfolio",
+    ),
+    Row(
+        "coaching-relationship-accept",
+        _path("/coaching/relationships/", _pending, "accept/"),
+        same(404, anonymous=302, learner=302, coach=403, director=403),
+        method="POST",
+        data=lambda w: {"share_scopes": ["goals"]},
+        note="a program's assignment waits for the learner",
+    ),
+    Row(
+        "coaching-relationship-decline",
+        _path("/coaching/relationships/", _pending, "decline/"),
+        same(404, anonymous=302, learner=302, coach=302, director=403),
+        method="POST",
+    ),
+    Row(
+        "coaching-relationship-end",
+        _path("/coaching/relationships/", _relationship, "end/"),
+        same(404, anonymous=302, learner=302, coach=302, director=403),
+        method="POST",
+    ),
+    Row("coaching-overview", lambda w: "/coaching/overview/", signed_in(200)),
+    Row(
+        "coaching-coachee",
+        _path("/coaching/coachees/", _relationship),
+        same(404, anonymous=302, coach=200),
+        note="the coach's view of a coachee; the learner has their own portfolio",
+    ),
+    Row("coaching-inbox", lambda w: "/coaching/inbox/", signed_in(200)),
+    Row(
+        "coaching-notification-open",
+        _path("/coaching/inbox/", _notification, "open/"),
+        same(404, anonymous=302, learner=302),
+        method="POST",
+    ),
+    Row(
+        "coaching-notifications-read-all",
+        lambda w: "/coaching/inbox/read-all/",
+        signed_in(302),
+        method="POST",
+    ),
+    Row("coaching-preferences", lambda w: "/coaching/settings/", signed_in(200)),
+    Row("coaching-thread-list", lambda w: "/coaching/threads/", signed_in(200)),
+    Row(
+        "coaching-goal-thread",
+        lambda w: f"/coaching/goals/{_shared_goal(w).pk}/thread/",
+        PAIR,
+        note="goals shared with the coach only",
+    ),
+    Row(
+        "coaching-evidence-thread",
+        lambda w: (
+            ShareGrantFactory(learner=w.learner, grantee=w.coach, share_evidence=True)
+            and f"/coaching/evidence/{EvidenceFactory(learner=w.learner).pk}/thread/"
+        ),
+        PAIR,
+    ),
+    Row(
+        "coaching-checkin-thread",
+        lambda w: (
+            ShareGrantFactory(learner=w.learner, grantee=w.coach, share_checkins=True)
+            and f"/coaching/checkins/{CheckInFactory(learner=w.learner).pk}/thread/"
+        ),
+        PAIR,
+    ),
+    Row(
+        "coaching-thread-reply",
+        lambda w: f"/coaching/threads/{_thread(w).public_id}/reply/",
+        PAIR_POST,
+        method="POST",
+    ),
+    Row(
+        "coaching-comment-edit",
+        _path("/coaching/comments/", _coach_comment, "edit/"),
+        same(404, anonymous=302, learner=403, coach=200),
+    ),
+    Row(
+        "coaching-comment-delete",
+        _path("/coaching/comments/", _coach_comment, "delete/"),
+        same(404, anonymous=302, learner=403, coach=302),
+        method="POST",
+    ),
+    Row(
+        "coaching-comment-history",
+        _path("/coaching/comments/", _coach_comment, "history/"),
+        PAIR,
+    ),
+    Row(
+        "coaching-meeting-create",
+        _path("/coaching/coachees/", _relationship, "meetings/new/"),
+        same(404, anonymous=302, coach=200),
+    ),
+    Row("coaching-meeting", _path("/coaching/meetings/", _meeting), PAIR),
+    Row(
+        "coaching-meeting-notes",
+        _path("/coaching/meetings/", _meeting, "notes/"),
+        same(404, anonymous=302, learner=403, coach=302),
+        method="POST",
+        data=lambda w: {"agenda": "a", "shared_notes": "b", "private_notes": "c"},
+    ),
+    Row(
+        "coaching-meeting-cancel",
+        _path("/coaching/meetings/", _meeting, "cancel/"),
+        PAIR_POST,
+        method="POST",
+    ),
+    Row(
+        "coaching-action-item-create",
+        _path("/coaching/meetings/", _meeting, "action-items/"),
+        same(404, anonymous=302, learner=403, coach=302),
+        method="POST",
+        data=lambda w: {"title": "Practise"},
+    ),
+    Row(
+        "coaching-action-item-confirm",
+        _path("/coaching/action-items/", _item, "confirm/"),
+        same(404, anonymous=302, learner=302, coach=403),
+        method="POST",
+    ),
+    Row(
+        "coaching-action-item-decline",
+        _path("/coaching/action-items/", _item, "decline/"),
+        same(404, anonymous=302, learner=302, coach=403),
+        method="POST",
+    ),
+]

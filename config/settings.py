@@ -129,6 +129,15 @@ CELERY_BEAT_SCHEDULE["coaching-daily-digests"] = {
     "task": "coaching.daily_digests_send",
     "schedule": crontab(hour=6, minute=30),
 }
+# Learning: evening-before clinic digest and FHIR pulls (docs/learning.md).
+CELERY_BEAT_SCHEDULE["learning-visit-digests"] = {
+    "task": "learning.visit_digests_send",
+    "schedule": crontab(hour=18, minute=0),
+}
+CELERY_BEAT_SCHEDULE["learning-fhir-pull"] = {
+    "task": "learning.fhir_sources_pull",
+    "schedule": crontab(minute=20),
+}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_URL: str = env.str("EMAIL_URL", default="consolemail://")

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.bundle import Bundle
@@ -81,6 +82,11 @@ VISIT_MODELS: dict[str, type[Appointment] | type[Encounter]] = {
     "Encounter": Encounter,
 }
 MAX_TEXT = 300
+
+
+def max_bytes() -> int:
+    """The largest bundle accepted in one upload (LEARNING_FHIR_MAX_BYTES, default 20 MB)."""
+    return int(getattr(settings, "LEARNING_FHIR_MAX_BYTES", 20 * 1024 * 1024))
 
 
 class BundleError(Exception):

@@ -5,13 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode, urlsplit
+from urllib.request import Request, urlopen
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from accounts.models import User
+from coaching.models import Kind
+from coaching.notifications import notification_send
+from learning.anticipatory import anticipatory_learning
 from learning.catalogue import ParsedCatalogue, parse_catalogue
 from learning.fhir import BundleError, EntryReport, ParsedBundle, load_json, parse_bundle
 from learning.models import (
@@ -22,6 +30,7 @@ from learning.models import (
     Recommendation,
     ResourceCode,
     UpcomingVisit,
+    VisitDigest,
 )
 from portfolio.models import Evidence
 from portfolio.services import evidence_create
@@ -159,6 +168,23 @@ def visits_upload(
             )
         practitioner_id = link.practitioner_id
     document = content if isinstance(content, dict) else load_json(content)
+    return _visits_ingest(
+        learner=learner,
+        document=document,
+        practitioner_id=practitioner_id,
+        source=source,
+        today=today,
+    )
+
+
+def _visits_ingest(
+    *,
+    learner: User,
+    document: Any,
+    practitioner_id: str,
+    source: FhirSource | None,
+    today: dt.date | None,
+) -> VisitUploadReport:
     parsed = parse_bundle(
         document,
         practitioner_id=practitioner_id,
@@ -315,3 +341,161 @@ def recommendation_evidence_create(
     feedback.evidence_id = evidence.pk
     feedback.save(update_fields=["evidence_id", "updated_at"])
     return evidence
+
+
+# --- Evening-before digest ---------------------------------------------------------------------
+
+
+def visit_digest_send(*, learner: User, day: dt.date) -> bool:
+    """Tell the learner, the evening before, which refreshers fit tomorrow's clinic.
+
+    Sent at most once per learner per visit day, however often it runs: the VisitDigest row
+    is the claim, and the notification carries a dedupe key as a second guard. Goes through
+    the notification outbox, so the learner's email preference for "learning" applies.
+    Returns True when a digest was written now.
+    """
+    if VisitDigest.objects.filter(learner=learner, visit_date=day).exists():
+        return False
+    clinic_days = anticipatory_learning(learner=learner, start=day, days=1)
+    if not clinic_days or not clinic_days[0].items:
+        return False
+    clinic = clinic_days[0]
+    lines = [f"{clinic.visit_count} visit(s) on {date_format(day, 'l j F')}.", ""]
+    for match in clinic.items:
+        minutes = (
+            f", {match.resource.duration_minutes} min" if match.resource.duration_minutes else ""
+        )
+        lines.append(f"• {match.resource.title} ({match.resource.get_kind_display()}{minutes})")
+        lines.append(f"  {match.reason}")
+        if match.resource.url:
+            lines.append(f"  {match.resource.url}")
+    lines += ["", "No patient details are kept by Continuum: only the visit dates and reasons."]
+    try:
+        with transaction.atomic():
+            VisitDigest.objects.create(
+                learner=learner, visit_date=day, item_count=len(clinic.items)
+            )
+            notification_send(
+                recipient=learner,
+                kind=Kind.LEARNING,
+                title=clinic.headline,
+                body="\n".join(lines),
+                url=reverse("learning-upcoming"),
+                dedupe_key=f"learning-visit-digest:{day.isoformat()}",
+            )
+    except IntegrityError:
+        return False  # another run claimed this learner and day first
+    return True
+
+
+def visit_digests_send(*, day: dt.date | None = None) -> int:
+    """For every learner with a clinic on `day` (tomorrow by default), send the digest once."""
+    day = day or timezone.localdate() + dt.timedelta(days=1)
+    learner_ids = set(
+        UpcomingVisit.objects.active()
+        .filter(visit_date=day)
+        .exclude(learner__visit_digests__visit_date=day)
+        .values_list("learner_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    for learner in User.objects.filter(pk__in=learner_ids, is_active=True):
+        sent += visit_digest_send(learner=learner, day=day)
+    return sent
+
+
+# --- Pull from a FHIR server -------------------------------------------------------------------
+
+PULL_MAX_PAGES = 50
+PULL_MAX_BYTES = 20 * 1024 * 1024
+PULL_TIMEOUT_SECONDS = 15
+
+
+class PullError(Exception):
+    """The FHIR server could not be read; the message says why (no secrets in it)."""
+
+
+def visits_pull(*, link: PractitionerLink, today: dt.date | None = None) -> VisitUploadReport:
+    """Fetch the learner's upcoming appointments from the link's FHIR server and keep them.
+
+    Searches `Appointment?practitioner=<id>&date=ge<today>` (with the Conditions the reasons
+    point to) and follows `next` links — only on the same server, at most PULL_MAX_PAGES
+    pages — then stores the result like an upload. Problems are recorded on the source.
+    """
+    source = link.source
+    if source is None or not source.is_active:
+        raise PullError("This practitioner link has no active FHIR server.")
+    today = today or timezone.localdate()
+    base = source.base_url.rstrip("/")
+    query = urlencode(
+        {
+            "practitioner": link.practitioner_id,
+            "date": f"ge{today.isoformat()}",
+            "_include": "Appointment:reason-reference",
+            "_count": "100",
+        }
+    )
+    url: str | None = f"{base}/Appointment?{query}"
+    entries: list[Any] = []
+    pages = 0
+    try:
+        while url:
+            if pages >= PULL_MAX_PAGES:
+                raise PullError(f"Stopped after {PULL_MAX_PAGES} pages.")
+            page = _fetch_json(url, token=source.token)
+            pages += 1
+            if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
+                raise PullError(f"Page {pages} is not a FHIR Bundle.")
+            page_entries = page.get("entry", [])
+            if isinstance(page_entries, list):
+                entries.extend(page_entries)
+            url = _next_link(page, base=base)
+        document = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+        report = _visits_ingest(
+            learner=link.learner,
+            document=document,
+            practitioner_id=link.practitioner_id,
+            source=source,
+            today=today,
+        )
+    except (PullError, BundleError) as exc:
+        message = exc.detail if isinstance(exc, BundleError) else str(exc)
+        FhirSource.objects.filter(pk=source.pk).update(last_error=message[:500])
+        raise PullError(message) from exc
+    FhirSource.objects.filter(pk=source.pk).update(last_pulled_at=timezone.now(), last_error="")
+    return report
+
+
+def _fetch_json(url: str, *, token: str) -> Any:
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise PullError("Only http(s) FHIR servers are supported.")
+    headers = {"Accept": "application/fhir+json", "User-Agent": "Continuum"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = Request(url, headers=headers)  # noqa: S310 - scheme checked above
+    try:
+        with urlopen(request, timeout=PULL_TIMEOUT_SECONDS) as response:  # noqa: S310
+            body = response.read(PULL_MAX_BYTES + 1)
+    except HTTPError as exc:
+        raise PullError(f"The FHIR server answered {exc.code} {exc.reason}.") from exc
+    except (URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise PullError(f"The FHIR server could not be reached ({reason}).") from exc
+    if len(body) > PULL_MAX_BYTES:
+        raise PullError("A page from the FHIR server was larger than 20 MB.")
+    try:
+        return load_json(body)
+    except BundleError as exc:
+        raise PullError(f"The FHIR server sent something that is not JSON: {exc.detail}") from exc
+
+
+def _next_link(page: dict[str, Any], *, base: str) -> str | None:
+    """The `next` link, only if it stays on the configured server (never follow elsewhere)."""
+    for link in page.get("link") or []:
+        if isinstance(link, dict) and link.get("relation") == "next" and link.get("url"):
+            url = str(link["url"])
+            here, there = urlsplit(base), urlsplit(url)
+            if (here.scheme, here.netloc) != (there.scheme, there.netloc):
+                raise PullError("The server's next link points to another server; not followed.")
+            return url
+    return None

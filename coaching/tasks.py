@@ -9,7 +9,7 @@ import datetime as dt
 
 from celery import shared_task
 
-from coaching import delivery
+from coaching import delivery, digests
 
 
 @shared_task(
@@ -35,3 +35,16 @@ def notifications_sweep() -> int:
 def daily_digests_send(day: str | None = None) -> int:
     """Beat, daily: one email per person with the notifications they chose to get daily."""
     return delivery.daily_digests_send(day=dt.date.fromisoformat(day) if day else None)
+
+
+@shared_task(name="coaching.coach_digests_send", ignore_result=True)
+def coach_digests_send(period_start: str | None = None) -> int:
+    """Beat, weekly: each coach's digest of the week that just ended; once per coach and week."""
+    start = dt.date.fromisoformat(period_start) if period_start else None
+    return digests.coach_digests_send(period_start=start)
+
+
+@shared_task(name="coaching.reminders_send", ignore_result=True)
+def reminders_send() -> dict[str, int]:
+    """Beat, daily: check in before a review, overdue goals, meetings tomorrow."""
+    return digests.reminders_send()

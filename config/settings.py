@@ -129,6 +129,14 @@ CELERY_BEAT_SCHEDULE["coaching-daily-digests"] = {
     "task": "coaching.daily_digests_send",
     "schedule": crontab(hour=6, minute=30),
 }
+CELERY_BEAT_SCHEDULE["coaching-coach-digests"] = {
+    "task": "coaching.coach_digests_send",
+    "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+}
+CELERY_BEAT_SCHEDULE["coaching-reminders"] = {
+    "task": "coaching.reminders_send",
+    "schedule": crontab(hour=7, minute=15),
+}
 # Learning: evening-before clinic digest and FHIR pulls (docs/learning.md).
 CELERY_BEAT_SCHEDULE["learning-visit-digests"] = {
     "task": "learning.visit_digests_send",

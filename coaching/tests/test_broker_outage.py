@@ -16,11 +16,16 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from coaching.models import Digest, Frequency, Kind, Notification
+from coaching import services
+from coaching.digests import week_start
+from coaching.models import CoachingRelationship, Digest, Frequency, Kind, Notification
+from coaching.selectors import target_visible_to
 from coaching.services import notification_preference_set, notification_send
-from coaching.tasks import daily_digests_send, notifications_sweep
+from coaching.tasks import coach_digests_send, daily_digests_send, notifications_sweep
 from coaching.tests.redis_server import RedisServer, celery_on, free_port
 from config.celery import app
+from portfolio.models import Goal
+from portfolio.tests.factories import GoalFactory
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -54,18 +59,40 @@ def worker():
     )
 
 
-def test_with_the_broker_down_a_write_succeeds_and_its_email_goes_out_once_it_is_back(broker):
-    person = UserFactory()
+def save_comment(learner, coach):
+    """The coach comments on a shared goal: the learner is to be told."""
+    goal = GoalFactory(learner=learner)
+    target = target_visible_to(viewer=coach, target_type="goal", pk=goal.pk)
+    services.comment_post(author=coach, target=target, body="Nice progress.")
+    return learner
+
+
+def save_goal(learner, coach):
+    """The learner confirms a meeting's action item, which saves a goal: the coach is told."""
+    meeting = services.meeting_schedule(
+        coach=coach, relationship=CoachingRelationship.objects.get(), starts_at=timezone.now()
+    )
+    item = services.action_item_propose(meeting=meeting, by=coach, title="Lead a huddle")
+    Notification.objects.all().delete()
+    services.action_item_confirm(item=item, by=learner)
+    assert Goal.objects.filter(learner=learner, title="Lead a huddle").exists()
+    return coach
+
+
+@pytest.mark.parametrize("write", [save_comment, save_goal], ids=["comment", "goal"])
+def test_with_the_broker_down_a_write_succeeds_and_its_email_goes_out_once_it_is_back(
+    broker, coaching, learner, coach, write
+):
+    mail.outbox.clear()
+    Notification.objects.all().delete()
     broker.stop()
 
     started = time.monotonic()
     with transaction.atomic():
-        notification = notification_send(
-            recipient=person, kind=Kind.COMMENT, title="New comment on your goal"
-        )
+        recipient = write(learner, coach)
     # The commit returned promptly even though queueing failed.
     assert time.monotonic() - started < 5
-    notification.refresh_from_db()
+    notification = Notification.objects.get(recipient=recipient)
     assert notification.email_status == Notification.EmailStatus.PENDING
     assert mail.outbox == []
 
@@ -81,7 +108,7 @@ def test_with_the_broker_down_a_write_succeeds_and_its_email_goes_out_once_it_is
         assert wait_until(lambda: not Notification.objects.filter(email_status="pending").exists())
         time.sleep(0.5)
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [person.email]
+    assert mail.outbox[0].to == [recipient.email]
     notification.refresh_from_db()
     assert notification.email_status == Notification.EmailStatus.SENT
 
@@ -112,3 +139,18 @@ def test_the_daily_digest_task_run_twice_on_a_real_worker_sends_one_email(broker
     assert len(mail.outbox) == 1
     assert all(f"Comment {n}" in mail.outbox[0].body for n in range(3))
     assert Digest.objects.count() == 1
+
+
+def test_the_coach_digest_task_run_twice_on_a_real_worker_sends_one_email(
+    broker, coaching, learner, coach
+):
+    with worker():
+        save_comment(learner, coach)
+        week = week_start(timezone.localdate()).isoformat()
+        coach_digests_send.delay(week)
+        coach_digests_send.delay(week)
+        assert wait_until(lambda: Digest.objects.filter(status="sent").exists())
+        time.sleep(0.5)
+    digests = [m for m in mail.outbox if "Your coachees" in m.subject]
+    assert [m.to for m in digests] == [[coach.email]]
+    assert "Nice progress." in digests[0].body

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from assessments import api
+
+urlpatterns = [
+    # Self-assessments and check-ins (the learner's own).
+    path("check-ins/", api.CheckInListApi.as_view(), name="api-checkin-list"),
+    path("check-ins/<int:pk>/", api.CheckInDetailApi.as_view(), name="api-checkin-detail"),
+    path("self-assessments/", api.SelfAssessmentListApi.as_view(), name="api-self-assessment-list"),
+]

@@ -247,6 +247,9 @@ SPECTACULAR_SETTINGS = {
         "RatingScaleKindEnum": "frameworks.models.RatingScale.Kind",
         "FrameworkKindEnum": "frameworks.models.Framework.Kind",
         "LearnerReviewStatusEnum": "programs.models.LearnerReview.Status",
+        "EvidenceKindEnum": "portfolio.models.Evidence.Kind",
+        "GoalStatusEnum": "portfolio.models.Goal.Status",
+        "ShareScopeEnum": "portfolio.models.Scope",
     },
 }
 

@@ -1,3 +1,35 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from portfolio import api
+
+urlpatterns = [
+    path("me/enrollments/", api.MeEnrollmentListApi.as_view(), name="api-me-enrollments"),
+    path("me/profile/", api.MeProfileApi.as_view(), name="api-me-profile"),
+    path("me/dashboard/", api.MeDashboardApi.as_view(), name="api-me-dashboard"),
+    path("evidence/", api.EvidenceListApi.as_view(), name="api-evidence-list"),
+    path("evidence/<int:pk>/", api.EvidenceDetailApi.as_view(), name="api-evidence-detail"),
+    path("evidence/<int:pk>/file/", api.EvidenceFileApi.as_view(), name="api-evidence-file"),
+    path("goals/", api.GoalListApi.as_view(), name="api-goal-list"),
+    path("goals/<int:pk>/", api.GoalDetailApi.as_view(), name="api-goal-detail"),
+    path(
+        "goals/<int:pk>/progress-notes/",
+        api.GoalProgressNoteCreateApi.as_view(),
+        name="api-goal-progress-note-create",
+    ),
+    path("share-grants/", api.ShareGrantListApi.as_view(), name="api-share-grant-list"),
+    path(
+        "share-grants/<int:pk>/revoke/",
+        api.ShareGrantRevokeApi.as_view(),
+        name="api-share-grant-revoke",
+    ),
+    path("access-log/", api.AccessLogListApi.as_view(), name="api-access-log"),
+    path("exports/", api.ExportListApi.as_view(), name="api-export-list"),
+    path("exports/<uuid:public_id>/", api.ExportDetailApi.as_view(), name="api-export-detail"),
+    path(
+        "exports/<uuid:public_id>/download/",
+        api.ExportDownloadApi.as_view(),
+        name="api-export-download",
+    ),
+    path("imports/", api.ImportListApi.as_view(), name="api-import-list"),
+    path("imports/<uuid:public_id>/", api.ImportDetailApi.as_view(), name="api-import-detail"),
+]

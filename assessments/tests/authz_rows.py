@@ -40,4 +40,21 @@ ROWS = [
         lambda w: f"/assessments/check-ins/{_checkin(w).pk}/",
         same(404, anonymous=302, learner=200),
     ),
+    Row("api-checkin-list", lambda w: "/api/v1/check-ins/", same(200, anonymous=401)),
+    Row(
+        "api-checkin-list",
+        lambda w: "/api/v1/check-ins/",
+        same(400, anonymous=401),
+        method="POST",
+        data=lambda w: {"client_token": "not-a-uuid", "items": []},
+        content_type="application/json",
+    ),
+    Row(
+        "api-checkin-detail",
+        lambda w: f"/api/v1/check-ins/{_checkin(w).pk}/",
+        same(404, anonymous=401, learner=200),
+    ),
+    Row(
+        "api-self-assessment-list", lambda w: "/api/v1/self-assessments/", same(200, anonymous=401)
+    ),
 ]

@@ -155,4 +155,68 @@ ROWS = [
         lambda w: f"/export/{_finished_export(w).public_id}/download/",
         OWNER_ONLY,
     ),
+    # --- API ---
+    Row("api-me-enrollments", lambda w: "/api/v1/me/enrollments/", same(200, anonymous=401)),
+    Row("api-me-profile", lambda w: "/api/v1/me/profile/", same(200, anonymous=401)),
+    Row("api-me-dashboard", lambda w: "/api/v1/me/dashboard/", same(200, anonymous=401)),
+    Row("api-evidence-list", lambda w: "/api/v1/evidence/", same(200, anonymous=401)),
+    Row(
+        "api-evidence-list",
+        lambda w: "/api/v1/evidence/",
+        same(400, anonymous=401),
+        method="POST",
+        data=lambda w: {"title": "no kind"},
+        content_type="application/json",
+    ),
+    Row("api-evidence-detail", lambda w: f"/api/v1/evidence/{_evidence(w).pk}/", API_OWNER_ONLY),
+    Row(
+        "api-evidence-detail",
+        lambda w: f"/api/v1/evidence/{_evidence(w).pk}/",
+        same(404, anonymous=401, learner=204),
+        method="DELETE",
+    ),
+    Row(
+        "api-evidence-file",
+        lambda w: f"/api/v1/evidence/{_evidence_with_file(w).pk}/file/",
+        API_OWNER_ONLY,
+    ),
+    Row("api-goal-list", lambda w: "/api/v1/goals/", same(200, anonymous=401)),
+    Row("api-goal-detail", lambda w: f"/api/v1/goals/{_goal(w).pk}/", API_OWNER_ONLY),
+    Row(
+        "api-goal-progress-note-create",
+        lambda w: f"/api/v1/goals/{_goal(w).pk}/progress-notes/",
+        same(404, anonymous=401, learner=201),
+        method="POST",
+        data=lambda w: {"text": "Progress"},
+        content_type="application/json",
+    ),
+    Row("api-share-grant-list", lambda w: "/api/v1/share-grants/", same(200, anonymous=401)),
+    Row(
+        "api-share-grant-revoke",
+        lambda w: (
+            f"/api/v1/share-grants/{ShareGrantFactory(learner=w.learner, grantee=w.coach).pk}/revoke/"
+        ),
+        same(404, anonymous=401, learner=200),
+        method="POST",
+    ),
+    Row("api-access-log", lambda w: "/api/v1/access-log/", same(200, anonymous=401)),
+    Row("api-export-list", lambda w: "/api/v1/exports/", same(200, anonymous=401)),
+    Row(
+        "api-export-detail",
+        lambda w: f"/api/v1/exports/{_export(w).public_id}/",
+        API_OWNER_ONLY,
+    ),
+    Row(
+        "api-export-download",
+        lambda w: f"/api/v1/exports/{_finished_export(w).public_id}/download/",
+        API_OWNER_ONLY,
+    ),
+    Row("api-import-list", lambda w: "/api/v1/imports/", same(200, anonymous=401)),
+    Row(
+        "api-import-detail",
+        lambda w: (
+            f"/api/v1/imports/{PortfolioTransfer.objects.create(learner=w.learner, direction='import').public_id}/"
+        ),
+        API_OWNER_ONLY,
+    ),
 ]

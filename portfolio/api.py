@@ -1,0 +1,843 @@
+"""The portfolio API: every learner action of the portfolio pages, under /api/v1/.
+
+Serializers validate and shape; views read through `portfolio.selectors` and write through
+`portfolio.services` / `portfolio.transfer`. Histories paginate by cursor. Errors are JSON
+with `detail`: 400 with field errors, 404 for anything the caller may not see, 413 for an
+oversize upload, 415 for a file whose content is not an accepted type or not its name's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from frameworks.models import Competency
+from portfolio import services, transfer
+from portfolio.dashboard import CompetencyRow, learner_dashboard, timeline_of
+from portfolio.models import (
+    AccessLog,
+    Evidence,
+    Goal,
+    GoalProgressNote,
+    LearnerProfile,
+    PortfolioTransfer,
+    Scope,
+    ShareGrant,
+)
+from portfolio.selectors import (
+    access_log_of,
+    active_grants,
+    evidence_visible_to,
+    goals_visible_to,
+    profile_of,
+    share_grants_of,
+    transfers_of,
+)
+from portfolio.uploads import UploadRejectedError
+from portfolio.views import file_response
+
+# --- Shared plumbing --------------------------------------------------------------------------
+
+
+class UploadRejected(APIException):
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    default_code = "upload_rejected"
+
+    def __init__(self, error: UploadRejectedError) -> None:
+        super().__init__(detail={"detail": error.reason, "file": [error.reason]})
+        self.status_code = error.status_code
+
+
+class ServiceErrorsMixin:
+    """Map service exceptions that carry their own HTTP status (413, 415) onto responses."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, UploadRejectedError):
+            exc = UploadRejected(exc)
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def cursor(ordering: tuple[str, ...], page_size: int = 50) -> type[CursorPagination]:
+    """A cursor paginator over `ordering` (histories: stable under inserts)."""
+    return type(
+        "Cursor",
+        (CursorPagination,),
+        {
+            "ordering": ordering,
+            "page_size": page_size,
+            "max_page_size": 200,
+            "page_size_query_param": "page_size",
+        },
+    )
+
+
+class CompetencyOfItemSerializer(serializers.ModelSerializer[Competency]):
+    """A competency an item is tagged with, named by framework code and version."""
+
+    framework = serializers.CharField(source="framework.code", read_only=True)
+    version = serializers.CharField(source="framework.version", read_only=True)
+
+    class Meta:
+        model = Competency
+        fields = ["id", "code", "title", "framework", "version"]
+
+
+class AudienceMixin(serializers.Serializer[Any]):
+    """`visible_to`: who besides the learner may read the item now (the privacy indicator)."""
+
+    def audience(self, scope: Scope) -> list[str]:
+        grants: list[ShareGrant] = self.context.get("grants", [])
+        return [grant.audience_label for grant in grants if grant.covers(scope)]
+
+
+# --- Profile, timeline, dashboard -------------------------------------------------------------
+
+
+class TimelineStageSerializer(serializers.Serializer[Any]):
+    institution = serializers.CharField()
+    program = serializers.CharField()
+    stage = serializers.CharField()
+    stage_label = serializers.CharField()
+    year_label = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    current = serializers.BooleanField()
+
+
+class MeEnrollmentListApi(APIView):
+    """The caller's timeline: enrollments here and stages brought in from elsewhere."""
+
+    @extend_schema(responses=TimelineStageSerializer(many=True), operation_id="me_enrollments")
+    def get(self, request: Request) -> Response:
+        stages = timeline_of(learner=_user(request))
+        return Response(TimelineStageSerializer(stages, many=True).data)
+
+
+class ProfileSerializer(serializers.ModelSerializer[LearnerProfile]):
+    class Meta:
+        model = LearnerProfile
+        fields = ["headline", "about", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class MeProfileApi(APIView):
+    """The caller's learner profile."""
+
+    @extend_schema(responses=ProfileSerializer, operation_id="me_profile_retrieve")
+    def get(self, request: Request) -> Response:
+        profile = profile_of(learner=_user(request)) or LearnerProfile(learner=_user(request))
+        return Response(ProfileSerializer(profile).data)
+
+    @extend_schema(
+        request=ProfileSerializer, responses=ProfileSerializer, operation_id="me_profile_update"
+    )
+    def put(self, request: Request) -> Response:
+        serializer = ProfileSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = services.learner_profile_update(
+            learner=_user(request),
+            headline=serializer.validated_data.get("headline", ""),
+            about=serializer.validated_data.get("about", ""),
+        )
+        return Response(ProfileSerializer(profile).data)
+
+
+class DashboardRowSerializer(serializers.Serializer[CompetencyRow]):
+    competency = CompetencyOfItemSerializer()
+    self_level = serializers.DecimalField(max_digits=3, decimal_places=1, allow_null=True)
+    self_on = serializers.DateField(allow_null=True)
+    assessor_level = serializers.DecimalField(max_digits=3, decimal_places=1, allow_null=True)
+    assessor_on = serializers.DateField(allow_null=True)
+    assessor_n = serializers.IntegerField()
+    expected = serializers.DecimalField(max_digits=3, decimal_places=1, allow_null=True)
+    gap = serializers.DecimalField(max_digits=3, decimal_places=1, allow_null=True)
+    basis = serializers.ChoiceField(choices=["assessor", "self", ""])
+
+
+class DashboardSerializer(serializers.Serializer[Any]):
+    rows = DashboardRowSerializer(many=True)
+    focus_next = DashboardRowSerializer(many=True)
+
+
+class MeDashboardApi(APIView):
+    """Per competency: latest self and assessor levels, expected level now, gap; focus-next."""
+
+    @extend_schema(responses=DashboardSerializer, operation_id="me_dashboard")
+    def get(self, request: Request) -> Response:
+        dashboard = learner_dashboard(learner=_user(request))
+        return Response(
+            DashboardSerializer({"rows": dashboard.rows, "focus_next": dashboard.focus_next}).data
+        )
+
+
+# --- Evidence ---------------------------------------------------------------------------------
+
+
+class EvidenceFileSerializer(serializers.Serializer[Evidence]):
+    name = serializers.CharField(source="file_name")
+    content_type = serializers.CharField(source="file_type")
+    size = serializers.IntegerField(source="file_size")
+    sha256 = serializers.CharField(source="file_sha256")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, obj: Evidence) -> str:
+        return reverse("api-evidence-file", args=[obj.pk])
+
+
+class EvidenceSerializer(AudienceMixin, serializers.ModelSerializer[Evidence]):
+    """One item of evidence or a reflection; `visible_to` names who else may read it now."""
+
+    competencies = CompetencyOfItemSerializer(many=True, read_only=True)
+    file = serializers.SerializerMethodField()
+    visible_to = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "public_id",
+            "kind",
+            "title",
+            "body",
+            "occurred_on",
+            "credit_hours",
+            "external_source",
+            "external_id",
+            "competencies",
+            "unmatched_competencies",
+            "file",
+            "visible_to",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(EvidenceFileSerializer(allow_null=True))
+    def get_file(self, obj: Evidence) -> dict[str, Any] | None:
+        return EvidenceFileSerializer(obj).data if obj.file else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_visible_to(self, obj: Evidence) -> list[str]:
+        return self.audience(obj.scope)
+
+
+class EvidenceWriteSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=Evidence.Kind.choices)
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    occurred_on = serializers.DateField(required=False)
+    credit_hours = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
+    external_source = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    external_id = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
+    competencies = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
+    file = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+def _grants(request: Request) -> list[ShareGrant]:
+    return list(active_grants(learner=_user(request)))
+
+
+class EvidenceListApi(ServiceErrorsMixin, APIView):
+    """The caller's evidence and reflections (newest first); add one, with an optional file."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    pagination_class = cursor(("-occurred_on", "-id"))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=Evidence.Kind.values, description="Only this kind.")
+        ],
+        responses=EvidenceSerializer(many=True),
+        operation_id="evidence_list",
+    )
+    def get(self, request: Request) -> Response:
+        items = evidence_visible_to(viewer=_user(request), learner=_user(request))
+        kind = request.query_params.get("kind", "")
+        if kind:
+            if kind not in Evidence.Kind.values:
+                return Response({"detail": "Invalid input.", "kind": ["Unknown kind."]}, status=400)
+            items = items.filter(kind=kind)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(items, request, view=self)
+        data = EvidenceSerializer(page, many=True, context={"grants": _grants(request)}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": EvidenceWriteSerializer,
+            "application/json": EvidenceWriteSerializer,
+        },
+        responses={
+            201: EvidenceSerializer,
+            400: OpenApiResponse(description="Field errors"),
+            413: OpenApiResponse(description="The file is over the size limit"),
+            415: OpenApiResponse(
+                description="The file's content is not an accepted type or not its name's"
+            ),
+        },
+        operation_id="evidence_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = EvidenceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        evidence = services.evidence_create(
+            learner=_user(request),
+            kind=data["kind"],
+            title=data["title"],
+            body=data["body"],
+            occurred_on=data.get("occurred_on"),
+            competency_ids=data["competencies"],
+            upload=data["file"],
+            credit_hours=data["credit_hours"],
+            external_source=data["external_source"],
+            external_id=data["external_id"],
+        )
+        evidence = evidence_visible_to(viewer=_user(request), learner=_user(request)).get(
+            pk=evidence.pk
+        )
+        return Response(
+            EvidenceSerializer(evidence, context={"grants": _grants(request)}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class EvidenceUpdateSerializer(EvidenceWriteSerializer):
+    kind = None  # type: ignore[assignment]  # the kind of an item never changes
+
+
+class EvidenceDetailApi(ServiceErrorsMixin, APIView):
+    """One item of the caller's evidence: read, change (a new file replaces the old), delete."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def _get(self, request: Request, pk: int) -> Evidence:
+        return get_object_or_404(
+            evidence_visible_to(viewer=_user(request), learner=_user(request)), pk=pk
+        )
+
+    @extend_schema(responses=EvidenceSerializer, operation_id="evidence_retrieve")
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(
+            EvidenceSerializer(self._get(request, pk), context={"grants": _grants(request)}).data
+        )
+
+    @extend_schema(
+        request={
+            "multipart/form-data": EvidenceUpdateSerializer,
+            "application/json": EvidenceUpdateSerializer,
+        },
+        responses={200: EvidenceSerializer, 413: OpenApiResponse(), 415: OpenApiResponse()},
+        operation_id="evidence_update",
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        evidence = self._get(request, pk)
+        current = {
+            "title": evidence.title,
+            "body": evidence.body,
+            "occurred_on": evidence.occurred_on,
+            "credit_hours": evidence.credit_hours,
+            "external_source": evidence.external_source,
+            "external_id": evidence.external_id,
+            "competencies": [c.pk for c in evidence.competencies.all()],
+        }
+        serializer = EvidenceUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = {**current, **serializer.validated_data}
+        services.evidence_update(
+            evidence=evidence,
+            title=data["title"],
+            body=data["body"],
+            occurred_on=data["occurred_on"],
+            competency_ids=data["competencies"],
+            credit_hours=data["credit_hours"],
+            external_source=data["external_source"],
+            external_id=data["external_id"],
+            upload=serializer.validated_data.get("file"),
+        )
+        return Response(
+            EvidenceSerializer(self._get(request, pk), context={"grants": _grants(request)}).data
+        )
+
+    @extend_schema(responses={204: None}, operation_id="evidence_destroy")
+    def delete(self, request: Request, pk: int) -> Response:
+        services.evidence_delete(evidence=self._get(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EvidenceFileApi(APIView):
+    """The file of one item of the caller's evidence, streamed after the permission check."""
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        operation_id="evidence_file",
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        evidence = get_object_or_404(
+            evidence_visible_to(viewer=_user(request), learner=_user(request)), pk=pk
+        )
+        return file_response(evidence)
+
+
+# --- Goals ------------------------------------------------------------------------------------
+
+
+class ProgressNoteSerializer(serializers.ModelSerializer[GoalProgressNote]):
+    class Meta:
+        model = GoalProgressNote
+        fields = ["id", "text", "noted_on", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"noted_on": {"required": False}}
+
+
+class GoalSerializer(AudienceMixin, serializers.ModelSerializer[Goal]):
+    """A goal of the learning plan; `visible_to` names who else may read it now."""
+
+    competencies = CompetencyOfItemSerializer(many=True, read_only=True)
+    evidence: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    progress_notes = ProgressNoteSerializer(many=True, read_only=True)
+    overdue = serializers.SerializerMethodField()
+    visible_to = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Goal
+        fields = [
+            "id",
+            "public_id",
+            "title",
+            "measure",
+            "plan",
+            "target_date",
+            "status",
+            "competencies",
+            "unmatched_competencies",
+            "evidence",
+            "progress_notes",
+            "overdue",
+            "visible_to",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_overdue(self, obj: Goal) -> bool:
+        return obj.is_overdue()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_visible_to(self, obj: Goal) -> list[str]:
+        return self.audience(Scope.GOALS)
+
+
+class GoalWriteSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=200)
+    measure = serializers.CharField(max_length=2000)
+    plan = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    target_date = serializers.DateField()
+    status = serializers.ChoiceField(choices=Goal.Status.choices, default=Goal.Status.PLANNED)
+    competencies = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
+
+
+class GoalListApi(APIView):
+    """The caller's goals (by target date, newest first); add one."""
+
+    pagination_class = cursor(("-target_date", "-id"))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=Goal.Status.values)],
+        responses=GoalSerializer(many=True),
+        operation_id="goal_list",
+    )
+    def get(self, request: Request) -> Response:
+        goals = goals_visible_to(viewer=_user(request), learner=_user(request))
+        wanted = request.query_params.get("status", "")
+        if wanted:
+            if wanted not in Goal.Status.values:
+                return Response(
+                    {"detail": "Invalid input.", "status": ["Unknown status."]}, status=400
+                )
+            goals = goals.filter(status=wanted)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(goals, request, view=self)
+        return paginator.get_paginated_response(
+            GoalSerializer(page, many=True, context={"grants": _grants(request)}).data
+        )
+
+    @extend_schema(
+        request=GoalWriteSerializer, responses={201: GoalSerializer}, operation_id="goal_create"
+    )
+    def post(self, request: Request) -> Response:
+        serializer = GoalWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        goal = services.goal_create(
+            learner=_user(request),
+            title=data["title"],
+            measure=data["measure"],
+            plan=data["plan"],
+            target_date=data["target_date"],
+            status=data["status"],
+            competency_ids=data["competencies"],
+            evidence_ids=data["evidence"],
+        )
+        goal = goals_visible_to(viewer=_user(request), learner=_user(request)).get(pk=goal.pk)
+        return Response(GoalSerializer(goal, context={"grants": _grants(request)}).data, status=201)
+
+
+class GoalDetailApi(APIView):
+    """One of the caller's goals: read, change, delete."""
+
+    def _get(self, request: Request, pk: int) -> Goal:
+        return get_object_or_404(
+            goals_visible_to(viewer=_user(request), learner=_user(request)), pk=pk
+        )
+
+    @extend_schema(responses=GoalSerializer, operation_id="goal_retrieve")
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(
+            GoalSerializer(self._get(request, pk), context={"grants": _grants(request)}).data
+        )
+
+    @extend_schema(
+        request=GoalWriteSerializer(partial=True),
+        responses=GoalSerializer,
+        operation_id="goal_update",
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        goal = self._get(request, pk)
+        serializer = GoalWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = {
+            "title": goal.title,
+            "measure": goal.measure,
+            "plan": goal.plan,
+            "target_date": goal.target_date,
+            "status": goal.status,
+            "competencies": [c.pk for c in goal.competencies.all()],
+            "evidence": [e.pk for e in goal.evidence.all()],
+            **serializer.validated_data,
+        }
+        services.goal_update(
+            goal=goal,
+            title=data["title"],
+            measure=data["measure"],
+            plan=data["plan"],
+            target_date=data["target_date"],
+            status=data["status"],
+            competency_ids=data["competencies"],
+            evidence_ids=data["evidence"],
+        )
+        return Response(
+            GoalSerializer(self._get(request, pk), context={"grants": _grants(request)}).data
+        )
+
+    @extend_schema(responses={204: None}, operation_id="goal_destroy")
+    def delete(self, request: Request, pk: int) -> Response:
+        services.goal_delete(goal=self._get(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GoalProgressNoteCreateApi(APIView):
+    """Append a dated progress note to one of the caller's goals."""
+
+    @extend_schema(
+        request=ProgressNoteSerializer,
+        responses={201: ProgressNoteSerializer},
+        operation_id="goal_progress_note_create",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        goal = get_object_or_404(
+            goals_visible_to(viewer=_user(request), learner=_user(request)), pk=pk
+        )
+        serializer = ProgressNoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = services.goal_progress_note_add(
+            goal=goal,
+            text=serializer.validated_data["text"],
+            noted_on=serializer.validated_data.get("noted_on"),
+        )
+        return Response(ProgressNoteSerializer(note).data, status=201)
+
+
+# --- Sharing and the access log ---------------------------------------------------------------
+
+
+class ShareGrantSerializer(serializers.ModelSerializer[ShareGrant]):
+    audience = serializers.SerializerMethodField()
+    audience_kind = serializers.SerializerMethodField()
+    grantee_email = serializers.EmailField(source="grantee.email", read_only=True, allow_null=True)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Scope.choices), read_only=True
+    )
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ShareGrant
+        fields = [
+            "id",
+            "audience_kind",
+            "audience",
+            "grantee_email",
+            "program",
+            "scopes",
+            "note",
+            "expires_at",
+            "revoked_at",
+            "created_at",
+            "active",
+        ]
+
+    def get_audience(self, obj: ShareGrant) -> str:
+        return obj.audience_label
+
+    def get_audience_kind(self, obj: ShareGrant) -> str:
+        return "person" if obj.grantee_id else "committee"
+
+    def get_active(self, obj: ShareGrant) -> bool:
+        return obj.is_active()
+
+
+class ShareGrantWriteSerializer(serializers.Serializer[Any]):
+    grantee_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    program = serializers.IntegerField(required=False, allow_null=True, default=None)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Scope.choices), allow_empty=False
+    )
+    expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ShareGrantListApi(APIView):
+    """Every grant the caller gave (revoked and expired ones too); give a new one."""
+
+    pagination_class = cursor(("-created_at", "-id"))
+
+    @extend_schema(responses=ShareGrantSerializer(many=True), operation_id="share_grant_list")
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            share_grants_of(learner=_user(request)), request, view=self
+        )
+        return paginator.get_paginated_response(ShareGrantSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=ShareGrantWriteSerializer,
+        responses={201: ShareGrantSerializer},
+        operation_id="share_grant_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ShareGrantWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        grant = services.share_grant_create(
+            learner=_user(request),
+            scopes=data["scopes"],
+            grantee_email=data["grantee_email"],
+            program_id=data["program"],
+            expires_on=data["expires_on"],
+            note=data["note"],
+        )
+        return Response(ShareGrantSerializer(grant).data, status=201)
+
+
+class ShareGrantRevokeApi(APIView):
+    """Withdraw one of the caller's grants, effective on its audience's next request."""
+
+    @extend_schema(request=None, responses=ShareGrantSerializer, operation_id="share_grant_revoke")
+    def post(self, request: Request, pk: int) -> Response:
+        grant = get_object_or_404(share_grants_of(learner=_user(request)), pk=pk)
+        return Response(ShareGrantSerializer(services.share_grant_revoke(grant=grant)).data)
+
+
+class AccessLogSerializer(serializers.ModelSerializer[AccessLog]):
+    class Meta:
+        model = AccessLog
+        fields = [
+            "id",
+            "at",
+            "viewer_name",
+            "scope",
+            "item_type",
+            "item_id",
+            "item_label",
+            "action",
+            "grant",
+        ]
+
+
+class AccessLogListApi(APIView):
+    """Who read which of the caller's items, and when (newest first)."""
+
+    pagination_class = cursor(("-at", "-id"), page_size=100)
+
+    @extend_schema(responses=AccessLogSerializer(many=True), operation_id="access_log_list")
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        entries = access_log_of(viewer=_user(request), learner=_user(request)).select_related(None)
+        page = paginator.paginate_queryset(entries, request, view=self)
+        return paginator.get_paginated_response(AccessLogSerializer(page, many=True).data)
+
+
+# --- Export and import ------------------------------------------------------------------------
+
+
+class TransferSerializer(serializers.ModelSerializer[PortfolioTransfer]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PortfolioTransfer
+        fields = [
+            "id",
+            "direction",
+            "status",
+            "step",
+            "done",
+            "total",
+            "percent",
+            "archive_size",
+            "report",
+            "error",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, obj: PortfolioTransfer) -> str | None:
+        if obj.direction == obj.Direction.EXPORT and obj.status == obj.Status.DONE:
+            return reverse("api-export-download", args=[obj.public_id])
+        return None
+
+
+class ImportUploadSerializer(serializers.Serializer[Any]):
+    archive = serializers.FileField()
+
+
+class ExportListApi(APIView):
+    """The caller's exports; start a new one (it runs as a task — poll its status)."""
+
+    pagination_class = cursor(("-created_at", "-id"))
+
+    @extend_schema(responses=TransferSerializer(many=True), operation_id="export_list")
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        jobs = transfers_of(learner=_user(request)).filter(
+            direction=PortfolioTransfer.Direction.EXPORT
+        )
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        return paginator.get_paginated_response(TransferSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={202: TransferSerializer}, operation_id="export_create")
+    def post(self, request: Request) -> Response:
+        job = transfer.portfolio_export_start(learner=_user(request))
+        job.refresh_from_db()
+        return Response(TransferSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportDetailApi(APIView):
+    """Progress of one of the caller's exports."""
+
+    @extend_schema(responses=TransferSerializer, operation_id="export_retrieve")
+    def get(self, request: Request, public_id: str) -> Response:
+        jobs = transfers_of(learner=_user(request)).filter(
+            direction=PortfolioTransfer.Direction.EXPORT
+        )
+        return Response(TransferSerializer(get_object_or_404(jobs, public_id=public_id)).data)
+
+
+class ExportDownloadApi(APIView):
+    """The archive of a finished export (ZIP)."""
+
+    @extend_schema(
+        responses={(200, "application/zip"): OpenApiTypes.BINARY}, operation_id="export_download"
+    )
+    def get(self, request: Request, public_id: str) -> FileResponse:
+        jobs = transfers_of(learner=_user(request)).filter(
+            direction=PortfolioTransfer.Direction.EXPORT, status=PortfolioTransfer.Status.DONE
+        )
+        job = get_object_or_404(jobs, public_id=public_id)
+        response = FileResponse(
+            job.archive.open("rb"),
+            content_type="application/zip",
+            as_attachment=True,
+            filename=f"continuum-portfolio-{job.created_at:%Y%m%d}.zip",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ImportListApi(APIView):
+    """The caller's imports; upload an archive to import (checked at once, imported as a task)."""
+
+    parser_classes = [MultiPartParser]
+    pagination_class = cursor(("-created_at", "-id"))
+
+    @extend_schema(responses=TransferSerializer(many=True), operation_id="import_list")
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        jobs = transfers_of(learner=_user(request)).filter(
+            direction=PortfolioTransfer.Direction.IMPORT
+        )
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        return paginator.get_paginated_response(TransferSerializer(page, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={
+            202: TransferSerializer,
+            400: OpenApiResponse(description="Damaged, tampered or wrong-version archive"),
+        },
+        operation_id="import_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ImportUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = transfer.portfolio_import_start(
+            learner=_user(request), upload=serializer.validated_data["archive"]
+        )
+        job.refresh_from_db()
+        return Response(TransferSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportDetailApi(APIView):
+    """Progress and report of one of the caller's imports."""
+
+    @extend_schema(responses=TransferSerializer, operation_id="import_retrieve")
+    def get(self, request: Request, public_id: str) -> Response:
+        jobs = transfers_of(learner=_user(request)).filter(
+            direction=PortfolioTransfer.Direction.IMPORT
+        )
+        return Response(TransferSerializer(get_object_or_404(jobs, public_id=public_id)).data)

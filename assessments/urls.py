@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from assessments import views
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("check-in/<int:framework_id>/", views.checkin_form, name="checkin-form"),
     path("check-ins/", views.checkin_list, name="checkin-list"),
     path("check-ins/<int:pk>/", views.checkin_detail, name="checkin-detail"),
+    # Assessments by others: requests, observations, calibration (urls_observations.py).
+    path("", include("assessments.urls_observations")),
 ]

@@ -137,6 +137,12 @@ CELERY_BEAT_SCHEDULE["coaching-reminders"] = {
     "task": "coaching.reminders_send",
     "schedule": crontab(hour=7, minute=15),
 }
+# Assessments: remind assessors of overdue observation requests (docs/assessments.md). Hourly
+# in working hours; the first run of a day sends, later runs find the day already claimed.
+CELERY_BEAT_SCHEDULE["assessments-observation-reminders"] = {
+    "task": "assessments.observation_requests_remind",
+    "schedule": crontab(minute=15, hour="7-17"),
+}
 # Learning: evening-before clinic digest and FHIR pulls (docs/learning.md).
 CELERY_BEAT_SCHEDULE["learning-visit-digests"] = {
     "task": "learning.visit_digests_send",

@@ -1,0 +1,172 @@
+"""Forms for observation pages. They parse input; the rules live in `assessments.observations`."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import User
+from assessments.models import ObservationSetting
+from assessments.observations import (
+    CASE_TYPE_MAX,
+    DECLINE_REASON_MAX,
+    REASON_MAX,
+    REQUEST_NOTE_MAX,
+    RESPONSE_MAX,
+)
+from frameworks.models import Framework
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _person_label(user: User) -> str:
+    return user.name
+
+
+class AssessorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return _person_label(obj)
+
+
+class ObservationRequestForm(forms.Form):
+    """What a learner fills in to ask for an observation (one screen)."""
+
+    assessor = AssessorChoiceField(
+        queryset=User.objects.none(), label="Who should observe you?", empty_label="Choose…"
+    )
+    epa = forms.TypedChoiceField(
+        label="An EPA", required=False, coerce=int, empty_value=None, choices=()
+    )
+    competencies = forms.TypedMultipleChoiceField(
+        label="Or sub-competencies (milestones)",
+        required=False,
+        coerce=int,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    setting = forms.ChoiceField(
+        label="Setting", required=False, choices=[("", "—"), *ObservationSetting.choices]
+    )
+    case_type = forms.CharField(
+        label="Case type",
+        required=False,
+        max_length=CASE_TYPE_MAX,
+        help_text="For example: new chest pain, discharge talk. No patient identifiers.",
+    )
+    encounter_on = forms.DateField(label="Date", required=False, widget=DateInput)
+    due_on = forms.DateField(
+        label="Answer by (optional)",
+        required=False,
+        widget=DateInput,
+        help_text="Without one, a reminder goes out after two weeks.",
+    )
+    note = forms.CharField(
+        label="Note to the assessor (optional)",
+        required=False,
+        max_length=REQUEST_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    client_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        learner: User,
+        assessors: Any,
+        frameworks: list[Framework],
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault(
+            "initial",
+            {"client_token": uuid.uuid4(), "encounter_on": timezone.localdate()},
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = assessors  # type: ignore[attr-defined]
+        epa_groups = []
+        milestone_groups = []
+        for framework in frameworks:
+            items = [(c.pk, f"{c.code} · {c.title}") for c in framework.ratable_items]  # type: ignore[attr-defined]
+            if framework.kind == Framework.Kind.EPA:
+                epa_groups.append((framework.name, items))
+            else:
+                milestone_groups.append((framework.name, items))
+        self.fields["epa"].choices = [("", "Choose an EPA…"), *epa_groups]  # type: ignore[attr-defined]
+        self.fields["competencies"].choices = milestone_groups  # type: ignore[attr-defined]
+        self.has_epas = bool(epa_groups)
+        self.has_milestones = bool(milestone_groups)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("epa") and data.get("competencies"):
+            raise forms.ValidationError("Ask about an EPA or sub-competencies, not both.")
+        if not data.get("epa") and not data.get("competencies"):
+            raise forms.ValidationError("Choose an EPA or at least one sub-competency.")
+        return data
+
+    def competency_ids(self) -> list[int]:
+        epa = self.cleaned_data.get("epa")
+        return [epa] if epa else list(self.cleaned_data.get("competencies") or [])
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why not (the learner sees this)",
+        max_length=DECLINE_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ResponseForm(forms.Form):
+    text = forms.CharField(
+        label="Your response or reflection",
+        max_length=RESPONSE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The assessor and your program's committee can read it.",
+    )
+    client_token = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class ReviseForm(forms.Form):
+    """Correct (within 24 h) or amend (after, with a reason) an assessment you wrote."""
+
+    level = forms.ChoiceField(label="Level", choices=())
+    went_well = forms.CharField(
+        label="What went well",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    next_step = forms.CharField(
+        label="One thing to work on next",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    observed_on = forms.DateField(label="Date observed", widget=DateInput)
+    reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, level_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = level_choices  # type: ignore[attr-defined]
+
+
+class StartObservationForm(forms.Form):
+    """Step one of an unasked observation: whom and what (GET, so the form URL is shareable)."""
+
+    learner = AssessorChoiceField(
+        queryset=User.objects.none(), label="Learner", empty_label="Choose…"
+    )
+
+    def __init__(self, *args: Any, learners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["learner"].queryset = learners  # type: ignore[attr-defined]

@@ -6,7 +6,8 @@ Each visit's reason codes are matched to the catalogue in four steps, strongest 
 3. a SNOMED CT ↔ ICD-10-CM pair listed in the catalogue (and that pair's ICD-10-CM category);
 4. words of the reason text against resource titles and keywords — only for visits no code
    matched.
-Per clinic day the strongest, shortest matches come first; resources the learner finished,
+Per clinic day the strongest, shortest matches come first, one per visit before any visit gets
+a second; resources the learner finished,
 dismissed or marked not relevant, and those for other stages, are left out.
 """
 
@@ -119,21 +120,37 @@ def anticipatory_learning(
         visit_counts[visit.visit_date] += 1
     result = []
     for day in sorted(visit_counts):
-        items = sorted(
-            by_day.get(day, {}).values(),
-            key=lambda m: (
-                -m.strength,
-                not m.resource.is_short,
-                -len(m.visits),
-                m.resource.duration_minutes or 10_000,
-                m.resource.title,
-            ),
-        )[:per_day]
+        items = _pick(list(by_day.get(day, {}).values()), per_day)
         for item in items:
             if len(item.visits) > 1:
                 item.reason += f" Helps with {len(item.visits)} visits that day."
         result.append(ClinicDay(day=day, visit_count=visit_counts[day], items=items))
     return result
+
+
+def _order(match: Match) -> tuple[int, bool, int, int, str]:
+    return (
+        -match.strength,
+        not match.resource.is_short,
+        -len(match.visits),
+        match.resource.duration_minutes or 10_000,
+        match.resource.title,
+    )
+
+
+def _pick(candidates: list[Match], per_day: int) -> list[Match]:
+    """The best `per_day` matches, spread so that each visit gets one before any gets two."""
+    ranked = sorted(candidates, key=_order)
+    chosen: list[Match] = []
+    covered: set[int] = set()
+    for match in ranked:
+        if len(chosen) < per_day and not match.visits <= covered:
+            chosen.append(match)
+            covered |= match.visits
+    for match in ranked:
+        if len(chosen) < per_day and match not in chosen:
+            chosen.append(match)
+    return sorted(chosen, key=_order)
 
 
 @dataclass
@@ -150,8 +167,9 @@ class _Matches:
 
 def _visit_label(visit: UpcomingVisit) -> str:
     when = date_format(visit.visit_date, "l j M")
-    label = visit.reason_label or "your visit"
-    return f"Your visit on {when} is about {label}"
+    if not visit.reason_label:
+        return f"Your visit on {when}"
+    return f"Your visit on {when} is about “{visit.reason_label}”"
 
 
 def _code_matches(visits: list[UpcomingVisit]) -> _Matches:

@@ -5,7 +5,8 @@ a current level (an assessor's latest rating where there is one, else their own 
 self-assessment — the same rule as the gap dashboard) and an expected level for their program
 year. The bigger the gap, the higher the resource ranks. It ranks lower when it is pitched
 far from the learner's level, when its content is old, or when the learner marked similar
-resources "not relevant"; higher when they found similar ones helpful. Resources for other
+resources "not relevant"; higher when they found similar ones helpful. One gap may take at
+most three places before the other gaps have had a turn. Resources for other
 stages of training, and those the learner finished, dismissed or marked not relevant, are
 left out. Every item carries its reason in words.
 
@@ -40,6 +41,7 @@ FEEDBACK_RANGE = (Decimal("0.4"), Decimal("1.6"))
 FRESH_DAYS = 365  # content reviewed within a year counts as fresh
 STALE_STEP = Decimal("0.1")  # each further year costs a tenth …
 STALE_FLOOR = Decimal("0.6")  # … down to this floor
+PER_COMPETENCY = 3  # places one competency may take before the others have had a turn
 
 
 @dataclass
@@ -200,7 +202,21 @@ def rank_resources(
             item.feedback = mark
             ranked.append(item)
     ranked.sort(key=lambda r: (-r.score, r.resource.duration_minutes or 10_000, r.resource.title))
+    ranked = _spread(ranked)
     return ranked[:limit] if limit is not None else ranked
+
+
+def _spread(ranked: list[RankedResource]) -> list[RankedResource]:
+    """Keep the order, but let no competency take more than PER_COMPETENCY places until every
+    other competency has had its turn: a list of ten items on one gap helps nobody."""
+    first: list[RankedResource] = []
+    later: list[RankedResource] = []
+    taken: Counter[int] = Counter()
+    for item in ranked:
+        key = item.standing.competency.pk if item.standing else 0
+        (first if taken[key] < PER_COMPETENCY else later).append(item)
+        taken[key] += 1
+    return first + later
 
 
 def _feedback_counts(

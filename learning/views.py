@@ -118,7 +118,7 @@ def resource_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def recommendations(request: HttpRequest) -> HttpResponse:
-    items = recommendations_for(learner=_me(request), limit=20)
+    items = recommendations_for(learner=_me(request), limit=10)
     return render(request, "learning/recommendations.html", {"items": items})
 
 

@@ -144,3 +144,17 @@ def test_matching_takes_a_fixed_number_of_queries(learner, size, django_assert_n
     with django_assert_num_queries(6):
         [day] = anticipatory_learning(learner=learner)
     assert len(day.items) == 3
+
+
+def test_each_visit_gets_a_refresher_before_any_visit_gets_a_second(learner):
+    for n in range(3):
+        LearningResourceFactory(title=f"Diabetes {n}", codes=["icd10cm:E11.9"], duration_minutes=5)
+    LearningResourceFactory(title="Hypertension", codes=["icd10cm:I10"], duration_minutes=15)
+    LearningResourceFactory(title="Asthma", codes=["icd10cm:J45.909"], duration_minutes=15)
+    visit(learner, "icd10cm:E11.9")
+    visit(learner, "icd10cm:I10")
+    visit(learner, "icd10cm:J45.909")
+
+    [day] = anticipatory_learning(learner=learner)
+
+    assert titles(day) == ["Diabetes 0", "Asthma", "Hypertension"]

@@ -75,7 +75,7 @@ def test_the_recommendations_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(11):
         response = signed_in.get("/learning/recommendations/")
     assert response.status_code == 200
-    assert response.content.decode().count('class="reason"') == min(size, 20)
+    assert response.content.decode().count('class="reason"') == min(size, 10)
 
 
 @pytest.mark.parametrize("size", [4, 40])

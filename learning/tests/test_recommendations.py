@@ -219,3 +219,20 @@ def test_ranking_takes_eight_queries_whatever_the_catalogue_size(
     with django_assert_num_queries(8):
         items = rank_resources(learner=pgy2, limit=None)
     assert len(items) == size + 1
+
+
+def test_one_gap_takes_at_most_three_places_before_the_others_get_a_turn(pgy2, im):
+    rate(pgy2, im["PC3"], "1")  # 2 below
+    rate(pgy2, im["MK2"], "2.5")  # 0.5 below
+    for n in range(5):
+        LearningResourceFactory(title=f"PC3 {n}", competencies=[im["PC3"]])
+    LearningResourceFactory(title="MK2", competencies=[im["MK2"]])
+
+    assert titles(rank_resources(learner=pgy2)) == [
+        "PC3 0",
+        "PC3 1",
+        "PC3 2",
+        "MK2",
+        "PC3 3",
+        "PC3 4",
+    ]

@@ -7,6 +7,7 @@ through the portfolio's shared pages, never these).
 from __future__ import annotations
 
 from assessments.models import CheckIn
+from assessments.tests.authz_rows_observations import ROWS as OBSERVATION_ROWS
 from portfolio.tests.factories import framework_with_tree
 from tests.authz import Row, same, signed_in
 
@@ -58,3 +59,4 @@ ROWS = [
         "api-self-assessment-list", lambda w: "/api/v1/self-assessments/", same(200, anonymous=401)
     ),
 ]
+ROWS += OBSERVATION_ROWS  # assessments by others: authz_rows_observations.py

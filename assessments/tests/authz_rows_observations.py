@@ -1,0 +1,179 @@
+"""Authorization-matrix rows for assessments by others (observations, requests, calibration).
+
+In the matrix world the program's director also assesses (directors, committee members and
+faculty are assessors), so requests and assessments below are addressed to or written by the
+director; the learner is enrolled in the same program. Nobody else may see them: 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from assessments.models import Assessment, AssessmentRequest
+from assessments.tests.factories_observations import (
+    ObservedAssessmentFactory,
+    epa_framework,
+    milestone_framework,
+)
+from portfolio.tests.factories import ShareGrantFactory
+from tests.authz import Row, same, signed_in
+
+
+def _epa(w: Any) -> Any:
+    """An EPA of a framework the program uses (made once per test and kept on the world)."""
+    if not hasattr(w, "obs_epa"):
+        framework, epas = epa_framework()
+        ms_framework, _ = milestone_framework()
+        w.program.frameworks.add(framework, ms_framework)
+        w.obs_epa = epas[0]
+    return w.obs_epa
+
+
+def _request(w: Any) -> AssessmentRequest:
+    epa = _epa(w)
+    request = AssessmentRequest.objects.create(
+        learner=w.learner,
+        assessor=w.director,
+        program=w.program,
+        framework=epa.framework,
+        setting="ward",
+    )
+    request.competencies.set([epa])
+    return request
+
+
+def _assessment(w: Any, author: str = "assessor") -> Assessment:
+    return ObservedAssessmentFactory(
+        learner=w.learner, assessor=getattr(w, author), competency=_epa(w), program=w.program
+    )
+
+
+def _shared_with_coach(w: Any) -> str:
+    ShareGrantFactory(learner=w.learner, grantee=w.coach, share_checkins=True)
+    return f"/assessments/calibration/{w.learner.pk}/"
+
+
+# Pages every signed-in person may open: each shows only the viewer's own items.
+OWN = signed_in(200)
+# Only the learner and the director (the request's assessor) see a request.
+REQUEST_PARTIES = same(404, anonymous=302, learner=200, director=200)
+ONLY_DIRECTOR = same(404, anonymous=302, director=200)
+ONLY_LEARNER_POST = same(404, anonymous=302, learner=302)
+
+ROWS = [
+    # The learner's requests.
+    Row("observation-request-list", lambda w: "/assessments/requests/", OWN),
+    Row("observation-request-create", lambda w: "/assessments/requests/new/", OWN),
+    Row(
+        "observation-request-create",
+        lambda w: "/assessments/requests/new/",
+        signed_in(200, learner=302),
+        method="POST",
+        data=lambda w: {
+            "assessor": w.director.pk,
+            "epa": _epa(w).pk,
+            "client_token": str(uuid.uuid4()),
+        },
+        note="others see the form again: the director is not their assessor",
+    ),
+    Row(
+        "observation-request-detail",
+        lambda w: f"/assessments/requests/{_request(w).pk}/",
+        REQUEST_PARTIES,
+    ),
+    Row(
+        "observation-request-complete",
+        lambda w: f"/assessments/requests/{_request(w).pk}/complete/",
+        ONLY_DIRECTOR,
+    ),
+    Row(
+        "observation-request-complete",
+        lambda w: f"/assessments/requests/{_request(w).pk}/complete/",
+        same(404, anonymous=302, director=302),
+        method="POST",
+        data=lambda w: {
+            f"level-{_epa(w).pk}": "3",
+            "went_well": "Clear summary.",
+            "observed_on": "",
+            "submission_key": str(uuid.uuid4()),
+        },
+    ),
+    Row(
+        "observation-request-decline",
+        lambda w: f"/assessments/requests/{_request(w).pk}/decline/",
+        ONLY_DIRECTOR,
+    ),
+    Row(
+        "observation-request-decline",
+        lambda w: f"/assessments/requests/{_request(w).pk}/decline/",
+        same(404, anonymous=302, director=302),
+        method="POST",
+        data=lambda w: {"reason": "Away that week."},
+    ),
+    # The assessor's side.
+    Row("assessor-inbox", lambda w: "/assessments/inbox/", OWN),
+    Row("observation-start", lambda w: "/assessments/observe/", OWN),
+    Row(
+        "observation-create",
+        lambda w: f"/assessments/observe/{w.learner.pk}/?competency={_epa(w).pk}",
+        ONLY_DIRECTOR,
+        note="only assessors of the learner's current program",
+    ),
+    Row(
+        "observation-create",
+        lambda w: f"/assessments/observe/{w.learner.pk}/",
+        same(404, anonymous=302, director=302),
+        method="POST",
+        data=lambda w: {
+            "competency": _epa(w).pk,
+            f"level-{_epa(w).pk}": "4",
+            "went_well": "Clear summary.",
+            "observed_on": "",
+            "submission_key": str(uuid.uuid4()),
+        },
+    ),
+    Row("assessments-given", lambda w: "/assessments/given/", OWN),
+    Row("assessor-comparison", lambda w: "/assessments/given/comparison/", OWN),
+    # Records.
+    Row("assessments-received", lambda w: "/assessments/received/", OWN),
+    Row(
+        "assessment-detail",
+        lambda w: f"/assessments/{_assessment(w).pk}/",
+        same(404, anonymous=302, learner=200, director=200),
+        note="the learner, the author (not a matrix role here) and the program's reviewers",
+    ),
+    Row(
+        "assessment-edit",
+        lambda w: f"/assessments/{_assessment(w, 'director').pk}/edit/",
+        ONLY_DIRECTOR,
+        note="only the author",
+    ),
+    Row(
+        "assessment-acknowledge",
+        lambda w: f"/assessments/{_assessment(w).pk}/acknowledge/",
+        ONLY_LEARNER_POST,
+        method="POST",
+    ),
+    Row(
+        "assessment-respond",
+        lambda w: f"/assessments/{_assessment(w).pk}/respond/",
+        ONLY_LEARNER_POST,
+        method="POST",
+        data=lambda w: {"text": "Thank you; I will try it.", "client_token": str(uuid.uuid4())},
+    ),
+    # Calibration.
+    Row("calibration", lambda w: "/assessments/calibration/", OWN),
+    Row(
+        "calibration-learner",
+        lambda w: f"/assessments/calibration/{w.learner.pk}/",
+        same(404, anonymous=302, learner=200),
+        note="self-assessments are private: nobody else without a share",
+    ),
+    Row(
+        "calibration-learner",
+        _shared_with_coach,
+        same(404, anonymous=302, learner=200, coach=200),
+        note="a grant covering check-ins opens it to that coach only",
+    ),
+]

@@ -92,3 +92,11 @@ def visits_owned_by(*, learner: User) -> QuerySet[UpcomingVisit]:
 def practitioner_link_of(*, learner: User) -> PractitionerLink | None:
     """The learner's Practitioner id for bundles they upload themselves."""
     return PractitionerLink.objects.filter(learner=learner, source__isnull=True).first()
+
+
+def next_clinic_refreshers(*, learner: User, days: int = 7) -> ClinicDay | None:
+    """The learner's next clinic day (within `days`) that has refreshers, for the home page."""
+    for clinic in anticipatory_learning(learner=learner, days=days):
+        if clinic.items:
+            return clinic
+    return None

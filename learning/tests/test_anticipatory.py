@@ -158,3 +158,20 @@ def test_each_visit_gets_a_refresher_before_any_visit_gets_a_second(learner):
     [day] = anticipatory_learning(learner=learner)
 
     assert titles(day) == ["Diabetes 0", "Asthma", "Hypertension"]
+
+
+def test_the_home_card_shows_the_next_clinic_that_has_refreshers(learner, rf):
+    from django.template.loader import render_to_string
+
+    from learning.selectors import next_clinic_refreshers
+
+    LearningResourceFactory(title="Hypertension refresher", codes=["icd10cm:I10"])
+    visit(learner, "icd10cm:Z00.00", day=TOMORROW)
+    visit(learner, "icd10cm:I10", day=TOMORROW + dt.timedelta(days=2))
+
+    clinic = next_clinic_refreshers(learner=learner)
+    html = render_to_string("learning/_upcoming_card.html", {"next_clinic": clinic})
+
+    assert clinic.day == TOMORROW + dt.timedelta(days=2)
+    assert "Hypertension refresher" in html and clinic.headline in html
+    assert render_to_string("learning/_upcoming_card.html", {"next_clinic": None}).strip() == ""

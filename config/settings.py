@@ -256,6 +256,10 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "portfolio.models.Evidence.Kind",
         "GoalStatusEnum": "portfolio.models.Goal.Status",
         "ShareScopeEnum": "portfolio.models.Scope",
+        "CoachingRelationshipStatusEnum": "coaching.models.CoachingRelationship.Status",
+        "MeetingStatusEnum": "coaching.models.Meeting.Status",
+        "ActionItemStatusEnum": "coaching.models.ActionItem.Status",
+        "NotificationKindEnum": "coaching.models.Kind",
     },
 }
 

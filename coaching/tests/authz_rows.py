@@ -230,3 +230,140 @@ ROWS = [
         method="POST",
     ),
 ]
+
+API = "/api/v1/coaching"
+API_PAIR_POST = same(404, anonymous=401, learner=200, coach=200)
+API_SIGNED_IN = same(200, anonymous=401)
+
+
+ROWS += [
+    Row("api-coaching-relationship-list", lambda w: f"{API}/relationships/", API_SIGNED_IN),
+    Row(
+        "api-coaching-relationship-invite",
+        lambda w: f"{API}/relationships/invite/",
+        same(201, anonymous=401, coach=400),
+        method="POST",
+        data=lambda w: {"coach_email": w.coach.email},
+        content_type=JSON,
+        note="anyone may ask the coach; the coach cannot coach themself",
+    ),
+    Row(
+        "api-coaching-relationship-assign",
+        lambda w: f"{API}/relationships/assign/",
+        same(404, anonymous=401, director=201),
+        method="POST",
+        data=lambda w: {"program": w.program.pk, "learner": w.learner.pk, "coach": w.coach.pk},
+        content_type=JSON,
+    ),
+    Row(
+        "api-coaching-relationship-detail",
+        lambda w: f"{API}/relationships/{_relationship(w).public_id}/",
+        same(404, anonymous=401, learner=200, coach=200, director=200),
+    ),
+    Row(
+        "api-coaching-relationship-accept",
+        lambda w: f"{API}/relationships/{_pending(w).public_id}/accept/",
+        same(404, anonymous=401, learner=200, coach=403, director=403),
+        method="POST",
+    ),
+    Row(
+        "api-coaching-relationship-decline",
+        lambda w: f"{API}/relationships/{_pending(w).public_id}/decline/",
+        same(404, anonymous=401, learner=200, coach=200, director=403),
+        method="POST",
+    ),
+    Row(
+        "api-coaching-relationship-end",
+        lambda w: f"{API}/relationships/{_relationship(w).public_id}/end/",
+        same(404, anonymous=401, learner=200, coach=200, director=403),
+        method="POST",
+    ),
+    Row("api-coaching-overview", lambda w: f"{API}/overview/", API_SIGNED_IN),
+    Row("api-coaching-thread-list", lambda w: f"{API}/threads/", API_SIGNED_IN),
+    Row(
+        "api-coaching-thread-detail",
+        lambda w: f"{API}/threads/{_thread(w).public_id}/",
+        API_PAIR,
+    ),
+    Row(
+        "api-coaching-thread-reply",
+        lambda w: f"{API}/threads/{_thread(w).public_id}/comments/",
+        same(404, anonymous=401, learner=201, coach=201),
+        method="POST",
+        data=lambda w: {"body": "Thanks"},
+        content_type=JSON,
+    ),
+    Row(
+        "api-coaching-comment-create",
+        lambda w: f"{API}/comments/",
+        same(404, anonymous=401, learner=400, coach=201),
+        method="POST",
+        data=lambda w: {"target_type": "goal", "target_id": _shared_goal(w).pk, "body": "Hi"},
+        content_type=JSON,
+        note="the learner replies in a thread someone opened; they do not open one",
+    ),
+    Row(
+        "api-coaching-comment-detail",
+        lambda w: f"{API}/comments/{_coach_comment(w).public_id}/",
+        same(404, anonymous=401, learner=403, coach=200),
+        method="PATCH",
+        data=lambda w: {"body": "Edited"},
+        content_type=JSON,
+    ),
+    Row(
+        "api-coaching-comment-revisions",
+        lambda w: f"{API}/comments/{_coach_comment(w).public_id}/revisions/",
+        API_PAIR,
+    ),
+    Row("api-coaching-meeting-list", lambda w: f"{API}/meetings/", API_SIGNED_IN),
+    Row(
+        "api-coaching-meeting-detail",
+        lambda w: f"{API}/meetings/{_meeting(w).public_id}/",
+        API_PAIR,
+    ),
+    Row(
+        "api-coaching-meeting-cancel",
+        lambda w: f"{API}/meetings/{_meeting(w).public_id}/cancel/",
+        API_PAIR_POST,
+        method="POST",
+    ),
+    Row(
+        "api-coaching-action-item-create",
+        lambda w: f"{API}/meetings/{_meeting(w).public_id}/action-items/",
+        same(404, anonymous=401, learner=403, coach=201),
+        method="POST",
+        data=lambda w: {"title": "Practise"},
+        content_type=JSON,
+    ),
+    Row("api-coaching-action-item-list", lambda w: f"{API}/action-items/", API_SIGNED_IN),
+    Row(
+        "api-coaching-action-item-confirm",
+        lambda w: f"{API}/action-items/{_item(w).public_id}/confirm/",
+        same(404, anonymous=401, learner=200, coach=403),
+        method="POST",
+    ),
+    Row(
+        "api-coaching-action-item-decline",
+        lambda w: f"{API}/action-items/{_item(w).public_id}/decline/",
+        same(404, anonymous=401, learner=200, coach=403),
+        method="POST",
+    ),
+    Row("api-coaching-notification-list", lambda w: f"{API}/notifications/", API_SIGNED_IN),
+    Row(
+        "api-coaching-notification-read-all",
+        lambda w: f"{API}/notifications/read-all/",
+        API_SIGNED_IN,
+        method="POST",
+    ),
+    Row(
+        "api-coaching-notification-read",
+        lambda w: f"{API}/notifications/{_notification(w).public_id}/read/",
+        same(404, anonymous=401, learner=200),
+        method="POST",
+    ),
+    Row(
+        "api-coaching-notification-preferences",
+        lambda w: f"{API}/notification-preferences/",
+        API_SIGNED_IN,
+    ),
+]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from assessments import api
 
@@ -7,4 +7,6 @@ urlpatterns = [
     path("check-ins/", api.CheckInListApi.as_view(), name="api-checkin-list"),
     path("check-ins/<int:pk>/", api.CheckInDetailApi.as_view(), name="api-checkin-detail"),
     path("self-assessments/", api.SelfAssessmentListApi.as_view(), name="api-self-assessment-list"),
+    # Assessments by others: requests, observations, calibration (api_urls_observations.py).
+    path("", include("assessments.api_urls_observations")),
 ]

@@ -162,7 +162,10 @@ def _request_queryset() -> QuerySet[AssessmentRequest]:
     return AssessmentRequest.objects.select_related(
         "learner", "assessor", "program", "framework", "framework__scale"
     ).prefetch_related(
-        Prefetch("competencies", queryset=Competency.objects.order_by("order", "id"))
+        Prefetch(
+            "competencies",
+            queryset=Competency.objects.select_related("framework").order_by("order", "id"),
+        )
     )
 
 

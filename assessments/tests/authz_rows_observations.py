@@ -177,3 +177,102 @@ ROWS = [
         note="a grant covering check-ins opens it to that coach only",
     ),
 ]
+
+# --- API -------------------------------------------------------------------------------------
+
+API_OWN = same(200, anonymous=401)
+API_PARTIES = same(404, anonymous=401, learner=200, director=200)
+
+
+def _complete_body(w: Any) -> dict[str, Any]:
+    return {
+        "ratings": [{"competency": _epa(w).pk, "level": "3"}],
+        "went_well": "Clear summary of the history.",
+        "submission_key": str(uuid.uuid4()),
+    }
+
+
+ROWS += [
+    Row("api-observation-request-list", lambda w: "/api/v1/observation-requests/", API_OWN),
+    Row(
+        "api-observation-request-list",
+        lambda w: "/api/v1/observation-requests/",
+        same(400, anonymous=401, learner=201),
+        method="POST",
+        data=lambda w: {"assessor": w.director.pk, "competencies": [_epa(w).pk]},
+        content_type="application/json",
+        note="only the director's own learner may ask them",
+    ),
+    Row(
+        "api-observation-request-detail",
+        lambda w: f"/api/v1/observation-requests/{_request(w).pk}/",
+        API_PARTIES,
+    ),
+    Row(
+        "api-observation-request-complete",
+        lambda w: f"/api/v1/observation-requests/{_request(w).pk}/complete/",
+        same(404, anonymous=401, director=201),
+        method="POST",
+        data=_complete_body,
+        content_type="application/json",
+    ),
+    Row(
+        "api-observation-request-decline",
+        lambda w: f"/api/v1/observation-requests/{_request(w).pk}/decline/",
+        same(404, anonymous=401, director=200),
+        method="POST",
+        data=lambda w: {"reason": "Away that week."},
+        content_type="application/json",
+    ),
+    Row("api-observation-assessor-list", lambda w: "/api/v1/observation-assessors/", API_OWN),
+    Row("api-observation-learner-list", lambda w: "/api/v1/observation-learners/", API_OWN),
+    Row("api-assessment-list", lambda w: "/api/v1/assessments/", API_OWN),
+    Row(
+        "api-assessment-list",
+        lambda w: "/api/v1/assessments/",
+        same(400, anonymous=401, director=201),
+        method="POST",
+        data=lambda w: {**_complete_body(w), "learner": w.learner.pk},
+        content_type="application/json",
+        note="only assessors of the learner's program may rate them",
+    ),
+    Row(
+        "api-assessment-detail",
+        lambda w: f"/api/v1/assessments/{_assessment(w).pk}/",
+        API_PARTIES,
+    ),
+    Row(
+        "api-assessment-detail",
+        lambda w: f"/api/v1/assessments/{_assessment(w, 'director').pk}/",
+        same(404, anonymous=401, learner=403, director=200),
+        method="PATCH",
+        data=lambda w: {"level": "5"},
+        content_type="application/json",
+        note="the learner sees it but only the author changes it",
+    ),
+    Row(
+        "api-assessment-acknowledge",
+        lambda w: f"/api/v1/assessments/{_assessment(w).pk}/acknowledge/",
+        same(404, anonymous=401, learner=200, director=403),
+        method="POST",
+    ),
+    Row(
+        "api-assessment-response-list",
+        lambda w: f"/api/v1/assessments/{_assessment(w).pk}/responses/",
+        API_PARTIES,
+    ),
+    Row(
+        "api-assessment-response-list",
+        lambda w: f"/api/v1/assessments/{_assessment(w).pk}/responses/",
+        same(404, anonymous=401, learner=201, director=403),
+        method="POST",
+        data=lambda w: {"text": "Thank you."},
+        content_type="application/json",
+    ),
+    Row("api-calibration", lambda w: "/api/v1/calibration/", API_OWN),
+    Row(
+        "api-calibration-learner",
+        lambda w: f"/api/v1/calibration/{w.learner.pk}/",
+        same(404, anonymous=401, learner=200),
+    ),
+]

@@ -1,0 +1,56 @@
+"""API routes for assessments by others (included from assessments/api_urls.py)."""
+
+from django.urls import path
+
+from assessments import api_observations as api
+
+urlpatterns = [
+    path(
+        "observation-requests/",
+        api.ObservationRequestListApi.as_view(),
+        name="api-observation-request-list",
+    ),
+    path(
+        "observation-requests/<int:pk>/",
+        api.ObservationRequestDetailApi.as_view(),
+        name="api-observation-request-detail",
+    ),
+    path(
+        "observation-requests/<int:pk>/complete/",
+        api.ObservationRequestCompleteApi.as_view(),
+        name="api-observation-request-complete",
+    ),
+    path(
+        "observation-requests/<int:pk>/decline/",
+        api.ObservationRequestDeclineApi.as_view(),
+        name="api-observation-request-decline",
+    ),
+    path(
+        "observation-assessors/",
+        api.ObservationAssessorListApi.as_view(),
+        name="api-observation-assessor-list",
+    ),
+    path(
+        "observation-learners/",
+        api.ObservationLearnerListApi.as_view(),
+        name="api-observation-learner-list",
+    ),
+    path("assessments/", api.AssessmentListApi.as_view(), name="api-assessment-list"),
+    path("assessments/<int:pk>/", api.AssessmentDetailApi.as_view(), name="api-assessment-detail"),
+    path(
+        "assessments/<int:pk>/acknowledge/",
+        api.AssessmentAcknowledgeApi.as_view(),
+        name="api-assessment-acknowledge",
+    ),
+    path(
+        "assessments/<int:pk>/responses/",
+        api.AssessmentResponseListApi.as_view(),
+        name="api-assessment-response-list",
+    ),
+    path("calibration/", api.CalibrationApi.as_view(), name="api-calibration"),
+    path(
+        "calibration/<int:learner_id>/",
+        api.LearnerCalibrationApi.as_view(),
+        name="api-calibration-learner",
+    ),
+]

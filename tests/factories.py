@@ -25,7 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     is_active = True
 
     @factory.post_generation
-    def password(obj, create, extracted, **kwargs):  # noqa: N805
+    def password(obj, create, extracted, **kwargs):
         obj.set_password(extracted or PASSWORD)
         if create:
             obj.save(update_fields=["password"])
@@ -45,7 +45,7 @@ class RatingScaleFactory(factory.django.DjangoModelFactory):
     kind = RatingScale.Kind.MILESTONE
 
     @factory.post_generation
-    def levels(obj, create, extracted, **kwargs):  # noqa: N805
+    def levels(obj, create, extracted, **kwargs):
         if not create or obj.levels.exists():
             return
         values = [Decimal(v) / 2 for v in range(0, 11)]  # 0, 0.5 … 5

@@ -73,7 +73,17 @@ def test_every_url_pattern_is_named():
 
 
 @pytest.fixture
-def world(program, other_program, learner, other_learner, coach, director, other_director, admin_user, assessor):
+def world(
+    program,
+    other_program,
+    learner,
+    other_learner,
+    coach,
+    director,
+    other_director,
+    admin_user,
+    assessor,
+):
     return World(
         program=program,
         other_program=other_program,
@@ -104,6 +114,5 @@ def test_authorization(row: Row, role: str, world: World, client):
             kwargs = {"data": payload}
     response = getattr(client, row.method.lower())(path, **kwargs)
     assert response.status_code == row.expect[role], (
-        f"{row.method} {path} as {role}: got {response.status_code}, "
-        f"expected {row.expect[role]}"
+        f"{row.method} {path} as {role}: got {response.status_code}, expected {row.expect[role]}"
     )

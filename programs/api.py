@@ -269,18 +269,6 @@ class ResponseInputSerializer(serializers.Serializer[Any]):
 
 
 # Output shapes of the computed documents (built as plain dicts for speed; typed here).
-HEATMAP_CELL_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
-    "competency_id": serializers.IntegerField(),
-    "value": serializers.FloatField(allow_null=True),
-    "source": serializers.ChoiceField(choices=["consensus", "ratings", ""]),
-    "n": serializers.IntegerField(help_text="Assessor ratings in the period."),
-    "expected": serializers.FloatField(),
-    "gap": serializers.FloatField(allow_null=True),
-    "band": serializers.ChoiceField(
-        choices=["ahead", "on-track", "slightly-below", "below", "no-data"]
-    ),
-    "flags": serializers.ListField(child=serializers.CharField()),
-}
 PeriodRefSerializer = inline_serializer(
     "HeatmapPeriod",
     allow_null=True,
@@ -318,6 +306,10 @@ HeatmapSerializer = inline_serializer(
             },
             many=True,
         ),
+        "expected": serializers.DictField(
+            child=serializers.ListField(child=serializers.FloatField()),
+            help_text="Training year -> expected level per competency column.",
+        ),
         "rows": inline_serializer(
             "HeatmapRow",
             {
@@ -329,7 +321,23 @@ HeatmapSerializer = inline_serializer(
                 "below_count": serializers.IntegerField(),
                 "flag_count": serializers.IntegerField(),
                 "shortfall": serializers.FloatField(),
-                "cells": inline_serializer("HeatmapCell", HEATMAP_CELL_FIELDS, many=True),
+                "values": serializers.ListField(
+                    child=serializers.FloatField(allow_null=True),
+                    help_text="Per competency column: consensus, else median rating, else null.",
+                ),
+                "sources": serializers.CharField(
+                    help_text="One letter per column: c consensus, r median of ratings, - none."
+                ),
+                "n": serializers.ListField(
+                    child=serializers.IntegerField(),
+                    help_text="Per column: assessor ratings in the period.",
+                ),
+                "flags": serializers.DictField(
+                    child=serializers.ListField(
+                        child=serializers.ChoiceField(choices=["below-expected", "holmboe-pgy2"])
+                    ),
+                    help_text="Competency id -> flags, for flagged cells only.",
+                ),
             },
             many=True,
         ),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from programs.models import (
     LearnerReview,
     Program,
     ReviewPeriod,
+    training_year_at,
 )
 
 HOLMBOE_THRESHOLD = 2.5
@@ -80,39 +82,30 @@ class Filters:
         return cls(number("period"), number("cohort"), number("year"), number("domain"))
 
 
+SOURCE_NAMES = {"c": "consensus", "r": "ratings", "-": ""}
+_NO_RATINGS: tuple[float | None, int] = (None, 0)
+
+
 @dataclass
 class Cell:
+    """One learner × sub-competency, for readers that want objects (flags, distributions)."""
+
     competency_id: int
     value: float | None
     source: str  # "consensus", "ratings" or "" (nothing)
     n: int  # assessor ratings in the period
     expected: Decimal
+    gap: float | None
+    band: str
     flags: list[str] = field(default_factory=list)
-
-    @property
-    def gap(self) -> float | None:
-        return None if self.value is None else self.value - float(self.expected)
-
-    @property
-    def band(self) -> str:
-        return band_of(self.gap)
-
-    def as_dict(self) -> dict[str, Any]:
-        gap = self.gap
-        return {
-            "competency_id": self.competency_id,
-            "value": self.value,
-            "source": self.source,
-            "n": self.n,
-            "expected": float(self.expected),
-            "gap": None if gap is None else round(gap, 2),
-            "band": band_of(gap),
-            "flags": self.flags,
-        }
 
 
 @dataclass
 class Row:
+    """A learner's row, kept as parallel lists (one entry per competency column): the
+    heatmap of a large program has thousands of cells and plain lists are what the JSON and
+    HTML writers need."""
+
     learner_id: int
     name: str
     email: str
@@ -120,24 +113,39 @@ class Row:
     training_year: int
     year_label: str
     review_status: str
-    cells: list[Cell]
-
-    @property
-    def below_count(self) -> int:
-        return sum(1 for c in self.cells if c.band == "below")
+    competency_ids: list[int]
+    values: list[float | None]
+    sources: str  # one letter per column: c(onsensus), r(atings), - (none)
+    counts: list[int]
+    expected: list[Decimal]
+    bands: list[str]
+    flags: dict[int, list[str]]  # column index -> flags, only for flagged cells
+    below_count: int = 0
+    shortfall: float = 0.0
 
     @property
     def flag_count(self) -> int:
-        return sum(1 for c in self.cells if c.flags)
-
-    @property
-    def shortfall(self) -> float:
-        """Sum of how far cells fall short of expectation (0 when none do)."""
-        return round(sum(-g for c in self.cells if (g := c.gap) is not None and g < 0), 2)
+        return len(self.flags)
 
     @property
     def rated_count(self) -> int:
-        return sum(1 for c in self.cells if c.value is not None)
+        return sum(1 for v in self.values if v is not None)
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [
+            Cell(
+                competency_id=cid,
+                value=value,
+                source=SOURCE_NAMES[self.sources[i]],
+                n=self.counts[i],
+                expected=self.expected[i],
+                gap=None if value is None else value - float(self.expected[i]),
+                band=self.bands[i],
+                flags=self.flags.get(i, []),
+            )
+            for i, (cid, value) in enumerate(zip(self.competency_ids, self.values, strict=True))
+        ]
 
 
 @dataclass
@@ -151,8 +159,12 @@ class Heatmap:
     rows: list[Row]
     filters: Filters
     years: list[int]
+    expected_by_year: dict[int, list[Decimal]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
+        """The API document. Cells are column-aligned lists per row (see docs/programs.md):
+        `values[i]`, `sources[i]` and `n[i]` belong to `competencies[i]`; the colour band is
+        `values[i]` against `expected[training_year][i]`; `flags` lists flagged columns."""
         period = self.period
         return {
             "program": {"id": self.program.pk, "name": self.program.name},
@@ -180,6 +192,10 @@ class Heatmap:
                 }
                 for c in self.competencies
             ],
+            "expected": {
+                str(year): [float(level) for level in levels]
+                for year, levels in self.expected_by_year.items()
+            },
             "rows": [
                 {
                     "learner_id": r.learner_id,
@@ -188,9 +204,12 @@ class Heatmap:
                     "training_year": r.training_year,
                     "review_status": r.review_status,
                     "below_count": r.below_count,
-                    "flag_count": r.flag_count,
+                    "flag_count": len(r.flags),
                     "shortfall": r.shortfall,
-                    "cells": [c.as_dict() for c in r.cells],
+                    "values": r.values,
+                    "sources": r.sources,
+                    "n": r.counts,
+                    "flags": {str(r.competency_ids[i]): f for i, f in r.flags.items()},
                 }
                 for r in self.rows
             ],
@@ -270,13 +289,33 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         return heatmap
 
     # Query 4: who was enrolled during the period (one row per learner, newest enrollment).
+    # Plain values, not model instances: a large program has hundreds.
     enrollments = enrollments_during(program=program, period=period)
     if filters.cohort_id is not None:
         enrollments = enrollments.filter(cohort_id=filters.cohort_id)
-    by_learner: dict[int, Enrollment] = {}
-    for enrollment in enrollments.select_related("learner", "cohort").order_by("start_date"):
-        enrollment.program = program  # spares a query per row in training_year_on
-        by_learner[enrollment.learner_id] = enrollment
+    by_learner: dict[int, tuple[str, str, str, int]] = {}
+    for (
+        learner_id,
+        display_name,
+        first,
+        last,
+        email,
+        cohort,
+        year,
+        end_date,
+    ) in enrollments.order_by("start_date").values_list(
+        "learner_id",
+        "learner__display_name",
+        "learner__first_name",
+        "learner__last_name",
+        "learner__email",
+        "cohort__name",
+        "training_year",
+        "end_date",
+    ):
+        name = display_name or f"{first} {last}".strip() or email
+        year_then = training_year_at(program, year, end_date, period.start_date, today)
+        by_learner[learner_id] = (name, email, cohort or "", year_then)
     # Query 5: expectations that override the program default.
     overrides = expectation_lookup(program=program)
 
@@ -285,7 +324,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     # Query 6: reviews of the period with their current consensus (left join: reviews
     # without ratings still give the learner's status and training-year snapshot).
     reviews: dict[int, tuple[str, int]] = {}
-    consensus: dict[tuple[int, int], Decimal] = {}
+    consensus: dict[int, dict[int, float]] = {}
     for learner_id, status, year, competency_id, level in (
         LearnerReview.objects.filter(period=period, learner_id__in=learner_ids)
         .annotate(current=FilteredRelation("ratings", condition=Q(ratings__is_current=True)))
@@ -294,12 +333,13 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         )
     ):
         reviews[learner_id] = (status, year)
-        if competency_id is not None and competency_id in competency_ids:
-            consensus[(learner_id, competency_id)] = level
-    # Query 7: median and count of the period's assessor ratings per learner × competency.
-    medians: dict[tuple[int, int], tuple[float, int]] = {
-        (learner_id, competency_id): (median, n)
-        for learner_id, competency_id, median, n in Assessment.objects.filter(
+        if competency_id is not None:
+            consensus.setdefault(learner_id, {})[competency_id] = float(level)
+    # Query 7: median and count of the period's assessor ratings per learner × competency,
+    # read through a plain cursor (thousands of rows; no per-value ORM converters).
+    medians: dict[int, dict[int, tuple[float, int]]] = {}
+    sql, params = (
+        Assessment.objects.filter(
             learner_id__in=learner_ids,
             competency_id__in=competency_ids,
             observed_on__gte=period.start_date,
@@ -309,53 +349,101 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         .annotate(median=Median("level"), n=Count("id"))
         .values_list("learner_id", "competency_id", "median", "n")
         .order_by()
-    }
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for learner_id, competency_id, median, n in cursor.fetchall():
+            medians.setdefault(learner_id, {})[competency_id] = (round(float(median), 2), n)
 
-    holmboe = program.stage == Program.Stage.GME and period.is_year_end
+    holmboe_columns = (
+        {i for i, c in enumerate(competencies) if c.framework.scale.kind == "milestone"}
+        if program.stage == Program.Stage.GME and period.is_year_end
+        else set()
+    )
+    expected_by_year = {
+        year: [
+            overrides.get((cid, year), program.default_expected_level(year))
+            for cid in competency_ids
+        ]
+        for year in years
+    }
+    expected_floats = {
+        year: [float(x) for x in levels] for year, levels in expected_by_year.items()
+    }
+    columns = list(enumerate(competency_ids))
     rows: list[Row] = []
-    for learner_id, enrollment in by_learner.items():
-        status, year = reviews.get(
-            learner_id, ("", enrollment.training_year_on(period.start_date, today))
-        )
+    for learner_id, (name, email, cohort_name, year_then) in by_learner.items():
+        status, year = reviews.get(learner_id, ("", year_then))
         if filters.year is not None and year != filters.year:
             continue
-        cells: list[Cell] = []
-        for competency in competencies:
-            key = (learner_id, competency.pk)
-            expected = overrides.get((competency.pk, year), program.default_expected_level(year))
-            median, n = medians.get(key, (None, 0))
-            if key in consensus:
-                value: float | None = float(consensus[key])
-                source = "consensus"
+        if year not in expected_by_year:  # beyond the program's length: use the final year
+            expected_by_year[year] = expected_by_year[years[-1]]
+            expected_floats[year] = expected_floats[years[-1]]
+        expected = expected_floats[year]
+        learner_consensus = consensus.get(learner_id, {})
+        learner_medians = medians.get(learner_id, {})
+        values: list[float | None] = []
+        sources: list[str] = []
+        counts: list[int] = []
+        bands: list[str] = []
+        flags: dict[int, list[str]] = {}
+        below = 0
+        shortfall = 0.0
+        for i, competency_id in columns:
+            median, n = learner_medians.get(competency_id, _NO_RATINGS)
+            agreed = learner_consensus.get(competency_id)
+            value: float
+            if agreed is not None:
+                value = agreed
+                sources.append("c")
             elif median is not None:
-                value, source = round(float(median), 2), "ratings"
+                value = median
+                sources.append("r")
             else:
-                value, source = None, ""
-            cell = Cell(competency.pk, value, source, n, expected)
-            if cell.band == "below":
-                cell.flags.append("below-expected")
-            if (
-                holmboe
-                and year == 2
-                and value is not None
-                and value <= HOLMBOE_THRESHOLD
-                and competency.framework.scale.kind == "milestone"
-            ):
-                cell.flags.append("holmboe-pgy2")
-            cells.append(cell)
-        learner = enrollment.learner
+                values.append(None)
+                sources.append("-")
+                counts.append(0)
+                bands.append("no-data")
+                continue
+            values.append(value)
+            counts.append(n)
+            gap = value - expected[i]
+            if gap >= 1:
+                bands.append("ahead")
+            elif gap >= 0:
+                bands.append("on-track")
+            elif gap > -1:
+                bands.append("slightly-below")
+                shortfall -= gap
+            else:
+                bands.append("below")
+                shortfall -= gap
+                below += 1
+                flags[i] = ["below-expected"]
+            if year == 2 and i in holmboe_columns and value <= HOLMBOE_THRESHOLD:
+                flags.setdefault(i, []).append("holmboe-pgy2")
         rows.append(
             Row(
                 learner_id=learner_id,
-                name=learner.name,
-                email=learner.email,
-                cohort=enrollment.cohort.name if enrollment.cohort else "",
+                name=name,
+                email=email,
+                cohort=cohort_name,
                 training_year=year,
                 year_label=program.year_label(year),
                 review_status=status,
-                cells=cells,
+                competency_ids=competency_ids,
+                values=values,
+                sources="".join(sources),
+                counts=counts,
+                expected=expected_by_year[year],
+                bands=bands,
+                flags=flags,
+                below_count=below,
+                shortfall=round(shortfall, 2),
             )
         )
+    heatmap.expected_by_year = {y: expected_by_year[y] for y in years}
     # Most concern first: more flagged cells, then a larger total shortfall, then name.
     rows.sort(key=lambda r: (-r.flag_count, -r.shortfall, r.name.lower()))
     heatmap.rows = rows

@@ -12,7 +12,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from programs.heatmap import Heatmap
 
-SOURCE_WORD = {"consensus": "consensus", "ratings": "median", "": "no data"}
 FLAG_WORD = {
     "below-expected": "≥1 level below expected",
     "holmboe-pgy2": "≤2.5 at end of PGY-2",
@@ -20,8 +19,7 @@ FLAG_WORD = {
 
 
 def _number(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def heatmap_table_html(heatmap: Heatmap) -> SafeString:
@@ -49,36 +47,39 @@ def heatmap_table_html(heatmap: Heatmap) -> SafeString:
         '<thead><tr><th scope="col">Learner</th><th scope="col">Year</th>'
         f'<th scope="col">Flags</th>{head}</tr></thead><tbody>',
     ]
+    band_class = {
+        "ahead": "hm ahead",
+        "on-track": "hm on-track",
+        "slightly-below": "hm slightly-below",
+        "below": "hm below",
+    }
+    anchors = [f"#c-{c.pk}" for c in heatmap.competencies]
     for row in heatmap.rows:
         link = f"{prefix}/{row.learner_id}/{suffix}"
         name = escape(row.name)
         status = " ✓" if row.review_status == "signed_off" else ""
         parts.append(
             f'<tr><th scope="row"><a href="{link}">{name}</a>{status}</th>'
-            f"<td>{escape(row.year_label)}</td><td>{row.flag_count or ''}</td>"
+            f"<td>{escape(row.year_label)}</td><td>{len(row.flags) or ''}</td>"
         )
-        for cell, code in zip(row.cells, codes, strict=True):
-            value = cell.value
+        flags = row.flags
+        for i, value in enumerate(row.values):
             if value is None:
-                parts.append(
-                    f'<td class="hm no-data"><a href="{link}#c-{cell.competency_id}" '
-                    f'aria-label="{name}, {code}: no data">·</a></td>'
-                )
+                parts.append(f'<td class="hm no-data"><a href="{link}{anchors[i]}">·</a></td>')
                 continue
-            shown = _number(value)
-            expected = _number(float(cell.expected))
-            source = SOURCE_WORD[cell.source]
-            flags = ", ".join(FLAG_WORD[f] for f in cell.flags)
-            label = f"{name}, {code}: {shown} ({source}, n={cell.n}); expected {expected}" + (
-                f"; flag: {flags}" if flags else ""
-            )
-            marker = "▼" if cell.flags else ""
-            flagged = " flagged" if cell.flags else ""
-            consensus = " consensus" if cell.source == "consensus" else ""
+            source = row.sources[i]
+            title = "consensus" if source == "c" else f"median of {row.counts[i]}"
+            css = band_class[row.bands[i]]
+            if source == "c":
+                css += " consensus"
+            marker = ""
+            if i in flags:
+                css += " flagged"
+                marker = "▼"
+                title += "; " + ", ".join(FLAG_WORD[f] for f in flags[i])
             parts.append(
-                f'<td class="hm {cell.band}{flagged}{consensus}"><a href="{link}'
-                f'#c-{cell.competency_id}" title="{label}" aria-label="{label}">'
-                f"{marker}{shown}</a></td>"
+                f'<td class="{css}"><a href="{link}{anchors[i]}" title="{title}">'
+                f"{marker}{_number(value)}</a></td>"
             )
         parts.append("</tr>")
     parts.append("</tbody></table>")

@@ -134,10 +134,20 @@ class Enrollment(models.Model):
         `training_year` is the year now (or at the end, once the enrollment ended); each
         training-year boundary between `day` and then takes one off, never below 1.
         """
-        anchor = self.end_date or today or timezone.localdate()
-        program = self.program
-        delta = program.academic_year_of(anchor) - program.academic_year_of(day)
-        return max(1, self.training_year - max(delta, 0))
+        return training_year_at(self.program, self.training_year, self.end_date, day, today)
+
+
+def training_year_at(
+    program: Program,
+    training_year: int,
+    end_date: dt.date | None,
+    day: dt.date,
+    today: dt.date | None = None,
+) -> int:
+    """`Enrollment.training_year_on` for callers holding plain values (large lists)."""
+    anchor = end_date or today or timezone.localdate()
+    delta = program.academic_year_of(anchor) - program.academic_year_of(day)
+    return max(1, training_year - max(delta, 0))
 
 
 class ProgramRole(models.Model):

@@ -18,7 +18,7 @@ from frameworks.models import Competency
 from programs.dbfunctions import median_sql, percentile, percentile_sql
 from programs.heatmap import Filters, Heatmap, heatmap_build
 from programs.models import Institution, Program, ProgramRole, ReviewPeriod
-from programs.selectors import REVIEW_ROLES
+from programs.selectors import MANAGE_ROLES, REVIEW_ROLES
 
 MIN_CELL = 5
 OVERVIEW_MONTHS = 6
@@ -92,9 +92,11 @@ def distributions_build(*, program: Program, filters: Filters) -> ProgramAggrega
     for index, competency in enumerate(heatmap.competencies):
         by_year: dict[int, list[tuple[float, bool]]] = {}
         for row in heatmap.rows:
-            cell = row.cells[index]
-            if cell.value is not None:
-                by_year.setdefault(row.training_year, []).append((cell.value, cell.band == "below"))
+            value = row.values[index]
+            if value is not None:
+                by_year.setdefault(row.training_year, []).append(
+                    (value, row.bands[index] == "below")
+                )
         for year in heatmap.years:
             values = [v for v, _ in by_year.get(year, [])]
             distributions.append(
@@ -212,7 +214,12 @@ def overview_build(*, viewer: User, today: dt.date | None = None) -> Overview | 
         institutions = list(Institution.objects.order_by("name"))
     else:
         institutions = list(
-            Institution.objects.filter(programs__roles__user=viewer).distinct().order_by("name")
+            Institution.objects.filter(
+                programs__roles__user=viewer,
+                programs__roles__role__in=list(MANAGE_ROLES + REVIEW_ROLES),
+            )
+            .distinct()
+            .order_by("name")
         )
     if not institutions:
         return None if not viewer.is_superuser else Overview([], since, until)

@@ -1,0 +1,470 @@
+"""Timed measurements, run in a fresh process by bench.runner (see its docstring)."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import statistics
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from programs.dbfunctions import median_sql
+from programs.overview import overview_sql
+
+REPEAT = {"tiny": 5, "small": 11, "full": 15}
+
+# (a) The heatmap's numbers in one query: per learner enrolled during the period × rated
+# sub-competency, the current consensus of the period or else the median of its ratings.
+HEATMAP_SQL = f"""
+WITH learners AS (
+    SELECT DISTINCT e.learner_id FROM programs_enrollment e
+    WHERE e.program_id = %(program)s AND e.start_date <= %(end)s
+      AND (e.end_date IS NULL OR e.end_date >= %(start)s)
+), comps AS (
+    SELECT c.id FROM frameworks_competency c
+    JOIN programs_program_frameworks pf ON pf.framework_id = c.framework_id
+    WHERE pf.program_id = %(program)s
+      AND NOT EXISTS (SELECT 1 FROM frameworks_competency ch WHERE ch.parent_id = c.id)
+), med AS (
+    SELECT a.learner_id, a.competency_id, {median_sql("a.level", "postgresql")} AS m,
+           count(*) AS n
+    FROM assessments_assessment a
+    WHERE a.learner_id IN (SELECT learner_id FROM learners)
+      AND a.competency_id IN (SELECT id FROM comps)
+      AND a.observed_on BETWEEN %(start)s AND %(end)s
+    GROUP BY a.learner_id, a.competency_id
+), con AS (
+    SELECT r.learner_id, cr.competency_id, cr.level
+    FROM programs_learnerreview r
+    JOIN programs_consensusrating cr ON cr.review_id = r.id AND cr.is_current
+    WHERE r.period_id = %(period)s AND r.learner_id IN (SELECT learner_id FROM learners)
+      AND cr.competency_id IN (SELECT id FROM comps)
+)
+SELECT coalesce(med.learner_id, con.learner_id), coalesce(med.competency_id, con.competency_id),
+       coalesce(con.level::float, med.m), coalesce(med.n, 0)
+FROM med FULL OUTER JOIN con
+  ON con.learner_id = med.learner_id AND con.competency_id = med.competency_id
+"""  # noqa: S608 — only the median expression is interpolated
+
+# (c) The learner dashboard's numbers in one query: latest self and assessor level per rated
+# competency of the learner's current frameworks (with the assessor count), and monthly means
+# of both.
+DASHBOARD_SQL = """
+WITH comps AS (
+    SELECT c.id FROM frameworks_competency c
+    WHERE c.framework_id IN (
+        SELECT pf.framework_id FROM programs_program_frameworks pf
+        JOIN programs_enrollment e ON e.program_id = pf.program_id
+        WHERE e.learner_id = %(learner)s AND e.end_date IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM frameworks_competency ch WHERE ch.parent_id = c.id)
+), latest_self AS (
+    SELECT DISTINCT ON (competency_id) 'self' AS kind, competency_id, assessed_on AS day,
+           level::float AS value, NULL::bigint AS n
+    FROM assessments_selfassessment
+    WHERE learner_id = %(learner)s AND competency_id IN (SELECT id FROM comps)
+    ORDER BY competency_id, assessed_on DESC, created_at DESC, id DESC
+), latest_assessor AS (
+    SELECT DISTINCT ON (competency_id) 'assessor', competency_id, observed_on, level::float,
+           count(*) OVER (PARTITION BY competency_id)
+    FROM assessments_assessment
+    WHERE learner_id = %(learner)s AND competency_id IN (SELECT id FROM comps)
+    ORDER BY competency_id, observed_on DESC, created_at DESC, id DESC
+), self_month AS (
+    SELECT 'self-month', competency_id, date_trunc('month', assessed_on)::date,
+           avg(level)::float, count(*)
+    FROM assessments_selfassessment WHERE learner_id = %(learner)s GROUP BY 2, 3
+), assessor_month AS (
+    SELECT 'assessor-month', competency_id, date_trunc('month', observed_on)::date,
+           avg(level)::float, count(*)
+    FROM assessments_assessment WHERE learner_id = %(learner)s GROUP BY 2, 3
+)
+SELECT * FROM latest_self UNION ALL SELECT * FROM latest_assessor
+UNION ALL SELECT * FROM self_month UNION ALL SELECT * FROM assessor_month
+"""
+
+
+@dataclass
+class Row:
+    label: str
+    median_ms: float | None = None
+    sql_ms: float | None = None
+    me_ms: float | None = None
+    queries: tuple[int, int] | None = None
+    sizes: str = ""
+    peak_mb: float | None = None
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def limit_ms(self) -> float | None:
+        if self.sql_ms is None or self.me_ms is None:
+            return None
+        return self.sql_ms + self.me_ms
+
+    @property
+    def ratio(self) -> float | None:
+        limit = self.limit_ms
+        return None if limit is None or self.median_ms is None else self.median_ms / limit
+
+
+def _median_ms(action: Callable[[], object], repeat: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        action()
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _get(client: Client, url: str) -> Callable[[], object]:
+    def call() -> object:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}")
+        # Read the whole body, as a server would when sending it.
+        return len(response.content)
+
+    return call
+
+
+def _sql(sql: str, params: dict[str, Any]) -> Callable[[], list[tuple[Any, ...]]]:
+    def call() -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    return call
+
+
+def _queries(action: Callable[[], object]) -> int:
+    with CaptureQueriesContext(connection) as context:
+        action()
+    return len(context.captured_queries)
+
+
+def _peak_mb(action: Callable[[], object]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    action()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1_000_000
+
+
+def _client_for(email: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    return client
+
+
+def _check_heatmap(client: Client, url: str, raw: list[tuple[Any, ...]]) -> str:
+    """The API's cells equal the raw query's numbers (the endpoint computes what it claims)."""
+    data = client.get(url).json()
+    ids = [c["id"] for c in data["competencies"]]
+    api = {}
+    for row in data["rows"]:
+        for competency_id, value, n in zip(ids, row["values"], row["n"], strict=True):
+            if value is not None:
+                api[(row["learner_id"], competency_id)] = (round(value, 2), n)
+    expected = {(int(p), int(c)): (round(float(v), 2), int(n)) for p, c, v, n in raw}
+    if api != expected:
+        missing = len(set(expected) - set(api))
+        different = sum(1 for k in api if k in expected and api[k] != expected[k])
+        raise SystemExit(
+            f"heatmap numbers differ from the raw query: {missing} missing, {different} differ"
+        )
+    return f"{len(api)} cells match"
+
+
+def _check_overview(client: Client, url: str, raw: list[tuple[Any, ...]]) -> str:
+    data = client.get(url).json()
+    api = {(r["program_id"], r["training_year"]): (r["ratings"], r["median"]) for r in data["rows"]}
+    expected = {
+        (p, y): (n, None if m is None else round(float(m), 2)) for p, y, _, _, n, m, _, _ in raw
+    }
+    if api != expected:
+        raise SystemExit("overview numbers differ from the raw query")
+    return f"{len(api)} groups match"
+
+
+def run(args: argparse.Namespace) -> int:
+    from bench.runner import _state
+
+    state = _state()
+    if state is None:
+        raise SystemExit("No benchmark data: run `python -m bench` without --phase.")
+    world = json.loads(state["world"])
+    scale = state["scale"]
+    repeat = args.repeat or REPEAT[scale]
+    counts = world["counts"]
+    print(
+        f"  data: {counts['learners']:,} learners, {counts['programs']} programs, "
+        f"{counts['competencies']} sub-competencies, {counts['periods']} periods, "
+        f"{counts['assessments']:,} assessor ratings, {counts['self_assessments']:,} "
+        f"self-assessments, {counts['consensus']:,} consensus ratings; {repeat} timed runs each"
+    )
+    from programs.models import ReviewPeriod
+
+    period = ReviewPeriod.objects.get(pk=world["current_period_id"])
+    director = _client_for(world["big_director_email"])
+    small_director = _client_for(world["small_director_email"])
+    learner = _client_for(world["learner_email"])
+    small_learner = _client_for(world["small_learner_email"])
+    learner_id = User.objects.get(email=world["learner_email"]).pk
+    rows: list[Row] = []
+
+    def me_ms(client: Client) -> float:
+        return _median_ms(_get(client, "/api/v1/me/"), repeat)
+
+    director_me = me_ms(director)
+    learner_me = me_ms(learner)
+
+    # (a) heatmap of the big program.
+    program = world["big_program_id"]
+    params = {
+        "program": program,
+        "period": period.pk,
+        "start": period.start_date,
+        "end": period.end_date,
+    }
+    raw_heatmap = _sql(HEATMAP_SQL, params)
+    heatmap_sql_ms = _median_ms(raw_heatmap, repeat)
+    big_n = len({r[0] for r in raw_heatmap()})
+    for kind, url in (
+        ("JSON", f"/api/v1/programs/{program}/heatmap/?period={period.pk}"),
+        ("HTML", f"/programs/{program}/heatmap/?period={period.pk}"),
+    ):
+        call = _get(director, url)
+        cohort_call = _get(director, f"{url}&cohort={world['big_cohort_id']}")
+        cohort_n = _count_rows(
+            director,
+            f"/api/v1/programs/{program}/heatmap/?period={period.pk}&cohort={world['big_cohort_id']}",
+        )
+        rows.append(
+            Row(
+                f"(a) heatmap {big_n} learners, {kind}",
+                median_ms=_median_ms(call, repeat),
+                sql_ms=heatmap_sql_ms,
+                me_ms=director_me,
+                queries=(_queries(call), _queries(cohort_call)),
+                sizes=f"{big_n}/{cohort_n}",
+                peak_mb=_peak_mb(call),
+                note=_check_heatmap(
+                    director,
+                    f"/api/v1/programs/{program}/heatmap/?period={period.pk}",
+                    raw_heatmap(),
+                )
+                if kind == "JSON"
+                else "",
+            )
+        )
+
+    # (b) institution overview (last six months of ratings).
+    import datetime as dt
+
+    from programs.overview import OVERVIEW_MONTHS
+
+    until = dt.date.fromisoformat(state["today"])
+    from django.utils import timezone
+
+    until = timezone.localdate()
+    since = until - dt.timedelta(days=OVERVIEW_MONTHS * 365 // 12)
+    overview_raw = _sql(
+        overview_sql("postgresql")
+        .replace("= ANY_INSTITUTION", "= %(institution)s")
+        .replace("BETWEEN %s AND %s", "BETWEEN %(since)s AND %(until)s"),
+        {"institution": world["institution_id"], "since": since, "until": until},
+    )
+    overview_sql_ms = _median_ms(overview_raw, repeat)
+    for kind, url in (("JSON", "/api/v1/institution/overview/"), ("HTML", "/programs/overview/")):
+        call = _get(director, url)
+        rows.append(
+            Row(
+                f"(b) institution overview, {kind}",
+                median_ms=_median_ms(call, repeat),
+                sql_ms=overview_sql_ms,
+                me_ms=director_me,
+                queries=(_queries(call), _queries(_get(small_director, url))),
+                sizes=f"{counts['learners'] - _small_learners(world)}/{_small_learners(world)}",
+                peak_mb=_peak_mb(call),
+                note=_check_overview(director, "/api/v1/institution/overview/", overview_raw())
+                if kind == "JSON"
+                else "",
+            )
+        )
+
+    # (c) one learner's dashboard.
+    dashboard_raw = _sql(DASHBOARD_SQL, {"learner": learner_id})
+    dashboard_sql_ms = _median_ms(dashboard_raw, repeat)
+    ratings = sum(1 for r in dashboard_raw() if r[0] == "assessor-month")
+    for kind, url in (("JSON", "/api/v1/me/dashboard/"), ("HTML", "/")):
+        try:
+            call = _get(learner, url)
+            call()
+        except SystemExit as error:
+            rows.append(Row(f"(c) learner dashboard, {kind}", note=f"not measured: {error}"))
+            continue
+        rows.append(
+            Row(
+                f"(c) learner dashboard, {kind}",
+                median_ms=_median_ms(call, repeat),
+                sql_ms=dashboard_sql_ms,
+                me_ms=learner_me,
+                queries=(_queries(call), _queries(_get(small_learner, url))),
+                sizes="long/short history",
+                peak_mb=_peak_mb(call),
+                note=f"{len(dashboard_raw())} raw rows ({ratings} assessor months)",
+            )
+        )
+
+    # (d) check-in POST throughput against /api/v1/me/ requests per second.
+    rows.append(_checkins(learner, repeat, learner_me))
+
+    _print(rows, scale)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  process peak RSS {peak_rss_mb:.0f} MB (budget 300 MB)")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "scale": scale,
+                    "counts": counts,
+                    "peak_rss_mb": peak_rss_mb,
+                    "rows": [
+                        {
+                            "label": r.label,
+                            "median_ms": r.median_ms,
+                            "sql_ms": r.sql_ms,
+                            "me_ms": r.me_ms,
+                            "limit_ms": r.limit_ms,
+                            "ratio": r.ratio,
+                            "queries": r.queries,
+                            "sizes": r.sizes,
+                            "peak_mb": r.peak_mb,
+                            "note": r.note,
+                            **r.extra,
+                        }
+                        for r in rows
+                    ],
+                },
+                indent=2,
+                default=str,
+            )
+        )
+    reset_queries()
+    return 0
+
+
+def _small_learners(world: dict[str, Any]) -> int:
+    from programs.models import Enrollment
+
+    return Enrollment.objects.filter(program_id=world["small_program_id"]).count()
+
+
+def _count_rows(client: Client, url: str) -> int:
+    return len(client.get(url).json()["rows"])
+
+
+def _checkins(client: Client, repeat: int, me_ms: float) -> Row:
+    """Sequential check-in POSTs (5 items each) per second, against /api/v1/me/ per second."""
+    from frameworks.models import Competency
+
+    competencies = list(
+        Competency.objects.filter(parent__isnull=False).order_by("pk").values_list("pk", flat=True)
+    )[:5]
+
+    def post() -> object:
+        response = client.post(
+            "/api/v1/check-ins/",
+            {
+                "client_token": str(uuid.uuid4()),
+                "items": [{"competency": pk, "level": "3"} for pk in competencies],
+            },
+            content_type="application/json",
+        )
+        if response.status_code != 201:
+            raise SystemExit(
+                f"check-in POST answered {response.status_code}: {response.content[:200]!r}"
+            )
+        return response
+
+    try:
+        post()
+    except SystemExit as error:
+        return Row("(d) check-in POST throughput", note=f"not measured: {error}")
+    posts = max(repeat * 4, 20)
+    post_ms = _median_ms(post, posts)
+    checkin_rps = 1000 / post_ms
+    me_rps = 1000 / me_ms
+    row = Row(
+        "(d) check-in POST (5 items) vs /me",
+        median_ms=post_ms,
+        me_ms=me_ms,
+        queries=(_queries(post), _queries(post)),
+        sizes="same",
+        peak_mb=_peak_mb(post),
+        note=f"{checkin_rps:.0f} check-ins/s vs {me_rps:.0f} /me/s: throughput ratio "
+        f"{checkin_rps / me_rps:.2f}",
+    )
+    row.extra = {"checkin_rps": checkin_rps, "me_rps": me_rps}
+    return row
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _print(rows: list[Row], scale: str) -> None:
+    headers = [
+        "measurement",
+        "median ms",
+        "sql ms",
+        "/me ms",
+        "limit ms",
+        "ratio",
+        "queries (sizes)",
+        "peak MB",
+        "note",
+    ]
+    table = [
+        [
+            r.label,
+            _fmt(r.median_ms),
+            _fmt(r.sql_ms),
+            _fmt(r.me_ms),
+            _fmt(r.limit_ms),
+            _fmt(r.ratio, 2),
+            "—" if r.queries is None else f"{r.queries[0]} / {r.queries[1]} ({r.sizes})",
+            _fmt(r.peak_mb),
+            r.note,
+        ]
+        for r in rows
+    ]
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *table, strict=True)]
+    line = " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(
+        f"\nscale: {scale}; ratio = median ÷ (sql + /me); "
+        "target: ratio ≤ 1.5, the same queries at both sizes"
+    )
+    print(line)
+    print("-+-".join("-" * w for w in widths))
+    for cells in table:
+        print(" | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)))
+
+
+_ = Decimal  # levels arrive as Decimal from psycopg; kept for readers of the checks above

@@ -11,7 +11,7 @@ import datetime as dt
 from django.utils import timezone
 
 from coaching.models import ActionItem, CoachingRelationship, Meeting, Thread
-from coaching.overview import self_assessed_gaps
+from coaching.overview import level_text, self_assessed_gaps
 from portfolio.models import AccessLog, Goal
 from portfolio.selectors import (
     access_for,
@@ -79,7 +79,8 @@ def agenda_draft(*, relationship: CoachingRelationship, before: dt.datetime | No
         gaps = self_assessed_gaps(learner_ids=[learner.pk]).get(learner.pk, [])
         lines = [f"{len(checkins)} check-in{'s' if len(checkins) > 1 else ''} since we last met"]
         lines += [
-            f"Gap: {_md(g.code)} {_md(g.title)} — self {g.self_level:g}, expected {g.expected:g}"
+            f"Gap: {_md(g.code)} {_md(g.title)} — self {level_text(g.self_level)}, "
+            f"expected {level_text(g.expected)}"
             for g in gaps
         ]
         sections.append(("Self-assessment", lines))

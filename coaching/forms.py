@@ -77,6 +77,12 @@ class CommentForm(forms.Form):
     )
 
 
+class ReplyForm(CommentForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = "Your reply"
+
+
 class MeetingForm(forms.Form):
     starts_at = forms.DateTimeField(
         label="When",

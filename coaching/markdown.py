@@ -7,6 +7,8 @@ only to http(s) and mailto, each with rel="noopener noreferrer nofollow".
 
 from __future__ import annotations
 
+import html
+
 import markdown as markdown_lib
 import nh3
 
@@ -39,3 +41,9 @@ def render_markdown(text: str) -> str:
         clean_content_tags={"script", "style"},
         strip_comments=True,
     )
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown source → plain text (for notification bodies and emails)."""
+    html_text = nh3.clean(render_markdown(text), tags=set(), strip_comments=True)
+    return " ".join(html.unescape(html_text).split())

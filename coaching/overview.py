@@ -32,6 +32,11 @@ STALE_MEETING = dt.timedelta(days=90)
 TOP_GAPS = 3
 
 
+def level_text(value: Decimal) -> str:
+    """A level or a difference of levels without trailing zeros: 2, 2.5."""
+    return f"{value.normalize():f}"
+
+
 @dataclass
 class Gap:
     code: str
@@ -209,7 +214,7 @@ def _attention(coachee: Coachee, now: dt.datetime) -> None:
             reasons.append((2, f"No check-in for {days} days"))
     if coachee.gaps and coachee.gaps[0].size >= 1:
         gap = coachee.gaps[0]
-        reasons.append((2, f"Self-rated {gap.size:g} below expected in {gap.code}"))
+        reasons.append((2, f"Self-rated {level_text(gap.size)} below expected in {gap.code}"))
     if coachee.due_soon_goals:
         n = len(coachee.due_soon_goals)
         reasons.append((1, f"{n} goal{'s' if n > 1 else ''} due within two weeks"))

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from coaching.agenda import agenda_draft
-from coaching.markdown import render_markdown
+from coaching.markdown import markdown_to_text, render_markdown
 from coaching.models import (
     BODY_MAX,
     NOTES_MAX,
@@ -331,7 +331,7 @@ def comment_post(
             if is_learner
             else f"{author.name} commented on your {target.label}: “{_excerpt(label, 80)}”"
         ),
-        body=_excerpt(body),
+        body=_excerpt(markdown_to_text(body)),
         url=thread_url(thread),
         dedupe_key=f"comment:{comment.pk}",
     )

@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from assessments.calibration import CLOSE_ENOUGH, calibration_for
 from coaching import services
 from coaching.forms import (
     AcceptForm,
@@ -33,6 +34,7 @@ from coaching.forms import (
     MeetingForm,
     MeetingNotesForm,
     PreferencesForm,
+    ReplyForm,
 )
 from coaching.models import ActionItem, CoachingRelationship, Comment, Meeting, Thread
 from coaching.notifications import (
@@ -327,7 +329,7 @@ def _thread_page(request: HttpRequest, target_type: str, pk: int) -> HttpRespons
         "target": target,
         "item": target.item,
         "is_learner": is_learner,
-        "threads": [(t, comments[t.pk], CommentForm(prefix=str(t.public_id))) for t in threads],
+        "threads": [(t, comments[t.pk], ReplyForm(prefix=str(t.public_id))) for t in threads],
         "form": form,
     }
     status = 400 if form is not None and form.errors else 200
@@ -365,7 +367,7 @@ def _thread_and_target(request: HttpRequest, public_id: uuid.UUID) -> tuple[Thre
 def thread_reply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Write in an existing thread (the learner's reply, or the other person's next word)."""
     thread, target = _thread_and_target(request, public_id)
-    form = CommentForm(request.POST, prefix=str(thread.public_id))
+    form = ReplyForm(request.POST, prefix=str(thread.public_id))
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return HttpResponseRedirect(services.thread_url(thread))
@@ -459,9 +461,25 @@ def coachee(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         access=access, items=[*goals, *checkins, *evidence], action=AccessLog.Action.LIST
     )
     meetings = list(meetings_visible_to(viewer=user).filter(relationship=relationship)[:20])
+    calibration = calibration_for(viewer=user, learner=learner, access=access)
+    calibration_rows = [
+        {
+            "framework": f"{f.name} (version {f.version})",
+            "difference": f"{f.difference:+.1f}",
+            "n": f.n,
+            "reading": "rates themself higher than observers"
+            if f.difference > CLOSE_ENOUGH
+            else "rates themself lower than observers"
+            if f.difference < -CLOSE_ENOUGH
+            else "close to observers",
+        }
+        for f in (calibration.frameworks if calibration else [])
+    ]
     context = {
         "relationship": relationship,
         "learner": learner,
+        "calibration": calibration,
+        "calibration_rows": calibration_rows,
         "access": access,
         "goals": goals,
         "checkins": checkins,
@@ -469,6 +487,7 @@ def coachee(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "meetings": meetings,
         "now": timezone.now(),
         "shared_labels": [str(label) for value, label in Scope.choices if access.allows(value)],
+        "shared_scopes": [value for value in Scope.values if access.allows(value)],
     }
     return render(request, "coaching/coachee.html", context)
 

@@ -136,3 +136,25 @@ def test_the_overview_page_takes_the_same_queries_for_1_and_50_coachees(
         response = client.get(reverse("coaching-overview"))
     assert AccessLog.objects.count() == rows
     assert response.content.decode().count('<li class="coachee') == coachees
+
+
+def test_the_coachee_page_shows_what_is_shared_and_logs_it(client, coaching, learner, coach):
+    from portfolio.tests.factories import ReflectionFactory
+
+    goal = GoalFactory(learner=learner, title="Shared goal")
+    ReflectionFactory(learner=learner, title="Private reflection")
+    client.force_login(coach)
+    page = client.get(reverse("coaching-coachee", args=[coaching.public_id])).content.decode()
+    assert "Shared goal" in page
+    assert "Private reflection" not in page
+    assert "No self-assessment lies close enough" in page  # calibration is shared, but empty
+    assert AccessLog.objects.filter(learner=learner, item_type="goal", item_id=goal.pk).exists()
+
+
+def test_the_coachee_page_says_what_is_not_shared(client, learner, coach):
+    rel = RelationshipFactory(learner=learner, coach=coach)
+    client.force_login(coach)
+    page = client.get(reverse("coaching-coachee", args=[rel.public_id])).content.decode()
+    assert "Goals are not shared with you." in page
+    assert "Not shared with you (it needs check-ins" in page
+    assert not AccessLog.objects.exists()

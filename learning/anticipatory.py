@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
@@ -83,7 +83,7 @@ def anticipatory_learning(
 ) -> list[ClinicDay]:
     """Clinic days from `start` for `days` days, each with up to `per_day` matched refreshers.
 
-    At most seven queries whatever the number of visits or resources.
+    At most nine queries whatever the number of visits or resources.
     """
     start = start or timezone.localdate()
     visits = list(
@@ -125,6 +125,8 @@ def anticipatory_learning(
             if len(item.visits) > 1:
                 item.reason += f" Helps with {len(item.visits)} visits that day."
         result.append(ClinicDay(day=day, visit_count=visit_counts[day], items=items))
+    shown = list({m.resource.pk: m.resource for d in result for m in d.items}.values())
+    prefetch_related_objects(shown, "competencies__framework", "codes")  # +3 when any
     return result
 
 

@@ -12,6 +12,7 @@ from learning.anticipatory import anticipatory_learning
 from learning.models import ICD10CM, SNOMED
 from learning.services import recommendation_feedback
 from learning.tests.factories import CodePairFactory, LearningResourceFactory, UpcomingVisitFactory
+from tests.factories import CompetencyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,17 +132,21 @@ def test_a_clinic_day_without_matches_is_still_listed_with_no_items(learner):
 
 @pytest.mark.parametrize("size", [3, 40])
 def test_matching_takes_a_fixed_number_of_queries(learner, size, django_assert_num_queries):
+    competency = CompetencyFactory()
     for n in range(size):
         LearningResourceFactory(
-            codes=["icd10cm:E11.9" if n % 2 else "snomed:44054006"], keywords="diabetes"
+            codes=["icd10cm:E11.9" if n % 2 else "snomed:44054006"],
+            keywords="diabetes",
+            competencies=[competency],
         )
         CodePairFactory(snomed_code=str(10000000 + n), icd10_code="E11.9")
         visit(learner, "icd10cm:E11.65" if n % 2 else "snomed:44054006")
     visit(learner, text="diabetes review")
 
     # 1 visits, 2 enrollment, 3 feedback, 4 code pairs, 5 resource codes with resources,
-    # 6 resources for text matching (one visit had no codes).
-    with django_assert_num_queries(6):
+    # 6 resources for text matching (one visit had no codes); for the chosen resources:
+    # 7 competencies, 8 their frameworks, 9 codes.
+    with django_assert_num_queries(9):
         [day] = anticipatory_learning(learner=learner)
     assert len(day.items) == 3
 

@@ -53,19 +53,28 @@
     show();
   });
 
+  // One submit per tap; a second tap while saving does nothing (the server would return
+  // the same record anyway, because the submission key is the same).
   var sent = false;
+  var button = form.querySelector("[data-submit]");
+  var label = button ? button.textContent : "";
   form.addEventListener("submit", function (event) {
     if (sent) {
       event.preventDefault();
       return;
     }
     sent = true;
-    var button = form.querySelector("[data-submit]");
     if (button) {
       button.setAttribute("aria-disabled", "true");
       button.textContent = "Saving…";
     }
   });
   // Coming back through the browser's history shows the page again: allow a fresh submit.
-  window.addEventListener("pageshow", function () { sent = false; });
+  window.addEventListener("pageshow", function () {
+    sent = false;
+    if (button) {
+      button.removeAttribute("aria-disabled");
+      button.textContent = label;
+    }
+  });
 })();

@@ -78,7 +78,7 @@ def standing_figure(section: FrameworkSection, scale_max: float = 5.0) -> dict[s
     layout = _base_layout(height=max(260, 28 * len(rows) + 110))
     layout["xaxis"] = {
         "range": [-0.25, scale_max + 0.25],
-        "dtick": 0.5,
+        "dtick": 1,
         "title": "Level",
         "gridcolor": "#e3e9ee",
         "zeroline": False,
@@ -155,9 +155,26 @@ def trajectory_figure(dashboard: Dashboard) -> dict[str, Any]:
             }
         )
 
-    layout = _base_layout(height=380)
-    layout["margin"]["t"] = 56
-    layout["xaxis"] = {"type": "date", "title": "Month", "gridcolor": "#e3e9ee"}
+    layout = _base_layout(height=430)
+    layout["margin"].update(t=72, b=110)
+    layout["legend"] = {"orientation": "h", "y": -0.32, "x": 0}
+    span = sorted(
+        {p.month for p in [*dashboard.self_points, *dashboard.assessor_points]}
+        | {b.on for b in dashboard.boundaries}
+    )
+    layout["xaxis"] = {
+        "type": "date",
+        "title": "Month",
+        "gridcolor": "#e3e9ee",
+        "tickformat": "%b<br>%Y",
+        "tickangle": 0,
+        "dtick": _month_step(span),
+        # At least a few months wide, so one month of data does not zoom into hours.
+        "range": [
+            (span[0] - dt.timedelta(days=62)).isoformat() if span else None,
+            (span[-1] + dt.timedelta(days=62)).isoformat() if span else None,
+        ],
+    }
     layout["yaxis"] = {"range": [-0.25, 5.25], "dtick": 1, "title": "Level", "gridcolor": "#e3e9ee"}
     layout["shapes"] = [
         {
@@ -193,12 +210,20 @@ def trajectory_figure(dashboard: Dashboard) -> dict[str, Any]:
                 "direction": "down",
                 "x": 0,
                 "xanchor": "left",
-                "y": 1.2,
+                "y": 1.28,
                 "yanchor": "top",
                 "showactive": True,
             }
         ]
     return {"data": traces, "layout": layout}
+
+
+def _month_step(span: list[dt.date]) -> str:
+    """One tick per month, quarter or year, so labels never repeat or crowd."""
+    if not span:
+        return "M1"
+    months = (span[-1].year - span[0].year) * 12 + span[-1].month - span[0].month
+    return "M1" if months <= 6 else "M3" if months <= 18 else "M6" if months <= 36 else "M12"
 
 
 def _line(

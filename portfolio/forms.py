@@ -67,13 +67,37 @@ class EvidenceForm(forms.Form):
     )
     external_id = forms.CharField(required=False, max_length=300, label="Record identifier")
 
-    def __init__(self, *args: Any, competencies: QuerySet[Competency], **kwargs: Any) -> None:
+    # Fields that only some kinds use; the page shows them for those kinds (portfolio-forms.js).
+    SHOW_FOR = {
+        "credit_hours": "certificate",
+        "external_source": "external",
+        "external_id": "external",
+        "file": "case_log procedure_log document certificate external",
+    }
+
+    def __init__(
+        self,
+        *args: Any,
+        competencies: QuerySet[Competency],
+        reflection: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["competencies"].queryset = competencies  # type: ignore[attr-defined]
         # A hint for the file picker only; the content is what gets checked (uploads.py).
         self.fields["file"].widget.attrs["accept"] = (
             ".pdf,.png,.jpg,.jpeg,.gif,.webp,.heic,.docx,.xlsx,.pptx,.odt,.txt,.csv,.md"
         )
+        for name, kinds in self.SHOW_FOR.items():
+            self.fields[name].show_for = kinds  # type: ignore[attr-defined]
+            self.fields[name].shown_by = "kind"  # type: ignore[attr-defined]
+        if reflection:
+            # A reflection is the learner's own words: no kind to pick, no file, no credit.
+            self.fields["kind"].widget = forms.HiddenInput()
+            self.fields["body"].label = "Your reflection"
+            self.fields["body"].widget.attrs["rows"] = 10
+            for name in self.SHOW_FOR:
+                del self.fields[name]
 
 
 class GoalForm(forms.Form):
@@ -157,6 +181,9 @@ class ShareGrantForm(forms.Form):
     def __init__(self, *args: Any, programs: QuerySet[Program], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+        for name, audience in (("grantee_email", "person"), ("program", "committee")):
+            self.fields[name].show_for = audience  # type: ignore[attr-defined]
+            self.fields[name].shown_by = "audience"  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -176,6 +176,20 @@ def _evidence_form_page(
     )
 
 
+def _evidence_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """What the service needs from a valid EvidenceForm (reflections lack some fields)."""
+    return {
+        "title": data["title"],
+        "body": data["body"],
+        "occurred_on": data["occurred_on"],
+        "competency_ids": [c.pk for c in data["competencies"]],
+        "upload": data.get("file"),
+        "credit_hours": data.get("credit_hours"),
+        "external_source": data.get("external_source", ""),
+        "external_id": data.get("external_id", ""),
+    }
+
+
 @login_required
 def evidence_create(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
@@ -183,24 +197,24 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         kind = request.GET.get("kind", Evidence.Kind.CASE_LOG)
         initial = {"kind": kind, "occurred_on": timezone.localdate()}
-        return _evidence_form_page(
-            request, EvidenceForm(initial=initial, competencies=competencies), None
+        form = EvidenceForm(
+            initial=initial,
+            competencies=competencies,
+            reflection=kind == Evidence.Kind.REFLECTION,
         )
-    form = EvidenceForm(request.POST, request.FILES, competencies=competencies)
+        return _evidence_form_page(request, form, None)
+    form = EvidenceForm(
+        request.POST,
+        request.FILES,
+        competencies=competencies,
+        reflection=request.POST.get("kind") == Evidence.Kind.REFLECTION,
+    )
     if form.is_valid():
-        data = form.cleaned_data
         try:
             evidence = services.evidence_create(
                 learner=learner,
-                kind=data["kind"],
-                title=data["title"],
-                body=data["body"],
-                occurred_on=data["occurred_on"],
-                competency_ids=[c.pk for c in data["competencies"]],
-                upload=data["file"],
-                credit_hours=data["credit_hours"],
-                external_source=data["external_source"],
-                external_id=data["external_id"],
+                kind=form.cleaned_data["kind"],
+                **_evidence_fields(form.cleaned_data),
             )
         except ValidationError as error:
             apply_errors(form, error)
@@ -231,6 +245,7 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     learner = _user(request)
     evidence = get_object_or_404(evidence_visible_to(viewer=learner, learner=learner), pk=pk)
     competencies = _competency_choices(learner)
+    reflection = evidence.kind == Evidence.Kind.REFLECTION
     if request.method != "POST":
         initial = {
             "kind": evidence.kind,
@@ -242,27 +257,27 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "external_source": evidence.external_source,
             "external_id": evidence.external_id,
         }
-        form = EvidenceForm(initial=initial, competencies=competencies)
+        form = EvidenceForm(initial=initial, competencies=competencies, reflection=reflection)
         form.fields["kind"].disabled = True
         return _evidence_form_page(request, form, evidence)
     form = EvidenceForm(
-        request.POST, request.FILES, competencies=competencies, initial={"kind": evidence.kind}
+        request.POST,
+        request.FILES,
+        competencies=competencies,
+        reflection=reflection,
+        initial={"kind": evidence.kind},
     )
     form.fields["kind"].disabled = True
     if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.evidence_update(
-                evidence=evidence,
-                title=data["title"],
-                body=data["body"],
-                occurred_on=data["occurred_on"],
-                competency_ids=[c.pk for c in data["competencies"]],
-                credit_hours=data["credit_hours"],
-                external_source=data["external_source"],
-                external_id=data["external_id"],
-                upload=data["file"],
+        fields = _evidence_fields(form.cleaned_data)
+        if reflection:  # the fields a reflection's form does not show keep their values
+            fields.update(
+                credit_hours=evidence.credit_hours,
+                external_source=evidence.external_source,
+                external_id=evidence.external_id,
             )
+        try:
+            services.evidence_update(evidence=evidence, **fields)
         except ValidationError as error:
             apply_errors(form, error)
         else:

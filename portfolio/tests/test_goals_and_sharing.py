@@ -394,3 +394,33 @@ def test_the_timeline_shows_enrollments_and_saves_the_profile(client, learner, p
     )
     assert response.status_code == 302
     assert learner.learner_profile.headline == "PGY-1, internal medicine"
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_the_sharing_page_runs_a_fixed_number_of_queries(
+    client, learner, coach, size, django_assert_num_queries
+):
+    ShareGrant.objects.bulk_create(
+        ShareGrant(learner=learner, grantee=coach, share_goals=True, revoked_at=timezone.now())
+        for _ in range(size)
+    )
+    client.force_login(learner)
+    # 1 session, 2 user, 3 grants (+ grantee, program, institution), 4 programs for the
+    # committee choice, 5 navigation roles
+    with django_assert_num_queries(5):
+        assert client.get(reverse("share-list")).status_code == 200
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_the_shared_with_me_page_runs_a_fixed_number_of_queries(
+    client, coach, size, django_assert_num_queries
+):
+    learners = [base.UserFactory() for _ in range(3)]
+    ShareGrant.objects.bulk_create(
+        ShareGrant(learner=learners[i % 3], grantee=coach, share_goals=True) for i in range(size)
+    )
+    client.force_login(coach)
+    # 1 session, 2 user, 3 grants with their learners, 4 navigation roles
+    with django_assert_num_queries(4):
+        response = client.get(reverse("shared-index"))
+    assert response.content.decode().count('class="card"><h2') == 3

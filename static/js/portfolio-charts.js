@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   if (!window.Plotly) return; // the tables beside each chart carry the same numbers
-  var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  var config = { responsive: true, displaylogo: false, displayModeBar: false };
   Array.prototype.forEach.call(document.querySelectorAll("[data-plotly]"), function (el) {
     var source = document.getElementById(el.getAttribute("data-plotly"));
     if (!source) return;

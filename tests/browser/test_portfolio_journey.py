@@ -1,0 +1,266 @@
+"""A learner keeps their portfolio as they would on a phone and at home, shares some of it
+with a coach, takes it back — and sees who looked.
+
+The learner checks in on all 22 items of a framework on a phone (one tap per item plus
+submit; a draft survives a closed tab), adds evidence with a file, writes a private
+reflection, sets a goal and shares check-ins and goals with a coach. The coach sees exactly
+those and not the reflection; after the learner revokes, the coach's next request is a 404;
+the learner's access log shows the coach's reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from assessments.models import Assessment, CheckIn, SelfAssessment
+from portfolio.models import AccessLog, Evidence
+from portfolio.tests.factories import framework_with_tree
+from tests import factories as base
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def framework_of_22(program):
+    framework, leaves = framework_with_tree(code="im-journey", domains=2, per_domain=11)
+    program.frameworks.add(framework)
+    return framework, leaves
+
+
+def shot(page: Page, snapshot, name: str) -> None:
+    """Screenshots for people to look at (CONTINUUM_SHOTS_DIR); names start with portfolio-.
+    Besides the full page, the screen as the person sees it now (long pages shrink a lot)."""
+    snapshot(page, f"portfolio-{name}")
+    folder = os.environ.get("CONTINUUM_SHOTS_DIR")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"portfolio-{name}-screen.png"))
+
+
+def seed_history(learner, leaves, assessor) -> None:
+    school = base.ProgramFactory(stage="ume", name="MD program", duration_years=4)
+    base.EnrollmentFactory(
+        learner=learner,
+        program=school,
+        training_year=4,
+        start_date=dt.date(2021, 8, 1),
+        end_date=dt.date(2025, 5, 31),
+    )
+    learner.enrollments.filter(end_date__isnull=True).update(start_date=dt.date(2025, 7, 1))
+    rows, ratings = [], []
+    for month in range(14):
+        day = dt.date(2024, 10, 5) + dt.timedelta(days=30 * month)
+        for index, leaf in enumerate(leaves):
+            level = Decimal(min(10, 1 + month // 2 + index % 4)) / 2
+            rows.append(
+                SelfAssessment(learner=learner, competency=leaf, level=level, assessed_on=day)
+            )
+            if month % 3 == 0 and index % 3 == 0:
+                ratings.append(
+                    Assessment(
+                        assessor=assessor,
+                        learner=learner,
+                        competency=leaf,
+                        level=max(Decimal(0), level - Decimal("0.5")),
+                        observed_on=day,
+                    )
+                )
+    SelfAssessment.objects.bulk_create(rows)
+    Assessment.objects.bulk_create(ratings)
+
+
+def coach_page(browser: Browser, live_server, login_as, coach) -> Page:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    login_as(page, coach)
+    return page
+
+
+def test_learner_checks_in_on_a_phone_and_a_closed_tab_keeps_the_draft(
+    phone_page: Page, login_as, learner, framework_of_22, snapshot
+):
+    framework, leaves = framework_of_22
+    page = phone_page
+    login_as(page, learner)
+    page.goto("/assessments/check-in/")
+    expect(page).to_have_url(re.compile(rf"/assessments/check-in/{framework.pk}/$"))
+    shot(page, snapshot, "checkin-phone-empty")
+
+    # Three taps, then the tab is closed before submitting.
+    for leaf in leaves[:3]:
+        page.locator(f"label[for='level-{leaf.pk}-5']").click()
+    expect(page.locator("[data-rated]")).to_have_text("3")
+    expect(page.locator(f"#item-{leaves[0].pk} [data-level-text]")).to_have_text(
+        "Looks like level 2"
+    )
+    token = page.locator("[data-client-token]").input_value()
+    context = page.context
+    page.close()
+
+    page = context.new_page()
+    page.goto(f"/assessments/check-in/{framework.pk}/")
+    expect(page.locator("[data-draft-banner]")).to_be_visible()
+    expect(page.locator("[data-rated]")).to_have_text("3")
+    assert page.locator("[data-client-token]").input_value() == token
+    for leaf in leaves[:3]:
+        expect(page.locator(f"#level-{leaf.pk}-5")).to_be_checked()
+
+    # One tap for each remaining item, then submit: 22 items, 22 taps (3 before) + submit.
+    for index, leaf in enumerate(leaves[3:]):
+        page.locator(f"label[for='level-{leaf.pk}-{3 + index % 7}']").click()
+    expect(page.locator("[data-rated]")).to_have_text("22")
+    shot(page, snapshot, "checkin-phone-filled")
+    page.get_by_role("button", name="Save check-in").click()
+
+    expect(page.get_by_role("heading", name=re.compile("Check-in"))).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(22)
+    shot(page, snapshot, "checkin-phone-saved")
+    assert CheckIn.objects.get().client_token.hex == token.replace("-", "")
+    assert SelfAssessment.objects.count() == 22
+
+    # The sent draft is gone: a new check-in starts empty with a new token.
+    page.goto(f"/assessments/check-in/{framework.pk}/")
+    expect(page.locator("[data-draft-banner]")).to_be_hidden()
+    expect(page.locator("[data-rated]")).to_have_text("0")
+    assert page.locator("[data-client-token]").input_value() != token
+
+
+def test_learner_keeps_evidence_reflections_and_goals_shares_with_a_coach_and_takes_it_back(
+    page: Page,
+    phone_page: Page,
+    browser: Browser,
+    live_server,
+    login_as,
+    learner,
+    coach,
+    framework_of_22,
+    media,
+    snapshot,
+    tmp_path,
+):
+    framework, leaves = framework_of_22
+    login_as(page, learner)
+
+    # A check-in first (on the phone, as it would be done between patients).
+    login_as(phone_page, learner)
+    phone_page.goto(f"/assessments/check-in/{framework.pk}/")
+    for leaf in leaves:
+        phone_page.locator(f"label[for='level-{leaf.pk}-4']").click()
+    phone_page.get_by_role("button", name="Save check-in").click()
+    expect(phone_page.locator("tbody tr")).to_have_count(22)
+
+    # Evidence with a file.
+    certificate = Path(tmp_path) / "bls-certificate.pdf"
+    certificate.write_bytes(PDF)
+    page.goto("/evidence/new/")
+    page.get_by_label("Kind").select_option("certificate")
+    page.get_by_label("Title").fill("BLS certificate")
+    page.get_by_label("Date").fill("2025-09-01")
+    page.get_by_label(f"{leaves[0].code} · {leaves[0].title}").check()
+    page.get_by_label("File").set_input_files(str(certificate))
+    shot(page, snapshot, "evidence-form-desktop")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=re.compile("BLS certificate"))).to_be_visible()
+    expect(page.get_by_text("Only you can see this")).to_be_visible()
+    expect(page.get_by_role("link", name="bls-certificate.pdf")).to_be_visible()
+
+    # A private reflection, with the reminder about patient identifiers.
+    page.goto("/")
+    page.get_by_role("link", name="Write a reflection").click()
+    expect(page.get_by_text("No patient identifiers.")).to_be_visible()
+    expect(page.get_by_text("Only you can see your reflections")).to_be_visible()
+    page.get_by_label("Title").fill("The night I called the family")
+    page.get_by_label("Your reflection").fill("What went well, what I would do differently.")
+    shot(page, snapshot, "reflection-form-desktop")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Only you can see this")).to_be_visible()
+
+    # A goal, from a focus-next suggestion.
+    page.goto("/goals/")
+    shot(page, snapshot, "goals-desktop")
+    page.get_by_role("link", name="Set a goal").first.click()
+    page.get_by_label("What will you be able to do?").fill("Run a family meeting on my own")
+    page.get_by_label("How will you know you got there?").fill(
+        "Two meetings observed, rated 3 or more"
+    )
+    page.get_by_label("By when?").fill("2026-06-30")
+    page.get_by_role("button", name="Save goal").click()
+    expect(page.get_by_role("heading", name=re.compile("Run a family meeting"))).to_be_visible()
+
+    # Share check-ins and goals with the coach.
+    page.goto("/sharing/")
+    page.get_by_label("Their email address").fill(coach.email)
+    page.get_by_label("Check-ins and self-assessments").check()
+    page.get_by_label("Goals and learning plan").check()
+    page.get_by_role("button", name="Share", exact=True).click()
+    expect(page.get_by_role("button", name=f"Stop sharing with {coach.name}")).to_be_visible()
+    shot(page, snapshot, "sharing-desktop")
+
+    # The coach sees exactly that: the check-in and the goal, not the reflection or evidence.
+    viewer = coach_page(browser, live_server, login_as, coach)
+    viewer.goto("/shared/")
+    viewer.get_by_role("link", name=learner.name).click()
+    expect(viewer.get_by_role("heading", name="Check-ins", exact=True)).to_be_visible()
+    expect(viewer.get_by_role("link", name="Run a family meeting on my own")).to_be_visible()
+    expect(viewer.get_by_text("The night I called the family")).to_have_count(0)
+    expect(viewer.get_by_text("BLS certificate")).to_have_count(0)
+    expect(viewer.get_by_role("heading", name="Reflections", exact=True)).to_have_count(0)
+    shot(viewer, snapshot, "shared-coach-desktop")
+    shared_url = viewer.url
+    viewer.get_by_role("link", name="Run a family meeting on my own").click()
+    goal_url = viewer.url
+    reflection = Evidence.objects.get(kind="reflection")
+    response = viewer.goto(f"/shared/{learner.pk}/evidence/{reflection.pk}/")
+    assert response is not None and response.status == 404
+
+    # The learner revokes; the coach's next request is refused.
+    page.goto("/sharing/")
+    page.get_by_role("button", name=f"Stop sharing with {coach.name}").click()
+    expect(page.get_by_text("You share nothing at the moment")).to_be_visible()
+    for url in (goal_url, shared_url):
+        response = viewer.goto(url)
+        assert response is not None and response.status == 404
+
+    # The access log shows what the coach read, and when.
+    page.goto("/access-log/")
+    expect(
+        page.get_by_role("cell", name=re.compile("Run a family meeting on my own")).first
+    ).to_be_visible()
+    expect(page.get_by_role("cell", name=coach.name).first).to_be_visible()
+    shot(page, snapshot, "access-log-desktop")
+    actions = set(AccessLog.objects.values_list("action", "scope"))
+    assert ("view", "goals") in actions
+    assert ("list", "checkins") in actions
+    assert not AccessLog.objects.filter(scope__in=["reflections", "evidence"]).exists()
+
+    # And the dashboard, on both screens, with a history behind it: medical school, then
+    # residency, self-ratings and assessors' ratings over a year.
+    seed_history(learner, leaves, coach)
+    page.goto("/")
+    expect(page.locator("#standing-" + str(framework.pk) + " .main-svg").first).to_be_visible()
+    shot(page, snapshot, "dashboard-desktop")
+    phone_page.goto("/")
+    expect(
+        phone_page.locator("#standing-" + str(framework.pk) + " .main-svg").first
+    ).to_be_visible()
+    shot(phone_page, snapshot, "dashboard-phone")
+    if os.environ.get("CONTINUUM_SHOTS_DIR"):
+        for index, block in enumerate(phone_page.locator(".chart-block").all()):
+            block.screenshot(
+                path=f"{os.environ['CONTINUUM_SHOTS_DIR']}/portfolio-dashboard-phone-chart{index}.png"
+            )

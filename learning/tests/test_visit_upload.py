@@ -373,3 +373,9 @@ def test_more_than_ten_thousand_entries_are_refused_as_too_large(learner):
         upload(learner, _many_appointments(10_001))
     assert caught.value.status == 413
     assert UpcomingVisit.objects.count() == 0
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_crash(learner):
+    with pytest.raises(BundleError) as caught:
+        upload(learner, "[" * 100_000 + "]" * 100_000)
+    assert caught.value.status == 400

@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from kombu import pools as kombu_pools
+
 from config.celery import app
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -69,10 +71,9 @@ class RedisServer:
 
 
 def _drop_broker_connections() -> None:
-    """Forget pooled connections so the next publish dials the current broker URL."""
-    pool = app._pool
-    if pool is not None:
-        pool.force_close_all()
+    """Close and forget every pooled broker connection (kombu keeps a process-wide registry
+    keyed by connection), so the next publish dials the broker URL now configured."""
+    kombu_pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 

@@ -934,17 +934,22 @@ def _import_records(
     links: list[tuple[SelfAssessment, list[str]]] = []
     leftovers: list[ImportedRecord] = []
     checkins: list[tuple[CheckIn, dict[str, Any]]] = []
-    taken = set(
-        str(t)
-        for t in CheckIn.objects.filter(
+    # A token already used by this learner means the check-in is here (an archive imported
+    # twice); used by someone else, the check-in is new here and gets a token of its own.
+    owners: dict[str, int] = {
+        str(token): owner
+        for token, owner in CheckIn.objects.filter(
             client_token__in=[c["client_token"] for c in doc["checkins"]]
-        ).values_list("client_token", flat=True)
-    )
+        ).values_list("client_token", "learner_id")
+    }
     for c in doc["checkins"]:
         token = str(uuid.UUID(c["client_token"]))
-        if token in taken:
+        if owners.get(token) == learner.pk:
             report.notes.append(f"Check-in {token} is already here; skipped.")
             continue
+        if token in owners:
+            report.notes.append(f"Check-in {token} was given a new token (the old one is taken).")
+            token = str(uuid.uuid4())
         framework = None
         if c["framework"]:
             framework = matcher.frameworks.get(

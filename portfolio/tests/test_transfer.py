@@ -404,3 +404,24 @@ def test_someone_else_cannot_download_an_export(client, learner, coach, program,
     client.force_login(coach)
     assert client.get(f"/export/{job.public_id}/download/").status_code == 404
     assert client.get(f"/api/v1/exports/{job.public_id}/download/").status_code == 404
+
+
+def test_a_check_in_whose_token_someone_else_holds_is_imported_with_a_new_token(
+    learner, program, leaves, assessor
+):
+    fill_portfolio(learner, program, leaves, assessor)
+    document = transfer.portfolio_document(learner=learner).document
+    newcomer = base.UserFactory()
+    report = transfer.ImportReport()
+    from django.db import transaction
+
+    with transaction.atomic():
+        transfer._import_records(
+            learner=newcomer,
+            doc=transfer.validate_document(document),
+            stored_files={"files/e1.pdf": ("evidence/x.pdf", len(PDF))},
+            report=report,
+        )
+    assert CheckIn.objects.filter(learner=newcomer).count() == 2
+    assert CheckIn.objects.filter(learner=learner).count() == 2
+    assert sum("new token" in note for note in report.notes) == 2

@@ -162,6 +162,13 @@ def test_a_learner_reads_and_answers_a_comment_on_a_phone(
     services.comment_post(author=coach, target=target, body=COMMENT)
 
     login_as(phone_page, learner)
+    phone_page.goto("/coaching/")
+    expect(phone_page.get_by_text("Dr Sam Reyes")).to_be_visible()
+    snapshot(phone_page, "coaching-phone-home")
+    phone_page.goto("/coaching/invite/")
+    expect(phone_page.get_by_label("Goals and learning plan")).to_be_checked()
+    expect(phone_page.get_by_label("Reflections")).not_to_be_checked()
+    snapshot(phone_page, "coaching-phone-invite")
     phone_page.goto("/coaching/inbox/")
     snapshot(phone_page, "coaching-phone-inbox")
     phone_page.get_by_role("button", name="Dr Sam Reyes commented on your goal").tap()

@@ -63,6 +63,8 @@ class _ProgramCohortMixin:
     def limit_cohorts(self, program: Program) -> None:
         field = self.fields["cohort"]  # type: ignore[attr-defined]
         field.queryset = Cohort.objects.filter(program=program)
+        # The program is known: label by name, without a query per cohort for str(cohort).
+        field.label_from_instance = lambda cohort: cohort.name
 
 
 class EnrollmentForm(_ProgramCohortMixin, forms.Form):

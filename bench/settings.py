@@ -23,4 +23,4 @@ CSRF_COOKIE_SECURE = False
 # WhiteNoise warns once that STATIC_ROOT does not exist; the benchmark never serves files.
 import warnings  # noqa: E402
 
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")

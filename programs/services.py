@@ -155,10 +155,25 @@ def enrollment_update(
 
 
 @transaction.atomic
-def program_role_grant(*, program: Program, email: str, role: str) -> ProgramRole:
-    """Give a person (by email; an account is made if needed) a role in the program."""
+def _may_change_directors(program: Program, by: User) -> bool:
+    return (
+        by.is_superuser
+        or ProgramRole.objects.filter(
+            program=program, user=by, role=ProgramRole.Role.DIRECTOR
+        ).exists()
+    )
+
+
+def program_role_grant(*, program: Program, email: str, role: str, by: User) -> ProgramRole:
+    """Give a person (by email; an account is made if needed) a role in the program.
+
+    Only a director (or an admin) may make someone a director: a coordinator cannot raise
+    anyone, themselves included, to sign-off rights.
+    """
     if role not in ProgramRole.Role.values:
         raise ValidationError({"role": "Choose one of the listed roles."})
+    if role == ProgramRole.Role.DIRECTOR and not _may_change_directors(program, by):
+        raise ValidationError({"role": "Only a director or an administrator can add a director."})
     try:
         validate_email(email.strip())
     except ValidationError as error:
@@ -170,8 +185,10 @@ def program_role_grant(*, program: Program, email: str, role: str) -> ProgramRol
 
 @transaction.atomic
 def program_role_revoke(*, program_role: ProgramRole, by: User) -> None:
-    """Take a role away. A director cannot remove the program's last director."""
+    """Take a role away. Only directors (or admins) remove directors, never the last one."""
     if program_role.role == ProgramRole.Role.DIRECTOR:
+        if not _may_change_directors(program_role.program, by):
+            raise ValidationError("Only a director or an administrator can remove a director.")
         directors = ProgramRole.objects.select_for_update().filter(
             program_id=program_role.program_id, role=ProgramRole.Role.DIRECTOR
         )

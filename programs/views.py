@@ -200,7 +200,7 @@ def role_index(request: HttpRequest, program_id: int) -> HttpResponse:
     form = forms.RoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.program_role_grant(program=program, **form.cleaned_data)
+            services.program_role_grant(program=program, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
             _form_errors(form, error)
         else:

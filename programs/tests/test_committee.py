@@ -247,3 +247,23 @@ def test_packet_lists_period_assessments_with_narratives_and_previous_consensus(
         (earlier.name, 1.5, "consensus"),
         (period.name, 2.5, "ratings"),
     ]
+
+
+def test_a_coordinator_cannot_make_anyone_a_director(program, director):
+    coordinator = ProgramRoleFactory(program=program, role="coordinator").user
+
+    with pytest.raises(ValidationError, match="Only a director"):
+        services.program_role_grant(
+            program=program, email=coordinator.email, role="director", by=coordinator
+        )
+    granted = services.program_role_grant(
+        program=program, email="new.director@example.org", role="director", by=director
+    )
+
+    assert granted.user.email == "new.director@example.org"
+
+
+def test_the_last_director_cannot_be_removed(program, director):
+    role = director.program_roles.get(program=program)
+    with pytest.raises(ValidationError, match="needs a director"):
+        services.program_role_revoke(program_role=role, by=director)

@@ -248,6 +248,15 @@ def test_learner_keeps_evidence_reflections_and_goals_shares_with_a_coach_and_ta
     assert ("list", "checkins") in actions
     assert not AccessLog.objects.filter(scope__in=["reflections", "evidence"]).exists()
 
+    # The portfolio leaves with the learner: an export, with its progress and the archive.
+    page.goto("/export/")
+    page.get_by_role("button", name="Export my portfolio").click()
+    expect(page.get_by_role("link", name="Download the archive")).to_be_visible()
+    shot(page, snapshot, "export-desktop")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the archive").click()
+    assert download.value.suggested_filename.endswith(".zip")
+
     # And the dashboard, on both screens, with a history behind it: medical school, then
     # residency, self-ratings and assessors' ratings over a year.
     seed_history(learner, leaves, coach)

@@ -424,3 +424,26 @@ def test_the_shared_with_me_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(4):
         response = client.get(reverse("shared-index"))
     assert response.content.decode().count('class="card"><h2') == 3
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_the_shared_self_assessment_history_runs_a_fixed_number_of_queries(
+    client, learner, coach, leaves, size, django_assert_num_queries
+):
+    from assessments.models import SelfAssessment
+
+    SelfAssessment.objects.bulk_create(
+        SelfAssessment(
+            learner=learner,
+            competency=leaves[i % len(leaves)],
+            level=2,
+            assessed_on=dt.date(2025, 1, 1),
+        )
+        for i in range(size)
+    )
+    ShareGrantFactory(learner=learner, grantee=coach, share_checkins=True)
+    client.force_login(coach)
+    # 1 session, 2 user, 3 the learner, 4 grants, 5 count, 6 page (+ competency, framework),
+    # 7 access-log insert, 8 navigation roles
+    with django_assert_num_queries(8):
+        assert client.get(reverse("shared-self-assessments", args=[learner.pk])).status_code == 200

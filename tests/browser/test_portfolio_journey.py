@@ -91,7 +91,7 @@ def coach_page(browser: Browser, live_server, login_as, coach) -> Page:
     return page
 
 
-def test_learner_checks_in_on_a_phone_and_a_closed_tab_keeps_the_draft(
+def test_learner_checks_in_on_a_phone_and_neither_a_closed_tab_nor_a_lost_connection_loses_it(
     phone_page: Page, login_as, learner, framework_of_22, snapshot
 ):
     framework, leaves = framework_of_22
@@ -125,6 +125,17 @@ def test_learner_checks_in_on_a_phone_and_a_closed_tab_keeps_the_draft(
         page.locator(f"label[for='level-{leaf.pk}-{3 + index % 7}']").click()
     expect(page.locator("[data-rated]")).to_have_text("22")
     shot(page, snapshot, "checkin-phone-filled")
+
+    # The connection drops as they tap Save: nothing arrives, and nothing is lost.
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save check-in").click()
+    page.wait_for_timeout(500)
+    assert not CheckIn.objects.exists()
+    page.context.set_offline(False)
+    page.goto(f"/assessments/check-in/{framework.pk}/")
+    expect(page.locator("[data-draft-banner]")).to_be_visible()
+    expect(page.locator("[data-rated]")).to_have_text("22")
+    assert page.locator("[data-client-token]").input_value() == token
     page.get_by_role("button", name="Save check-in").click()
 
     expect(page.get_by_role("heading", name=re.compile("Check-in"))).to_be_visible()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from frameworks.models import Competency
+from learning.selectors import next_clinic_refreshers
 from portfolio import services, transfer
 from portfolio.dashboard import learner_dashboard, timeline_of
 from portfolio.figures import standing_figure, trajectory_figure
@@ -102,6 +103,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "charts": charts,
             "trajectory": trajectory_figure(dashboard) if has_history else None,
             "shared_with_me": learners_sharing_with(viewer=learner),
+            "next_clinic": next_clinic_refreshers(learner=learner),
         },
     )
 

@@ -191,7 +191,7 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     # 1 session, 2 user; dashboard: 3 current enrollments, 4 their programs' frameworks,
     # 5 competencies with latest levels (correlated subqueries), 6 expectations, 7 timeline
     # enrollments, 8 timeline entries, 9 self trajectory, 10 assessor trajectory;
-    # 11 grants shared with me, 12 navigation roles
-    with django_assert_num_queries(12):
+    # 11 grants shared with me, 12 navigation roles, 13 upcoming visits (next-clinic card)
+    with django_assert_num_queries(13):
         response = client.get(reverse("home"))
     assert response.status_code == 200

@@ -59,6 +59,19 @@ def _ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _lock(url: str) -> object:
+    """Take the database's benchmark lock, waiting if another run (e.g. CI) holds it: two
+    runs on one database would empty each other's tables mid-measurement."""
+    import psycopg
+
+    conn = psycopg.connect(url, autocommit=True)
+    key = 0x0C0117  # arbitrary, constant
+    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:  # type: ignore[index]
+        print("  another benchmark run holds this database; waiting for it to finish")
+        conn.execute("SELECT pg_advisory_lock(%s)", [key])
+    return conn
+
+
 def _setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
@@ -115,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     _ensure_database(url)
+    lock = _lock(url)  # held until this process exits: one run per database at a time
     _setup_django(url)
     from django.core.management import call_command
 
@@ -146,4 +160,5 @@ def main(argv: list[str] | None = None) -> int:
         command += ["--json", str(args.json)]
     result = subprocess.run(command, check=False, env={**os.environ, "DATABASE_URL": url})  # noqa: S603
     print(f"== benchmark finished in {time.perf_counter() - started:.1f}s")
+    del lock
     return result.returncode

@@ -25,32 +25,33 @@ from programs.overview import MIN_CELL, overview_sql
 
 REPEAT = {"tiny": 5, "small": 11, "full": 15}
 
-# (a) The heatmap's numbers in one query: per learner enrolled during the period × rated
-# sub-competency, the current consensus of the period or else the median of its ratings.
-HEATMAP_SQL = f"""
-WITH learners AS (
-    SELECT DISTINCT e.learner_id FROM programs_enrollment e
+_LEARNERS = """
+    SELECT e.learner_id FROM programs_enrollment e
     WHERE e.program_id = %(program)s AND e.start_date <= %(end)s
-      AND (e.end_date IS NULL OR e.end_date >= %(start)s)
-), comps AS (
+      AND (e.end_date IS NULL OR e.end_date >= %(start)s)"""
+_COMPETENCIES = """
     SELECT c.id FROM frameworks_competency c
     JOIN programs_program_frameworks pf ON pf.framework_id = c.framework_id
     WHERE pf.program_id = %(program)s
-      AND NOT EXISTS (SELECT 1 FROM frameworks_competency ch WHERE ch.parent_id = c.id)
-), med AS (
+      AND NOT EXISTS (SELECT 1 FROM frameworks_competency ch WHERE ch.parent_id = c.id)"""
+
+# (a) The heatmap's numbers in one query: per learner enrolled during the period × rated
+# sub-competency, the current consensus of the period or else the median of its ratings.
+HEATMAP_SQL = f"""
+WITH med AS (
     SELECT a.learner_id, a.competency_id, {median_sql("a.level", "postgresql")} AS m,
            count(*) AS n
     FROM assessments_assessment a
-    WHERE a.learner_id IN (SELECT learner_id FROM learners)
-      AND a.competency_id IN (SELECT id FROM comps)
+    WHERE a.learner_id IN ({_LEARNERS})
+      AND a.competency_id IN ({_COMPETENCIES})
       AND a.observed_on BETWEEN %(start)s AND %(end)s
     GROUP BY a.learner_id, a.competency_id
 ), con AS (
     SELECT r.learner_id, cr.competency_id, cr.level
     FROM programs_learnerreview r
     JOIN programs_consensusrating cr ON cr.review_id = r.id AND cr.is_current
-    WHERE r.period_id = %(period)s AND r.learner_id IN (SELECT learner_id FROM learners)
-      AND cr.competency_id IN (SELECT id FROM comps)
+    WHERE r.period_id = %(period)s AND r.learner_id IN ({_LEARNERS})
+      AND cr.competency_id IN ({_COMPETENCIES})
 )
 SELECT coalesce(med.learner_id, con.learner_id), coalesce(med.competency_id, con.competency_id),
        coalesce(con.level::float, med.m), coalesce(med.n, 0)

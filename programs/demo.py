@@ -25,7 +25,7 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Model, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -939,23 +939,44 @@ def _ensure_users(people: Sequence[tuple[str, str]], *, password_hash: str) -> d
     return users
 
 
-def seed_demo(*, today: dt.date | None = None, learners: int = DEFAULT_LEARNERS) -> SeedResult:
-    """Create the Northbridge demo world unless it already exists.
+def seed_demo(
+    *, today: dt.date | None = None, learners: int = DEFAULT_LEARNERS, extras: bool = True
+) -> SeedResult:
+    """Create the Northbridge demo world unless it already exists, then (with `extras`) what
+    people do in it beyond ratings (`programs.demo_extras`), unless that exists too.
 
+    `today` places the ratings; the extras follow the real clock, which the services check.
     Raises DemoFrameworksMissing when a required framework is not loaded and ValueError
     for a learner count outside 2..MAX_LEARNERS.
     """
+    # Imported here: demo_extras builds on this module's cast and helpers.
+    from programs import demo_extras
+
     today = today or timezone.localdate()
     roster = build_roster(learners)
     frameworks = _load_frameworks()
+    counts: dict[str, int] = {}
     with transaction.atomic():
         institution, _ = Institution.objects.get_or_create(
             slug=INSTITUTION_SLUG, defaults={"name": INSTITUTION_NAME}
         )
-        if Enrollment.objects.filter(program__institution=institution).exists():
-            return SeedResult(created=False, logins=demo_logins())
-        counts = _seed_world(institution, roster, frameworks, today)
-    return SeedResult(created=True, logins=demo_logins(), counts=counts)
+        if not Enrollment.objects.filter(program__institution=institution).exists():
+            counts = _seed_world(institution, roster, frameworks, today)
+    created = bool(counts)
+    if extras:
+        before = _row_counts(demo_extras.EXTRA_MODELS)
+        demo_extras.seed_extras(institution=institution)
+        after = _row_counts(demo_extras.EXTRA_MODELS)
+        added = {name: after[name] - before[name] for name in after if after[name] > before[name]}
+        for name, n in added.items():
+            counts[name] = counts.get(name, 0) + n
+        created = created or bool(added)
+    return SeedResult(created=created, logins=demo_logins(), counts=counts)
+
+
+def _row_counts(models: Sequence[type[Model]]) -> dict[str, int]:
+    """Rows per table, named as people read them ("evidence", "consensus ratings")."""
+    return {str(m._meta.verbose_name_plural): m._default_manager.count() for m in models}
 
 
 def _seed_world(

@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, SelfAssessment
 from frameworks.models import Competency
-from programs import demo
+from programs import demo, demo_extras
 from programs.models import Cohort, Enrollment, Expectation, Institution, Program, ProgramRole
 from programs.tests.demo_frameworks import make_demo_frameworks
 
@@ -33,6 +33,7 @@ COUNTED = (
     CheckIn,
     SelfAssessment,
     Assessment,
+    *demo_extras.EXTRA_MODELS,
 )
 
 
@@ -115,25 +116,25 @@ def test_command_says_already_seeded_on_a_second_run_and_still_prints_logins(fra
 
 
 def test_seeding_the_same_day_again_gives_the_same_learners_and_levels(frameworks):
-    demo.seed_demo(today=TODAY, learners=6)
+    demo.seed_demo(today=TODAY, learners=6, extras=False)
     before = _snapshot()
     _wipe_demo()
     assert Enrollment.objects.count() == 0
 
-    demo.seed_demo(today=TODAY, learners=6)
+    demo.seed_demo(today=TODAY, learners=6, extras=False)
 
     assert before["self"] and before["assessments"]
     assert _snapshot() == before
 
 
 def test_a_learner_gets_the_same_ratings_whatever_the_roster_size(frameworks):
-    demo.seed_demo(today=TODAY, learners=4)
+    demo.seed_demo(today=TODAY, learners=4, extras=False)
     small = [
         row for row in _snapshot()["assessments"] if row[0] == "ana.rivera@demo.continuum.test"
     ]
     _wipe_demo()
 
-    demo.seed_demo(today=TODAY, learners=12)
+    demo.seed_demo(today=TODAY, learners=12, extras=False)
 
     large = [
         row for row in _snapshot()["assessments"] if row[0] == "ana.rivera@demo.continuum.test"
@@ -142,7 +143,7 @@ def test_a_learner_gets_the_same_ratings_whatever_the_roster_size(frameworks):
 
 
 def test_every_rating_is_a_value_of_its_framework_scale_on_a_ratable_competency(frameworks):
-    demo.seed_demo(today=TODAY, learners=10)
+    demo.seed_demo(today=TODAY, learners=10, extras=False)
     allowed = {code: framework.scale.allowed_values() for code, framework in frameworks.items()}
     domains = set(Competency.objects.filter(children__isnull=False).values_list("pk", flat=True))
 
@@ -162,7 +163,7 @@ def test_every_rating_is_a_value_of_its_framework_scale_on_a_ratable_competency(
 
 
 def test_every_self_check_in_rates_each_ratable_competency_once_on_one_day(frameworks):
-    demo.seed_demo(today=TODAY, learners=4)
+    demo.seed_demo(today=TODAY, learners=4, extras=False)
     ratable = {
         code: framework.competencies.filter(children__isnull=True).count()
         for code, framework in frameworks.items()
@@ -178,7 +179,7 @@ def test_every_self_check_in_rates_each_ratable_competency_once_on_one_day(frame
 
 
 def test_ratings_carry_the_dates_they_were_made_and_none_lie_in_the_future(frameworks):
-    demo.seed_demo(today=TODAY, learners=6)
+    demo.seed_demo(today=TODAY, learners=6, extras=False)
 
     for observed_on, created_at in Assessment.objects.values_list("observed_on", "created_at"):
         assert created_at.date() == observed_on <= TODAY
@@ -242,7 +243,7 @@ def test_emails_are_plain_ascii_first_dot_last():
 
 
 def test_full_demo_has_sixty_learners_staff_in_every_role_and_believable_ratings(frameworks):
-    result = demo.seed_demo(today=TODAY)
+    result = demo.seed_demo(today=TODAY, extras=False)
 
     assert result.created
     current = Enrollment.objects.current()
@@ -312,7 +313,7 @@ def test_full_demo_has_sixty_learners_staff_in_every_role_and_believable_ratings
 
 
 def test_a_resident_carries_an_ended_medical_school_enrollment_into_residency(frameworks):
-    demo.seed_demo(today=TODAY, learners=4)
+    demo.seed_demo(today=TODAY, learners=4, extras=False)
 
     school, residency = Enrollment.objects.filter(
         learner__email="ana.rivera@demo.continuum.test"
@@ -369,7 +370,7 @@ def test_existing_demo_user_is_reused_not_duplicated(frameworks):
     existing = User.objects.create_user("ana.rivera@demo.continuum.test", "their-own-password")
     EmailAddress.objects.create(user=existing, email=existing.email, verified=False, primary=True)
 
-    demo.seed_demo(today=TODAY, learners=2)
+    demo.seed_demo(today=TODAY, learners=2, extras=False)
 
     assert User.objects.filter(email="ana.rivera@demo.continuum.test").count() == 1
     assert Enrollment.objects.filter(learner=existing).count() == 2
@@ -400,7 +401,7 @@ def test_seed_demo_runs_on_the_shipped_frameworks_loaded_by_load_frameworks(db):
 
 
 def test_demo_learner_signs_in_through_the_login_form_with_the_demo_password(frameworks, client):
-    demo.seed_demo(today=TODAY, learners=2)
+    demo.seed_demo(today=TODAY, learners=2, extras=False)
 
     response = client.post(
         reverse("account_login"),
@@ -411,3 +412,199 @@ def test_demo_learner_signs_in_through_the_login_form_with_the_demo_password(fra
     assert client.session["_auth_user_id"] == str(
         User.objects.get(email="ana.rivera@demo.continuum.test").pk
     )
+
+
+# --- The extras: every part of the product has something to show ---------------------------
+
+ANA = "ana.rivera@demo.continuum.test"
+NADIA = "nadia.haddad@demo.continuum.test"
+GRACE = "grace.whitfield@demo.continuum.test"
+
+
+@pytest.fixture
+def seeded(frameworks):
+    """A 12-learner demo with the extras, laid out around the real today (as `make run` does)."""
+    demo.seed_demo(learners=12)
+    return {u.email: u for u in User.objects.filter(email__in=[ANA, NADIA, GRACE])}
+
+
+def test_running_the_command_again_adds_no_row_to_any_table_the_extras_write(frameworks):
+    call_command("seed_demo", learners=12, stdout=StringIO())
+    counts = _counts()
+    out = StringIO()
+
+    call_command("seed_demo", learners=12, stdout=out)
+
+    assert all(counts[model.__name__] > 0 for model in demo_extras.EXTRA_MODELS), counts
+    assert _counts() == counts
+    assert "already seeded" in out.getvalue()
+
+
+def test_extras_are_added_to_a_world_seeded_before_they_existed(frameworks):
+    demo.seed_demo(learners=8, extras=False)
+
+    result = demo.seed_demo(learners=8)
+
+    assert result.created
+    assert result.counts["goals"] > 0 and "learners" not in result.counts
+    from portfolio.models import Goal
+
+    assert Goal.objects.filter(learner__email=ANA).exists()
+
+
+def test_ana_has_clinic_visits_from_tomorrow_with_refreshers_and_no_patient_details(seeded):
+    from django.utils import timezone
+
+    from learning.models import UpcomingVisit
+    from learning.selectors import next_clinic_refreshers
+
+    today = timezone.localdate()
+    visits = list(UpcomingVisit.objects.filter(learner=seeded[ANA]))
+    clinic = next_clinic_refreshers(learner=seeded[ANA])
+
+    assert len(visits) == 6
+    assert min(v.visit_date for v in visits) == today + dt.timedelta(days=1)
+    assert max(v.visit_date for v in visits) <= today + dt.timedelta(days=6)
+    assert clinic is not None and clinic.day == today + dt.timedelta(days=1)
+    assert len(clinic.items) >= 2
+    codes = {(r["system"].rsplit("/", 1)[-1], r["code"]) for v in visits for r in v.reasons}
+    assert ("icd-10-cm", "E11.65") in codes and ("sct", "84114007") in codes
+    assert "Patient" not in str([(v.reasons, v.reason_text) for v in visits])
+
+
+def test_ana_gave_feedback_on_recommendations_and_one_became_evidence(seeded):
+    from learning.models import Recommendation
+    from portfolio.models import Evidence
+
+    feedback = Recommendation.objects.filter(learner=seeded[ANA])
+
+    assert feedback.count() == 3
+    assert feedback.filter(rating=Recommendation.Rating.HELPFUL).exists()
+    done = feedback.get(done_at__isnull=False)
+    assert Evidence.objects.filter(pk=done.evidence_id, learner=seeded[ANA]).exists()
+
+
+def test_ana_portfolio_has_evidence_a_private_reflection_and_goals_one_of_them_overdue(seeded):
+    from portfolio.models import Evidence, Goal
+
+    ana = seeded[ANA]
+    kinds = list(Evidence.objects.filter(learner=ana).values_list("kind", flat=True))
+    goals = list(Goal.objects.filter(learner=ana).prefetch_related("progress_notes"))
+
+    assert kinds.count("case_log") >= 2 and "certificate" in kinds and "reflection" in kinds
+    assert 3 <= len(goals) <= 4
+    assert sum(goal.is_overdue() for goal in goals) == 1
+    assert all(goal.progress_notes.all() for goal in goals)
+    assert all(goal.competencies.exists() for goal in goals)
+
+
+def test_ana_shares_checkins_and_goals_with_her_coach_but_not_her_reflections(seeded):
+    from portfolio.models import Scope
+    from portfolio.selectors import access_for, evidence_visible_to
+
+    access = access_for(viewer=seeded[NADIA], learner=seeded[ANA])
+
+    assert access.scopes == {Scope.CHECKINS, Scope.GOALS}
+    assert not evidence_visible_to(viewer=seeded[NADIA], learner=seeded[ANA]).exists()
+
+
+def test_ana_shares_with_the_residency_committee(seeded):
+    from portfolio.models import ShareGrant
+
+    grant = ShareGrant.objects.active().get(learner=seeded[ANA], program__isnull=False)
+
+    assert grant.program.slug == demo.RESIDENCY
+    assert grant.share_checkins and grant.share_goals and not grant.share_reflections
+
+
+def test_nadia_coaches_ana_and_five_more_with_a_held_meeting_a_next_one_and_a_thread(seeded):
+    from django.utils import timezone
+
+    from coaching.models import ActionItem, CoachingRelationship, Comment, Meeting, Notification
+
+    nadia, ana = seeded[NADIA], seeded[ANA]
+    active = CoachingRelationship.objects.active().filter(coach=nadia)
+    meetings = Meeting.objects.filter(coach=nadia, learner=ana)
+    held = meetings.get(status=Meeting.Status.HELD)
+    comments = Comment.objects.filter(thread__learner=ana, thread__participant=nadia)
+
+    assert active.filter(learner=ana).exists()
+    assert active.filter(program__slug=demo.RESIDENCY).count() >= 5
+    assert held.starts_at < timezone.now() and held.shared_notes and held.private_notes
+    assert ActionItem.objects.filter(meeting=held).count() == 2
+    assert ActionItem.objects.filter(meeting=held, status="proposed").count() == 1
+    assert meetings.upcoming().count() == 1
+    assert comments.count() == 3
+    assert set(comments.values_list("thread__target_type", flat=True)) == {"goal"}
+    for person in (ana, nadia, seeded[GRACE]):
+        assert Notification.objects.filter(recipient=person).unread().exists(), person.email
+
+
+def test_demo_accounts_get_notifications_in_the_inbox_and_no_email(seeded, mailoutbox):
+    from coaching.models import Notification
+
+    assert Notification.objects.count() > 20
+    assert not Notification.objects.email_pending().exists()
+    assert mailoutbox == []
+
+
+def test_grace_has_open_and_overdue_requests_and_ana_one_open_and_one_answered(seeded):
+    from django.utils import timezone
+
+    from assessments.models import AssessmentRequest
+
+    today = timezone.localdate()
+    grace, ana = seeded[GRACE], seeded[ANA]
+    inbox = AssessmentRequest.objects.filter(assessor=grace)
+    mine = AssessmentRequest.objects.filter(learner=ana, assessor=grace)
+
+    assert inbox.open().count() >= 5
+    assert inbox.overdue(today).count() >= 2
+    assert inbox.open().values("learner").distinct().count() >= 5
+    open_one = mine.open().get()
+    assert today < open_one.due_on <= today + dt.timedelta(days=7)
+    answered = mine.get(status=AssessmentRequest.Status.COMPLETED)
+    assert Assessment.objects.filter(request=answered, assessor=grace).count() == 2
+    assert inbox.filter(status=AssessmentRequest.Status.DECLINED).exists()
+
+
+def test_the_residency_has_a_signed_off_past_period_and_an_open_current_one(seeded):
+    from django.utils import timezone
+
+    from programs.models import ConsensusRating, LearnerReview, ReviewPeriod
+
+    today = timezone.localdate()
+    residency = Program.objects.get(slug=demo.RESIDENCY)
+    past = ReviewPeriod.objects.filter(program=residency, end_date__lt=today).first()
+    current = ReviewPeriod.objects.get(
+        program=residency, start_date__lte=today, end_date__gte=today
+    )
+    signed = LearnerReview.objects.filter(period=past, status="signed_off")
+    ratable = Competency.objects.ratable().filter(framework__in=residency.frameworks.all())
+
+    assert signed.count() >= 3
+    for review in signed:
+        rated = ConsensusRating.objects.current().filter(review=review)
+        assert set(rated.values_list("competency_id", flat=True)) == set(
+            ratable.values_list("pk", flat=True)
+        )
+    assert signed.get(learner=seeded[ANA]).learner_response
+    draft = LearnerReview.objects.get(period=current, learner=seeded[ANA])
+    assert draft.status == "draft" and draft.ratings.exists()
+
+
+def test_director_sees_the_heatmap_and_ana_sees_her_review_and_before_clinic(seeded, client):
+    from programs.models import LearnerReview
+
+    residency = Program.objects.get(slug=demo.RESIDENCY)
+    review = LearnerReview.objects.get(learner=seeded[ANA], status="signed_off")
+
+    client.force_login(User.objects.get(email="margaret.okafor@demo.continuum.test"))
+    heatmap = client.get(reverse("program-heatmap", args=[residency.pk]))
+    client.force_login(seeded[ANA])
+    upcoming = client.get(reverse("learning-upcoming"))
+    mine = client.get(reverse("my-review-detail", args=[review.pk]))
+
+    assert heatmap.status_code == 200 and "Ana Rivera" in heatmap.content.decode()
+    assert upcoming.status_code == 200 and "Before your clinic" in upcoming.content.decode()
+    assert mine.status_code == 200 and demo_extras.ANA_RESPONSE in mine.content.decode()

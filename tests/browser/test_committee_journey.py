@@ -114,6 +114,16 @@ def test_committee_reviews_a_flagged_learner_and_the_learner_responds(
     expect(page.locator('[data-figure="fig-trajectory"] .main-svg').first).to_be_visible()
     shot(page, "packet")
 
+    # The early-warning list explains the flag; distributions show the cohort's spread.
+    page.goto(f"/programs/{program.pk}/flags/")
+    expect(page.locator(".flag-card").first).to_contain_text("expected 2 in PGY-1 (1.5 below)")
+    shot(page, "flags")
+    page.goto(f"/programs/{program.pk}/distributions/")
+    expect(page.locator('[data-figure="fig-distribution"] .main-svg').first).to_be_visible()
+    expect(page.get_by_role("table").first).to_contain_text("PGY-1")
+    shot(page, "distributions")
+    page.goto(f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/")
+
     # The director cannot sign off an incomplete review.
     expect(
         page.get_by_text("Sign-off opens once every sub-competency has a consensus level")

@@ -216,6 +216,16 @@ class Heatmap:
         }
 
 
+def _plain_rows(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """Run a values_list queryset through a plain cursor, skipping the ORM's per-value
+    converters: for thousands of numeric rows they cost more than the query. Only for
+    columns whose database value is already what the caller needs (ids, text, numbers)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def program_competencies(*, program: Program) -> QuerySet[Competency]:
     """The program's rated sub-competencies/EPAs with their domain, in framework order."""
     return (
@@ -325,7 +335,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     # without ratings still give the learner's status and training-year snapshot).
     reviews: dict[int, tuple[str, int]] = {}
     consensus: dict[int, dict[int, float]] = {}
-    for learner_id, status, year, competency_id, level in (
+    for learner_id, status, year, competency_id, level in _plain_rows(
         LearnerReview.objects.filter(period=period, learner_id__in=learner_ids)
         .annotate(current=FilteredRelation("ratings", condition=Q(ratings__is_current=True)))
         .values_list(
@@ -335,10 +345,9 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         reviews[learner_id] = (status, year)
         if competency_id is not None:
             consensus.setdefault(learner_id, {})[competency_id] = float(level)
-    # Query 7: median and count of the period's assessor ratings per learner × competency,
-    # read through a plain cursor (thousands of rows; no per-value ORM converters).
+    # Query 7: median and count of the period's assessor ratings per learner × competency.
     medians: dict[int, dict[int, tuple[float, int]]] = {}
-    sql, params = (
+    for learner_id, competency_id, median, n in _plain_rows(
         Assessment.objects.filter(
             learner_id__in=learner_ids,
             competency_id__in=competency_ids,
@@ -349,12 +358,9 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         .annotate(median=Median("level"), n=Count("id"))
         .values_list("learner_id", "competency_id", "median", "n")
         .order_by()
-        .query.sql_with_params()
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for learner_id, competency_id, median, n in cursor.fetchall():
-            medians.setdefault(learner_id, {})[competency_id] = (round(float(median), 2), n)
+    ):
+        # Medians of levels on a half-step scale are multiples of 0.25: exact in a float.
+        medians.setdefault(learner_id, {})[competency_id] = (float(median), n)
 
     holmboe_columns = (
         {i for i, c in enumerate(competencies) if c.framework.scale.kind == "milestone"}

@@ -47,40 +47,40 @@ def heatmap_table_html(heatmap: Heatmap) -> SafeString:
         '<thead><tr><th scope="col">Learner</th><th scope="col">Year</th>'
         f'<th scope="col">Flags</th>{head}</tr></thead><tbody>',
     ]
-    band_class = {
-        "ahead": "hm ahead",
-        "on-track": "hm on-track",
-        "slightly-below": "hm slightly-below",
-        "below": "hm below",
-    }
     anchors = [f"#c-{c.pk}" for c in heatmap.competencies]
+    numbers: dict[float, str] = {}  # a few distinct levels recur thousands of times
+    append = parts.append
     for row in heatmap.rows:
         link = f"{prefix}/{row.learner_id}/{suffix}"
         name = escape(row.name)
         status = " ✓" if row.review_status == "signed_off" else ""
-        parts.append(
-            f'<tr><th scope="row"><a href="{link}">{name}</a>{status}</th>'
-            f"<td>{escape(row.year_label)}</td><td>{len(row.flags) or ''}</td>"
-        )
         flags = row.flags
-        for i, value in enumerate(row.values):
+        append(
+            f'<tr><th scope="row"><a href="{link}">{name}</a>{status}</th>'
+            f"<td>{escape(row.year_label)}</td><td>{len(flags) or ''}</td>"
+        )
+        for i, (value, source, n, band, anchor) in enumerate(
+            zip(row.values, row.sources, row.counts, row.bands, anchors, strict=True)
+        ):
             if value is None:
-                parts.append(f'<td class="hm no-data"><a href="{link}{anchors[i]}">·</a></td>')
+                append(f'<td class="no-data"><a href="{link}{anchor}">·</a></td>')
                 continue
-            source = row.sources[i]
-            title = "consensus" if source == "c" else f"median of {row.counts[i]}"
-            css = band_class[row.bands[i]]
+            shown = numbers.get(value)
+            if shown is None:
+                shown = numbers[value] = _number(value)
             if source == "c":
-                css += " consensus"
-            marker = ""
+                css, title = f"{band} consensus", "consensus"
+            else:
+                css, title = band, f"median of {n}"
             if i in flags:
-                css += " flagged"
-                marker = "▼"
-                title += "; " + ", ".join(FLAG_WORD[f] for f in flags[i])
-            parts.append(
-                f'<td class="{css}"><a href="{link}{anchors[i]}" title="{title}">'
-                f"{marker}{_number(value)}</a></td>"
-            )
-        parts.append("</tr>")
+                append(
+                    f'<td class="{css} flagged"><a href="{link}{anchor}" title="{title}; '
+                    f'{", ".join(FLAG_WORD[f] for f in flags[i])}">▼{shown}</a></td>'
+                )
+            else:
+                append(
+                    f'<td class="{css}"><a href="{link}{anchor}" title="{title}">{shown}</a></td>'
+                )
+        append("</tr>")
     parts.append("</tbody></table>")
     return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped

@@ -28,6 +28,12 @@ class Scope(models.TextChoices):
     GOALS = "goals", "Goals and learning plan"
 
 
+# The access log also records reads of the official record (assessments, committee reviews),
+# which a program sees by role rather than through a share grant; learners never grant it.
+RECORDS_SCOPE = "records"
+ACCESS_LOG_SCOPES = [*Scope.choices, (RECORDS_SCOPE, "Official record (assessments, reviews)")]
+
+
 class LearnerProfile(models.Model):
     """What the learner says about themself; travels with the portfolio when they move."""
 
@@ -304,7 +310,7 @@ class AccessLog(models.Model):
     grant = models.ForeignKey(
         ShareGrant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    scope = models.CharField(max_length=20, choices=Scope.choices)
+    scope = models.CharField(max_length=20, choices=ACCESS_LOG_SCOPES)
     item_type = models.CharField(max_length=40)
     item_id = models.PositiveBigIntegerField(null=True, blank=True)
     item_label = models.CharField(max_length=200, blank=True)

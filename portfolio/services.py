@@ -18,6 +18,7 @@ from accounts.models import User
 from assessments.models import CheckIn, SelfAssessment
 from frameworks.models import Competency
 from portfolio.models import (
+    RECORDS_SCOPE,
     AccessLog,
     Evidence,
     Goal,
@@ -74,6 +75,36 @@ def access_log_record(
                 at=now,
             )
         )
+    AccessLog.objects.bulk_create(rows)
+    return len(rows)
+
+
+def access_log_record_official(
+    *,
+    viewer: User,
+    reads: Iterable[tuple[int, str, int | None, str]],
+    action: str = AccessLog.Action.VIEW,
+) -> int:
+    """Log reads of learners' official records (assessments, committee reviews) by program
+    staff, who see them by role rather than by a grant. `reads` holds
+    (learner_id, item_type, item_id, label) tuples; one INSERT for all of them. A viewer's
+    reads of their own record are not logged."""
+    now = timezone.now()
+    rows = [
+        AccessLog(
+            learner_id=learner_id,
+            viewer=viewer,
+            viewer_name=viewer.name[:200],
+            scope=RECORDS_SCOPE,
+            item_type=item_type,
+            item_id=item_id,
+            item_label=label[:200],
+            action=action,
+            at=now,
+        )
+        for learner_id, item_type, item_id, label in reads
+        if learner_id != viewer.pk
+    ]
     AccessLog.objects.bulk_create(rows)
     return len(rows)
 

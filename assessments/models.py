@@ -106,6 +106,13 @@ class Assessment(models.Model):
         indexes = [
             models.Index(fields=["learner", "competency", "observed_on"]),
             models.Index(fields=["assessor", "observed_on"]),
+            # Cohort heatmaps and the institution overview read a period's ratings for many
+            # learners; covering the level lets PostgreSQL answer from the index alone.
+            models.Index(
+                fields=["learner", "observed_on"],
+                include=["competency", "level"],
+                name="assess_learner_period_cover",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -173,6 +173,17 @@ def _shared_with_committee(
     return dict(by_competency), goals, " ".join(notes)
 
 
+def _log_packet_read(
+    *, viewer: User, learner: User, program: Program, period: ReviewPeriod
+) -> None:
+    from portfolio.services import access_log_record_official
+
+    label = f"Review packet, {period.name} ({program.name})"
+    access_log_record_official(
+        viewer=viewer, reads=[(learner.pk, "reviewpacket", period.pk, label)]
+    )
+
+
 def packet_build(
     *,
     program: Program,
@@ -247,6 +258,9 @@ def packet_build(
     shared_self, shared_goals, sharing_note = _shared_with_committee(
         program=program, learner=learner, viewer=viewer, period=period
     )
+
+    # Query: one INSERT into the learner's access log — the packet is their official record.
+    _log_packet_read(viewer=viewer, learner=learner, program=program, period=period)
 
     holmboe = program.stage == Program.Stage.GME and period.is_year_end and year == 2
     sections: list[CompetencySection] = []

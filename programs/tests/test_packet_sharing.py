@@ -25,7 +25,9 @@ def packet_url(program, learner):
     return f"/api/v1/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/packet/"
 
 
-def test_nothing_shared_means_nothing_shown_or_logged(client, director, packet_url):
+def test_nothing_shared_means_no_private_item_shown_or_logged(
+    client, director, learner, packet_url
+):
     client.force_login(director)
 
     data = client.get(packet_url).json()
@@ -33,7 +35,11 @@ def test_nothing_shared_means_nothing_shown_or_logged(client, director, packet_u
     assert data["competencies"][0]["self_assessments"] == []
     assert data["goals"] == []
     assert "has not shared" in data["sharing_note"]
-    assert not AccessLog.objects.exists()
+    assert not AccessLog.objects.exclude(scope="records").exists()
+    # The packet itself is the learner's official record: its read is logged for them.
+    packet_read = AccessLog.objects.get(scope="records")
+    assert (packet_read.learner, packet_read.viewer) == (learner, director)
+    assert packet_read.item_type == "reviewpacket"
 
 
 def test_shared_items_of_the_period_are_shown_and_logged(
@@ -48,7 +54,7 @@ def test_shared_items_of_the_period_are_shown_and_logged(
 
     assert [s["note"] for s in data["competencies"][0]["self_assessments"]] == ["Felt rushed"]
     assert [g["title"] for g in data["goals"]] == ["Lead a family meeting"]
-    logged = AccessLog.objects.filter(learner=learner, viewer=director)
+    logged = AccessLog.objects.filter(learner=learner, viewer=director).exclude(scope="records")
     assert sorted(logged.values_list("item_type", flat=True)) == ["goal", "selfassessment"]
     assert {entry.grant_id for entry in logged} == {grant.pk}
 
@@ -66,4 +72,4 @@ def test_a_share_with_another_programs_committee_does_not_open_this_packet(
     data = client.get(packet_url).json()
 
     assert data["goals"] == [] and data["competencies"][0]["self_assessments"] == []
-    assert not AccessLog.objects.exists()
+    assert not AccessLog.objects.exclude(scope="records").exists()

@@ -119,11 +119,12 @@ def test_packet_api(client, setup, learner, size, django_assert_num_queries):
             end_date=dt.date(2020 - index, 6, 30),
         )
     client.force_login(director)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         # 1 session, 2 user, 3 program, 4 period, 5 the learner's enrollment, 6 periods,
         # 7 competencies, 8 their scale levels, 9 review, 10 consensus versions,
         # 11 assessments with assessors, 12 medians per period, 13 expectations,
-        # 14 the viewer's share grants from the learner (none, so nothing else is read).
+        # 14 the viewer's share grants from the learner (none, so nothing else is read),
+        # 15 the access-log INSERT recording the packet read.
         client.get(
             f"/api/v1/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/packet/"
         )

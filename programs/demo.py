@@ -44,7 +44,6 @@ RESIDENCY = "im-residency"
 # Frameworks the demo rates against: code -> the version shipped in frameworks/data.
 REQUIRED_FRAMEWORKS: dict[str, str] = {
     "im-milestones": "2.0",
-    "acgme-harmonized": "2.0",
     "aamc-core-epas": "2014",
 }
 
@@ -170,7 +169,9 @@ PROGRAMS: tuple[ProgramSpec, ...] = (
         stage=Program.Stage.GME,
         specialty="Internal Medicine",
         duration_years=3,
-        framework_codes=("im-milestones", "acgme-harmonized"),
+        # IM Milestones 2.0 already hold the harmonized sub-competencies (SBP, PBLI, PROF,
+        # ICS); listing acgme-harmonized too would ask everyone to rate them twice.
+        framework_codes=("im-milestones",),
         rated_framework="im-milestones",
         start_month=7,
         entry_level=1.5,
@@ -636,7 +637,7 @@ def build_roster(learners: int = DEFAULT_LEARNERS) -> list[LearnerSpec]:
         LearnerSpec(
             name=name,
             program=SCHOOL,
-            training_year=i % 4 + 1,
+            training_year=(i + 2) % 4 + 1,  # Maya Goldstein, the showcase student, is an MS3
             school_graduate=False,
             at_risk=i % 11 == 7,
             calibration=_CALIBRATION[(i + 3) % len(_CALIBRATION)],

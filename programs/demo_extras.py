@@ -87,7 +87,9 @@ from portfolio.models import (
     Scope,
     ShareGrant,
 )
+from portfolio.selectors import access_for, checkins_visible_to
 from portfolio.services import (
+    access_log_record,
     evidence_create,
     goal_create,
     goal_progress_note_add,
@@ -185,6 +187,22 @@ def _backdate_notices(keys: Iterable[str], at: dt.datetime, *, read: bool = Fals
     """Date the notifications a service sent for an event (found by their dedupe keys)."""
     notices = Notification.objects.filter(dedupe_key__in=list(keys))
     notices.update(created_at=at, read_at=at + dt.timedelta(hours=2) if read else None)
+
+
+def _last_log_id() -> int:
+    return AccessLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _backdate_log(since_id: int, at: dt.datetime) -> None:
+    """Date the access-log rows written since `since_id` (reads a service just logged)."""
+    AccessLog.objects.filter(id__gt=since_id).update(at=at)
+
+
+def _log_read(*, viewer: User, learner: User, items: Sequence[Any], at: dt.datetime) -> None:
+    """Someone opened some of the learner's shared items then; the learner's log says so."""
+    since = _last_log_id()
+    access_log_record(access=access_for(viewer=viewer, learner=learner), items=items)
+    _backdate_log(since, at)
 
 
 @dataclass
@@ -532,7 +550,7 @@ ANA_GOALS: tuple[GoalSpec, ...] = (
         "A one-page appraisal of a trial that answers a question from my own patients, "
         "presented at morning report.",
         "Pick the question from a real case, search, appraise with the chief resident.",
-        -10,
+        -16,
         Goal.Status.ACTIVE,
         ("PBLI1",),
         ((35, "Chose the question: how long to anticoagulate after a first unprovoked clot."),),
@@ -634,6 +652,26 @@ OTHER_GOALS: tuple[GoalSpec, ...] = (
         ("SBP1",),
         ((10, "Picked an insulin near miss from the ward's reports."),),
     ),
+    GoalSpec(
+        "huddle",
+        "Run the team's morning huddle twice a week",
+        "Every patient's plan for the day, and who does what, agreed in under ten minutes.",
+        "Shadow the senior resident's huddles for a week, then take over on Tuesdays and Fridays.",
+        25,
+        Goal.Status.ACTIVE,
+        ("ICS2", "SBP2"),
+        ((8, "Ran two huddles; the second took twelve minutes."),),
+    ),
+    GoalSpec(
+        "foot-exam",
+        "Examine the feet of every patient with diabetes I admit",
+        "A documented foot examination in each admission note of a patient with diabetes.",
+        "Add it to my admission checklist; ask for the monofilament on the ward.",
+        20,
+        Goal.Status.ACTIVE,
+        ("PC2",),
+        ((5, "Documented it in five of six admissions this week."),),
+    ),
 )
 STUDENT_EVIDENCE: tuple[EvidenceSpec, ...] = (
     EvidenceSpec(
@@ -667,10 +705,10 @@ STUDENT_GOALS: tuple[GoalSpec, ...] = (
 # (resident index in RESIDENT_NAMES, evidence indexes, goal indexes, share with the committee)
 OTHER_PORTFOLIOS: tuple[tuple[int, tuple[int, ...], tuple[int, ...], bool], ...] = (
     (1, (0, 2), (0, 1), False),
-    (2, (3, 1), (2, 3), True),
-    (3, (4, 0), (1, 2), True),
+    (2, (3, 1), (3, 4), True),
+    (3, (4, 0), (5, 1), True),
     (4, (2, 4), (0,), False),
-    (5, (1, 3), (2,), False),
+    (5, (1, 3), (2, 3), False),
 )
 
 
@@ -827,6 +865,44 @@ THREAD = (
 )
 
 
+# Meetings Nadia held with other coachees: index in RESIDENT_NAMES -> (days ago, shared notes).
+HELD_MEETINGS: dict[int, tuple[int, str]] = {
+    1: (
+        18,
+        "First meeting. Settling into nights; agreed to check in after each block and to look "
+        "at the self-assessment together next time.",
+    ),
+    2: (
+        25,
+        "Talked through the hospice family meeting and how to ask for feedback on it. Next: "
+        "the safety event for the case conference.",
+    ),
+}
+
+
+def _held_meeting(
+    relationship: CoachingRelationship, coach: User, today: dt.date, days_ago: int, notes: str
+) -> None:
+    day = _weekday_on_or_after(today - dt.timedelta(days=days_ago))
+    since = _last_log_id()
+    meeting = meeting_schedule(
+        coach=coach, relationship=relationship, starts_at=_at(day, 15), duration_minutes=30
+    )
+    _backdate_log(since, _at(day - dt.timedelta(5), 9))  # drafting the agenda read the items
+    meeting_notes_update(
+        meeting=meeting,
+        by=coach,
+        agenda=meeting.agenda,
+        shared_notes=notes,
+        private_notes="",
+        held=True,
+    )
+    _backdate_notices([f"meeting:{meeting.pk}:scheduled"], _at(day - dt.timedelta(5), 9), read=True)
+    Notification.objects.filter(dedupe_key__startswith=f"meeting:{meeting.pk}:notes").update(
+        created_at=_at(day, 16), read_at=_at(day, 20)
+    )
+
+
 def _relationship_dates(relationship: CoachingRelationship, started: dt.datetime) -> None:
     accepted = started + dt.timedelta(days=2)
     _backdate(CoachingRelationship, relationship.pk, created_at=started, accepted_at=accepted)
@@ -862,6 +938,8 @@ def _coaching(cast: Cast, today: dt.date, goals: dict[str, Goal]) -> None:
         if accepted:
             relationship = relationship_accept(relationship=relationship, by=learner)
             _relationship_dates(relationship, _at(today - dt.timedelta(days=days_ago), 10))
+            if index in HELD_MEETINGS:
+                _held_meeting(relationship, nadia, today, *HELD_MEETINGS[index])
         else:
             _backdate(
                 CoachingRelationship,
@@ -900,23 +978,9 @@ def _ana_coaching(
 ) -> None:
     ana, nadia = cast.need(ANA), cast.need(NADIA)
 
-    # A comment thread on a goal Ana shares with Nadia.
-    goal = goals.get("heart-failure")
-    if goal is not None:
-        thread: Thread | None = None
-        for who, days_ago, body in THREAD:
-            author = nadia if who == "nadia" else ana
-            target = target_visible_to(viewer=author, target_type="goal", pk=goal.pk)
-            assert target is not None, "Ana shares her goals with Nadia"
-            comment = comment_post(author=author, target=target, body=body, thread=thread)
-            thread = comment.thread
-            at = _at(today - dt.timedelta(days=days_ago), 20 if who == "ana" else 12)
-            _backdate(Comment, comment.pk, created_at=at)
-            _backdate(Thread, thread.pk, last_activity_at=at)
-            _backdate_notices([f"comment:{comment.pk}"], at, read=days_ago > 3)
-
     # The last meeting, held twelve days ago, with notes and two agreed actions.
     held_on = _weekday_on_or_after(today - dt.timedelta(days=12))
+    since = _last_log_id()
     meeting = meeting_schedule(
         coach=nadia,
         relationship=relationship,
@@ -924,6 +988,7 @@ def _ana_coaching(
         duration_minutes=45,
         location="Coaching office, clinic building, room 3.14",
     )
+    _backdate_log(since, _at(held_on - dt.timedelta(7), 9))  # drafting the agenda read the items
     meeting = meeting_notes_update(
         meeting=meeting,
         by=nadia,
@@ -944,8 +1009,8 @@ def _ana_coaching(
             action_item_propose(
                 meeting=meeting,
                 by=nadia,
-                title="Bring three heart failure regimens and the creatinine trends",
-                detail="We will go through them together at the next meeting.",
+                title="Bring three heart failure regimens to our next meeting",
+                detail="Pick the ones you are least sure about; we will go through them together.",
                 goal_id=goals["heart-failure"].pk,
             )
         )
@@ -960,12 +1025,30 @@ def _ana_coaching(
                 goal_id=goals["pico"].pk,
             )
         )
-    for item in items:
+    for number, item in enumerate(items):
         _backdate(ActionItem, item.pk, created_at=_at(held_on, 17))
-        _backdate_notices([f"action-item:{item.pk}:proposed"], _at(held_on, 17))
+        # Ana has read the one she confirmed below.
+        _backdate_notices([f"action-item:{item.pk}:proposed"], _at(held_on, 17), read=number == 0)
     if items:
         # Ana confirmed the first; the second still waits for her answer.
         action_item_confirm(item=items[0], by=ana)
+
+    # After the meeting, a comment thread on a goal Ana shares with Nadia.
+    goal = goals.get("heart-failure")
+    if goal is not None:
+        thread: Thread | None = None
+        for who, days_ago, body in THREAD:
+            author = nadia if who == "nadia" else ana
+            target = target_visible_to(viewer=author, target_type="goal", pk=goal.pk)
+            assert target is not None, "Ana shares her goals with Nadia"
+            comment = comment_post(author=author, target=target, body=body, thread=thread)
+            thread = comment.thread
+            at = _at(today - dt.timedelta(days=days_ago), 20 if who == "ana" else 12)
+            if author == nadia:
+                _log_read(viewer=nadia, learner=ana, items=[goal], at=at - dt.timedelta(minutes=6))
+            _backdate(Comment, comment.pk, created_at=at)
+            _backdate(Thread, thread.pk, last_activity_at=at)
+            _backdate_notices([f"comment:{comment.pk}"], at, read=days_ago > 3)
 
     # The next meeting, early next week.
     meeting_schedule(
@@ -976,7 +1059,11 @@ def _ana_coaching(
         location="Video call",
     )
     # And one with another coachee, so the coach's week has more than Ana in it.
-    other = CoachingRelationship.objects.active().filter(coach=nadia).exclude(learner=ana).first()
+    other = (
+        CoachingRelationship.objects.active()
+        .filter(coach=nadia, learner__email=email_for(RESIDENT_NAMES[3]))
+        .first()
+    )
     if other is not None:
         meeting_schedule(
             coach=nadia,
@@ -1141,7 +1228,7 @@ def _complete(request: AssessmentRequest, grace: User, ana: User, today: dt.date
 # --- Committee reviews ------------------------------------------------------------------------
 
 ANA_SUMMARY = (
-    "Steady progress for a PGY-2. Communication with families and professionalism are "
+    "Steady progress for a PGY-{year}. Communication with families and professionalism are "
     "strengths. Next period: evidence-based practice (PBLI1) and systems-based practice."
 )
 ANA_RESPONSE = (
@@ -1238,12 +1325,32 @@ def _committee(cast: Cast, today: dt.date) -> None:
                 rationale=_consensus_text(levels),
                 by=helen,
             )
-        summary = (
-            ANA_SUMMARY if learner.email == ANA else BELOW if learner.email in at_risk else ON_TRACK
-        )
-        review_sign_off(review=review, by=margaret, summary=summary)
         if learner.email == ANA:
+            summary = ANA_SUMMARY.format(year=review.training_year)
+        else:
+            summary = BELOW if learner.email in at_risk else ON_TRACK
+        review_sign_off(review=review, by=margaret, summary=summary)
+        # The committee met three weeks after the period ended (or yesterday, if sooner).
+        signed = _at(min(past.end_date + dt.timedelta(days=21), today - dt.timedelta(1)), 17)
+        _backdate(
+            LearnerReview, review.pk, created_at=signed - dt.timedelta(7), signed_off_at=signed
+        )
+        ConsensusRating.objects.filter(review=review).update(recorded_at=signed - dt.timedelta(2))
+        if learner.email == ANA:
+            # Preparing the review, the committee read the check-ins Ana shares with it.
+            _log_read(
+                viewer=helen,
+                learner=learner,
+                items=list(
+                    checkins_visible_to(viewer=helen, learner=learner).filter(
+                        created_at__date__range=(past.start_date, past.end_date)
+                    )
+                ),
+                at=signed - dt.timedelta(days=8),
+            )
             review_respond(review=review, learner=learner, text=ANA_RESPONSE)
+            answered = min(signed + dt.timedelta(days=4), timezone.now())
+            _backdate(LearnerReview, review.pk, responded_at=answered)
 
     if current is None:
         return

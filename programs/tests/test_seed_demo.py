@@ -232,6 +232,8 @@ def test_default_roster_is_sixty_learners_across_both_programs_and_all_years():
         2,
     )
     assert ana.school_graduate and not ana.at_risk
+    maya = next(spec for spec in roster if spec.program == demo.SCHOOL)
+    assert (maya.email, maya.training_year) == ("maya.goldstein@demo.continuum.test", 3)
     assert sum(spec.at_risk for spec in roster) >= 4
     assert sum(spec.school_graduate for spec in roster) >= 6
 
@@ -271,10 +273,7 @@ def test_full_demo_has_sixty_learners_staff_in_every_role_and_believable_ratings
         user__email="margaret.okafor@demo.continuum.test",
     ).exists()
     residency = Program.objects.get(slug=demo.RESIDENCY)
-    assert set(residency.frameworks.values_list("code", flat=True)) == {
-        "im-milestones",
-        "acgme-harmonized",
-    }
+    assert set(residency.frameworks.values_list("code", flat=True)) == {"im-milestones"}
     assert residency.stage == Program.Stage.GME and residency.duration_years == 3
 
     # Faculty ratings over the last half year rise with the training year.
@@ -608,3 +607,15 @@ def test_director_sees_the_heatmap_and_ana_sees_her_review_and_before_clinic(see
     assert heatmap.status_code == 200 and "Ana Rivera" in heatmap.content.decode()
     assert upcoming.status_code == 200 and "Before your clinic" in upcoming.content.decode()
     assert mine.status_code == 200 and demo_extras.ANA_RESPONSE in mine.content.decode()
+
+
+def test_ana_can_see_her_coach_and_committee_reading_what_she_shares(seeded):
+    from portfolio.models import AccessLog
+
+    log = AccessLog.objects.filter(learner=seeded[ANA])
+    viewers = set(log.values_list("viewer__email", flat=True))
+
+    assert {NADIA, "helen.achebe@demo.continuum.test"} <= viewers
+    assert log.filter(viewer=seeded[NADIA], action="view", item_type="goal").exists()
+    assert not log.filter(scope="reflections").exists()
+    assert log.dates("at", "day").count() >= 3

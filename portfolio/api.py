@@ -8,6 +8,8 @@ oversize upload, 415 for a file whose content is not an accepted type or not its
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any, cast
 
 from django.http import FileResponse
@@ -31,7 +33,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from frameworks.models import Competency
 from portfolio import services, transfer
-from portfolio.dashboard import CompetencyRow, learner_dashboard, timeline_of
+from portfolio.dashboard import CompetencyRow, Dashboard, learner_dashboard, timeline_of
 from portfolio.models import (
     AccessLog,
     Evidence,
@@ -176,20 +178,115 @@ class DashboardRowSerializer(serializers.Serializer[CompetencyRow]):
     basis = serializers.ChoiceField(choices=["assessor", "self", ""])
 
 
+class DashboardPointSerializer(serializers.Serializer[Any]):
+    """One month of one competency: the mean of its ratings by the learner or by assessors."""
+
+    competency_id = serializers.IntegerField()
+    # Null for a competency outside the current programs' frameworks (an earlier stage).
+    code = serializers.CharField(allow_null=True)
+    # Plain text, not an enum: its two values are the `basis` enum's, and one set of choices
+    # under two names is ambiguous in the schema.
+    rated_by = serializers.CharField(help_text='"self" (the learner) or "assessor".')
+    month = serializers.DateField()
+    mean = serializers.DecimalField(max_digits=4, decimal_places=2)
+    n = serializers.IntegerField()
+
+
 class DashboardSerializer(serializers.Serializer[Any]):
     rows = DashboardRowSerializer(many=True)
     focus_next = DashboardRowSerializer(many=True)
+    trajectory = DashboardPointSerializer(many=True, help_text="Yours first, then assessors'.")
+
+
+def dashboard_points(dashboard: Dashboard) -> list[dict[str, Any]]:
+    """The trajectory's monthly points; yours, then assessors', each by month and competency."""
+    codes = {row.competency.pk: row.competency.code for row in dashboard.rows}
+    return [
+        {
+            "competency_id": p.competency_id,
+            "code": codes.get(p.competency_id),
+            "rated_by": who,
+            "month": p.month,
+            "mean": p.mean,
+            "n": p.n,
+        }
+        for who, points in (
+            ("self", dashboard.self_points),
+            ("assessor", dashboard.assessor_points),
+        )
+        for p in points
+    ]
+
+
+TENTH = Decimal("0.1")
+HUNDREDTH = Decimal("0.01")
+
+
+def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
+    """What `DashboardSerializer` renders, built directly: a long history has hundreds of
+    points, and DRF's per-field serialization cost more than the database work behind them.
+    A test holds the two equal."""
+    numbers: dict[tuple[Decimal, Decimal], str] = {}  # a few distinct levels recur
+
+    def number(value: Decimal | None, step: Decimal) -> str | None:
+        if value is None:
+            return None
+        text = numbers.get((value, step))
+        if text is None:
+            text = numbers[(value, step)] = f"{value.quantize(step):f}"
+        return text
+
+    competencies: dict[int, dict[str, Any]] = {}
+
+    def row_data(row: CompetencyRow) -> dict[str, Any]:
+        c = row.competency
+        competency = competencies.get(c.pk)
+        if competency is None:
+            competency = competencies[c.pk] = {
+                "id": c.pk,
+                "code": c.code,
+                "title": c.title,
+                "framework": c.framework.code,
+                "version": c.framework.version,
+            }
+        return {
+            "competency": competency,
+            "self_level": number(row.self_level, TENTH),
+            "self_on": row.self_on.isoformat() if row.self_on else None,
+            "assessor_level": number(row.assessor_level, TENTH),
+            "assessor_on": row.assessor_on.isoformat() if row.assessor_on else None,
+            "assessor_n": row.assessor_n,
+            "expected": number(row.expected, TENTH),
+            "gap": number(row.gap, TENTH),
+            "basis": row.basis,
+        }
+
+    months: dict[dt.date, str] = {}
+    trajectory = []
+    for point in dashboard_points(dashboard):
+        month = point["month"]
+        text = months.get(month)
+        if text is None:
+            text = months[month] = month.isoformat()
+        point["month"] = text
+        point["mean"] = number(point["mean"], HUNDREDTH)
+        trajectory.append(point)
+    return {
+        "rows": [row_data(row) for row in dashboard.rows],
+        "focus_next": [row_data(row) for row in dashboard.focus_next],
+        "trajectory": trajectory,
+    }
 
 
 class MeDashboardApi(APIView):
-    """Per competency: latest self and assessor levels, expected level now, gap; focus-next."""
+    """Per competency: latest self and assessor levels, expected level now, gap; focus-next;
+    and the monthly means behind the trajectory chart."""
 
     @extend_schema(responses=DashboardSerializer, operation_id="me_dashboard")
     def get(self, request: Request) -> Response:
-        dashboard = learner_dashboard(learner=_user(request))
-        return Response(
-            DashboardSerializer({"rows": dashboard.rows, "focus_next": dashboard.focus_next}).data
-        )
+        # The stages of training are at /api/v1/me/enrollments/; no need to read them here.
+        dashboard = learner_dashboard(learner=_user(request), stages=False)
+        return Response(dashboard_data(dashboard))
 
 
 # --- Evidence ---------------------------------------------------------------------------------

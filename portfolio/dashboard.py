@@ -9,13 +9,13 @@ tables.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
-from django.db.models import Avg, Count, DateField, OuterRef, Subquery
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db import connection
 
 from accounts.models import User
 from assessments.models import Assessment, SelfAssessment
@@ -104,11 +104,11 @@ class Dashboard:
     timeline: list[TimelineStage]
     boundaries: list[Boundary] = field(default_factory=list)
 
-    @property
+    @cached_property
     def rows(self) -> list[CompetencyRow]:
         return [row for section in self.sections for row in section.rows]
 
-    @property
+    @cached_property
     def focus_next(self) -> list[CompetencyRow]:
         """Largest gaps first; among equal gaps, the one looked at longest ago."""
         behind = [row for row in self.rows if row.gap is not None and row.gap > 0]
@@ -133,7 +133,7 @@ class Dashboard:
         table.sort(key=lambda r: (r["month"], r["code"], r["who"]))
         return table
 
-    @property
+    @cached_property
     def unrated(self) -> list[CompetencyRow]:
         return [row for row in self.rows if row.current is None]
 
@@ -185,96 +185,190 @@ def boundaries_of(timeline: list[TimelineStage]) -> list[Boundary]:
     return result
 
 
-def _latest(
-    model: type[SelfAssessment] | type[Assessment], learner: User, date_field: str, value: str
-) -> Any:
-    return Subquery(
-        model.objects.filter(learner=learner, competency=OuterRef("pk"))
-        .order_by(f"-{date_field}", "-created_at", "-id")
-        .values(value)[:1]
-    )
+# --- The learner's ratings in one statement ---------------------------------------------------
+
+# What a row of the ratings statement holds (its first column).
+LATEST_SELF, LATEST_ASSESSOR, SELF_MONTH, ASSESSOR_MONTH = 1, 2, 3, 4
+_TENTH = Decimal("0.1")
+_HUNDREDTH = Decimal("0.01")
+# SQLite returns levels and means as floats, which Django's ORM turns into decimals of 15
+# significant digits; the plain rows below get the same treatment, so every backend shows the
+# numbers the ORM would.
+_FLOAT_CONTEXT = decimal.Context(prec=15)
 
 
-def _competency_rows(*, learner: User, frameworks: list[Framework]) -> list[Competency]:
-    """Ratable competencies of the frameworks with the latest levels annotated (one query)."""
-    assessor_n = (
-        Assessment.objects.filter(learner=learner, competency=OuterRef("pk"))
-        .order_by()
-        .values("competency")
-        .annotate(n=Count("id"))
-        .values("n")[:1]
-    )
-    return list(
-        Competency.objects.filter(framework__in=frameworks, children__isnull=True)
-        .select_related("framework", "parent")
-        .annotate(
-            self_level=_latest(SelfAssessment, learner, "assessed_on", "level"),
-            self_on=_latest(SelfAssessment, learner, "assessed_on", "assessed_on"),
-            assessor_level=_latest(Assessment, learner, "observed_on", "level"),
-            assessor_on=_latest(Assessment, learner, "observed_on", "observed_on"),
-            assessor_n=Coalesce(Subquery(assessor_n), 0),
+_LATEST_SQL = """
+SELECT kind, competency_id, day, level, n FROM (
+    SELECT {self_kind} AS kind, competency_id, assessed_on AS day, level, 0 AS n,
+           ROW_NUMBER() OVER (PARTITION BY competency_id
+                              ORDER BY assessed_on DESC, created_at DESC, id DESC) AS rn
+    FROM {self_table} WHERE learner_id = %s AND competency_id IN ({ids})
+    UNION ALL
+    SELECT {assessor_kind}, competency_id, observed_on, level,
+           COUNT(*) OVER (PARTITION BY competency_id),
+           ROW_NUMBER() OVER (PARTITION BY competency_id
+                              ORDER BY observed_on DESC, created_at DESC, id DESC)
+    FROM {assessor_table} WHERE learner_id = %s AND competency_id IN ({ids})
+) latest WHERE rn = 1"""
+_MONTHLY_SQL = """
+SELECT {kind}, competency_id, month, AVG(level), COUNT(*) FROM (
+    SELECT competency_id, {month} AS month, level FROM {table} WHERE learner_id = %s
+) rated GROUP BY competency_id, month"""
+
+
+def _ratings_sql(*, competencies: int, months: bool) -> tuple[str, list[Any]]:
+    """The statement behind every number of the dashboard, and the month function's parameters.
+
+    Rows: the latest self and assessor level per competency (with the assessor count), then
+    the monthly means of both — one UNION ALL, so the learner's whole history costs one round
+    trip. Window functions rather than PostgreSQL's DISTINCT ON keep it portable (SQLite 3.25+);
+    both read the learner's rows through the (learner, competency, date) indexes. Only table
+    names, constants and placeholders go into the text; `ratings_of` passes the values.
+    """
+    qn = connection.ops.quote_name
+    parts: list[str] = []
+    if competencies:
+        parts.append(
+            _LATEST_SQL.format(
+                self_kind=LATEST_SELF,
+                assessor_kind=LATEST_ASSESSOR,
+                self_table=qn(SelfAssessment._meta.db_table),
+                assessor_table=qn(Assessment._meta.db_table),
+                ids=", ".join(["%s"] * competencies),
+            )
         )
-        .order_by("framework__code", "framework__version", "order", "id")
-    )
+    month_params: tuple[Any, ...] = ()
+    if months:
+        for kind, model, day in (
+            (SELF_MONTH, SelfAssessment, "assessed_on"),
+            (ASSESSOR_MONTH, Assessment, "observed_on"),
+        ):
+            month, month_params = connection.ops.date_trunc_sql("month", day, ())
+            if connection.vendor == "postgresql":  # date_trunc answers a timestamp
+                month = f"CAST({month} AS date)"
+            parts.append(
+                _MONTHLY_SQL.format(kind=kind, month=month, table=qn(model._meta.db_table))
+            )
+    return " UNION ALL ".join(parts) + " ORDER BY 1, 3, 2", list(month_params)
 
 
-def _monthly(
-    model: type[SelfAssessment] | type[Assessment], date_field: str, learner: User
-) -> list[TrajectoryPoint]:
-    rows = (
-        model.objects.filter(learner=learner)
-        .order_by()
-        .annotate(month=TruncMonth(date_field, output_field=DateField()))
-        .values("competency_id", "month")
-        .annotate(mean=Avg("level"), n=Count("id"))
-        .order_by("month", "competency_id")
-    )
-    return [
-        TrajectoryPoint(
-            competency_id=row["competency_id"],
-            month=row["month"],
-            mean=Decimal(str(row["mean"])).quantize(Decimal("0.01")),
-            n=row["n"],
-        )
-        for row in rows
-    ]
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):  # SQLite answers text
+        return dt.date.fromisoformat(value[:10])
+    return cast(dt.date, value)
 
 
-def learner_dashboard(*, learner: User) -> Dashboard:
-    """Everything the learner's dashboard shows, in a fixed number of queries (eight)."""
-    enrollments = current_enrollments(learner=learner)  # 2: enrollments, program frameworks
+def _as_decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else _FLOAT_CONTEXT.create_decimal_from_float(value)
+
+
+@dataclass
+class Ratings:
+    """Latest (level, date[, count]) per competency id, and the monthly points."""
+
+    latest_self: dict[int, tuple[Decimal, dt.date]] = field(default_factory=dict)
+    latest_assessor: dict[int, tuple[Decimal, dt.date, int]] = field(default_factory=dict)
+    self_points: list[TrajectoryPoint] = field(default_factory=list)
+    assessor_points: list[TrajectoryPoint] = field(default_factory=list)
+
+
+def ratings_of(*, learner: User, competency_ids: list[int], months: bool = True) -> Ratings:
+    """The learner's own and assessors' ratings, aggregated in the database (one query).
+
+    Latest levels only for `competency_ids`; monthly means over every rated competency (the
+    trajectory's "mean of all" includes earlier frameworks). Only this learner's rows count.
+    """
+    result = Ratings()
+    if not competency_ids and not months:
+        return result
+    sql, month_params = _ratings_sql(competencies=len(competency_ids), months=months)
+    params: list[Any] = []
+    if competency_ids:
+        params += [learner.pk, *competency_ids, learner.pk, *competency_ids]
+    if months:
+        params += [*month_params, learner.pk, *month_params, learner.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # Plain tuples, no ORM converters; a few distinct values recur, so convert each once.
+    levels: dict[Any, Decimal] = {}
+    means: dict[Any, Decimal] = {}
+    dates: dict[Any, dt.date] = {}
+    for kind, competency_id, day, value, n in rows:
+        on = dates.get(day)
+        if on is None:
+            on = dates[day] = _as_date(day)
+        if kind in (LATEST_SELF, LATEST_ASSESSOR):
+            level = levels.get(value)
+            if level is None:
+                level = levels[value] = (
+                    value if isinstance(value, Decimal) else _as_decimal(value).quantize(_TENTH)
+                )
+            if kind == LATEST_SELF:
+                result.latest_self[competency_id] = (level, on)
+            else:
+                result.latest_assessor[competency_id] = (level, on, int(n))
+            continue
+        mean = means.get(value)
+        if mean is None:
+            mean = means[value] = Decimal(str(_as_decimal(value))).quantize(_HUNDREDTH)
+        point = TrajectoryPoint(competency_id=competency_id, month=on, mean=mean, n=int(n))
+        (result.self_points if kind == SELF_MONTH else result.assessor_points).append(point)
+    return result
+
+
+def learner_dashboard(
+    *, learner: User, trajectories: bool = True, stages: bool = True
+) -> Dashboard:
+    """Everything the learner's dashboard shows, in a fixed number of queries (seven).
+
+    `trajectories=False` leaves out the monthly means, `stages=False` the timeline (and with
+    it the stage boundaries): the JSON API has the timeline at an endpoint of its own.
+    """
+    enrollments = current_enrollments(learner=learner)  # 1, 2: enrollments, their frameworks
     frameworks: dict[int, Framework] = {}
     for enrollment in enrollments:
         for framework in enrollment.program.frameworks.all():
             frameworks.setdefault(framework.pk, framework)
-    competencies = (
-        _competency_rows(learner=learner, frameworks=list(frameworks.values()))
-        if frameworks
-        else []
-    )  # 3
+    competencies: list[Competency] = []
+    if frameworks:
+        competencies = list(  # 3: the frameworks' ratable competencies (leaves), in order
+            Competency.objects.filter(
+                framework__in=list(frameworks), children__isnull=True
+            ).order_by("framework__code", "framework__version", "order", "id")
+        )
     expected = expected_levels(enrollments=enrollments, competencies=competencies)  # 4
-    by_framework: dict[int, list[CompetencyRow]] = defaultdict(list)
+    ratings = ratings_of(  # 5: latest levels and monthly means
+        learner=learner, competency_ids=[c.pk for c in competencies], months=trajectories
+    )
+    by_framework: dict[int, list[CompetencyRow]] = {}
+    no_rating = (None, None)
     for c in competencies:
-        by_framework[c.framework_id].append(
+        c.framework = frameworks[c.framework_id]  # already loaded: no query per row
+        self_level, self_on = ratings.latest_self.get(c.pk, no_rating)
+        assessor_level, assessor_on, assessor_n = ratings.latest_assessor.get(c.pk, (None, None, 0))
+        by_framework.setdefault(c.framework_id, []).append(
             CompetencyRow(
                 competency=c,
-                self_level=c.self_level,  # type: ignore[attr-defined]
-                self_on=c.self_on,  # type: ignore[attr-defined]
-                assessor_level=c.assessor_level,  # type: ignore[attr-defined]
-                assessor_on=c.assessor_on,  # type: ignore[attr-defined]
-                assessor_n=c.assessor_n,  # type: ignore[attr-defined]
+                self_level=self_level,
+                self_on=self_on,
+                assessor_level=assessor_level,
+                assessor_on=assessor_on,
+                assessor_n=assessor_n,
                 expected=expected.get(c.pk),
             )
         )
     sections = [
         FrameworkSection(framework=frameworks[pk], rows=rows) for pk, rows in by_framework.items()
     ]
-    timeline = timeline_of(learner=learner)  # 5, 6
+    timeline = timeline_of(learner=learner) if stages else []  # 6, 7
     return Dashboard(
         enrollments=enrollments,
         sections=sections,
-        self_points=_monthly(SelfAssessment, "assessed_on", learner),  # 7
-        assessor_points=_monthly(Assessment, "observed_on", learner),  # 8
+        self_points=ratings.self_points,
+        assessor_points=ratings.assessor_points,
         timeline=timeline,
         boundaries=boundaries_of(timeline),
     )

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+from collections import defaultdict
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import Assessment, SelfAssessment
+from frameworks.models import Competency
+from portfolio.api import DashboardSerializer, dashboard_data, dashboard_points
 from portfolio.dashboard import learner_dashboard
 from portfolio.figures import standing_figure, trajectory_figure
 from portfolio.tests.factories import AssessmentFactory, SelfAssessmentFactory
@@ -168,6 +173,41 @@ def test_a_person_without_a_program_sees_the_empty_state(client, coach):
 def test_the_dashboard_runs_a_fixed_number_of_queries(
     client, learner, leaves, assessor, size, django_assert_num_queries
 ):
+    _fill(learner, leaves, assessor, size)
+    client.force_login(learner)
+    # 1 session, 2 user; dashboard: 3 current enrollments, 4 their programs' frameworks,
+    # 5 the frameworks' competencies, 6 expectations, 7 latest levels and monthly means (one
+    # statement), 8 timeline enrollments, 9 timeline entries; 10 grants shared with me,
+    # 11 navigation roles, 12 upcoming visits (next-clinic card)
+    with django_assert_num_queries(12):
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    # The whole history is on the page, in the trajectory's table.
+    points = learner_dashboard(learner=learner).self_points
+    assert response.content.decode().count("<td>You</td>") == len(points) > 0
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_the_dashboard_api_runs_a_fixed_number_of_queries(
+    client, learner, leaves, assessor, size, django_assert_num_queries
+):
+    _fill(learner, leaves, assessor, size)
+    client.force_login(learner)
+    # 1 session, 2 user; 3 current enrollments, 4 their programs' frameworks, 5 the frameworks'
+    # competencies, 6 expectations, 7 latest levels and monthly means (one statement)
+    with django_assert_num_queries(7):
+        response = client.get("/api/v1/me/dashboard/")
+    assert response.status_code == 200
+    dashboard = learner_dashboard(learner=learner)
+    assert len(response.json()["trajectory"]) == len(dashboard.self_points) + len(
+        dashboard.assessor_points
+    )
+
+
+# --- The numbers equal a straightforward recomputation ---------------------------------------
+
+
+def _fill(learner, leaves, assessor, size):
     SelfAssessment.objects.bulk_create(
         SelfAssessment(
             learner=learner,
@@ -187,11 +227,187 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
         )
         for i in range(size)
     )
+
+
+def _random_history(learner, other_learner, assessor, leaves, elsewhere):
+    """Ratings on a few dozen days: several a month, ties on the same day, some competencies
+    never rated by assessors, one outside the learner's frameworks, another learner's noise."""
+    rng = random.Random(20251126)
+    levels = [Decimal(v) / 2 for v in range(11)]
+    days = [dt.date(2024, 7, 1) + dt.timedelta(days=rng.randrange(0, 400)) for _ in range(30)]
+    rated = [*leaves[:4], elsewhere]  # leaves[4:] never by assessors; leaves[5] by nobody
+    for _ in range(120):
+        SelfAssessmentFactory(
+            learner=rng.choice([learner, learner, other_learner]),
+            competency=rng.choice([*leaves[:5], elsewhere]),
+            level=rng.choice(levels),
+            assessed_on=rng.choice(days),
+        )
+        AssessmentFactory(
+            learner=rng.choice([learner, learner, other_learner]),
+            assessor=assessor,
+            competency=rng.choice(rated),
+            level=rng.choice(levels),
+            observed_on=rng.choice(days),
+        )
+    # Same day, same competency: the later entry wins even when its id is lower.
+    first = SelfAssessmentFactory(
+        learner=learner, competency=leaves[0], level=Decimal("4.5"), assessed_on=dt.date(2026, 1, 5)
+    )
+    SelfAssessmentFactory(
+        learner=learner, competency=leaves[0], level=Decimal("1"), assessed_on=dt.date(2026, 1, 5)
+    )
+    SelfAssessment.objects.filter(pk=first.pk).update(
+        created_at=timezone.now() + dt.timedelta(hours=1)
+    )
+
+
+def _recomputed(learner, competencies):
+    """Every rating loaded and grouped in Python: slow, obvious, and independent of the SQL."""
+    latest = {}
+    for c in competencies:
+        mine = sorted(
+            SelfAssessment.objects.filter(learner=learner, competency=c),
+            key=lambda r: (r.assessed_on, r.created_at, r.pk),
+        )
+        theirs = sorted(
+            Assessment.objects.filter(learner=learner, competency=c),
+            key=lambda r: (r.observed_on, r.created_at, r.pk),
+        )
+        latest[c.pk] = (
+            str(mine[-1].level) if mine else None,
+            mine[-1].assessed_on if mine else None,
+            str(theirs[-1].level) if theirs else None,
+            theirs[-1].observed_on if theirs else None,
+            len(theirs),
+        )
+
+    def monthly(ratings, day):
+        groups = defaultdict(list)
+        for r in ratings:
+            groups[(getattr(r, day).replace(day=1), r.competency_id)].append(r.level)
+        return [
+            (month, competency_id, str((sum(v) / len(v)).quantize(Decimal("0.01"))), len(v))
+            for (month, competency_id), v in sorted(groups.items())
+        ]
+
+    return (
+        latest,
+        monthly(SelfAssessment.objects.filter(learner=learner), "assessed_on"),
+        monthly(Assessment.objects.filter(learner=learner), "observed_on"),
+    )
+
+
+def test_the_dashboards_numbers_equal_a_straightforward_recomputation(
+    learner, other_learner, assessor, leaves
+):
+    elsewhere = base.CompetencyFactory(code="OLD1")  # an earlier stage's framework
+    _random_history(learner, other_learner, assessor, leaves, elsewhere)
+    latest, self_monthly, assessor_monthly = _recomputed(learner, leaves)
+
+    dashboard = learner_dashboard(learner=learner)
+
+    shown = {
+        row.competency.pk: (
+            None if row.self_level is None else str(row.self_level),
+            row.self_on,
+            None if row.assessor_level is None else str(row.assessor_level),
+            row.assessor_on,
+            row.assessor_n,
+        )
+        for row in dashboard.rows
+    }
+    assert shown == latest
+    assert latest[leaves[0].pk][:2] == ("4.5", dt.date(2026, 1, 5))
+    assert latest[leaves[5].pk] == (None, None, None, None, 0)
+    assert [(p.month, p.competency_id, str(p.mean), p.n) for p in dashboard.self_points] == (
+        self_monthly
+    )
+    assert [(p.month, p.competency_id, str(p.mean), p.n) for p in dashboard.assessor_points] == (
+        assessor_monthly
+    )
+    assert any(p.competency_id == elsewhere.pk for p in dashboard.self_points)
+
+
+def test_the_api_sends_what_its_serializer_describes(learner, other_learner, assessor, leaves):
+    elsewhere = base.CompetencyFactory(code="OLD1")
+    _random_history(learner, other_learner, assessor, leaves, elsewhere)
+    dashboard = learner_dashboard(learner=learner, stages=False)
+    described = DashboardSerializer(
+        {
+            "rows": dashboard.rows,
+            "focus_next": dashboard.focus_next,
+            "trajectory": dashboard_points(dashboard),
+        }
+    ).data
+
+    sent = dashboard_data(dashboard)
+
+    assert json.loads(json.dumps(sent)) == json.loads(json.dumps(described))
+    assert sent["focus_next"] and sent["trajectory"]
+    assert {p["code"] for p in sent["trajectory"] if p["competency_id"] == elsewhere.pk} == {None}
+
+
+def test_the_api_has_the_trajectorys_monthly_means(client, learner, leaves):
+    for day, level in ((3, "1"), (20, "2")):
+        SelfAssessmentFactory(
+            learner=learner,
+            competency=leaves[0],
+            level=Decimal(level),
+            assessed_on=dt.date(2025, 9, day),
+        )
     client.force_login(learner)
-    # 1 session, 2 user; dashboard: 3 current enrollments, 4 their programs' frameworks,
-    # 5 competencies with latest levels (correlated subqueries), 6 expectations, 7 timeline
-    # enrollments, 8 timeline entries, 9 self trajectory, 10 assessor trajectory;
-    # 11 grants shared with me, 12 navigation roles, 13 upcoming visits (next-clinic card)
-    with django_assert_num_queries(13):
-        response = client.get(reverse("home"))
-    assert response.status_code == 200
+    body = client.get("/api/v1/me/dashboard/").json()
+    assert body["trajectory"] == [
+        {
+            "competency_id": leaves[0].pk,
+            "code": "D1.1",
+            "rated_by": "self",
+            "month": "2025-09-01",
+            "mean": "1.50",
+            "n": 2,
+        }
+    ]
+
+
+def test_the_tables_show_the_same_numbers_as_the_charts(client, learner, leaves, assessor):
+    SelfAssessmentFactory(
+        learner=learner, competency=leaves[0], level=Decimal("1"), assessed_on=dt.date(2025, 9, 3)
+    )
+    SelfAssessmentFactory(
+        learner=learner, competency=leaves[0], level=Decimal("2"), assessed_on=dt.date(2025, 9, 20)
+    )
+    AssessmentFactory(
+        learner=learner,
+        assessor=assessor,
+        competency=leaves[0],
+        level=Decimal("1.5"),
+        observed_on=dt.date(2025, 10, 2),
+    )
+    client.force_login(learner)
+    html = client.get(reverse("home")).content.decode()
+    # Latest levels: yours 2 on 20 Sep, assessors' 1.5 on 2 Oct (n=1), expected 2, gap 0.5.
+    assert (
+        '<td class="num">2<small class="muted narrow-hidden"> on 20 Sep 2025</small></td>'
+        '<td class="num">1.5<small class="muted"><span class="narrow-hidden"> on 2 Oct 2025,'
+        '</span> n=1</small></td><td class="num">2</td><td class="num gap-pos">0.5</td>'
+    ) in html
+    assert '<td class="num">—</td><td class="num">—</td><td class="num">2</td>' in html
+    # Monthly means: yours 1.50 of 2 in September, assessors' 1.50 of 1 in October.
+    assert (
+        '<tr><td>Sep 2025</td><td>D1.1</td><td>You</td><td class="num">1.50</td>'
+        '<td class="num">2</td></tr>'
+    ) in html
+    assert (
+        '<tr><td>Oct 2025</td><td>D1.1</td><td>Assessors</td><td class="num">1.50</td>'
+        '<td class="num">1</td></tr>'
+    ) in html
+
+
+def test_competency_names_are_escaped_in_the_tables(client, learner, leaves):
+    Competency.objects.filter(pk=leaves[0].pk).update(code="<b>X", title="<script>x</script>")
+    SelfAssessmentFactory(learner=learner, competency=leaves[0], level=Decimal("1"))
+    client.force_login(learner)
+    html = client.get(reverse("home")).content.decode()
+    assert "<script>x</script>" not in html and "<b>X" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<td>&lt;b&gt;X</td>" in html

@@ -260,8 +260,16 @@ def _as_date(value: Any) -> dt.date:
     return cast(dt.date, value)
 
 
-def _as_decimal(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else _FLOAT_CONTEXT.create_decimal_from_float(value)
+def _as_postgresql_gives(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row of another backend with the types PostgreSQL returns: dates, and decimals made
+    as Django's ORM makes them from SQLite's floats (15 digits; a level's own column rounded
+    to its one decimal place)."""
+    kind, competency_id, day, value, n = row
+    if not isinstance(value, Decimal):
+        value = _FLOAT_CONTEXT.create_decimal_from_float(value)
+        if kind in (LATEST_SELF, LATEST_ASSESSOR):
+            value = value.quantize(_TENTH)
+    return kind, competency_id, _as_date(day), value, int(n)
 
 
 @dataclass
@@ -291,31 +299,24 @@ def ratings_of(*, learner: User, competency_ids: list[int], months: bool = True)
         params += [*month_params, learner.pk, *month_params, learner.pk]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    # Plain tuples, no ORM converters; a few distinct values recur, so convert each once.
-    levels: dict[Any, Decimal] = {}
-    means: dict[Any, Decimal] = {}
-    dates: dict[Any, dt.date] = {}
+        rows = cursor.fetchall()  # plain tuples: no ORM converters for hundreds of rows
+    if connection.vendor != "postgresql":
+        rows = [_as_postgresql_gives(row) for row in rows]
+    means: dict[Decimal, Decimal] = {}  # a few distinct means recur
+    latest_self, latest_assessor = result.latest_self, result.latest_assessor
+    self_points, assessor_points = result.self_points, result.assessor_points
     for kind, competency_id, day, value, n in rows:
-        on = dates.get(day)
-        if on is None:
-            on = dates[day] = _as_date(day)
-        if kind in (LATEST_SELF, LATEST_ASSESSOR):
-            level = levels.get(value)
-            if level is None:
-                level = levels[value] = (
-                    value if isinstance(value, Decimal) else _as_decimal(value).quantize(_TENTH)
-                )
-            if kind == LATEST_SELF:
-                result.latest_self[competency_id] = (level, on)
-            else:
-                result.latest_assessor[competency_id] = (level, on, int(n))
-            continue
-        mean = means.get(value)
-        if mean is None:
-            mean = means[value] = Decimal(str(_as_decimal(value))).quantize(_HUNDREDTH)
-        point = TrajectoryPoint(competency_id=competency_id, month=on, mean=mean, n=int(n))
-        (result.self_points if kind == SELF_MONTH else result.assessor_points).append(point)
+        if kind in (SELF_MONTH, ASSESSOR_MONTH):
+            mean = means.get(value)
+            if mean is None:
+                mean = means[value] = value.quantize(_HUNDREDTH)
+            (self_points if kind == SELF_MONTH else assessor_points).append(
+                TrajectoryPoint(competency_id=competency_id, month=day, mean=mean, n=n)
+            )
+        elif kind == LATEST_SELF:
+            latest_self[competency_id] = (value, day)
+        else:
+            latest_assessor[competency_id] = (value, day, n)
     return result
 
 

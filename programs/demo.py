@@ -890,7 +890,7 @@ def demo_logins() -> list[Login]:
     """Accounts worth trying first; all use DEMO_PASSWORD."""
     return [
         Login("learner", email_for(RESIDENT_NAMES[0]), "PGY-2 resident, rich history"),
-        Login("student", email_for(STUDENT_NAMES[0]), "medical student"),
+        Login("student", email_for(STUDENT_NAMES[0]), "third-year medical student"),
         Login("coach", email_for("Nadia Haddad"), "coach in both programs"),
         Login("faculty assessor", email_for("Grace Whitfield"), "rates residents and students"),
         Login("program director", email_for("Margaret Okafor"), "Internal Medicine Residency"),

@@ -1,9 +1,9 @@
 """The rest of the demo: what people do in Continuum besides rating, for every part of the product.
 
 `programs.demo.seed_demo` calls `seed_extras` after the Northbridge world exists. It adds the
-learning catalogue and Ana's upcoming clinic visits, portfolios (evidence, reflections, goals,
-shares), coaching (relationships, meetings, a comment thread), observation requests, and the
-IM residency's committee reviews.
+learning catalogue and upcoming clinic visits (Ana's, Maya's), portfolios (evidence, reflections,
+goals, shares), coaching (relationships, meetings, a comment thread), observation requests and
+the IM residency's committee reviews.
 
 Everything is written through the apps' own services, so the demo obeys the product's rules.
 The one exception is time: services stamp rows with "now", and a demo needs a past. After a
@@ -15,7 +15,7 @@ Dates follow the real clock (`timezone.localdate()`), because the services check
 it: a due date cannot be in the past, a meeting must fall within a month ago and a year ahead.
 
 Running it again creates nothing: each part looks for what it made before (per learner, per
-relationship, per request token) and skips it. Only Ana's upcoming visits are uploaded again
+relationship, per request token) and skips it. Only the upcoming clinic visits are uploaded again
 each time, with the same FHIR ids, so they move along with today instead of going stale.
 """
 
@@ -274,12 +274,13 @@ def _inbox_only(cast: Cast) -> None:
             notification_preference_set(user=user, kind=kind, frequency="off")
 
 
-# --- Learning: catalogue, Ana's upcoming clinic, feedback -------------------------------------
+# --- Learning: catalogue, upcoming clinics, feedback ------------------------------------------
 
 # (FHIR id, days from today counted in weekdays after tomorrow, time, reason). A reason is
 # ("code", system, code, display, text) or ("condition", system, code, display, text): the
 # latter is sent as a Condition the appointment points to, as EHRs often do.
-VISITS: tuple[tuple[str, int, tuple[int, int], tuple[str, str, str, str, str]], ...] = (
+Visit = tuple[str, int, tuple[int, int], tuple[str, str, str, str, str]]
+VISITS: tuple[Visit, ...] = (
     (
         "nb-appt-1",
         0,
@@ -322,8 +323,27 @@ VISITS: tuple[tuple[str, int, tuple[int, int], tuple[str, str, str, str, str]], 
          "Kidney function follow-up"),
     ),
 )  # fmt: skip
+# Maya's continuity clinic in her clerkship year.
+STUDENT_VISITS: tuple[Visit, ...] = (
+    (
+        "nb-ms-appt-1",
+        1,
+        (9, 0),
+        ("code", "snomed", "195967001", "Asthma", "Asthma review, night-time cough"),
+    ),
+    (
+        "nb-ms-appt-2",
+        1,
+        (10, 0),
+        ("code", "icd10", "F32.A", "Depression, unspecified", "Low mood, follow-up"),
+    ),
+)
 SYSTEMS = {"icd10": "http://hl7.org/fhir/sid/icd-10-cm", "snomed": "http://snomed.info/sct"}
-ANA_PRACTITIONER = "nb-pr-ana-rivera"
+# Whose clinics the demo knows: learner email -> (their Practitioner id in the EHR, visits).
+CLINICS: dict[str, tuple[str, tuple[Visit, ...]]] = {
+    ANA: ("nb-pr-ana-rivera", VISITS),
+    MAYA: ("nb-pr-maya-goldstein", STUDENT_VISITS),
+}
 
 # (resource key, feedback); "evidence" is "done, add as evidence".
 FEEDBACK: tuple[tuple[str, str], ...] = (
@@ -342,11 +362,11 @@ def visit_days(today: dt.date) -> list[dt.date]:
     return days
 
 
-def clinic_bundle(today: dt.date) -> dict[str, Any]:
-    """A FHIR R4 Bundle of Ana's booked appointments. No Patient, names or identifiers."""
+def clinic_bundle(today: dt.date, practitioner: str, visits: Sequence[Visit]) -> dict[str, Any]:
+    """A FHIR R4 Bundle of one learner's booked appointments. No Patient, names or identifiers."""
     days = visit_days(today)
     entries: list[dict[str, Any]] = []
-    for fhir_id, day_index, (hour, minute), reason in VISITS:
+    for fhir_id, day_index, (hour, minute), reason in visits:
         how, system, code, display, text = reason
         coding = {"system": SYSTEMS[system], "code": code, "display": display}
         start = _at(days[day_index], hour, minute)
@@ -357,7 +377,7 @@ def clinic_bundle(today: dt.date) -> dict[str, Any]:
             "start": start.isoformat(),
             "end": (start + dt.timedelta(minutes=20)).isoformat(),
             "participant": [
-                {"actor": {"reference": f"Practitioner/{ANA_PRACTITIONER}"}, "status": "accepted"}
+                {"actor": {"reference": f"Practitioner/{practitioner}"}, "status": "accepted"}
             ],
         }
         if how == "condition":
@@ -383,13 +403,19 @@ def clinic_bundle(today: dt.date) -> dict[str, Any]:
 def _learning(cast: Cast, today: dt.date) -> None:
     if not LearningResource.objects.exists():
         catalogue_import(content=STARTER_CATALOGUE.read_bytes(), filename=STARTER_CATALOGUE.name)
+    # Uploaded every time with the same ids: the visits follow today and nothing is added.
+    for email, (practitioner, visits) in CLINICS.items():
+        learner = cast.get(email)
+        if learner is not None:
+            visits_upload(
+                learner=learner,
+                content=clinic_bundle(today, practitioner, visits),
+                practitioner_id=practitioner,
+                today=today,
+            )
     ana = cast.get(ANA)
     if ana is None:
         return
-    # Uploaded every time with the same ids: the visits follow today and nothing is added.
-    visits_upload(
-        learner=ana, content=clinic_bundle(today), practitioner_id=ANA_PRACTITIONER, today=today
-    )
     if Recommendation.objects.filter(learner=ana).exists():
         return
     resources = {

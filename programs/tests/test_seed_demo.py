@@ -471,6 +471,18 @@ def test_ana_has_clinic_visits_from_tomorrow_with_refreshers_and_no_patient_deta
     assert "Patient" not in str([(v.reasons, v.reason_text) for v in visits])
 
 
+def test_the_student_has_a_clinic_with_refreshers_for_her_stage(seeded):
+    from learning.selectors import next_clinic_refreshers
+
+    maya = User.objects.get(email="maya.goldstein@demo.continuum.test")
+    clinic = next_clinic_refreshers(learner=maya)
+
+    assert clinic is not None and clinic.items
+    assert all(
+        not match.resource.stages or "ume" in match.resource.stages for match in clinic.items
+    )
+
+
 def test_ana_gave_feedback_on_recommendations_and_one_became_evidence(seeded):
     from learning.models import Recommendation
     from portfolio.models import Evidence

@@ -349,7 +349,7 @@ CLINICS: dict[str, tuple[str, tuple[Visit, ...]]] = {
 FEEDBACK: tuple[tuple[str, str], ...] = (
     ("pico-evidence", "evidence"),
     ("hf-gdmt-clinic", FeedbackAction.HELPFUL),
-    ("uspstf-screening", FeedbackAction.NOT_RELEVANT),
+    ("uspstf-screening", FeedbackAction.DISMISS),
 )
 
 

@@ -491,6 +491,7 @@ def test_ana_gave_feedback_on_recommendations_and_one_became_evidence(seeded):
 
     assert feedback.count() == 3
     assert feedback.filter(rating=Recommendation.Rating.HELPFUL).exists()
+    assert feedback.filter(dismissed_at__isnull=False).exists()
     done = feedback.get(done_at__isnull=False)
     assert Evidence.objects.filter(pk=done.evidence_id, learner=seeded[ANA]).exists()
 

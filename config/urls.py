@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin_site import protect_admin_login
-from config.health import healthz
+from config.health import favicon, healthz
 
 protect_admin_login(admin.site)
 
@@ -20,6 +20,8 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Pages without our <link rel="icon"> (the Django admin) still get the icon.
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

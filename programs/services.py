@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -720,7 +721,27 @@ def review_sign_off(*, review: LearnerReview, by: User, summary: str = "") -> Le
     if summary.strip():
         review.summary = summary.strip()
     review.save(update_fields=["status", "signed_off_by", "signed_off_at", "summary"])
+    _notify_learner_of_sign_off(review)
     return review
+
+
+def _notify_learner_of_sign_off(review: LearnerReview) -> None:
+    # Imported here: coaching's notifications sit above programs in the layering, and this
+    # module imports no other app at load time.
+    from coaching.notifications import notification_send
+
+    period = review.period
+    notification_send(
+        recipient=review.learner,
+        kind="review",
+        title=f"Your committee review for {period.name} is ready",
+        body=(
+            f"The {period.program.name} competency committee signed off your review. "
+            "You can read the consensus levels and add your response."
+        ),
+        url=reverse("my-review-detail", kwargs={"review_id": review.pk}),
+        dedupe_key=f"review:{review.pk}:signed-off",
+    )
 
 
 @transaction.atomic

@@ -267,3 +267,20 @@ def test_the_last_director_cannot_be_removed(program, director):
     role = director.program_roles.get(program=program)
     with pytest.raises(ValidationError, match="needs a director"):
         services.program_role_revoke(program_role=role, by=director)
+
+
+def test_sign_off_tells_the_learner_once_with_a_link_to_the_review(setup, director, learner):
+    from coaching.models import Notification
+
+    _, leaves, _, _, review = setup
+    for leaf in leaves:
+        record(review, leaf, "2", director)
+
+    services.review_sign_off(review=review, by=director)
+
+    note = Notification.objects.get(recipient=learner, kind="review")
+    assert note.url == f"/programs/reviews/{review.pk}/"
+    assert "ready" in note.title
+    with pytest.raises(ValidationError):  # a second sign-off is refused, so no second note
+        services.review_sign_off(review=review, by=director)
+    assert Notification.objects.filter(recipient=learner, kind="review").count() == 1

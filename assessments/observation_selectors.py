@@ -179,6 +179,15 @@ def requests_to_assessor(*, assessor: User) -> QuerySet[AssessmentRequest]:
     return _request_queryset().filter(assessor=assessor).order_by("-created_at", "-id")
 
 
+def request_counts_for(*, assessor: User, today: dt.date) -> tuple[int, int]:
+    """(waiting, overdue) open requests addressed to the assessor, in one query."""
+    overdue_ids = AssessmentRequest.objects.overdue(today).filter(assessor=assessor).values("pk")
+    counts = AssessmentRequest.objects.open().filter(assessor=assessor).aggregate(
+        waiting=Count("pk"), overdue=Count("pk", filter=Q(pk__in=overdue_ids))
+    )
+    return counts["waiting"], counts["overdue"]
+
+
 def request_visible_to(*, viewer: User, pk: int) -> AssessmentRequest | None:
     """A request its learner or its assessor may open; None for anyone else."""
     if not viewer.is_authenticated:

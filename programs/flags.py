@@ -156,7 +156,7 @@ def history_model_build(*, program: Program) -> HistoryModel:
 
 
 def flags_build(*, program: Program, filters: Filters, today: dt.date | None = None) -> Flags:
-    """Flagged learners of the period, most reasons first; nine queries (seven for the
+    """Flagged learners of the period, most reasons first; eight queries (six for the
     heatmap, two for the history model)."""
     heatmap = heatmap_build(program=program, filters=filters, today=today)
     model = history_model_build(program=program)

@@ -18,18 +18,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from assessments.models import Assessment
 from frameworks.models import Competency
-from programs.dbfunctions import Median
+from programs.dbfunctions import median_sql
 from programs.models import (
     Cohort,
     ConsensusRating,
     Enrollment,
     Expectation,
-    LearnerReview,
     Program,
     ReviewPeriod,
     training_year_at,
@@ -83,7 +81,6 @@ class Filters:
 
 
 SOURCE_NAMES = {"c": "consensus", "r": "ratings", "-": ""}
-_NO_RATINGS: tuple[float | None, int] = (None, 0)
 
 
 @dataclass
@@ -216,16 +213,6 @@ class Heatmap:
         }
 
 
-def _plain_rows(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
-    """Run a values_list queryset through a plain cursor, skipping the ORM's per-value
-    converters: for thousands of numeric rows they cost more than the query. Only for
-    columns whose database value is already what the caller needs (ids, text, numbers)."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def program_competencies(*, program: Program) -> QuerySet[Competency]:
     """The program's rated sub-competencies/EPAs with their domain, in framework order."""
     return (
@@ -234,6 +221,27 @@ def program_competencies(*, program: Program) -> QuerySet[Competency]:
         .select_related("parent", "framework__scale")
         .order_by("framework__code", "order", "pk")
     )
+
+
+def _rated_competencies(*, program: Program) -> list[Competency]:
+    """`program_competencies` as a list, read more cheaply: every node of the program's
+    frameworks in one join-light query; the leaves are the nodes nobody names as parent, and
+    each leaf's domain is attached from the same rows (no self-join, no EXISTS)."""
+    nodes = list(
+        Competency.objects.filter(framework__programs=program)
+        .select_related("framework__scale")
+        .order_by("framework__code", "order", "pk")
+    )
+    by_id = {node.pk: node for node in nodes}
+    parents = {node.parent_id for node in nodes if node.parent_id is not None}
+    leaves = []
+    for node in nodes:
+        if node.pk in parents:
+            continue
+        if node.parent_id is not None:
+            node.parent = by_id[node.parent_id]  # same framework, so always among the rows
+        leaves.append(node)
+    return leaves
 
 
 def default_period(periods: list[ReviewPeriod], today: dt.date | None = None) -> ReviewPeriod:
@@ -255,16 +263,58 @@ def enrollments_during(*, program: Program, period: ReviewPeriod) -> QuerySet[En
 def expectation_lookup(*, program: Program) -> dict[tuple[int, int], Decimal]:
     return {
         (c, y): level
-        for c, y, level in Expectation.objects.filter(program=program).values_list(
-            "competency_id", "training_year", "level"
-        )
+        for c, y, level in Expectation.objects.filter(program=program)
+        .values_list("competency_id", "training_year", "level")
+        .order_by()  # the model's default ordering would join competencies for nothing
     }
 
 
-def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None = None) -> Heatmap:
-    """Build the heatmap in seven queries, whatever the number of learners:
+# The two bulk reads are plain SQL: they return thousands of numbers, and the ORM's query
+# building and per-value converters would cost more than the database work. The learners of
+# the heatmap are those enrolled during the period (optionally in one cohort).
+_ENROLLED = """e.program_id = %s AND e.start_date <= %s
+      AND (e.end_date IS NULL OR e.end_date >= %s){cohort}"""
 
-    periods, cohorts, competencies, enrollments, expectations, reviews+consensus, medians.
+# One row per enrollment: the learner, the cohort, and the learner's review of the period.
+_PEOPLE_SQL = """
+SELECT e.learner_id, u.display_name, u.first_name, u.last_name, u.email, c.name,
+       e.training_year, e.end_date, r.status, r.training_year
+FROM programs_enrollment e
+JOIN accounts_user u ON u.id = e.learner_id
+LEFT JOIN programs_cohort c ON c.id = e.cohort_id
+LEFT JOIN programs_learnerreview r ON r.learner_id = e.learner_id AND r.period_id = %s
+WHERE {enrolled}
+ORDER BY e.start_date, e.id"""
+
+# One row per learner × competency with assessor ratings in the period (their median and
+# count), then one row per current consensus of the period (its level in the last column, cast
+# by the database to the same float Python's float(Decimal) would give).
+_CELLS_SQL = """
+SELECT a.learner_id, a.competency_id, {median}, COUNT(*), NULL
+FROM assessments_assessment a
+WHERE a.learner_id IN (SELECT e.learner_id FROM programs_enrollment e WHERE {enrolled})
+  AND a.competency_id IN ({competencies})
+  AND a.observed_on >= %s AND a.observed_on <= %s
+GROUP BY a.learner_id, a.competency_id
+UNION ALL
+SELECT r.learner_id, cr.competency_id, NULL, NULL, CAST(cr.level AS DOUBLE PRECISION)
+FROM programs_learnerreview r
+JOIN programs_consensusrating cr ON cr.review_id = r.id
+WHERE r.period_id = %s AND cr.is_current
+  AND r.learner_id IN (SELECT e.learner_id FROM programs_enrollment e WHERE {enrolled})
+  AND cr.competency_id IN ({competencies})"""
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None = None) -> Heatmap:
+    """Build the heatmap in six queries, whatever the number of learners:
+
+    periods, cohorts, competencies, expectations, learners with their reviews, cells.
     """
     today = today or timezone.localdate()
     # Query 1: the program's periods (filter choices; default period).
@@ -272,7 +322,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     # Query 2: cohorts (filter choices).
     cohorts = list(Cohort.objects.filter(program=program).order_by("-start_year", "name"))
     # Query 3: rated competencies with their domain.
-    all_competencies = list(program_competencies(program=program))
+    all_competencies = _rated_competencies(program=program)
     domains_by_id: dict[int, Competency] = {}
     for competency in all_competencies:
         if competency.parent is not None:
@@ -298,12 +348,25 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     if period is None or not competencies:
         return heatmap
 
-    # Query 4: who was enrolled during the period (one row per learner, newest enrollment).
-    # Plain values, not model instances: a large program has hundreds.
-    enrollments = enrollments_during(program=program, period=period)
+    # Query 4: expectations that override the program default.
+    overrides = expectation_lookup(program=program)
+    competency_ids = [c.pk for c in competencies]
+    expected_by_year = {
+        year: [
+            overrides.get((cid, year), program.default_expected_level(year))
+            for cid in competency_ids
+        ]
+        for year in years
+    }
+
+    enrolled = _ENROLLED.format(cohort="" if filters.cohort_id is None else " AND e.cohort_id = %s")
+    enrolled_params: list[Any] = [program.pk, period.end_date, period.start_date]
     if filters.cohort_id is not None:
-        enrollments = enrollments.filter(cohort_id=filters.cohort_id)
-    by_learner: dict[int, tuple[str, str, str, int]] = {}
+        enrolled_params.append(filters.cohort_id)
+    # Query 5: who was enrolled during the period, with the review of the period if any (its
+    # status, and the training year it recorded). A learner enrolled twice keeps the newest.
+    people: dict[int, tuple[str, str, str, int, str]] = {}
+    years_then: dict[tuple[int, dt.date | None], int] = {}  # most learners share a few
     for (
         learner_id,
         display_name,
@@ -313,82 +376,71 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         cohort,
         year,
         end_date,
-    ) in enrollments.order_by("start_date").values_list(
-        "learner_id",
-        "learner__display_name",
-        "learner__first_name",
-        "learner__last_name",
-        "learner__email",
-        "cohort__name",
-        "training_year",
-        "end_date",
-    ):
+        status,
+        review_year,
+    ) in _fetch(_PEOPLE_SQL.format(enrolled=enrolled), [period.pk, *enrolled_params]):
         name = display_name or f"{first} {last}".strip() or email
-        year_then = training_year_at(program, year, end_date, period.start_date, today)
-        by_learner[learner_id] = (name, email, cohort or "", year_then)
-    # Query 5: expectations that override the program default.
-    overrides = expectation_lookup(program=program)
+        if status is None:  # no review yet: the training year during the period
+            status = ""
+            review_year = years_then.get((year, end_date))
+            if review_year is None:
+                review_year = years_then[(year, end_date)] = training_year_at(
+                    program, year, end_date, period.start_date, today
+                )
+        people[learner_id] = (name, email, cohort or "", review_year, status)
 
-    learner_ids = enrollments.values("learner_id")
-    competency_ids = [c.pk for c in competencies]
-    # Query 6: reviews of the period with their current consensus (left join: reviews
-    # without ratings still give the learner's status and training-year snapshot).
-    reviews: dict[int, tuple[str, int]] = {}
-    consensus: dict[int, dict[int, float]] = {}
-    for learner_id, status, year, competency_id, level in _plain_rows(
-        LearnerReview.objects.filter(period=period, learner_id__in=learner_ids)
-        .annotate(current=FilteredRelation("ratings", condition=Q(ratings__is_current=True)))
-        .values_list(
-            "learner_id", "status", "training_year", "current__competency_id", "current__level"
-        )
+    # Query 6: the cells — medians and counts of the period's assessor ratings per learner ×
+    # competency, and the current consensus ratings of the period.
+    placeholders = ", ".join(["%s"] * len(competency_ids))
+    cells_sql = _CELLS_SQL.format(
+        median=median_sql("a.level", connection.vendor),
+        enrolled=enrolled,
+        competencies=placeholders,
+    )
+    # Rows as they come: (learner, competency, median, n, None) or (learner, competency,
+    # None, None, consensus level). Every learner here is one of `people` (same filter).
+    # Each learner's cells by competency end up as (value, n, source letter).
+    cells: dict[int, dict[int, tuple[float, int, str]]] = {learner_id: {} for learner_id in people}
+    agreed: list[tuple[Any, ...]] = []
+    for learner_id, competency_id, median, n, level in _fetch(
+        cells_sql,
+        [
+            *enrolled_params,
+            *competency_ids,
+            period.start_date,
+            period.end_date,
+            period.pk,
+            *enrolled_params,
+            *competency_ids,
+        ],
     ):
-        reviews[learner_id] = (status, year)
-        if competency_id is not None:
-            consensus.setdefault(learner_id, {})[competency_id] = float(level)
-    # Query 7: median and count of the period's assessor ratings per learner × competency.
-    medians: dict[int, dict[int, tuple[float, int]]] = {}
-    for learner_id, competency_id, median, n in _plain_rows(
-        Assessment.objects.filter(
-            learner_id__in=learner_ids,
-            competency_id__in=competency_ids,
-            observed_on__gte=period.start_date,
-            observed_on__lte=period.end_date,
-        )
-        .values("learner_id", "competency_id")
-        .annotate(median=Median("level"), n=Count("id"))
-        .values_list("learner_id", "competency_id", "median", "n")
-        .order_by()
-    ):
-        # Medians of levels on a half-step scale are multiples of 0.25: exact in a float.
-        medians.setdefault(learner_id, {})[competency_id] = (float(median), n)
+        if level is None:
+            cells[learner_id][competency_id] = (median, n, "r")
+        else:
+            agreed.append((learner_id, competency_id, level))
+    for learner_id, competency_id, level in agreed:  # the committee's level wins
+        rated = cells[learner_id].get(competency_id)
+        cells[learner_id][competency_id] = (level, 0 if rated is None else rated[1], "c")
 
     holmboe_columns = (
         {i for i, c in enumerate(competencies) if c.framework.scale.kind == "milestone"}
         if program.stage == Program.Stage.GME and period.is_year_end
         else set()
     )
-    expected_by_year = {
-        year: [
-            overrides.get((cid, year), program.default_expected_level(year))
-            for cid in competency_ids
-        ]
-        for year in years
-    }
     expected_floats = {
         year: [float(x) for x in levels] for year, levels in expected_by_year.items()
     }
-    columns = list(enumerate(competency_ids))
     rows: list[Row] = []
-    for learner_id, (name, email, cohort_name, year_then) in by_learner.items():
-        status, year = reviews.get(learner_id, ("", year_then))
+    columns = list(enumerate(competency_ids))
+    no_cell = (None, 0, "-")
+    for learner_id, (name, email, cohort_name, year, status) in people.items():
         if filters.year is not None and year != filters.year:
             continue
         if year not in expected_by_year:  # beyond the program's length: use the final year
             expected_by_year[year] = expected_by_year[years[-1]]
             expected_floats[year] = expected_floats[years[-1]]
         expected = expected_floats[year]
-        learner_consensus = consensus.get(learner_id, {})
-        learner_medians = medians.get(learner_id, {})
+        learner_cells = cells[learner_id]
         values: list[float | None] = []
         sources: list[str] = []
         counts: list[int] = []
@@ -397,23 +449,13 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         below = 0
         shortfall = 0.0
         for i, competency_id in columns:
-            median, n = learner_medians.get(competency_id, _NO_RATINGS)
-            agreed = learner_consensus.get(competency_id)
-            value: float
-            if agreed is not None:
-                value = agreed
-                sources.append("c")
-            elif median is not None:
-                value = median
-                sources.append("r")
-            else:
-                values.append(None)
-                sources.append("-")
-                counts.append(0)
+            value, n, source = learner_cells.get(competency_id, no_cell)
+            sources.append(source)
+            counts.append(n)
+            values.append(value)
+            if value is None:
                 bands.append("no-data")
                 continue
-            values.append(value)
-            counts.append(n)
             gap = value - expected[i]
             if gap >= 1:
                 bands.append("ahead")

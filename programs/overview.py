@@ -85,8 +85,8 @@ def _trend_rows(
 
 def distributions_build(*, program: Program, filters: Filters) -> ProgramAggregates:
     """Per-competency spread of learners' cell values by training year (the heatmap's
-    numbers, grouped), and the median rating per period (trends). Eight queries."""
-    # Queries 1–7: the heatmap (cells aggregated in the database).
+    numbers, grouped), and the median rating per period (trends). Seven queries."""
+    # Queries 1–6: the heatmap (cells aggregated in the database).
     heatmap = heatmap_build(program=program, filters=filters)
     distributions: list[Distribution] = []
     for index, competency in enumerate(heatmap.competencies):
@@ -115,7 +115,7 @@ def distributions_build(*, program: Program, filters: Filters) -> ProgramAggrega
             )
     competencies = {c.pk: c for c in heatmap.competencies}
     periods = {p.pk: p for p in heatmap.periods}
-    # Query 8: medians per period × competency.
+    # Query 7: medians per period × competency.
     trends = [
         TrendPoint(periods[p], competencies[c], k, n, round(m, 2))
         for p, c, k, n, m in _trend_rows(program=program, competency_ids=list(competencies))

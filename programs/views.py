@@ -23,7 +23,7 @@ from programs import forms, services
 from programs.charts import distribution_figure, trends_figure
 from programs.flags import flags_build
 from programs.heatmap import BANDS, Filters, heatmap_build, program_competencies
-from programs.heatmap_html import heatmap_table_html
+from programs.heatmap_html import heatmap_page
 from programs.models import (
     Cohort,
     Enrollment,
@@ -365,16 +365,11 @@ def period_index(request: HttpRequest, program_id: int) -> HttpResponse:
 def heatmap_show(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _reviewed(request, program_id)
     heatmap = heatmap_build(program=program, filters=Filters.from_query(request.GET))
-    return render(
+    # Like render(), with the table written by heatmap_html (thousands of cells).
+    return heatmap_page(
         request,
         "programs/heatmap.html",
-        {
-            "program": program,
-            "heatmap": heatmap,
-            "table": heatmap_table_html(heatmap),
-            "bands": BANDS,
-            "tab": "heatmap",
-        },
+        {"program": program, "heatmap": heatmap, "bands": BANDS, "tab": "heatmap"},
     )
 
 

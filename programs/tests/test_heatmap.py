@@ -1,5 +1,8 @@
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
+from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import pytest
 
@@ -175,15 +178,15 @@ def test_end_of_pgy2_at_or_below_two_and_a_half_is_flagged_at_year_end_only(worl
 
 
 @pytest.mark.parametrize("learners", [2, 9])
-def test_heatmap_runs_seven_queries_whatever_the_cohort_size(
+def test_heatmap_runs_six_queries_whatever_the_cohort_size(
     world, learners, django_assert_num_queries
 ):
     program, leaves, period = world
     populate(program, leaves, learners)
 
-    with django_assert_num_queries(7):
-        # 1 periods, 2 cohorts, 3 competencies, 4 enrollments, 5 expectations,
-        # 6 reviews with current consensus, 7 medians of the period's ratings.
+    with django_assert_num_queries(6):
+        # 1 periods, 2 cohorts, 3 competencies, 4 expectations, 5 enrollments with the
+        # period's reviews, 6 cells: medians of the period's ratings and current consensus.
         heatmap = heatmap_build(program=program, filters=Filters(period.pk), today=TODAY)
 
     assert len(heatmap.rows) == learners
@@ -197,14 +200,15 @@ def test_heatmap_api_and_page_query_counts_do_not_grow_with_the_cohort(
     populate(program, leaves, learners)
     client.force_login(director)
 
-    with django_assert_num_queries(10):
-        # 1 session, 2 user, 3 program with the viewer's rights, then the seven heatmap
-        # queries (periods, cohorts, competencies, enrollments, expectations, reviews, medians).
+    with django_assert_num_queries(9):
+        # 1 session, 2 user, 3 program with the viewer's rights, then the six heatmap
+        # queries (periods, cohorts, competencies, expectations, enrollments with reviews,
+        # cells).
         response = client.get(f"/api/v1/programs/{program.pk}/heatmap/?period={period.pk}")
     assert len(response.json()["rows"]) == learners
 
-    with django_assert_num_queries(11):
-        # The same ten, plus 11 the navigation's roles (context processor).
+    with django_assert_num_queries(10):
+        # The same nine, plus 10 the navigation's roles (context processor).
         page = client.get(f"/programs/{program.pk}/heatmap/?period={period.pk}")
     assert page.status_code == 200
 
@@ -215,13 +219,149 @@ def test_a_heatmap_cell_links_to_the_packet_at_that_competency(world, learner, c
         learner=learner, competency=leaves[0], level=1, observed_on=dt.date(2025, 8, 1)
     )
     client.force_login(director)
+    url = f"/programs/{program.pk}/heatmap/?period={period.pk}"
 
-    page = client.get(f"/programs/{program.pk}/heatmap/?period={period.pk}").content.decode()
+    table = parse_table(client.get(url).content.decode())
 
-    assert (
-        f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/#c-{leaves[0].pk}"
-        in page
+    row = next(r for r in table.rows if r.learner_href.endswith(f"/{learner.pk}/"))
+    assert urljoin(url, row.learner_href) == (
+        f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/"
     )
+    assert urljoin(url, row.cells[0].href) == (
+        f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/#c-{leaves[0].pk}"
+    )
+    packet = client.get(urljoin(url, row.cells[0].href))
+    assert packet.status_code == 200
+    assert f'id="c-{leaves[0].pk}"' in packet.content.decode()
+
+
+def test_page_cells_carry_the_json_values_sources_flags_and_links(
+    world, client, director, monkeypatch
+):
+    """The HTML table and the JSON API show the same heatmap: same rows in the same order,
+    and per cell the same value (as text), source (consensus outline), single-rating mark,
+    flag and link."""
+    program, leaves, period = world
+    lagging, steady, _unrated = enrol(program, 3, training_year=2)
+    when = dt.date(2025, 8, 1)
+    AssessmentFactory(learner=lagging, competency=leaves[0], level=1, observed_on=when)
+    AssessmentFactory(learner=lagging, competency=leaves[1], level=Decimal("2.5"), observed_on=when)
+    AssessmentFactory(learner=lagging, competency=leaves[1], level=Decimal("3"), observed_on=when)
+    for leaf in leaves:
+        AssessmentFactory(learner=steady, competency=leaf, level=4, observed_on=when)
+    review = services.learner_review_open(period=period, enrollment=steady.enrollments.get())
+    services.consensus_record(
+        review=review, competency_id=leaves[2].pk, level=Decimal("4.5"), rationale="r", by=director
+    )
+    client.force_login(director)
+    url = f"/programs/{program.pk}/heatmap/?period={period.pk}"
+    monkeypatch.setattr("programs.heatmap.timezone.localdate", lambda: TODAY)
+
+    data = client.get(f"/api/v1/programs/{program.pk}/heatmap/?period={period.pk}").json()
+    table = parse_table(client.get(url).content.decode())
+
+    ids = [c["id"] for c in data["competencies"]]
+    assert table.column_codes == [c["code"] for c in data["competencies"]]
+    assert [urljoin(url, r.learner_href) for r in table.rows] == [
+        f"/programs/{program.pk}/periods/{period.pk}/learners/{r['learner_id']}/"
+        for r in data["rows"]
+    ]
+    assert data["rows"][0]["learner_id"] == lagging.pk  # most concern first
+    seen = set()
+    for api_row, html_row in zip(data["rows"], table.rows, strict=True):
+        expected = data["expected"][str(api_row["training_year"])]
+        assert html_row.flag_count == api_row["flag_count"]
+        for i, cell in enumerate(html_row.cells):
+            value, source, n = api_row["values"][i], api_row["sources"][i], api_row["n"][i]
+            flagged = str(ids[i]) in api_row["flags"]
+            text = "·" if value is None else f"{value:g}"
+            assert cell.text == ("▼" if flagged else "") + text
+            assert cell.css[0] == band_letter(value, expected[i])
+            assert cell.css.endswith("c") == (source == "c")
+            assert cell.css.endswith("1") == (source == "r" and n == 1)
+            assert urljoin(url, cell.href) == (
+                f"/programs/{program.pk}/periods/{period.pk}/learners/"
+                f"{api_row['learner_id']}/#c-{ids[i]}"
+            )
+            seen.add((cell.css, cell.text))
+    # PGY-2 of three years expects level 3: the fixture shows every kind of cell.
+    assert seen == {("b1", "▼1"), ("s", "2.75"), ("n", "·"), ("a1", "4"), ("ac", "4.5")}
+
+
+def band_letter(value: float | None, expected: float) -> str:
+    if value is None:
+        return "n"
+    gap = value - expected
+    return "a" if gap >= 1 else "o" if gap >= 0 else "s" if gap > -1 else "b"
+
+
+@dataclass
+class HtmlCell:
+    css: str
+    href: str = ""
+    text: str = ""
+
+
+@dataclass
+class HtmlRow:
+    learner_href: str = ""
+    flag_count: int = 0
+    cells: list[HtmlCell] = field(default_factory=list)
+
+
+@dataclass
+class HtmlTable:
+    column_codes: list[str] = field(default_factory=list)
+    rows: list[HtmlRow] = field(default_factory=list)
+
+
+def parse_table(page: str) -> HtmlTable:
+    """The heatmap table of a page: column codes, and per body row the learner's link, the
+    flag count and each competency cell's class, link and text (end tags may be omitted)."""
+    table = HtmlTable()
+
+    class Reader(HTMLParser):
+        section = ""
+        where = ""  # "head", "row header", "year", "flags", "cell"
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if tag in ("thead", "tbody"):
+                self.section = tag
+            elif tag == "tr" and self.section == "tbody":
+                table.rows.append(HtmlRow())
+                self.where = ""
+            elif tag == "abbr" and self.section == "thead":
+                self.where = "head"
+            elif tag == "th" and self.section == "tbody":
+                self.where = "row header"
+            elif tag == "td" and self.section == "tbody":
+                self.where = {"row header": "year", "year": "flags"}.get(self.where, "cell")
+                if self.where == "cell":
+                    table.rows[-1].cells.append(HtmlCell(values.get("class") or ""))
+            elif tag == "a" and self.section == "tbody":
+                if self.where == "row header":
+                    table.rows[-1].learner_href = values["href"] or ""
+                elif self.where == "cell":
+                    table.rows[-1].cells[-1].href = values["href"] or ""
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "abbr":
+                self.where = ""
+            elif tag == "th" and self.section == "tbody":
+                self.where = "row header"
+
+        def handle_data(self, data: str) -> None:
+            if self.where == "head":
+                table.column_codes.append(data)
+            elif self.where == "flags" and data.strip():
+                table.rows[-1].flag_count = int(data)
+            elif self.where == "cell":
+                table.rows[-1].cells[-1].text += data
+
+    start = page.index('<table class="heatmap"')
+    Reader().feed(page[start : page.index("</table>", start) + len("</table>")])
+    return table
 
 
 def test_committee_member_sees_the_heatmap_but_a_coach_does_not(world, client, coach):

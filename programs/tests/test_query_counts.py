@@ -92,12 +92,12 @@ def test_flags_distributions_and_csv(client, setup, size, django_assert_num_quer
     program, leaves, period, director = setup
     grow(program, leaves, period, director, size)
     client.force_login(director)
-    with django_assert_num_queries(12):
-        # 1 session, 2 user, 3 program, 4–10 the heatmap's seven queries, 11 graduated
-        # cohorts (history model; fewer than two, so no history query), 12 navigation roles.
+    with django_assert_num_queries(11):
+        # 1 session, 2 user, 3 program, 4–9 the heatmap's six queries, 10 graduated
+        # cohorts (history model; fewer than two, so no history query), 11 navigation roles.
         client.get(f"/programs/{program.pk}/flags/?period={period.pk}")
-    with django_assert_num_queries(12):
-        # 1 session, 2 user, 3 program, 4–10 the heatmap's seven, 11 trends, 12 navigation.
+    with django_assert_num_queries(11):
+        # 1 session, 2 user, 3 program, 4–9 the heatmap's six, 10 trends, 11 navigation.
         client.get(f"/programs/{program.pk}/distributions/?period={period.pk}")
     with django_assert_num_queries(8):
         # 1 session, 2 user, 3 program, 4 period, 5 competencies, 6 enrollments with

@@ -26,7 +26,7 @@ from portfolio.dashboard import Dashboard, FrameworkSection
 NONE = "—"
 
 
-class _Formats:
+class Formats:
     """Levels and dates as the template filters write them, each distinct value once."""
 
     def __init__(self) -> None:
@@ -56,7 +56,7 @@ class _Formats:
 
 def levels_table_html(section: FrameworkSection) -> SafeString:
     """Latest levels and gaps of one framework: the standing chart's numbers."""
-    f = _Formats()
+    f = Formats()
     framework = section.framework
     parts = [
         '<table class="levels-table">'
@@ -101,7 +101,7 @@ def levels_table_html(section: FrameworkSection) -> SafeString:
 def trajectory_table_html(dashboard: Dashboard) -> SafeString:
     """Monthly mean levels, yours and assessors': the trajectory chart's numbers, by month,
     competency and who rated."""
-    f = _Formats()
+    f = Formats()
     codes = {row.competency.pk: escape(row.competency.code) for row in dashboard.rows}
     rows = [
         (p.month, codes.get(p.competency_id, "?"), who, p.mean, p.n)

@@ -10,13 +10,17 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import json_script
 
 from assessments.models import Assessment, SelfAssessment
 from frameworks.models import Competency
 from portfolio.api import DashboardSerializer, dashboard_data, dashboard_points
 from portfolio.dashboard import learner_dashboard
+from portfolio.dashboard_html import Formats, figure_script
 from portfolio.figures import standing_figure, trajectory_figure
 from portfolio.tests.factories import AssessmentFactory, SelfAssessmentFactory
 from programs.models import Expectation
@@ -411,3 +415,18 @@ def test_competency_names_are_escaped_in_the_tables(client, learner, leaves):
     html = client.get(reverse("home")).content.decode()
     assert "<script>x</script>" not in html and "<b>X" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html and "<td>&lt;b&gt;X</td>" in html
+
+
+def test_the_python_written_markup_reads_as_the_template_filters_would():
+    formats = Formats()
+    day = dt.date(2024, 1, 1)
+    for _ in range(800):
+        assert formats.day_month_year(day) == date_filter(day, "j M Y")
+        assert formats.month_year(day) == date_filter(day, "M Y")
+        day += dt.timedelta(days=1)
+    for value in [Decimal(v) / 4 for v in range(-20, 21)]:
+        assert formats.level(value) == floatformat(value, "-1")
+        assert formats.level(value, "-2") == floatformat(value, "-2")
+    assert formats.level(None) == "—"
+    figure = {"data": [{"name": "You · <b>PC1</b> & co", "x": ["2025-09-01"]}], "layout": {}}
+    assert figure_script(figure, "chart-data") == json_script(figure, "chart-data")

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.context_processors import roles_for_request
 from accounts.models import User
 from frameworks.models import Competency
 from learning.selectors import next_clinic_refreshers
@@ -47,6 +48,7 @@ from portfolio.selectors import (
     transfers_of,
 )
 from portfolio.uploads import INLINE_TYPES
+from portfolio.worklist import worklist_for
 from programs.models import Program
 from programs.selectors import frameworks_in_use
 
@@ -104,6 +106,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "trajectory": trajectory_figure(dashboard) if has_history else None,
             "shared_with_me": learners_sharing_with(viewer=learner),
             "next_clinic": next_clinic_refreshers(learner=learner),
+            "worklist": worklist_for(user=learner, roles=roles_for_request(request)),
         },
     )
 

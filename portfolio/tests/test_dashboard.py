@@ -182,8 +182,9 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     # 1 session, 2 user; dashboard: 3 current enrollments, 4 their programs' frameworks,
     # 5 the frameworks' competencies, 6 expectations, 7 latest levels and monthly means (one
     # statement), 8 timeline enrollments, 9 timeline entries; 10 grants shared with me,
-    # 11 navigation roles, 12 upcoming visits (next-clinic card)
-    with django_assert_num_queries(12):
+    # 11 upcoming visits (next-clinic card), 12 the person's roles (worklist, reused by the
+    # navigation), 13 unread notifications (worklist)
+    with django_assert_num_queries(13):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     # The whole history is on the page, in the trajectory's table.

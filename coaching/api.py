@@ -16,7 +16,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -58,6 +57,7 @@ from coaching.selectors import (
     threads_readable_by,
     threads_visible_to,
 )
+from config.api import cursor
 from portfolio.models import AccessLog, Scope
 from portfolio.services import access_log_record
 from programs.models import Program
@@ -65,19 +65,6 @@ from programs.models import Program
 
 def _user(request: Request) -> User:
     return cast(User, request.user)
-
-
-def cursor(ordering: tuple[str, ...], page_size: int = 50) -> type[CursorPagination]:
-    return type(
-        "Cursor",
-        (CursorPagination,),
-        {
-            "ordering": ordering,
-            "page_size": page_size,
-            "max_page_size": 200,
-            "page_size_query_param": "page_size",
-        },
-    )
 
 
 class PersonSerializer(serializers.Serializer[User]):

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -27,3 +28,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is not None and isinstance(response.data, list):
         response.data = {"detail": " ".join(str(item) for item in response.data)}
     return response
+
+
+def cursor(ordering: tuple[str, ...], page_size: int = 50) -> type[CursorPagination]:
+    """A cursor paginator over `ordering`: histories stay stable while rows are added."""
+    return type(
+        "Cursor",
+        (CursorPagination,),
+        {
+            "ordering": ordering,
+            "page_size": page_size,
+            "max_page_size": 200,
+            "page_size_query_param": "page_size",
+        },
+    )

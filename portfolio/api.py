@@ -24,13 +24,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from config.api import cursor
 from frameworks.models import Competency
 from portfolio import services, transfer
 from portfolio.dashboard import CompetencyRow, Dashboard, learner_dashboard, timeline_of
@@ -79,20 +79,6 @@ class ServiceErrorsMixin:
 
 def _user(request: Request) -> User:
     return cast(User, request.user)
-
-
-def cursor(ordering: tuple[str, ...], page_size: int = 50) -> type[CursorPagination]:
-    """A cursor paginator over `ordering` (histories: stable under inserts)."""
-    return type(
-        "Cursor",
-        (CursorPagination,),
-        {
-            "ordering": ordering,
-            "page_size": page_size,
-            "max_page_size": 200,
-            "page_size_query_param": "page_size",
-        },
-    )
 
 
 class CompetencyOfItemSerializer(serializers.ModelSerializer[Competency]):

@@ -182,8 +182,10 @@ def requests_to_assessor(*, assessor: User) -> QuerySet[AssessmentRequest]:
 def request_counts_for(*, assessor: User, today: dt.date) -> tuple[int, int]:
     """(waiting, overdue) open requests addressed to the assessor, in one query."""
     overdue_ids = AssessmentRequest.objects.overdue(today).filter(assessor=assessor).values("pk")
-    counts = AssessmentRequest.objects.open().filter(assessor=assessor).aggregate(
-        waiting=Count("pk"), overdue=Count("pk", filter=Q(pk__in=overdue_ids))
+    counts = (
+        AssessmentRequest.objects.open()
+        .filter(assessor=assessor)
+        .aggregate(waiting=Count("pk"), overdue=Count("pk", filter=Q(pk__in=overdue_ids)))
     )
     return counts["waiting"], counts["overdue"]
 

@@ -98,7 +98,7 @@ def test_committee_reviews_a_flagged_learner_and_the_learner_responds(
     expect(page.get_by_role("heading", name=program.name)).to_be_visible()
     first_row = page.locator("table.heatmap tbody tr").first
     expect(first_row.get_by_role("rowheader")).to_contain_text("Ada Okafor")
-    flagged = first_row.locator("td.flagged a").first
+    flagged = first_row.locator("td a", has_text="▼").first
     expect(flagged).to_have_text("▼0.5")
     shot(page, "heatmap")
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from programs.models import ProgramRole
 from programs.selectors import roles_of
 
 
@@ -22,8 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     roles = roles_for_request(request)
     return {
         "nav_roles": roles,
-        "nav_is_assessor": bool(roles & {"faculty", "director", "committee"}),
+        "nav_is_assessor": bool(roles.intersection(ProgramRole.ASSESSOR_ROLES)),
         "nav_is_coach": "coach" in roles,
-        "nav_leads_program": bool(roles & {"director", "coordinator", "committee"}),
+        "nav_leads_program": bool(roles.intersection(ProgramRole.REVIEW_ROLES)),
         "nav_is_admin": user.is_staff,
     }

@@ -46,17 +46,9 @@ from assessments.models import (
 from frameworks.models import Competency, Framework
 from programs.models import Enrollment, Program, ProgramRole
 
-ASSESSOR_ROLES = (
-    ProgramRole.Role.FACULTY,
-    ProgramRole.Role.DIRECTOR,
-    ProgramRole.Role.COMMITTEE,
-)
+ASSESSOR_ROLES = ProgramRole.ASSESSOR_ROLES
 # Who of a program reads its learners' assessments (as a committee does).
-REVIEW_ROLES = (
-    ProgramRole.Role.DIRECTOR,
-    ProgramRole.Role.COORDINATOR,
-    ProgramRole.Role.COMMITTEE,
-)
+REVIEW_ROLES = ProgramRole.REVIEW_ROLES
 # The comparison with colleagues is shown only when at least this many of them rated.
 MIN_COLLEAGUES = 5
 

@@ -13,9 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-
-ASSESSOR_ROLES = {"faculty", "director", "committee"}
-LEAD_ROLES = {"director", "coordinator", "committee"}
+from programs.models import ProgramRole
 
 
 @dataclass(frozen=True)
@@ -85,11 +83,11 @@ def worklist_for(*, user: User, roles: set[str], today: dt.date | None = None) -
     """The person's waiting work, most urgent first."""
     today = today or timezone.localdate()
     items: list[WorkItem | None] = [_inbox_item(user)]
-    if roles & ASSESSOR_ROLES:
+    if roles.intersection(ProgramRole.ASSESSOR_ROLES):
         items.append(_assessor_item(user, today))
     if "coach" in roles:
         items.append(_coach_item(user))
     found = [item for item in items if item is not None]
-    if roles & LEAD_ROLES:
+    if roles.intersection(ProgramRole.REVIEW_ROLES):
         found.extend(_program_items(user))
     return sorted(found, key=lambda item: not item.urgent)

@@ -160,7 +160,13 @@ class ProgramRole(models.Model):
         FACULTY = "faculty", "Faculty / assessor"
         COACH = "coach", "Coach"
 
+    # The role groups every app asks about, defined once here.
+    # Staff: must use MFA when enforced, and manage the program.
     STAFF_ROLES = (Role.DIRECTOR, Role.COORDINATOR)
+    # Assessors: may rate the program's learners and receive observation requests.
+    ASSESSOR_ROLES = (Role.FACULTY, Role.DIRECTOR, Role.COMMITTEE)
+    # Reviewers: read the program's learners as a committee (heatmap, packets, consensus).
+    REVIEW_ROLES = (Role.DIRECTOR, Role.COORDINATOR, Role.COMMITTEE)
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="roles")
     user = models.ForeignKey(

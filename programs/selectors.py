@@ -35,12 +35,7 @@ def roles_of(*, user: User) -> set[str]:
 def programs_led_by(*, user: User) -> QuerySet[Program]:
     """Programs where the user directs, coordinates or sits on the committee."""
     return Program.objects.filter(
-        roles__user=user,
-        roles__role__in=[
-            ProgramRole.Role.DIRECTOR,
-            ProgramRole.Role.COORDINATOR,
-            ProgramRole.Role.COMMITTEE,
-        ],
+        roles__user=user, roles__role__in=ProgramRole.REVIEW_ROLES
     ).distinct()
 
 
@@ -126,12 +121,8 @@ def expected_levels(
 #           Admins are not reviewers: they see only aggregates (small-cell rule applies).
 #   sign off a review: director.
 
-MANAGE_ROLES = (ProgramRole.Role.DIRECTOR, ProgramRole.Role.COORDINATOR)
-REVIEW_ROLES = (
-    ProgramRole.Role.DIRECTOR,
-    ProgramRole.Role.COORDINATOR,
-    ProgramRole.Role.COMMITTEE,
-)
+MANAGE_ROLES = ProgramRole.STAFF_ROLES
+REVIEW_ROLES = ProgramRole.REVIEW_ROLES
 
 
 def _holds(user: User, roles: tuple[str, ...]) -> Exists:

@@ -23,6 +23,7 @@ from coaching.models import CoachingRelationship, Comment, Meeting, Thread
 from coaching.selectors import coachee_relationships
 from portfolio.models import AccessLog, Goal, Scope, ShareGrant
 from portfolio.selectors import Access, grants_applying_to, scope_of
+from portfolio.services import access_log_entry
 from programs.models import Enrollment
 from programs.selectors import expected_levels
 
@@ -156,8 +157,8 @@ def self_assessed_gaps(*, learner_ids: list[int]) -> dict[int, list[Gap]]:
 def _log_reads(coachees: list[Coachee], now: dt.datetime) -> None:
     """Append what the overview showed to each learner's access log, in one INSERT.
 
-    The rows are those `portfolio.services.access_log_record` writes, for many learners at
-    once (that service takes one learner per call, which would cost a query per coachee).
+    Rows are built like `portfolio.services.access_log_record`'s, for many learners at once
+    (that service takes one learner per call, which would cost a query per coachee).
     """
     rows = []
     for coachee in coachees:
@@ -165,30 +166,28 @@ def _log_reads(coachees: list[Coachee], now: dt.datetime) -> None:
         for goal in coachee.overdue_goals + coachee.due_soon_goals:
             scope = scope_of(goal)
             rows.append(
-                AccessLog(
-                    learner=coachee.learner,
+                access_log_entry(
+                    learner_id=coachee.learner.pk,
                     viewer=access.viewer,
-                    viewer_name=access.viewer.name[:200],
                     grant=access.grant_for(scope),
                     scope=scope,
                     item_type="goal",
                     item_id=goal.pk,
-                    item_label=goal.title[:200],
+                    label=goal.title,
                     action=AccessLog.Action.LIST,
                     at=now,
                 )
             )
         if coachee.latest_checkin_at is not None or coachee.gaps:
             rows.append(
-                AccessLog(
-                    learner=coachee.learner,
+                access_log_entry(
+                    learner_id=coachee.learner.pk,
                     viewer=access.viewer,
-                    viewer_name=access.viewer.name[:200],
                     grant=access.grant_for(Scope.CHECKINS),
                     scope=Scope.CHECKINS,
                     item_type="checkin",
                     item_id=None,
-                    item_label="Latest check-in and self-assessed gaps (coach overview)",
+                    label="Latest check-in and self-assessed gaps (coach overview)",
                     action=AccessLog.Action.LIST,
                     at=now,
                 )

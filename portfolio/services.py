@@ -48,6 +48,35 @@ def _item_label(item: object) -> str:
     return type(item).__name__
 
 
+def access_log_entry(
+    *,
+    learner_id: int,
+    viewer: User,
+    scope: str,
+    item_type: str,
+    item_id: int | None,
+    label: str,
+    action: str,
+    at: dt.datetime,
+    grant: ShareGrant | None = None,
+) -> AccessLog:
+    """One unsaved access-log row. The viewer's name is kept as it was when they read, so the
+    log stays readable after an account is renamed or removed. Callers collect rows and write
+    them with one bulk INSERT."""
+    return AccessLog(
+        learner_id=learner_id,
+        viewer=viewer,
+        viewer_name=viewer.name[:200],
+        grant=grant,
+        scope=scope,
+        item_type=item_type,
+        item_id=item_id,
+        item_label=label[:200],
+        action=action,
+        at=at,
+    )
+
+
 def access_log_record(
     *, access: Access, items: Iterable[Any], action: str = AccessLog.Action.VIEW
 ) -> int:
@@ -62,15 +91,14 @@ def access_log_record(
     for item in items:
         scope = scope_of(item)
         rows.append(
-            AccessLog(
-                learner=access.learner,
+            access_log_entry(
+                learner_id=access.learner.pk,
                 viewer=access.viewer,
-                viewer_name=access.viewer.name[:200],
                 grant=access.grant_for(scope),
                 scope=scope,
                 item_type=type(item).__name__.lower(),
                 item_id=item.pk,
-                item_label=_item_label(item),
+                label=_item_label(item),
                 action=action,
                 at=now,
             )
@@ -91,14 +119,13 @@ def access_log_record_official(
     reads of their own record are not logged."""
     now = timezone.now()
     rows = [
-        AccessLog(
+        access_log_entry(
             learner_id=learner_id,
             viewer=viewer,
-            viewer_name=viewer.name[:200],
             scope=RECORDS_SCOPE,
             item_type=item_type,
             item_id=item_id,
-            item_label=label[:200],
+            label=label,
             action=action,
             at=now,
         )

@@ -768,7 +768,7 @@ class NotificationListApi(APIView):
     def get(self, request: Request) -> Response:
         notifications = notifications_of(user=_user(request))
         if request.query_params.get("unread", "").lower() in ("1", "true", "yes"):
-            notifications = notifications.filter(read_at__isnull=True)
+            notifications = notifications.unread()
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(notifications, request, view=self)
         return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)

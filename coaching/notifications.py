@@ -69,9 +69,7 @@ def notification_mark_read(*, notification: Notification) -> None:
 
 
 def notifications_mark_all_read(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    return Notification.objects.filter(recipient=user).unread().update(read_at=timezone.now())
 
 
 def _email_status_for(*, recipient: User, kind: str) -> str:

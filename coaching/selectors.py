@@ -26,6 +26,7 @@ from coaching.models import (
     Comment,
     Meeting,
     Notification,
+    NotificationQuerySet,
     Thread,
 )
 from portfolio.models import Evidence, Goal, ShareGrant
@@ -239,6 +240,6 @@ def action_items_visible_to(*, viewer: User) -> QuerySet[ActionItem]:
 # --- Notifications --------------------------------------------------------------------------
 
 
-def notifications_of(*, user: User) -> QuerySet[Notification]:
+def notifications_of(*, user: User) -> NotificationQuerySet:
     """The person's inbox, newest first."""
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")

@@ -32,7 +32,7 @@ def _inbox_item(user: User) -> WorkItem | None:
     from coaching.selectors import notifications_of
 
     # Query: unread notifications.
-    unread = notifications_of(user=user).filter(read_at__isnull=True).count()
+    unread = notifications_of(user=user).unread().count()
     if not unread:
         return None
     return WorkItem("Inbox", f"{_plural(unread, 'unread notification')}", reverse("coaching-inbox"))

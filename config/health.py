@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
-from django.templatetags.static import static
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -47,12 +46,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {name: ("ok" if ok else "unavailable") for name, ok in checks.items()}
     body["broker_mode"] = "inline" if celery_app.conf.task_always_eager else "redis"
     return JsonResponse(body, status=200 if all(checks.values()) else 503)
-
-
-@require_GET
-def favicon(request: HttpRequest) -> HttpResponseRedirect:
-    """Pages without our <link rel="icon"> (the Django admin) still find the icon.
-
-    Resolved per request: with hashed static files the name is known only after collectstatic.
-    """
-    return HttpResponseRedirect(static("img/favicon.svg"))

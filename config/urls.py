@@ -3,7 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin_site import protect_admin_login
-from config.health import favicon, healthz
+from config.health import healthz
+from config.views import favicon
 
 protect_admin_login(admin.site)
 

@@ -308,7 +308,10 @@ HeatmapSerializer = inline_serializer(
         ),
         "expected": serializers.DictField(
             child=serializers.ListField(child=serializers.FloatField()),
-            help_text="Training year -> expected level per competency column.",
+            help_text=(
+                "Training year -> level expected by the period's end per competency column "
+                "(part-way through the year, between last year's and this year's end levels)."
+            ),
         ),
         "rows": inline_serializer(
             "HeatmapRow",
@@ -338,11 +341,39 @@ HeatmapSerializer = inline_serializer(
                     ),
                     help_text="Competency id -> flags, for flagged cells only.",
                 ),
+                "needs_evidence": serializers.ListField(
+                    child=serializers.IntegerField(),
+                    help_text=(
+                        "Competency ids whose cell would be flagged but rests on a single "
+                        "assessor rating: not flagged; ask for more observations."
+                    ),
+                ),
             },
             many=True,
         ),
     },
 )
+
+
+class FlagReasonSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(
+        choices=["below-expected", "holmboe-pgy2", "history-model", "needs-evidence"]
+    )
+    competency_id = serializers.IntegerField()
+    competency = serializers.CharField()
+    text = serializers.CharField()
+    n = serializers.IntegerField(allow_null=True)
+    probability = serializers.FloatField(allow_null=True)
+
+
+class FlaggedLearnerSerializer(serializers.Serializer[Any]):
+    learner_id = serializers.IntegerField()
+    name = serializers.CharField()
+    training_year = serializers.CharField()
+    cohort = serializers.CharField()
+    reasons = FlagReasonSerializer(many=True)
+
+
 FlagsSerializer = inline_serializer(
     "EarlyWarning",
     {
@@ -361,29 +392,10 @@ FlagsSerializer = inline_serializer(
                 "min_n": serializers.IntegerField(),
             },
         ),
-        "learners": inline_serializer(
-            "FlaggedLearner",
-            {
-                "learner_id": serializers.IntegerField(),
-                "name": serializers.CharField(),
-                "training_year": serializers.CharField(),
-                "cohort": serializers.CharField(),
-                "reasons": inline_serializer(
-                    "FlagReason",
-                    {
-                        "kind": serializers.ChoiceField(
-                            choices=["below-expected", "holmboe-pgy2", "history-model"]
-                        ),
-                        "competency_id": serializers.IntegerField(),
-                        "competency": serializers.CharField(),
-                        "text": serializers.CharField(),
-                        "n": serializers.IntegerField(allow_null=True),
-                        "probability": serializers.FloatField(allow_null=True),
-                    },
-                    many=True,
-                ),
-            },
+        "learners": FlaggedLearnerSerializer(many=True),
+        "needs_evidence": FlaggedLearnerSerializer(
             many=True,
+            help_text="Learners with no flag whose concern rests on a single rating.",
         ),
     },
 )

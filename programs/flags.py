@@ -3,7 +3,9 @@
 Three rules, each with its reason in words and the numbers it rests on:
 
 1. Below expectation: the cell (consensus, else median rating) is one level or more below the
-   expected level for the learner's training year.
+   level expected by the period's end, part-way through the learner's training year. A cell
+   resting on a single assessor rating is not flagged: it is listed apart, as needing more
+   evidence (the same holds for rule 2).
 2. End of PGY-2 at 2.5 or lower (residency, milestone scale, the period that closes the
    year): in a national cohort such ratings predicted not reaching level 4 by graduation
    (Holmboe et al., Academic Medicine 2020).
@@ -23,7 +25,8 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef
 
-from programs.heatmap import HOLMBOE_NOTE, Filters, Heatmap, heatmap_build
+from frameworks.models import Competency
+from programs.heatmap import HOLMBOE_NOTE, Cell, Filters, Heatmap, Row, heatmap_build
 from programs.models import Cohort, ConsensusRating, Enrollment, Program
 
 MODEL_MIN_N = 10
@@ -48,6 +51,10 @@ class LearnerFlags:
     year_label: str
     cohort: str
     reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def flag_count(self) -> int:
+        return sum(1 for r in self.reasons if r.kind != "needs-evidence")
 
 
 @dataclass
@@ -74,6 +81,8 @@ class Flags:
     heatmap: Heatmap
     learners: list[LearnerFlags]
     model: HistoryModel
+    # Learners with no flag but a cell below expectation resting on one rating.
+    needs_evidence: list[LearnerFlags] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         period = self.heatmap.period
@@ -86,27 +95,29 @@ class Flags:
                 "graduates": self.model.graduates,
                 "min_n": MODEL_MIN_N,
             },
-            "learners": [
-                {
-                    "learner_id": f.learner_id,
-                    "name": f.name,
-                    "training_year": f.year_label,
-                    "cohort": f.cohort,
-                    "reasons": [
-                        {
-                            "kind": r.kind,
-                            "competency_id": r.competency_id,
-                            "competency": r.competency_code,
-                            "text": r.text,
-                            "n": r.n,
-                            "probability": r.probability,
-                        }
-                        for r in f.reasons
-                    ],
-                }
-                for f in self.learners
-            ],
+            "learners": [_learner_dict(f) for f in self.learners],
+            "needs_evidence": [_learner_dict(f) for f in self.needs_evidence],
         }
+
+
+def _learner_dict(flags: LearnerFlags) -> dict[str, Any]:
+    return {
+        "learner_id": flags.learner_id,
+        "name": flags.name,
+        "training_year": flags.year_label,
+        "cohort": flags.cohort,
+        "reasons": [
+            {
+                "kind": r.kind,
+                "competency_id": r.competency_id,
+                "competency": r.competency_code,
+                "text": r.text,
+                "n": r.n,
+                "probability": r.probability,
+            }
+            for r in flags.reasons
+        ],
+    }
 
 
 def history_model_build(*, program: Program) -> HistoryModel:
@@ -156,60 +167,102 @@ def history_model_build(*, program: Program) -> HistoryModel:
 
 
 def flags_build(*, program: Program, filters: Filters, today: dt.date | None = None) -> Flags:
-    """Flagged learners of the period, most reasons first; eight queries (six for the
-    heatmap, two for the history model)."""
+    """Flagged learners of the period, most reasons first, and apart from them the learners
+    whose only concern rests on a single rating; eight queries (six for the heatmap, two for
+    the history model)."""
     heatmap = heatmap_build(program=program, filters=filters, today=today)
     model = history_model_build(program=program)
-    period = heatmap.period
+    year_end = heatmap.period is not None and heatmap.period.is_year_end
     learners: list[LearnerFlags] = []
+    needs_evidence: list[LearnerFlags] = []
     for row in heatmap.rows:
         flagged = LearnerFlags(row.learner_id, row.name, row.year_label, row.cohort)
+        thin = LearnerFlags(row.learner_id, row.name, row.year_label, row.cohort)
         for competency, cell in zip(heatmap.competencies, row.cells, strict=True):
             if cell.value is None:
                 continue
-            what = (
-                f"consensus {cell.value:g}"
-                if cell.source == "consensus"
-                else f"median {cell.value:g} of {cell.n} rating{'s' if cell.n != 1 else ''}"
-            )
-            if "below-expected" in cell.flags:
-                flagged.reasons.append(
-                    Reason(
-                        "below-expected",
-                        competency.pk,
-                        competency.code,
-                        f"{what}; expected {float(cell.expected):g} in {row.year_label} "
-                        f"({float(cell.expected) - cell.value:g} below).",
-                        n=cell.n,
-                    )
-                )
-            if "holmboe-pgy2" in cell.flags:
-                flagged.reasons.append(
-                    Reason(
-                        "holmboe-pgy2", competency.pk, competency.code, f"{what}. {HOLMBOE_NOTE}"
-                    )
-                )
-            if model.active and period is not None and period.is_year_end:
-                estimate = model.estimate(row.training_year, cell.value)
-                if estimate is not None:
-                    n, missed = estimate
-                    share = missed / n
-                    if n >= MODEL_MIN_N and share >= MODEL_THRESHOLD:
-                        flagged.reasons.append(
-                            Reason(
-                                "history-model",
-                                competency.pk,
-                                competency.code,
-                                f"{what} at the end of {row.year_label}. Of {n} ratings of "
-                                f"this program's graduates at that level at that point, "
-                                f"{missed} ({share:.0%}) ended below level 4 at graduation "
-                                f"({model.graduated_cohorts} graduated cohorts, "
-                                f"{model.graduates} graduates).",
-                                n=n,
-                                probability=round(share, 2),
-                            )
-                        )
-        if flagged.reasons:
+            if cell.needs_evidence:
+                thin.reasons.append(_single_rating_reason(competency, cell, row.year_label))
+            flagged.reasons.extend(_cell_reasons(competency, cell, row.year_label))
+            if model.active and year_end:
+                reason = _history_reason(model, competency, cell, row)
+                if reason is not None:
+                    flagged.reasons.append(reason)
+        if flagged.reasons:  # a flagged learner's thin concerns follow the flags
+            flagged.reasons.extend(thin.reasons)
             learners.append(flagged)
-    learners.sort(key=lambda f: (-len(f.reasons), f.name.lower()))
-    return Flags(heatmap, learners, model)
+        elif thin.reasons:
+            needs_evidence.append(thin)
+    learners.sort(key=lambda f: (-f.flag_count, f.name.lower()))
+    needs_evidence.sort(key=lambda f: (-len(f.reasons), f.name.lower()))
+    return Flags(heatmap, learners, model, needs_evidence)
+
+
+def _what(cell: Cell) -> str:
+    if cell.source == "consensus":
+        return f"consensus {cell.value:g}"
+    return f"median {cell.value:g} of {cell.n} rating{'s' if cell.n != 1 else ''}"
+
+
+def _expected_text(cell: Cell, year_label: str) -> str:
+    assert cell.value is not None
+    return (
+        f"expected {float(cell.expected):g} by the period's end in {year_label} "
+        f"({float(cell.expected) - cell.value:g} below)"
+    )
+
+
+def _cell_reasons(competency: Competency, cell: Cell, year_label: str) -> list[Reason]:
+    reasons = []
+    if "below-expected" in cell.flags:
+        reasons.append(
+            Reason(
+                "below-expected",
+                competency.pk,
+                competency.code,
+                f"{_what(cell)}; {_expected_text(cell, year_label)}.",
+                n=cell.n,
+            )
+        )
+    if "holmboe-pgy2" in cell.flags:
+        reasons.append(
+            Reason("holmboe-pgy2", competency.pk, competency.code, f"{_what(cell)}. {HOLMBOE_NOTE}")
+        )
+    return reasons
+
+
+def _single_rating_reason(competency: Competency, cell: Cell, year_label: str) -> Reason:
+    return Reason(
+        "needs-evidence",
+        competency.pk,
+        competency.code,
+        f"{_what(cell)}; {_expected_text(cell, year_label)}. One rating is not a pattern: "
+        "ask for more observations before drawing a conclusion.",
+        n=cell.n,
+    )
+
+
+def _history_reason(
+    model: HistoryModel, competency: Competency, cell: Cell, row: Row
+) -> Reason | None:
+    """The program's own history, when at least half of enough graduates at this level at
+    this point ended below level 4."""
+    assert cell.value is not None
+    estimate = model.estimate(row.training_year, cell.value)
+    if estimate is None:
+        return None
+    n, missed = estimate
+    share = missed / n
+    if n < MODEL_MIN_N or share < MODEL_THRESHOLD:
+        return None
+    return Reason(
+        "history-model",
+        competency.pk,
+        competency.code,
+        f"{_what(cell)} at the end of {row.year_label}. Of {n} ratings of "
+        f"this program's graduates at that level at that point, "
+        f"{missed} ({share:.0%}) ended below level 4 at graduation "
+        f"({model.graduated_cohorts} graduated cohorts, {model.graduates} graduates).",
+        n=n,
+        probability=round(share, 2),
+    )

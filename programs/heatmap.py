@@ -2,8 +2,9 @@
 
 Each cell is the committee's current consensus for the period or, where there is none, the
 median of the assessor ratings observed in the period — with the number of ratings, so a
-median of one rating is never mistaken for a pattern. Cells are compared with the expected
-level for the learner's training year during the period. Everything is aggregated in the
+median of one rating is never mistaken for a pattern, and never raises a flag on its own. Cells
+are compared with the level expected at the period's end, part-way through the learner's
+training year (`programs.expectations`). Everything is aggregated in the
 database in a fixed number of queries (see `heatmap_build`), whatever the cohort size.
 
 This module composes programs with the assessments app; callers check access first (the
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from frameworks.models import Competency
 from programs.dbfunctions import median_sql
+from programs.expectations import expected_level, period_fraction
 from programs.models import (
     Cohort,
     ConsensusRating,
@@ -34,6 +36,9 @@ from programs.models import (
 )
 
 HOLMBOE_THRESHOLD = 2.5
+# A flag on assessor ratings alone needs at least this many in the period; a committee
+# consensus always counts.
+MIN_RATINGS_TO_FLAG = 2
 HOLMBOE_NOTE = (
     "Rated 2.5 or lower at the end of PGY-2: in a national cohort such ratings predicted not "
     "reaching level 4 by graduation (Holmboe et al., Academic Medicine 2020)."
@@ -95,6 +100,7 @@ class Cell:
     gap: float | None
     band: str
     flags: list[str] = field(default_factory=list)
+    needs_evidence: bool = False  # would be flagged, but rests on a single rating
 
 
 @dataclass
@@ -117,6 +123,9 @@ class Row:
     expected: list[Decimal]
     bands: list[str]
     flags: dict[int, list[str]]  # column index -> flags, only for flagged cells
+    # Columns that would be flagged but rest on a single assessor rating: shown as concern,
+    # never raised as a flag (one observation is not a pattern; ask for more).
+    thin: list[int] = field(default_factory=list)
     below_count: int = 0
     shortfall: float = 0.0
 
@@ -140,6 +149,7 @@ class Row:
                 gap=None if value is None else value - float(self.expected[i]),
                 band=self.bands[i],
                 flags=self.flags.get(i, []),
+                needs_evidence=i in self.thin,
             )
             for i, (cid, value) in enumerate(zip(self.competency_ids, self.values, strict=True))
         ]
@@ -207,6 +217,7 @@ class Heatmap:
                     "sources": r.sources,
                     "n": r.counts,
                     "flags": {str(r.competency_ids[i]): f for i, f in r.flags.items()},
+                    "needs_evidence": [r.competency_ids[i] for i in r.thin],
                 }
                 for r in self.rows
             ],
@@ -348,16 +359,16 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     if period is None or not competencies:
         return heatmap
 
-    # Query 4: expectations that override the program default.
+    # Query 4: expectations that override the program default. Cells are compared with the
+    # level expected at the period's end, part-way through the training year.
     overrides = expectation_lookup(program=program)
     competency_ids = [c.pk for c in competencies]
-    expected_by_year = {
-        year: [
-            overrides.get((cid, year), program.default_expected_level(year))
-            for cid in competency_ids
-        ]
-        for year in years
-    }
+    fraction = period_fraction(program, period)
+
+    def expected_in(year: int) -> list[Decimal]:
+        return [expected_level(program, overrides, cid, year, fraction) for cid in competency_ids]
+
+    expected_by_year = {year: expected_in(year) for year in years}
 
     enrolled = _ENROLLED.format(cohort="" if filters.cohort_id is None else " AND e.cohort_id = %s")
     enrolled_params: list[Any] = [program.pk, period.end_date, period.start_date]
@@ -436,9 +447,9 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     for learner_id, (name, email, cohort_name, year, status) in people.items():
         if filters.year is not None and year != filters.year:
             continue
-        if year not in expected_by_year:  # beyond the program's length: use the final year
-            expected_by_year[year] = expected_by_year[years[-1]]
-            expected_floats[year] = expected_floats[years[-1]]
+        if year not in expected_by_year:  # beyond the program's length
+            expected_by_year[year] = expected_in(year)
+            expected_floats[year] = [float(x) for x in expected_by_year[year]]
         expected = expected_floats[year]
         learner_cells = cells[learner_id]
         values: list[float | None] = []
@@ -446,6 +457,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         counts: list[int] = []
         bands: list[str] = []
         flags: dict[int, list[str]] = {}
+        thin: list[int] = []
         below = 0
         shortfall = 0.0
         for i, competency_id in columns:
@@ -467,10 +479,16 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
             else:
                 bands.append("below")
                 shortfall -= gap
+                if source == "r" and n < MIN_RATINGS_TO_FLAG:
+                    thin.append(i)
+                    continue
                 below += 1
                 flags[i] = ["below-expected"]
             if year == 2 and i in holmboe_columns and value <= HOLMBOE_THRESHOLD:
-                flags.setdefault(i, []).append("holmboe-pgy2")
+                if source == "r" and n < MIN_RATINGS_TO_FLAG:
+                    thin.append(i)
+                else:
+                    flags.setdefault(i, []).append("holmboe-pgy2")
         rows.append(
             Row(
                 learner_id=learner_id,
@@ -487,6 +505,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
                 expected=expected_by_year[year],
                 bands=bands,
                 flags=flags,
+                thin=thin,
                 below_count=below,
                 shortfall=round(shortfall, 2),
             )

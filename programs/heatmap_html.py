@@ -52,7 +52,8 @@ CAPTION = (
     "Learners (rows, most concern first) by sub-competency (columns). Each cell is the "
     "committee's consensus for the period (outlined) or else the median of the period's "
     "assessor ratings (in italics when it rests on a single rating); its colour compares it "
-    "with the expected level for the learner's training year, and &#9660; marks a flag. Each "
+    "with the level expected by the period's end in the learner's training year, and &#9660; "
+    "marks a flag (never raised on a single rating). Each "
     "value opens the learner's review packet at that sub-competency."
 )
 
@@ -127,13 +128,14 @@ def heatmap_table_html(heatmap: Heatmap) -> SafeString:
             f"<td>{escape(row.year_label)}<td>{len(flags) or ''}"
         )
         link = f'><a href="{learner}#c-'
-        # Below expectation is always flagged (and the only flag most cells carry): its ▼
-        # comes with the text; other flags are added below.
+        # Below expectation is the only flag most cells carry: its ▼ comes with the text;
+        # other flags are added below. (A cell below on a single rating is not flagged.)
+        marked = {i for i, reasons in flags.items() if "below-expected" in reasons}
         cells = [
             f"<td class={(_CONSENSUS if source == 'c' else _SINGLE if n == 1 else _PLAIN)[band]}"
-            f'{link}{cid}">{(flagged if band == "below" else shown)[value]}</a>'
-            for value, source, n, band, cid in zip(
-                row.values, row.sources, row.counts, row.bands, ids, strict=True
+            f'{link}{cid}">{(flagged if i in marked else shown)[value]}</a>'
+            for i, (value, source, n, band, cid) in enumerate(
+                zip(row.values, row.sources, row.counts, row.bands, ids, strict=True)
             )
         ]
         for i, reasons in flags.items():

@@ -22,7 +22,14 @@ from accounts.models import User
 from assessments.models import Assessment
 from frameworks.models import Competency
 from programs.dbfunctions import median_sql
-from programs.heatmap import HOLMBOE_NOTE, HOLMBOE_THRESHOLD, band_of, program_competencies
+from programs.expectations import expected_level, period_fraction
+from programs.heatmap import (
+    HOLMBOE_NOTE,
+    HOLMBOE_THRESHOLD,
+    MIN_RATINGS_TO_FLAG,
+    band_of,
+    program_competencies,
+)
 from programs.models import (
     ConsensusRating,
     Enrollment,
@@ -184,6 +191,28 @@ def _log_packet_read(
     )
 
 
+def _section_flags(section: CompetencySection, *, holmboe: bool) -> list[str]:
+    """What the heatmap flags for this cell, in words; a concern resting on a single assessor
+    rating is said to need more evidence instead (the heatmap does not flag it)."""
+    concerns = []
+    if section.band == "below":
+        concerns.append("One level or more below the level expected by the period's end.")
+    value = section.value
+    if (
+        holmboe
+        and value is not None
+        and value <= HOLMBOE_THRESHOLD
+        and section.competency.framework.scale.kind == "milestone"
+    ):
+        concerns.append(HOLMBOE_NOTE)
+    if concerns and section.consensus is None and section.n < MIN_RATINGS_TO_FLAG:
+        return [
+            f"{' '.join(concerns)} This rests on a single rating: ask for more observations "
+            "before drawing a conclusion."
+        ]
+    return concerns
+
+
 def packet_build(
     *,
     program: Program,
@@ -247,13 +276,15 @@ def packet_build(
             program=program, learner_id=learner.pk, competency_ids=competency_ids
         )
     }
-    # Query 8: expectations that override the program default.
+    # Query 8: expectations that override the program default, for the end of this training
+    # year and of the one before (the expectation rises between them through the year).
     overrides = {
         (c, y): level
         for c, y, level in Expectation.objects.filter(
-            program=program, training_year=year
+            program=program, training_year__in=[year - 1, year]
         ).values_list("competency_id", "training_year", "level")
     }
+    fraction = period_fraction(program, period)
     # Queries 9+: what the learner shared with the committee (portfolio selectors).
     shared_self, shared_goals, sharing_note = _shared_with_committee(
         program=program, learner=learner, viewer=viewer, period=period
@@ -265,7 +296,7 @@ def packet_build(
     holmboe = program.stage == Program.Stage.GME and period.is_year_end and year == 2
     sections: list[CompetencySection] = []
     for competency in competencies:
-        expected = overrides.get((competency.pk, year), program.default_expected_level(year))
+        expected = expected_level(program, overrides, competency.pk, year, fraction)
         current = current_by_period.get((period.pk, competency.pk))
         previous = (
             current_by_period.get((previous_period.pk, competency.pk)) if previous_period else None
@@ -295,16 +326,7 @@ def packet_build(
             trajectory=trajectory,
             self_assessments=shared_self.get(competency.pk, []),
         )
-        if section.band == "below":
-            section.flags.append("One level or more below the expected level.")
-        value = section.value
-        if (
-            holmboe
-            and value is not None
-            and value <= HOLMBOE_THRESHOLD
-            and competency.framework.scale.kind == "milestone"
-        ):
-            section.flags.append(HOLMBOE_NOTE)
+        section.flags.extend(_section_flags(section, holmboe=holmboe))
         sections.append(section)
     return Packet(
         program=program,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from frameworks.models import Competency, Framework
+from programs.expectations import expected_level, year_fraction
 from programs.models import (
     ConsensusRating,
     Enrollment,
@@ -82,14 +86,19 @@ def frameworks_in_use(*, learner: User) -> QuerySet[Framework]:
 
 
 def expected_levels(
-    *, enrollments: list[Enrollment], competencies: list[Competency]
+    *,
+    enrollments: list[Enrollment],
+    competencies: list[Competency],
+    today: dt.date | None = None,
 ) -> dict[int, Decimal]:
-    """Expected level now, per competency id, for the learner's current enrollments.
+    """Expected level today, per competency id, for the learner's current enrollments.
 
     The enrollment whose program uses the competency's framework decides the training year;
-    a program Expectation for that year wins over the default (level 4 by graduation, evenly
-    stepped). One query, whatever the number of competencies.
+    the level rises through that year from last year's end level to this year's
+    (`programs.expectations`), a program Expectation winning over the default (level 4 by
+    graduation, evenly stepped). One query, whatever the number of competencies.
     """
+    today = today or timezone.localdate()
     by_framework: dict[int, Enrollment] = {}
     for enrollment in enrollments:  # newest first: the newest program wins a shared framework
         for framework in enrollment.program.frameworks.all():
@@ -97,20 +106,25 @@ def expected_levels(
     wanted = {
         c.pk: by_framework[c.framework_id] for c in competencies if c.framework_id in by_framework
     }
-    overrides: dict[tuple[int, int, int], Decimal] = {}
+    overrides: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
     if wanted:
         rows = Expectation.objects.filter(
             program_id__in={e.program_id for e in wanted.values()},
             competency_id__in=list(wanted),
         ).values_list("program_id", "competency_id", "training_year", "level")
-        overrides = {(p, c, y): level for p, c, y, level in rows}
-    result: dict[int, Decimal] = {}
-    for competency_id, enrollment in wanted.items():
-        key = (enrollment.program_id, competency_id, enrollment.training_year)
-        result[competency_id] = overrides.get(
-            key, enrollment.program.default_expected_level(enrollment.training_year)
+        for program_id, competency_id, year, level in rows:
+            overrides[program_id][(competency_id, year)] = level
+    fractions = {e.program_id: year_fraction(e.program, today) for e in wanted.values()}
+    return {
+        competency_id: expected_level(
+            enrollment.program,
+            overrides[enrollment.program_id],
+            competency_id,
+            enrollment.training_year,
+            fractions[enrollment.program_id],
         )
-    return result
+        for competency_id, enrollment in wanted.items()
+    }
 
 
 # --- Program administration and committee review -----------------------------------------

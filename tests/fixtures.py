@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+
 import pytest
+import time_machine
 
 from tests import factories
 
@@ -62,3 +66,15 @@ def other_director(other_program):
 @pytest.fixture
 def admin_user(db):
     return factories.UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)
+
+
+# The last day of a July–June training year: there the level expected "now" is the year's
+# end level. Before then it is interpolated (programs.expectations), so tests about gaps and
+# rankings rather than about the calendar pin today here.
+YEAR_END = dt.date(2026, 6, 30)
+
+
+@pytest.fixture
+def at_year_end() -> Iterator[dt.date]:
+    with time_machine.travel(dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC), tick=True):
+        yield YEAR_END

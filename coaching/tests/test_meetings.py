@@ -22,7 +22,7 @@ from portfolio.tests.factories import (
     framework_with_tree,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_year_end")]
 
 
 def tomorrow() -> dt.datetime:

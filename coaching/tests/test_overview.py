@@ -23,7 +23,7 @@ from portfolio.tests.factories import (
 )
 from tests.factories import EnrollmentFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_year_end")]
 
 
 @pytest.fixture

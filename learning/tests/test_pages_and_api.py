@@ -23,7 +23,7 @@ from learning.tests.factories import (
 from portfolio.models import Evidence
 from programs.models import Enrollment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_year_end")]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from learning.tests.factories import LearningResourceFactory, im_framework
 from portfolio.models import Evidence
 from programs.models import Enrollment, Expectation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_year_end")]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -26,7 +27,7 @@ from portfolio.tests.factories import AssessmentFactory, SelfAssessmentFactory
 from programs.models import Expectation
 from tests import factories as base
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("at_year_end")]
 
 
 def rows_by_code(dashboard):
@@ -85,6 +86,15 @@ def test_a_program_expectation_overrides_the_default(learner, program, leaves):
     rows = rows_by_code(learner_dashboard(learner=learner))
     assert rows["D1.1"].expected == Decimal("3")
     assert rows["D1.2"].expected == Decimal("2")
+
+
+def test_the_expected_level_now_rises_through_the_training_year(learner, leaves):
+    # The module pins today to 30 June (year end); half-way through PGY-1 the level
+    # expected is half-way from entry (1) to the year's end level (2).
+    with time_machine.travel(dt.datetime(2025, 12, 31, 12, tzinfo=dt.UTC)):
+        mid_year = rows_by_code(learner_dashboard(learner=learner))["D1.1"]
+    assert mid_year.expected == Decimal("1.5")
+    assert rows_by_code(learner_dashboard(learner=learner))["D1.1"].expected == Decimal(2)
 
 
 def test_another_learners_ratings_never_count(learner, other_learner, leaves):

@@ -23,18 +23,57 @@ def residency(program):
 
 def test_flags_explain_themselves_with_the_numbers(residency, learner):
     program, leaves = residency
-    period = ReviewPeriodFactory(program=program)
+    period = ReviewPeriodFactory(program=program)  # July–December
+    for level in ("0.5", "0.5"):
+        AssessmentFactory(
+            learner=learner,
+            competency=leaves[0],
+            level=Decimal(level),
+            observed_on=dt.date(2025, 8, 1),
+        )
     AssessmentFactory(
-        learner=learner, competency=leaves[0], level=Decimal("0.5"), observed_on=dt.date(2025, 8, 1)
+        learner=learner, competency=leaves[1], level=Decimal(0), observed_on=dt.date(2025, 8, 1)
     )
 
     flags = flags_build(program=program, filters=Filters(period.pk), today=dt.date(2025, 9, 1))
 
     (flagged,) = flags.learners
-    (reason,) = flagged.reasons
-    assert reason.kind == "below-expected"
-    assert reason.text == "median 0.5 of 1 rating; expected 2 in PGY-1 (1.5 below)."
+    below, thin = flagged.reasons
+    assert below.kind == "below-expected"
+    assert below.text == (
+        "median 0.5 of 2 ratings; expected 1.5 by the period's end in PGY-1 (1 below)."
+    )
+    assert thin.kind == "needs-evidence"
+    assert thin.text == (
+        "median 0 of 1 rating; expected 1.5 by the period's end in PGY-1 (1.5 below). "
+        "One rating is not a pattern: ask for more observations before drawing a conclusion."
+    )
+    assert flagged.flag_count == 1
+    assert flags.needs_evidence == []
     assert flags.model.active is False
+
+
+def test_a_learner_whose_only_concern_rests_on_one_rating_is_listed_apart(
+    residency, learner, client, director
+):
+    program, leaves = residency
+    period = ReviewPeriodFactory(program=program)
+    AssessmentFactory(
+        learner=learner, competency=leaves[0], level=Decimal(0), observed_on=dt.date(2025, 8, 1)
+    )
+
+    flags = flags_build(program=program, filters=Filters(period.pk), today=dt.date(2025, 9, 1))
+
+    assert flags.learners == []
+    (thin,) = flags.needs_evidence
+    assert [r.kind for r in thin.reasons] == ["needs-evidence"]
+    client.force_login(director)
+    data = client.get(f"/api/v1/programs/{program.pk}/flags/?period={period.pk}").json()
+    assert data["learners"] == []
+    assert data["needs_evidence"][0]["learner_id"] == learner.pk
+    page = client.get(f"/programs/{program.pk}/flags/?period={period.pk}").content.decode()
+    assert "Needs more evidence" in page
+    assert "One rating is not a pattern" in page
 
 
 def graduate_history(program, leaves, cohorts: int, per_cohort: int, pgy1_level: str, final: str):

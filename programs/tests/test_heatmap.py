@@ -91,20 +91,53 @@ def test_consensus_wins_over_the_median(world, learner, director):
     assert (first.value, first.source, first.n) == (3.0, "consensus", 1)
 
 
-def test_colour_compares_with_the_expected_level_for_the_year_including_overrides(world, learner):
-    program, leaves, period = world
-    # Year 1 of 3: default expected level 2.
-    AssessmentFactory(
-        learner=learner, competency=leaves[0], level=1, observed_on=dt.date(2025, 8, 1)
+def rate(learner, leaf, *levels, on=dt.date(2025, 8, 1)):
+    for level in levels:
+        AssessmentFactory(learner=learner, competency=leaf, level=Decimal(level), observed_on=on)
+
+
+def test_a_mid_year_period_compares_with_the_level_expected_half_way_through_the_year(
+    world, learner
+):
+    program, leaves, period = world  # July–December: half of PGY-1
+    # Year 1 of 3 ends at level 2 and starts at level 1: by 31 December, 1.5 is expected.
+    rate(learner, leaves[0], "0.5", "0.5")
+    rate(learner, leaves[1], "1.5", "1.5")
+    rate(learner, leaves[2], "1.5", "1.5")
+    # The program expects more of leaves[2] by the end of year 1: level 3, so 2 by December.
+    Expectation.objects.create(
+        program=program, competency=leaves[2], training_year=1, level=Decimal("3")
     )
-    AssessmentFactory(
-        learner=learner, competency=leaves[1], level=1, observed_on=dt.date(2025, 8, 1)
+
+    heatmap = heatmap_build(program=program, filters=Filters(period.pk), today=TODAY)
+
+    below, on_track, overridden = (cell(heatmap, learner, leaf) for leaf in leaves[:3])
+    assert (below.expected, below.band, below.flags) == (
+        Decimal("1.5"),
+        "below",
+        ["below-expected"],
     )
+    assert (on_track.expected, on_track.band, on_track.flags) == (Decimal("1.5"), "on-track", [])
+    assert (overridden.expected, overridden.band) == (Decimal("2"), "slightly-below")
+    assert heatmap.as_dict()["expected"]["1"][:3] == [1.5, 1.5, 2.0]
+
+
+def test_a_year_end_period_compares_with_the_years_end_level_including_overrides(world, learner):
+    program, leaves, _ = world
+    year_end = ReviewPeriodFactory(
+        program=program,
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 6, 30),
+        is_year_end=True,
+    )
+    march = dt.date(2026, 3, 1)
+    rate(learner, leaves[0], "1", "1", on=march)
+    rate(learner, leaves[1], "1", "1", on=march)
     Expectation.objects.create(
         program=program, competency=leaves[1], training_year=1, level=Decimal("1.5")
     )
 
-    heatmap = heatmap_build(program=program, filters=Filters(period.pk), today=TODAY)
+    heatmap = heatmap_build(program=program, filters=Filters(year_end.pk), today=march)
 
     below, slightly = cell(heatmap, learner, leaves[0]), cell(heatmap, learner, leaves[1])
     assert (below.expected, below.band, below.flags) == (Decimal(2), "below", ["below-expected"])
@@ -115,14 +148,33 @@ def test_colour_compares_with_the_expected_level_for_the_year_including_override
     )
 
 
+def test_a_concern_resting_on_a_single_rating_is_not_flagged_but_said_to_need_evidence(
+    world, learner
+):
+    program, leaves, period = world
+    rate(learner, leaves[0], "0")  # one rating, far below the 1.5 expected
+    rate(learner, leaves[1], "0", "0")  # two ratings: a flag
+
+    heatmap = heatmap_build(program=program, filters=Filters(period.pk), today=TODAY)
+
+    single, double = cell(heatmap, learner, leaves[0]), cell(heatmap, learner, leaves[1])
+    assert (single.band, single.flags, single.needs_evidence) == ("below", [], True)
+    assert (double.band, double.flags, double.needs_evidence) == (
+        "below",
+        ["below-expected"],
+        False,
+    )
+    row = heatmap.rows[0]
+    assert (row.flag_count, row.below_count) == (1, 1)
+    assert heatmap.as_dict()["rows"][0]["needs_evidence"] == [leaves[0].pk]
+
+
 def test_rows_are_sorted_by_concern(world):
     program, leaves, period = world
     fine, worrying = enrol(program, 2)
-    AssessmentFactory(learner=fine, competency=leaves[0], level=3, observed_on=dt.date(2025, 8, 1))
+    rate(fine, leaves[0], "3")
     for leaf in leaves[:3]:
-        AssessmentFactory(
-            learner=worrying, competency=leaf, level=0, observed_on=dt.date(2025, 8, 1)
-        )
+        rate(worrying, leaf, "0", "0")
 
     heatmap = heatmap_build(program=program, filters=Filters(period.pk), today=TODAY)
 
@@ -158,18 +210,16 @@ def test_end_of_pgy2_at_or_below_two_and_a_half_is_flagged_at_year_end_only(worl
         is_year_end=True,
     )
     resident = EnrollmentFactory(program=program, training_year=2).learner
-    AssessmentFactory(
-        learner=resident,
-        competency=leaves[0],
-        level=Decimal("2.5"),
-        observed_on=dt.date(2026, 3, 1),
-    )
+    rate(resident, leaves[0], "2.5", "2.5", on=dt.date(2026, 3, 1))
+    rate(resident, leaves[1], "2", on=dt.date(2026, 3, 1))  # a single rating: no flag
 
     heatmap = heatmap_build(
         program=program, filters=Filters(year_end.pk), today=dt.date(2026, 3, 1)
     )
 
     assert "holmboe-pgy2" in cell(heatmap, resident, leaves[0]).flags
+    assert cell(heatmap, resident, leaves[1]).flags == []
+    assert cell(heatmap, resident, leaves[1]).needs_evidence
     program.stage = Program.Stage.UME
     heatmap = heatmap_build(
         program=program, filters=Filters(year_end.pk), today=dt.date(2026, 3, 1)
@@ -244,9 +294,9 @@ def test_page_cells_carry_the_json_values_sources_flags_and_links(
     program, leaves, period = world
     lagging, steady, _unrated = enrol(program, 3, training_year=2)
     when = dt.date(2025, 8, 1)
-    AssessmentFactory(learner=lagging, competency=leaves[0], level=1, observed_on=when)
-    AssessmentFactory(learner=lagging, competency=leaves[1], level=Decimal("2.5"), observed_on=when)
-    AssessmentFactory(learner=lagging, competency=leaves[1], level=Decimal("3"), observed_on=when)
+    rate(lagging, leaves[0], "1", on=when)  # below on one rating: not flagged
+    rate(lagging, leaves[1], "2", "2.5", on=when)
+    rate(lagging, leaves[3], "1", "1", on=when)
     for leaf in leaves:
         AssessmentFactory(learner=steady, competency=leaf, level=4, observed_on=when)
     review = services.learner_review_open(period=period, enrollment=steady.enrollments.get())
@@ -274,6 +324,7 @@ def test_page_cells_carry_the_json_values_sources_flags_and_links(
         for i, cell in enumerate(html_row.cells):
             value, source, n = api_row["values"][i], api_row["sources"][i], api_row["n"][i]
             flagged = str(ids[i]) in api_row["flags"]
+            assert not (flagged and ids[i] in api_row["needs_evidence"])
             text = "·" if value is None else f"{value:g}"
             assert cell.text == ("▼" if flagged else "") + text
             assert cell.css[0] == band_letter(value, expected[i])
@@ -284,8 +335,16 @@ def test_page_cells_carry_the_json_values_sources_flags_and_links(
                 f"{api_row['learner_id']}/#c-{ids[i]}"
             )
             seen.add((cell.css, cell.text))
-    # PGY-2 of three years expects level 3: the fixture shows every kind of cell.
-    assert seen == {("b1", "▼1"), ("s", "2.75"), ("n", "·"), ("a1", "4"), ("ac", "4.5")}
+    # PGY-2 of three years expects level 3 by June, so 2.5 by December: the fixture shows
+    # every kind of cell.
+    assert seen == {
+        ("b1", "1"),
+        ("b", "▼1"),
+        ("s", "2.25"),
+        ("n", "·"),
+        ("a1", "4"),
+        ("ac", "4.5"),
+    }
 
 
 def band_letter(value: float | None, expected: float) -> str:

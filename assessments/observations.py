@@ -280,6 +280,16 @@ def _notify(
     )
 
 
+def _summaries_refresh(learner_id: int, competency_ids: list[int], days: list[dt.date]) -> None:
+    """Keep the committee's period rating summary exact, in the same transaction."""
+    # Imported here: programs composes assessments and sits above it in the layers.
+    from programs.summaries import period_summaries_refresh_learner
+
+    period_summaries_refresh_learner(
+        learner_id=learner_id, competency_ids=competency_ids, days=days
+    )
+
+
 def _what(competencies: Sequence[Competency]) -> str:
     return ", ".join(c.code for c in competencies)
 
@@ -482,6 +492,7 @@ def _create_assessments(
     ]
     for row in rows:
         row.save(force_insert=True)  # one by one: SQLite's bulk_create returns no ids
+    _summaries_refresh(learner.pk, [row.competency_id for row in rows], [observed_on])
     AssessmentVersion.objects.bulk_create(
         AssessmentVersion(
             assessment=row,
@@ -748,6 +759,9 @@ def assessment_revise(
         )
         if changed != 1:
             raise ObservationConflictError("Someone changed this assessment meanwhile; reload it.")
+        _summaries_refresh(
+            assessment.learner_id, [assessment.competency_id], [assessment.observed_on, new_day]
+        )
         assessment.refresh_from_db()
         version = AssessmentVersion.objects.create(
             assessment=assessment,

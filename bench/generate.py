@@ -26,6 +26,7 @@ from django.db import connection, models, transaction
 from assessments.models import Assessment, SelfAssessment
 from frameworks.models import Competency, Framework, RatingScale, ScaleLevel
 from programs.models import Cohort, Institution, Program, ProgramRole, ReviewPeriod
+from programs.summaries import period_summaries_rebuild
 
 DOMAINS = [
     ("PC", "Patient care", 6),
@@ -477,6 +478,8 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
                 f"  {reviews:,} reviews, {consensus:,} consensus ratings "
                 f"({time.perf_counter() - started:.1f}s)"
             )
+    cells = period_summaries_rebuild()  # the heatmap's summary of the bulk-loaded ratings
+    say(f"  period rating summary: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
     with connection.cursor() as cursor:
         # VACUUM too, where it can run (not inside a test's transaction): freshly loaded tables
         # have no visibility map, so index-only scans of covering indexes would still read

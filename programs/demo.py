@@ -32,6 +32,7 @@ from accounts.models import User
 from assessments.models import Assessment, CheckIn, SelfAssessment
 from frameworks.models import Competency, Framework
 from programs.models import Cohort, Enrollment, Expectation, Institution, Program, ProgramRole
+from programs.summaries import period_summaries_rebuild
 
 DEMO_PASSWORD = "continuum-demo"
 EMAIL_DOMAIN = "demo.continuum.test"
@@ -972,6 +973,10 @@ def seed_demo(
         for name, n in added.items():
             counts[name] = counts.get(name, 0) + n
         created = created or bool(added)
+    if created:
+        # The demo's ratings went in with bulk inserts, which bypass the services that keep
+        # the committee's period rating summary exact.
+        period_summaries_rebuild()
     return SeedResult(created=created, logins=demo_logins(), counts=counts)
 
 

@@ -23,7 +23,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from frameworks.models import Competency
-from programs.dbfunctions import median_sql
 from programs.expectations import expected_level, period_fraction
 from programs.models import (
     Cohort,
@@ -298,15 +297,15 @@ WHERE {enrolled}
 ORDER BY e.start_date, e.id"""
 
 # One row per learner × competency with assessor ratings in the period (their median and
-# count), then one row per current consensus of the period (its level in the last column, cast
-# by the database to the same float Python's float(Decimal) would give).
+# count, from the period rating summary, which `programs.summaries` keeps equal to the raw
+# ratings), then one row per current consensus of the period (its level in the last column,
+# cast by the database to the same float Python's float(Decimal) would give).
 _CELLS_SQL = """
-SELECT a.learner_id, a.competency_id, {median}, COUNT(*), NULL
-FROM assessments_assessment a
-WHERE a.learner_id IN (SELECT e.learner_id FROM programs_enrollment e WHERE {enrolled})
-  AND a.competency_id IN ({competencies})
-  AND a.observed_on >= %s AND a.observed_on <= %s
-GROUP BY a.learner_id, a.competency_id
+SELECT s.learner_id, s.competency_id, s.median, s.n, NULL
+FROM programs_periodratingsummary s
+WHERE s.period_id = %s
+  AND s.learner_id IN (SELECT e.learner_id FROM programs_enrollment e WHERE {enrolled})
+  AND s.competency_id IN ({competencies})
 UNION ALL
 SELECT r.learner_id, cr.competency_id, NULL, NULL, CAST(cr.level AS DOUBLE PRECISION)
 FROM programs_learnerreview r
@@ -401,13 +400,9 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         people[learner_id] = (name, email, cohort or "", review_year, status)
 
     # Query 6: the cells — medians and counts of the period's assessor ratings per learner ×
-    # competency, and the current consensus ratings of the period.
+    # competency (the period rating summary), and the current consensus ratings of the period.
     placeholders = ", ".join(["%s"] * len(competency_ids))
-    cells_sql = _CELLS_SQL.format(
-        median=median_sql("a.level", connection.vendor),
-        enrolled=enrolled,
-        competencies=placeholders,
-    )
+    cells_sql = _CELLS_SQL.format(enrolled=enrolled, competencies=placeholders)
     # Rows as they come: (learner, competency, median, n, None) or (learner, competency,
     # None, None, consensus level). Every learner here is one of `people` (same filter).
     # Each learner's cells by competency end up as (value, n, source letter).
@@ -416,10 +411,9 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     for learner_id, competency_id, median, n, level in _fetch(
         cells_sql,
         [
+            period.pk,
             *enrolled_params,
             *competency_ids,
-            period.start_date,
-            period.end_date,
             period.pk,
             *enrolled_params,
             *competency_ids,

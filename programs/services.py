@@ -34,6 +34,10 @@ from programs.models import (
     ProgramRole,
     ReviewPeriod,
 )
+from programs.summaries import (
+    period_summaries_refresh_enrollments,
+    period_summaries_refresh_period,
+)
 
 # --- Program set-up ----------------------------------------------------------------------
 
@@ -125,13 +129,16 @@ def enrollment_create(
     learner = _user_for_email(email, name)
     if Enrollment.objects.current().filter(program=program, learner=learner).exists():
         raise ValidationError({"email": f"{learner.email} is already enrolled in this program."})
-    return Enrollment.objects.create(
+    enrollment = Enrollment.objects.create(
         program=program,
         learner=learner,
         cohort=cohort,
         training_year=training_year,
         start_date=start_date,
     )
+    # Ratings of a returning or newly enrolled learner now count in the program's periods.
+    period_summaries_refresh_enrollments(learner_ids=[learner.pk], program_id=program.pk)
+    return enrollment
 
 
 @transaction.atomic
@@ -514,6 +521,9 @@ def roster_import(*, program: Program, data: bytes) -> RosterResult:
                 to_update.append(existing)
             result.emails.append(row.email)
         Enrollment.objects.bulk_create(to_create)
+        period_summaries_refresh_enrollments(
+            learner_ids=[e.learner_id for e in to_create], program_id=program.pk
+        )
         Enrollment.objects.bulk_update(
             to_update, ["cohort", "training_year", "start_date", "end_date"]
         )
@@ -551,13 +561,15 @@ def review_period_create(
     )
     if overlapping is not None:
         raise ValidationError({"start_date": f"Overlaps the period '{overlapping.name}'."})
-    return ReviewPeriod.objects.create(
+    period = ReviewPeriod.objects.create(
         program=program,
         name=name.strip() or f"{start_date:%b %Y} – {end_date:%b %Y}",
         start_date=start_date,
         end_date=end_date,
         is_year_end=is_year_end,
     )
+    period_summaries_refresh_period(period_id=period.pk)
+    return period
 
 
 @transaction.atomic
@@ -595,6 +607,8 @@ def review_periods_generate(*, program: Program, first_year: int, years: int) ->
                     is_year_end=index == per_year - 1,
                 )
             )
+    for period in created:
+        period_summaries_refresh_period(period_id=period.pk)
     return created
 
 

@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from accounts.models import User
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
 from programs.models import Cohort, Enrollment, Institution, Program, ProgramRole
+from programs.summaries import period_summaries_refresh_enrollments
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -122,6 +123,15 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     program = factory.SubFactory(ProgramFactory)
     training_year = 1
     start_date = factory.LazyFunction(lambda: dt.date(2025, 7, 1))
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> Enrollment:
+        enrollment = super()._create(model_class, *args, **kwargs)
+        # As enrollment_create does: the learner's ratings now count in the program's periods.
+        period_summaries_refresh_enrollments(
+            learner_ids=[enrollment.learner_id], program_id=enrollment.program_id
+        )
+        return enrollment
 
 
 class ProgramRoleFactory(factory.django.DjangoModelFactory):

@@ -85,6 +85,12 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     level = Decimal("2")
     observed_on = dt.date(2025, 9, 15)
 
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> Assessment:
+        from programs.tests.factories import summarised
+
+        return summarised(super()._create(model_class, *args, **kwargs))
+
 
 def framework_with_tree(
     *, code: str = "im-milestones", version: str = "2.0", domains: int = 2, per_domain: int = 3

@@ -10,6 +10,7 @@ import factory
 from assessments.models import Assessment
 from frameworks.models import Competency, Framework
 from programs.models import ConsensusRating, LearnerReview, Program, ReviewPeriod
+from programs.summaries import period_summaries_refresh_learner, period_summaries_refresh_period
 from tests.factories import (
     CompetencyFactory,
     EnrollmentFactory,
@@ -28,6 +29,12 @@ class ReviewPeriodFactory(factory.django.DjangoModelFactory):
     start_date = dt.date(2025, 7, 1)
     end_date = dt.date(2025, 12, 31)
     is_year_end = False
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> ReviewPeriod:
+        period = super()._create(model_class, *args, **kwargs)
+        period_summaries_refresh_period(period_id=period.pk)  # as review_period_create does
+        return period
 
 
 class LearnerReviewFactory(factory.django.DjangoModelFactory):
@@ -60,6 +67,21 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     went_well = "Clear plan."
     next_step = "Broaden the differential."
     observed_on = dt.date(2025, 9, 1)
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> Assessment:
+        return summarised(super()._create(model_class, *args, **kwargs))
+
+
+def summarised(assessment: Assessment) -> Assessment:
+    """Refresh the period rating summary for an assessment written outside the services, as
+    `assessments.observations` does for the ones it records."""
+    period_summaries_refresh_learner(
+        learner_id=assessment.learner_id,
+        competency_ids=[assessment.competency_id],
+        days=[assessment.observed_on],
+    )
+    return assessment
 
 
 def milestone_framework(

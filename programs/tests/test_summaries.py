@@ -73,9 +73,7 @@ def test_recorded_and_revised_observations_keep_the_summary_exact(world, learner
     assert_exact()
 
 
-def test_enrolling_someone_brings_their_earlier_ratings_into_the_programs_periods(
-    world, director
-):
+def test_enrolling_someone_brings_their_earlier_ratings_into_the_programs_periods(world, director):
     program, leaves, autumn, _ = world
     newcomer = UserFactory(email="newcomer@example.org")
     Assessment.objects.create(  # rated before joining (say, in another program)

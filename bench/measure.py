@@ -121,11 +121,13 @@ class Row:
 
 
 def _median_ms(action: Callable[[], object], repeat: int, warmup: int = 2) -> float:
+    """Median of consecutive runs, as a server meets requests. No forced collection before
+    each run: `gc.collect()` empties the interpreter's free lists, and the run after it pays
+    for refilling them (it doubled the time of `/api/v1/me/`, inflating every limit)."""
     for _ in range(warmup):
         action()
     times = []
     for _ in range(repeat):
-        gc.collect()
         start = time.perf_counter()
         action()
         times.append((time.perf_counter() - start) * 1000)

@@ -18,6 +18,7 @@ from learning.models import UpcomingVisit
 from learning.tests.factories import epa_framework, fhir_text, im_framework
 from portfolio.models import Evidence
 from programs.models import Enrollment
+from programs.selectors import current_enrollments, expected_levels
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,8 +32,14 @@ def resident(learner, program):
     Enrollment.objects.filter(learner=learner).update(training_year=2)
     call_command("load_learning_catalogue", verbosity=0)
     pc3 = Competency.objects.get(framework=framework, code="PC3")
+    # 1.5 below the level expected today (it rises through the training year).
+    enrollments = current_enrollments(learner=learner)
+    expected = expected_levels(enrollments=enrollments, competencies=[pc3])[pc3.pk]
     SelfAssessment.objects.create(
-        learner=learner, competency=pc3, level=Decimal("1.5"), assessed_on=timezone.localdate()
+        learner=learner,
+        competency=pc3,
+        level=expected - Decimal("1.5"),
+        assessed_on=timezone.localdate(),
     )
     return learner
 

@@ -38,6 +38,13 @@ HOLMBOE_THRESHOLD = 2.5
 # A flag on assessor ratings alone needs at least this many in the period; a committee
 # consensus always counts.
 MIN_RATINGS_TO_FLAG = 2
+
+
+def too_thin_to_flag(source: str, n: int) -> bool:
+    """A cell resting on too few assessor ratings (and no consensus) to raise a flag."""
+    return source == "r" and n < MIN_RATINGS_TO_FLAG
+
+
 HOLMBOE_NOTE = (
     "Rated 2.5 or lower at the end of PGY-2: in a national cohort such ratings predicted not "
     "reaching level 4 by graduation (Holmboe et al., Academic Medicine 2020)."
@@ -451,7 +458,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         values: list[float | None] = [t[0] for t in triples]
         counts = [t[1] for t in triples]
         sources = "".join([t[2] for t in triples])
-        bands = [
+        bands = [  # band_of(v - e), inlined: 6,600 calls would cost more than the rest
             "no-data"
             if v is None
             else "ahead"
@@ -474,7 +481,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
             assert value is not None
             shortfall -= value - expected[i]
             if band == "below":
-                if sources[i] == "r" and counts[i] < MIN_RATINGS_TO_FLAG:
+                if too_thin_to_flag(sources[i], counts[i]):
                     thin.append(i)
                 else:
                     below += 1
@@ -484,7 +491,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
                 value = values[i]
                 if value is None or value > HOLMBOE_THRESHOLD or i in thin:
                     continue
-                if sources[i] == "r" and counts[i] < MIN_RATINGS_TO_FLAG:
+                if too_thin_to_flag(sources[i], counts[i]):
                     thin.append(i)
                 else:
                     flags.setdefault(i, []).append("holmboe-pgy2")

@@ -26,9 +26,9 @@ from programs.expectations import expected_level, period_fraction
 from programs.heatmap import (
     HOLMBOE_NOTE,
     HOLMBOE_THRESHOLD,
-    MIN_RATINGS_TO_FLAG,
     band_of,
     program_competencies,
+    too_thin_to_flag,
 )
 from programs.models import (
     ConsensusRating,
@@ -205,7 +205,7 @@ def _section_flags(section: CompetencySection, *, holmboe: bool) -> list[str]:
         and section.competency.framework.scale.kind == "milestone"
     ):
         concerns.append(HOLMBOE_NOTE)
-    if concerns and section.consensus is None and section.n < MIN_RATINGS_TO_FLAG:
+    if concerns and too_thin_to_flag("r" if section.consensus is None else "c", section.n):
         return [
             f"{' '.join(concerns)} This rests on a single rating: ask for more observations "
             "before drawing a conclusion."

@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from assessments.models import Assessment, CheckIn, SelfAssessment
+from assessments.services import ratings_delete
 
 
 class RecordAdmin(admin.ModelAdmin):
@@ -21,6 +22,13 @@ class RecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        # Through the service, which keeps the summaries built from ratings exact.
+        ratings_delete(type(obj).objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        ratings_delete(queryset)
 
 
 class SelfAssessmentInline(admin.TabularInline):

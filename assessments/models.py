@@ -126,6 +126,50 @@ class Assessment(models.Model):
         return f"{self.assessor} rated {self.learner} {self.competency.code} {self.level}"
 
 
+class MonthlyRatingSummary(models.Model):
+    """One learner's ratings of one competency in one calendar month, by who rated: their sum
+    and count (the trajectory's monthly mean) and the month's latest rating (the dashboard's
+    "latest level" is the latest month's).
+
+    A summary of `SelfAssessment` and `Assessment`, kept exact by `assessments.summaries`:
+    every write that adds, changes or removes a rating refreshes that learner's cells of those
+    competencies in the same transaction; `manage.py check_summaries` proves the whole table
+    equal to the raw rows. Only months with at least one rating have a row.
+    """
+
+    class RatedBy(models.IntegerChoices):
+        SELF = 1, "self"
+        ASSESSOR = 2, "assessor"
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    rated_by = models.PositiveSmallIntegerField(choices=RatedBy.choices)
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    total = models.DecimalField(max_digits=9, decimal_places=1)
+    n = models.PositiveIntegerField()
+    last_level = models.DecimalField(max_digits=3, decimal_places=1)
+    last_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            # One row per cell. In (rated_by, month) order, and covering the numbers, so the
+            # dashboard reads a learner's rows from the index alone.
+            models.UniqueConstraint(
+                fields=["learner", "rated_by", "month", "competency"],
+                include=["total", "n", "last_level", "last_on"],
+                name="uniq_monthly_rating_summary",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"learner {self.learner_id} {self.get_rated_by_display()} {self.competency_id} "
+            f"{self.month:%Y-%m}: {self.total}/{self.n}"
+        )
+
+
 # --- Assessments by others: observation requests, versions, responses ----------------------
 # Owned by the observations feature (docs/assessments.md). An Assessment row always holds the
 # current state of a rating; every state it ever had is an AssessmentVersion.

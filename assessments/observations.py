@@ -41,12 +41,14 @@ from assessments.models import (
     AssessmentRequest,
     AssessmentResponse,
     AssessmentVersion,
+    MonthlyRatingSummary,
     ObservationSetting,
 )
 from assessments.observation_selectors import (
     assessor_programs_for_learner,
     ratable_competencies_in,
 )
+from assessments.summaries import monthly_summaries_refresh
 from frameworks.models import Competency, Framework
 
 if TYPE_CHECKING:
@@ -281,10 +283,16 @@ def _notify(
 
 
 def _summaries_refresh(learner_id: int, competency_ids: list[int], days: list[dt.date]) -> None:
-    """Keep the committee's period rating summary exact, in the same transaction."""
+    """Keep the learner's monthly summary and the committee's period rating summary exact, in
+    the same transaction."""
     # Imported here: programs composes assessments and sits above it in the layers.
     from programs.summaries import period_summaries_refresh_learner
 
+    monthly_summaries_refresh(
+        learner_id=learner_id,
+        rated_by=MonthlyRatingSummary.RatedBy.ASSESSOR,
+        competency_ids=competency_ids,
+    )
     period_summaries_refresh_learner(
         learner_id=learner_id, competency_ids=competency_ids, days=days
     )

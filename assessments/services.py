@@ -11,16 +11,21 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import CheckIn, SelfAssessment
+from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
+from assessments.summaries import monthly_summaries_refresh, monthly_summaries_refresh_pairs
 from frameworks.models import Competency, Framework, ScaleLevel
 from portfolio.models import Evidence
 from programs.selectors import frameworks_in_use
+
+RatedBy = MonthlyRatingSummary.RatedBy
 
 # --- Self-assessments and check-ins --------------------------------------------------------
 
@@ -180,6 +185,11 @@ def checkin_record(
                 for row in rows
                 for evidence in linked.get(row.competency_id, [])
             )
+            monthly_summaries_refresh(
+                learner_id=learner.pk,
+                rated_by=RatedBy.SELF,
+                competency_ids=levels.keys(),
+            )
     except IntegrityError:
         # Two requests with one token raced; the other one won. Return what it recorded.
         existing = CheckIn.objects.filter(client_token=token, learner=learner).first()
@@ -187,3 +197,43 @@ def checkin_record(
             raise
         return existing, False
     return checkin, True
+
+
+# --- Deleting ratings (data-protection requests, test data) -----------------------------------
+
+
+def ratings_delete(records: QuerySet[Any]) -> int:
+    """Delete check-ins (with their ratings), self-assessments or assessments, and keep every
+    summary built from them exact, in one transaction. Ratings are records: only the admin's
+    data-protection path removes them. Returns the number of rows deleted."""
+    model = records.model
+    with transaction.atomic():
+        if model is CheckIn:
+            rated = SelfAssessment.objects.filter(checkin__in=records)
+        elif model in (SelfAssessment, Assessment):
+            rated = records
+        else:
+            raise TypeError(f"{model.__name__} is not a rating")
+        day = "observed_on" if model is Assessment else "assessed_on"
+        touched = set(rated.values_list("learner_id", "competency_id", day))
+        deleted, _ = records.delete()
+        rated_by = RatedBy.ASSESSOR if model is Assessment else RatedBy.SELF
+        monthly_summaries_refresh_pairs(
+            rated_by=rated_by, pairs={(learner, competency) for learner, competency, _ in touched}
+        )
+        if model is Assessment:
+            _period_summaries_refresh(touched)
+    return deleted
+
+
+def _period_summaries_refresh(touched: set[tuple[int, int, dt.date]]) -> None:
+    # Imported here: programs composes assessments and sits above it in the layers.
+    from programs.summaries import period_summaries_refresh_learner
+
+    for learner_id in sorted({learner for learner, _, _ in touched}):
+        mine = [(competency, day) for learner, competency, day in touched if learner == learner_id]
+        period_summaries_refresh_learner(
+            learner_id=learner_id,
+            competency_ids=[competency for competency, _ in mine],
+            days=[day for _, day in mine],
+        )

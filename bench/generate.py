@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from assessments.models import Assessment, SelfAssessment
+from assessments.summaries import monthly_summaries_rebuild
 from frameworks.models import Competency, Framework, RatingScale, ScaleLevel
 from programs.models import Cohort, Institution, Program, ProgramRole, ReviewPeriod
 from programs.summaries import period_summaries_rebuild
@@ -480,6 +481,8 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
             )
     cells = period_summaries_rebuild()  # the heatmap's summary of the bulk-loaded ratings
     say(f"  period rating summary: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
+    cells = monthly_summaries_rebuild()  # the dashboard's
+    say(f"  monthly rating summary: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
     with connection.cursor() as cursor:
         # VACUUM too, where it can run (not inside a test's transaction): freshly loaded tables
         # have no visibility map, so index-only scans of covering indexes would still read

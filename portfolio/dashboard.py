@@ -9,21 +9,22 @@ tables.
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, cast
 
 from django.db import connection
+from django.db.models import Model
 
 from accounts.models import User
-from assessments.models import Assessment, SelfAssessment
+from assessments.models import MonthlyRatingSummary
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_of
+from programs.dbfunctions import tenths_from_db
 from programs.models import Enrollment, Program
-from programs.selectors import current_enrollments, enrollments_of, expected_levels
+from programs.selectors import current_enrollments, enrollments_of, expected_levels_by_enrollment
 
 FOCUS_NEXT_SIZE = 5
 
@@ -185,91 +186,115 @@ def boundaries_of(timeline: list[TimelineStage]) -> list[Boundary]:
     return result
 
 
+# --- The competencies in use, in one statement ------------------------------------------------
+
+# What the dashboard reads of each, in the models' field order (as `Model.from_db` wants them);
+# the rest is deferred. Plain statements get no ORM converters, so only columns that need none
+# (numbers and text) are read.
+_FRAMEWORK_FIELDS = ("id", "code", "version", "name", "kind", "scale_id")
+_COMPETENCY_FIELDS = ("id", "framework_id", "parent_id", "code", "title", "description", "order")
+
+
+def _fields(model: type[Model], wanted: tuple[str, ...]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
+
+
+def _columns(model: type[Model], alias: str, wanted: tuple[str, ...]) -> str:
+    qn = connection.ops.quote_name
+    return ", ".join(
+        f"{alias}.{qn(cast(str, f.column))}"
+        for f in model._meta.concrete_fields
+        if f.attname in wanted
+    )
+
+
+_IN_USE_SQL = """
+SELECT pf.program_id, {framework}, {competency}
+FROM programs_program_frameworks pf
+JOIN {framework_table} f ON f.id = pf.framework_id
+JOIN {competency_table} c ON c.framework_id = f.id
+WHERE pf.program_id IN ({programs})
+  AND NOT EXISTS (SELECT 1 FROM {competency_table} ch WHERE ch.parent_id = c.id)
+ORDER BY f.code, f.version, c.{order}, c.id"""
+
+
+def _in_use_sql(programs: int) -> str:
+    qn = connection.ops.quote_name
+    return _IN_USE_SQL.format(
+        framework=_columns(Framework, "f", _FRAMEWORK_FIELDS),
+        competency=_columns(Competency, "c", _COMPETENCY_FIELDS),
+        framework_table=qn(Framework._meta.db_table),
+        competency_table=qn(Competency._meta.db_table),
+        programs=", ".join(["%s"] * programs),
+        order=qn("order"),
+    )
+
+
+def competencies_in_use(*, program_ids: list[int]) -> tuple[list[Competency], dict[int, set[int]]]:
+    """The ratable competencies (leaves) of the programs' frameworks, in framework then
+    competency order, each with its framework set; and the frameworks of each program.
+
+    One plain statement: it runs on every dashboard, and the ORM's query building for three
+    related tables cost more than the database's work."""
+    competencies: list[Competency] = []
+    frameworks_of: dict[int, set[int]] = {}
+    if not program_ids:
+        return competencies, frameworks_of
+    with connection.cursor() as cursor:
+        cursor.execute(_in_use_sql(len(program_ids)), program_ids)
+        rows = cursor.fetchall()
+    db = connection.alias
+    framework_fields = _fields(Framework, _FRAMEWORK_FIELDS)
+    competency_fields = _fields(Competency, _COMPETENCY_FIELDS)
+    width = len(framework_fields)
+    frameworks: dict[int, Framework] = {}
+    seen: set[int] = set()
+    for row in rows:
+        program_id, framework_id, competency_id = row[0], row[1], row[1 + width]
+        frameworks_of.setdefault(program_id, set()).add(framework_id)
+        if competency_id in seen:  # another of the learner's programs uses the same framework
+            continue
+        seen.add(competency_id)
+        framework = frameworks.get(framework_id)
+        if framework is None:
+            framework = Framework.from_db(db, framework_fields, row[1 : 1 + width])
+            frameworks[framework_id] = framework
+        competency = Competency.from_db(db, competency_fields, row[1 + width :])
+        competency.framework = framework  # no query per row later
+        competencies.append(competency)
+    return competencies, frameworks_of
+
+
 # --- The learner's ratings in one statement ---------------------------------------------------
 
-# What a row of the ratings statement holds (its first column).
-LATEST_SELF, LATEST_ASSESSOR, SELF_MONTH, ASSESSOR_MONTH = 1, 2, 3, 4
-_TENTH = Decimal("0.1")
 _HUNDREDTH = Decimal("0.01")
-# SQLite returns levels and means as floats, which Django's ORM turns into decimals of 15
-# significant digits; the plain rows below get the same treatment, so every backend shows the
-# numbers the ORM would.
-_FLOAT_CONTEXT = decimal.Context(prec=15)
-
-
-_LATEST_SQL = """
-SELECT kind, competency_id, day, level, n FROM (
-    SELECT {self_kind} AS kind, competency_id, assessed_on AS day, level, 0 AS n,
-           ROW_NUMBER() OVER (PARTITION BY competency_id
-                              ORDER BY assessed_on DESC, created_at DESC, id DESC) AS rn
-    FROM {self_table} WHERE learner_id = %s AND competency_id IN ({ids})
-    UNION ALL
-    SELECT {assessor_kind}, competency_id, observed_on, level,
-           COUNT(*) OVER (PARTITION BY competency_id),
-           ROW_NUMBER() OVER (PARTITION BY competency_id
-                              ORDER BY observed_on DESC, created_at DESC, id DESC)
-    FROM {assessor_table} WHERE learner_id = %s AND competency_id IN ({ids})
-) latest WHERE rn = 1"""
-_MONTHLY_SQL = """
-SELECT {kind}, competency_id, month, AVG(level), COUNT(*) FROM (
-    SELECT competency_id, {month} AS month, level FROM {table} WHERE learner_id = %s
-) rated GROUP BY competency_id, month"""
-
-
-def _ratings_sql(*, competencies: int, months: bool) -> tuple[str, list[Any]]:
-    """The statement behind every number of the dashboard, and the month function's parameters.
-
-    Rows: the latest self and assessor level per competency (with the assessor count), then
-    the monthly means of both — one UNION ALL, so the learner's whole history costs one round
-    trip. Window functions rather than PostgreSQL's DISTINCT ON keep it portable (SQLite 3.25+);
-    both read the learner's rows through the (learner, competency, date) indexes. Only table
-    names, constants and placeholders go into the text; `ratings_of` passes the values.
-    """
-    qn = connection.ops.quote_name
-    parts: list[str] = []
-    if competencies:
-        parts.append(
-            _LATEST_SQL.format(
-                self_kind=LATEST_SELF,
-                assessor_kind=LATEST_ASSESSOR,
-                self_table=qn(SelfAssessment._meta.db_table),
-                assessor_table=qn(Assessment._meta.db_table),
-                ids=", ".join(["%s"] * competencies),
-            )
-        )
-    month_params: tuple[Any, ...] = ()
-    if months:
-        for kind, model, day in (
-            (SELF_MONTH, SelfAssessment, "assessed_on"),
-            (ASSESSOR_MONTH, Assessment, "observed_on"),
-        ):
-            month, month_params = connection.ops.date_trunc_sql("month", day, ())
-            if connection.vendor == "postgresql":  # date_trunc answers a timestamp
-                month = f"CAST({month} AS date)"
-            parts.append(
-                _MONTHLY_SQL.format(kind=kind, month=month, table=qn(model._meta.db_table))
-            )
-    return " UNION ALL ".join(parts) + " ORDER BY 1, 3, 2", list(month_params)
+RatedBy = MonthlyRatingSummary.RatedBy
+# Every number of the dashboard's ratings, from the monthly summary (`assessments.summaries`,
+# kept exact on every write): one index-only read of the learner's rows, in the order the
+# trajectory lists them (yours, then assessors'; by month, then competency).
+_RATINGS_SQL = f"""
+SELECT rated_by, competency_id, month, total, n, last_level, last_on
+FROM {MonthlyRatingSummary._meta.db_table} WHERE learner_id = %s
+ORDER BY rated_by, month, competency_id"""  # noqa: S608 — the table name is ours
 
 
 def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
     if isinstance(value, str):  # SQLite answers text
         return dt.date.fromisoformat(value[:10])
     return cast(dt.date, value)
 
 
 def _as_postgresql_gives(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row of another backend with the types PostgreSQL returns: dates, and decimals made
-    as Django's ORM makes them from SQLite's floats (15 digits; a level's own column rounded
-    to its one decimal place)."""
-    kind, competency_id, day, value, n = row
-    if not isinstance(value, Decimal):
-        value = _FLOAT_CONTEXT.create_decimal_from_float(value)
-        if kind in (LATEST_SELF, LATEST_ASSESSOR):
-            value = value.quantize(_TENTH)
-    return kind, competency_id, _as_date(day), value, int(n)
+    rated_by, competency_id, month, total, n, last_level, last_on = row
+    return (
+        rated_by,
+        competency_id,
+        _as_date(month),
+        tenths_from_db(total),
+        n,
+        tenths_from_db(last_level),
+        _as_date(last_on),
+    )
 
 
 @dataclass
@@ -282,72 +307,57 @@ class Ratings:
     assessor_points: list[TrajectoryPoint] = field(default_factory=list)
 
 
-def ratings_of(*, learner: User, competency_ids: list[int], months: bool = True) -> Ratings:
-    """The learner's own and assessors' ratings, aggregated in the database (one query).
-
-    Latest levels only for `competency_ids`; monthly means over every rated competency (the
-    trajectory's "mean of all" includes earlier frameworks). Only this learner's rows count.
-    """
-    result = Ratings()
-    if not competency_ids and not months:
-        return result
-    sql, month_params = _ratings_sql(competencies=len(competency_ids), months=months)
-    params: list[Any] = []
-    if competency_ids:
-        params += [learner.pk, *competency_ids, learner.pk, *competency_ids]
-    if months:
-        params += [*month_params, learner.pk, *month_params, learner.pk]
+def ratings_of(*, learner: User) -> Ratings:
+    """The learner's own and assessors' ratings (one query): the latest level of every
+    competency they were rated on (the latest month's latest rating; for assessors, with the
+    count of all their ratings) and the monthly means behind the trajectory, over every
+    framework they were ever rated in. Only this learner's rows count."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_RATINGS_SQL, [learner.pk])
         rows = cursor.fetchall()  # plain tuples: no ORM converters for hundreds of rows
     if connection.vendor != "postgresql":
         rows = [_as_postgresql_gives(row) for row in rows]
-    means: dict[Decimal, Decimal] = {}  # a few distinct means recur
+    result = Ratings()
     latest_self, latest_assessor = result.latest_self, result.latest_assessor
     self_points, assessor_points = result.self_points, result.assessor_points
-    for kind, competency_id, day, value, n in rows:
-        if kind in (SELF_MONTH, ASSESSOR_MONTH):
-            mean = means.get(value)
-            if mean is None:
-                mean = means[value] = value.quantize(_HUNDREDTH)
-            (self_points if kind == SELF_MONTH else assessor_points).append(
-                TrajectoryPoint(competency_id=competency_id, month=day, mean=mean, n=n)
-            )
-        elif kind == LATEST_SELF:
-            latest_self[competency_id] = (value, day)
+    means: dict[tuple[Decimal, int], Decimal] = {}  # a few distinct means recur
+    for rated_by, competency_id, month, total, n, last_level, last_on in rows:
+        mean = means.get((total, n))
+        if mean is None:
+            mean = means[(total, n)] = (total / n).quantize(_HUNDREDTH)
+        point = TrajectoryPoint(competency_id=competency_id, month=month, mean=mean, n=n)
+        # Months ascend, so each competency's last row is its latest.
+        if rated_by == RatedBy.SELF:
+            self_points.append(point)
+            latest_self[competency_id] = (last_level, last_on)
         else:
-            latest_assessor[competency_id] = (value, day, n)
+            assessor_points.append(point)
+            _, _, earlier = latest_assessor.get(competency_id, (None, None, 0))
+            latest_assessor[competency_id] = (last_level, last_on, earlier + n)
     return result
 
 
-def learner_dashboard(
-    *, learner: User, trajectories: bool = True, stages: bool = True
-) -> Dashboard:
-    """Everything the learner's dashboard shows, in a fixed number of queries (seven).
+def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
+    """Everything the learner's dashboard shows, in a fixed number of queries (six).
 
-    `trajectories=False` leaves out the monthly means, `stages=False` the timeline (and with
-    it the stage boundaries): the JSON API has the timeline at an endpoint of its own.
+    `stages=False` leaves out the timeline (and with it the stage boundaries): the JSON API has
+    the timeline at an endpoint of its own.
     """
-    enrollments = current_enrollments(learner=learner)  # 1, 2: enrollments, their frameworks
-    frameworks: dict[int, Framework] = {}
-    for enrollment in enrollments:
-        for framework in enrollment.program.frameworks.all():
-            frameworks.setdefault(framework.pk, framework)
-    competencies: list[Competency] = []
-    if frameworks:
-        competencies = list(  # 3: the frameworks' ratable competencies (leaves), in order
-            Competency.objects.filter(
-                framework__in=list(frameworks), children__isnull=True
-            ).order_by("framework__code", "framework__version", "order", "id")
-        )
-    expected = expected_levels(enrollments=enrollments, competencies=competencies)  # 4
-    ratings = ratings_of(  # 5: latest levels and monthly means
-        learner=learner, competency_ids=[c.pk for c in competencies], months=trajectories
+    enrollments = current_enrollments(learner=learner, frameworks=False)  # 1
+    competencies, frameworks_of = competencies_in_use(  # 2
+        program_ids=sorted({e.program_id for e in enrollments})
     )
+    deciding: dict[int, Enrollment] = {}  # framework id → the enrollment whose year counts
+    for enrollment in enrollments:  # newest first: the newest program wins a shared framework
+        for framework_id in frameworks_of.get(enrollment.program_id, ()):
+            deciding.setdefault(framework_id, enrollment)
+    expected = expected_levels_by_enrollment(  # 3
+        {c.pk: deciding[c.framework_id] for c in competencies}
+    )
+    ratings = ratings_of(learner=learner)  # 4: latest levels and monthly means
     by_framework: dict[int, list[CompetencyRow]] = {}
     no_rating = (None, None)
     for c in competencies:
-        c.framework = frameworks[c.framework_id]  # already loaded: no query per row
         self_level, self_on = ratings.latest_self.get(c.pk, no_rating)
         assessor_level, assessor_on, assessor_n = ratings.latest_assessor.get(c.pk, (None, None, 0))
         by_framework.setdefault(c.framework_id, []).append(
@@ -362,9 +372,10 @@ def learner_dashboard(
             )
         )
     sections = [
-        FrameworkSection(framework=frameworks[pk], rows=rows) for pk, rows in by_framework.items()
+        FrameworkSection(framework=rows[0].competency.framework, rows=rows)
+        for rows in by_framework.values()
     ]
-    timeline = timeline_of(learner=learner) if stages else []  # 6, 7
+    timeline = timeline_of(learner=learner) if stages else []  # 5, 6
     return Dashboard(
         enrollments=enrollments,
         sections=sections,

@@ -41,7 +41,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Assessment, CheckIn, SelfAssessment
+from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
+from assessments.summaries import monthly_summaries_refresh
 from frameworks.models import Competency, Framework
 from portfolio.models import (
     Evidence,
@@ -986,6 +987,11 @@ def _import_records(
             report=report,
         )
     SelfAssessment.objects.bulk_create(rows, batch_size=BATCH)
+    monthly_summaries_refresh(
+        learner_id=learner.pk,
+        rated_by=MonthlyRatingSummary.RatedBy.SELF,
+        competency_ids={row.competency_id for row in rows},
+    )
     sa_through = SelfAssessment.evidence.through
     sa_through.objects.bulk_create(
         (

@@ -360,7 +360,10 @@ def goal_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Goal.Status.values:
         goals = goals.filter(status=status)
-    dashboard_focus = learner_dashboard(learner=learner).focus_next if not status else []
+    # Focus-next needs neither the stages of training nor the trajectory's table.
+    dashboard_focus = (
+        learner_dashboard(learner=learner, stages=False).focus_next if not status else []
+    )
     return render(
         request,
         "portfolio/goal_list.html",

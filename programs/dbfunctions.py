@@ -1,4 +1,5 @@
-"""A median that runs inside the database on PostgreSQL and on SQLite.
+"""A median that runs inside the database on PostgreSQL and on SQLite, and levels read by plain
+statements.
 
 PostgreSQL has `percentile_cont(0.5) WITHIN GROUP (ORDER BY …)`. SQLite has no median, so a
 small aggregate is registered on every SQLite connection (see `register_sqlite_median`); the
@@ -7,6 +8,7 @@ laptop default and the test suite use it, production uses PostgreSQL's own.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -96,3 +98,15 @@ class Median(Aggregate):
             template="%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)",
             **extra_context,
         )
+
+
+_TENTH = Decimal("0.1")
+
+
+def tenths_from_db(value: Any) -> Decimal:
+    """A level, or a sum of levels, read by a plain statement (no ORM converters): PostgreSQL
+    answers an exact decimal; SQLite a float (or an int), whose one decimal place rounding
+    recovers exactly, since levels are in tenths."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(repr(value)).quantize(_TENTH)

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, SelfAssessment
+from assessments.summaries import monthly_summaries_rebuild
 from frameworks.models import Competency, Framework
 from programs.models import Cohort, Enrollment, Expectation, Institution, Program, ProgramRole
 from programs.summaries import period_summaries_rebuild
@@ -975,8 +976,9 @@ def seed_demo(
         created = created or bool(added)
     if created:
         # The demo's ratings went in with bulk inserts, which bypass the services that keep
-        # the committee's period rating summary exact.
+        # the summaries built from them exact.
         period_summaries_rebuild()
+        monthly_summaries_rebuild()
     return SeedResult(created=created, logins=demo_logins(), counts=counts)
 
 

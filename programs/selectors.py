@@ -6,11 +6,13 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from frameworks.models import Competency, Framework
+from programs.dbfunctions import tenths_from_db
 from programs.expectations import expected_level, year_fraction
 from programs.models import (
     ConsensusRating,
@@ -62,15 +64,18 @@ def enrollments_of(*, learner: User) -> QuerySet[Enrollment]:
     )
 
 
-def current_enrollments(*, learner: User) -> list[Enrollment]:
-    """Open enrollments, newest first; a learner may be in more than one program at once."""
-    return list(
+def current_enrollments(*, learner: User, frameworks: bool = True) -> list[Enrollment]:
+    """Open enrollments, newest first; a learner may be in more than one program at once.
+    With their programs' frameworks (a second query) unless `frameworks=False`."""
+    enrollments = (
         Enrollment.objects.current()
         .filter(learner=learner)
         .select_related("program", "program__institution")
-        .prefetch_related("program__frameworks")
         .order_by("-start_date", "-id")
     )
+    if frameworks:
+        enrollments = enrollments.prefetch_related("program__frameworks")
+    return list(enrollments)
 
 
 def frameworks_in_use(*, learner: User) -> QuerySet[Framework]:
@@ -98,23 +103,39 @@ def expected_levels(
     (`programs.expectations`), a program Expectation winning over the default (level 4 by
     graduation, evenly stepped). One query, whatever the number of competencies.
     """
-    today = today or timezone.localdate()
     by_framework: dict[int, Enrollment] = {}
     for enrollment in enrollments:  # newest first: the newest program wins a shared framework
         for framework in enrollment.program.frameworks.all():
             by_framework.setdefault(framework.pk, enrollment)
-    wanted = {
-        c.pk: by_framework[c.framework_id] for c in competencies if c.framework_id in by_framework
-    }
+    return expected_levels_by_enrollment(
+        {
+            c.pk: by_framework[c.framework_id]
+            for c in competencies
+            if c.framework_id in by_framework
+        },
+        today=today,
+    )
+
+
+def expected_levels_by_enrollment(
+    enrollment_of: dict[int, Enrollment], *, today: dt.date | None = None
+) -> dict[int, Decimal]:
+    """Expected level today per competency id, given the enrollment that decides each one's
+    training year (`expected_levels` explains the rule). One query."""
+    today = today or timezone.localdate()
     overrides: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
-    if wanted:
-        rows = Expectation.objects.filter(
-            program_id__in={e.program_id for e in wanted.values()},
-            competency_id__in=list(wanted),
-        ).values_list("program_id", "competency_id", "training_year", "level")
-        for program_id, competency_id, year, level in rows:
-            overrides[program_id][(competency_id, year)] = level
-    fractions = {e.program_id: year_fraction(e.program, today) for e in wanted.values()}
+    if enrollment_of:
+        programs = sorted({e.program_id for e in enrollment_of.values()})
+        sql = _OVERRIDES_SQL.format(
+            programs=_placeholders(len(programs)), competencies=_placeholders(len(enrollment_of))
+        )
+        # A plain statement: it runs on every dashboard, and the ORM's query building would
+        # cost more than the database's work.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*programs, *enrollment_of])
+            for program_id, competency_id, year, level in cursor.fetchall():
+                overrides[program_id][(competency_id, year)] = tenths_from_db(level)
+    fractions = {e.program_id: year_fraction(e.program, today) for e in enrollment_of.values()}
     return {
         competency_id: expected_level(
             enrollment.program,
@@ -123,8 +144,17 @@ def expected_levels(
             enrollment.training_year,
             fractions[enrollment.program_id],
         )
-        for competency_id, enrollment in wanted.items()
+        for competency_id, enrollment in enrollment_of.items()
     }
+
+
+_OVERRIDES_SQL = f"""
+SELECT program_id, competency_id, training_year, level FROM {Expectation._meta.db_table}
+WHERE program_id IN ({{programs}}) AND competency_id IN ({{competencies}})"""  # noqa: S608
+
+
+def _placeholders(n: int) -> str:
+    return ", ".join(["%s"] * n)
 
 
 # --- Program administration and committee review -----------------------------------------

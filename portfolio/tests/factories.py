@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import factory
 
-from assessments.models import Assessment, CheckIn, SelfAssessment
+from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
+from assessments.summaries import monthly_summaries_refresh
 from frameworks.models import Competency, Framework, LevelDescriptor
 from portfolio.models import Evidence, Goal, GoalProgressNote, ShareGrant
 from tests import factories as base
@@ -73,6 +74,17 @@ class SelfAssessmentFactory(factory.django.DjangoModelFactory):
     competency = factory.SubFactory(base.CompetencyFactory)
     level = Decimal("2.5")
     assessed_on = dt.date(2025, 9, 1)
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> SelfAssessment:
+        """Refresh the learner's monthly summary, as the check-in service does."""
+        row = super()._create(model_class, *args, **kwargs)
+        monthly_summaries_refresh(
+            learner_id=row.learner_id,
+            rated_by=MonthlyRatingSummary.RatedBy.SELF,
+            competency_ids=[row.competency_id],
+        )
+        return row
 
 
 class AssessmentFactory(factory.django.DjangoModelFactory):

@@ -148,10 +148,9 @@ def test_the_goal_list_runs_a_fixed_number_of_queries(
     client.force_login(learner)
     # 1 session, 2 user, 3 navigation roles, 4 count, 5 page of goals, 6 competencies,
     # 7 their frameworks, 8 evidence, 9 progress notes; focus-next from the dashboard:
-    # 10 enrollments, 11 program frameworks, 12 competencies, 13 expectations, 14 latest levels
-    # and monthly means (one statement), 15 timeline enrollments, 16 timeline entries;
-    # 17 active grants
-    with django_assert_num_queries(17):
+    # 10 enrollments, 11 competencies in use, 12 expectations, 13 latest levels and monthly
+    # means (one statement); 14 active grants
+    with django_assert_num_queries(14):
         response = client.get(reverse("goal-list"))
     assert response.status_code == 200
 

@@ -1,37 +1,74 @@
-"""`manage.py check_summaries [--rebuild]`: prove the period rating summary equal to the raw
-assessor ratings (exit status 1 on any difference), or rewrite it from them."""
+"""`manage.py check_summaries [--rebuild]`: prove the summary tables equal to the raw ratings
+they summarise (exit status 1 on any difference), or rewrite them from those ratings.
+
+- the period rating summary (the cohort heatmap's; `programs.summaries`);
+- the monthly rating summary (the learner dashboard's; `assessments.summaries`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from assessments.summaries import monthly_summaries_differences, monthly_summaries_rebuild
 from programs.summaries import period_summaries_differences, period_summaries_rebuild
+
+Differences = Callable[[], tuple[int, int, list[tuple[Any, ...]]]]
+
+
+def _period_cell(period: Any, learner: Any, competency: Any, median: Any, n: Any) -> str:
+    return f"period {period}, learner {learner}, competency {competency}: median {median} of {n}"
+
+
+def _monthly_cell(
+    learner: Any, rated_by: Any, competency: Any, month: Any, total: Any, n: Any, *latest: Any
+) -> str:
+    who = "self" if int(rated_by) == 1 else "assessor"
+    return (
+        f"learner {learner}, {who} ratings of competency {competency} in {str(month)[:7]}: "
+        f"total {total} of {n}, latest {latest[0]} on {latest[1]}"
+    )
+
+
+SUMMARIES: list[tuple[str, Callable[[], int], Differences, Callable[..., str]]] = [
+    ("period rating summary", period_summaries_rebuild, period_summaries_differences, _period_cell),
+    (
+        "monthly rating summary",
+        monthly_summaries_rebuild,
+        monthly_summaries_differences,
+        _monthly_cell,
+    ),
+]
 
 
 class Command(BaseCommand):
-    help = "Compare the period rating summary with the raw ratings; --rebuild rewrites it."
+    help = "Compare the summary tables with the raw ratings; --rebuild rewrites them."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--rebuild", action="store_true", help="rewrite the summary from the raw ratings"
+            "--rebuild", action="store_true", help="rewrite the summaries from the raw ratings"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["rebuild"]:
-            written = period_summaries_rebuild()
-            self.stdout.write(f"Rebuilt the period rating summary: {written} cells.")
-        missing, extra, examples = period_summaries_differences()
-        if missing or extra:
-            for period, learner, competency, median, n in examples:
-                self.stderr.write(
-                    f"  period {period}, learner {learner}, competency {competency}: "
-                    f"median {median} of {n} ratings is missing or different in the summary"
-                )
+        failed: list[str] = []
+        for name, rebuild, differences, describe in SUMMARIES:
+            if options["rebuild"]:
+                self.stdout.write(f"Rebuilt the {name}: {rebuild()} cells.")
+            missing, extra, examples = differences()
+            if not (missing or extra):
+                self.stdout.write(f"The {name} equals the raw ratings.")
+                continue
+            for example in examples:
+                self.stderr.write(f"  {describe(*example)} is missing or different")
+            self.stderr.write(
+                f"The {name} differs from the raw ratings: {missing} cells missing or "
+                f"different, {extra} cells that should not be there."
+            )
+            failed.append(name)
+        if failed:
             raise CommandError(
-                f"The period rating summary differs from the raw ratings: {missing} cells "
-                f"missing or different, {extra} cells that should not be there. Run "
+                f"{' and '.join(failed).capitalize()} differ from the raw ratings. Run "
                 "`manage.py check_summaries --rebuild`."
             )
-        self.stdout.write("The period rating summary equals the raw ratings.")

@@ -1,0 +1,138 @@
+"""The monthly rating summary (`MonthlyRatingSummary`): per learner × who rated × competency ×
+calendar month, the sum and count of the ratings and the month's latest one.
+
+The learner's dashboard reads it instead of aggregating their whole history on every view. It
+is kept exact rather than eventually right: every write that adds, changes or removes a
+rating refreshes that learner's cells of the competencies it touches, in the same
+transaction, by recomputing every month of them from the raw rows with the same SQL the full
+rebuild uses —
+
+- a check-in recorded (`assessments.services`), a portfolio imported (`portfolio.transfer`);
+- an assessment recorded or revised (`assessments.observations`);
+- ratings or check-ins deleted in the admin (`assessments.admin`).
+
+A learner's rows go with the learner (cascade). `manage.py check_summaries` compares the whole
+table with a recomputation from the raw rows (exit status 1 on any difference) and `--rebuild`
+rewrites it; the benchmark and the demo seeding rebuild it after their bulk inserts, which
+bypass the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+
+from assessments.models import Assessment, MonthlyRatingSummary, SelfAssessment
+
+TABLE = MonthlyRatingSummary._meta.db_table
+RatedBy = MonthlyRatingSummary.RatedBy
+_SOURCES = {
+    RatedBy.SELF: (SelfAssessment._meta.db_table, "assessed_on"),
+    RatedBy.ASSESSOR: (Assessment._meta.db_table, "observed_on"),
+}
+_COLUMNS = "learner_id, rated_by, competency_id, month, total, n, last_level, last_on"
+
+# The cells of one kind of rating, from the raw rows; {scope} narrows them (always ANDed). The
+# month's latest rating is the dashboard's rule for "latest": by date, then entry time, then id.
+_RAW = """
+SELECT learner_id, {rated_by}, competency_id, month, SUM(level), COUNT(*),
+       MAX(CASE WHEN rn = 1 THEN level END), MAX(day)
+FROM (
+    SELECT learner_id, competency_id, {month} AS month, level, {day} AS day,
+           ROW_NUMBER() OVER (PARTITION BY learner_id, competency_id, {month}
+                              ORDER BY {day} DESC, created_at DESC, id DESC) AS rn
+    FROM {table} WHERE 1 = 1{scope}
+) rated
+GROUP BY learner_id, competency_id, month"""
+
+
+def _month_sql(day: str) -> str:
+    """The first day of `day`'s month, as a date (PostgreSQL) or ISO text (SQLite), which
+    is how each stores a DateField. Every statement here is run with a parameter list, so a
+    literal % is written %%."""
+    if connection.vendor == "postgresql":
+        return f"CAST(DATE_TRUNC('month', {day}) AS date)"
+    return f"strftime('%%Y-%%m-01', {day})"
+
+
+def _raw_sql(rated_by: int, scope: str) -> str:
+    table, day = _SOURCES[RatedBy(rated_by)]
+    return _RAW.format(
+        rated_by=int(rated_by),
+        month=_month_sql(day),
+        day=day,
+        table=connection.ops.quote_name(table),
+        scope=scope,
+    )
+
+
+def _in(values: list[int]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _refresh(*, rated_by: int, scope: str, params: list[Any]) -> int:
+    """Replace the rows of `rated_by` in `scope` (columns learner_id and competency_id, the
+    same on both sides) with the recomputed ones. Returns the number of rows written."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {TABLE} WHERE rated_by = %s{scope}",  # noqa: S608 — placeholders only
+            [int(rated_by), *params],
+        )
+        cursor.execute(f"INSERT INTO {TABLE} ({_COLUMNS}) {_raw_sql(rated_by, scope)}", params)
+        return cursor.rowcount
+
+
+def monthly_summaries_refresh(
+    *, learner_id: int, rated_by: int, competency_ids: Iterable[int] | None = None
+) -> int:
+    """After ratings of a learner were recorded, changed or removed: every month of those
+    competencies (all of the learner's competencies when `competency_ids` is None)."""
+    if competency_ids is None:
+        return _refresh(rated_by=rated_by, scope=" AND learner_id = %s", params=[learner_id])
+    competencies = sorted(set(competency_ids))
+    if not competencies:
+        return 0
+    return _refresh(
+        rated_by=rated_by,
+        scope=f" AND learner_id = %s AND competency_id IN ({_in(competencies)})",
+        params=[learner_id, *competencies],
+    )
+
+
+def monthly_summaries_refresh_pairs(*, rated_by: int, pairs: Iterable[tuple[int, int]]) -> int:
+    """After ratings of several learners were removed: each (learner id, competency id)."""
+    by_learner: dict[int, set[int]] = {}
+    for learner_id, competency_id in pairs:
+        by_learner.setdefault(learner_id, set()).add(competency_id)
+    return sum(
+        monthly_summaries_refresh(learner_id=learner_id, rated_by=rated_by, competency_ids=ids)
+        for learner_id, ids in sorted(by_learner.items())
+    )
+
+
+def monthly_summaries_rebuild() -> int:
+    """Rewrite the whole table from the raw rows (set-based; after bulk loads)."""
+    return sum(_refresh(rated_by=rated_by, scope="", params=[]) for rated_by in _SOURCES)
+
+
+def monthly_summaries_differences(limit: int = 10) -> tuple[int, int, list[tuple[Any, ...]]]:
+    """Compare the table with a recomputation from the raw rows, cell by cell.
+
+    Returns (rows missing or different in the table, rows in the table that should not be
+    there or differ, up to `limit` examples of the first kind)."""
+    stored = f"SELECT {_COLUMNS} FROM {TABLE}"  # noqa: S608
+    # In a subquery of its own: EXCEPT binds as tightly as UNION ALL, left to right.
+    raw = " UNION ALL ".join(_raw_sql(rated_by, "") for rated_by in _SOURCES)
+    raw = f"SELECT * FROM ({raw}) r"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({raw} EXCEPT {stored}) d", [])  # noqa: S608
+        missing = cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) FROM ({stored} EXCEPT {raw}) d", [])  # noqa: S608
+        extra = cursor.fetchone()[0]
+        examples: list[tuple[Any, ...]] = []
+        if missing:
+            cursor.execute(f"SELECT * FROM ({raw} EXCEPT {stored}) d LIMIT %s", [limit])  # noqa: S608
+            examples = list(cursor.fetchall())
+    return int(missing), int(extra), examples

@@ -24,7 +24,7 @@ from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_of
 from programs.dbfunctions import tenths_from_db
 from programs.models import Enrollment, Program
-from programs.selectors import current_enrollments, enrollments_of, expected_levels_by_enrollment
+from programs.selectors import enrollments_of, expected_levels_by_enrollment
 
 FOCUS_NEXT_SIZE = 5
 
@@ -142,8 +142,13 @@ class Dashboard:
 STAGE_LABELS = dict(Program.Stage.choices)
 
 
-def timeline_of(*, learner: User) -> list[TimelineStage]:
-    """Every stage of training, here and elsewhere, oldest first (two queries)."""
+def timeline_of(
+    *, learner: User, enrollments: list[Enrollment] | None = None
+) -> list[TimelineStage]:
+    """Every stage of training, here and elsewhere, oldest first (two queries; one when the
+    learner's enrollments, as `enrollments_of` gives them, are at hand)."""
+    if enrollments is None:
+        enrollments = list(enrollments_of(learner=learner))
     stages = [
         TimelineStage(
             institution=e.program.institution.name,
@@ -155,7 +160,7 @@ def timeline_of(*, learner: User) -> list[TimelineStage]:
             end_date=e.end_date,
             current=e.end_date is None,
         )
-        for e in enrollments_of(learner=learner)
+        for e in enrollments
     ]
     entry: TimelineEntry
     for entry in timeline_entries_of(learner=learner):
@@ -338,12 +343,14 @@ def ratings_of(*, learner: User) -> Ratings:
 
 
 def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
-    """Everything the learner's dashboard shows, in a fixed number of queries (six).
+    """Everything the learner's dashboard shows, in a fixed number of queries (five).
 
     `stages=False` leaves out the timeline (and with it the stage boundaries): the JSON API has
     the timeline at an endpoint of its own.
     """
-    enrollments = current_enrollments(learner=learner, frameworks=False)  # 1
+    every_enrollment = list(enrollments_of(learner=learner))  # 1: for the timeline too
+    # The open ones, newest first (as `current_enrollments` orders them).
+    enrollments = [e for e in reversed(every_enrollment) if e.end_date is None]
     competencies, frameworks_of = competencies_in_use(  # 2
         program_ids=sorted({e.program_id for e in enrollments})
     )
@@ -375,7 +382,7 @@ def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
         FrameworkSection(framework=rows[0].competency.framework, rows=rows)
         for rows in by_framework.values()
     ]
-    timeline = timeline_of(learner=learner) if stages else []  # 5, 6
+    timeline = timeline_of(learner=learner, enrollments=every_enrollment) if stages else []  # 5
     return Dashboard(
         enrollments=enrollments,
         sections=sections,

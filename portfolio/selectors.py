@@ -131,6 +131,11 @@ def learners_sharing_with(*, viewer: User) -> list[tuple[User, frozenset[Scope]]
     return [(person, frozenset(scopes[person.pk])) for person in ordered]
 
 
+def count_learners_sharing_with(*, viewer: User) -> int:
+    """How many people share some of their portfolio with `viewer` (one query)."""
+    return grants_applying_to(viewer=viewer).values("learner_id").distinct().count()
+
+
 def _access(viewer: User, learner: User, access: Access | None) -> Access:
     if access is not None:
         if access.viewer.pk != viewer.pk or access.learner.pk != learner.pk:

@@ -64,18 +64,15 @@ def enrollments_of(*, learner: User) -> QuerySet[Enrollment]:
     )
 
 
-def current_enrollments(*, learner: User, frameworks: bool = True) -> list[Enrollment]:
-    """Open enrollments, newest first; a learner may be in more than one program at once.
-    With their programs' frameworks (a second query) unless `frameworks=False`."""
-    enrollments = (
+def current_enrollments(*, learner: User) -> list[Enrollment]:
+    """Open enrollments, newest first; a learner may be in more than one program at once."""
+    return list(
         Enrollment.objects.current()
         .filter(learner=learner)
         .select_related("program", "program__institution")
+        .prefetch_related("program__frameworks")
         .order_by("-start_date", "-id")
     )
-    if frameworks:
-        enrollments = enrollments.prefetch_related("program__frameworks")
-    return list(enrollments)
 
 
 def frameworks_in_use(*, learner: User) -> QuerySet[Framework]:

@@ -190,12 +190,12 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
 ):
     _fill(learner, leaves, assessor, size)
     client.force_login(learner)
-    # 1 session, 2 user; dashboard: 3 current enrollments, 4 their programs' frameworks'
-    # ratable competencies, 5 expectations, 6 latest levels and monthly means (one statement),
-    # 7 timeline enrollments, 8 timeline entries; 9 grants shared with me, 10 upcoming visits
-    # (next-clinic card), 11 the person's roles (worklist, reused by the navigation), 12 unread
-    # notifications (worklist)
-    with django_assert_num_queries(12):
+    # 1 session, 2 user; dashboard: 3 enrollments (current ones and the timeline's), 4 the
+    # current programs' frameworks' ratable competencies, 5 expectations, 6 latest levels and
+    # monthly means (one statement), 7 timeline entries; 8 grants shared with me, 9 upcoming
+    # visits (next-clinic card), 10 the person's roles (worklist, reused by the navigation),
+    # 11 unread notifications (worklist)
+    with django_assert_num_queries(11):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     # The whole history is on the page, in the trajectory's table.
@@ -209,7 +209,7 @@ def test_the_dashboard_api_runs_a_fixed_number_of_queries(
 ):
     _fill(learner, leaves, assessor, size)
     client.force_login(learner)
-    # 1 session, 2 user; 3 current enrollments, 4 their programs' frameworks' ratable
+    # 1 session, 2 user; 3 enrollments, 4 the current programs' frameworks' ratable
     # competencies, 5 expectations, 6 latest levels and monthly means (one statement)
     with django_assert_num_queries(6):
         response = client.get("/api/v1/me/dashboard/")

@@ -148,7 +148,7 @@ def test_the_goal_list_runs_a_fixed_number_of_queries(
     client.force_login(learner)
     # 1 session, 2 user, 3 navigation roles, 4 count, 5 page of goals, 6 competencies,
     # 7 their frameworks, 8 evidence, 9 progress notes; focus-next from the dashboard:
-    # 10 enrollments, 11 competencies in use, 12 expectations, 13 latest levels and monthly
+    # 10 enrollments, 11 current programs' competencies, 12 expectations, 13 latest levels and monthly
     # means (one statement); 14 active grants
     with django_assert_num_queries(14):
         response = client.get(reverse("goal-list"))
@@ -446,3 +446,19 @@ def test_the_shared_self_assessment_history_runs_a_fixed_number_of_queries(
     # 7 access-log insert, 8 navigation roles
     with django_assert_num_queries(8):
         assert client.get(reverse("shared-self-assessments", args=[learner.pk])).status_code == 200
+
+
+def test_home_counts_the_people_sharing_with_me_once_each(client, coach):
+    learners = [base.UserFactory() for _ in range(2)]
+    revoked = base.UserFactory()
+    ShareGrant.objects.bulk_create(
+        [
+            ShareGrant(learner=learners[0], grantee=coach, share_goals=True),
+            ShareGrant(learner=learners[0], grantee=coach, share_evidence=True),
+            ShareGrant(learner=learners[1], grantee=coach, share_checkins=True),
+            ShareGrant(learner=revoked, grantee=coach, share_goals=True, revoked_at=timezone.now()),
+        ]
+    )
+    client.force_login(coach)
+    html = client.get(reverse("home")).content.decode()
+    assert re.search(r"People share their portfolio with you: <a [^>]*>2 learners</a>", html)

@@ -75,7 +75,8 @@ def _in(values: list[int]) -> str:
 def _refresh(*, rated_by: int, scope: str, params: list[Any]) -> int:
     """Replace the rows of `rated_by` in `scope` (columns learner_id and competency_id, the
     same on both sides) with the recomputed ones. Returns the number of rows written."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    # Joins the writer's transaction (no savepoint: a failure here fails the whole write).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {TABLE} WHERE rated_by = %s{scope}",  # noqa: S608 — placeholders only
             [int(rated_by), *params],

@@ -215,6 +215,40 @@ def _check_overview(client: Client, url: str, raw: list[tuple[Any, ...]]) -> str
     return f"{len(raw_by_key) - withheld} groups match, {withheld} withheld (< {MIN_CELL})"
 
 
+def _check_dashboard(client: Client, raw: list[tuple[Any, ...]]) -> str:
+    """The API's latest levels, counts and monthly means equal the raw query's (the dashboard
+    reads the monthly summary, so a stale summary fails the run). Means are compared to the
+    cent: the API rounds the exact decimal mean, the raw query answers a float."""
+    data = client.get("/api/v1/me/dashboard/").json()
+    latest: dict[tuple[str, int], tuple[str, int]] = {}
+    for row in data["rows"]:
+        cid = row["competency"]["id"]
+        if row["self_level"] is not None:
+            latest[("self", cid)] = (f"{row['self_level']}@{row['self_on']}", 0)
+        if row["assessor_level"] is not None:
+            level = f"{row['assessor_level']}@{row['assessor_on']}"
+            latest[("assessor", cid)] = (level, row["assessor_n"])
+    months = {
+        (p["rated_by"], p["competency_id"], p["month"]): (float(p["mean"]), p["n"])
+        for p in data["trajectory"]
+    }
+    raw_latest: dict[tuple[str, int], tuple[str, int]] = {}
+    raw_months: dict[tuple[str, int, str], tuple[float, int]] = {}
+    for kind, cid, day, value, n in raw:
+        if kind in ("self", "assessor"):
+            raw_latest[(kind, cid)] = (f"{value:.1f}@{day.isoformat()}", int(n or 0))
+        else:
+            raw_months[(kind.removesuffix("-month"), cid, day.isoformat())] = (value, int(n))
+    if latest != raw_latest:
+        raise SystemExit("dashboard latest levels differ from the raw query")
+    if set(months) != set(raw_months) or any(
+        months[k][1] != raw_months[k][1] or abs(months[k][0] - raw_months[k][0]) > 0.005 + 1e-9
+        for k in months
+    ):
+        raise SystemExit("dashboard monthly means differ from the raw query")
+    return f"{len(latest)} latest levels and {len(months)} monthly means match"
+
+
 def run(args: argparse.Namespace) -> int:
     from bench.runner import _state
 
@@ -341,7 +375,9 @@ def run(args: argparse.Namespace) -> int:
                 queries=(_queries(call), _queries(_get(small_learner, url))),
                 sizes="long/short history",
                 peak_mb=_peak_mb(call),
-                note=f"{len(dashboard_raw())} raw rows ({ratings} assessor months)",
+                note=_check_dashboard(learner, dashboard_raw())
+                if kind == "JSON"
+                else f"{len(dashboard_raw())} raw rows ({ratings} assessor months)",
             )
         )
 

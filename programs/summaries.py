@@ -48,7 +48,8 @@ def _raw_sql(scope: str) -> str:
 def _refresh(*, delete_where: str, delete_params: list[Any], scope: str, params: list[Any]) -> int:
     """Replace the summary rows matching `delete_where` with the recomputed ones in `scope`
     (the same cells, seen from the raw side). Returns the number of rows written."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    # Joins the writer's transaction (no savepoint: a failure here fails the whole write).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE} WHERE {delete_where}", delete_params)  # noqa: S608
         cursor.execute(
             f"INSERT INTO {TABLE} (period_id, learner_id, competency_id, median, n) "

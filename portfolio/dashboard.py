@@ -215,7 +215,7 @@ def _columns(model: type[Model], alias: str, wanted: tuple[str, ...]) -> str:
 
 _IN_USE_SQL = """
 SELECT pf.program_id, {framework}, {competency}
-FROM programs_program_frameworks pf
+FROM {program_frameworks} pf
 JOIN {framework_table} f ON f.id = pf.framework_id
 JOIN {competency_table} c ON c.framework_id = f.id
 WHERE pf.program_id IN ({programs})
@@ -228,6 +228,7 @@ def _in_use_sql(programs: int) -> str:
     return _IN_USE_SQL.format(
         framework=_columns(Framework, "f", _FRAMEWORK_FIELDS),
         competency=_columns(Competency, "c", _COMPETENCY_FIELDS),
+        program_frameworks=qn(Program.frameworks.through._meta.db_table),
         framework_table=qn(Framework._meta.db_table),
         competency_table=qn(Competency._meta.db_table),
         programs=", ".join(["%s"] * programs),

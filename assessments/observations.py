@@ -41,14 +41,13 @@ from assessments.models import (
     AssessmentRequest,
     AssessmentResponse,
     AssessmentVersion,
-    MonthlyRatingSummary,
     ObservationSetting,
 )
 from assessments.observation_selectors import (
     assessor_programs_for_learner,
     ratable_competencies_in,
 )
-from assessments.summaries import monthly_summaries_refresh
+from assessments.summaries import assessor_summaries_refresh
 from frameworks.models import Competency, Framework
 
 if TYPE_CHECKING:
@@ -282,22 +281,6 @@ def _notify(
     )
 
 
-def _summaries_refresh(learner_id: int, competency_ids: list[int], days: list[dt.date]) -> None:
-    """Keep the learner's monthly summary and the committee's period rating summary exact, in
-    the same transaction."""
-    # Imported here: programs composes assessments and sits above it in the layers.
-    from programs.summaries import period_summaries_refresh_learner
-
-    monthly_summaries_refresh(
-        learner_id=learner_id,
-        rated_by=MonthlyRatingSummary.RatedBy.ASSESSOR,
-        competency_ids=competency_ids,
-    )
-    period_summaries_refresh_learner(
-        learner_id=learner_id, competency_ids=competency_ids, days=days
-    )
-
-
 def _what(competencies: Sequence[Competency]) -> str:
     return ", ".join(c.code for c in competencies)
 
@@ -500,7 +483,11 @@ def _create_assessments(
     ]
     for row in rows:
         row.save(force_insert=True)  # one by one: SQLite's bulk_create returns no ids
-    _summaries_refresh(learner.pk, [row.competency_id for row in rows], [observed_on])
+    assessor_summaries_refresh(
+        learner_id=learner.pk,
+        competency_ids=[row.competency_id for row in rows],
+        days=[observed_on],
+    )
     AssessmentVersion.objects.bulk_create(
         AssessmentVersion(
             assessment=row,
@@ -767,8 +754,10 @@ def assessment_revise(
         )
         if changed != 1:
             raise ObservationConflictError("Someone changed this assessment meanwhile; reload it.")
-        _summaries_refresh(
-            assessment.learner_id, [assessment.competency_id], [assessment.observed_on, new_day]
+        assessor_summaries_refresh(
+            learner_id=assessment.learner_id,
+            competency_ids=[assessment.competency_id],
+            days=[assessment.observed_on, new_day],
         )
         assessment.refresh_from_db()
         version = AssessmentVersion.objects.create(

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
-from assessments.summaries import monthly_summaries_refresh, monthly_summaries_refresh_pairs
+from assessments.summaries import assessor_summaries_refresh, monthly_summaries_refresh
 from frameworks.models import Competency, Framework, ScaleLevel
 from portfolio.models import Evidence
 from programs.selectors import frameworks_in_use
@@ -215,25 +215,20 @@ def ratings_delete(records: QuerySet[Any]) -> int:
         else:
             raise TypeError(f"{model.__name__} is not a rating")
         day = "observed_on" if model is Assessment else "assessed_on"
-        touched = set(rated.values_list("learner_id", "competency_id", day))
+        touched: dict[int, list[tuple[int, dt.date]]] = {}  # learner → (competency, date)
+        for learner_id, competency_id, on in rated.values_list("learner_id", "competency_id", day):
+            touched.setdefault(learner_id, []).append((competency_id, on))
         deleted, _ = records.delete()
-        rated_by = RatedBy.ASSESSOR if model is Assessment else RatedBy.SELF
-        monthly_summaries_refresh_pairs(
-            rated_by=rated_by, pairs={(learner, competency) for learner, competency, _ in touched}
-        )
-        if model is Assessment:
-            _period_summaries_refresh(touched)
+        for learner_id, ratings in sorted(touched.items()):
+            competency_ids = [competency_id for competency_id, _ in ratings]
+            if model is Assessment:
+                assessor_summaries_refresh(
+                    learner_id=learner_id,
+                    competency_ids=competency_ids,
+                    days=[on for _, on in ratings],
+                )
+            else:
+                monthly_summaries_refresh(
+                    learner_id=learner_id, rated_by=RatedBy.SELF, competency_ids=competency_ids
+                )
     return deleted
-
-
-def _period_summaries_refresh(touched: set[tuple[int, int, dt.date]]) -> None:
-    # Imported here: programs composes assessments and sits above it in the layers.
-    from programs.summaries import period_summaries_refresh_learner
-
-    for learner_id in sorted({learner for learner, _, _ in touched}):
-        mine = [(competency, day) for learner, competency, day in touched if learner == learner_id]
-        period_summaries_refresh_learner(
-            learner_id=learner_id,
-            competency_ids=[competency for competency, _ in mine],
-            days=[day for _, day in mine],
-        )

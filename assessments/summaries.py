@@ -8,7 +8,8 @@ transaction, by recomputing every month of them from the raw rows with the same 
 rebuild uses —
 
 - a check-in recorded (`assessments.services`), a portfolio imported (`portfolio.transfer`);
-- an assessment recorded or revised (`assessments.observations`);
+- an assessment recorded or revised (`assessments.observations`), through
+  `assessor_summaries_refresh`, which refreshes the committee's period rating summary too;
 - ratings or check-ins deleted in the admin (`assessments.admin`).
 
 A learner's rows go with the learner (cascade). `manage.py check_summaries` compares the whole
@@ -19,12 +20,15 @@ bypass the services.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
 
 from assessments.models import Assessment, MonthlyRatingSummary, SelfAssessment
+from programs.dbfunctions import placeholders, summary_differences
+from programs.summaries import period_summaries_refresh_learner
 
 TABLE = MonthlyRatingSummary._meta.db_table
 RatedBy = MonthlyRatingSummary.RatedBy
@@ -68,10 +72,6 @@ def _raw_sql(rated_by: int, scope: str) -> str:
     )
 
 
-def _in(values: list[int]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _refresh(*, rated_by: int, scope: str, params: list[Any]) -> int:
     """Replace the rows of `rated_by` in `scope` (columns learner_id and competency_id, the
     same on both sides) with the recomputed ones. Returns the number of rows written."""
@@ -97,20 +97,21 @@ def monthly_summaries_refresh(
         return 0
     return _refresh(
         rated_by=rated_by,
-        scope=f" AND learner_id = %s AND competency_id IN ({_in(competencies)})",
+        scope=f" AND learner_id = %s AND competency_id IN ({placeholders(len(competencies))})",
         params=[learner_id, *competencies],
     )
 
 
-def monthly_summaries_refresh_pairs(*, rated_by: int, pairs: Iterable[tuple[int, int]]) -> int:
-    """After ratings of several learners were removed: each (learner id, competency id)."""
-    by_learner: dict[int, set[int]] = {}
-    for learner_id, competency_id in pairs:
-        by_learner.setdefault(learner_id, set()).add(competency_id)
-    return sum(
-        monthly_summaries_refresh(learner_id=learner_id, rated_by=rated_by, competency_ids=ids)
-        for learner_id, ids in sorted(by_learner.items())
+def assessor_summaries_refresh(
+    *, learner_id: int, competency_ids: Iterable[int], days: Iterable[dt.date]
+) -> None:
+    """After assessments of a learner were recorded, changed or removed: both summaries built
+    from them, this one and the committee's period rating summary (give old and new dates)."""
+    competencies = sorted(set(competency_ids))
+    monthly_summaries_refresh(
+        learner_id=learner_id, rated_by=RatedBy.ASSESSOR, competency_ids=competencies
     )
+    period_summaries_refresh_learner(learner_id=learner_id, competency_ids=competencies, days=days)
 
 
 def monthly_summaries_rebuild() -> int:
@@ -119,21 +120,7 @@ def monthly_summaries_rebuild() -> int:
 
 
 def monthly_summaries_differences(limit: int = 10) -> tuple[int, int, list[tuple[Any, ...]]]:
-    """Compare the table with a recomputation from the raw rows, cell by cell.
-
-    Returns (rows missing or different in the table, rows in the table that should not be
-    there or differ, up to `limit` examples of the first kind)."""
-    stored = f"SELECT {_COLUMNS} FROM {TABLE}"  # noqa: S608
-    # In a subquery of its own: EXCEPT binds as tightly as UNION ALL, left to right.
+    """Compare the table with a recomputation from the raw rows, cell by cell (see
+    `summary_differences`)."""
     raw = " UNION ALL ".join(_raw_sql(rated_by, "") for rated_by in _SOURCES)
-    raw = f"SELECT * FROM ({raw}) r"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({raw} EXCEPT {stored}) d", [])  # noqa: S608
-        missing = cursor.fetchone()[0]
-        cursor.execute(f"SELECT COUNT(*) FROM ({stored} EXCEPT {raw}) d", [])  # noqa: S608
-        extra = cursor.fetchone()[0]
-        examples: list[tuple[Any, ...]] = []
-        if missing:
-            cursor.execute(f"SELECT * FROM ({raw} EXCEPT {stored}) d LIMIT %s", [limit])  # noqa: S608
-            examples = list(cursor.fetchall())
-    return int(missing), int(extra), examples
+    return summary_differences(raw, f"SELECT {_COLUMNS} FROM {TABLE}", limit)  # noqa: S608

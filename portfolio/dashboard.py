@@ -22,7 +22,7 @@ from assessments.models import MonthlyRatingSummary
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_of
-from programs.dbfunctions import tenths_from_db
+from programs.dbfunctions import placeholders, tenths_from_db
 from programs.models import Enrollment, Program
 from programs.selectors import enrollments_of, expected_levels_by_enrollment
 
@@ -231,7 +231,7 @@ def _in_use_sql(programs: int) -> str:
         program_frameworks=qn(Program.frameworks.through._meta.db_table),
         framework_table=qn(Framework._meta.db_table),
         competency_table=qn(Competency._meta.db_table),
-        programs=", ".join(["%s"] * programs),
+        programs=placeholders(programs),
         order=qn("order"),
     )
 

@@ -1,5 +1,5 @@
-"""A median that runs inside the database on PostgreSQL and on SQLite, and levels read by plain
-statements.
+"""A median that runs inside the database on PostgreSQL and on SQLite, and small helpers for the
+plain statements that read levels and keep summary tables.
 
 PostgreSQL has `percentile_cont(0.5) WITHIN GROUP (ORDER BY …)`. SQLite has no median, so a
 small aggregate is registered on every SQLite connection (see `register_sqlite_median`); the
@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, FloatField
 
@@ -110,3 +111,30 @@ def tenths_from_db(value: Any) -> Decimal:
     if isinstance(value, Decimal):
         return value
     return Decimal(repr(value)).quantize(_TENTH)
+
+
+def placeholders(n: int) -> str:
+    """`%s, %s, …` for an IN list of `n` values passed as parameters."""
+    return ", ".join(["%s"] * n)
+
+
+def summary_differences(
+    raw: str, stored: str, limit: int = 10
+) -> tuple[int, int, list[tuple[Any, ...]]]:
+    """Compare a summary table (`stored`, a SELECT of its columns) with its recomputation from
+    the raw rows (`raw`, the same columns), row by row.
+
+    Returns (rows missing or different in the table, rows in the table that should not be
+    there or differ, up to `limit` examples of the first kind). Both statements are wrapped
+    in subqueries: EXCEPT binds as tightly as UNION ALL, left to right."""
+    raw, stored = f"SELECT * FROM ({raw}) r", f"SELECT * FROM ({stored}) s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({raw} EXCEPT {stored}) d", [])  # noqa: S608
+        missing = cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) FROM ({stored} EXCEPT {raw}) d", [])  # noqa: S608
+        extra = cursor.fetchone()[0]
+        examples: list[tuple[Any, ...]] = []
+        if missing:
+            cursor.execute(f"SELECT * FROM ({raw} EXCEPT {stored}) d LIMIT %s", [limit])  # noqa: S608
+            examples = list(cursor.fetchall())
+    return int(missing), int(extra), examples

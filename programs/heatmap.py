@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from frameworks.models import Competency
+from programs.dbfunctions import placeholders
 from programs.expectations import expected_level, period_fraction
 from programs.models import (
     Cohort,
@@ -408,8 +409,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
 
     # Query 6: the cells — medians and counts of the period's assessor ratings per learner ×
     # competency (the period rating summary), and the current consensus ratings of the period.
-    placeholders = ", ".join(["%s"] * len(competency_ids))
-    cells_sql = _CELLS_SQL.format(enrolled=enrolled, competencies=placeholders)
+    cells_sql = _CELLS_SQL.format(enrolled=enrolled, competencies=placeholders(len(competency_ids)))
     # Rows as they come: (learner, competency, median, n, None) or (learner, competency,
     # None, None, consensus level). Every learner here is one of `people` (same filter).
     # Each learner's cells by competency end up as (value, n, source letter).

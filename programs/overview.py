@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from frameworks.models import Competency
-from programs.dbfunctions import median_sql, percentile, percentile_sql
+from programs.dbfunctions import median_sql, percentile, percentile_sql, placeholders
 from programs.heatmap import Filters, Heatmap, heatmap_build
 from programs.models import Institution, Program, ProgramRole, ReviewPeriod
 from programs.selectors import MANAGE_ROLES, REVIEW_ROLES
@@ -65,7 +65,7 @@ def _trend_rows(
     over every period, in one query."""
     if not competency_ids:
         return []
-    placeholders = ", ".join(["%s"] * len(competency_ids))
+    ids = placeholders(len(competency_ids))
     sql = f"""
         SELECT p.id, a.competency_id, COUNT(DISTINCT a.learner_id), COUNT(*),
                {median_sql("a.level", connection.vendor)}
@@ -75,7 +75,7 @@ def _trend_rows(
          AND (e.end_date IS NULL OR e.end_date >= p.start_date)
         JOIN assessments_assessment a
           ON a.learner_id = e.learner_id AND a.observed_on BETWEEN p.start_date AND p.end_date
-        WHERE p.program_id = %s AND a.competency_id IN ({placeholders})
+        WHERE p.program_id = %s AND a.competency_id IN ({ids})
         GROUP BY p.id, a.competency_id
     """  # noqa: S608 — only placeholders are interpolated
     with connection.cursor() as cursor:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.models import Assessment
 from frameworks.models import Competency
-from programs.dbfunctions import median_sql
+from programs.dbfunctions import median_sql, placeholders
 from programs.expectations import expected_level, period_fraction
 from programs.heatmap import (
     HOLMBOE_NOTE,
@@ -118,13 +118,13 @@ def _trajectory_rows(
     """Median and count of the learner's ratings per period × competency, in one query."""
     if not competency_ids:
         return []
-    placeholders = ", ".join(["%s"] * len(competency_ids))
+    ids = placeholders(len(competency_ids))
     sql = f"""
         SELECT p.id, a.competency_id, {median_sql("a.level", connection.vendor)}, COUNT(*)
         FROM assessments_assessment a
         JOIN programs_reviewperiod p
           ON p.program_id = %s AND a.observed_on BETWEEN p.start_date AND p.end_date
-        WHERE a.learner_id = %s AND a.competency_id IN ({placeholders})
+        WHERE a.learner_id = %s AND a.competency_id IN ({ids})
         GROUP BY p.id, a.competency_id
     """  # noqa: S608 — only placeholders are interpolated
     with connection.cursor() as cursor:

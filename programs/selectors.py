@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from frameworks.models import Competency, Framework
-from programs.dbfunctions import tenths_from_db
+from programs.dbfunctions import placeholders, tenths_from_db
 from programs.expectations import expected_level, year_fraction
 from programs.models import (
     ConsensusRating,
@@ -124,7 +124,7 @@ def expected_levels_by_enrollment(
     if enrollment_of:
         programs = sorted({e.program_id for e in enrollment_of.values()})
         sql = _OVERRIDES_SQL.format(
-            programs=_placeholders(len(programs)), competencies=_placeholders(len(enrollment_of))
+            programs=placeholders(len(programs)), competencies=placeholders(len(enrollment_of))
         )
         # A plain statement: it runs on every dashboard, and the ORM's query building would
         # cost more than the database's work.
@@ -148,10 +148,6 @@ def expected_levels_by_enrollment(
 _OVERRIDES_SQL = f"""
 SELECT program_id, competency_id, training_year, level FROM {Expectation._meta.db_table}
 WHERE program_id IN ({{programs}}) AND competency_id IN ({{competencies}})"""  # noqa: S608
-
-
-def _placeholders(n: int) -> str:
-    return ", ".join(["%s"] * n)
 
 
 # --- Program administration and committee review -----------------------------------------

@@ -26,7 +26,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from programs.dbfunctions import median_sql
+from programs.dbfunctions import median_sql, placeholders, summary_differences
 
 TABLE = "programs_periodratingsummary"
 
@@ -59,10 +59,6 @@ def _refresh(*, delete_where: str, delete_params: list[Any], scope: str, params:
         return cursor.rowcount
 
 
-def _in(values: Sequence[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _periods_containing(days: Sequence[dt.date], alias: str) -> tuple[str, list[Any]]:
     condition = " OR ".join([f"({alias}.start_date <= %s AND {alias}.end_date >= %s)"] * len(days))
     params: list[Any] = []
@@ -81,16 +77,14 @@ def period_summaries_refresh_learner(
     if not competencies or not dates:
         return 0
     condition, date_params = _periods_containing(dates, "p")
+    ids = placeholders(len(competencies))
     return _refresh(
         delete_where=(
-            f"learner_id = %s AND competency_id IN ({_in(competencies)}) AND period_id IN "  # noqa: S608 — placeholders only
+            f"learner_id = %s AND competency_id IN ({ids}) AND period_id IN "  # noqa: S608 — placeholders only
             f"(SELECT p.id FROM programs_reviewperiod p WHERE {condition})"
         ),
         delete_params=[learner_id, *competencies, *date_params],
-        scope=(
-            f"\n  AND a.learner_id = %s AND a.competency_id IN ({_in(competencies)})"
-            f" AND ({condition})"
-        ),
+        scope=f"\n  AND a.learner_id = %s AND a.competency_id IN ({ids}) AND ({condition})",
         params=[learner_id, *competencies, *date_params],
     )
 
@@ -100,13 +94,14 @@ def period_summaries_refresh_enrollments(*, learner_ids: Iterable[int], program_
     learners = sorted(set(learner_ids))
     if not learners:
         return 0
+    ids = placeholders(len(learners))
     return _refresh(
         delete_where=(
-            f"learner_id IN ({_in(learners)}) AND period_id IN "  # noqa: S608 — placeholders only
+            f"learner_id IN ({ids}) AND period_id IN "  # noqa: S608 — placeholders only
             "(SELECT p.id FROM programs_reviewperiod p WHERE p.program_id = %s)"
         ),
         delete_params=[*learners, program_id],
-        scope=f"\n  AND a.learner_id IN ({_in(learners)}) AND p.program_id = %s",
+        scope=f"\n  AND a.learner_id IN ({ids}) AND p.program_id = %s",
         params=[*learners, program_id],
     )
 
@@ -127,19 +122,7 @@ def period_summaries_rebuild() -> int:
 
 
 def period_summaries_differences(limit: int = 10) -> tuple[int, int, list[tuple[Any, ...]]]:
-    """Compare the table with a recomputation from the raw rows, cell by cell.
-
-    Returns (rows missing or different in the table, rows in the table that should not be
-    there or differ, up to `limit` examples of the first kind)."""
+    """Compare the table with a recomputation from the raw rows, cell by cell (see
+    `summary_differences`)."""
     stored = f"SELECT period_id, learner_id, competency_id, median, n FROM {TABLE}"  # noqa: S608
-    raw = _raw_sql("")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({raw} EXCEPT {stored}) d")  # noqa: S608
-        missing = cursor.fetchone()[0]
-        cursor.execute(f"SELECT COUNT(*) FROM ({stored} EXCEPT {raw}) d")  # noqa: S608
-        extra = cursor.fetchone()[0]
-        examples: list[tuple[Any, ...]] = []
-        if missing:
-            cursor.execute(f"SELECT * FROM ({raw} EXCEPT {stored}) d LIMIT %s", [limit])  # noqa: S608
-            examples = list(cursor.fetchall())
-    return int(missing), int(extra), examples
+    return summary_differences(_raw_sql(""), stored, limit)

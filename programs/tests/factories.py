@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import factory
 
-from assessments.models import Assessment, MonthlyRatingSummary
-from assessments.summaries import monthly_summaries_refresh
+from assessments.models import Assessment
+from assessments.summaries import assessor_summaries_refresh
 from frameworks.models import Competency, Framework
 from programs.models import ConsensusRating, LearnerReview, Program, ReviewPeriod
-from programs.summaries import period_summaries_refresh_learner, period_summaries_refresh_period
+from programs.summaries import period_summaries_refresh_period
 from tests.factories import (
     CompetencyFactory,
     EnrollmentFactory,
@@ -77,12 +77,7 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
 def summarised(assessment: Assessment) -> Assessment:
     """Refresh the summaries for an assessment written outside the services, as
     `assessments.observations` does for the ones it records."""
-    monthly_summaries_refresh(
-        learner_id=assessment.learner_id,
-        rated_by=MonthlyRatingSummary.RatedBy.ASSESSOR,
-        competency_ids=[assessment.competency_id],
-    )
-    period_summaries_refresh_learner(
+    assessor_summaries_refresh(
         learner_id=assessment.learner_id,
         competency_ids=[assessment.competency_id],
         days=[assessment.observed_on],

@@ -1,5 +1,6 @@
 """`manage.py check_summaries [--rebuild]`: prove the summary tables equal to the raw ratings
-they summarise (exit status 1 on any difference), or rewrite them from those ratings.
+they summarise (exit status 1 on any difference), or rewrite them from those ratings. It lives
+in assessments, the higher of the two layers, so that it may read both.
 
 - the period rating summary (the cohort heatmap's; `programs.summaries`);
 - the monthly rating summary (the learner dashboard's; `assessments.summaries`).
@@ -12,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from assessments.models import MonthlyRatingSummary
 from assessments.summaries import monthly_summaries_differences, monthly_summaries_rebuild
 from programs.summaries import period_summaries_differences, period_summaries_rebuild
 
@@ -25,7 +27,7 @@ def _period_cell(period: Any, learner: Any, competency: Any, median: Any, n: Any
 def _monthly_cell(
     learner: Any, rated_by: Any, competency: Any, month: Any, total: Any, n: Any, *latest: Any
 ) -> str:
-    who = "self" if int(rated_by) == 1 else "assessor"
+    who = MonthlyRatingSummary.RatedBy(int(rated_by)).label
     return (
         f"learner {learner}, {who} ratings of competency {competency} in {str(month)[:7]}: "
         f"total {total} of {n}, latest {latest[0]} on {latest[1]}"

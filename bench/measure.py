@@ -359,7 +359,7 @@ def run(args: argparse.Namespace) -> int:
     dashboard_raw = _sql(DASHBOARD_SQL, {"learner": learner_id})
     dashboard_sql_ms = _median_ms(dashboard_raw, repeat)
     ratings = sum(1 for r in dashboard_raw() if r[0] == "assessor-month")
-    for kind, url in (("JSON", "/api/v1/me/dashboard/"), ("HTML", "/")):
+    for kind, url in (("JSON", "/api/v1/me/dashboard/"), ("HTML", "/progress/")):
         try:
             call = _get(learner, url)
             call()

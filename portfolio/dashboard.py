@@ -15,14 +15,13 @@ from functools import cached_property
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Model
 
 from accounts.models import User
 from assessments.models import MonthlyRatingSummary
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_of
-from programs.dbfunctions import placeholders, tenths_from_db
+from programs.dbfunctions import Selection, fetch_all, placeholders, split_row, tenths_from_db
 from programs.models import Enrollment, Program
 from programs.selectors import enrollments_of, expected_levels_by_enrollment
 
@@ -66,6 +65,20 @@ class CompetencyRow:
 class FrameworkSection:
     framework: Framework
     rows: list[CompetencyRow]
+
+    @property
+    def below(self) -> int:
+        """Competencies where the current level is below the level expected now."""
+        return sum(1 for row in self.rows if row.gap is not None and row.gap > 0)
+
+    @property
+    def unrated(self) -> int:
+        return sum(1 for row in self.rows if row.current is None)
+
+    @property
+    def at_or_above(self) -> int:
+        """Rated competencies that are not below expectation."""
+        return len(self.rows) - self.below - self.unrated
 
 
 @dataclass
@@ -193,47 +206,20 @@ def boundaries_of(timeline: list[TimelineStage]) -> list[Boundary]:
 
 # --- The competencies in use, in one statement ------------------------------------------------
 
-# What the dashboard reads of each, in the models' field order (as `Model.from_db` wants them);
-# the rest is deferred. Plain statements get no ORM converters, so only columns that need none
-# (numbers and text) are read.
-_FRAMEWORK_FIELDS = ("id", "code", "version", "name", "kind", "scale_id")
-_COMPETENCY_FIELDS = ("id", "framework_id", "parent_id", "code", "title", "description", "order")
+# What the dashboard reads of each; the rest is deferred.
+_FRAMEWORK = Selection(Framework, ("id", "code", "version", "name", "kind", "scale_id"))
+_COMPETENCY = Selection(
+    Competency, ("id", "framework_id", "parent_id", "code", "title", "description", "order")
+)
 
-
-def _fields(model: type[Model], wanted: tuple[str, ...]) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
-
-
-def _columns(model: type[Model], alias: str, wanted: tuple[str, ...]) -> str:
-    qn = connection.ops.quote_name
-    return ", ".join(
-        f"{alias}.{qn(cast(str, f.column))}"
-        for f in model._meta.concrete_fields
-        if f.attname in wanted
-    )
-
-
-_IN_USE_SQL = """
-SELECT pf.program_id, {framework}, {competency}
-FROM {program_frameworks} pf
-JOIN {framework_table} f ON f.id = pf.framework_id
-JOIN {competency_table} c ON c.framework_id = f.id
-WHERE pf.program_id IN ({programs})
-  AND NOT EXISTS (SELECT 1 FROM {competency_table} ch WHERE ch.parent_id = c.id)
-ORDER BY f.code, f.version, c.{order}, c.id"""
-
-
-def _in_use_sql(programs: int) -> str:
-    qn = connection.ops.quote_name
-    return _IN_USE_SQL.format(
-        framework=_columns(Framework, "f", _FRAMEWORK_FIELDS),
-        competency=_columns(Competency, "c", _COMPETENCY_FIELDS),
-        program_frameworks=qn(Program.frameworks.through._meta.db_table),
-        framework_table=qn(Framework._meta.db_table),
-        competency_table=qn(Competency._meta.db_table),
-        programs=placeholders(programs),
-        order=qn("order"),
-    )
+_IN_USE_SQL = f"""
+SELECT pf.program_id, {_FRAMEWORK.columns("f")}, {_COMPETENCY.columns("c")}
+FROM {Program.frameworks.through._meta.db_table} pf
+JOIN {Framework._meta.db_table} f ON f.id = pf.framework_id
+JOIN {Competency._meta.db_table} c ON c.framework_id = f.id
+WHERE pf.program_id IN ({{programs}})
+  AND NOT EXISTS (SELECT 1 FROM {Competency._meta.db_table} ch WHERE ch.parent_id = c.id)
+ORDER BY f.code, f.version, c."order", c.id"""  # noqa: S608 — table and column names are ours
 
 
 def competencies_in_use(*, program_ids: list[int]) -> tuple[list[Competency], dict[int, set[int]]]:
@@ -246,26 +232,21 @@ def competencies_in_use(*, program_ids: list[int]) -> tuple[list[Competency], di
     frameworks_of: dict[int, set[int]] = {}
     if not program_ids:
         return competencies, frameworks_of
-    with connection.cursor() as cursor:
-        cursor.execute(_in_use_sql(len(program_ids)), program_ids)
-        rows = cursor.fetchall()
-    db = connection.alias
-    framework_fields = _fields(Framework, _FRAMEWORK_FIELDS)
-    competency_fields = _fields(Competency, _COMPETENCY_FIELDS)
-    width = len(framework_fields)
+    rows = fetch_all(_IN_USE_SQL.format(programs=placeholders(len(program_ids))), program_ids)
     frameworks: dict[int, Framework] = {}
     seen: set[int] = set()
     for row in rows:
-        program_id, framework_id, competency_id = row[0], row[1], row[1 + width]
+        program_id = row[0]
+        framework_values, competency_values = split_row(row[1:], _FRAMEWORK, _COMPETENCY)
+        framework_id, competency_id = framework_values[0], competency_values[0]
         frameworks_of.setdefault(program_id, set()).add(framework_id)
         if competency_id in seen:  # another of the learner's programs uses the same framework
             continue
         seen.add(competency_id)
         framework = frameworks.get(framework_id)
         if framework is None:
-            framework = Framework.from_db(db, framework_fields, row[1 : 1 + width])
-            frameworks[framework_id] = framework
-        competency = Competency.from_db(db, competency_fields, row[1 + width :])
+            framework = frameworks[framework_id] = _FRAMEWORK.build(framework_values)
+        competency = _COMPETENCY.build(competency_values)
         competency.framework = framework  # no query per row later
         competencies.append(competency)
     return competencies, frameworks_of

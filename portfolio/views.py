@@ -82,9 +82,29 @@ def _audience(grants: list[ShareGrant], scope: Scope) -> list[ShareGrant]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The learner's portfolio home: where they stand, and what to do next."""
+    """The learner's portfolio home: what waits for them, where to focus, and a summary of
+    where they stand (the charts and history are on the progress page)."""
     if not request.user.is_authenticated:
         return render(request, "portfolio/welcome.html")
+    learner = _user(request)
+    dashboard = learner_dashboard(learner=learner, stages=False)
+    return render(
+        request,
+        "portfolio/home.html",
+        {
+            "dashboard": dashboard,
+            "enrollment": dashboard.enrollments[0] if dashboard.enrollments else None,
+            "shared_with_me": count_learners_sharing_with(viewer=learner),
+            "next_clinic": next_clinic_refreshers(learner=learner),
+            "worklist": worklist_for(user=learner, roles=roles_for_request(request)),
+        },
+    )
+
+
+@login_required
+def progress(request: HttpRequest) -> HttpResponse:
+    """The learner's gap dashboard: latest levels against expectation per framework (chart and
+    table), focus next, and monthly levels over time across stages of training."""
     learner = _user(request)
     dashboard = learner_dashboard(learner=learner)
     charts = [
@@ -99,15 +119,12 @@ def home(request: HttpRequest) -> HttpResponse:
     has_history = bool(dashboard.self_points or dashboard.assessor_points)
     return render(
         request,
-        "portfolio/home.html",
+        "portfolio/progress.html",
         {
             "dashboard": dashboard,
             "enrollment": dashboard.enrollments[0] if dashboard.enrollments else None,
             "charts": charts,
             "trajectory": trajectory_figure(dashboard) if has_history else None,
-            "shared_with_me": count_learners_sharing_with(viewer=learner),
-            "next_clinic": next_clinic_refreshers(learner=learner),
-            "worklist": worklist_for(user=learner, roles=roles_for_request(request)),
         },
     )
 

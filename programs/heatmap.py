@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from frameworks.models import Competency
-from programs.dbfunctions import placeholders
+from frameworks.models import Competency, Framework, RatingScale
+from programs.dbfunctions import Selection, fetch_all, placeholders, split_row, tenths_from_db
 from programs.expectations import expected_level, period_fraction
 from programs.models import (
     Cohort,
@@ -241,15 +240,52 @@ def program_competencies(*, program: Program) -> QuerySet[Competency]:
     )
 
 
+# The filter choices and columns of the heatmap: four small reads on every view, as plain
+# statements (the ORM's query building cost more than the database's work).
+_PERIOD = Selection(ReviewPeriod)
+_COHORT = Selection(Cohort)
+_NODE = Selection(Competency)
+_FRAMEWORK = Selection(Framework)
+_SCALE = Selection(RatingScale)
+
+_PERIODS_SQL = f"""
+SELECT {_PERIOD.columns("p")} FROM {ReviewPeriod._meta.db_table} p
+WHERE p.program_id = %s ORDER BY p.start_date DESC, p.id DESC"""  # noqa: S608 — our names
+
+_COHORTS_SQL = f"""
+SELECT {_COHORT.columns("c")} FROM {Cohort._meta.db_table} c
+WHERE c.program_id = %s ORDER BY c.start_year DESC, c.name"""  # noqa: S608 — our names
+
+# Every node of the program's frameworks, with its framework and rating scale.
+_NODES_SQL = f"""
+SELECT {_NODE.columns("c")}, {_FRAMEWORK.columns("f")}, {_SCALE.columns("s")}
+FROM {Program.frameworks.through._meta.db_table} pf
+JOIN {Framework._meta.db_table} f ON f.id = pf.framework_id
+JOIN {RatingScale._meta.db_table} s ON s.id = f.scale_id
+JOIN {Competency._meta.db_table} c ON c.framework_id = f.id
+WHERE pf.program_id = %s
+ORDER BY f.code, c."order", c.id"""  # noqa: S608 — our names
+
+_EXPECTATIONS_SQL = f"""
+SELECT competency_id, training_year, level FROM {Expectation._meta.db_table}
+WHERE program_id = %s"""  # noqa: S608 — our names
+
+
 def _rated_competencies(*, program: Program) -> list[Competency]:
     """`program_competencies` as a list, read more cheaply: every node of the program's
-    frameworks in one join-light query; the leaves are the nodes nobody names as parent, and
-    each leaf's domain is attached from the same rows (no self-join, no EXISTS)."""
-    nodes = list(
-        Competency.objects.filter(framework__programs=program)
-        .select_related("framework__scale")
-        .order_by("framework__code", "order", "pk")
-    )
+    frameworks in one join-light statement; the leaves are the nodes nobody names as parent,
+    and each leaf's domain is attached from the same rows (no self-join, no EXISTS)."""
+    nodes: list[Competency] = []
+    frameworks: dict[int, Framework] = {}
+    for row in fetch_all(_NODES_SQL, [program.pk]):
+        node_values, framework_values, scale_values = split_row(row, _NODE, _FRAMEWORK, _SCALE)
+        framework = frameworks.get(framework_values[0])
+        if framework is None:
+            framework = frameworks[framework_values[0]] = _FRAMEWORK.build(framework_values)
+            framework.scale = _SCALE.build(scale_values)
+        node = _NODE.build(node_values)
+        node.framework = framework
+        nodes.append(node)
     by_id = {node.pk: node for node in nodes}
     parents = {node.parent_id for node in nodes if node.parent_id is not None}
     leaves = []
@@ -279,11 +315,10 @@ def enrollments_during(*, program: Program, period: ReviewPeriod) -> QuerySet[En
 
 
 def expectation_lookup(*, program: Program) -> dict[tuple[int, int], Decimal]:
+    """The program's expected levels that override its default, by (competency, year)."""
     return {
-        (c, y): level
-        for c, y, level in Expectation.objects.filter(program=program)
-        .values_list("competency_id", "training_year", "level")
-        .order_by()  # the model's default ordering would join competencies for nothing
+        (competency_id, year): tenths_from_db(level)
+        for competency_id, year, level in fetch_all(_EXPECTATIONS_SQL, [program.pk])
     }
 
 
@@ -323,12 +358,6 @@ WHERE r.period_id = %s AND cr.is_current
   AND cr.competency_id IN ({competencies})"""
 
 
-def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None = None) -> Heatmap:
     """Build the heatmap in six queries, whatever the number of learners:
 
@@ -336,9 +365,9 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     """
     today = today or timezone.localdate()
     # Query 1: the program's periods (filter choices; default period).
-    periods = list(ReviewPeriod.objects.filter(program=program).order_by("-start_date"))
+    periods = [_PERIOD.build(row) for row in fetch_all(_PERIODS_SQL, [program.pk])]
     # Query 2: cohorts (filter choices).
-    cohorts = list(Cohort.objects.filter(program=program).order_by("-start_year", "name"))
+    cohorts = [_COHORT.build(row) for row in fetch_all(_COHORTS_SQL, [program.pk])]
     # Query 3: rated competencies with their domain.
     all_competencies = _rated_competencies(program=program)
     domains_by_id: dict[int, Competency] = {}
@@ -396,7 +425,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         end_date,
         status,
         review_year,
-    ) in _fetch(_PEOPLE_SQL.format(enrolled=enrolled), [period.pk, *enrolled_params]):
+    ) in fetch_all(_PEOPLE_SQL.format(enrolled=enrolled), [period.pk, *enrolled_params]):
         name = display_name or f"{first} {last}".strip() or email
         if status is None:  # no review yet: the training year during the period
             status = ""
@@ -415,7 +444,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     # Each learner's cells by competency end up as (value, n, source letter).
     cells: dict[int, dict[int, tuple[float, int, str]]] = {learner_id: {} for learner_id in people}
     agreed: list[tuple[Any, ...]] = []
-    for learner_id, competency_id, median, n, level in _fetch(
+    for learner_id, competency_id, median, n, level in fetch_all(
         cells_sql,
         [
             period.pk,

@@ -74,6 +74,8 @@ def _finished_export(w):
 
 
 ROWS = [
+    # Everyone signed in has a progress page of their own (empty without a program).
+    Row("progress", lambda w: "/progress/", signed_in(200)),
     Row("portfolio-timeline", lambda w: "/timeline/", signed_in(200)),
     Row("evidence-list", lambda w: "/evidence/", signed_in(200)),
     Row("evidence-create", lambda w: "/evidence/new/", signed_in(200)),

@@ -162,15 +162,29 @@ def test_the_figures_carry_the_same_numbers_as_the_table(learner, leaves):
     json.dumps(figure)  # serialisable as the page embeds it
 
 
-def test_the_home_page_shows_charts_tables_and_local_plotly(client, learner, leaves):
+def test_the_progress_page_shows_charts_tables_and_local_plotly(client, learner, leaves):
     SelfAssessmentFactory(learner=learner, competency=leaves[0], level=Decimal("1"))
     client.force_login(learner)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("progress")).content.decode()
     assert "/static/vendor/plotly.min.js" in html
-    assert 'id="standing-' in html
+    assert 'id="standing-' in html and 'id="trajectory"' in html
     assert "<caption>Latest levels and gaps" in html
     assert "Focus next" in html
     assert "cdn" not in html.lower()
+
+
+def test_home_sums_up_where_you_stand_and_links_to_the_progress_page(client, learner, leaves):
+    # leaves[0] rated 1 where 2 is expected (below); leaves[1] rated 3 (at or above); the
+    # rest unrated.
+    SelfAssessmentFactory(learner=learner, competency=leaves[0], level=Decimal("1"))
+    SelfAssessmentFactory(learner=learner, competency=leaves[1], level=Decimal("3"))
+    client.force_login(learner)
+    html = client.get(reverse("home")).content.decode()
+    unrated = len(leaves) - 2
+    assert f"1 at or above expected, 1 below, {unrated} not rated yet." in html
+    assert f'href="{reverse("progress")}"' in html
+    assert "Focus next" in html
+    assert "plotly" not in html  # the charts are on the progress page
 
 
 def test_plotly_is_served_from_our_own_static_files(client):
@@ -182,25 +196,40 @@ def test_a_person_without_a_program_sees_the_empty_state(client, coach):
     client.force_login(coach)
     html = client.get(reverse("home")).content.decode()
     assert "Your portfolio is empty" in html
+    html = client.get(reverse("progress")).content.decode()
+    assert "Nothing to chart yet" in html
 
 
 @pytest.mark.parametrize("size", [10, 1000])
-def test_the_dashboard_runs_a_fixed_number_of_queries(
+def test_the_progress_page_runs_a_fixed_number_of_queries(
     client, learner, leaves, assessor, size, django_assert_num_queries
 ):
     _fill(learner, leaves, assessor, size)
     client.force_login(learner)
     # 1 session, 2 user; dashboard: 3 enrollments (current ones and the timeline's), 4 the
     # current programs' frameworks' ratable competencies, 5 expectations, 6 latest levels and
-    # monthly means (one statement), 7 timeline entries; 8 grants shared with me, 9 upcoming
-    # visits (next-clinic card), 10 the person's roles (worklist, reused by the navigation),
-    # 11 unread notifications (worklist)
-    with django_assert_num_queries(11):
-        response = client.get(reverse("home"))
+    # monthly means (one statement), 7 timeline entries; 8 the person's roles (navigation)
+    with django_assert_num_queries(8):
+        response = client.get(reverse("progress"))
     assert response.status_code == 200
     # The whole history is on the page, in the trajectory's table.
     points = learner_dashboard(learner=learner).self_points
     assert response.content.decode().count("<td>You</td>") == len(points) > 0
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_home_runs_a_fixed_number_of_queries(
+    client, learner, leaves, assessor, size, django_assert_num_queries
+):
+    _fill(learner, leaves, assessor, size)
+    client.force_login(learner)
+    # 1 session, 2 user; dashboard without the timeline: 3 enrollments, 4 competencies,
+    # 5 expectations, 6 latest levels; 7 grants shared with me, 8 upcoming visits (next-clinic
+    # card), 9 the person's roles (worklist, reused by the navigation), 10 unread
+    # notifications (worklist)
+    with django_assert_num_queries(10):
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("size", [10, 1000])
@@ -403,7 +432,7 @@ def test_the_tables_show_the_same_numbers_as_the_charts(client, learner, leaves,
         observed_on=dt.date(2025, 10, 2),
     )
     client.force_login(learner)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("progress")).content.decode()
     # Latest levels: yours 2 on 20 Sep, assessors' 1.5 on 2 Oct (n=1), expected 2, gap 0.5.
     assert (
         '<td class="num">2<small class="muted narrow-hidden"> on 20 Sep 2025</small></td>'
@@ -426,7 +455,7 @@ def test_competency_names_are_escaped_in_the_tables(client, learner, leaves):
     Competency.objects.filter(pk=leaves[0].pk).update(code="<b>X", title="<script>x</script>")
     SelfAssessmentFactory(learner=learner, competency=leaves[0], level=Decimal("1"))
     client.force_login(learner)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("progress")).content.decode()
     assert "<script>x</script>" not in html and "<b>X" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html and "<td>&lt;b&gt;X</td>" in html
 

@@ -110,7 +110,7 @@ def test_learner_asks_assessor_answers_on_a_phone_and_learner_responds(
     expect(phone_page.get_by_text("Completed", exact=True)).to_be_visible()
 
     # The learner sees it on the dashboard, in calibration, and responds.
-    page.goto("/")
+    page.goto("/progress/")
     row = page.get_by_role("row", name=f"{epa.code} {epa.title}")
     expect(row).to_contain_text("3")
     expect(row).to_contain_text("n=1")

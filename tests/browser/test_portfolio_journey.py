@@ -272,9 +272,14 @@ def test_learner_keeps_evidence_reflections_and_goals_shares_with_a_coach_and_ta
     # residency, self-ratings and assessors' ratings over a year.
     seed_history(learner, leaves, coach)
     page.goto("/")
+    shot(page, snapshot, "home-desktop")
+    page.get_by_role("link", name="See your progress").click()
     expect(page.locator("#standing-" + str(framework.pk) + " .main-svg").first).to_be_visible()
+    expect(page.locator("#trajectory .main-svg").first).to_be_visible()
+    page.get_by_text("Table of the same numbers").click()
+    expect(page.get_by_role("cell", name="Assessors").first).to_be_visible()
     shot(page, snapshot, "dashboard-desktop")
-    phone_page.goto("/")
+    phone_page.goto("/progress/")
     expect(
         phone_page.locator("#standing-" + str(framework.pk) + " .main-svg").first
     ).to_be_visible()

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django.db import connection
 
@@ -81,12 +81,14 @@ class FrameworkSection:
         return len(self.rows) - self.below - self.unrated
 
 
-@dataclass
-class TrajectoryPoint:
+class TrajectoryPoint(NamedTuple):
+    """One month of one competency. A tuple: a long history has hundreds of them."""
+
     competency_id: int
     month: dt.date
-    mean: Decimal
+    mean: Decimal  # to the cent
     n: int
+    total: Decimal  # the sum of the month's levels, for exact means across competencies
 
 
 @dataclass
@@ -305,22 +307,31 @@ def ratings_of(*, learner: User) -> Ratings:
     if connection.vendor != "postgresql":
         rows = [_as_postgresql_gives(row) for row in rows]
     result = Ratings()
-    latest_self, latest_assessor = result.latest_self, result.latest_assessor
-    self_points, assessor_points = result.self_points, result.assessor_points
     means: dict[tuple[Decimal, int], Decimal] = {}  # a few distinct means recur
-    for rated_by, competency_id, month, total, n, last_level, last_on in rows:
+
+    def mean_of(total: Decimal, n: int) -> Decimal:
         mean = means.get((total, n))
         if mean is None:
             mean = means[(total, n)] = (total / n).quantize(_HUNDREDTH)
-        point = TrajectoryPoint(competency_id=competency_id, month=month, mean=mean, n=n)
-        # Months ascend, so each competency's last row is its latest.
-        if rated_by == RatedBy.SELF:
-            self_points.append(point)
-            latest_self[competency_id] = (last_level, last_on)
-        else:
-            assessor_points.append(point)
-            _, _, earlier = latest_assessor.get(competency_id, (None, None, 0))
-            latest_assessor[competency_id] = (last_level, last_on, earlier + n)
+        return mean
+
+    # Rows come yours first, then assessors'; each by month, so a competency's last row is
+    # its latest.
+    split = next((i for i, row in enumerate(rows) if row[0] != RatedBy.SELF), len(rows))
+    mine, theirs = rows[:split], rows[split:]
+    result.self_points = [
+        TrajectoryPoint(competency_id, month, mean_of(total, n), n, total)
+        for _, competency_id, month, total, n, _, _ in mine
+    ]
+    result.assessor_points = [
+        TrajectoryPoint(competency_id, month, mean_of(total, n), n, total)
+        for _, competency_id, month, total, n, _, _ in theirs
+    ]
+    result.latest_self = {row[1]: (row[5], row[6]) for row in mine}
+    counts: dict[int, int] = {}
+    for row in theirs:
+        counts[row[1]] = counts.get(row[1], 0) + row[4]
+    result.latest_assessor = {row[1]: (row[5], row[6], counts[row[1]]) for row in theirs}
     return result
 
 

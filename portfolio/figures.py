@@ -89,12 +89,13 @@ def standing_figure(section: FrameworkSection, scale_max: float = 5.0) -> dict[s
 
 def _mean_by_month(points: list[TrajectoryPoint]) -> tuple[list[dt.date], list[float]]:
     """Across competencies: the mean of all ratings in each month (weighted by their count)."""
-    totals: dict[dt.date, tuple[Decimal, int]] = {}
-    for p in points:
-        total, n = totals.get(p.month, (Decimal(0), 0))
-        totals[p.month] = (total + p.mean * p.n, n + p.n)
+    totals: dict[dt.date, Decimal] = {}
+    counts: dict[dt.date, int] = {}
+    for _, month, _, n, total in points:
+        totals[month] = totals.get(month, 0) + total
+        counts[month] = counts.get(month, 0) + n
     months = sorted(totals)
-    return months, [round(float(totals[m][0] / totals[m][1]), 2) for m in months]
+    return months, [round(float(totals[m] / counts[m]), 2) for m in months]
 
 
 def trajectory_figure(dashboard: Dashboard) -> dict[str, Any]:
@@ -110,33 +111,36 @@ def trajectory_figure(dashboard: Dashboard) -> dict[str, Any]:
     for p in dashboard.assessor_points:
         assessor_by[p.competency_id].append(p)
 
+    iso: dict[dt.date, str] = {}  # each month's ISO text, once
+
+    def isoformat(month: dt.date) -> str:
+        text = iso.get(month)
+        if text is None:
+            text = iso[month] = month.isoformat()
+        return text
+
     traces: list[dict[str, Any]] = []
-    months, means = _mean_by_month(dashboard.self_points)
-    traces.append(_line("You (mean of all)", months, means, SELF_COLOUR, visible=True))
-    months, means = _mean_by_month(dashboard.assessor_points)
-    traces.append(_line("Assessors (mean of all)", months, means, ASSESSOR_COLOUR, visible=True))
+    for label, points, colour in (
+        ("You (mean of all)", dashboard.self_points, SELF_COLOUR),
+        ("Assessors (mean of all)", dashboard.assessor_points, ASSESSOR_COLOUR),
+    ):
+        months, means = _mean_by_month(points)
+        traces.append(_line(label, [isoformat(m) for m in months], means, colour, visible=True))
     codes = [pk for pk in names if pk in self_by or pk in assessor_by]
     for pk in codes:
-        mine = self_by.get(pk, [])
-        theirs = assessor_by.get(pk, [])
-        traces.append(
-            _line(
-                f"You · {names[pk]}",
-                [p.month for p in mine],
-                [float(p.mean) for p in mine],
-                SELF_COLOUR,
-                visible=False,
+        for label, points, colour in (
+            (f"You · {names[pk]}", self_by.get(pk, []), SELF_COLOUR),
+            (f"Assessors · {names[pk]}", assessor_by.get(pk, []), ASSESSOR_COLOUR),
+        ):
+            traces.append(
+                _line(
+                    label,
+                    [isoformat(p.month) for p in points],
+                    [float(p.mean) for p in points],
+                    colour,
+                    visible=False,
+                )
             )
-        )
-        traces.append(
-            _line(
-                f"Assessors · {names[pk]}",
-                [p.month for p in theirs],
-                [float(p.mean) for p in theirs],
-                ASSESSOR_COLOUR,
-                visible=False,
-            )
-        )
     total = len(traces)
     buttons = [
         {
@@ -227,13 +231,14 @@ def _month_step(span: list[dt.date]) -> str:
 
 
 def _line(
-    name: str, months: list[dt.date], values: list[float], colour: str, *, visible: bool
+    name: str, months: list[str], values: list[float], colour: str, *, visible: bool
 ) -> dict[str, Any]:
+    """One trace; `months` as ISO dates."""
     return {
         "type": "scatter",
         "mode": "lines+markers",
         "name": name,
-        "x": [m.isoformat() for m in months],
+        "x": months,
         "y": values,
         "visible": visible,
         "line": {"color": colour, "width": 2},

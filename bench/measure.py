@@ -120,7 +120,13 @@ class Row:
         return None if limit is None or self.median_ms is None else self.median_ms / limit
 
 
-def _median_ms(action: Callable[[], object], repeat: int, warmup: int = 2) -> float:
+# Runs before the timed ones, to reach the steady state of a server that has met many
+# requests: psycopg prepares a statement on its fifth run on a connection, and PostgreSQL
+# plans a prepared statement for its parameters five more times before it settles on one plan.
+WARMUP = 12
+
+
+def _median_ms(action: Callable[[], object], repeat: int, warmup: int = WARMUP) -> float:
     """Median of consecutive runs, as a server meets requests. No forced collection before
     each run: `gc.collect()` empties the interpreter's free lists, and the run after it pays
     for refilling them (it doubled the time of `/api/v1/me/`, inflating every limit)."""

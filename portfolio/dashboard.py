@@ -307,24 +307,18 @@ def ratings_of(*, learner: User) -> Ratings:
     if connection.vendor != "postgresql":
         rows = [_as_postgresql_gives(row) for row in rows]
     result = Ratings()
-    means: dict[tuple[Decimal, int], Decimal] = {}  # a few distinct means recur
-
-    def mean_of(total: Decimal, n: int) -> Decimal:
-        mean = means.get((total, n))
-        if mean is None:
-            mean = means[(total, n)] = (total / n).quantize(_HUNDREDTH)
-        return mean
-
+    # Each distinct (sum, count) once: a few dozen means recur across hundreds of months.
+    means = {key: (key[0] / key[1]).quantize(_HUNDREDTH) for key in {row[3:5] for row in rows}}
     # Rows come yours first, then assessors'; each by month, so a competency's last row is
     # its latest.
     split = next((i for i, row in enumerate(rows) if row[0] != RatedBy.SELF), len(rows))
     mine, theirs = rows[:split], rows[split:]
     result.self_points = [
-        TrajectoryPoint(competency_id, month, mean_of(total, n), n, total)
+        TrajectoryPoint(competency_id, month, means[(total, n)], n, total)
         for _, competency_id, month, total, n, _, _ in mine
     ]
     result.assessor_points = [
-        TrajectoryPoint(competency_id, month, mean_of(total, n), n, total)
+        TrajectoryPoint(competency_id, month, means[(total, n)], n, total)
         for _, competency_id, month, total, n, _, _ in theirs
     ]
     result.latest_self = {row[1]: (row[5], row[6]) for row in mine}

@@ -111,13 +111,8 @@ def trajectory_figure(dashboard: Dashboard) -> dict[str, Any]:
     for p in dashboard.assessor_points:
         assessor_by[p.competency_id].append(p)
 
-    iso: dict[dt.date, str] = {}  # each month's ISO text, once
-
-    def isoformat(month: dt.date) -> str:
-        text = iso.get(month)
-        if text is None:
-            text = iso[month] = month.isoformat()
-        return text
+    months_rated = {p.month for p in [*dashboard.self_points, *dashboard.assessor_points]}
+    iso = {month: month.isoformat() for month in months_rated}  # each month's text once
 
     traces: list[dict[str, Any]] = []
     for label, points, colour in (
@@ -125,7 +120,7 @@ def trajectory_figure(dashboard: Dashboard) -> dict[str, Any]:
         ("Assessors (mean of all)", dashboard.assessor_points, ASSESSOR_COLOUR),
     ):
         months, means = _mean_by_month(points)
-        traces.append(_line(label, [isoformat(m) for m in months], means, colour, visible=True))
+        traces.append(_line(label, [iso[m] for m in months], means, colour, visible=True))
     codes = [pk for pk in names if pk in self_by or pk in assessor_by]
     for pk in codes:
         for label, points, colour in (
@@ -135,7 +130,7 @@ def trajectory_figure(dashboard: Dashboard) -> dict[str, Any]:
             traces.append(
                 _line(
                     label,
-                    [isoformat(p.month) for p in points],
+                    [iso[p.month] for p in points],
                     [float(p.mean) for p in points],
                     colour,
                     visible=False,
@@ -162,10 +157,7 @@ def trajectory_figure(dashboard: Dashboard) -> dict[str, Any]:
     layout = _base_layout(height=430)
     layout["margin"].update(t=72, b=110)
     layout["legend"] = {"orientation": "h", "y": -0.32, "x": 0}
-    span = sorted(
-        {p.month for p in [*dashboard.self_points, *dashboard.assessor_points]}
-        | {b.on for b in dashboard.boundaries}
-    )
+    span = sorted(months_rated | {b.on for b in dashboard.boundaries})
     layout["xaxis"] = {
         "type": "date",
         "title": "Month",

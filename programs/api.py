@@ -46,8 +46,8 @@ from programs.selectors import (
     consensus_history,
     enrollment_in_period,
     enrollments_in,
+    program_reviewed_by,
     programs_managed_by,
-    programs_reviewed_by,
     programs_signed_off_by,
     programs_visible_to,
     review_periods_of,
@@ -64,7 +64,10 @@ def _managed(request: Request, program_id: int) -> Program:
 
 
 def _reviewed(request: Request, program_id: int) -> Program:
-    return get_object_or_404(programs_reviewed_by(user=_user(request)), pk=program_id)
+    program = program_reviewed_by(user=_user(request), program_id=program_id)
+    if program is None:
+        raise Http404
+    return program
 
 
 def _visible(request: Request, program_id: int) -> Program:

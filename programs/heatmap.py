@@ -483,10 +483,13 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         # 6,600 cells in a large program: whole-row comprehensions, then a pass over the
         # few cells below expectation, cost far less than one branchy loop over every cell.
         found = cells[learner_id].get
-        triples = [found(cid, no_cell) for cid in competency_ids]
-        values: list[float | None] = [t[0] for t in triples]
-        counts = [t[1] for t in triples]
-        sources = "".join([t[2] for t in triples])
+        # One pass looks the cells up; zip turns them into columns in C.
+        value_column, count_column, source_column = zip(
+            *[found(cid, no_cell) for cid in competency_ids], strict=True
+        )
+        values: list[float | None] = list(value_column)
+        counts: list[int] = list(count_column)
+        sources = "".join(source_column)
         bands = [  # band_of(v - e), inlined: 6,600 calls would cost more than the rest
             "no-data"
             if v is None

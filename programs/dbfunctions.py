@@ -202,6 +202,7 @@ def split_row(row: Sequence[Any], *selections: Selection) -> list[Sequence[Any]]
 
 
 def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Every row of a plain statement, as the driver answers them (no converters)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from assessments.models import Assessment, CheckIn, SelfAssessment
+from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
+from assessments.summaries import monthly_summaries_refresh
 from portfolio.models import AccessLog, Evidence
 from portfolio.tests.factories import framework_with_tree
 from tests import factories as base
@@ -81,6 +82,10 @@ def seed_history(learner, leaves, assessor) -> None:
                 )
     SelfAssessment.objects.bulk_create(rows)
     Assessment.objects.bulk_create(ratings)
+    # Bulk inserts skip the services, so the dashboard's summary is refreshed as after any
+    # bulk load (the heatmap's period summary has no period here to cover).
+    for rated_by in MonthlyRatingSummary.RatedBy:
+        monthly_summaries_refresh(learner_id=learner.pk, rated_by=rated_by)
 
 
 def coach_page(browser: Browser, live_server, login_as, coach) -> Page:

@@ -60,6 +60,22 @@ BANDS = (
 )
 
 
+class _BandByValue(dict[float | None, str]):
+    """The colour band of each value against one expected level, worked out once per value:
+    a heatmap has thousands of cells but few distinct values (medians and levels in steps)."""
+
+    def __init__(self, expected: float) -> None:
+        super().__init__({None: "no-data"})
+        self.expected = expected
+
+    def __missing__(self, value: float) -> str:
+        band = self[value] = band_of(value - self.expected)
+        return band
+
+
+CONCERN_BANDS = frozenset({"slightly-below", "below"})
+
+
 def band_of(gap: float | None) -> str:
     if gap is None:
         return "no-data"
@@ -348,14 +364,14 @@ SELECT s.learner_id, s.competency_id, s.median, s.n, NULL
 FROM programs_periodratingsummary s
 WHERE s.period_id = %s
   AND s.learner_id IN (SELECT e.learner_id FROM programs_enrollment e WHERE {enrolled})
-  AND s.competency_id IN ({competencies})
+  {summary_columns}
 UNION ALL
 SELECT r.learner_id, cr.competency_id, NULL, NULL, CAST(cr.level AS DOUBLE PRECISION)
 FROM programs_learnerreview r
 JOIN programs_consensusrating cr ON cr.review_id = r.id
 WHERE r.period_id = %s AND cr.is_current
   AND r.learner_id IN (SELECT e.learner_id FROM programs_enrollment e WHERE {enrolled})
-  AND cr.competency_id IN ({competencies})"""
+  {consensus_columns}"""
 
 
 def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None = None) -> Heatmap:
@@ -438,7 +454,18 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
 
     # Query 6: the cells — medians and counts of the period's assessor ratings per learner ×
     # competency (the period rating summary), and the current consensus ratings of the period.
-    cells_sql = _CELLS_SQL.format(enrolled=enrolled, competencies=placeholders(len(competency_ids)))
+    # With a domain filter the database leaves the other columns out; without one, every
+    # competency of the period's cells is a column (the few others, rated under another
+    # program's framework, are ignored below), and the statement keeps under psycopg's limit
+    # of 50 parameters for statements it parses once.
+    columns: list[int] = competency_ids if filters.domain_id is not None else []
+
+    def in_columns(alias: str) -> str:
+        return f"AND {alias}.competency_id IN ({placeholders(len(columns))})" if columns else ""
+
+    cells_sql = _CELLS_SQL.format(
+        enrolled=enrolled, summary_columns=in_columns("s"), consensus_columns=in_columns("cr")
+    )
     # Rows as they come: (learner, competency, median, n, None) or (learner, competency,
     # None, None, consensus level). Every learner here is one of `people` (same filter).
     # Each learner's cells by competency end up as (value, n, source letter).
@@ -446,14 +473,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     agreed: list[tuple[Any, ...]] = []
     for learner_id, competency_id, median, n, level in fetch_all(
         cells_sql,
-        [
-            period.pk,
-            *enrolled_params,
-            *competency_ids,
-            period.pk,
-            *enrolled_params,
-            *competency_ids,
-        ],
+        [period.pk, *enrolled_params, *columns, period.pk, *enrolled_params, *columns],
     ):
         if level is None:
             cells[learner_id][competency_id] = (median, n, "r")
@@ -468,9 +488,17 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         if program.stage == Program.Stage.GME and period.is_year_end
         else set()
     )
+    # Per training year, each column's bands by value; columns expecting the same level
+    # share one.
+    band_maps: dict[float, _BandByValue] = {}
+
+    def bands_by_column(levels: list[Decimal]) -> list[_BandByValue]:
+        return [band_maps.setdefault(float(x), _BandByValue(float(x))) for x in levels]
+
     expected_floats = {
         year: [float(x) for x in levels] for year, levels in expected_by_year.items()
     }
+    column_bands = {year: bands_by_column(levels) for year, levels in expected_by_year.items()}
     rows: list[Row] = []
     no_cell = (None, 0, "-")
     for learner_id, (name, email, cohort_name, year, status) in people.items():
@@ -479,6 +507,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         if year not in expected_by_year:  # beyond the program's length
             expected_by_year[year] = expected_in(year)
             expected_floats[year] = [float(x) for x in expected_by_year[year]]
+            column_bands[year] = bands_by_column(expected_by_year[year])
         expected = expected_floats[year]
         # 6,600 cells in a large program: whole-row comprehensions, then a pass over the
         # few cells below expectation, cost far less than one branchy loop over every cell.
@@ -490,25 +519,13 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         values: list[float | None] = list(value_column)
         counts: list[int] = list(count_column)
         sources = "".join(source_column)
-        bands = [  # band_of(v - e), inlined: 6,600 calls would cost more than the rest
-            "no-data"
-            if v is None
-            else "ahead"
-            if v - e >= 1
-            else "on-track"
-            if v - e >= 0
-            else "slightly-below"
-            if v - e > -1
-            else "below"
-            for v, e in zip(values, expected, strict=True)
-        ]
+        bands = [by_value[v] for by_value, v in zip(column_bands[year], values, strict=True)]
         flags: dict[int, list[str]] = {}
         thin: list[int] = []
         below = 0
         shortfall = 0.0
-        for i, band in enumerate(bands):
-            if band[0] not in "bs":  # neither below nor slightly below
-                continue
+        for i in [i for i, band in enumerate(bands) if band in CONCERN_BANDS]:
+            band = bands[i]
             value = values[i]
             assert value is not None
             shortfall -= value - expected[i]

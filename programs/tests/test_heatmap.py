@@ -201,6 +201,29 @@ def test_filters_by_cohort_year_and_domain(world):
     assert [c.pk for c in by_domain.competencies] == [leaves[2].pk, leaves[3].pk]
 
 
+def test_ratings_under_another_programs_framework_stay_out_of_the_heatmap(world, learner):
+    program, leaves, period = world
+    _, elsewhere = program_with_framework(
+        Program.objects.create(
+            institution=program.institution, name="Elsewhere", slug="elsewhere", stage="gme"
+        ),
+        domains=1,
+        per_domain=1,
+    )
+    AssessmentFactory(
+        learner=learner, competency=elsewhere[0], level=1, observed_on=dt.date(2025, 8, 1)
+    )
+    AssessmentFactory(
+        learner=learner, competency=leaves[2], level=4, observed_on=dt.date(2025, 8, 1)
+    )
+    for filters in (Filters(period.pk), Filters(period.pk, domain_id=leaves[2].parent_id)):
+        heatmap = heatmap_build(program=program, filters=filters, today=TODAY)
+        assert elsewhere[0].pk not in [c.pk for c in heatmap.competencies]
+        (row,) = [r for r in heatmap.rows if r.learner_id == learner.pk]
+        assert [v for v in row.values if v is not None] == [4.0]
+        assert row.sources.count("r") == 1 and sum(row.counts) == 1
+
+
 def test_end_of_pgy2_at_or_below_two_and_a_half_is_flagged_at_year_end_only(world):
     program, leaves, _ = world
     year_end = ReviewPeriodFactory(

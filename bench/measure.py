@@ -400,8 +400,12 @@ def run(args: argparse.Namespace) -> int:
             )
         )
 
-    # (d) check-in POST throughput against /api/v1/me/ requests per second.
-    rows.append(_checkins(learner, repeat, learner_me))
+    # (d) check-in POST throughput against /api/v1/me/ requests per second, as another
+    # learner of the same program: each run posts hundreds of self-assessments, which would
+    # otherwise pile up in the dashboard learner's history and slow the raw query that sets
+    # the dashboard's limit on every later `--reuse` run.
+    poster = _client_for(_fellow_learner_email(learner_id))
+    rows.append(_checkins(poster, repeat, me_ms(poster)))
 
     _print(rows, scale)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -446,6 +450,25 @@ def _small_learners(world: dict[str, Any]) -> int:
 
 def _count_rows(client: Client, url: str) -> int:
     return len(client.get(url).json()["rows"])
+
+
+def _fellow_learner_email(learner_id: int) -> str:
+    """A current learner of the program `learner_id` is in, other than them."""
+    from programs.models import Enrollment
+
+    program_id = Enrollment.objects.filter(learner_id=learner_id, end_date__isnull=True).values(
+        "program_id"
+    )[:1]
+    fellow = (
+        Enrollment.objects.filter(program_id__in=program_id, end_date__isnull=True)
+        .exclude(learner_id=learner_id)
+        .order_by("learner_id")
+        .values_list("learner__email", flat=True)
+        .first()
+    )
+    if fellow is None:
+        raise SystemExit("The benchmark data has no second learner in the dashboard's program.")
+    return fellow
 
 
 def _checkins(client: Client, repeat: int, me_ms: float) -> Row:

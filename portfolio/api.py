@@ -8,7 +8,6 @@ oversize upload, 415 for a file whose content is not an accepted type or not its
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any, cast
 
@@ -247,16 +246,27 @@ def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
             "basis": row.basis,
         }
 
-    months: dict[dt.date, str] = {}
-    trajectory = []
-    for point in dashboard_points(dashboard):
-        month = point["month"]
-        text = months.get(month)
-        if text is None:
-            text = months[month] = month.isoformat()
-        point["month"] = text
-        point["mean"] = number(point["mean"], HUNDREDTH)
-        trajectory.append(point)
+    # The trajectory's points as `dashboard_points` gives them, with each distinct month and
+    # mean written once (hundreds of points share a few dozen of each).
+    codes = {row.competency.pk: row.competency.code for row in dashboard.rows}
+    every_point = [*dashboard.self_points, *dashboard.assessor_points]
+    months = {month: month.isoformat() for month in {p.month for p in every_point}}
+    means = {mean: number(mean, HUNDREDTH) for mean in {p.mean for p in every_point}}
+    trajectory = [
+        {
+            "competency_id": p.competency_id,
+            "code": codes.get(p.competency_id),
+            "rated_by": who,
+            "month": months[p.month],
+            "mean": means[p.mean],
+            "n": p.n,
+        }
+        for who, points in (
+            ("self", dashboard.self_points),
+            ("assessor", dashboard.assessor_points),
+        )
+        for p in points
+    ]
     return {
         "rows": [row_data(row) for row in dashboard.rows],
         "focus_next": [row_data(row) for row in dashboard.focus_next],

@@ -21,7 +21,7 @@ from assessments.models import MonthlyRatingSummary
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_of
-from programs.dbfunctions import Selection, fetch_all, placeholders, split_row, tenths_from_db
+from programs.dbfunctions import Selection, fetch_all, placeholders, split_row
 from programs.models import Enrollment, Program
 from programs.selectors import enrollments_of, expected_levels_by_enrollment
 
@@ -260,9 +260,12 @@ _HUNDREDTH = Decimal("0.01")
 RatedBy = MonthlyRatingSummary.RatedBy
 # Every number of the dashboard's ratings, from the monthly summary (`assessments.summaries`,
 # kept exact on every write): one index-only read of the learner's rows, in the order the
-# trajectory lists them (yours, then assessors'; by month, then competency).
+# trajectory lists them (yours, then assessors'; by month, then competency). Sums and levels
+# come as whole tenths: exact, the same on both databases, and integers load faster than
+# decimals.
 _RATINGS_SQL = f"""
-SELECT rated_by, competency_id, month, total, n, last_level, last_on
+SELECT rated_by, competency_id, month, CAST(ROUND(total * 10) AS INTEGER), n,
+       CAST(ROUND(last_level * 10) AS INTEGER), last_on
 FROM {MonthlyRatingSummary._meta.db_table} WHERE learner_id = %s
 ORDER BY rated_by, month, competency_id"""  # noqa: S608 — the table name is ours
 
@@ -273,17 +276,9 @@ def _as_date(value: Any) -> dt.date:
     return cast(dt.date, value)
 
 
-def _as_postgresql_gives(row: tuple[Any, ...]) -> tuple[Any, ...]:
+def _with_dates(row: tuple[Any, ...]) -> tuple[Any, ...]:
     rated_by, competency_id, month, total, n, last_level, last_on = row
-    return (
-        rated_by,
-        competency_id,
-        _as_date(month),
-        tenths_from_db(total),
-        n,
-        tenths_from_db(last_level),
-        _as_date(last_on),
-    )
+    return (rated_by, competency_id, _as_date(month), total, n, last_level, _as_date(last_on))
 
 
 @dataclass
@@ -305,27 +300,32 @@ def ratings_of(*, learner: User) -> Ratings:
         cursor.execute(_RATINGS_SQL, [learner.pk])
         rows = cursor.fetchall()  # plain tuples: no ORM converters for hundreds of rows
     if connection.vendor != "postgresql":
-        rows = [_as_postgresql_gives(row) for row in rows]
+        rows = [_with_dates(row) for row in rows]
     result = Ratings()
-    # Each distinct (sum, count) once: a few dozen means recur across hundreds of months.
-    means = {key: (key[0] / key[1]).quantize(_HUNDREDTH) for key in {row[3:5] for row in rows}}
+    # Each distinct number once: a few dozen sums, means and levels recur across hundreds of
+    # months. Tenths become exact decimals (3.0, 7.5), as the columns hold them.
+    distinct = {row[3] for row in rows} | {row[5] for row in rows}
+    tenths = {t: Decimal(t).scaleb(-1) for t in distinct}
+    means = {
+        key: (tenths[key[0]] / key[1]).quantize(_HUNDREDTH) for key in {row[3:5] for row in rows}
+    }
     # Rows come yours first, then assessors'; each by month, so a competency's last row is
     # its latest.
     split = next((i for i, row in enumerate(rows) if row[0] != RatedBy.SELF), len(rows))
     mine, theirs = rows[:split], rows[split:]
     result.self_points = [
-        TrajectoryPoint(competency_id, month, means[(total, n)], n, total)
+        TrajectoryPoint(competency_id, month, means[(total, n)], n, tenths[total])
         for _, competency_id, month, total, n, _, _ in mine
     ]
     result.assessor_points = [
-        TrajectoryPoint(competency_id, month, means[(total, n)], n, total)
+        TrajectoryPoint(competency_id, month, means[(total, n)], n, tenths[total])
         for _, competency_id, month, total, n, _, _ in theirs
     ]
-    result.latest_self = {row[1]: (row[5], row[6]) for row in mine}
+    result.latest_self = {row[1]: (tenths[row[5]], row[6]) for row in mine}
     counts: dict[int, int] = {}
     for row in theirs:
         counts[row[1]] = counts.get(row[1], 0) + row[4]
-    result.latest_assessor = {row[1]: (row[5], row[6], counts[row[1]]) for row in theirs}
+    result.latest_assessor = {row[1]: (tenths[row[5]], row[6], counts[row[1]]) for row in theirs}
     return result
 
 

@@ -493,7 +493,9 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     band_maps: dict[float, _BandByValue] = {}
 
     def bands_by_column(levels: list[Decimal]) -> list[_BandByValue]:
-        return [band_maps.setdefault(float(x), _BandByValue(float(x))) for x in levels]
+        for level in {float(x) for x in levels} - band_maps.keys():
+            band_maps[level] = _BandByValue(level)
+        return [band_maps[float(x)] for x in levels]
 
     expected_floats = {
         year: [float(x) for x in levels] for year, levels in expected_by_year.items()

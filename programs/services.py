@@ -573,6 +573,51 @@ def review_period_create(
 
 
 @transaction.atomic
+def review_period_update(
+    *,
+    period: ReviewPeriod,
+    name: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    is_year_end: bool = False,
+) -> ReviewPeriod:
+    """Correct a review period: its name, its dates, whether it closes a training year.
+
+    Periods never overlap. Once the committee has recorded a consensus in the period, its
+    dates stay as they were: the consensus rests on the evidence those dates took in. When the
+    dates change, the period's rating summary is rebuilt for the new dates."""
+    period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
+    if end_date < start_date:
+        raise ValidationError({"end_date": "The period ends before it starts."})
+    dates_change = (start_date, end_date) != (period.start_date, period.end_date)
+    if dates_change:
+        if ConsensusRating.objects.filter(review__period=period).exists():
+            raise ValidationError(
+                {
+                    "start_date": "The committee has recorded consensus in this period, so its "
+                    "dates can no longer change."
+                }
+            )
+        overlapping = (
+            ReviewPeriod.objects.select_for_update()
+            .filter(
+                program_id=period.program_id, start_date__lte=end_date, end_date__gte=start_date
+            )
+            .exclude(pk=period.pk)
+            .first()
+        )
+        if overlapping is not None:
+            raise ValidationError({"start_date": f"Overlaps the period '{overlapping.name}'."})
+    period.name = name.strip() or period.name
+    period.start_date, period.end_date = start_date, end_date
+    period.is_year_end = is_year_end
+    period.save(update_fields=["name", "start_date", "end_date", "is_year_end"])
+    if dates_change:
+        period_summaries_refresh_period(period_id=period.pk)
+    return period
+
+
+@transaction.atomic
 def review_periods_generate(*, program: Program, first_year: int, years: int) -> list[ReviewPeriod]:
     """Create the program's periods for `years` training years from `first_year`.
 

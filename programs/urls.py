@@ -26,6 +26,11 @@ urlpatterns = [
     path("<int:program_id>/expectations/", views.expectation_index, name="program-expectations"),
     path("<int:program_id>/roster/", views.roster_import, name="program-roster"),
     path("<int:program_id>/periods/", views.period_index, name="program-periods"),
+    path(
+        "<int:program_id>/periods/<int:period_id>/edit/",
+        views.period_edit,
+        name="program-period-edit",
+    ),
     path("<int:program_id>/heatmap/", views.heatmap_show, name="program-heatmap"),
     path(
         "<int:program_id>/distributions/",

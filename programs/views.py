@@ -361,6 +361,36 @@ def period_index(request: HttpRequest, program_id: int) -> HttpResponse:
     )
 
 
+@login_required
+def period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
+    """Correct a review period (directors, coordinators, admins)."""
+    program = _managed(request, program_id)
+    period = get_object_or_404(review_periods_of(program=program), pk=period_id)
+    form = forms.PeriodForm(
+        request.POST or None,
+        initial={
+            "name": period.name,
+            "start_date": period.start_date,
+            "end_date": period.end_date,
+            "is_year_end": period.is_year_end,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_period_update(period=period, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "Review period saved.")
+            return redirect("program-periods", program_id=program.pk)
+    return render(
+        request,
+        "programs/period_edit.html",
+        {"program": program, "period": period, "form": form, "tab": "periods"},
+        status=400 if form.errors else 200,
+    )
+
+
 # --- Committee: heatmap, distributions, flags, packets -------------------------------------
 
 

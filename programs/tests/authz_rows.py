@@ -111,6 +111,22 @@ ROWS = [
     Row("program-expectations", lambda w: f"/programs/{_p(w)}/expectations/", MANAGE),
     Row("program-roster", lambda w: f"/programs/{_p(w)}/roster/", MANAGE),
     Row("program-periods", lambda w: f"/programs/{_p(w)}/periods/", MANAGE),
+    Row(
+        "program-period-edit",
+        lambda w: f"/programs/{_p(w)}/periods/{_period(w).pk}/edit/",
+        MANAGE,
+    ),
+    Row(
+        "program-period-edit",
+        lambda w: f"/programs/{_p(w)}/periods/{_period(w).pk}/edit/",
+        signed_in(404, director=302, admin=302),
+        method="POST",
+        data=lambda w: {
+            "name": "2025–26 first half",
+            "start_date": "2025-07-01",
+            "end_date": "2025-12-31",
+        },
+    ),
     Row("program-heatmap", lambda w: f"/programs/{_p(w)}/heatmap/", REVIEW),
     Row("program-distributions", lambda w: f"/programs/{_p(w)}/distributions/", REVIEW),
     Row("program-flags", lambda w: f"/programs/{_p(w)}/flags/", REVIEW),

@@ -185,3 +185,23 @@ def test_committee_reviews_a_flagged_learner_and_the_learner_responds(
     login_as(page, director)
     page.goto(f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/")
     expect(page.locator(".response")).to_contain_text("I have booked two observed histories.")
+
+
+def test_the_director_corrects_a_review_period(page: Page, login_as, program, director):
+    ReviewPeriodFactory(
+        program=program,
+        name="Autumn",
+        start_date=dt.date(2025, 7, 1),
+        end_date=dt.date(2025, 12, 31),
+    )
+    login_as(page, director)
+    page.goto(f"/programs/{program.pk}/periods/")
+    page.get_by_role("link", name="Edit Autumn").click()
+    page.get_by_label("Name").fill("2025–26 mid-year")
+    page.get_by_label("End date").fill("2025-11-30")
+    page.get_by_label("Closes a training year").check()
+    page.get_by_role("button", name="Save period").click()
+    expect(page.get_by_text("Review period saved.")).to_be_visible()
+    row = page.get_by_role("row", name=re.compile("2025–26 mid-year"))
+    expect(row).to_contain_text("2025-11-30")
+    expect(row).to_contain_text("yes")

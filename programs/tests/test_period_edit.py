@@ -1,0 +1,132 @@
+"""Correcting a review period: its name and year-end mark always, its dates until the
+committee has recorded consensus in it; never into an overlap; the period's rating summary
+follows new dates."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from programs import services
+from programs.models import PeriodRatingSummary, ReviewPeriod
+from programs.summaries import period_summaries_differences
+from programs.tests.factories import AssessmentFactory, ReviewPeriodFactory, program_with_framework
+
+pytestmark = pytest.mark.django_db
+
+AUTUMN = (dt.date(2025, 7, 1), dt.date(2025, 12, 31))
+
+
+@pytest.fixture
+def world(program, learner):
+    _, leaves = program_with_framework(program, domains=1, per_domain=2)
+    autumn = ReviewPeriodFactory(
+        program=program, name="Autumn", start_date=AUTUMN[0], end_date=AUTUMN[1]
+    )
+    return program, leaves, autumn
+
+
+def update(period, **changes):
+    fields = {
+        "name": period.name,
+        "start_date": period.start_date,
+        "end_date": period.end_date,
+        "is_year_end": period.is_year_end,
+    }
+    return services.review_period_update(period=period, **{**fields, **changes})
+
+
+def test_new_dates_take_the_ratings_they_now_cover_into_the_period(world, learner):
+    _, leaves, autumn = world
+    AssessmentFactory(
+        learner=learner, competency=leaves[0], level=2, observed_on=dt.date(2026, 1, 15)
+    )
+    assert not PeriodRatingSummary.objects.filter(period=autumn).exists()
+
+    update(autumn, end_date=dt.date(2026, 1, 31))
+
+    (cell,) = PeriodRatingSummary.objects.filter(period=autumn)
+    assert (cell.learner_id, cell.competency_id, cell.median, cell.n) == (
+        learner.pk,
+        leaves[0].pk,
+        2.0,
+        1,
+    )
+    assert period_summaries_differences() == (0, 0, [])
+
+
+def test_a_period_may_not_end_before_it_starts_or_overlap_another(world):
+    program, _, autumn = world
+    ReviewPeriodFactory(
+        program=program,
+        name="Spring",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 6, 30),
+    )
+    with pytest.raises(ValidationError, match="ends before it starts"):
+        update(autumn, end_date=dt.date(2025, 6, 1))
+    with pytest.raises(ValidationError, match="Overlaps the period 'Spring'"):
+        update(autumn, end_date=dt.date(2026, 2, 28))
+    autumn.refresh_from_db()
+    assert (autumn.start_date, autumn.end_date) == AUTUMN
+
+
+def test_after_consensus_the_dates_stay_but_the_name_and_year_end_mark_may_change(
+    world, learner, director
+):
+    _, leaves, autumn = world
+    review = services.learner_review_open(period=autumn, enrollment=learner.enrollments.get())
+    services.consensus_record(
+        review=review, competency_id=leaves[0].pk, level=Decimal(2), rationale="r", by=director
+    )
+    with pytest.raises(ValidationError, match="dates can no longer change"):
+        update(autumn, start_date=dt.date(2025, 8, 1))
+
+    update(autumn, name="2025–26 mid-year", is_year_end=True)
+
+    autumn.refresh_from_db()
+    assert (autumn.name, autumn.is_year_end, autumn.start_date, autumn.end_date) == (
+        "2025–26 mid-year",
+        True,
+        *AUTUMN,
+    )
+
+
+def test_the_director_edits_a_period_from_its_page(client, world, director):
+    program, _, autumn = world
+    client.force_login(director)
+    listing = client.get(f"/programs/{program.pk}/periods/").content.decode()
+    url = f"/programs/{program.pk}/periods/{autumn.pk}/edit/"
+    assert f'href="{url}"' in listing
+
+    page = client.get(url).content.decode()
+    assert 'value="Autumn"' in page and 'value="2025-07-01"' in page
+
+    response = client.post(
+        url, {"name": "Autumn 2025", "start_date": "2025-07-01", "end_date": "2025-12-31"}
+    )
+    assert response.status_code == 302 and response["Location"].endswith(
+        f"/programs/{program.pk}/periods/"
+    )
+    assert ReviewPeriod.objects.get(pk=autumn.pk).name == "Autumn 2025"
+
+
+def test_a_bad_edit_says_what_is_wrong_and_changes_nothing(client, world, director):
+    program, _, autumn = world
+    client.force_login(director)
+    response = client.post(
+        f"/programs/{program.pk}/periods/{autumn.pk}/edit/",
+        {"name": "Renamed", "start_date": "2025-07-01", "end_date": "2025-01-01"},
+    )
+    assert response.status_code == 400
+    assert "The period ends before it starts." in response.content.decode()
+    assert ReviewPeriod.objects.get(pk=autumn.pk).name == "Autumn"
+
+
+def test_a_period_of_another_program_is_not_found(client, world, director):
+    program, _, _ = world
+    elsewhere = ReviewPeriodFactory()
+    client.force_login(director)
+    response = client.get(f"/programs/{program.pk}/periods/{elsewhere.pk}/edit/")
+    assert response.status_code == 404

@@ -783,6 +783,36 @@ class ReviewPeriodListApi(APIView):
         return Response(ReviewPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
 
 
+class ReviewPeriodDetailApi(APIView):
+    """One review period. Directors, coordinators and admins correct it (PATCH): the name
+    and the year-end mark at any time, the dates until the committee has recorded consensus
+    in it; periods never overlap (`services.review_period_update`)."""
+
+    @extend_schema(responses=ReviewPeriodSerializer, operation_id="program_periods_retrieve")
+    def get(self, request: Request, program_id: int, period_id: int) -> Response:
+        program = _visible(request, program_id)
+        return Response(ReviewPeriodSerializer(_period(program, period_id)).data)
+
+    @extend_schema(
+        request=ReviewPeriodSerializer,
+        responses=ReviewPeriodSerializer,
+        operation_id="program_periods_partial_update",
+    )
+    def patch(self, request: Request, program_id: int, period_id: int) -> Response:
+        program = _managed(request, program_id)
+        period = _period(program, period_id)
+        data = ReviewPeriodSerializer(period, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = {
+            "name": period.name,
+            "start_date": period.start_date,
+            "end_date": period.end_date,
+            "is_year_end": period.is_year_end,
+        }
+        period = services.review_period_update(period=period, **{**fields, **data.validated_data})
+        return Response(ReviewPeriodSerializer(period).data)
+
+
 class PacketDetailApi(APIView):
     """A learner's review packet for a period (reading shared items is access-logged)."""
 

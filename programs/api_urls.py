@@ -14,6 +14,11 @@ urlpatterns = [
     path(program + "expectations/", api.ExpectationListApi.as_view(), name="api-expectation-list"),
     path(program + "periods/", api.ReviewPeriodListApi.as_view(), name="api-period-list"),
     path(
+        program + "periods/<int:period_id>/",
+        api.ReviewPeriodDetailApi.as_view(),
+        name="api-period-detail",
+    ),
+    path(
         program + "periods/<int:period_id>/consensus/",
         api.ConsensusListApi.as_view(),
         name="api-consensus-list",

@@ -231,6 +231,15 @@ ROWS += [
         data=lambda w: {"start_date": "2026-01-01", "end_date": "2026-06-30", "is_year_end": True},
         content_type="application/json",
     ),
+    Row("api-period-detail", lambda w: _api(w, f"periods/{_period(w).pk}/"), API_MANAGE),
+    Row(
+        "api-period-detail",
+        lambda w: _api(w, f"periods/{_period(w).pk}/"),
+        same(404, anonymous=401, director=200, admin=200),
+        method="PATCH",
+        data=lambda w: {"name": "2025–26 first half"},
+        content_type="application/json",
+    ),
     Row(
         "api-consensus-list",
         lambda w: _api(w, f"periods/{_period(w).pk}/consensus/"),

@@ -130,3 +130,35 @@ def test_a_period_of_another_program_is_not_found(client, world, director):
     client.force_login(director)
     response = client.get(f"/programs/{program.pk}/periods/{elsewhere.pk}/edit/")
     assert response.status_code == 404
+
+
+def test_the_api_corrects_a_period_and_answers_bad_input_with_400(client, world, director):
+    program, _, autumn = world
+    ReviewPeriodFactory(
+        program=program,
+        name="Spring",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 6, 30),
+    )
+    client.force_login(director)
+    url = f"/api/v1/programs/{program.pk}/periods/{autumn.pk}/"
+
+    response = client.patch(url, {"is_year_end": True}, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": autumn.pk,
+        "name": "Autumn",
+        "start_date": "2025-07-01",
+        "end_date": "2025-12-31",
+        "is_year_end": True,
+    }
+    for body, says in (
+        ({"end_date": "2026-03-31"}, "Overlaps the period 'Spring'."),
+        ({"end_date": "2025-01-01"}, "The period ends before it starts."),
+        ({"end_date": "31/12/2025"}, "Date has wrong format"),
+    ):
+        response = client.patch(url, body, content_type="application/json")
+        assert response.status_code == 400, body
+        assert says in response.content.decode()
+    autumn.refresh_from_db()
+    assert (autumn.start_date, autumn.end_date, autumn.is_year_end) == (*AUTUMN, True)

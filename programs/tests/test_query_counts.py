@@ -85,6 +85,9 @@ def test_cohorts_periods_and_roles_pages(client, setup, size, django_assert_num_
     with django_assert_num_queries(5):
         # 1 session, 2 user, 3 program, 4 the period, 5 navigation roles.
         client.get(f"/programs/{program.pk}/periods/{period.pk}/edit/")
+    with django_assert_num_queries(4):
+        # 1 session, 2 user, 3 program, 4 the period.
+        client.get(f"/api/v1/programs/{program.pk}/periods/{period.pk}/")
     with django_assert_num_queries(5):
         # 1 session, 2 user, 3 program, 4 roles with people, 5 navigation roles.
         client.get(f"/programs/{program.pk}/roles/")

@@ -27,6 +27,15 @@ def world(program, learner):
     return program, leaves, autumn
 
 
+def spring(program):
+    return ReviewPeriodFactory(
+        program=program,
+        name="Spring",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 6, 30),
+    )
+
+
 def update(period, **changes):
     fields = {
         "name": period.name,
@@ -58,12 +67,7 @@ def test_new_dates_take_the_ratings_they_now_cover_into_the_period(world, learne
 
 def test_a_period_may_not_end_before_it_starts_or_overlap_another(world):
     program, _, autumn = world
-    ReviewPeriodFactory(
-        program=program,
-        name="Spring",
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2026, 6, 30),
-    )
+    spring(program)
     with pytest.raises(ValidationError, match="ends before it starts"):
         update(autumn, end_date=dt.date(2025, 6, 1))
     with pytest.raises(ValidationError, match="Overlaps the period 'Spring'"):
@@ -134,12 +138,7 @@ def test_a_period_of_another_program_is_not_found(client, world, director):
 
 def test_the_api_corrects_a_period_and_answers_bad_input_with_400(client, world, director):
     program, _, autumn = world
-    ReviewPeriodFactory(
-        program=program,
-        name="Spring",
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2026, 6, 30),
-    )
+    spring(program)
     client.force_login(director)
     url = f"/api/v1/programs/{program.pk}/periods/{autumn.pk}/"
 

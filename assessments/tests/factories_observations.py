@@ -17,6 +17,7 @@ import factory
 import pytest
 
 from assessments.models import Assessment, AssessmentRequest, AssessmentVersion
+from assessments.observations import RatingInput, observation_record
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
 from tests import factories as base
 
@@ -76,6 +77,20 @@ def milestone_framework(*, per_domain: int = 3) -> tuple[Framework, list[Compete
         )
         leaves.append(leaf)
     return framework, leaves
+
+
+def observe(assessor: Any, learner: Any, leaf: Competency, level: Any, day: dt.date) -> Assessment:
+    """One observation of `learner` on `leaf` through the service (so every summary follows),
+    with a short narrative; returns its assessment."""
+    return observation_record(
+        assessor=assessor,
+        learner_id=learner.pk,
+        ratings=[RatingInput(leaf.pk, level)],
+        went_well="Took a clear history.",
+        next_step="Commit to a plan sooner.",
+        observed_on=day,
+        submission_key=uuid.uuid4(),
+    ).assessments[0]
 
 
 class AssessmentRequestFactory(factory.django.DjangoModelFactory):

@@ -19,9 +19,10 @@ from django.db import connection
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
-from assessments.observations import RatingInput, assessment_revise, observation_record
+from assessments.observations import assessment_revise
 from assessments.services import SelfAssessmentInput, checkin_record, ratings_delete
 from assessments.summaries import monthly_summaries_differences, monthly_summaries_rebuild
+from assessments.tests.factories_observations import observe
 from frameworks.models import Competency
 from portfolio import transfer
 from portfolio.models import PortfolioTransfer
@@ -64,18 +65,6 @@ def check_in(learner: User, day: dt.date, *items: tuple[Competency, str]) -> Che
     )
     assert created
     return checkin
-
-
-def observe(assessor: User, learner: User, leaf: Competency, level: str, day: dt.date):
-    return observation_record(
-        assessor=assessor,
-        learner_id=learner.pk,
-        ratings=[RatingInput(leaf.pk, level)],
-        went_well="Took a clear history.",
-        next_step="Commit to a plan sooner.",
-        observed_on=day,
-        submission_key=uuid.uuid4(),
-    ).assessments[0]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 
 import datetime as dt
 import re
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -13,7 +12,8 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 
 from assessments.models import Assessment
-from assessments.observations import RatingInput, assessment_revise, observation_record
+from assessments.observations import assessment_revise
+from assessments.tests.factories_observations import observe
 from programs import services
 from programs.models import Enrollment, PeriodRatingSummary
 from programs.summaries import period_summaries_differences, period_summaries_rebuild
@@ -44,18 +44,6 @@ def world(program, learner, director):
     autumn = ReviewPeriodFactory(program=program, start_date=AUTUMN[0], end_date=AUTUMN[1])
     spring = ReviewPeriodFactory(program=program, start_date=SPRING[0], end_date=SPRING[1])
     return program, leaves, autumn, spring
-
-
-def observe(assessor, learner, leaf, level, day):
-    return observation_record(
-        assessor=assessor,
-        learner_id=learner.pk,
-        ratings=[RatingInput(leaf.pk, level)],
-        went_well="Took a clear history.",
-        next_step="Commit to a plan sooner.",
-        observed_on=day,
-        submission_key=uuid.uuid4(),
-    ).assessments[0]
 
 
 def test_recorded_and_revised_observations_keep_the_summary_exact(world, learner, director):

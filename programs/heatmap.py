@@ -22,17 +22,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from frameworks.models import Competency, Framework, RatingScale
-from programs.dbfunctions import Selection, fetch_all, placeholders, split_row, tenths_from_db
+from programs.dbfunctions import Selection, fetch_all, placeholders, split_row
 from programs.expectations import expected_level, period_fraction
 from programs.models import (
     Cohort,
     ConsensusRating,
     Enrollment,
-    Expectation,
     Program,
     ReviewPeriod,
     training_year_at,
 )
+from programs.selectors import expectation_overrides
 
 HOLMBOE_THRESHOLD = 2.5
 # A flag on assessor ratings alone needs at least this many in the period; a committee
@@ -256,7 +256,7 @@ def program_competencies(*, program: Program) -> QuerySet[Competency]:
     )
 
 
-# The filter choices and columns of the heatmap: four small reads on every view, as plain
+# The filter choices and columns of the heatmap: three small reads on every view, as plain
 # statements (the ORM's query building cost more than the database's work).
 _PERIOD = Selection(ReviewPeriod)
 _COHORT = Selection(Cohort)
@@ -281,10 +281,6 @@ JOIN {RatingScale._meta.db_table} s ON s.id = f.scale_id
 JOIN {Competency._meta.db_table} c ON c.framework_id = f.id
 WHERE pf.program_id = %s
 ORDER BY f.code, c."order", c.id"""  # noqa: S608 — our names
-
-_EXPECTATIONS_SQL = f"""
-SELECT competency_id, training_year, level FROM {Expectation._meta.db_table}
-WHERE program_id = %s"""  # noqa: S608 — our names
 
 
 def _rated_competencies(*, program: Program) -> list[Competency]:
@@ -328,14 +324,6 @@ def enrollments_during(*, program: Program, period: ReviewPeriod) -> QuerySet[En
     return Enrollment.objects.filter(program=program, start_date__lte=period.end_date).exclude(
         end_date__lt=period.start_date
     )
-
-
-def expectation_lookup(*, program: Program) -> dict[tuple[int, int], Decimal]:
-    """The program's expected levels that override its default, by (competency, year)."""
-    return {
-        (competency_id, year): tenths_from_db(level)
-        for competency_id, year, level in fetch_all(_EXPECTATIONS_SQL, [program.pk])
-    }
 
 
 # The two bulk reads are plain SQL: they return thousands of numbers, and the ORM's query
@@ -413,7 +401,7 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
 
     # Query 4: expectations that override the program default. Cells are compared with the
     # level expected at the period's end, part-way through the training year.
-    overrides = expectation_lookup(program=program)
+    overrides = expectation_overrides(program_ids=[program.pk])[program.pk]
     competency_ids = [c.pk for c in competencies]
     fraction = period_fraction(program, period)
 

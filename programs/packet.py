@@ -33,11 +33,11 @@ from programs.heatmap import (
 from programs.models import (
     ConsensusRating,
     Enrollment,
-    Expectation,
     LearnerReview,
     Program,
     ReviewPeriod,
 )
+from programs.selectors import expectation_overrides
 
 
 @dataclass
@@ -276,14 +276,9 @@ def packet_build(
             program=program, learner_id=learner.pk, competency_ids=competency_ids
         )
     }
-    # Query 8: expectations that override the program default, for the end of this training
-    # year and of the one before (the expectation rises between them through the year).
-    overrides = {
-        (c, y): level
-        for c, y, level in Expectation.objects.filter(
-            program=program, training_year__in=[year - 1, year]
-        ).values_list("competency_id", "training_year", "level")
-    }
+    # Query 8: expectations that override the program default (those for the end of this
+    # training year and of the one before count: the expectation rises between them).
+    overrides = expectation_overrides(program_ids=[program.pk])[program.pk]
     fraction = period_fraction(program, period)
     # Queries 9+: what the learner shared with the committee (portfolio selectors).
     shared_self, shared_goals, sharing_note = _shared_with_committee(

@@ -6,7 +6,6 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -146,18 +145,10 @@ def expected_levels_by_enrollment(
     """Expected level today per competency id, given the enrollment that decides each one's
     training year (`expected_levels` explains the rule). One query."""
     today = today or timezone.localdate()
-    overrides: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
-    if enrollment_of:
-        programs = sorted({e.program_id for e in enrollment_of.values()})
-        sql = _OVERRIDES_SQL.format(
-            programs=placeholders(len(programs)), competencies=placeholders(len(enrollment_of))
-        )
-        # A plain statement: it runs on every dashboard, and the ORM's query building would
-        # cost more than the database's work.
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*programs, *enrollment_of])
-            for program_id, competency_id, year, level in cursor.fetchall():
-                overrides[program_id][(competency_id, year)] = tenths_from_db(level)
+    overrides = expectation_overrides(
+        program_ids=sorted({e.program_id for e in enrollment_of.values()}),
+        competency_ids=list(enrollment_of),
+    )
     fractions = {e.program_id: year_fraction(e.program, today) for e in enrollment_of.values()}
     return {
         competency_id: expected_level(
@@ -173,7 +164,30 @@ def expected_levels_by_enrollment(
 
 _OVERRIDES_SQL = f"""
 SELECT program_id, competency_id, training_year, level FROM {Expectation._meta.db_table}
-WHERE program_id IN ({{programs}}) AND competency_id IN ({{competencies}})"""  # noqa: S608
+WHERE program_id IN ({{programs}}){{competencies}}"""  # noqa: S608 — our names
+
+
+def expectation_overrides(
+    *, program_ids: list[int], competency_ids: list[int] | None = None
+) -> dict[int, dict[tuple[int, int], Decimal]]:
+    """Per program, the end-of-year levels it sets instead of its default, by (competency id,
+    training year); every competency's, or only those of `competency_ids`. One plain
+    statement: the dashboard, the heatmap and the packet read it on every view, and the ORM's
+    query building would cost more than the database's work."""
+    overrides: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
+    if not program_ids or competency_ids == []:
+        return overrides
+    only = (
+        ""
+        if competency_ids is None
+        else f" AND competency_id IN ({placeholders(len(competency_ids))})"
+    )
+    sql = _OVERRIDES_SQL.format(programs=placeholders(len(program_ids)), competencies=only)
+    for program_id, competency_id, year, level in fetch_all(
+        sql, [*program_ids, *(competency_ids or [])]
+    ):
+        overrides[program_id][(competency_id, year)] = tenths_from_db(level)
+    return overrides
 
 
 # --- Program administration and committee review -----------------------------------------

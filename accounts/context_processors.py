@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
 
 from programs.models import ProgramRole
 from programs.selectors import roles_of
@@ -15,13 +18,53 @@ def roles_for_request(request: HttpRequest) -> set[str]:
     return cached
 
 
+# The links of the site header and the portfolio menu, by template key. They are the same on
+# every page, so each is reversed once per script prefix rather than ~25 times per page.
+NAV_URL_NAMES = {
+    "home": "home",
+    "progress": "progress",
+    "checkins": "checkin-start",
+    "evidence": "evidence-list",
+    "goals": "goal-list",
+    "sharing": "share-list",
+    "access_log": "access-log",
+    "timeline": "portfolio-timeline",
+    "transfer": "transfer-list",
+    "assessor_inbox": "assessor-inbox",
+    "received": "assessments-received",
+    "coaching": "coaching-home",
+    "coaching_inbox": "coaching-inbox",
+    "programs": "program-list",
+    "learning": "learning-recommendations",
+    "admin": "admin:index",
+    "frameworks": "framework-list",
+    "email": "account_email",
+    "password": "account_change_password",
+    "mfa": "mfa_index",
+    "api_tokens": "api-token-list",
+    "logout": "account_logout",
+    "login": "account_login",
+    "signup": "account_signup",
+    "api_docs": "api-docs",
+}
+
+
+@lru_cache(maxsize=8)
+def nav_urls(script_prefix: str) -> dict[str, str]:
+    """`NAV_URL_NAMES` reversed under `script_prefix` (which `reverse` reads itself)."""
+    return {key: reverse(name) for key, name in NAV_URL_NAMES.items()}
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """Which navigation sections the current person should see, from their roles."""
+    """Which navigation sections the current person should see, from their roles, and the
+    navigation's links."""
     user = request.user
+    urls = nav_urls(get_script_prefix())
     if not user.is_authenticated:
-        return {"nav_roles": set()}
+        return {"nav_roles": set(), "nav_urls": urls}
     roles = roles_for_request(request)
     return {
+        "nav_urls": urls,
         "nav_roles": roles,
         "nav_is_assessor": bool(roles.intersection(ProgramRole.ASSESSOR_ROLES)),
         "nav_is_coach": "coach" in roles,

@@ -1,0 +1,40 @@
+"""The site header's and portfolio menu's links, reversed once per script prefix."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse, set_script_prefix
+
+from accounts.context_processors import NAV_URL_NAMES, nav_urls
+from tests.factories import UserFactory
+
+
+def test_each_navigation_link_is_its_named_url():
+    assert nav_urls("/") == {key: reverse(name) for key, name in NAV_URL_NAMES.items()}
+
+
+def test_navigation_links_follow_the_script_prefix_they_are_served_under():
+    try:
+        set_script_prefix("/continuum/")
+        under_prefix = nav_urls("/continuum/")
+    finally:
+        set_script_prefix("/")
+    assert under_prefix["home"] == "/continuum/"
+    assert under_prefix["progress"] == "/continuum" + reverse("progress")
+    assert nav_urls("/")["home"] == "/"
+
+
+@pytest.mark.django_db
+def test_pages_link_the_header_and_portfolio_menu(client):
+    client.force_login(UserFactory())
+    page = client.get(reverse("progress")).content.decode()
+    for key in ("home", "progress", "goals", "coaching", "learning", "frameworks", "api_docs"):
+        assert f'href="{reverse(NAV_URL_NAMES[key])}"' in page
+    assert f'action="{reverse("account_logout")}"' in page
+
+
+@pytest.mark.django_db
+def test_signed_out_pages_link_log_in_and_sign_up(client):
+    page = client.get(reverse("account_login")).content.decode()
+    assert f'href="{reverse("account_signup")}"' in page
+    assert f'href="{reverse("framework-list")}"' in page

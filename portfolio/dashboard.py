@@ -88,7 +88,7 @@ class TrajectoryPoint(NamedTuple):
     month: dt.date
     mean: Decimal  # to the cent
     n: int
-    total: Decimal  # the sum of the month's levels, for exact means across competencies
+    tenths: int  # the sum of the month's levels in tenths, for exact means across competencies
 
 
 @dataclass
@@ -314,11 +314,11 @@ def ratings_of(*, learner: User) -> Ratings:
     split = next((i for i, row in enumerate(rows) if row[0] != RatedBy.SELF), len(rows))
     mine, theirs = rows[:split], rows[split:]
     result.self_points = [
-        TrajectoryPoint(competency_id, month, means[(total, n)], n, tenths[total])
+        TrajectoryPoint(competency_id, month, means[(total, n)], n, total)
         for _, competency_id, month, total, n, _, _ in mine
     ]
     result.assessor_points = [
-        TrajectoryPoint(competency_id, month, means[(total, n)], n, tenths[total])
+        TrajectoryPoint(competency_id, month, means[(total, n)], n, total)
         for _, competency_id, month, total, n, _, _ in theirs
     ]
     result.latest_self = {row[1]: (tenths[row[5]], row[6]) for row in mine}

@@ -1,10 +1,10 @@
-"""Plotly figure dicts for the learner's dashboard. The numbers come from portfolio.dashboard;
-the page shows the same numbers in a table beside each chart."""
+"""The progress page's charts: the standing chart as a Plotly figure, and the trajectory's
+series, which static/js/portfolio-charts.js turns into its figure. The numbers come from
+portfolio.dashboard; the page shows the same numbers in a table beside each chart."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -87,153 +87,41 @@ def standing_figure(section: FrameworkSection, scale_max: float = 5.0) -> dict[s
     return {"data": traces, "layout": layout}
 
 
-def _mean_by_month(points: list[TrajectoryPoint]) -> tuple[list[dt.date], list[float]]:
-    """Across competencies: the mean of all ratings in each month (weighted by their count)."""
-    totals: dict[dt.date, Decimal] = {}
-    counts: dict[dt.date, int] = {}
-    for _, month, _, n, total in points:
-        totals[month] = totals.get(month, 0) + total
-        counts[month] = counts.get(month, 0) + n
-    months = sorted(totals)
-    return months, [round(float(totals[m] / counts[m]), 2) for m in months]
-
-
-def trajectory_figure(dashboard: Dashboard) -> dict[str, Any]:
-    """Monthly levels over time; a menu picks one competency or the mean of all of them.
-
-    Stage transitions (school → residency → practice) are dashed vertical lines.
-    """
-    names = {row.competency.pk: row.competency.code for row in dashboard.rows}
-    self_by: dict[int, list[TrajectoryPoint]] = defaultdict(list)
-    assessor_by: dict[int, list[TrajectoryPoint]] = defaultdict(list)
-    for p in dashboard.self_points:
-        self_by[p.competency_id].append(p)
-    for p in dashboard.assessor_points:
-        assessor_by[p.competency_id].append(p)
-
-    months_rated = {p.month for p in [*dashboard.self_points, *dashboard.assessor_points]}
-    iso = {month: month.isoformat() for month in months_rated}  # each month's text once
-
-    traces: list[dict[str, Any]] = []
-    for label, points, colour in (
-        ("You (mean of all)", dashboard.self_points, SELF_COLOUR),
-        ("Assessors (mean of all)", dashboard.assessor_points, ASSESSOR_COLOUR),
-    ):
-        months, means = _mean_by_month(points)
-        traces.append(_line(label, [iso[m] for m in months], means, colour, visible=True))
-    codes = [pk for pk in names if pk in self_by or pk in assessor_by]
-    for pk in codes:
-        for label, points, colour in (
-            (f"You · {names[pk]}", self_by.get(pk, []), SELF_COLOUR),
-            (f"Assessors · {names[pk]}", assessor_by.get(pk, []), ASSESSOR_COLOUR),
-        ):
-            traces.append(
-                _line(
-                    label,
-                    [iso[p.month] for p in points],
-                    [float(p.mean) for p in points],
-                    colour,
-                    visible=False,
-                )
-            )
-    total = len(traces)
-    buttons = [
-        {
-            "label": "All competencies (mean)",
-            "method": "update",
-            "args": [{"visible": [i < 2 for i in range(total)]}],
-        }
-    ]
-    for index, pk in enumerate(codes):
-        first = 2 + 2 * index
-        buttons.append(
-            {
-                "label": names[pk],
-                "method": "update",
-                "args": [{"visible": [i in (first, first + 1) for i in range(total)]}],
-            }
-        )
-
-    layout = _base_layout(height=430)
-    layout["margin"].update(t=72, b=110)
-    layout["legend"] = {"orientation": "h", "y": -0.32, "x": 0}
-    span = sorted(months_rated | {b.on for b in dashboard.boundaries})
-    layout["xaxis"] = {
-        "type": "date",
-        "title": "Month",
-        "gridcolor": "#e3e9ee",
-        "tickformat": "%b<br>%Y",
-        "tickangle": 0,
-        "dtick": _month_step(span),
-        # At least a few months wide, so one month of data does not zoom into hours.
-        "range": [
-            (span[0] - dt.timedelta(days=62)).isoformat() if span else None,
-            (span[-1] + dt.timedelta(days=62)).isoformat() if span else None,
-        ],
-    }
-    layout["yaxis"] = {"range": [-0.25, 5.25], "dtick": 1, "title": "Level", "gridcolor": "#e3e9ee"}
-    layout["shapes"] = [
-        {
-            "type": "line",
-            "xref": "x",
-            "yref": "paper",
-            "x0": b.on.isoformat(),
-            "x1": b.on.isoformat(),
-            "y0": 0,
-            "y1": 1,
-            "line": {"color": EXPECTED_COLOUR, "dash": "dash", "width": 1.5},
-        }
-        for b in dashboard.boundaries
-    ]
-    layout["annotations"] = [
-        {
-            "x": b.on.isoformat(),
-            "xref": "x",
-            "y": 1,
-            "yref": "paper",
-            "text": b.label,
-            "showarrow": False,
-            "xanchor": "left",
-            "yanchor": "bottom",
-            "font": {"size": 11},
-        }
-        for b in dashboard.boundaries
-    ]
-    if len(buttons) > 1:
-        layout["updatemenus"] = [
-            {
-                "buttons": buttons,
-                "direction": "down",
-                "x": 0,
-                "xanchor": "left",
-                "y": 1.28,
-                "yanchor": "top",
-                "showactive": True,
-            }
-        ]
-    return {"data": traces, "layout": layout}
-
-
-def _month_step(span: list[dt.date]) -> str:
-    """One tick per month, quarter or year, so labels never repeat or crowd."""
-    if not span:
-        return "M1"
-    months = (span[-1].year - span[0].year) * 12 + span[-1].month - span[0].month
-    return "M1" if months <= 6 else "M3" if months <= 18 else "M6" if months <= 36 else "M12"
-
-
-def _line(
-    name: str, months: list[str], values: list[float], colour: str, *, visible: bool
+def _columns(
+    points: list[TrajectoryPoint], month_index: dict[dt.date, int], as_float: dict[Decimal, float]
 ) -> dict[str, Any]:
-    """One trace; `months` as ISO dates."""
+    """The points as parallel columns, transposed and mapped in C (hundreds of points)."""
+    if not points:
+        return {"competency": [], "month": [], "mean": [], "n": [], "tenths": []}
+    competency, month, mean, n, tenths = zip(*points, strict=True)
     return {
-        "type": "scatter",
-        "mode": "lines+markers",
-        "name": name,
-        "x": months,
-        "y": values,
-        "visible": visible,
-        "line": {"color": colour, "width": 2},
-        "marker": {"color": colour, "size": 7},
-        "hovertemplate": "%{x|%b %Y}: %{y}<extra>" + name + "</extra>",
+        "competency": competency,
+        "month": list(map(month_index.__getitem__, month)),
+        "mean": list(map(as_float.__getitem__, mean)),
+        "n": n,
+        "tenths": tenths,
+    }
+
+
+def trajectory_series(dashboard: Dashboard) -> dict[str, Any]:
+    """The trajectory chart's numbers, for static/js/portfolio-charts.js to draw: the months
+    rated (ISO dates, oldest first); the competencies, in the dashboard's order; your points and
+    assessors' as columns (`month` indexes `months`; `tenths` is the month's sum of levels in
+    tenths, from which the mean across all competencies is exact); the stage changes; and the
+    colours. One copy of each number: the browser builds the chart's ~50 traces and its menu.
+    """
+    mine, theirs = dashboard.self_points, dashboard.assessor_points
+    months = sorted({p.month for p in mine} | {p.month for p in theirs})
+    month_index = {month: i for i, month in enumerate(months)}
+    as_float = {mean: float(mean) for mean in {p.mean for p in mine} | {p.mean for p in theirs}}
+    return {
+        "months": [month.isoformat() for month in months],
+        "competencies": [
+            {"id": row.competency.pk, "code": row.competency.code} for row in dashboard.rows
+        ],
+        "you": _columns(mine, month_index, as_float),
+        "assessors": _columns(theirs, month_index, as_float),
+        "boundaries": [{"on": b.on.isoformat(), "label": b.label} for b in dashboard.boundaries],
+        "colours": {"you": SELF_COLOUR, "assessors": ASSESSOR_COLOUR, "stage": EXPECTED_COLOUR},
+        "font": FONT,
     }

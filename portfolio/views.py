@@ -21,7 +21,7 @@ from frameworks.models import Competency
 from learning.selectors import next_clinic_refreshers
 from portfolio import services, transfer
 from portfolio.dashboard import learner_dashboard, timeline_of
-from portfolio.figures import standing_figure, trajectory_figure
+from portfolio.figures import standing_figure, trajectory_series
 from portfolio.forms import (
     EvidenceForm,
     GoalForm,
@@ -124,7 +124,7 @@ def progress(request: HttpRequest) -> HttpResponse:
             "dashboard": dashboard,
             "enrollment": dashboard.enrollments[0] if dashboard.enrollments else None,
             "charts": charts,
-            "trajectory": trajectory_figure(dashboard) if has_history else None,
+            "trajectory": trajectory_series(dashboard) if has_history else None,
         },
     )
 

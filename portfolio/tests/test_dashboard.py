@@ -23,7 +23,7 @@ from frameworks.models import Competency
 from portfolio.api import DashboardSerializer, dashboard_data, dashboard_points
 from portfolio.dashboard import learner_dashboard
 from portfolio.dashboard_html import Formats, figure_script
-from portfolio.figures import standing_figure, trajectory_figure
+from portfolio.figures import standing_figure, trajectory_series
 from portfolio.tests.factories import AssessmentFactory, SelfAssessmentFactory
 from programs.models import Expectation
 from tests import factories as base
@@ -156,10 +156,43 @@ def test_the_figures_carry_the_same_numbers_as_the_table(learner, leaves):
     assert by_name["You (latest)"]["x"][0] == 2.5
     assert by_name["Assessors (latest)"]["x"][0] == 2.0
     assert by_name["Expected now"]["x"][0] == 2.0
-    trajectory = trajectory_figure(dashboard)
-    assert trajectory["data"][0]["y"] == [2.5]
-    assert trajectory["data"][0]["x"] == ["2025-09-01"]
+    series = trajectory_series(dashboard)
+    assert series["months"] == ["2025-09-01"]
+    assert series["competencies"][0] == {"id": leaves[0].pk, "code": leaves[0].code}
+    assert series["you"] == {
+        "competency": (leaves[0].pk,),
+        "month": [0],
+        "mean": [2.5],
+        "n": (1,),
+        "tenths": (25,),
+    }
+    assert series["assessors"]["mean"] == [2.0] and series["assessors"]["tenths"] == (20,)
     json.dumps(figure)  # serialisable as the page embeds it
+    json.dumps(series)
+
+
+def test_the_trajectory_series_index_months_and_keep_exact_sums(learner, leaves):
+    # Two competencies in September, one in November. Each month's sum comes in whole tenths
+    # (6.0 as 60), from which the browser's mean across competencies is exact.
+    for competency, level, day in (
+        (leaves[0], "2.5", dt.date(2025, 9, 3)),
+        (leaves[0], "3.5", dt.date(2025, 9, 20)),
+        (leaves[1], "1.5", dt.date(2025, 9, 4)),
+        (leaves[1], "2", dt.date(2025, 11, 2)),
+    ):
+        SelfAssessmentFactory(
+            learner=learner, competency=competency, level=Decimal(level), assessed_on=day
+        )
+    series = trajectory_series(learner_dashboard(learner=learner))
+    assert series["months"] == ["2025-09-01", "2025-11-01"]
+    you = series["you"]
+    columns = (you["competency"], you["month"], you["mean"], you["n"], you["tenths"])
+    assert list(zip(*columns, strict=True)) == [
+        (leaves[0].pk, 0, 3.0, 2, 60),
+        (leaves[1].pk, 0, 1.5, 1, 15),
+        (leaves[1].pk, 1, 2.0, 1, 20),
+    ]
+    assert series["assessors"]["month"] == []
 
 
 def test_the_progress_page_shows_charts_tables_and_local_plotly(client, learner, leaves):

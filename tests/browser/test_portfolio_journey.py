@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
 from assessments.summaries import monthly_summaries_refresh
+from portfolio.dashboard import learner_dashboard
 from portfolio.models import AccessLog, Evidence
 from portfolio.tests.factories import framework_with_tree
 from tests import factories as base
@@ -86,6 +87,39 @@ def seed_history(learner, leaves, assessor) -> None:
     # bulk load (the heatmap's period summary has no period here to cover).
     for rated_by in MonthlyRatingSummary.RatedBy:
         monthly_summaries_refresh(learner_id=learner.pk, rated_by=rated_by)
+
+
+def assert_trajectory_drawn_from_the_series(page: Page, learner) -> None:
+    """The browser builds the trajectory chart from the page's series: the mean of all
+    competencies per month (yours, then assessors'), then one line per competency and rater,
+    and a menu entry per competency. The means must be the database's."""
+    drawn = page.evaluate(
+        """() => {
+            const chart = document.getElementById("trajectory");
+            return {
+                names: chart.data.map((trace) => trace.name),
+                months: chart.data[0].x,
+                means: chart.data[0].y,
+                menu: chart.layout.updatemenus[0].buttons.map((button) => button.label),
+            };
+        }"""
+    )
+    dashboard = learner_dashboard(learner=learner)
+    sums: dict[dt.date, list[Decimal]] = {}
+    for point in dashboard.self_points:
+        total, n = sums.setdefault(point.month, [Decimal(0), Decimal(0)])
+        sums[point.month] = [total + Decimal(point.tenths) / 10, n + point.n]
+    assert drawn["months"] == [month.isoformat() for month in sorted(sums)]
+    assert drawn["means"] == [round(float(t / n), 2) for t, n in (sums[m] for m in sorted(sums))]
+    codes = [row.competency.code for row in dashboard.rows if row.self_level is not None]
+    assert drawn["names"][:4] == [
+        "You (mean of all)",
+        "Assessors (mean of all)",
+        f"You · {codes[0]}",
+        f"Assessors · {codes[0]}",
+    ]
+    assert len(drawn["names"]) == 2 + 2 * len(codes)
+    assert drawn["menu"] == ["All competencies (mean)", *codes]
 
 
 def coach_page(browser: Browser, live_server, login_as, coach) -> Page:
@@ -281,6 +315,7 @@ def test_learner_keeps_evidence_reflections_and_goals_shares_with_a_coach_and_ta
     page.get_by_role("link", name="See your progress").click()
     expect(page.locator("#standing-" + str(framework.pk) + " .main-svg").first).to_be_visible()
     expect(page.locator("#trajectory .main-svg").first).to_be_visible()
+    assert_trajectory_drawn_from_the_series(page, learner)
     page.get_by_text("Table of the same numbers").click()
     expect(page.get_by_role("cell", name="Assessors").first).to_be_visible()
     shot(page, snapshot, "dashboard-desktop")

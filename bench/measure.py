@@ -126,20 +126,6 @@ class Row:
 WARMUP = 12
 
 
-def _median_ms(action: Callable[[], object], repeat: int, warmup: int = WARMUP) -> float:
-    """Median of consecutive runs, as a server meets requests. No forced collection before
-    each run: `gc.collect()` empties the interpreter's free lists, and the run after it pays
-    for refilling them (it doubled the time of `/api/v1/me/`, inflating every limit)."""
-    for _ in range(warmup):
-        action()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def _get(client: Client, url: str) -> Callable[[], object]:
     def call() -> object:
         response = client.get(url)
@@ -165,11 +151,42 @@ def _sql(
     return call
 
 
-def _sql_ms(sql: str, params: dict[str, Any], repeat: int) -> float:
-    """The raw query's median time at its fastest: planned on each run, or prepared (the
-    application's statements are prepared from their fifth run on a connection, and a
-    prepared statement's generic plan can be slower than one planned for its parameters)."""
-    return min(_median_ms(_sql(sql, params, prepare), repeat) for prepare in (False, True))
+def _timed_in_turns(
+    actions: list[Callable[[], object]], repeat: int, warmup: int = WARMUP
+) -> list[float]:
+    """The median time of each action, timed in turns (a, b, c, a, b, c, ...), as a server
+    meets requests. This machine's speed drifts by tens of percent within a run: an endpoint
+    and the parts of its limit, timed in the same window, meet the same drift, so their ratio
+    does not follow it. No forced collection between runs: `gc.collect()` empties the
+    interpreter's free lists, and the run after it pays for refilling them (it doubled the
+    time of `/api/v1/me/`, inflating every limit)."""
+    for action in actions:
+        for _ in range(warmup):
+            action()
+    times: list[list[float]] = [[] for _ in actions]
+    for _ in range(repeat):
+        for action, timed in zip(actions, times, strict=True):
+            start = time.perf_counter()
+            action()
+            timed.append((time.perf_counter() - start) * 1000)
+    return [statistics.median(timed) for timed in times]
+
+
+def _endpoint_and_limit(
+    call: Callable[[], object],
+    me: Callable[[], object],
+    sql: str,
+    params: dict[str, Any],
+    repeat: int,
+) -> tuple[float, float, float]:
+    """(endpoint, raw query, /api/v1/me/) medians in ms, timed in turns. The raw query's time
+    is its faster way: planned on each run, or prepared (the application's statements are
+    prepared from their fifth run on a connection, and a prepared statement's generic plan
+    can be slower than one planned for its parameters)."""
+    endpoint_ms, me_ms, planned_ms, prepared_ms = _timed_in_turns(
+        [call, me, _sql(sql, params, prepare=False), _sql(sql, params, prepare=True)], repeat
+    )
+    return endpoint_ms, min(planned_ms, prepared_ms), me_ms
 
 
 def _queries(action: Callable[[], object]) -> int:
@@ -293,11 +310,8 @@ def run(args: argparse.Namespace) -> int:
     learner_id = User.objects.get(email=world["learner_email"]).pk
     rows: list[Row] = []
 
-    def me_ms(client: Client) -> float:
-        return _median_ms(_get(client, "/api/v1/me/"), repeat)
-
-    director_me = me_ms(director)
-    learner_me = me_ms(learner)
+    director_me = _get(director, "/api/v1/me/")
+    learner_me = _get(learner, "/api/v1/me/")
 
     # (a) heatmap of the big program.
     program = world["big_program_id"]
@@ -308,7 +322,6 @@ def run(args: argparse.Namespace) -> int:
         "end": period.end_date,
     }
     raw_heatmap = _sql(HEATMAP_SQL, params)
-    heatmap_sql_ms = _sql_ms(HEATMAP_SQL, params, repeat)
     big_n = len({r[0] for r in raw_heatmap()})
     for kind, url in (
         ("JSON", f"/api/v1/programs/{program}/heatmap/?period={period.pk}"),
@@ -320,12 +333,15 @@ def run(args: argparse.Namespace) -> int:
             director,
             f"/api/v1/programs/{program}/heatmap/?period={period.pk}&cohort={world['big_cohort_id']}",
         )
+        median_ms, sql_ms, me_ms = _endpoint_and_limit(
+            call, director_me, HEATMAP_SQL, params, repeat
+        )
         rows.append(
             Row(
                 f"(a) heatmap {big_n} learners, {kind}",
-                median_ms=_median_ms(call, repeat),
-                sql_ms=heatmap_sql_ms,
-                me_ms=director_me,
+                median_ms=median_ms,
+                sql_ms=sql_ms,
+                me_ms=me_ms,
                 queries=(_queries(call), _queries(cohort_call)),
                 sizes=f"{big_n}/{cohort_n}",
                 peak_mb=_peak_mb(call),
@@ -356,15 +372,17 @@ def run(args: argparse.Namespace) -> int:
     )
     overview_params = {"institution": world["institution_id"], "since": since, "until": until}
     overview_raw = _sql(overview_sql_text, overview_params)
-    overview_sql_ms = _sql_ms(overview_sql_text, overview_params, repeat)
     for kind, url in (("JSON", "/api/v1/institution/overview/"), ("HTML", "/programs/overview/")):
         call = _get(director, url)
+        median_ms, sql_ms, me_ms = _endpoint_and_limit(
+            call, director_me, overview_sql_text, overview_params, repeat
+        )
         rows.append(
             Row(
                 f"(b) institution overview, {kind}",
-                median_ms=_median_ms(call, repeat),
-                sql_ms=overview_sql_ms,
-                me_ms=director_me,
+                median_ms=median_ms,
+                sql_ms=sql_ms,
+                me_ms=me_ms,
                 queries=(_queries(call), _queries(_get(small_director, url))),
                 sizes=f"{counts['learners'] - _small_learners(world)}/{_small_learners(world)}",
                 peak_mb=_peak_mb(call),
@@ -376,7 +394,6 @@ def run(args: argparse.Namespace) -> int:
 
     # (c) one learner's dashboard.
     dashboard_raw = _sql(DASHBOARD_SQL, {"learner": learner_id})
-    dashboard_sql_ms = _sql_ms(DASHBOARD_SQL, {"learner": learner_id}, repeat)
     ratings = sum(1 for r in dashboard_raw() if r[0] == "assessor-month")
     for kind, url in (("JSON", "/api/v1/me/dashboard/"), ("HTML", "/progress/")):
         try:
@@ -385,12 +402,15 @@ def run(args: argparse.Namespace) -> int:
         except SystemExit as error:
             rows.append(Row(f"(c) learner dashboard, {kind}", note=f"not measured: {error}"))
             continue
+        median_ms, sql_ms, me_ms = _endpoint_and_limit(
+            call, learner_me, DASHBOARD_SQL, {"learner": learner_id}, repeat
+        )
         rows.append(
             Row(
                 f"(c) learner dashboard, {kind}",
-                median_ms=_median_ms(call, repeat),
-                sql_ms=dashboard_sql_ms,
-                me_ms=learner_me,
+                median_ms=median_ms,
+                sql_ms=sql_ms,
+                me_ms=me_ms,
                 queries=(_queries(call), _queries(_get(small_learner, url))),
                 sizes="long/short history",
                 peak_mb=_peak_mb(call),
@@ -405,7 +425,7 @@ def run(args: argparse.Namespace) -> int:
     # otherwise pile up in the dashboard learner's history and slow the raw query that sets
     # the dashboard's limit on every later `--reuse` run.
     poster = _client_for(_fellow_learner_email(learner_id))
-    rows.append(_checkins(poster, repeat, me_ms(poster)))
+    rows.append(_checkins(poster, repeat))
 
     _print(rows, scale)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -471,7 +491,7 @@ def _fellow_learner_email(learner_id: int) -> str:
     return fellow
 
 
-def _checkins(client: Client, repeat: int, me_ms: float) -> Row:
+def _checkins(client: Client, repeat: int) -> Row:
     """Sequential check-in POSTs (5 items each) per second, against /api/v1/me/ per second."""
     from frameworks.models import Competency
 
@@ -499,7 +519,7 @@ def _checkins(client: Client, repeat: int, me_ms: float) -> Row:
     except SystemExit as error:
         return Row("(d) check-in POST throughput", note=f"not measured: {error}")
     posts = max(repeat * 4, 20)
-    post_ms = _median_ms(post, posts)
+    post_ms, me_ms = _timed_in_turns([post, _get(client, "/api/v1/me/")], posts)
     checkin_rps = 1000 / post_ms
     me_rps = 1000 / me_ms
     row = Row(

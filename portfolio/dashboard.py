@@ -20,10 +20,16 @@ from accounts.models import User
 from assessments.models import MonthlyRatingSummary
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
-from portfolio.selectors import timeline_entries_of
-from programs.dbfunctions import Selection, fetch_all, placeholders, split_row
+from portfolio.selectors import timeline_entries_of, timeline_entries_read
+from programs.dbfunctions import Read, Selection, read_together, split_row
 from programs.models import Enrollment, Program
-from programs.selectors import enrollments_of, expected_levels_by_enrollment
+from programs.selectors import (
+    OPEN_PROGRAMS_OF_LEARNER,
+    enrollments_of,
+    enrollments_read,
+    expected_levels_from,
+    learner_expectation_overrides_read,
+)
 
 FOCUS_NEXT_SIZE = 5
 
@@ -158,12 +164,18 @@ STAGE_LABELS = dict(Program.Stage.choices)
 
 
 def timeline_of(
-    *, learner: User, enrollments: list[Enrollment] | None = None
+    *,
+    learner: User,
+    enrollments: list[Enrollment] | None = None,
+    entries: list[TimelineEntry] | None = None,
 ) -> list[TimelineStage]:
-    """Every stage of training, here and elsewhere, oldest first (two queries; one when the
-    learner's enrollments, as `enrollments_of` gives them, are at hand)."""
+    """Every stage of training, here and elsewhere, oldest first (two queries, fewer when the
+    learner's enrollments, as `enrollments_of` gives them, or their timeline entries are at
+    hand)."""
     if enrollments is None:
         enrollments = list(enrollments_of(learner=learner))
+    if entries is None:
+        entries = timeline_entries_of(learner=learner)
     stages = [
         TimelineStage(
             institution=e.program.institution.name,
@@ -177,8 +189,7 @@ def timeline_of(
         )
         for e in enrollments
     ]
-    entry: TimelineEntry
-    for entry in timeline_entries_of(learner=learner):
+    for entry in entries:
         stages.append(
             TimelineStage(
                 institution=entry.institution_name,
@@ -224,17 +235,21 @@ WHERE pf.program_id IN ({{programs}})
 ORDER BY f.code, f.version, c."order", c.id"""  # noqa: S608 — table and column names are ours
 
 
-def competencies_in_use(*, program_ids: list[int]) -> tuple[list[Competency], dict[int, set[int]]]:
-    """The ratable competencies (leaves) of the programs' frameworks, in framework then
-    competency order, each with its framework set; and the frameworks of each program.
+def competencies_in_use_read(
+    *, learner: User
+) -> Read[tuple[list[Competency], dict[int, set[int]]]]:
+    """The ratable competencies (leaves) of the frameworks of the programs the learner is in
+    now, in framework then competency order, each with its framework set; and the frameworks
+    of each program.
 
     One plain statement: it runs on every dashboard, and the ORM's query building for three
     related tables cost more than the database's work."""
+    return Read(_IN_USE_SQL.format(programs=OPEN_PROGRAMS_OF_LEARNER), [learner.pk], _in_use_from)
+
+
+def _in_use_from(rows: list[tuple[Any, ...]]) -> tuple[list[Competency], dict[int, set[int]]]:
     competencies: list[Competency] = []
     frameworks_of: dict[int, set[int]] = {}
-    if not program_ids:
-        return competencies, frameworks_of
-    rows = fetch_all(_IN_USE_SQL.format(programs=placeholders(len(program_ids))), program_ids)
     frameworks: dict[int, Framework] = {}
     seen: set[int] = set()
     for row in rows:
@@ -296,9 +311,16 @@ def ratings_of(*, learner: User) -> Ratings:
     competency they were rated on (the latest month's latest rating; for assessors, with the
     count of all their ratings) and the monthly means behind the trajectory, over every
     framework they were ever rated in. Only this learner's rows count."""
-    with connection.cursor() as cursor:
-        cursor.execute(_RATINGS_SQL, [learner.pk])
-        rows = cursor.fetchall()  # plain tuples: no ORM converters for hundreds of rows
+    return ratings_read(learner=learner).run()
+
+
+def ratings_read(*, learner: User) -> Read[Ratings]:
+    """`ratings_of` as a read, to run beside others (`read_together`)."""
+    return Read(_RATINGS_SQL, [learner.pk], _ratings_from)
+
+
+def _ratings_from(rows: list[tuple[Any, ...]]) -> Ratings:
+    # Plain tuples from the driver: no ORM converters for hundreds of rows.
     if connection.vendor != "postgresql":
         rows = [_with_dates(row) for row in rows]
     result = Ratings()
@@ -335,20 +357,27 @@ def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
     `stages=False` leaves out the timeline (and with it the stage boundaries): the JSON API has
     the timeline at an endpoint of its own.
     """
-    every_enrollment = list(enrollments_of(learner=learner))  # 1: for the timeline too
+    # The five statements depend on nothing but the learner: one round trip on PostgreSQL.
+    reads: list[Read[Any]] = [
+        enrollments_read(learner=learner),  # 1: for the timeline too
+        competencies_in_use_read(learner=learner),  # 2
+        learner_expectation_overrides_read(learner=learner),  # 3
+        ratings_read(learner=learner),  # 4: latest levels and monthly means
+    ]
+    if stages:
+        reads.append(timeline_entries_read(learner=learner))  # 5
+    every_enrollment, (competencies, frameworks_of), overrides, ratings, *entries = read_together(
+        reads
+    )
     # The open ones, newest first (as `current_enrollments` orders them).
     enrollments = [e for e in reversed(every_enrollment) if e.end_date is None]
-    competencies, frameworks_of = competencies_in_use(  # 2
-        program_ids=sorted({e.program_id for e in enrollments})
-    )
     deciding: dict[int, Enrollment] = {}  # framework id → the enrollment whose year counts
     for enrollment in enrollments:  # newest first: the newest program wins a shared framework
         for framework_id in frameworks_of.get(enrollment.program_id, ()):
             deciding.setdefault(framework_id, enrollment)
-    expected = expected_levels_by_enrollment(  # 3
-        {c.pk: deciding[c.framework_id] for c in competencies}
+    expected = expected_levels_from(
+        {c.pk: deciding[c.framework_id] for c in competencies}, overrides
     )
-    ratings = ratings_of(learner=learner)  # 4: latest levels and monthly means
     by_framework: dict[int, list[CompetencyRow]] = {}
     no_rating = (None, None)
     for c in competencies:
@@ -369,7 +398,11 @@ def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
         FrameworkSection(framework=rows[0].competency.framework, rows=rows)
         for rows in by_framework.values()
     ]
-    timeline = timeline_of(learner=learner, enrollments=every_enrollment) if stages else []  # 5
+    timeline = (
+        timeline_of(learner=learner, enrollments=every_enrollment, entries=entries[0])
+        if stages
+        else []
+    )
     return Dashboard(
         enrollments=enrollments,
         sections=sections,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -38,7 +39,7 @@ from portfolio.models import (
     ShareGrant,
     TimelineEntry,
 )
-from programs.dbfunctions import Selection, fetch_all
+from programs.dbfunctions import Read, Selection
 from programs.models import ProgramRole
 
 # Roles of a program that a grant to "the program's competency committee" reaches.
@@ -242,7 +243,16 @@ WHERE t.learner_id = %s ORDER BY t.start_date, t.id"""  # noqa: S608 — our nam
 def timeline_entries_of(*, learner: User) -> list[TimelineEntry]:
     """Stages held outside this deployment; `programs.selectors.enrollments_of` has the rest.
     A plain statement, like that one: the progress page reads both on every visit."""
-    return [_TIMELINE_ENTRY.build(row) for row in fetch_all(_TIMELINE_ENTRIES_SQL, [learner.pk])]
+    return timeline_entries_read(learner=learner).run()
+
+
+def timeline_entries_read(*, learner: User) -> Read[list[TimelineEntry]]:
+    """`timeline_entries_of` as a read, to run beside others (`read_together`)."""
+    return Read(_TIMELINE_ENTRIES_SQL, [learner.pk], _timeline_entries_from)
+
+
+def _timeline_entries_from(rows: list[tuple[Any, ...]]) -> list[TimelineEntry]:
+    return [_TIMELINE_ENTRY.build(row) for row in rows]
 
 
 def transfers_of(*, learner: User) -> QuerySet[PortfolioTransfer]:

@@ -8,9 +8,10 @@ laptop default and the test suite use it, production uses PostgreSQL's own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -206,3 +207,38 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Read(Generic[T]):
+    """A plain statement and what to build from its rows: a selector's read, which can run
+    alone (`run`) or beside others that do not depend on it (`read_together`)."""
+
+    sql: str
+    params: Sequence[Any]
+    build: Callable[[list[tuple[Any, ...]]], T]
+
+    def run(self) -> T:
+        return self.build(fetch_all(self.sql, self.params))
+
+
+def read_together(reads: Sequence[Read[Any]]) -> list[Any]:
+    """What each read builds, in order. On PostgreSQL the statements travel together and the
+    database answers them in one round trip (psycopg's pipeline mode); elsewhere they run one
+    after another. Each is still its own statement (and its own query in query counts)."""
+    if connection.vendor != "postgresql" or len(reads) < 2:
+        return [read.run() for read in reads]
+    connection.ensure_connection()
+    cursors = [connection.cursor() for _ in reads]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, read in zip(cursors, reads, strict=True):
+                cursor.execute(read.sql, read.params)
+        rows = [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    return [read.build(result) for read, result in zip(reads, rows, strict=True)]

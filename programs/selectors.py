@@ -5,13 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from frameworks.models import Competency, Framework
-from programs.dbfunctions import Selection, fetch_all, placeholders, split_row, tenths_from_db
+from programs.dbfunctions import (
+    Read,
+    Selection,
+    fetch_all,
+    placeholders,
+    split_row,
+    tenths_from_db,
+)
 from programs.expectations import expected_level, year_fraction
 from programs.models import (
     Cohort,
@@ -76,8 +84,17 @@ def enrollments_of(*, learner: User) -> list[Enrollment]:
     """The learner's timeline inside this deployment, oldest first, each enrollment with its
     program, institution and cohort. One plain statement: it runs on every dashboard, and the
     ORM's building of a four-table query cost more than the database's work."""
+    return enrollments_read(learner=learner).run()
+
+
+def enrollments_read(*, learner: User) -> Read[list[Enrollment]]:
+    """`enrollments_of` as a read, to run beside others (`read_together`)."""
+    return Read(_ENROLLMENTS_SQL, [learner.pk], _enrollments_from)
+
+
+def _enrollments_from(rows: list[tuple[Any, ...]]) -> list[Enrollment]:
     enrollments = []
-    for row in fetch_all(_ENROLLMENTS_SQL, [learner.pk]):
+    for row in rows:
         enrollment_values, program_values, institution_values, cohort_values = split_row(
             row, _ENROLLMENT, _PROGRAM, _INSTITUTION, _COHORT
         )
@@ -144,11 +161,21 @@ def expected_levels_by_enrollment(
 ) -> dict[int, Decimal]:
     """Expected level today per competency id, given the enrollment that decides each one's
     training year (`expected_levels` explains the rule). One query."""
-    today = today or timezone.localdate()
     overrides = expectation_overrides(
         program_ids=sorted({e.program_id for e in enrollment_of.values()}),
         competency_ids=list(enrollment_of),
     )
+    return expected_levels_from(enrollment_of, overrides, today=today)
+
+
+def expected_levels_from(
+    enrollment_of: dict[int, Enrollment],
+    overrides: dict[int, dict[tuple[int, int], Decimal]],
+    *,
+    today: dt.date | None = None,
+) -> dict[int, Decimal]:
+    """`expected_levels_by_enrollment`, with the programs' overrides at hand."""
+    today = today or timezone.localdate()
     fractions = {e.program_id: year_fraction(e.program, today) for e in enrollment_of.values()}
     return {
         competency_id: expected_level(
@@ -165,6 +192,11 @@ def expected_levels_by_enrollment(
 _OVERRIDES_SQL = f"""
 SELECT program_id, competency_id, training_year, level FROM {Expectation._meta.db_table}
 WHERE program_id IN ({{programs}}){{competencies}}"""  # noqa: S608 — our names
+
+# The programs a learner is in now, inside another statement (one parameter: the learner).
+OPEN_PROGRAMS_OF_LEARNER = f"""
+SELECT e.program_id FROM {Enrollment._meta.db_table} e
+WHERE e.learner_id = %s AND e.end_date IS NULL"""  # noqa: S608 — our names
 
 
 def expectation_overrides(
@@ -183,9 +215,20 @@ def expectation_overrides(
         else f" AND competency_id IN ({placeholders(len(competency_ids))})"
     )
     sql = _OVERRIDES_SQL.format(programs=placeholders(len(program_ids)), competencies=only)
-    for program_id, competency_id, year, level in fetch_all(
-        sql, [*program_ids, *(competency_ids or [])]
-    ):
+    return _overrides_from(fetch_all(sql, [*program_ids, *(competency_ids or [])]))
+
+
+def learner_expectation_overrides_read(
+    *, learner: User
+) -> Read[dict[int, dict[tuple[int, int], Decimal]]]:
+    """`expectation_overrides` of every program the learner is in now, as a read."""
+    sql = _OVERRIDES_SQL.format(programs=OPEN_PROGRAMS_OF_LEARNER, competencies="")
+    return Read(sql, [learner.pk], _overrides_from)
+
+
+def _overrides_from(rows: list[tuple[Any, ...]]) -> dict[int, dict[tuple[int, int], Decimal]]:
+    overrides: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
+    for program_id, competency_id, year, level in rows:
         overrides[program_id][(competency_id, year)] = tenths_from_db(level)
     return overrides
 

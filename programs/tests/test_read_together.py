@@ -1,0 +1,48 @@
+"""`read_together`: independent plain statements in one round trip (PostgreSQL's pipeline),
+each building what it would build alone."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
+
+from programs.dbfunctions import Read, read_together
+from programs.selectors import enrollments_read
+from tests.factories import EnrollmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _numbers(rows):
+    return [row[0] for row in rows]
+
+
+def test_each_read_builds_what_it_builds_alone():
+    learner = UserFactory()
+    EnrollmentFactory(learner=learner)
+    reads = [
+        Read("SELECT 1 UNION ALL SELECT 2", [], _numbers),
+        enrollments_read(learner=learner),
+        Read("SELECT %s", [7], _numbers),
+    ]
+    together = read_together(reads)
+    alone = [read.run() for read in reads]
+    assert together[0] == alone[0] == [1, 2]
+    assert [e.pk for e in together[1]] == [e.pk for e in alone[1]]
+    assert together[1][0].program.institution.name == alone[1][0].program.institution.name
+    assert together[2] == [7]
+
+
+def test_each_statement_still_counts_as_a_query():
+    reads = [Read("SELECT 1", [], _numbers), Read("SELECT 2", [], _numbers)]
+    with CaptureQueriesContext(connection) as queries:
+        read_together(reads)
+    assert len(queries) == 2
+
+
+@pytest.mark.postgres
+def test_a_failing_statement_raises_a_database_error_on_postgresql():
+    reads = [Read("SELECT 1", [], _numbers), Read("SELECT * FROM no_such_table", [], _numbers)]
+    with pytest.raises(DatabaseError):
+        read_together(reads)

@@ -14,8 +14,14 @@ def roles_for_request(request: HttpRequest) -> set[str]:
     cached = getattr(request, "_continuum_roles", None)
     if cached is None:
         cached = roles_of(user=request.user) if request.user.is_authenticated else set()  # type: ignore[arg-type]
-        request._continuum_roles = cached  # type: ignore[attr-defined]
+        remember_roles(request, cached)
     return cached
+
+
+def remember_roles(request: HttpRequest, roles: set[str]) -> None:
+    """Keep the roles a view read with its own (`programs.selectors.roles_read`), so the
+    navigation does not read them again."""
+    request._continuum_roles = roles  # type: ignore[attr-defined]
 
 
 # The links of the site header and the portfolio menu, by template key. They are the same on

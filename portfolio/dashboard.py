@@ -163,19 +163,16 @@ class Dashboard:
 STAGE_LABELS = dict(Program.Stage.choices)
 
 
-def timeline_of(
-    *,
-    learner: User,
-    enrollments: list[Enrollment] | None = None,
-    entries: list[TimelineEntry] | None = None,
+def timeline_of(*, learner: User) -> list[TimelineStage]:
+    """Every stage of training, here and elsewhere, oldest first (two queries)."""
+    return timeline_from(enrollments_of(learner=learner), timeline_entries_of(learner=learner))
+
+
+def timeline_from(
+    enrollments: list[Enrollment], entries: list[TimelineEntry]
 ) -> list[TimelineStage]:
-    """Every stage of training, here and elsewhere, oldest first (two queries, fewer when the
-    learner's enrollments, as `enrollments_of` gives them, or their timeline entries are at
-    hand)."""
-    if enrollments is None:
-        enrollments = list(enrollments_of(learner=learner))
-    if entries is None:
-        entries = timeline_entries_of(learner=learner)
+    """The stages of the learner's enrollments (as `enrollments_of` gives them) and of their
+    timeline entries, oldest first."""
     stages = [
         TimelineStage(
             institution=e.program.institution.name,
@@ -352,12 +349,19 @@ def _ratings_from(rows: list[tuple[Any, ...]]) -> Ratings:
 
 
 def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
-    """Everything the learner's dashboard shows, in a fixed number of queries (five).
+    """Everything the learner's dashboard shows, in a fixed number of queries (five), which
+    travel in one round trip on PostgreSQL.
 
     `stages=False` leaves out the timeline (and with it the stage boundaries): the JSON API has
     the timeline at an endpoint of its own.
     """
-    # The five statements depend on nothing but the learner: one round trip on PostgreSQL.
+    return dashboard_from(read_together(dashboard_reads(learner=learner, stages=stages)))
+
+
+def dashboard_reads(*, learner: User, stages: bool = True) -> list[Read[Any]]:
+    """The dashboard's statements, for a page that reads more beside them in the same round
+    trip (`dashboard_from` builds the dashboard from their results). They depend on nothing
+    but the learner."""
     reads: list[Read[Any]] = [
         enrollments_read(learner=learner),  # 1: for the timeline too
         competencies_in_use_read(learner=learner),  # 2
@@ -366,9 +370,12 @@ def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
     ]
     if stages:
         reads.append(timeline_entries_read(learner=learner))  # 5
-    every_enrollment, (competencies, frameworks_of), overrides, ratings, *entries = read_together(
-        reads
-    )
+    return reads
+
+
+def dashboard_from(results: list[Any]) -> Dashboard:
+    """The dashboard from the results of `dashboard_reads`, in their order."""
+    every_enrollment, (competencies, frameworks_of), overrides, ratings, *entries = results
     # The open ones, newest first (as `current_enrollments` orders them).
     enrollments = [e for e in reversed(every_enrollment) if e.end_date is None]
     deciding: dict[int, Enrollment] = {}  # framework id → the enrollment whose year counts
@@ -398,11 +405,7 @@ def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
         FrameworkSection(framework=rows[0].competency.framework, rows=rows)
         for rows in by_framework.values()
     ]
-    timeline = (
-        timeline_of(learner=learner, enrollments=every_enrollment, entries=entries[0])
-        if stages
-        else []
-    )
+    timeline = timeline_from(every_enrollment, entries[0]) if entries else []
     return Dashboard(
         enrollments=enrollments,
         sections=sections,

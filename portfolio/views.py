@@ -15,12 +15,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.context_processors import roles_for_request
+from accounts.context_processors import remember_roles, roles_for_request
 from accounts.models import User
 from frameworks.models import Competency
 from learning.selectors import next_clinic_refreshers
 from portfolio import services, transfer
-from portfolio.dashboard import learner_dashboard, timeline_of
+from portfolio.dashboard import (
+    Dashboard,
+    dashboard_from,
+    dashboard_reads,
+    learner_dashboard,
+    timeline_of,
+)
 from portfolio.figures import standing_figure, trajectory_series
 from portfolio.forms import (
     EvidenceForm,
@@ -50,8 +56,9 @@ from portfolio.selectors import (
 )
 from portfolio.uploads import INLINE_TYPES
 from portfolio.worklist import worklist_for
+from programs.dbfunctions import read_together
 from programs.models import Program
-from programs.selectors import frameworks_in_use
+from programs.selectors import frameworks_in_use, roles_read
 
 PAGE_SIZE = 25
 # How many items of each kind a shared-portfolio page shows (and logs) at once.
@@ -81,13 +88,23 @@ def _audience(grants: list[ShareGrant], scope: Scope) -> list[ShareGrant]:
 # --- Home: the learner's dashboard ------------------------------------------------------------
 
 
+def _dashboard_and_roles(request: HttpRequest, learner: User, *, stages: bool) -> Dashboard:
+    """The learner's dashboard, with the roles the navigation (and the worklist) need read in
+    the same round trip."""
+    *results, roles = read_together(
+        [*dashboard_reads(learner=learner, stages=stages), roles_read(user=learner)]
+    )
+    remember_roles(request, roles)
+    return dashboard_from(results)
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """The learner's portfolio home: what waits for them, where to focus, and a summary of
     where they stand (the charts and history are on the progress page)."""
     if not request.user.is_authenticated:
         return render(request, "portfolio/welcome.html")
     learner = _user(request)
-    dashboard = learner_dashboard(learner=learner, stages=False)
+    dashboard = _dashboard_and_roles(request, learner, stages=False)
     return render(
         request,
         "portfolio/home.html",
@@ -106,7 +123,7 @@ def progress(request: HttpRequest) -> HttpResponse:
     """The learner's gap dashboard: latest levels against expectation per framework (chart and
     table), focus next, and monthly levels over time across stages of training."""
     learner = _user(request)
-    dashboard = learner_dashboard(learner=learner)
+    dashboard = _dashboard_and_roles(request, learner, stages=True)
     charts = [
         {
             "section": section,

@@ -39,12 +39,23 @@ def user_holds_staff_role(*, user: User) -> bool:
     return ProgramRole.objects.filter(user=user, role__in=ProgramRole.STAFF_ROLES).exists()
 
 
+_ROLES_SQL = f"""
+SELECT DISTINCT role FROM {ProgramRole._meta.db_table} WHERE user_id = %s"""  # noqa: S608 — ours
+
+
 def roles_of(*, user: User) -> set[str]:
-    # order_by() drops the model ordering, which would otherwise join program and
-    # institution into the DISTINCT.
-    return set(
-        ProgramRole.objects.filter(user=user).order_by().values_list("role", flat=True).distinct()
-    )
+    """The roles the user holds in any program. A plain statement: every page's navigation
+    and `/api/v1/me/` read it."""
+    return roles_read(user=user).run()
+
+
+def roles_read(*, user: User) -> Read[set[str]]:
+    """`roles_of` as a read, to run beside others (`read_together`)."""
+    return Read(_ROLES_SQL, [user.pk], _roles_from)
+
+
+def _roles_from(rows: list[tuple[Any, ...]]) -> set[str]:
+    return {role for (role,) in rows}
 
 
 def programs_led_by(*, user: User) -> QuerySet[Program]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse, set_script_prefix
 
 from accounts.context_processors import NAV_URL_NAMES, nav_urls
-from tests.factories import UserFactory
+from tests.factories import EnrollmentFactory, ProgramRoleFactory, UserFactory
 
 
 def test_each_navigation_link_is_its_named_url():
@@ -38,3 +40,19 @@ def test_signed_out_pages_link_log_in_and_sign_up(client):
     page = client.get(reverse("account_login")).content.decode()
     assert f'href="{reverse("account_signup")}"' in page
     assert f'href="{reverse("framework-list")}"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["home", "progress"])
+def test_the_learner_pages_read_the_navigation_roles_once_with_the_dashboard(client, page):
+    # A resident who also directs a program: the header shows Programs, from roles read in
+    # the dashboard's round trip, and nothing reads them a second time.
+    resident = UserFactory()
+    EnrollmentFactory(learner=resident)
+    ProgramRoleFactory(user=resident, role="director")
+    client.force_login(resident)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse(page)).content.decode()
+    assert f'href="{reverse("program-list")}"' in html
+    roles_reads = [q for q in queries.captured_queries if "DISTINCT role FROM" in q["sql"]]
+    assert len(roles_reads) == 1

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from frameworks.models import Competency, Framework, RatingScale
-from programs.dbfunctions import Selection, fetch_all, placeholders, split_row
+from programs.dbfunctions import Read, Selection, placeholders, read_together, split_row
 from programs.expectations import expected_level, period_fraction
 from programs.models import (
     Cohort,
@@ -32,7 +32,7 @@ from programs.models import (
     ReviewPeriod,
     training_year_at,
 )
-from programs.selectors import expectation_overrides
+from programs.selectors import expectation_overrides_read
 
 HOLMBOE_THRESHOLD = 2.5
 # A flag on assessor ratings alone needs at least this many in the period; a committee
@@ -283,13 +283,25 @@ WHERE pf.program_id = %s
 ORDER BY f.code, c."order", c.id"""  # noqa: S608 — our names
 
 
-def _rated_competencies(*, program: Program) -> list[Competency]:
+def _periods_from(rows: list[tuple[Any, ...]]) -> list[ReviewPeriod]:
+    return [_PERIOD.build(row) for row in rows]
+
+
+def _cohorts_from(rows: list[tuple[Any, ...]]) -> list[Cohort]:
+    return [_COHORT.build(row) for row in rows]
+
+
+def _rated_competencies(*, program: Program) -> Read[list[Competency]]:
     """`program_competencies` as a list, read more cheaply: every node of the program's
     frameworks in one join-light statement; the leaves are the nodes nobody names as parent,
     and each leaf's domain is attached from the same rows (no self-join, no EXISTS)."""
+    return Read(_NODES_SQL, [program.pk], _leaves_from)
+
+
+def _leaves_from(rows: list[tuple[Any, ...]]) -> list[Competency]:
     nodes: list[Competency] = []
     frameworks: dict[int, Framework] = {}
-    for row in fetch_all(_NODES_SQL, [program.pk]):
+    for row in rows:
         node_values, framework_values, scale_values = split_row(row, _NODE, _FRAMEWORK, _SCALE)
         framework = frameworks.get(framework_values[0])
         if framework is None:
@@ -363,17 +375,23 @@ WHERE r.period_id = %s AND cr.is_current
 
 
 def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None = None) -> Heatmap:
-    """Build the heatmap in six queries, whatever the number of learners:
-
-    periods, cohorts, competencies, expectations, learners with their reviews, cells.
+    """Build the heatmap in six queries, whatever the number of learners, in two round trips
+    on PostgreSQL: what depends only on the program (periods, cohorts, competencies,
+    expectations), then what depends on the period (learners with their reviews, cells).
     """
     today = today or timezone.localdate()
-    # Query 1: the program's periods (filter choices; default period).
-    periods = [_PERIOD.build(row) for row in fetch_all(_PERIODS_SQL, [program.pk])]
-    # Query 2: cohorts (filter choices).
-    cohorts = [_COHORT.build(row) for row in fetch_all(_COHORTS_SQL, [program.pk])]
-    # Query 3: rated competencies with their domain.
-    all_competencies = _rated_competencies(program=program)
+    periods, cohorts, all_competencies, program_overrides = read_together(
+        [
+            # Query 1: the program's periods (filter choices; default period).
+            Read(_PERIODS_SQL, [program.pk], _periods_from),
+            # Query 2: cohorts (filter choices).
+            Read(_COHORTS_SQL, [program.pk], _cohorts_from),
+            # Query 3: rated competencies with their domain.
+            _rated_competencies(program=program),
+            # Query 4: expectations that override the program default.
+            expectation_overrides_read(program_ids=[program.pk]),
+        ]
+    )
     domains_by_id: dict[int, Competency] = {}
     for competency in all_competencies:
         if competency.parent is not None:
@@ -399,9 +417,9 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     if period is None or not competencies:
         return heatmap
 
-    # Query 4: expectations that override the program default. Cells are compared with the
-    # level expected at the period's end, part-way through the training year.
-    overrides = expectation_overrides(program_ids=[program.pk])[program.pk]
+    # Cells are compared with the level expected at the period's end, part-way through the
+    # training year.
+    overrides = program_overrides[program.pk]
     competency_ids = [c.pk for c in competencies]
     fraction = period_fraction(program, period)
 
@@ -414,32 +432,6 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     enrolled_params: list[Any] = [program.pk, period.end_date, period.start_date]
     if filters.cohort_id is not None:
         enrolled_params.append(filters.cohort_id)
-    # Query 5: who was enrolled during the period, with the review of the period if any (its
-    # status, and the training year it recorded). A learner enrolled twice keeps the newest.
-    people: dict[int, tuple[str, str, str, int, str]] = {}
-    years_then: dict[tuple[int, dt.date | None], int] = {}  # most learners share a few
-    for (
-        learner_id,
-        display_name,
-        first,
-        last,
-        email,
-        cohort,
-        year,
-        end_date,
-        status,
-        review_year,
-    ) in fetch_all(_PEOPLE_SQL.format(enrolled=enrolled), [period.pk, *enrolled_params]):
-        name = display_name or f"{first} {last}".strip() or email
-        if status is None:  # no review yet: the training year during the period
-            status = ""
-            review_year = years_then.get((year, end_date))
-            if review_year is None:
-                review_year = years_then[(year, end_date)] = training_year_at(
-                    program, year, end_date, period.start_date, today
-                )
-        people[learner_id] = (name, email, cohort or "", review_year, status)
-
     # Query 6: the cells — medians and counts of the period's assessor ratings per learner ×
     # competency (the period rating summary), and the current consensus ratings of the period.
     # With a domain filter the database leaves the other columns out; without one, every
@@ -454,15 +446,49 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     cells_sql = _CELLS_SQL.format(
         enrolled=enrolled, summary_columns=in_columns("s"), consensus_columns=in_columns("cr")
     )
+    people_rows, cell_rows = read_together(
+        [
+            # Query 5: who was enrolled during the period, with the review of the period if
+            # any (its status, and the training year it recorded).
+            Read(_PEOPLE_SQL.format(enrolled=enrolled), [period.pk, *enrolled_params], list),
+            Read(
+                cells_sql,
+                [period.pk, *enrolled_params, *columns, period.pk, *enrolled_params, *columns],
+                list,
+            ),
+        ]
+    )
+    # A learner enrolled twice keeps the newest.
+    people: dict[int, tuple[str, str, str, int, str]] = {}
+    years_then: dict[tuple[int, dt.date | None], int] = {}  # most learners share a few
+    for (
+        learner_id,
+        display_name,
+        first,
+        last,
+        email,
+        cohort,
+        year,
+        end_date,
+        status,
+        review_year,
+    ) in people_rows:
+        name = display_name or f"{first} {last}".strip() or email
+        if status is None:  # no review yet: the training year during the period
+            status = ""
+            review_year = years_then.get((year, end_date))
+            if review_year is None:
+                review_year = years_then[(year, end_date)] = training_year_at(
+                    program, year, end_date, period.start_date, today
+                )
+        people[learner_id] = (name, email, cohort or "", review_year, status)
+
     # Rows as they come: (learner, competency, median, n, None) or (learner, competency,
     # None, None, consensus level). Every learner here is one of `people` (same filter).
     # Each learner's cells by competency end up as (value, n, source letter).
     cells: dict[int, dict[int, tuple[float, int, str]]] = {learner_id: {} for learner_id in people}
     agreed: list[tuple[Any, ...]] = []
-    for learner_id, competency_id, median, n, level in fetch_all(
-        cells_sql,
-        [period.pk, *enrolled_params, *columns, period.pk, *enrolled_params, *columns],
-    ):
+    for learner_id, competency_id, median, n, level in cell_rows:
         if level is None:
             cells[learner_id][competency_id] = (median, n, "r")
         else:

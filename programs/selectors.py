@@ -15,7 +15,6 @@ from frameworks.models import Competency, Framework
 from programs.dbfunctions import (
     Read,
     Selection,
-    fetch_all,
     placeholders,
     split_row,
     tenths_from_db,
@@ -217,16 +216,22 @@ def expectation_overrides(
     training year); every competency's, or only those of `competency_ids`. One plain
     statement: the dashboard, the heatmap and the packet read it on every view, and the ORM's
     query building would cost more than the database's work."""
-    overrides: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
     if not program_ids or competency_ids == []:
-        return overrides
+        return defaultdict(dict)
+    return expectation_overrides_read(program_ids=program_ids, competency_ids=competency_ids).run()
+
+
+def expectation_overrides_read(
+    *, program_ids: list[int], competency_ids: list[int] | None = None
+) -> Read[dict[int, dict[tuple[int, int], Decimal]]]:
+    """`expectation_overrides` as a read, for at least one program and competency."""
     only = (
         ""
         if competency_ids is None
         else f" AND competency_id IN ({placeholders(len(competency_ids))})"
     )
     sql = _OVERRIDES_SQL.format(programs=placeholders(len(program_ids)), competencies=only)
-    return _overrides_from(fetch_all(sql, [*program_ids, *(competency_ids or [])]))
+    return Read(sql, [*program_ids, *(competency_ids or [])], _overrides_from)
 
 
 def learner_expectation_overrides_read(
@@ -299,7 +304,15 @@ def program_reviewed_by(*, user: User, program_id: int) -> Program | None:
     them; else None. One plain statement (the program and the user's roles in it): the
     heatmap and the packets look their program up on every request, and the ORM's building
     of three EXISTS subqueries cost more than the database's work."""
-    rows = fetch_all(_ONE_PROGRAM_SQL, [user.pk, program_id])
+    return program_reviewed_by_read(user=user, program_id=program_id).run()
+
+
+def program_reviewed_by_read(*, user: User, program_id: int) -> Read[Program | None]:
+    """`program_reviewed_by` as a read, to run beside others (`read_together`)."""
+    return Read(_ONE_PROGRAM_SQL, [user.pk, program_id], _reviewed_program_from)
+
+
+def _reviewed_program_from(rows: list[tuple[Any, ...]]) -> Program | None:
     roles = {row[-1] for row in rows if row[-1] is not None}
     if not roles & set(REVIEW_ROLES):
         return None

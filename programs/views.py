@@ -18,9 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.context_processors import remember_roles
 from accounts.models import User
 from programs import forms, services
 from programs.charts import distribution_figure, trends_figure
+from programs.dbfunctions import read_together
 from programs.flags import flags_build
 from programs.heatmap import BANDS, Filters, heatmap_build, program_competencies
 from programs.heatmap_html import heatmap_page
@@ -40,11 +42,13 @@ from programs.selectors import (
     enrollment_in_period,
     enrollments_in,
     program_reviewed_by,
+    program_reviewed_by_read,
     programs_managed_by,
     programs_signed_off_by,
     programs_visible_to,
     review_periods_of,
     reviews_of_learner,
+    roles_read,
 )
 
 
@@ -57,7 +61,20 @@ def _managed(request: HttpRequest, program_id: int) -> Program:
 
 
 def _reviewed(request: HttpRequest, program_id: int) -> Program:
+    """The program, if the viewer reviews it; else 404."""
     program = program_reviewed_by(user=_user(request), program_id=program_id)
+    if program is None:
+        raise Http404
+    return program
+
+
+def _reviewed_page(request: HttpRequest, program_id: int) -> Program:
+    """`_reviewed` for a page: the navigation's roles are read in the same round trip."""
+    user = _user(request)
+    program, roles = read_together(
+        [program_reviewed_by_read(user=user, program_id=program_id), roles_read(user=user)]
+    )
+    remember_roles(request, roles)
     if program is None:
         raise Http404
     return program
@@ -396,7 +413,7 @@ def period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpRe
 
 @login_required
 def heatmap_show(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _reviewed(request, program_id)
+    program = _reviewed_page(request, program_id)
     heatmap = heatmap_build(program=program, filters=Filters.from_query(request.GET))
     # Like render(), with the table written by heatmap_html (thousands of cells).
     return heatmap_page(
@@ -408,7 +425,7 @@ def heatmap_show(request: HttpRequest, program_id: int) -> HttpResponse:
 
 @login_required
 def distribution_show(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _reviewed(request, program_id)
+    program = _reviewed_page(request, program_id)
     filters = Filters.from_query(request.GET)
     data = distributions_build(program=program, filters=filters)
     return render(
@@ -427,7 +444,7 @@ def distribution_show(request: HttpRequest, program_id: int) -> HttpResponse:
 
 @login_required
 def flag_index(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = _reviewed(request, program_id)
+    program = _reviewed_page(request, program_id)
     flags = flags_build(program=program, filters=Filters.from_query(request.GET))
     return render(
         request, "programs/flags.html", {"program": program, "flags": flags, "tab": "flags"}
@@ -458,7 +475,7 @@ def _packet_context(
 def packet_show(
     request: HttpRequest, program_id: int, period_id: int, learner_id: int
 ) -> HttpResponse:
-    program = _reviewed(request, program_id)
+    program = _reviewed_page(request, program_id)
     context = _packet_context(request, program, period_id, learner_id)
     return render(request, "programs/packet.html", context)
 

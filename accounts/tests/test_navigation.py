@@ -56,3 +56,16 @@ def test_the_learner_pages_read_the_navigation_roles_once_with_the_dashboard(cli
     assert f'href="{reverse("program-list")}"' in html
     roles_reads = [q for q in queries.captured_queries if "DISTINCT role FROM" in q["sql"]]
     assert len(roles_reads) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["program-heatmap", "program-flags", "program-distributions"])
+def test_committee_pages_read_the_navigation_roles_once_with_their_program(client, page):
+    director = UserFactory()
+    program = ProgramRoleFactory(user=director, role="director").program
+    client.force_login(director)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse(page, args=[program.pk])).content.decode()
+    assert f'href="{reverse("program-list")}"' in html
+    roles_reads = [q for q in queries.captured_queries if "DISTINCT role FROM" in q["sql"]]
+    assert len(roles_reads) == 1

@@ -303,16 +303,11 @@ class Ratings:
     assessor_points: list[TrajectoryPoint] = field(default_factory=list)
 
 
-def ratings_of(*, learner: User) -> Ratings:
-    """The learner's own and assessors' ratings (one query): the latest level of every
+def ratings_read(*, learner: User) -> Read[Ratings]:
+    """The learner's own and assessors' ratings (one statement): the latest level of every
     competency they were rated on (the latest month's latest rating; for assessors, with the
     count of all their ratings) and the monthly means behind the trajectory, over every
     framework they were ever rated in. Only this learner's rows count."""
-    return ratings_read(learner=learner).run()
-
-
-def ratings_read(*, learner: User) -> Read[Ratings]:
-    """`ratings_of` as a read, to run beside others (`read_together`)."""
     return Read(_RATINGS_SQL, [learner.pk], _ratings_from)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 
 from frameworks.models import Framework
-from programs.models import Cohort, Program, ProgramRole
+from programs.models import Cohort, Institution, Program, ProgramRole
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -52,6 +52,27 @@ class ProgramSettingsForm(forms.Form):
                 "frameworks": list(program.frameworks.all()),
             },
         )
+
+
+class ProgramCreateForm(ProgramSettingsForm):
+    institution = forms.ModelChoiceField(queryset=Institution.objects.order_by("name"))
+    stage = forms.ChoiceField(choices=Program.Stage.choices)
+    director_email = forms.EmailField(
+        required=False,
+        label="Program director's email",
+        help_text="They get the director's role; an account is made if the address is new.",
+    )
+    field_order = [
+        "institution",
+        "name",
+        "stage",
+        "specialty",
+        "duration_years",
+        "review_months",
+        "year_start_month",
+        "frameworks",
+        "director_email",
+    ]
 
 
 class CohortForm(forms.Form):

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import User
 from frameworks.models import Competency, Framework
@@ -29,6 +30,7 @@ from programs.models import (
     ConsensusRating,
     Enrollment,
     Expectation,
+    Institution,
     LearnerReview,
     Program,
     ProgramRole,
@@ -40,6 +42,76 @@ from programs.summaries import (
 )
 
 # --- Program set-up ----------------------------------------------------------------------
+
+
+def _check_settings(duration_years: int, review_months: int, year_start_month: int) -> None:
+    if not 1 <= duration_years <= 10:
+        raise ValidationError({"duration_years": "A program lasts between 1 and 10 years."})
+    if review_months not in (1, 2, 3, 4, 6, 12):
+        raise ValidationError(
+            {"review_months": "A review period lasts 1, 2, 3, 4, 6 or 12 months."}
+        )
+    if not 1 <= year_start_month <= 12:
+        raise ValidationError({"year_start_month": "Give a month from 1 to 12."})
+
+
+def _free_slug(institution: Institution, name: str) -> str:
+    """A slug from the name, numbered if the institution already uses it."""
+    base = slugify(name)[:70] or "program"
+    taken = set(
+        Program.objects.filter(institution=institution, slug__startswith=base).values_list(
+            "slug", flat=True
+        )
+    )
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+@transaction.atomic
+def program_create(
+    *,
+    institution: Institution,
+    name: str,
+    stage: str,
+    specialty: str,
+    duration_years: int,
+    review_months: int,
+    year_start_month: int,
+    frameworks: Iterable[Framework],
+    director_email: str = "",
+    by: User,
+) -> Program:
+    """A new program of the institution (institution administrators make them), with the
+    frameworks it rates against and, if given, its director (an account is made for a new
+    email, as for any role). Nothing is saved if anything is wrong."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the program a name."})
+    if stage not in Program.Stage.values:
+        raise ValidationError({"stage": "Choose one of the listed stages."})
+    _check_settings(duration_years, review_months, year_start_month)
+    if Program.objects.filter(institution=institution, name__iexact=name).exists():
+        raise ValidationError({"name": f"{institution.name} already has a program named '{name}'."})
+    program = Program(
+        institution=institution,
+        name=name,
+        slug=_free_slug(institution, name),
+        stage=stage,
+        specialty=specialty.strip(),
+        duration_years=duration_years,
+        review_months=review_months,
+        year_start_month=year_start_month,
+    )
+    program.full_clean()
+    program.save()
+    program.frameworks.set(list(frameworks))
+    if director_email.strip():
+        program_role_grant(
+            program=program, email=director_email, role=ProgramRole.Role.DIRECTOR, by=by
+        )
+    return program
 
 
 @transaction.atomic
@@ -54,14 +126,7 @@ def program_update(
     frameworks: Iterable[Framework],
 ) -> Program:
     """Change a program's settings and the frameworks it rates learners against."""
-    if not 1 <= duration_years <= 10:
-        raise ValidationError({"duration_years": "A program lasts between 1 and 10 years."})
-    if review_months not in (1, 2, 3, 4, 6, 12):
-        raise ValidationError(
-            {"review_months": "A review period lasts 1, 2, 3, 4, 6 or 12 months."}
-        )
-    if not 1 <= year_start_month <= 12:
-        raise ValidationError({"year_start_month": "Give a month from 1 to 12."})
+    _check_settings(duration_years, review_months, year_start_month)
     program.name = name.strip()
     program.specialty = specialty.strip()
     program.duration_years = duration_years

@@ -6,6 +6,7 @@ packet = "<int:program_id>/periods/<int:period_id>/learners/<int:learner_id>/"
 
 urlpatterns = [
     path("", views.program_index, name="program-list"),
+    path("new/", views.program_create, name="program-create"),
     path("overview/", views.overview_show, name="program-overview"),
     path("reviews/", views.my_review_index, name="my-review-list"),
     path("reviews/<int:review_id>/", views.my_review_show, name="my-review-detail"),

@@ -106,6 +106,26 @@ def program_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def program_create(request: HttpRequest) -> HttpResponse:
+    """A new program, for institution administrators (superusers); 404 for anyone else."""
+    user = _user(request)
+    if not user.is_superuser:
+        raise Http404
+    defaults = {"duration_years": 3, "review_months": 6, "year_start_month": 7}
+    form = forms.ProgramCreateForm(request.POST or None, initial=defaults)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = services.program_create(**form.cleaned_data, by=user)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"{program.name} created. Add its cohorts and learners next.")
+            return redirect("program-detail", program_id=program.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "programs/create.html", {"form": form}, status=status)
+
+
+@login_required
 def program_show(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _visible(request, program_id)
     form = None

@@ -67,6 +67,26 @@ ROWS = [
         signed_in(404, director=200, other_director=200, admin=200),
         note="aggregates only; small cells withheld (test_small_cells.py)",
     ),
+    Row(
+        "program-create",
+        lambda w: "/programs/new/",
+        signed_in(404, admin=200),
+        note="institution administrators (superusers) only",
+    ),
+    Row(
+        "program-create",
+        lambda w: "/programs/new/",
+        signed_in(404, admin=302),
+        method="POST",
+        data=lambda w: {
+            "institution": w.program.institution_id,
+            "name": "Anaesthesia Residency",
+            "stage": "gme",
+            "duration_years": 5,
+            "review_months": 6,
+            "year_start_month": 7,
+        },
+    ),
     Row("my-review-list", lambda w: "/programs/reviews/", signed_in(200)),
     Row(
         "my-review-detail",

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from frameworks.models import Framework
 from programs import services
 from programs.models import LearnerReview
 from programs.tests.factories import (
@@ -16,7 +17,13 @@ from programs.tests.factories import (
     enrol,
     program_with_framework,
 )
-from tests.factories import CohortFactory, ProgramFactory, ProgramRoleFactory
+from tests.factories import (
+    CohortFactory,
+    FrameworkFactory,
+    InstitutionFactory,
+    ProgramFactory,
+    ProgramRoleFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +159,15 @@ def test_my_reviews_api(client, setup, learner, size, django_assert_num_queries)
         # 1 session, 2 user, 3 signed-off reviews with period, program and signer.
         response = client.get("/api/v1/me/reviews/")
     assert len(response.json()) == size
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_program_create_page(client, admin_user, size, django_assert_num_queries):
+    for _ in range(size):
+        InstitutionFactory()
+        FrameworkFactory()
+    client.force_login(admin_user)
+    with django_assert_num_queries(5):
+        # 1 session, 2 user, 3 navigation roles, 4 institutions, 5 frameworks (the choices).
+        response = client.get("/programs/new/")
+    assert response.content.decode().count('name="frameworks"') == Framework.objects.count()

@@ -17,7 +17,13 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from programs.tests.factories import AssessmentFactory, ReviewPeriodFactory, program_with_framework
-from tests.factories import EnrollmentFactory, ProgramRoleFactory, UserFactory
+from tests.factories import (
+    EnrollmentFactory,
+    FrameworkFactory,
+    InstitutionFactory,
+    ProgramRoleFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -205,3 +211,24 @@ def test_the_director_corrects_a_review_period(page: Page, login_as, program, di
     row = page.get_by_role("row", name=re.compile("2025–26 mid-year"))
     expect(row).to_contain_text("2025-11-30")
     expect(row).to_contain_text("yes")
+
+
+def test_an_institution_administrator_creates_a_program(page: Page, login_as, admin_user, snapshot):
+    institution = InstitutionFactory(name="Lakeside University")
+    framework = FrameworkFactory(name="Internal Medicine Milestones")
+    login_as(page, admin_user)
+    page.goto("/programs/")
+    page.get_by_role("link", name="New program").click()
+    page.get_by_label("Institution").select_option(label=institution.name)
+    page.get_by_label("Name").fill("Geriatric Medicine Fellowship")
+    page.get_by_label("Stage").select_option(label="Fellowship")
+    page.get_by_label("Length (years)").fill("2")
+    page.get_by_label(re.compile("Internal Medicine Milestones")).check()
+    page.get_by_label("Program director's email").fill("ines.duarte@example.org")
+    snapshot(page, "programs-create-desktop")
+    page.get_by_role("button", name="Create program").click()
+    expect(page.get_by_text("Geriatric Medicine Fellowship created.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Geriatric Medicine Fellowship")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(framework.name))).to_be_visible()
+    page.get_by_role("link", name="People & roles").click()
+    expect(page.get_by_text("ines.duarte@example.org", exact=True)).to_be_visible()

@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from frameworks.models import Framework
 from programs import services
 from programs.flags import flags_build
 from programs.heatmap import Filters, heatmap_build, program_competencies
@@ -35,6 +36,7 @@ from programs.models import (
     ConsensusRating,
     Enrollment,
     Expectation,
+    Institution,
     LearnerReview,
     Program,
     ReviewPeriod,
@@ -126,6 +128,28 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
             program.viewer_can_manage  # type: ignore[attr-defined]
             or (request is not None and request.user.is_superuser)
         )
+
+
+class ProgramCreateSerializer(serializers.Serializer[Any]):
+    institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.all())
+    name = serializers.CharField(max_length=200)
+    stage = serializers.ChoiceField(choices=Program.Stage.choices)
+    specialty = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    duration_years = serializers.IntegerField(min_value=1, max_value=10)
+    review_months = serializers.ChoiceField(choices=[1, 2, 3, 4, 6, 12], default=6)
+    year_start_month = serializers.IntegerField(min_value=1, max_value=12, default=7)
+    frameworks = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list, help_text="Framework ids."
+    )
+    director_email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    def validate_frameworks(self, ids: list[int]) -> list[Framework]:
+        """All the frameworks in one query (a related field would read them one by one)."""
+        found = list(Framework.objects.filter(pk__in=ids))
+        missing = sorted(set(ids) - {framework.pk for framework in found})
+        if missing:
+            raise serializers.ValidationError(f"No framework has the id {missing[0]}.")
+        return found
 
 
 class CohortSerializer(serializers.ModelSerializer[Cohort]):
@@ -604,6 +628,28 @@ class ProgramListApi(APIView):
             .order_by("institution__name", "name")
         )
         return Response(ProgramSerializer(programs, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request=ProgramCreateSerializer,
+        responses={201: ProgramSerializer},
+        operation_id="programs_create",
+        description="Institution administrators only (404 for anyone else). A name the "
+        "institution already uses is a 400, so a retried request never makes a second program.",
+    )
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        if not user.is_superuser:
+            raise Http404
+        data = ProgramCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = services.program_create(**data.validated_data, by=user)
+        program = get_object_or_404(
+            programs_visible_to(user=user).prefetch_related("frameworks"), pk=created.pk
+        )
+        return Response(
+            ProgramSerializer(program, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ProgramDetailApi(APIView):

@@ -59,9 +59,9 @@ def _free_slug(institution: Institution, name: str) -> str:
     """A slug from the name, numbered if the institution already uses it."""
     base = slugify(name)[:70] or "program"
     taken = set(
-        Program.objects.filter(institution=institution, slug__startswith=base).values_list(
-            "slug", flat=True
-        )
+        Program.objects.filter(institution=institution, slug__startswith=base)
+        .order_by()
+        .values_list("slug", flat=True)
     )
     slug, number = base, 2
     while slug in taken:

@@ -196,6 +196,20 @@ API_REVIEW = same(404, anonymous=401, director=200)
 
 ROWS += [
     Row("api-program-list", lambda w: "/api/v1/programs/", same(200, anonymous=401)),
+    Row(
+        "api-program-list",
+        lambda w: "/api/v1/programs/",
+        same(404, anonymous=401, admin=201),
+        method="POST",
+        data=lambda w: {
+            "institution": w.program.institution_id,
+            "name": "Anaesthesia Residency",
+            "stage": "gme",
+            "duration_years": 5,
+        },
+        content_type="application/json",
+        note="creating programs: institution administrators only",
+    ),
     Row("api-program-detail", lambda w: _api(w), API_MANAGE),
     Row(
         "api-program-detail",

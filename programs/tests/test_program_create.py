@@ -132,3 +132,60 @@ def test_only_administrators_may_create_programs(client, director):
     response = client.post(reverse("program-create"), _form(InstitutionFactory()))
     assert response.status_code == 404
     assert not Program.objects.filter(name="Emergency Medicine Residency").exists()
+
+
+def test_the_api_creates_a_program_and_refuses_a_retry_with_a_clear_error(client, admin_user):
+    institution = InstitutionFactory()
+    framework = FrameworkFactory()
+    client.force_login(admin_user)
+    body = {
+        "institution": institution.pk,
+        "name": "Psychiatry Residency",
+        "stage": "gme",
+        "duration_years": 4,
+        "frameworks": [framework.pk],
+        "director_email": "lead@example.org",
+    }
+    created = client.post("/api/v1/programs/", body, content_type="application/json")
+    assert created.status_code == 201
+    data = created.json()
+    assert (data["name"], data["slug"], data["duration_years"]) == (
+        "Psychiatry Residency",
+        "psychiatry-residency",
+        4,
+    )
+    assert [f["id"] for f in data["frameworks"]] == [framework.pk]
+    assert (data["review_months"], data["year_start_month"], data["can_manage"]) == (6, 7, True)
+    retried = client.post("/api/v1/programs/", body, content_type="application/json")
+    assert retried.status_code == 400
+    assert "already has a program named" in retried.json()["name"][0]
+    assert Program.objects.filter(name="Psychiatry Residency").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"stage": "postdoc"}, "stage"),
+        ({"duration_years": 0}, "duration_years"),
+        ({"institution": 999_999}, "institution"),
+        ({"director_email": "nobody"}, "director_email"),
+        ({"review_months": 5}, "review_months"),
+    ],
+)
+def test_the_api_names_the_field_at_fault_and_saves_nothing(client, admin_user, change, field):
+    client.force_login(admin_user)
+    body = {"institution": InstitutionFactory().pk, "name": "Urology", "stage": "gme"}
+    body |= {"duration_years": 5, **change}
+    response = client.post("/api/v1/programs/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Program.objects.filter(name="Urology").exists()
+
+
+def test_the_api_hides_program_creation_from_everyone_else(client, director):
+    client.force_login(director)
+    body = {"institution": InstitutionFactory().pk, "name": "Urology", "stage": "gme"}
+    response = client.post("/api/v1/programs/", body, content_type="application/json")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert not Program.objects.filter(name="Urology").exists()

@@ -171,3 +171,26 @@ def test_program_create_page(client, admin_user, size, django_assert_num_queries
         # 1 session, 2 user, 3 navigation roles, 4 institutions, 5 frameworks (the choices).
         response = client.get("/programs/new/")
     assert response.content.decode().count('name="frameworks"') == Framework.objects.count()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_program_create_api(client, admin_user, size, django_assert_num_queries):
+    frameworks = [FrameworkFactory().pk for _ in range(size)]
+    for _ in range(size):
+        InstitutionFactory()
+    client.force_login(admin_user)
+    body = {
+        "institution": InstitutionFactory().pk,
+        "name": "Neurology Residency",
+        "stage": "gme",
+        "duration_years": 4,
+        "frameworks": frameworks,
+    }
+    with django_assert_num_queries(15):
+        # 1 session, 2 user, 3 institution, 4 frameworks (one query), 5 savepoint, 6 name
+        # taken?, 7 slugs taken, 8-9 full_clean (institution exists, slug unique), 10 insert,
+        # 11 frameworks already linked, 12 link them, 13 release savepoint, 14 the program with
+        # the viewer's rights, 15 its frameworks.
+        response = client.post("/api/v1/programs/", body, content_type="application/json")
+    assert response.status_code == 201
+    assert len(response.json()["frameworks"]) == size

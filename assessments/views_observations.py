@@ -69,6 +69,7 @@ from assessments.observations import (
     observation_request_create,
     observation_request_decline,
 )
+from config.forms import apply_errors
 from frameworks.models import Competency, Framework, ScaleLevel
 
 PAGE_SIZE = 20
@@ -77,15 +78,6 @@ PERIODS = {"30": 30, "90": 90, "365": 365}
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    """Put a service's errors on the form: known fields next to them, the rest on top."""
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _int(raw: str | None) -> int | None:
@@ -134,7 +126,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
                 client_token=data["client_token"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             if created:
                 messages.success(request, f"Request sent to {made.assessor.name}.")
@@ -342,7 +334,7 @@ def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
                 request=item, assessor=assessor, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         except ObservationConflictError as error:
             messages.error(request, str(error))
             return redirect("observation-request-detail", item.pk)
@@ -512,7 +504,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         except ObservationConflictError as error:
             form.add_error(None, str(error))
         else:
@@ -557,7 +549,7 @@ def assessment_respond_view(request: HttpRequest, pk: int) -> HttpResponse:
                 client_token=form.cleaned_data["client_token"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Your response is saved with the assessment.")
             return redirect("assessment-detail", item.pk)

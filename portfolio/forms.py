@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 
@@ -25,15 +24,6 @@ class CompetencyChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[typ
 class EvidenceChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Evidence) -> str:
         return f"{obj.title} ({obj.get_kind_display()}, {obj.occurred_on:%d %b %Y})"
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names, or on top."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class EvidenceForm(forms.Form):

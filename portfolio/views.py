@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.context_processors import remember_roles, roles_for_request
 from accounts.models import User
+from config.forms import apply_errors
 from frameworks.models import Competency
 from learning.selectors import next_clinic_refreshers
 from portfolio import services, transfer
@@ -35,7 +36,6 @@ from portfolio.forms import (
     ProfileForm,
     ProgressNoteForm,
     ShareGrantForm,
-    apply_errors,
 )
 from portfolio.models import AccessLog, Evidence, Goal, PortfolioTransfer, Scope, ShareGrant
 from portfolio.selectors import (

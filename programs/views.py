@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.context_processors import remember_roles
 from accounts.models import User
+from config.forms import apply_errors
 from programs import forms, services
 from programs.charts import distribution_figure, trends_figure
 from programs.dbfunctions import read_together
@@ -84,18 +85,6 @@ def _visible(request: HttpRequest, program_id: int) -> Program:
     return get_object_or_404(programs_visible_to(user=_user(request)), pk=program_id)
 
 
-def _form_errors(form: object, error: ValidationError) -> None:
-    """Attach a service's ValidationError to the form so the page shows it in place."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            target = name if name in form.fields else None  # type: ignore[attr-defined]
-            for message in errors:
-                form.add_error(target, message)  # type: ignore[attr-defined]
-    else:
-        for message in error.messages:
-            form.add_error(None, message)  # type: ignore[attr-defined]
-
-
 # --- Program set-up ----------------------------------------------------------------------
 
 
@@ -117,7 +106,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
         try:
             program = services.program_create(**form.cleaned_data, by=user)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"{program.name} created. Add its cohorts and learners next.")
             return redirect("program-detail", program_id=program.pk)
@@ -137,7 +126,7 @@ def program_show(request: HttpRequest, program_id: int) -> HttpResponse:
             try:
                 services.program_update(program=program, **form.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, "Program settings saved.")
                 return redirect("program-detail", program_id=program.pk)
@@ -169,7 +158,7 @@ def cohort_index(request: HttpRequest, program_id: int) -> HttpResponse:
         try:
             services.cohort_create(program=program, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Cohort added.")
             return redirect("program-cohorts", program_id=program.pk)
@@ -190,7 +179,7 @@ def enrollment_index(request: HttpRequest, program_id: int) -> HttpResponse:
         try:
             services.enrollment_create(program=program, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Learner enrolled.")
             return redirect("program-enrollments", program_id=program.pk)
@@ -223,7 +212,7 @@ def enrollment_edit(request: HttpRequest, program_id: int, enrollment_id: int) -
         try:
             services.enrollment_update(enrollment=enrollment, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Enrollment updated.")
             return redirect("program-enrollments", program_id=program.pk)
@@ -242,7 +231,7 @@ def role_index(request: HttpRequest, program_id: int) -> HttpResponse:
         try:
             services.program_role_grant(program=program, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Role given.")
             return redirect("program-roles", program_id=program.pk)
@@ -383,7 +372,7 @@ def period_index(request: HttpRequest, program_id: int) -> HttpResponse:
                 messages.success(request, f"{len(created)} review periods added.")
                 return redirect("program-periods", program_id=program.pk)
         except ValidationError as error:
-            _form_errors(form if form.is_bound else generate, error)
+            apply_errors(form if form.is_bound else generate, error)
     return render(
         request,
         "programs/periods.html",
@@ -416,7 +405,7 @@ def period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpRe
         try:
             services.review_period_update(period=period, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Review period saved.")
             return redirect("program-periods", program_id=program.pk)
@@ -609,7 +598,7 @@ def my_review_show(request: HttpRequest, review_id: int) -> HttpResponse:
                 review=review, learner=_user(request), text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Your response is saved with the review.")
             return redirect("my-review-detail", review_id=review.pk)

@@ -30,6 +30,7 @@ from accounts.models import User
 from frameworks.models import Framework
 from programs import services
 from programs.flags import flags_build
+from programs.forms import program_defaults
 from programs.heatmap import Filters, heatmap_build, program_competencies
 from programs.models import (
     Cohort,
@@ -136,8 +137,12 @@ class ProgramCreateSerializer(serializers.Serializer[Any]):
     stage = serializers.ChoiceField(choices=Program.Stage.choices)
     specialty = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     duration_years = serializers.IntegerField(min_value=1, max_value=10)
-    review_months = serializers.ChoiceField(choices=[1, 2, 3, 4, 6, 12], default=6)
-    year_start_month = serializers.IntegerField(min_value=1, max_value=12, default=7)
+    review_months = serializers.ChoiceField(
+        choices=[1, 2, 3, 4, 6, 12], default=program_defaults()["review_months"]
+    )
+    year_start_month = serializers.IntegerField(
+        min_value=1, max_value=12, default=program_defaults()["year_start_month"]
+    )
     frameworks = serializers.ListField(
         child=serializers.IntegerField(), required=False, default=list, help_text="Framework ids."
     )

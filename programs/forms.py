@@ -54,6 +54,15 @@ class ProgramSettingsForm(forms.Form):
         )
 
 
+def program_defaults() -> dict[str, Any]:
+    """A new program's length, review period and training-year start, as the model sets them."""
+    blank = Program()
+    return {
+        name: getattr(blank, name)
+        for name in ("duration_years", "review_months", "year_start_month")
+    }
+
+
 class ProgramCreateForm(ProgramSettingsForm):
     institution = forms.ModelChoiceField(queryset=Institution.objects.order_by("name"))
     stage = forms.ChoiceField(choices=Program.Stage.choices)

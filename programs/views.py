@@ -100,8 +100,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user.is_superuser:
         raise Http404
-    defaults = {"duration_years": 3, "review_months": 6, "year_start_month": 7}
-    form = forms.ProgramCreateForm(request.POST or None, initial=defaults)
+    form = forms.ProgramCreateForm(request.POST or None, initial=forms.program_defaults())
     if request.method == "POST" and form.is_valid():
         try:
             program = services.program_create(**form.cleaned_data, by=user)

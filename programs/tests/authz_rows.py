@@ -49,6 +49,18 @@ def _faculty_role(w) -> int:
     return ProgramRoleFactory(program=w.program, role="faculty").pk
 
 
+def _new_program(w) -> dict[str, object]:
+    """A program to create, for the page and the API alike."""
+    return {
+        "institution": w.program.institution_id,
+        "name": "Anaesthesia Residency",
+        "stage": "gme",
+        "duration_years": 5,
+        "review_months": 6,
+        "year_start_month": 7,
+    }
+
+
 def _p(w) -> int:
     return w.program.pk
 
@@ -78,14 +90,7 @@ ROWS = [
         lambda w: "/programs/new/",
         signed_in(404, admin=302),
         method="POST",
-        data=lambda w: {
-            "institution": w.program.institution_id,
-            "name": "Anaesthesia Residency",
-            "stage": "gme",
-            "duration_years": 5,
-            "review_months": 6,
-            "year_start_month": 7,
-        },
+        data=_new_program,
     ),
     Row("my-review-list", lambda w: "/programs/reviews/", signed_in(200)),
     Row(
@@ -201,12 +206,7 @@ ROWS += [
         lambda w: "/api/v1/programs/",
         same(404, anonymous=401, admin=201),
         method="POST",
-        data=lambda w: {
-            "institution": w.program.institution_id,
-            "name": "Anaesthesia Residency",
-            "stage": "gme",
-            "duration_years": 5,
-        },
+        data=_new_program,
         content_type="application/json",
         note="creating programs: institution administrators only",
     ),

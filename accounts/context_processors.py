@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 
+from programs.dbfunctions import Read, read_together
 from programs.models import ProgramRole
-from programs.selectors import roles_of
+from programs.selectors import roles_of, roles_read
 
 
 def roles_for_request(request: HttpRequest) -> set[str]:
@@ -14,14 +16,16 @@ def roles_for_request(request: HttpRequest) -> set[str]:
     cached = getattr(request, "_continuum_roles", None)
     if cached is None:
         cached = roles_of(user=request.user) if request.user.is_authenticated else set()  # type: ignore[arg-type]
-        remember_roles(request, cached)
+        request._continuum_roles = cached  # type: ignore[attr-defined]
     return cached
 
 
-def remember_roles(request: HttpRequest, roles: set[str]) -> None:
-    """Keep the roles a view read with its own (`programs.selectors.roles_read`), so the
-    navigation does not read them again."""
+def read_with_navigation_roles(request: HttpRequest, reads: list[Read[Any]]) -> list[Any]:
+    """What a page's `reads` build, with the signed-in person's roles read in the same round
+    trip and kept for the navigation (and `roles_for_request`), which then reads nothing."""
+    *results, roles = read_together([*reads, roles_read(user=request.user)])  # type: ignore[arg-type]
     request._continuum_roles = roles  # type: ignore[attr-defined]
+    return results
 
 
 # The links of the site header and the portfolio menu, by template key. They are the same on

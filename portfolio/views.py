@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.context_processors import remember_roles, roles_for_request
+from accounts.context_processors import read_with_navigation_roles, roles_for_request
 from accounts.models import User
 from config.forms import apply_errors
 from frameworks.models import Competency
@@ -56,9 +56,8 @@ from portfolio.selectors import (
 )
 from portfolio.uploads import INLINE_TYPES
 from portfolio.worklist import worklist_for
-from programs.dbfunctions import read_together
 from programs.models import Program
-from programs.selectors import frameworks_in_use, roles_read
+from programs.selectors import frameworks_in_use
 
 PAGE_SIZE = 25
 # How many items of each kind a shared-portfolio page shows (and logs) at once.
@@ -91,11 +90,9 @@ def _audience(grants: list[ShareGrant], scope: Scope) -> list[ShareGrant]:
 def _dashboard_and_roles(request: HttpRequest, learner: User, *, stages: bool) -> Dashboard:
     """The learner's dashboard, with the roles the navigation (and the worklist) need read in
     the same round trip."""
-    *results, roles = read_together(
-        [*dashboard_reads(learner=learner, stages=stages), roles_read(user=learner)]
+    return dashboard_from(
+        read_with_navigation_roles(request, dashboard_reads(learner=learner, stages=stages))
     )
-    remember_roles(request, roles)
-    return dashboard_from(results)
 
 
 def home(request: HttpRequest) -> HttpResponse:

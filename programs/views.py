@@ -18,12 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.context_processors import remember_roles
+from accounts.context_processors import read_with_navigation_roles
 from accounts.models import User
 from config.forms import apply_errors
 from programs import forms, services
 from programs.charts import distribution_figure, trends_figure
-from programs.dbfunctions import read_together
 from programs.flags import flags_build
 from programs.heatmap import BANDS, Filters, heatmap_build, program_competencies
 from programs.heatmap_html import heatmap_page
@@ -49,7 +48,6 @@ from programs.selectors import (
     programs_visible_to,
     review_periods_of,
     reviews_of_learner,
-    roles_read,
 )
 
 
@@ -71,11 +69,9 @@ def _reviewed(request: HttpRequest, program_id: int) -> Program:
 
 def _reviewed_page(request: HttpRequest, program_id: int) -> Program:
     """`_reviewed` for a page: the navigation's roles are read in the same round trip."""
-    user = _user(request)
-    program, roles = read_together(
-        [program_reviewed_by_read(user=user, program_id=program_id), roles_read(user=user)]
+    [program] = read_with_navigation_roles(
+        request, [program_reviewed_by_read(user=_user(request), program_id=program_id)]
     )
-    remember_roles(request, roles)
     if program is None:
         raise Http404
     return program

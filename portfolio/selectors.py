@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -240,19 +239,10 @@ SELECT {_TIMELINE_ENTRY.columns("t")} FROM {TimelineEntry._meta.db_table} t
 WHERE t.learner_id = %s ORDER BY t.start_date, t.id"""  # noqa: S608 — our names
 
 
-def timeline_entries_of(*, learner: User) -> list[TimelineEntry]:
-    """Stages held outside this deployment; `programs.selectors.enrollments_of` has the rest.
-    A plain statement, like that one: the progress page reads both on every visit."""
-    return timeline_entries_read(learner=learner).run()
-
-
 def timeline_entries_read(*, learner: User) -> Read[list[TimelineEntry]]:
-    """`timeline_entries_of` as a read, to run beside others (`read_together`)."""
-    return Read(_TIMELINE_ENTRIES_SQL, [learner.pk], _timeline_entries_from)
-
-
-def _timeline_entries_from(rows: list[tuple[Any, ...]]) -> list[TimelineEntry]:
-    return [_TIMELINE_ENTRY.build(row) for row in rows]
+    """Stages held outside this deployment; `programs.selectors.enrollments_read` has the
+    rest. A plain statement, like that one: the progress page reads both on every visit."""
+    return Read(_TIMELINE_ENTRIES_SQL, [learner.pk], _TIMELINE_ENTRY.build_all)
 
 
 def transfers_of(*, learner: User) -> QuerySet[PortfolioTransfer]:

@@ -192,6 +192,10 @@ class Selection:
                 values[index] = value
         return self.model.from_db(connection.alias, self.attnames, values)
 
+    def build_all(self, rows: list[tuple[Any, ...]]) -> list[Any]:
+        """An instance per row: the `build` of a `Read` whose columns are only these."""
+        return [self.build(row) for row in rows]
+
 
 def split_row(row: Sequence[Any], *selections: Selection) -> list[Sequence[Any]]:
     """A row of several selections' columns, one after another, cut into their values."""

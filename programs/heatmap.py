@@ -283,14 +283,6 @@ WHERE pf.program_id = %s
 ORDER BY f.code, c."order", c.id"""  # noqa: S608 — our names
 
 
-def _periods_from(rows: list[tuple[Any, ...]]) -> list[ReviewPeriod]:
-    return [_PERIOD.build(row) for row in rows]
-
-
-def _cohorts_from(rows: list[tuple[Any, ...]]) -> list[Cohort]:
-    return [_COHORT.build(row) for row in rows]
-
-
 def _rated_competencies(*, program: Program) -> Read[list[Competency]]:
     """`program_competencies` as a list, read more cheaply: every node of the program's
     frameworks in one join-light statement; the leaves are the nodes nobody names as parent,
@@ -383,9 +375,9 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     periods, cohorts, all_competencies, program_overrides = read_together(
         [
             # Query 1: the program's periods (filter choices; default period).
-            Read(_PERIODS_SQL, [program.pk], _periods_from),
+            Read(_PERIODS_SQL, [program.pk], _PERIOD.build_all),
             # Query 2: cohorts (filter choices).
-            Read(_COHORTS_SQL, [program.pk], _cohorts_from),
+            Read(_COHORTS_SQL, [program.pk], _COHORT.build_all),
             # Query 3: rated competencies with their domain.
             _rated_competencies(program=program),
             # Query 4: expectations that override the program default.

@@ -90,15 +90,10 @@ WHERE e.learner_id = %s
 ORDER BY e.start_date, e.id"""  # noqa: S608 — table and column names are ours
 
 
-def enrollments_of(*, learner: User) -> list[Enrollment]:
+def enrollments_read(*, learner: User) -> Read[list[Enrollment]]:
     """The learner's timeline inside this deployment, oldest first, each enrollment with its
     program, institution and cohort. One plain statement: it runs on every dashboard, and the
     ORM's building of a four-table query cost more than the database's work."""
-    return enrollments_read(learner=learner).run()
-
-
-def enrollments_read(*, learner: User) -> Read[list[Enrollment]]:
-    """`enrollments_of` as a read, to run beside others (`read_together`)."""
     return Read(_ENROLLMENTS_SQL, [learner.pk], _enrollments_from)
 
 

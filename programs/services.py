@@ -607,6 +607,20 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _check_no_overlap(
+    program_id: int, start_date: dt.date, end_date: dt.date, besides: int | None = None
+) -> None:
+    """Refuse dates that overlap another period of the program (locked until commit)."""
+    periods = ReviewPeriod.objects.select_for_update().filter(
+        program_id=program_id, start_date__lte=end_date, end_date__gte=start_date
+    )
+    if besides is not None:
+        periods = periods.exclude(pk=besides)
+    overlapping = periods.first()
+    if overlapping is not None:
+        raise ValidationError({"start_date": f"Overlaps the period '{overlapping.name}'."})
+
+
 @transaction.atomic
 def review_period_create(
     *,
@@ -619,13 +633,7 @@ def review_period_create(
     """Add one review period; periods of a program never overlap."""
     if end_date < start_date:
         raise ValidationError({"end_date": "The period ends before it starts."})
-    overlapping = (
-        ReviewPeriod.objects.select_for_update()
-        .filter(program=program, start_date__lte=end_date, end_date__gte=start_date)
-        .first()
-    )
-    if overlapping is not None:
-        raise ValidationError({"start_date": f"Overlaps the period '{overlapping.name}'."})
+    _check_no_overlap(program.pk, start_date, end_date)
     period = ReviewPeriod.objects.create(
         program=program,
         name=name.strip() or f"{start_date:%b %Y} – {end_date:%b %Y}",
@@ -663,16 +671,7 @@ def review_period_update(
                     "dates can no longer change."
                 }
             )
-        overlapping = (
-            ReviewPeriod.objects.select_for_update()
-            .filter(
-                program_id=period.program_id, start_date__lte=end_date, end_date__gte=start_date
-            )
-            .exclude(pk=period.pk)
-            .first()
-        )
-        if overlapping is not None:
-            raise ValidationError({"start_date": f"Overlaps the period '{overlapping.name}'."})
+        _check_no_overlap(period.program_id, start_date, end_date, besides=period.pk)
     period.name = name.strip() or period.name
     period.start_date, period.end_date = start_date, end_date
     period.is_year_end = is_year_end

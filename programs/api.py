@@ -30,7 +30,7 @@ from accounts.models import User
 from frameworks.models import Framework
 from programs import services
 from programs.flags import flags_build
-from programs.forms import program_defaults
+from programs.forms import period_values, program_defaults
 from programs.heatmap import Filters, heatmap_build, program_competencies
 from programs.models import (
     Cohort,
@@ -854,13 +854,9 @@ class ReviewPeriodDetailApi(APIView):
         period = _period(program, period_id)
         data = ReviewPeriodSerializer(period, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        fields = {
-            "name": period.name,
-            "start_date": period.start_date,
-            "end_date": period.end_date,
-            "is_year_end": period.is_year_end,
-        }
-        period = services.review_period_update(period=period, **{**fields, **data.validated_data})
+        period = services.review_period_update(
+            period=period, **{**period_values(period), **data.validated_data}
+        )
         return Response(ReviewPeriodSerializer(period).data)
 
 

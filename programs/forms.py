@@ -4,9 +4,10 @@ import calendar
 from typing import Any
 
 from django import forms
+from django.forms.models import model_to_dict
 
 from frameworks.models import Framework
-from programs.models import Cohort, Institution, Program, ProgramRole
+from programs.models import Cohort, Institution, Program, ProgramRole, ReviewPeriod
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -127,6 +128,11 @@ class PeriodForm(forms.Form):
     start_date = forms.DateField(widget=DATE_INPUT)
     end_date = forms.DateField(widget=DATE_INPUT)
     is_year_end = forms.BooleanField(required=False, label="Closes a training year")
+
+
+def period_values(period: ReviewPeriod) -> dict[str, Any]:
+    """The period as `PeriodForm` and `services.review_period_update` take it."""
+    return model_to_dict(period, fields=list(PeriodForm.base_fields))
 
 
 class GeneratePeriodsForm(forms.Form):

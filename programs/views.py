@@ -387,15 +387,7 @@ def period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpRe
     """Correct a review period (directors, coordinators, admins)."""
     program = _managed(request, program_id)
     period = get_object_or_404(review_periods_of(program=program), pk=period_id)
-    form = forms.PeriodForm(
-        request.POST or None,
-        initial={
-            "name": period.name,
-            "start_date": period.start_date,
-            "end_date": period.end_date,
-            "is_year_end": period.is_year_end,
-        },
-    )
+    form = forms.PeriodForm(request.POST or None, initial=forms.period_values(period))
     if request.method == "POST" and form.is_valid():
         try:
             services.review_period_update(period=period, **form.cleaned_data)

@@ -67,11 +67,11 @@
   function trajectoryFigure(series) {
     var colours = series.colours;
     var months = series.months;
+    var yourMean = meanOfAll(series.you, months);
+    var theirMean = meanOfAll(series.assessors, months);
     var traces = [
-      (function (m) { return line("You (mean of all)", m.x, m.y, colours.you, true); })(
-        meanOfAll(series.you, months)),
-      (function (m) { return line("Assessors (mean of all)", m.x, m.y, colours.assessors, true); })(
-        meanOfAll(series.assessors, months)),
+      line("You (mean of all)", yourMean.x, yourMean.y, colours.you, true),
+      line("Assessors (mean of all)", theirMean.x, theirMean.y, colours.assessors, true),
     ];
     var mine = pointsOf(series.you, months);
     var theirs = pointsOf(series.assessors, months);

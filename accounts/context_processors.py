@@ -33,6 +33,7 @@ def read_with_navigation_roles(request: HttpRequest, reads: list[Read[Any]]) -> 
 NAV_URL_NAMES = {
     "home": "home",
     "progress": "progress",
+    "progress_monthly": "progress-monthly",
     "checkins": "checkin-start",
     "evidence": "evidence-list",
     "goals": "goal-list",

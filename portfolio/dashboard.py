@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple, cast
 
 from django.db import connection
@@ -135,24 +135,6 @@ class Dashboard:
         behind = [row for row in self.rows if row.gap is not None and row.gap > 0]
         behind.sort(key=lambda r: (-(r.gap or 0), r.last_on or dt.date.min, r.competency.order))
         return behind[:FOCUS_NEXT_SIZE]
-
-    @property
-    def trajectory_table(self) -> list[dict[str, Any]]:
-        """The trajectory chart's numbers as rows: month, competency, who rated, mean, n."""
-        codes = {row.competency.pk: row.competency.code for row in self.rows}
-        table = [
-            {
-                "month": p.month,
-                "code": codes.get(p.competency_id, "?"),
-                "who": who,
-                "mean": p.mean,
-                "n": p.n,
-            }
-            for who, points in (("You", self.self_points), ("Assessors", self.assessor_points))
-            for p in points
-        ]
-        table.sort(key=lambda r: (r["month"], r["code"], r["who"]))
-        return table
 
     @cached_property
     def unrated(self) -> list[CompetencyRow]:
@@ -313,28 +295,38 @@ def ratings_read(*, learner: User) -> Read[Ratings]:
     return Read(_RATINGS_SQL, [learner.pk], _ratings_from)
 
 
+@lru_cache(maxsize=1024)
+def _decimal_of_tenths(tenths: int) -> Decimal:
+    """Whole tenths as the exact decimal the columns hold (30 → 3.0, 75 → 7.5)."""
+    return Decimal(tenths).scaleb(-1)
+
+
+@lru_cache(maxsize=16384)
+def _mean_of_tenths(tenths: int, n: int) -> Decimal:
+    """A month's mean, to the cent, from its sum in tenths and its count."""
+    return (_decimal_of_tenths(tenths) / n).quantize(_HUNDREDTH)
+
+
 def _ratings_from(rows: list[tuple[Any, ...]]) -> Ratings:
     # Plain tuples from the driver: no ORM converters for hundreds of rows.
     if connection.vendor != "postgresql":
         rows = [_with_dates(row) for row in rows]
     result = Ratings()
     # Each distinct number once: a few dozen sums, means and levels recur across hundreds of
-    # months. Tenths become exact decimals (3.0, 7.5), as the columns hold them.
-    distinct = {row[3] for row in rows} | {row[5] for row in rows}
-    tenths = {t: Decimal(t).scaleb(-1) for t in distinct}
-    means = {
-        key: (tenths[key[0]] / key[1]).quantize(_HUNDREDTH) for key in {row[3:5] for row in rows}
-    }
+    # months (and across learners: the decimals are remembered between requests).
+    tenths = {t: _decimal_of_tenths(t) for t in {row[5] for row in rows}}
+    means = {key: _mean_of_tenths(*key) for key in {row[3:5] for row in rows}}
+    point = TrajectoryPoint._make  # the tuple's own constructor, without the keyword layer
     # Rows come yours first, then assessors'; each by month, so a competency's last row is
     # its latest.
     split = next((i for i, row in enumerate(rows) if row[0] != RatedBy.SELF), len(rows))
     mine, theirs = rows[:split], rows[split:]
     result.self_points = [
-        TrajectoryPoint(competency_id, month, means[(total, n)], n, total)
+        point((competency_id, month, means[(total, n)], n, total))
         for _, competency_id, month, total, n, _, _ in mine
     ]
     result.assessor_points = [
-        TrajectoryPoint(competency_id, month, means[(total, n)], n, total)
+        point((competency_id, month, means[(total, n)], n, total))
         for _, competency_id, month, total, n, _, _ in theirs
     ]
     result.latest_self = {row[1]: (tenths[row[5]], row[6]) for row in mine}

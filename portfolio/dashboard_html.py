@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from frameworks.models import Competency
 from portfolio.dashboard import Dashboard, FrameworkSection
 
 NONE = "—"
@@ -109,22 +110,30 @@ def levels_table_html(section: FrameworkSection) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
 
 
-def trajectory_table_html(dashboard: Dashboard) -> SafeString:
+def trajectory_table_html(dashboard: Dashboard, competency: Competency | None = None) -> SafeString:
     """Monthly mean levels, yours and assessors': the trajectory chart's numbers, by month,
-    competency and who rated."""
+    competency (in the levels table's order; one from an earlier stage's framework, which the
+    dashboard does not list, last as "?") and who rated; only `competency`'s when one is
+    given."""
     f = Formats()
-    codes = {row.competency.pk: escape(row.competency.code) for row in dashboard.rows}
+    rank = {row.competency.pk: i for i, row in enumerate(dashboard.rows)}
+    codes = [escape(row.competency.code) for row in dashboard.rows] + ["?"]
+    elsewhere = len(dashboard.rows)
+    wanted = None if competency is None else competency.pk
     rows = [
-        (p.month, codes.get(p.competency_id, "?"), who, p.mean, p.n)
+        (p.month, rank.get(p.competency_id, elsewhere), who, p.mean, p.n)
         for who, points in (
             ("You", dashboard.self_points),
             ("Assessors", dashboard.assessor_points),
         )
         for p in points
+        if wanted is None or p.competency_id == wanted
     ]
     rows.sort(key=itemgetter(0, 1, 2))
+    of = "" if competency is None else f" of {escape(competency.code)}"
     head = (
-        "<table><caption>Monthly mean levels (n = number of ratings)</caption>"
+        f'<table class="monthly-table"><caption>Monthly mean levels{of} '
+        "(n = number of ratings)</caption>"
         '<thead><tr><th scope="col">Month</th><th scope="col">Competency</th>'
         '<th scope="col">Rated by</th><th scope="col" class="num">Mean</th>'
         '<th scope="col" class="num">n</th></tr></thead><tbody>'
@@ -133,7 +142,7 @@ def trajectory_table_html(dashboard: Dashboard) -> SafeString:
     starts: dict[dt.date, str] = {}
     means: dict[Decimal, str] = {}
     body = []
-    for month, code, who, mean, n in rows:
+    for month, index, who, mean, n in rows:
         start = starts.get(month)
         if start is None:
             start = starts[month] = f"<tr><td>{f.month_year(month)}</td><td>"
@@ -141,7 +150,7 @@ def trajectory_table_html(dashboard: Dashboard) -> SafeString:
         if shown is None:
             shown = means[mean] = f.level(mean, "-2")
         body.append(
-            f'{start}{code}</td><td>{who}</td><td class="num">{shown}</td>'
+            f'{start}{codes[index]}</td><td>{who}</td><td class="num">{shown}</td>'
             f'<td class="num">{n}</td></tr>'
         )
     return mark_safe(f"{head}{''.join(body)}</tbody></table>")  # noqa: S308 — texts escaped

@@ -5,6 +5,7 @@ from portfolio import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("progress/", views.progress, name="progress"),
+    path("progress/monthly/", views.progress_monthly, name="progress-monthly"),
     path("timeline/", views.timeline, name="portfolio-timeline"),
     path("evidence/", views.evidence_list, name="evidence-list"),
     path("evidence/new/", views.evidence_create, name="evidence-create"),

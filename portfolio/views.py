@@ -143,6 +143,37 @@ def progress(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def progress_monthly(request: HttpRequest) -> HttpResponse:
+    """The trajectory chart's numbers as a table, on a page of its own linked beside the chart
+    (its long description): every visit to the progress page would otherwise carry hundreds of
+    rows few readers open. `?competency=` narrows it to one competency, as the chart's menu
+    does."""
+    learner = _user(request)
+    dashboard = _dashboard_and_roles(request, learner, stages=True)
+    chosen = _chosen_competency(request, dashboard)
+    return render(
+        request,
+        "portfolio/progress_monthly.html",
+        {
+            "dashboard": dashboard,
+            "chosen": chosen,
+            "has_history": bool(dashboard.self_points or dashboard.assessor_points),
+        },
+    )
+
+
+def _chosen_competency(request: HttpRequest, dashboard: Dashboard) -> Competency | None:
+    """The competency `?competency=` names, among the dashboard's; 404 for any other value."""
+    wanted = request.GET.get("competency", "")
+    if not wanted:
+        return None
+    for row in dashboard.rows:
+        if str(row.competency.pk) == wanted:
+            return row.competency
+    raise Http404("No such competency on your dashboard.")
+
+
 # --- Profile and timeline ----------------------------------------------------------------------
 
 

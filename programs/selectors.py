@@ -181,17 +181,34 @@ def expected_levels_from(
 ) -> dict[int, Decimal]:
     """`expected_levels_by_enrollment`, with the programs' overrides at hand."""
     today = today or timezone.localdate()
-    fractions = {e.program_id: year_fraction(e.program, today) for e in enrollment_of.values()}
-    return {
-        competency_id: expected_level(
-            enrollment.program,
-            overrides[enrollment.program_id],
-            competency_id,
-            enrollment.training_year,
-            fractions[enrollment.program_id],
-        )
-        for competency_id, enrollment in enrollment_of.items()
+    enrollments = {id(e): e for e in enrollment_of.values()}.values()  # a few, shared widely
+    fractions = {e.program_id: year_fraction(e.program, today) for e in enrollments}
+    overridden = {
+        e.program_id: {competency_id for competency_id, _ in overrides[e.program_id]}
+        for e in enrollments
     }
+    # A competency its program sets no level for is expected at the program's default, which
+    # depends only on the program and the training year: worked out once for all of them.
+    by_default: dict[tuple[int, int], Decimal] = {}
+    levels: dict[int, Decimal] = {}
+    for competency_id, enrollment in enrollment_of.items():
+        program_id, year = enrollment.program_id, enrollment.training_year
+        if competency_id in overridden[program_id]:
+            levels[competency_id] = expected_level(
+                enrollment.program,
+                overrides[program_id],
+                competency_id,
+                year,
+                fractions[program_id],
+            )
+            continue
+        level = by_default.get((program_id, year))
+        if level is None:
+            level = by_default[(program_id, year)] = expected_level(
+                enrollment.program, {}, competency_id, year, fractions[program_id]
+            )
+        levels[competency_id] = level
+    return levels
 
 
 _OVERRIDES_SQL = f"""

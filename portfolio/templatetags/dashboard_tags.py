@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
+from frameworks.models import Competency
 from portfolio import dashboard_html
 from portfolio.dashboard import Dashboard, FrameworkSection
 
@@ -19,8 +20,8 @@ def levels_table(section: FrameworkSection) -> SafeString:
 
 
 @register.filter
-def trajectory_table(dashboard: Dashboard) -> SafeString:
-    return dashboard_html.trajectory_table_html(dashboard)
+def trajectory_table(dashboard: Dashboard, competency: Competency | None = None) -> SafeString:
+    return dashboard_html.trajectory_table_html(dashboard, competency)
 
 
 @register.filter

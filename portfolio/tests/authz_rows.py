@@ -76,6 +76,7 @@ def _finished_export(w):
 ROWS = [
     # Everyone signed in has a progress page of their own (empty without a program).
     Row("progress", lambda w: "/progress/", signed_in(200)),
+    Row("progress-monthly", lambda w: "/progress/monthly/", signed_in(200)),
     Row("portfolio-timeline", lambda w: "/timeline/", signed_in(200)),
     Row("evidence-list", lambda w: "/evidence/", signed_in(200)),
     Row("evidence-create", lambda w: "/evidence/new/", signed_in(200)),

@@ -245,9 +245,33 @@ def test_the_progress_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(8):
         response = client.get(reverse("progress"))
     assert response.status_code == 200
-    # The whole history is on the page, in the trajectory's table.
+    # The whole history is on the page, in the trajectory chart's series.
     points = learner_dashboard(learner=learner).self_points
-    assert response.content.decode().count("<td>You</td>") == len(points) > 0
+    html = response.content.decode()
+    assert len(_trajectory_series_of(html)["you"]["month"]) == len(points) > 0
+    assert "<td>You</td>" not in html  # the table is on a page of its own
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_the_monthly_levels_page_runs_a_fixed_number_of_queries(
+    client, learner, leaves, assessor, size, django_assert_num_queries
+):
+    _fill(learner, leaves, assessor, size)
+    client.force_login(learner)
+    # The progress page's eight: session, user, the dashboard's five, the person's roles.
+    with django_assert_num_queries(8):
+        response = client.get(reverse("progress-monthly"))
+    assert response.status_code == 200
+    # The whole history is in the table, yours and assessors'.
+    dashboard = learner_dashboard(learner=learner)
+    html = response.content.decode()
+    assert html.count("<td>You</td>") == len(dashboard.self_points) > 0
+    assert html.count("<td>Assessors</td>") == len(dashboard.assessor_points) > 0
+
+
+def _trajectory_series_of(html: str) -> dict:
+    text = html.split('<script id="trajectory-data" type="application/json">', 1)[1]
+    return json.loads(text.split("</script>", 1)[0])
 
 
 @pytest.mark.parametrize("size", [10, 1000])
@@ -473,6 +497,9 @@ def test_the_tables_show_the_same_numbers_as_the_charts(client, learner, leaves,
         '</span> n=1</small></td><td class="num">2</td><td class="num gap-pos">0.5</td>'
     ) in html
     assert '<td class="num">—</td><td class="num">—</td><td class="num">2</td>' in html
+    # The chart's numbers as a table: a link beside the chart, to a page of their own.
+    assert f'<a href="{reverse("progress-monthly")}">The same numbers as a table</a>' in html
+    html = client.get(reverse("progress-monthly")).content.decode()
     # Monthly means: yours 1.50 of 2 in September, assessors' 1.50 of 1 in October.
     assert (
         '<tr><td>Sep 2025</td><td>D1.1</td><td>You</td><td class="num">1.50</td>'
@@ -488,9 +515,52 @@ def test_competency_names_are_escaped_in_the_tables(client, learner, leaves):
     Competency.objects.filter(pk=leaves[0].pk).update(code="<b>X", title="<script>x</script>")
     SelfAssessmentFactory(learner=learner, competency=leaves[0], level=Decimal("1"))
     client.force_login(learner)
-    html = client.get(reverse("progress")).content.decode()
-    assert "<script>x</script>" not in html and "<b>X" not in html
-    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<td>&lt;b&gt;X</td>" in html
+    for page in ("progress", "progress-monthly"):
+        html = client.get(reverse(page)).content.decode()
+        assert "<script>x</script>" not in html and "<b>X" not in html
+        assert "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "<td>&lt;b&gt;X</td>" in html  # the monthly table's competency column
+    html = client.get(reverse("progress-monthly"), {"competency": leaves[0].pk}).content.decode()
+    assert "<caption>Monthly mean levels of &lt;b&gt;X" in html
+
+
+def test_the_monthly_levels_narrow_to_one_competency(client, learner, leaves, assessor):
+    SelfAssessmentFactory(
+        learner=learner, competency=leaves[0], level=Decimal("1"), assessed_on=dt.date(2025, 9, 3)
+    )
+    SelfAssessmentFactory(
+        learner=learner, competency=leaves[1], level=Decimal("3"), assessed_on=dt.date(2025, 9, 4)
+    )
+    AssessmentFactory(
+        learner=learner,
+        assessor=assessor,
+        competency=leaves[1],
+        level=Decimal("2.5"),
+        observed_on=dt.date(2025, 10, 2),
+    )
+    # Listed in the levels table's order, not the codes' alphabetical one.
+    Competency.objects.filter(pk=leaves[0].pk).update(code="Z1")
+    client.force_login(learner)
+    url = reverse("progress-monthly")
+    every = client.get(url).content.decode()
+    assert every.count("<tr><td>") == 3
+    assert every.index("<td>Z1</td>") < every.index(f"<td>{leaves[1].code}</td>")
+    only = client.get(url, {"competency": leaves[1].pk}).content.decode()
+    code = leaves[1].code
+    assert only.count("<tr><td>") == 2
+    assert f"<tr><td>Sep 2025</td><td>{code}</td><td>You</td>" in only
+    assert f"<tr><td>Oct 2025</td><td>{code}</td><td>Assessors</td>" in only
+    assert f'<option value="{leaves[1].pk}" selected>' in only
+    # A competency the dashboard does not show, or no number at all: not found.
+    other = base.CompetencyFactory()
+    assert client.get(url, {"competency": other.pk}).status_code == 404
+    assert client.get(url, {"competency": "x"}).status_code == 404
+
+
+def test_the_monthly_levels_page_before_any_rating(client, learner, leaves):
+    client.force_login(learner)
+    html = client.get(reverse("progress-monthly")).content.decode()
+    assert "appear after your first check-in" in html and "<table" not in html
 
 
 def test_the_python_written_markup_reads_as_the_template_filters_would():

@@ -17,6 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat
 from playwright.sync_api import Browser, Page, expect
 
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
@@ -120,6 +122,31 @@ def assert_trajectory_drawn_from_the_series(page: Page, learner) -> None:
     ]
     assert len(drawn["names"]) == 2 + 2 * len(codes)
     assert drawn["menu"] == ["All competencies (mean)", *codes]
+
+
+def assert_monthly_table_follows_the_chart(page: Page, learner, leaves) -> None:
+    """The link beside the chart leads to its numbers as a table; the competency picker
+    narrows it to one competency's months, yours and assessors'."""
+    page.get_by_role("link", name="The same numbers as a table").click()
+    expect(page.get_by_role("heading", name="Monthly levels")).to_be_visible()
+    dashboard = learner_dashboard(learner=learner)
+    rows = page.locator(".table-scroll table tbody tr")
+    expect(rows).to_have_count(len(dashboard.self_points) + len(dashboard.assessor_points))
+    leaf = leaves[0]
+    page.get_by_label("Competency").select_option(str(leaf.pk))
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("heading", name="Monthly levels")).to_be_visible()
+    mine = [p for p in dashboard.self_points if p.competency_id == leaf.pk]
+    theirs = [p for p in dashboard.assessor_points if p.competency_id == leaf.pk]
+    expect(rows).to_have_count(len(mine) + len(theirs))
+    # Sorted by month, then who rated ("Assessors" before "You" in the same month).
+    month, who, mean, n = min(
+        [(p.month, "You", p.mean, p.n) for p in mine]
+        + [(p.month, "Assessors", p.mean, p.n) for p in theirs]
+    )
+    expect(rows.first.locator("td")).to_have_text(
+        [date_filter(month, "M Y"), leaf.code, who, floatformat(mean, "-2"), str(n)]
+    )
 
 
 def coach_page(browser: Browser, live_server, login_as, coach) -> Page:
@@ -316,14 +343,19 @@ def test_learner_keeps_evidence_reflections_and_goals_shares_with_a_coach_and_ta
     expect(page.locator("#standing-" + str(framework.pk) + " .main-svg").first).to_be_visible()
     expect(page.locator("#trajectory .main-svg").first).to_be_visible()
     assert_trajectory_drawn_from_the_series(page, learner)
-    page.get_by_text("Table of the same numbers").click()
-    expect(page.get_by_role("cell", name="Assessors").first).to_be_visible()
     shot(page, snapshot, "dashboard-desktop")
+    assert_monthly_table_follows_the_chart(page, learner, leaves)
+    shot(page, snapshot, "monthly-levels-desktop")
+    page.get_by_role("link", name="My progress").first.click()
     phone_page.goto("/progress/")
     expect(
         phone_page.locator("#standing-" + str(framework.pk) + " .main-svg").first
     ).to_be_visible()
     shot(phone_page, snapshot, "dashboard-phone")
+    phone_page.get_by_role("link", name="The same numbers as a table").click()
+    expect(phone_page.get_by_label("Competency")).to_be_visible()
+    shot(phone_page, snapshot, "monthly-levels-phone")
+    phone_page.goto("/progress/")
     if os.environ.get("CONTINUUM_SHOTS_DIR"):
         for index, block in enumerate(phone_page.locator(".chart-block").all()):
             block.screenshot(

@@ -66,16 +66,65 @@ def nav_urls(script_prefix: str) -> dict[str, str]:
     return {key: reverse(name) for key, name in NAV_URL_NAMES.items()}
 
 
+# The header's and the portfolio menu's entry each page belongs to (marked as the current
+# page), by URL name, else by the name's prefix: one lookup per request rather than a dozen
+# comparisons in the templates.
+_SECTION_OF_URL = {
+    "home": "home",
+    "progress": "progress",
+    "progress-monthly": "progress",
+    "checkin-start": "checkins",
+    "checkin-form": "checkins",
+    "checkin-list": "checkins",
+    "checkin-detail": "checkins",
+    "evidence-list": "evidence",
+    "evidence-detail": "evidence",
+    "evidence-create": "evidence",
+    "evidence-edit": "evidence",
+    "goal-list": "goals",
+    "goal-detail": "goals",
+    "goal-create": "goals",
+    "goal-edit": "goals",
+    "share-list": "sharing",
+    "access-log": "access_log",
+    "portfolio-timeline": "timeline",
+    "transfer-list": "transfer",
+    "transfer-detail": "transfer",
+    "coaching-inbox": "inbox",
+}
+_SECTION_OF_PREFIX = (
+    ("coaching-", "coaching"),
+    ("program-", "programs"),
+    ("learning-", "learning"),
+)
+
+
+def nav_section(url_name: str | None) -> str:
+    """The navigation entry a page named `url_name` belongs to; "" for none."""
+    if not url_name:
+        return ""
+    section = _SECTION_OF_URL.get(url_name)
+    if section is not None:
+        return section
+    for prefix, section in _SECTION_OF_PREFIX:
+        if url_name.startswith(prefix):
+            return section
+    return ""
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """Which navigation sections the current person should see, from their roles, and the
-    navigation's links."""
+    """Which navigation sections the current person should see, from their roles, the
+    navigation's links and the entry of the page shown."""
     user = request.user
     urls = nav_urls(get_script_prefix())
+    match = request.resolver_match
+    section = nav_section(match.url_name if match is not None else None)
     if not user.is_authenticated:
-        return {"nav_roles": set(), "nav_urls": urls}
+        return {"nav_roles": set(), "nav_urls": urls, "nav_section": section}
     roles = roles_for_request(request)
     return {
         "nav_urls": urls,
+        "nav_section": section,
         "nav_roles": roles,
         "nav_is_assessor": bool(roles.intersection(ProgramRole.ASSESSOR_ROLES)),
         "nav_is_coach": "coach" in roles,

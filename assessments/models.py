@@ -147,9 +147,11 @@ class MonthlyRatingSummary(models.Model):
     rated_by = models.PositiveSmallIntegerField(choices=RatedBy.choices)
     competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the month.")
-    total = models.DecimalField(max_digits=9, decimal_places=1)
+    # Levels are kept in whole tenths (every scale's levels are): exact on both databases, and
+    # the dashboard reads integers without converting a decimal per row.
+    total_tenths = models.IntegerField(help_text="The sum of the month's levels, in tenths.")
     n = models.PositiveIntegerField()
-    last_level = models.DecimalField(max_digits=3, decimal_places=1)
+    last_tenths = models.PositiveSmallIntegerField(help_text="The month's latest level, in tenths.")
     last_on = models.DateField()
 
     class Meta:
@@ -158,7 +160,7 @@ class MonthlyRatingSummary(models.Model):
             # dashboard reads a learner's rows from the index alone.
             models.UniqueConstraint(
                 fields=["learner", "rated_by", "month", "competency"],
-                include=["total", "n", "last_level", "last_on"],
+                include=["total_tenths", "n", "last_tenths", "last_on"],
                 name="uniq_monthly_rating_summary",
             )
         ]
@@ -166,7 +168,7 @@ class MonthlyRatingSummary(models.Model):
     def __str__(self) -> str:
         return (
             f"learner {self.learner_id} {self.get_rated_by_display()} {self.competency_id} "
-            f"{self.month:%Y-%m}: {self.total}/{self.n}"
+            f"{self.month:%Y-%m}: {self.total_tenths / 10}/{self.n}"
         )
 
 

@@ -36,13 +36,14 @@ _SOURCES = {
     RatedBy.SELF: (SelfAssessment._meta.db_table, "assessed_on"),
     RatedBy.ASSESSOR: (Assessment._meta.db_table, "observed_on"),
 }
-_COLUMNS = "learner_id, rated_by, competency_id, month, total, n, last_level, last_on"
+_COLUMNS = "learner_id, rated_by, competency_id, month, total_tenths, n, last_tenths, last_on"
 
 # The cells of one kind of rating, from the raw rows; {scope} narrows them (always ANDed). The
 # month's latest rating is the dashboard's rule for "latest": by date, then entry time, then id.
+# Levels in whole tenths: ROUND absorbs SQLite's floating-point sums (0.1 + 0.2).
 _RAW = """
-SELECT learner_id, {rated_by}, competency_id, month, SUM(level), COUNT(*),
-       MAX(CASE WHEN rn = 1 THEN level END), MAX(day)
+SELECT learner_id, {rated_by}, competency_id, month, CAST(ROUND(SUM(level) * 10) AS INTEGER),
+       COUNT(*), CAST(ROUND(MAX(CASE WHEN rn = 1 THEN level END) * 10) AS INTEGER), MAX(day)
 FROM (
     SELECT learner_id, competency_id, {month} AS month, level, {day} AS day,
            ROW_NUMBER() OVER (PARTITION BY learner_id, competency_id, {month}

@@ -15,7 +15,7 @@ from config.settings import STORAGES
 
 STORAGES = {
     **STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "config.staticstorage.StaticFiles"},
 }
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

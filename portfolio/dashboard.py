@@ -257,11 +257,10 @@ RatedBy = MonthlyRatingSummary.RatedBy
 # Every number of the dashboard's ratings, from the monthly summary (`assessments.summaries`,
 # kept exact on every write): one index-only read of the learner's rows, in the order the
 # trajectory lists them (yours, then assessors'; by month, then competency). Sums and levels
-# come as whole tenths: exact, the same on both databases, and integers load faster than
+# are stored as whole tenths: exact, the same on both databases, and integers load faster than
 # decimals.
 _RATINGS_SQL = f"""
-SELECT rated_by, competency_id, month, CAST(ROUND(total * 10) AS INTEGER), n,
-       CAST(ROUND(last_level * 10) AS INTEGER), last_on
+SELECT rated_by, competency_id, month, total_tenths, n, last_tenths, last_on
 FROM {MonthlyRatingSummary._meta.db_table} WHERE learner_id = %s
 ORDER BY rated_by, month, competency_id"""  # noqa: S608 — the table name is ours
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse, set_script_prefix
+from django.urls import get_resolver, reverse, set_script_prefix
 
-from accounts.context_processors import NAV_URL_NAMES, nav_urls
+from accounts.context_processors import _SECTION_OF_URL, NAV_URL_NAMES, nav_section, nav_urls
 from tests.factories import EnrollmentFactory, ProgramRoleFactory, UserFactory
 
 
@@ -69,3 +71,32 @@ def test_committee_pages_read_the_navigation_roles_once_with_their_program(clien
     assert f'href="{reverse("program-list")}"' in html
     roles_reads = [q for q in queries.captured_queries if "DISTINCT role FROM" in q["sql"]]
     assert len(roles_reads) == 1
+
+
+def test_every_page_named_for_a_navigation_entry_exists():
+    names = {key for key in get_resolver().reverse_dict if isinstance(key, str)}
+    assert set(_SECTION_OF_URL) <= names
+    assert nav_section("goal-edit") == "goals"
+    assert nav_section("program-heatmap") == "programs"
+    assert nav_section("coaching-inbox") == "inbox"  # not also "coaching"
+    assert nav_section("account_login") == nav_section(None) == ""
+
+
+def _current_entries(html: str) -> list[str]:
+    return re.findall(r'aria-current="page">([^<]+)</a>', html)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("page", "current"),
+    [
+        ("home", ["My portfolio", "Home"]),
+        ("progress-monthly", ["Progress"]),
+        ("goal-create", ["Goals"]),
+        ("coaching-inbox", ["Inbox"]),
+        ("learning-recommendations", ["Learning", "For me"]),
+    ],
+)
+def test_the_header_and_menu_mark_the_entry_of_the_page_shown(client, page, current):
+    client.force_login(UserFactory())
+    assert _current_entries(client.get(reverse(page)).content.decode()) == current

@@ -49,9 +49,15 @@ def assert_exact() -> None:
 
 
 def cells(learner: User, rated_by: int) -> Cells:
-    """(competency id, month) → (total, n, last level, last on) of the stored rows."""
+    """(competency id, month) → (total, n, last level, last on) of the stored rows, the
+    levels (stored in tenths) as decimals."""
     return {
-        (s.competency_id, s.month): (s.total, s.n, s.last_level, s.last_on)
+        (s.competency_id, s.month): (
+            Decimal(s.total_tenths) / 10,
+            s.n,
+            Decimal(s.last_tenths) / 10,
+            s.last_on,
+        )
         for s in MonthlyRatingSummary.objects.filter(learner=learner, rated_by=rated_by)
     }
 
@@ -302,7 +308,7 @@ def test_the_full_rebuild_and_the_migrations_fill_equal_the_incremental_state(
     assert monthly_summaries_rebuild() == 4
     assert (cells(learner, SELF), cells(learner, ASSESSOR)) == incremental
 
-    fill = importlib.import_module("assessments.migrations.0006_fill_monthly_rating_summary").fill
+    fill = importlib.import_module("assessments.migrations.0007_monthly_rating_summary_tenths").fill
     fill(None, SimpleNamespace(connection=connection))
     assert (cells(learner, SELF), cells(learner, ASSESSOR)) == incremental
     assert_exact()
@@ -320,10 +326,9 @@ def test_check_summaries_names_a_monthly_cell_changed_behind_the_services_back(
     with pytest.raises(CommandError, match=r"^Monthly rating summary differ"):
         call_command("check_summaries")
     err = capsys.readouterr().err
-    # SQLite answers 2 where PostgreSQL answers 2.0.
     assert re.search(
         rf"learner {learner.pk}, self ratings of competency {leaves[0].pk} in 2026-03: "
-        r"total 2(\.0)? of 1, latest 2(\.0)? on 2026-03-05 is missing or different",
+        r"total 2\.0 of 1, latest 2\.0 on 2026-03-05 is missing or different",
         err,
     )
     assert "1 cells missing or different, 1 cells that should not be there" in err

@@ -1,0 +1,33 @@
+"""Static file storages that work out each file's URL once per process.
+
+Every page links five or six static files, and `{% static %}` asks the storage for each URL on
+every render: quoting and joining the path (and, in production, looking up the hashed name in
+the manifest) costs ~10 µs a file. A file's URL cannot change while the process runs — the
+manifest is read once when the storage starts — so each is remembered the first time.
+"""
+
+from __future__ import annotations
+
+from django.contrib.staticfiles.storage import StaticFilesStorage
+from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+
+class RememberedUrls:
+    """Mixin for a static files storage: `url(name)` computed once per name."""
+
+    def url(self, name: str, force: bool = False) -> str:  # type: ignore[override]
+        if force:
+            return super().url(name, force)  # type: ignore[misc]
+        urls: dict[str, str] = self.__dict__.setdefault("_remembered_urls", {})
+        url = urls.get(name)
+        if url is None:
+            url = urls[name] = super().url(name)  # type: ignore[misc]
+        return url
+
+
+class StaticFiles(RememberedUrls, StaticFilesStorage):
+    """Files under STATIC_URL by their own names (development, tests, the benchmark)."""
+
+
+class CompressedManifestStaticFiles(RememberedUrls, CompressedManifestStaticFilesStorage):
+    """Files by their hashed names, compressed (production, after `collectstatic`)."""

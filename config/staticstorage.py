@@ -8,6 +8,8 @@ manifest is read once when the storage starts — so each is remembered the firs
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.staticfiles.storage import StaticFilesStorage
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
@@ -15,9 +17,9 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 class RememberedUrls:
     """Mixin for a static files storage: `url(name)` computed once per name."""
 
-    def url(self, name: str, force: bool = False) -> str:  # type: ignore[override]
-        if force:
-            return super().url(name, force)  # type: ignore[misc]
+    def url(self, name: Any, *args: Any, **kwargs: Any) -> str:
+        if args or kwargs:  # the manifest storage's `force`: not the pages' everyday question
+            return super().url(name, *args, **kwargs)  # type: ignore[misc, no-any-return]
         urls: dict[str, str] = self.__dict__.setdefault("_remembered_urls", {})
         url = urls.get(name)
         if url is None:

@@ -24,6 +24,8 @@ from programs.dbfunctions import median_sql
 from programs.overview import MIN_CELL, overview_sql
 
 REPEAT = {"tiny": 5, "small": 11, "full": 15}
+# Seconds of timed rounds a measurement may fill beyond its REPEAT (see `Rounds`).
+ROUND_BUDGET_S = {"tiny": 1.0, "small": 3.0, "full": 6.0}
 
 _LEARNERS = """
     SELECT e.learner_id FROM programs_enrollment e
@@ -151,20 +153,41 @@ def _sql(
     return call
 
 
+@dataclass(frozen=True)
+class Rounds:
+    """How many timed rounds a measurement gets: at least `least`, and more while the rounds
+    fit in `budget_s` (as timeit's autorange does), up to `most`. A cheap measurement then
+    rests on hundreds of samples and its median moves less from run to run; an expensive one
+    keeps `least`. `--repeat N` asks for exactly N."""
+
+    least: int
+    budget_s: float = 0.0
+    most: int = 200
+
+    def count(self, round_s: float) -> int:
+        if round_s <= 0:
+            return self.least
+        return max(self.least, min(self.most, int(self.budget_s / round_s)))
+
+
 def _timed_in_turns(
-    actions: list[Callable[[], object]], repeat: int, warmup: int = WARMUP
+    actions: list[Callable[[], object]], rounds: Rounds, warmup: int = WARMUP
 ) -> list[float]:
     """The median time of each action, timed in turns (a, b, c, a, b, c, ...), as a server
     meets requests. This machine's speed drifts by tens of percent within a run: an endpoint
     and the parts of its limit, timed in the same window, meet the same drift, so their ratio
     does not follow it. No forced collection between runs: `gc.collect()` empties the
     interpreter's free lists, and the run after it pays for refilling them (it doubled the
-    time of `/api/v1/me/`, inflating every limit)."""
-    for action in actions:
-        for _ in range(warmup):
+    time of `/api/v1/me/`, inflating every limit). The warm-up rounds, timed, set how many
+    rounds fit the budget."""
+    warmup_s = []
+    for _ in range(warmup):
+        start = time.perf_counter()
+        for action in actions:
             action()
+        warmup_s.append(time.perf_counter() - start)
     times: list[list[float]] = [[] for _ in actions]
-    for _ in range(repeat):
+    for _ in range(rounds.count(statistics.median(warmup_s))):
         for action, timed in zip(actions, times, strict=True):
             start = time.perf_counter()
             action()
@@ -177,14 +200,14 @@ def _endpoint_and_limit(
     me: Callable[[], object],
     sql: str,
     params: dict[str, Any],
-    repeat: int,
+    rounds: Rounds,
 ) -> tuple[float, float, float]:
     """(endpoint, raw query, /api/v1/me/) medians in ms, timed in turns. The raw query's time
     is its faster way: planned on each run, or prepared (the application's statements are
     prepared from their fifth run on a connection, and a prepared statement's generic plan
     can be slower than one planned for its parameters)."""
     endpoint_ms, me_ms, planned_ms, prepared_ms = _timed_in_turns(
-        [call, me, _sql(sql, params, prepare=False), _sql(sql, params, prepare=True)], repeat
+        [call, me, _sql(sql, params, prepare=False), _sql(sql, params, prepare=True)], rounds
     )
     return endpoint_ms, min(planned_ms, prepared_ms), me_ms
 
@@ -292,13 +315,17 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("No benchmark data: run `python -m bench` without --phase.")
     world = json.loads(state["world"])
     scale = state["scale"]
-    repeat = args.repeat or REPEAT[scale]
+    if args.repeat:
+        rounds = Rounds(args.repeat, most=args.repeat)
+    else:
+        rounds = Rounds(REPEAT[scale], ROUND_BUDGET_S[scale])
     counts = world["counts"]
     print(
         f"  data: {counts['learners']:,} learners, {counts['programs']} programs, "
         f"{counts['competencies']} sub-competencies, {counts['periods']} periods, "
         f"{counts['assessments']:,} assessor ratings, {counts['self_assessments']:,} "
-        f"self-assessments, {counts['consensus']:,} consensus ratings; {repeat} timed runs each"
+        f"self-assessments, {counts['consensus']:,} consensus ratings; {rounds.least} to "
+        f"{rounds.most} timed runs each (as many as fit {rounds.budget_s:.0f} s)"
     )
     from programs.models import ReviewPeriod
 
@@ -334,7 +361,7 @@ def run(args: argparse.Namespace) -> int:
             f"/api/v1/programs/{program}/heatmap/?period={period.pk}&cohort={world['big_cohort_id']}",
         )
         median_ms, sql_ms, me_ms = _endpoint_and_limit(
-            call, director_me, HEATMAP_SQL, params, repeat
+            call, director_me, HEATMAP_SQL, params, rounds
         )
         rows.append(
             Row(
@@ -375,7 +402,7 @@ def run(args: argparse.Namespace) -> int:
     for kind, url in (("JSON", "/api/v1/institution/overview/"), ("HTML", "/programs/overview/")):
         call = _get(director, url)
         median_ms, sql_ms, me_ms = _endpoint_and_limit(
-            call, director_me, overview_sql_text, overview_params, repeat
+            call, director_me, overview_sql_text, overview_params, rounds
         )
         rows.append(
             Row(
@@ -403,7 +430,7 @@ def run(args: argparse.Namespace) -> int:
             rows.append(Row(f"(c) learner dashboard, {kind}", note=f"not measured: {error}"))
             continue
         median_ms, sql_ms, me_ms = _endpoint_and_limit(
-            call, learner_me, DASHBOARD_SQL, {"learner": learner_id}, repeat
+            call, learner_me, DASHBOARD_SQL, {"learner": learner_id}, rounds
         )
         rows.append(
             Row(
@@ -425,7 +452,7 @@ def run(args: argparse.Namespace) -> int:
     # otherwise pile up in the dashboard learner's history and slow the raw query that sets
     # the dashboard's limit on every later `--reuse` run.
     poster = _client_for(_fellow_learner_email(learner_id))
-    rows.append(_checkins(poster, repeat))
+    rows.append(_checkins(poster, rounds))
 
     _print(rows, scale)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -491,7 +518,7 @@ def _fellow_learner_email(learner_id: int) -> str:
     return fellow
 
 
-def _checkins(client: Client, repeat: int) -> Row:
+def _checkins(client: Client, rounds: Rounds) -> Row:
     """Sequential check-in POSTs (5 items each) per second, against /api/v1/me/ per second."""
     from frameworks.models import Competency
 
@@ -518,8 +545,11 @@ def _checkins(client: Client, repeat: int) -> Row:
         post()
     except SystemExit as error:
         return Row("(d) check-in POST throughput", note=f"not measured: {error}")
-    posts = max(repeat * 4, 20)
-    post_ms, me_ms = _timed_in_turns([post, _get(client, "/api/v1/me/")], posts)
+    posts = max(rounds.least * 4, 20)
+    post_ms, me_ms = _timed_in_turns(
+        [post, _get(client, "/api/v1/me/")],
+        Rounds(posts, rounds.budget_s, max(posts, rounds.most)),
+    )
     checkin_rps = 1000 / post_ms
     me_rps = 1000 / me_ms
     row = Row(

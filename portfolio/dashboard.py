@@ -116,14 +116,43 @@ class TimelineStage:
     current: bool
 
 
+@dataclass(frozen=True)
+class MonthlyMeans:
+    """One rater's monthly means as parallel columns, by month then competency: what the
+    trajectory chart draws, without a tuple per month. `points` has them month by month."""
+
+    competency: tuple[int, ...] = ()
+    month: tuple[dt.date, ...] = ()
+    mean: list[Decimal] = field(default_factory=list)  # to the cent
+    n: tuple[int, ...] = ()
+    tenths: tuple[int, ...] = ()
+
+    @cached_property
+    def points(self) -> list[TrajectoryPoint]:
+        columns = zip(self.competency, self.month, self.mean, self.n, self.tenths, strict=True)
+        return list(map(TrajectoryPoint._make, columns))
+
+
 @dataclass
 class Dashboard:
     enrollments: list[Enrollment]
     sections: list[FrameworkSection]
-    self_points: list[TrajectoryPoint]
-    assessor_points: list[TrajectoryPoint]
+    self_months: MonthlyMeans
+    assessor_months: MonthlyMeans
     timeline: list[TimelineStage]
     boundaries: list[Boundary] = field(default_factory=list)
+
+    @property
+    def self_points(self) -> list[TrajectoryPoint]:
+        return self.self_months.points
+
+    @property
+    def assessor_points(self) -> list[TrajectoryPoint]:
+        return self.assessor_months.points
+
+    @property
+    def has_history(self) -> bool:
+        return bool(self.self_months.month or self.assessor_months.month)
 
     @cached_property
     def rows(self) -> list[CompetencyRow]:
@@ -278,12 +307,12 @@ def _with_dates(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 @dataclass
 class Ratings:
-    """Latest (level, date[, count]) per competency id, and the monthly points."""
+    """Latest (level, date[, count]) per competency id, and the monthly means."""
 
     latest_self: dict[int, tuple[Decimal, dt.date]] = field(default_factory=dict)
     latest_assessor: dict[int, tuple[Decimal, dt.date, int]] = field(default_factory=dict)
-    self_points: list[TrajectoryPoint] = field(default_factory=list)
-    assessor_points: list[TrajectoryPoint] = field(default_factory=list)
+    self_months: MonthlyMeans = field(default_factory=MonthlyMeans)
+    assessor_months: MonthlyMeans = field(default_factory=MonthlyMeans)
 
 
 def ratings_read(*, learner: User) -> Read[Ratings]:
@@ -315,25 +344,30 @@ def _ratings_from(rows: list[tuple[Any, ...]]) -> Ratings:
     # months (and across learners: the decimals are remembered between requests).
     tenths = {t: _decimal_of_tenths(t) for t in {row[5] for row in rows}}
     means = {key: _mean_of_tenths(*key) for key in {row[3:5] for row in rows}}
-    point = TrajectoryPoint._make  # the tuple's own constructor, without the keyword layer
     # Rows come yours first, then assessors'; each by month, so a competency's last row is
     # its latest.
     split = next((i for i, row in enumerate(rows) if row[0] != RatedBy.SELF), len(rows))
     mine, theirs = rows[:split], rows[split:]
-    result.self_points = [
-        point((competency_id, month, means[(total, n)], n, total))
-        for _, competency_id, month, total, n, _, _ in mine
-    ]
-    result.assessor_points = [
-        point((competency_id, month, means[(total, n)], n, total))
-        for _, competency_id, month, total, n, _, _ in theirs
-    ]
+    result.self_months = _monthly_means(mine, means)
+    result.assessor_months = _monthly_means(theirs, means)
     result.latest_self = {row[1]: (tenths[row[5]], row[6]) for row in mine}
     counts: dict[int, int] = {}
     for row in theirs:
         counts[row[1]] = counts.get(row[1], 0) + row[4]
     result.latest_assessor = {row[1]: (tenths[row[5]], row[6], counts[row[1]]) for row in theirs}
     return result
+
+
+def _monthly_means(
+    rows: list[tuple[Any, ...]], means: dict[tuple[int, int], Decimal]
+) -> MonthlyMeans:
+    """The rows' months as columns, transposed and mapped in C (hundreds of months)."""
+    if not rows:
+        return MonthlyMeans()
+    _, competency, month, tenths, n, _, _ = zip(*rows, strict=True)
+    return MonthlyMeans(
+        competency, month, list(map(means.__getitem__, zip(tenths, n, strict=True))), n, tenths
+    )
 
 
 def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
@@ -397,8 +431,8 @@ def dashboard_from(results: list[Any]) -> Dashboard:
     return Dashboard(
         enrollments=enrollments,
         sections=sections,
-        self_points=ratings.self_points,
-        assessor_points=ratings.assessor_points,
+        self_months=ratings.self_months,
+        assessor_months=ratings.assessor_months,
         timeline=timeline,
         boundaries=boundaries_of(timeline),
     )

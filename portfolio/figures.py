@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from portfolio.dashboard import Dashboard, FrameworkSection, TrajectoryPoint
+from portfolio.dashboard import Dashboard, FrameworkSection, MonthlyMeans
 
 # Colours that keep AA contrast on white and stay apart for common colour-vision differences.
 SELF_COLOUR = "#0b5c7a"
@@ -88,18 +88,16 @@ def standing_figure(section: FrameworkSection, scale_max: float = 5.0) -> dict[s
 
 
 def _columns(
-    points: list[TrajectoryPoint], month_index: dict[dt.date, int], as_float: dict[Decimal, float]
+    months: MonthlyMeans, month_index: dict[dt.date, int], as_float: dict[Decimal, float]
 ) -> dict[str, Any]:
-    """The points as parallel columns, transposed and mapped in C (hundreds of points)."""
-    if not points:
-        return {"competency": [], "month": [], "mean": [], "n": [], "tenths": []}
-    competency, month, mean, n, tenths = zip(*points, strict=True)
+    """A rater's monthly means for the script: months as indexes into `months`, means as
+    numbers (mapped in C: hundreds of months)."""
     return {
-        "competency": competency,
-        "month": list(map(month_index.__getitem__, month)),
-        "mean": list(map(as_float.__getitem__, mean)),
-        "n": n,
-        "tenths": tenths,
+        "competency": months.competency,
+        "month": list(map(month_index.__getitem__, months.month)),
+        "mean": list(map(as_float.__getitem__, months.mean)),
+        "n": months.n,
+        "tenths": months.tenths,
     }
 
 
@@ -110,10 +108,10 @@ def trajectory_series(dashboard: Dashboard) -> dict[str, Any]:
     tenths, from which the mean across all competencies is exact); the stage changes; and the
     colours. One copy of each number: the browser builds the chart's ~50 traces and its menu.
     """
-    mine, theirs = dashboard.self_points, dashboard.assessor_points
-    months = sorted({p.month for p in mine} | {p.month for p in theirs})
+    mine, theirs = dashboard.self_months, dashboard.assessor_months
+    months = sorted({*mine.month, *theirs.month})
     month_index = {month: i for i, month in enumerate(months)}
-    as_float = {mean: float(mean) for mean in {p.mean for p in mine} | {p.mean for p in theirs}}
+    as_float = {mean: float(mean) for mean in {*mine.mean, *theirs.mean}}
     return {
         "months": [month.isoformat() for month in months],
         "competencies": [

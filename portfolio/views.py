@@ -130,7 +130,6 @@ def progress(request: HttpRequest) -> HttpResponse:
         }
         for section in dashboard.sections
     ]
-    has_history = bool(dashboard.self_points or dashboard.assessor_points)
     return render(
         request,
         "portfolio/progress.html",
@@ -138,7 +137,7 @@ def progress(request: HttpRequest) -> HttpResponse:
             "dashboard": dashboard,
             "enrollment": dashboard.enrollments[0] if dashboard.enrollments else None,
             "charts": charts,
-            "trajectory": trajectory_series(dashboard) if has_history else None,
+            "trajectory": trajectory_series(dashboard) if dashboard.has_history else None,
         },
     )
 
@@ -158,7 +157,7 @@ def progress_monthly(request: HttpRequest) -> HttpResponse:
         {
             "dashboard": dashboard,
             "chosen": chosen,
-            "has_history": bool(dashboard.self_points or dashboard.assessor_points),
+            "has_history": dashboard.has_history,
         },
     )
 

@@ -154,11 +154,7 @@ def progress_monthly(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portfolio/progress_monthly.html",
-        {
-            "dashboard": dashboard,
-            "chosen": chosen,
-            "has_history": dashboard.has_history,
-        },
+        {"dashboard": dashboard, "chosen": chosen},
     )
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -51,6 +53,13 @@ FROM (
     FROM {table} WHERE 1 = 1{scope}
 ) rated
 GROUP BY learner_id, competency_id, month"""
+
+
+@lru_cache(maxsize=1024)
+def level_of_tenths(tenths: int) -> Decimal:
+    """A level as the table stores it, in whole tenths, back as the exact decimal (20 → 2.0,
+    75 → 7.5). Remembered: a few dozen values recur across every learner's months."""
+    return Decimal(tenths).scaleb(-1)
 
 
 def _month_sql(day: str) -> str:

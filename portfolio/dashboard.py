@@ -18,6 +18,7 @@ from django.db import connection
 
 from accounts.models import User
 from assessments.models import MonthlyRatingSummary
+from assessments.summaries import level_of_tenths
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_read
@@ -323,16 +324,10 @@ def ratings_read(*, learner: User) -> Read[Ratings]:
     return Read(_RATINGS_SQL, [learner.pk], _ratings_from)
 
 
-@lru_cache(maxsize=1024)
-def _decimal_of_tenths(tenths: int) -> Decimal:
-    """Whole tenths as the exact decimal the columns hold (30 → 3.0, 75 → 7.5)."""
-    return Decimal(tenths).scaleb(-1)
-
-
 @lru_cache(maxsize=16384)
 def _mean_of_tenths(tenths: int, n: int) -> Decimal:
     """A month's mean, to the cent, from its sum in tenths and its count."""
-    return (_decimal_of_tenths(tenths) / n).quantize(_HUNDREDTH)
+    return (level_of_tenths(tenths) / n).quantize(_HUNDREDTH)
 
 
 def _ratings_from(rows: list[tuple[Any, ...]]) -> Ratings:
@@ -342,7 +337,7 @@ def _ratings_from(rows: list[tuple[Any, ...]]) -> Ratings:
     result = Ratings()
     # Each distinct number once: a few dozen sums, means and levels recur across hundreds of
     # months (and across learners: the decimals are remembered between requests).
-    tenths = {t: _decimal_of_tenths(t) for t in {row[5] for row in rows}}
+    tenths = {t: level_of_tenths(t) for t in {row[5] for row in rows}}
     means = {key: _mean_of_tenths(*key) for key in {row[3:5] for row in rows}}
     # Rows come yours first, then assessors'; each by month, so a competency's last row is
     # its latest.

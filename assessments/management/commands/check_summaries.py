@@ -9,13 +9,16 @@ in assessments, the higher of the two layers, so that it may read both.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.models import MonthlyRatingSummary
-from assessments.summaries import monthly_summaries_differences, monthly_summaries_rebuild
+from assessments.summaries import (
+    level_of_tenths,
+    monthly_summaries_differences,
+    monthly_summaries_rebuild,
+)
 from programs.summaries import period_summaries_differences, period_summaries_rebuild
 
 Differences = Callable[[], tuple[int, int, list[tuple[Any, ...]]]]
@@ -31,13 +34,9 @@ def _monthly_cell(
     who = MonthlyRatingSummary.RatedBy(int(rated_by)).label
     return (
         f"learner {learner}, {who} ratings of competency {competency} in {str(month)[:7]}: "
-        f"total {_level(total)} of {n}, latest {_level(latest[0])} on {latest[1]}"
+        f"total {level_of_tenths(int(total))} of {n}, "
+        f"latest {level_of_tenths(int(latest[0]))} on {latest[1]}"
     )
-
-
-def _level(tenths: Any) -> str:
-    """Whole tenths as a level (20 → 2.0); the summary stores tenths."""
-    return str(Decimal(int(tenths)).scaleb(-1))
 
 
 SUMMARIES: list[tuple[str, Callable[[], int], Differences, Callable[..., str]]] = [

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 
-from programs.dbfunctions import Read, read_together
+from core.db import Read, read_together
 from programs.models import ProgramRole
 from programs.selectors import roles_of, roles_read
 

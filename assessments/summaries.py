@@ -29,7 +29,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from assessments.models import Assessment, MonthlyRatingSummary, SelfAssessment
-from programs.dbfunctions import placeholders, summary_differences
+from core.db import placeholders, summary_differences
 from programs.summaries import period_summaries_refresh_learner
 
 TABLE = MonthlyRatingSummary._meta.db_table

@@ -69,7 +69,7 @@ from assessments.observations import (
     observation_request_create,
     observation_request_decline,
 )
-from config.forms import apply_errors
+from core.forms import apply_errors
 from frameworks.models import Competency, Framework, ScaleLevel
 
 PAGE_SIZE = 20

@@ -20,7 +20,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from programs.dbfunctions import median_sql
+from core.db import median_sql
 from programs.overview import MIN_CELL, overview_sql
 
 REPEAT = {"tiny": 5, "small": 11, "full": 15}

@@ -15,7 +15,7 @@ from config.settings import STORAGES
 
 STORAGES = {
     **STORAGES,
-    "staticfiles": {"BACKEND": "config.staticstorage.StaticFiles"},
+    "staticfiles": {"BACKEND": "core.staticstorage.StaticFiles"},
 }
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -57,7 +57,7 @@ from coaching.selectors import (
     threads_readable_by,
     threads_visible_to,
 )
-from config.api import cursor
+from core.api import cursor
 from portfolio.models import AccessLog, Scope
 from portfolio.services import access_log_record
 from programs.models import Program

@@ -13,9 +13,8 @@ from config.celery import app as celery_app
 
 def _database_ok() -> bool:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+        connection.ensure_connection()
+        return connection.is_usable()
     except Exception:  # any driver error means "not usable"
         return False
 

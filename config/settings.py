@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "accounts",
     "frameworks",
     "programs",
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "assessments",
     "coaching",
     "learning",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -176,16 +178,16 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "portfolio.staticfiles.PlotlyFinder",  # plotly.js from the installed package, no CDN
+    "core.staticfiles.PlotlyFinder",  # plotly.js from the installed package, no CDN
 ]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 # Learner files are never served from a public URL; views stream them after a permission check.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "config.staticstorage.StaticFiles"
+        "BACKEND": "core.staticstorage.StaticFiles"
         if DEBUG
-        else "config.staticstorage.CompressedManifestStaticFiles"
+        else "core.staticstorage.CompressedManifestStaticFiles"
     },
 }
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
@@ -239,12 +241,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
-        "config.renderers.FastJSONRenderer",
+        "core.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "6000/min"},
 }
 SPECTACULAR_SETTINGS = {

@@ -7,6 +7,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     **STORAGES,
-    "staticfiles": {"BACKEND": "config.staticstorage.StaticFiles"},
+    "staticfiles": {"BACKEND": "core.staticstorage.StaticFiles"},
 }
 WHITENOISE_AUTOREFRESH = True

@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from config.api import cursor
+from core.api import cursor
 from frameworks.models import Competency
 from portfolio import services, transfer
 from portfolio.dashboard import CompetencyRow, Dashboard, learner_dashboard, timeline_of

@@ -22,7 +22,7 @@ from assessments.summaries import level_of_tenths
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_read
-from programs.dbfunctions import Read, Selection, read_together, split_row
+from core.db import Read, Selection, read_together, split_row
 from programs.models import Enrollment, Program
 from programs.selectors import (
     OPEN_PROGRAMS_OF_LEARNER,

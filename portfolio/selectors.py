@@ -38,7 +38,7 @@ from portfolio.models import (
     ShareGrant,
     TimelineEntry,
 )
-from programs.dbfunctions import Read, Selection
+from core.db import Read, Selection
 from programs.models import ProgramRole
 
 # Roles of a program that a grant to "the program's competency committee" reaches.

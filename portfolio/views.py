@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.context_processors import read_with_navigation_roles, roles_for_request
 from accounts.models import User
-from config.forms import apply_errors
+from core.forms import apply_errors
 from frameworks.models import Competency
 from learning.selectors import next_clinic_refreshers
 from portfolio import services, transfer

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from frameworks.models import Competency, Framework, RatingScale
-from programs.dbfunctions import Read, Selection, placeholders, read_together, split_row
+from core.db import Read, Selection, placeholders, read_together, split_row
 from programs.expectations import expected_level, period_fraction
 from programs.models import (
     Cohort,

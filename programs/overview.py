@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from frameworks.models import Competency
-from programs.dbfunctions import median_sql, percentile, percentile_sql, placeholders
+from core.db import median_sql, percentile, percentile_sql, placeholders
 from programs.heatmap import Filters, Heatmap, heatmap_build
 from programs.models import Institution, Program, ProgramRole, ReviewPeriod
 from programs.selectors import MANAGE_ROLES, REVIEW_ROLES

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.models import Assessment
 from frameworks.models import Competency
-from programs.dbfunctions import median_sql, placeholders
+from core.db import median_sql, placeholders
 from programs.expectations import expected_level, period_fraction
 from programs.heatmap import (
     HOLMBOE_NOTE,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from frameworks.models import Competency, Framework
-from programs.dbfunctions import (
+from core.db import (
     Read,
     Selection,
     placeholders,

@@ -26,7 +26,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from programs.dbfunctions import median_sql, placeholders, summary_differences
+from core.db import median_sql, placeholders, summary_differences
 
 TABLE = "programs_periodratingsummary"
 

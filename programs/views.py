@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.context_processors import read_with_navigation_roles
 from accounts.models import User
-from config.forms import apply_errors
+from core.forms import apply_errors
 from programs import forms, services
 from programs.charts import distribution_figure, trends_figure
 from programs.flags import flags_build

@@ -3,7 +3,7 @@ it existed); from here on the services keep it exact."""
 
 from django.db import migrations
 
-from programs.dbfunctions import median_sql
+from core.db import median_sql
 
 
 def fill(apps, schema_editor):

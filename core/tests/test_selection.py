@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.db.models.signals import post_init
 
-from programs.dbfunctions import Selection, fetch_all
+from core.db import Selection, fetch_all
 from programs.models import Enrollment
 from tests.factories import EnrollmentFactory
 

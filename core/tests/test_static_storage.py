@@ -7,7 +7,7 @@ import json
 import pytest
 from django.contrib.staticfiles.storage import StaticFilesStorage
 
-from config.staticstorage import CompressedManifestStaticFiles, StaticFiles
+from core.staticstorage import CompressedManifestStaticFiles, StaticFiles
 
 
 def test_a_static_url_is_the_storages_own_and_worked_out_once():

@@ -14,13 +14,14 @@ from django.urls import reverse
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, SelfAssessment
+from demo import extras, world
+from demo.seed import seed_demo
+from demo.tests.demo_frameworks import make_demo_frameworks
 from frameworks.models import Competency
-from programs import demo, demo_extras
 from programs.models import Cohort, Enrollment, Expectation, Institution, Program, ProgramRole
-from programs.tests.demo_frameworks import make_demo_frameworks
 
 TODAY = dt.date(2026, 3, 15)
-DEMO_EMAILS = f"@{demo.EMAIL_DOMAIN}"
+DEMO_EMAILS = f"@{world.EMAIL_DOMAIN}"
 COUNTED = (
     User,
     EmailAddress,
@@ -33,7 +34,7 @@ COUNTED = (
     CheckIn,
     SelfAssessment,
     Assessment,
-    *demo_extras.EXTRA_MODELS,
+    *extras.EXTRA_MODELS,
 )
 
 
@@ -80,7 +81,7 @@ def _snapshot() -> dict[str, list[tuple]]:
 
 def _wipe_demo() -> None:
     User.objects.filter(email__endswith=DEMO_EMAILS).delete()
-    Institution.objects.filter(slug=demo.INSTITUTION_SLUG).delete()
+    Institution.objects.filter(slug=world.INSTITUTION_SLUG).delete()
 
 
 def _recent_faculty_means(since: dt.date) -> dict[str, float]:
@@ -93,10 +94,10 @@ def _recent_faculty_means(since: dt.date) -> dict[str, float]:
 
 
 def test_seeding_twice_creates_nothing_the_second_time(frameworks):
-    first = demo.seed_demo(today=TODAY, learners=8)
+    first = seed_demo(today=TODAY, learners=8)
     counts = _counts()
 
-    second = demo.seed_demo(today=TODAY, learners=8)
+    second = seed_demo(today=TODAY, learners=8)
 
     assert first.created and not second.created
     assert counts["Enrollment"] > 8 and counts["Assessment"] > 0
@@ -116,25 +117,25 @@ def test_command_says_already_seeded_on_a_second_run_and_still_prints_logins(fra
 
 
 def test_seeding_the_same_day_again_gives_the_same_learners_and_levels(frameworks):
-    demo.seed_demo(today=TODAY, learners=6, extras=False)
+    seed_demo(today=TODAY, learners=6, extras=False)
     before = _snapshot()
     _wipe_demo()
     assert Enrollment.objects.count() == 0
 
-    demo.seed_demo(today=TODAY, learners=6, extras=False)
+    seed_demo(today=TODAY, learners=6, extras=False)
 
     assert before["self"] and before["assessments"]
     assert _snapshot() == before
 
 
 def test_a_learner_gets_the_same_ratings_whatever_the_roster_size(frameworks):
-    demo.seed_demo(today=TODAY, learners=4, extras=False)
+    seed_demo(today=TODAY, learners=4, extras=False)
     small = [
         row for row in _snapshot()["assessments"] if row[0] == "ana.rivera@demo.continuum.test"
     ]
     _wipe_demo()
 
-    demo.seed_demo(today=TODAY, learners=12, extras=False)
+    seed_demo(today=TODAY, learners=12, extras=False)
 
     large = [
         row for row in _snapshot()["assessments"] if row[0] == "ana.rivera@demo.continuum.test"
@@ -143,7 +144,7 @@ def test_a_learner_gets_the_same_ratings_whatever_the_roster_size(frameworks):
 
 
 def test_every_rating_is_a_value_of_its_framework_scale_on_a_ratable_competency(frameworks):
-    demo.seed_demo(today=TODAY, learners=10, extras=False)
+    seed_demo(today=TODAY, learners=10, extras=False)
     allowed = {code: framework.scale.allowed_values() for code, framework in frameworks.items()}
     domains = set(Competency.objects.filter(children__isnull=False).values_list("pk", flat=True))
 
@@ -163,7 +164,7 @@ def test_every_rating_is_a_value_of_its_framework_scale_on_a_ratable_competency(
 
 
 def test_every_self_check_in_rates_each_ratable_competency_once_on_one_day(frameworks):
-    demo.seed_demo(today=TODAY, learners=4, extras=False)
+    seed_demo(today=TODAY, learners=4, extras=False)
     ratable = {
         code: framework.competencies.filter(children__isnull=True).count()
         for code, framework in frameworks.items()
@@ -179,7 +180,7 @@ def test_every_self_check_in_rates_each_ratable_competency_once_on_one_day(frame
 
 
 def test_ratings_carry_the_dates_they_were_made_and_none_lie_in_the_future(frameworks):
-    demo.seed_demo(today=TODAY, learners=6, extras=False)
+    seed_demo(today=TODAY, learners=6, extras=False)
 
     for observed_on, created_at in Assessment.objects.values_list("observed_on", "created_at"):
         assert created_at.date() == observed_on <= TODAY
@@ -195,7 +196,7 @@ def test_command_prints_logins_that_work_with_the_demo_password(frameworks):
     call_command("seed_demo", learners=4, stdout=out)
 
     printed = out.getvalue()
-    assert demo.DEMO_PASSWORD in printed
+    assert world.DEMO_PASSWORD in printed
     expected = [
         "ana.rivera@demo.continuum.test",
         "nadia.haddad@demo.continuum.test",
@@ -206,15 +207,15 @@ def test_command_prints_logins_that_work_with_the_demo_password(frameworks):
     for email in expected:
         assert email in printed
         user = User.objects.get(email=email)
-        assert user.check_password(demo.DEMO_PASSWORD)
+        assert user.check_password(world.DEMO_PASSWORD)
         assert EmailAddress.objects.filter(user=user, email=email, verified=True, primary=True)
-    admin = User.objects.get(email=demo.ADMIN_EMAIL)
+    admin = User.objects.get(email=world.ADMIN_EMAIL)
     assert admin.is_staff and admin.is_superuser
     assert not User.objects.get(email="ana.rivera@demo.continuum.test").is_staff
 
 
 def test_default_roster_is_sixty_learners_across_both_programs_and_all_years():
-    roster = demo.build_roster()
+    roster = world.build_roster()
 
     assert len(roster) == 60
     assert len({spec.email for spec in roster}) == 60
@@ -222,45 +223,45 @@ def test_default_roster_is_sixty_learners_across_both_programs_and_all_years():
     for spec in roster:
         by_year[(spec.program, spec.training_year)] += 1
     assert by_year == {
-        **{(demo.SCHOOL, year): 6 for year in (1, 2, 3, 4)},
-        **{(demo.RESIDENCY, year): 12 for year in (1, 2, 3)},
+        **{(world.SCHOOL, year): 6 for year in (1, 2, 3, 4)},
+        **{(world.RESIDENCY, year): 12 for year in (1, 2, 3)},
     }
     ana = roster[0]
     assert (ana.email, ana.program, ana.training_year) == (
         "ana.rivera@demo.continuum.test",
-        demo.RESIDENCY,
+        world.RESIDENCY,
         2,
     )
     assert ana.school_graduate and not ana.at_risk
-    maya = next(spec for spec in roster if spec.program == demo.SCHOOL)
+    maya = next(spec for spec in roster if spec.program == world.SCHOOL)
     assert (maya.email, maya.training_year) == ("maya.goldstein@demo.continuum.test", 3)
     assert sum(spec.at_risk for spec in roster) >= 4
     assert sum(spec.school_graduate for spec in roster) >= 6
 
 
 def test_emails_are_plain_ascii_first_dot_last():
-    assert demo.email_for("Liam O'Connor") == "liam.oconnor@demo.continuum.test"
-    assert demo.email_for("Tomás Herrera") == "tomas.herrera@demo.continuum.test"
-    assert demo.email_for("Fatima Al-Sayed") == "fatima.al-sayed@demo.continuum.test"
+    assert world.email_for("Liam O'Connor") == "liam.oconnor@demo.continuum.test"
+    assert world.email_for("Tomás Herrera") == "tomas.herrera@demo.continuum.test"
+    assert world.email_for("Fatima Al-Sayed") == "fatima.al-sayed@demo.continuum.test"
 
 
 def test_full_demo_has_sixty_learners_staff_in_every_role_and_believable_ratings(frameworks):
-    result = demo.seed_demo(today=TODAY, extras=False)
+    result = seed_demo(today=TODAY, extras=False)
 
     assert result.created
     current = Enrollment.objects.current()
     assert current.count() == 60
-    assert current.filter(program__slug=demo.SCHOOL).count() == 24
-    assert current.filter(program__slug=demo.RESIDENCY).count() == 36
+    assert current.filter(program__slug=world.SCHOOL).count() == 24
+    assert current.filter(program__slug=world.RESIDENCY).count() == 36
     assert (
-        Cohort.objects.filter(program__slug=demo.SCHOOL, enrollments__end_date=None)
+        Cohort.objects.filter(program__slug=world.SCHOOL, enrollments__end_date=None)
         .distinct()
         .count()
         == 4
     )
-    assert Cohort.objects.filter(program__slug=demo.RESIDENCY).count() == 3
+    assert Cohort.objects.filter(program__slug=world.RESIDENCY).count() == 3
 
-    for slug in (demo.SCHOOL, demo.RESIDENCY):
+    for slug in (world.SCHOOL, world.RESIDENCY):
         roles = list(ProgramRole.objects.filter(program__slug=slug).values_list("role", flat=True))
         assert roles.count("director") == 1
         assert roles.count("coordinator") == 1
@@ -268,11 +269,11 @@ def test_full_demo_has_sixty_learners_staff_in_every_role_and_believable_ratings
         assert roles.count("faculty") >= 5
         assert roles.count("coach") >= 2
     assert ProgramRole.objects.filter(
-        program__slug=demo.RESIDENCY,
+        program__slug=world.RESIDENCY,
         role="director",
         user__email="margaret.okafor@demo.continuum.test",
     ).exists()
-    residency = Program.objects.get(slug=demo.RESIDENCY)
+    residency = Program.objects.get(slug=world.RESIDENCY)
     assert set(residency.frameworks.values_list("code", flat=True)) == {"im-milestones"}
     assert residency.stage == Program.Stage.GME and residency.duration_years == 3
 
@@ -287,14 +288,14 @@ def test_full_demo_has_sixty_learners_staff_in_every_role_and_believable_ratings
     assert medians[1] + 0.5 < medians[2] and medians[2] + 0.5 < medians[3]
 
     # The at-risk residents sit clearly below their classmates.
-    for spec in demo.build_roster():
-        if spec.program == demo.RESIDENCY and spec.at_risk:
+    for spec in world.build_roster():
+        if spec.program == world.RESIDENCY and spec.at_risk:
             assert recent[spec.email] < medians[spec.training_year] - 0.4, spec.name
 
     # Self-ratings sit above faculty ratings for some residents and below for others.
     gaps = []
-    for spec in demo.build_roster():
-        if spec.program != demo.RESIDENCY:
+    for spec in world.build_roster():
+        if spec.program != world.RESIDENCY:
             continue
         own = SelfAssessment.objects.filter(
             learner__email=spec.email, competency__framework__code="im-milestones"
@@ -312,15 +313,15 @@ def test_full_demo_has_sixty_learners_staff_in_every_role_and_believable_ratings
 
 
 def test_a_resident_carries_an_ended_medical_school_enrollment_into_residency(frameworks):
-    demo.seed_demo(today=TODAY, learners=4, extras=False)
+    seed_demo(today=TODAY, learners=4, extras=False)
 
     school, residency = Enrollment.objects.filter(
         learner__email="ana.rivera@demo.continuum.test"
     ).order_by("start_date")
 
-    assert school.program.slug == demo.SCHOOL and school.end_date is not None
+    assert school.program.slug == world.SCHOOL and school.end_date is not None
     assert school.training_year == 4
-    assert residency.program.slug == demo.RESIDENCY and residency.end_date is None
+    assert residency.program.slug == world.RESIDENCY and residency.end_date is None
     assert school.end_date < residency.start_date
     assert residency.training_year_on(residency.start_date, today=TODAY) == 1
     assert school.training_year_on(school.start_date) == 1
@@ -339,7 +340,7 @@ def test_seed_demo_runs_load_frameworks_first_when_frameworks_are_missing(db, mo
         calls.append(name)
         make_demo_frameworks()
 
-    monkeypatch.setattr("programs.management.commands.seed_demo.call_command", fake_call_command)
+    monkeypatch.setattr("demo.management.commands.seed_demo.call_command", fake_call_command)
 
     call_command("seed_demo", learners=2, stdout=StringIO())
 
@@ -348,7 +349,7 @@ def test_seed_demo_runs_load_frameworks_first_when_frameworks_are_missing(db, mo
 
 
 def test_seed_demo_fails_with_a_clear_message_when_frameworks_stay_missing(db, monkeypatch):
-    monkeypatch.setattr("programs.management.commands.seed_demo.call_command", lambda *a, **k: None)
+    monkeypatch.setattr("demo.management.commands.seed_demo.call_command", lambda *a, **k: None)
 
     with pytest.raises(CommandError) as error:
         call_command("seed_demo", learners=2, stdout=StringIO())
@@ -369,7 +370,7 @@ def test_existing_demo_user_is_reused_not_duplicated(frameworks):
     existing = User.objects.create_user("ana.rivera@demo.continuum.test", "their-own-password")
     EmailAddress.objects.create(user=existing, email=existing.email, verified=False, primary=True)
 
-    demo.seed_demo(today=TODAY, learners=2, extras=False)
+    seed_demo(today=TODAY, learners=2, extras=False)
 
     assert User.objects.filter(email="ana.rivera@demo.continuum.test").count() == 1
     assert Enrollment.objects.filter(learner=existing).count() == 2
@@ -384,7 +385,7 @@ def test_seed_demo_runs_on_the_shipped_frameworks_loaded_by_load_frameworks(db):
     call_command("seed_demo", learners=4, stdout=out)
 
     assert "running load_frameworks first" in out.getvalue()
-    assert not demo.missing_frameworks()
+    assert not world.missing_frameworks()
     milestones = Competency.objects.filter(framework__code="im-milestones").ratable()
     rated = set(
         SelfAssessment.objects.filter(competency__framework__code="im-milestones").values_list(
@@ -400,11 +401,11 @@ def test_seed_demo_runs_on_the_shipped_frameworks_loaded_by_load_frameworks(db):
 
 
 def test_demo_learner_signs_in_through_the_login_form_with_the_demo_password(frameworks, client):
-    demo.seed_demo(today=TODAY, learners=2, extras=False)
+    seed_demo(today=TODAY, learners=2, extras=False)
 
     response = client.post(
         reverse("account_login"),
-        {"login": "ana.rivera@demo.continuum.test", "password": demo.DEMO_PASSWORD},
+        {"login": "ana.rivera@demo.continuum.test", "password": world.DEMO_PASSWORD},
     )
 
     assert response.status_code == 302
@@ -423,7 +424,7 @@ GRACE = "grace.whitfield@demo.continuum.test"
 @pytest.fixture
 def seeded(frameworks):
     """A 12-learner demo with the extras, laid out around the real today (as `make run` does)."""
-    demo.seed_demo(learners=12)
+    seed_demo(learners=12)
     return {u.email: u for u in User.objects.filter(email__in=[ANA, NADIA, GRACE])}
 
 
@@ -434,15 +435,15 @@ def test_running_the_command_again_adds_no_row_to_any_table_the_extras_write(fra
 
     call_command("seed_demo", learners=12, stdout=out)
 
-    assert all(counts[model.__name__] > 0 for model in demo_extras.EXTRA_MODELS), counts
+    assert all(counts[model.__name__] > 0 for model in extras.EXTRA_MODELS), counts
     assert _counts() == counts
     assert "already seeded" in out.getvalue()
 
 
 def test_extras_are_added_to_a_world_seeded_before_they_existed(frameworks):
-    demo.seed_demo(learners=8, extras=False)
+    seed_demo(learners=8, extras=False)
 
-    result = demo.seed_demo(learners=8)
+    result = seed_demo(learners=8)
 
     assert result.created
     assert result.counts["goals"] > 0 and "learners" not in result.counts
@@ -525,7 +526,7 @@ def test_ana_shares_with_the_residency_committee(seeded):
 
     grant = ShareGrant.objects.active().get(learner=seeded[ANA], program__isnull=False)
 
-    assert grant.program.slug == demo.RESIDENCY
+    assert grant.program.slug == world.RESIDENCY
     assert grant.share_checkins and grant.share_goals and not grant.share_reflections
 
 
@@ -541,7 +542,7 @@ def test_nadia_coaches_ana_and_five_more_with_a_held_meeting_a_next_one_and_a_th
     comments = Comment.objects.filter(thread__learner=ana, thread__participant=nadia)
 
     assert active.filter(learner=ana).exists()
-    assert active.filter(program__slug=demo.RESIDENCY).count() >= 5
+    assert active.filter(program__slug=world.RESIDENCY).count() >= 5
     assert held.starts_at < timezone.now() and held.shared_notes and held.private_notes
     assert ActionItem.objects.filter(meeting=held).count() == 2
     assert ActionItem.objects.filter(meeting=held, status="proposed").count() == 1
@@ -586,7 +587,7 @@ def test_the_residency_has_a_signed_off_past_period_and_an_open_current_one(seed
     from programs.models import ConsensusRating, LearnerReview, ReviewPeriod
 
     today = timezone.localdate()
-    residency = Program.objects.get(slug=demo.RESIDENCY)
+    residency = Program.objects.get(slug=world.RESIDENCY)
     past = ReviewPeriod.objects.filter(program=residency, end_date__lt=today).first()
     current = ReviewPeriod.objects.get(
         program=residency, start_date__lte=today, end_date__gte=today
@@ -608,7 +609,7 @@ def test_the_residency_has_a_signed_off_past_period_and_an_open_current_one(seed
 def test_director_sees_the_heatmap_and_ana_sees_her_review_and_before_clinic(seeded, client):
     from programs.models import LearnerReview
 
-    residency = Program.objects.get(slug=demo.RESIDENCY)
+    residency = Program.objects.get(slug=world.RESIDENCY)
     review = LearnerReview.objects.get(learner=seeded[ANA], status="signed_off")
 
     client.force_login(User.objects.get(email="margaret.okafor@demo.continuum.test"))
@@ -619,7 +620,7 @@ def test_director_sees_the_heatmap_and_ana_sees_her_review_and_before_clinic(see
 
     assert heatmap.status_code == 200 and "Ana Rivera" in heatmap.content.decode()
     assert upcoming.status_code == 200 and "Before your clinic" in upcoming.content.decode()
-    assert mine.status_code == 200 and demo_extras.ANA_RESPONSE in mine.content.decode()
+    assert mine.status_code == 200 and extras.ANA_RESPONSE in mine.content.decode()
 
 
 def test_ana_can_see_her_coach_and_committee_reading_what_she_shares(seeded):

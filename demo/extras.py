@@ -1,6 +1,6 @@
 """The rest of the demo: what people do in Continuum besides rating, for every part of the product.
 
-`programs.demo.seed_demo` calls `seed_extras` after the Northbridge world exists. It adds the
+`demo.seed.seed_demo` calls `seed_extras` after the Northbridge world exists. It adds the
 learning catalogue and upcoming clinic visits (Ana's, Maya's), portfolios (evidence, reflections,
 goals, shares), coaching (relationships, meetings, a comment thread), observation requests and
 the IM residency's committee reviews.
@@ -68,6 +68,18 @@ from coaching.services import (
     relationship_assign,
     relationship_invite,
 )
+from demo.world import (
+    EMAIL_DOMAIN,
+    PROGRAM_BY_SLUG,
+    RESIDENCY,
+    RESIDENT_NAMES,
+    SCHOOL,
+    STUDENT_NAMES,
+    academic_year_start,
+    build_roster,
+    email_for,
+    snap,
+)
 from frameworks.models import Competency
 from learning.models import LearningResource, PractitionerLink, Recommendation, UpcomingVisit
 from learning.services import (
@@ -95,18 +107,6 @@ from portfolio.services import (
     goal_progress_note_add,
     learner_profile_update,
     share_grant_create,
-)
-from programs.demo import (
-    EMAIL_DOMAIN,
-    PROGRAM_BY_SLUG,
-    RESIDENCY,
-    RESIDENT_NAMES,
-    SCHOOL,
-    STUDENT_NAMES,
-    academic_year_start,
-    build_roster,
-    email_for,
-    snap,
 )
 from programs.models import (
     ConsensusRating,

@@ -32,7 +32,7 @@ class PlotlyFinder(BaseFinder):
 
     def check(self, **kwargs: Any) -> list[CheckMessage]:
         if not (self.root / FILE).is_file():
-            return [Error(f"plotly.js is missing from {self.root}", id="portfolio.E001")]
+            return [Error(f"plotly.js is missing from {self.root}", id="core.E001")]
         return []
 
     def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:

@@ -1,14 +1,13 @@
 """The demo world: Northbridge University, its medical school and its IM residency.
 
-`python manage.py seed_demo` calls `seed_demo()`. Every person, name and comment here is
-made up. Every demo account signs in with `DEMO_PASSWORD`.
+`python manage.py seed_demo` builds it through `demo.seed.seed_demo`. Every person, name and
+comment here is made up. Every demo account signs in with `DEMO_PASSWORD`.
 
 The world is deterministic: each learner's ratings come from a random generator seeded with
 their email, and dates are laid out backwards from "today". Running it again changes nothing:
 rows are found by their natural keys, and once Northbridge has enrollments the seeder stops.
 
-This module composes several apps (programs, accounts, assessments), as a feature module may;
-nothing in the lower layers imports it.
+The demo app sits above every other app, so it may compose them all; nothing imports it.
 """
 
 from __future__ import annotations
@@ -24,16 +23,13 @@ from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.db.models import Model, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, SelfAssessment
-from assessments.summaries import monthly_summaries_rebuild
 from frameworks.models import Competency, Framework
 from programs.models import Cohort, Enrollment, Expectation, Institution, Program, ProgramRole
-from programs.summaries import period_summaries_rebuild
 
 DEMO_PASSWORD = "continuum-demo"
 EMAIL_DOMAIN = "demo.continuum.test"
@@ -851,7 +847,7 @@ def _preference(framework: Framework) -> tuple[bool, dt.datetime]:
     return (framework.version == REQUIRED_FRAMEWORKS[framework.code], framework.imported_at)
 
 
-def _load_frameworks() -> dict[str, FrameworkInfo]:
+def load_frameworks() -> dict[str, FrameworkInfo]:
     missing = missing_frameworks()
     if missing:
         raise DemoFrameworksMissing(", ".join(missing))
@@ -942,52 +938,7 @@ def _ensure_users(people: Sequence[tuple[str, str]], *, password_hash: str) -> d
     return users
 
 
-def seed_demo(
-    *, today: dt.date | None = None, learners: int = DEFAULT_LEARNERS, extras: bool = True
-) -> SeedResult:
-    """Create the Northbridge demo world unless it already exists, then (with `extras`) what
-    people do in it beyond ratings (`programs.demo_extras`), unless that exists too.
-
-    `today` places the ratings; the extras follow the real clock, which the services check.
-    Raises DemoFrameworksMissing when a required framework is not loaded and ValueError
-    for a learner count outside 2..MAX_LEARNERS.
-    """
-    # Imported here: demo_extras builds on this module's cast and helpers.
-    from programs import demo_extras
-
-    today = today or timezone.localdate()
-    roster = build_roster(learners)
-    frameworks = _load_frameworks()
-    counts: dict[str, int] = {}
-    with transaction.atomic():
-        institution, _ = Institution.objects.get_or_create(
-            slug=INSTITUTION_SLUG, defaults={"name": INSTITUTION_NAME}
-        )
-        if not Enrollment.objects.filter(program__institution=institution).exists():
-            counts = _seed_world(institution, roster, frameworks, today)
-    created = bool(counts)
-    if extras:
-        before = _row_counts(demo_extras.EXTRA_MODELS)
-        demo_extras.seed_extras(institution=institution)
-        after = _row_counts(demo_extras.EXTRA_MODELS)
-        added = {name: after[name] - before[name] for name in after if after[name] > before[name]}
-        for name, n in added.items():
-            counts[name] = counts.get(name, 0) + n
-        created = created or bool(added)
-    if created:
-        # The demo's ratings went in with bulk inserts, which bypass the services that keep
-        # the summaries built from them exact.
-        period_summaries_rebuild()
-        monthly_summaries_rebuild()
-    return SeedResult(created=created, logins=demo_logins(), counts=counts)
-
-
-def _row_counts(models: Sequence[type[Model]]) -> dict[str, int]:
-    """Rows per table, named as people read them ("evidence", "consensus ratings")."""
-    return {str(m._meta.verbose_name_plural): m._default_manager.count() for m in models}
-
-
-def _seed_world(
+def seed_world(
     institution: Institution,
     roster: Sequence[LearnerSpec],
     frameworks: dict[str, FrameworkInfo],

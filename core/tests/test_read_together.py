@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
-from programs.dbfunctions import Read, read_together
+from core.db import Read, read_together
 from programs.selectors import enrollments_read
 from tests.factories import EnrollmentFactory, UserFactory
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
 
-from config.renderers import FastJSONRenderer
+from core.renderers import FastJSONRenderer
 
 DOCUMENTS = [
     {"ratio": 1.25, "values": [None, 2.5, 3.0, 4.125], "n": [0, 1, 2], "flags": {}},

@@ -15,7 +15,7 @@ The rules every function enforces before it writes anything (otherwise nothing i
 - an assessment is a record: its author may correct it within 24 hours, and after that only
   amend it with a reason. Every state is kept as an AssessmentVersion.
 
-Notifications go through `coaching.services.notification_send` inside the transaction; the
+Notifications go through `notifications.services.notification_send` inside the transaction; the
 email leaves after commit (docs/coaching.md).
 """
 
@@ -49,6 +49,7 @@ from assessments.observation_selectors import (
 )
 from assessments.summaries import assessor_summaries_refresh
 from frameworks.models import Competency, Framework
+from notifications.services import notification_send
 
 if TYPE_CHECKING:
     from programs.models import Program
@@ -273,9 +274,6 @@ def _context_text(setting: str, case_type: str) -> str:
 def _notify(
     *, recipient: User, kind: str, title: str, body: str = "", url: str = "", dedupe_key: str = ""
 ) -> None:
-    # Imported here: coaching sits above assessments in the layers and imports its models.
-    from coaching.services import notification_send
-
     notification_send(
         recipient=recipient, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key
     )

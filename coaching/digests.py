@@ -17,19 +17,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import CheckIn
-from coaching import delivery
-from coaching.models import (
-    ActionItem,
-    CoachingRelationship,
-    Comment,
-    Digest,
-    Frequency,
-    Kind,
-    Meeting,
-)
-from coaching.notifications import notification_send, preference_of
+from coaching.models import ActionItem, CoachingRelationship, Comment, Meeting
 from coaching.overview import coachee_overview
 from coaching.selectors import threads_readable_by
+from notifications import delivery
+from notifications.models import Digest, Frequency, Kind
+from notifications.selectors import preference_of
+from notifications.services import notification_send
 from portfolio.models import Goal
 from programs.models import Enrollment, ReviewPeriod
 

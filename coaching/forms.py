@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import User
-from coaching.models import BODY_MAX, NOTES_MAX, Frequency, Kind
+from coaching.models import BODY_MAX, NOTES_MAX
 from coaching.services import DEFAULT_SHARE, MESSAGE_MAX
 from portfolio.models import Scope
 from programs.models import Program
@@ -133,23 +133,3 @@ class ActionItemForm(forms.Form):
             ("", "A new goal"),
             *[(pk, f"Update: {title}") for pk, title in goals],
         ]
-
-
-class PreferencesForm(forms.Form):
-    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        from coaching.models import SUMMARY_KINDS
-
-        for kind in Kind:
-            choices = Frequency.choices
-            if kind in SUMMARY_KINDS:
-                choices = [
-                    (Frequency.IMMEDIATELY.value, "Email it to me"),
-                    (Frequency.OFF.value, "Do not email it"),
-                ]
-            self.fields[kind.value] = forms.ChoiceField(
-                label=kind.label,
-                choices=choices,
-                initial=current.get(kind.value, Frequency.IMMEDIATELY),
-                widget=forms.RadioSelect,
-            )

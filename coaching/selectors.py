@@ -7,7 +7,6 @@
   open (and write in) it while the item is visible to them through a share.
 - A meeting is seen by its learner and coach; its private notes only by the coach. Action
   items are the learner's and the coach's.
-- Notifications and preferences are their recipient's only.
 """
 
 from __future__ import annotations
@@ -20,15 +19,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from assessments.models import CheckIn
-from coaching.models import (
-    ActionItem,
-    CoachingRelationship,
-    Comment,
-    Meeting,
-    Notification,
-    NotificationQuerySet,
-    Thread,
-)
+from coaching.models import ActionItem, CoachingRelationship, Comment, Meeting, Thread
 from portfolio.models import Evidence, Goal, ShareGrant
 from portfolio.selectors import (
     Access,
@@ -235,11 +226,3 @@ def action_items_visible_to(*, viewer: User) -> QuerySet[ActionItem]:
     return ActionItem.objects.filter(Q(learner=viewer) | Q(meeting__coach=viewer)).select_related(
         "meeting", "meeting__coach", "learner", "goal", "resulting_goal"
     )
-
-
-# --- Notifications --------------------------------------------------------------------------
-
-
-def notifications_of(*, user: User) -> NotificationQuerySet:
-    """The person's inbox, newest first."""
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")

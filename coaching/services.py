@@ -25,17 +25,17 @@ from coaching.models import (
     CoachingRelationship,
     Comment,
     CommentRevision,
-    Kind,
     Meeting,
     Thread,
 )
-from coaching.notifications import notification_preference_set, notification_send
 from coaching.selectors import (
     Target,
     assignable_learners,
     coach_candidates,
     programs_assigning_coaches,
 )
+from notifications.models import Kind
+from notifications.services import notification_preference_set, notification_send
 from portfolio.models import Goal, Scope
 from portfolio.selectors import goals_visible_to
 from portfolio.services import goal_create, goal_update, share_grant_create, share_grant_revoke

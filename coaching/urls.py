@@ -31,14 +31,6 @@ urlpatterns = [
 urlpatterns += [
     path("overview/", views.overview, name="coaching-overview"),
     path("coachees/<uuid:public_id>/", views.coachee, name="coaching-coachee"),
-    path("inbox/", views.inbox, name="coaching-inbox"),
-    path(
-        "inbox/<uuid:public_id>/open/",
-        views.notification_open,
-        name="coaching-notification-open",
-    ),
-    path("inbox/read-all/", views.notifications_read_all, name="coaching-notifications-read-all"),
-    path("settings/", views.preferences, name="coaching-preferences"),
     path("threads/", views.thread_list, name="coaching-thread-list"),
     path("goals/<int:pk>/thread/", views.goal_thread, name="coaching-goal-thread"),
     path("evidence/<int:pk>/thread/", views.evidence_thread, name="coaching-evidence-thread"),

@@ -7,7 +7,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import (
     Http404,
@@ -19,7 +18,6 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -33,16 +31,9 @@ from coaching.forms import (
     InviteForm,
     MeetingForm,
     MeetingNotesForm,
-    PreferencesForm,
     ReplyForm,
 )
 from coaching.models import ActionItem, CoachingRelationship, Comment, Meeting, Thread
-from coaching.notifications import (
-    notification_mark_read,
-    notification_preference_set,
-    notifications_mark_all_read,
-    preferences_of,
-)
 from coaching.overview import coachee_overview
 from coaching.selectors import (
     Target,
@@ -52,7 +43,6 @@ from coaching.selectors import (
     coachee_relationships,
     comments_in,
     meetings_visible_to,
-    notifications_of,
     programs_assigning_coaches,
     relationships_of,
     relationships_visible_to,
@@ -236,48 +226,6 @@ def relationship_end(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 
 def _detail_url(relationship: CoachingRelationship) -> str:
     return reverse("coaching-relationship", args=[relationship.public_id])
-
-
-# --- Notifications --------------------------------------------------------------------------
-
-
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    """The person's notifications, newest first, 30 a page."""
-    page = Paginator(notifications_of(user=_user(request)), 30).get_page(request.GET.get("page"))
-    return render(request, "coaching/inbox.html", {"page": page})
-
-
-@require_POST
-@login_required
-def notification_open(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Mark one notification read and go where it points."""
-    notification = get_object_or_404(notifications_of(user=_user(request)), public_id=public_id)
-    notification_mark_read(notification=notification)
-    target = notification.url
-    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-        target = reverse("coaching-inbox")
-    return HttpResponseRedirect(target)
-
-
-@require_POST
-@login_required
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    notifications_mark_all_read(user=_user(request))
-    return HttpResponseRedirect(reverse("coaching-inbox"))
-
-
-@login_required
-def preferences(request: HttpRequest) -> HttpResponse:
-    """How the person hears about each kind: at once, daily, or inbox only."""
-    user = _user(request)
-    form = PreferencesForm(request.POST or None, current=preferences_of(user=user))
-    if request.method == "POST" and form.is_valid():
-        for kind, frequency in form.cleaned_data.items():
-            notification_preference_set(user=user, kind=kind, frequency=frequency)
-        messages.success(request, "Notification settings saved.")
-        return HttpResponseRedirect(reverse("coaching-preferences"))
-    return render(request, "coaching/preferences.html", {"form": form})
 
 
 # --- Overview -------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "accounts",
+    "notifications",
     "frameworks",
     "programs",
     "portfolio",
@@ -130,15 +131,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
-# Coaching: the notification outbox sweeper, digests and reminders (docs/coaching.md).
-CELERY_BEAT_SCHEDULE["coaching-notifications-sweep"] = {
-    "task": "coaching.notifications_sweep",
+# Notifications: the outbox sweeper and daily digests (docs/notifications.md).
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "notifications.notifications_sweep",
     "schedule": 60.0,
 }
-CELERY_BEAT_SCHEDULE["coaching-daily-digests"] = {
-    "task": "coaching.daily_digests_send",
+CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
+    "task": "notifications.daily_digests_send",
     "schedule": crontab(hour=6, minute=30),
 }
+# Coaching: the coaches' weekly digests and reminders (docs/coaching.md).
 CELERY_BEAT_SCHEDULE["coaching-coach-digests"] = {
     "task": "coaching.coach_digests_send",
     "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
@@ -273,7 +275,7 @@ SPECTACULAR_SETTINGS = {
         "CoachingRelationshipStatusEnum": "coaching.models.CoachingRelationship.Status",
         "MeetingStatusEnum": "coaching.models.Meeting.Status",
         "ActionItemStatusEnum": "coaching.models.ActionItem.Status",
-        "NotificationKindEnum": "coaching.models.Kind",
+        "NotificationKindEnum": "notifications.models.Kind",
     },
 }
 

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("programs.api_urls")),
     path("", include("portfolio.api_urls")),
     path("", include("assessments.api_urls")),
+    path("", include("notifications.api_urls")),
     path("", include("coaching.api_urls")),
     path("", include("learning.api_urls")),
 ]
@@ -32,6 +33,7 @@ urlpatterns = [
     path("frameworks/", include("frameworks.urls")),
     path("programs/", include("programs.urls")),
     path("assessments/", include("assessments.urls")),
+    path("coaching/", include("notifications.urls")),
     path("coaching/", include("coaching.urls")),
     path("learning/", include("learning.urls")),
     path("", include("portfolio.urls")),

@@ -46,16 +46,7 @@ from assessments.observations import (
     observation_request_decline,
     observation_requests_remind,
 )
-from coaching.models import (
-    ActionItem,
-    CoachingRelationship,
-    Comment,
-    Kind,
-    Meeting,
-    Notification,
-    NotificationPreference,
-    Thread,
-)
+from coaching.models import ActionItem, CoachingRelationship, Comment, Meeting, Thread
 from coaching.selectors import target_visible_to
 from coaching.services import (
     action_item_confirm,
@@ -63,7 +54,6 @@ from coaching.services import (
     comment_post,
     meeting_notes_update,
     meeting_schedule,
-    notification_preference_set,
     relationship_accept,
     relationship_assign,
     relationship_invite,
@@ -90,6 +80,8 @@ from learning.services import (
     visit_digest_send,
     visits_upload,
 )
+from notifications.models import Kind, Notification, NotificationPreference
+from notifications.services import notification_preference_set
 from portfolio.models import (
     AccessLog,
     Evidence,

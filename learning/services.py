@@ -17,8 +17,6 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.models import User
-from coaching.models import Kind
-from coaching.notifications import notification_send
 from learning.anticipatory import anticipatory_learning
 from learning.catalogue import ParsedCatalogue, parse_catalogue
 from learning.fhir import BundleError, EntryReport, ParsedBundle, load_json, parse_bundle
@@ -32,6 +30,8 @@ from learning.models import (
     UpcomingVisit,
     VisitDigest,
 )
+from notifications.models import Kind
+from notifications.services import notification_send
 from portfolio.models import Evidence
 from portfolio.services import evidence_create
 from programs.selectors import frameworks_in_use

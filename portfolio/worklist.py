@@ -29,7 +29,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def _inbox_item(user: User) -> WorkItem | None:
-    from coaching.selectors import notifications_of
+    from notifications.selectors import notifications_of
 
     # Query: unread notifications.
     unread = notifications_of(user=user).unread().count()

@@ -25,6 +25,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from frameworks.models import Competency, Framework
+from notifications.services import notification_send
 from programs.models import (
     Cohort,
     ConsensusRating,
@@ -849,10 +850,6 @@ def review_sign_off(*, review: LearnerReview, by: User, summary: str = "") -> Le
 
 
 def _notify_learner_of_sign_off(review: LearnerReview) -> None:
-    # Imported here: coaching's notifications sit above programs in the layering, and this
-    # module imports no other app at load time.
-    from coaching.notifications import notification_send
-
     period = review.period
     notification_send(
         recipient=review.learner,

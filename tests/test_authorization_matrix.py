@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import importlib
 import json
+from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.authz import ROLES, Row, World
 
-APPS = ("accounts", "frameworks", "programs", "portfolio", "assessments", "coaching", "learning")
+# Every app of this project (a package at the top of the repository) may list rows.
+APPS = tuple(
+    config.name
+    for config in apps.get_app_configs()
+    if Path(config.path).resolve().parent == Path(settings.BASE_DIR).resolve()
+)
 
 # URL namespaces and names that belong to third-party packages with their own tests. The
 # entry points we rely on (login, signup, MFA, admin index) have rows in accounts' table.

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -61,3 +62,15 @@ def test_task_enqueued_on_commit_runs_on_a_real_worker_and_a_rolled_back_one_nev
 def test_broker_is_redis_when_redis_url_is_set(settings):
     assert app.conf.broker_url.startswith("redis://")
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+def test_every_beat_schedule_entry_names_a_registered_task():
+    app.loader.import_default_modules()
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert {"notifications-sweep", "notifications-daily-digests", "coaching-reminders"} <= set(
+        schedule
+    )
+    unknown = {
+        name: entry["task"] for name, entry in schedule.items() if entry["task"] not in app.tasks
+    }
+    assert not unknown

@@ -34,7 +34,7 @@ from assessments.observations import (
 )
 from assessments.tests.factories_observations import *  # noqa: F403
 from assessments.tests.factories_observations import ObsWorld
-from coaching.models import Notification
+from notifications.models import Notification
 from tests import factories
 
 pytestmark = pytest.mark.django_db

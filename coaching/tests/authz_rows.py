@@ -12,7 +12,7 @@ import datetime as dt
 from django.utils import timezone
 
 from coaching.markdown import render_markdown
-from coaching.models import ActionItem, Comment, Meeting, Notification, Thread
+from coaching.models import ActionItem, Comment, Meeting, Thread
 from coaching.tests.factories import RelationshipFactory
 from portfolio.tests.factories import (
     CheckInFactory,
@@ -79,12 +79,6 @@ def _item(w):
     return ActionItem.objects.create(meeting=_meeting(w), learner=w.learner, title="Do it")
 
 
-def _notification(w):
-    return Notification.objects.create(
-        recipient=w.learner, kind="comment", title="Hello", url="/coaching/"
-    )
-
-
 def _path(prefix, make, suffix=""):
     return lambda w: f"{prefix}{make(w).public_id}/{suffix}"
 
@@ -132,20 +126,6 @@ ROWS = [
         same(404, anonymous=302, coach=200),
         note="the coach's view of a coachee; the learner has their own portfolio",
     ),
-    Row("coaching-inbox", lambda w: "/coaching/inbox/", signed_in(200)),
-    Row(
-        "coaching-notification-open",
-        _path("/coaching/inbox/", _notification, "open/"),
-        same(404, anonymous=302, learner=302),
-        method="POST",
-    ),
-    Row(
-        "coaching-notifications-read-all",
-        lambda w: "/coaching/inbox/read-all/",
-        signed_in(302),
-        method="POST",
-    ),
-    Row("coaching-preferences", lambda w: "/coaching/settings/", signed_in(200)),
     Row("coaching-thread-list", lambda w: "/coaching/threads/", signed_in(200)),
     Row(
         "coaching-goal-thread",
@@ -347,23 +327,5 @@ ROWS += [
         lambda w: f"{API}/action-items/{_item(w).public_id}/decline/",
         same(404, anonymous=401, learner=200, coach=403),
         method="POST",
-    ),
-    Row("api-coaching-notification-list", lambda w: f"{API}/notifications/", API_SIGNED_IN),
-    Row(
-        "api-coaching-notification-read-all",
-        lambda w: f"{API}/notifications/read-all/",
-        API_SIGNED_IN,
-        method="POST",
-    ),
-    Row(
-        "api-coaching-notification-read",
-        lambda w: f"{API}/notifications/{_notification(w).public_id}/read/",
-        same(404, anonymous=401, learner=200),
-        method="POST",
-    ),
-    Row(
-        "api-coaching-notification-preferences",
-        lambda w: f"{API}/notification-preferences/",
-        API_SIGNED_IN,
     ),
 ]

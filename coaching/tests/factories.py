@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import factory
 
-from coaching.models import CoachingRelationship, Notification
+from coaching.models import CoachingRelationship
+from notifications.models import Notification
 from tests.factories import UserFactory
 
 

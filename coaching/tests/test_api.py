@@ -9,16 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from coaching import services
-from coaching.models import (
-    BODY_MAX,
-    ActionItem,
-    CoachingRelationship,
-    Comment,
-    Meeting,
-    Notification,
-    NotificationPreference,
-    Thread,
-)
+from coaching.models import BODY_MAX, ActionItem, CoachingRelationship, Comment, Meeting, Thread
+from notifications.models import Notification, NotificationPreference
 from portfolio.models import Goal
 from portfolio.tests.factories import GoalFactory
 

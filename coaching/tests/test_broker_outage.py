@@ -18,12 +18,14 @@ from django.utils import timezone
 
 from coaching import services
 from coaching.digests import week_start
-from coaching.models import CoachingRelationship, Digest, Frequency, Kind, Notification
+from coaching.models import CoachingRelationship
 from coaching.selectors import target_visible_to
-from coaching.services import notification_preference_set, notification_send
-from coaching.tasks import coach_digests_send, daily_digests_send, notifications_sweep
+from coaching.tasks import coach_digests_send
 from coaching.tests.redis_server import RedisServer, celery_on, free_port
 from config.celery import app
+from notifications.models import Digest, Frequency, Kind, Notification
+from notifications.services import notification_preference_set, notification_send
+from notifications.tasks import daily_digests_send, notifications_sweep
 from portfolio.models import Goal
 from portfolio.tests.factories import GoalFactory
 from tests.factories import UserFactory

@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
 from coaching import digests, services
-from coaching.models import Digest, Frequency, Kind, Meeting, Notification, Thread
+from coaching.models import Meeting, Thread
 from coaching.selectors import target_visible_to
 from coaching.tasks import coach_digests_send, reminders_send
-from config.celery import app
+from notifications.models import Digest, Frequency, Kind, Notification
 from portfolio.tests.factories import CheckInFactory, GoalFactory
 from programs.models import ReviewPeriod
 from tests.factories import EnrollmentFactory, UserFactory
@@ -101,23 +100,6 @@ def test_the_weekly_run_defaults_to_the_week_that_just_ended(coaching, learner, 
     coach_digests_send.delay()
     digest = Digest.objects.get(kind="coach_weekly")
     assert digest.period_start == this_week() - dt.timedelta(days=7)
-
-
-def test_the_beat_schedule_names_tasks_that_exist():
-    app.loader.import_default_modules()
-    ours = {
-        name: entry
-        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
-        if name.startswith("coaching-")
-    }
-    assert set(ours) == {
-        "coaching-notifications-sweep",
-        "coaching-daily-digests",
-        "coaching-coach-digests",
-        "coaching-reminders",
-    }
-    for entry in ours.values():
-        assert entry["task"] in app.tasks
 
 
 # --- Reminders ------------------------------------------------------------------------------

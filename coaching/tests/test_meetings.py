@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching import services
-from coaching.models import NOTES_MAX, ActionItem, Meeting, Notification
+from coaching.models import NOTES_MAX, ActionItem, Meeting
 from coaching.tests.html_safety import XSS_PAYLOADS, unsafe_parts
+from notifications.models import Notification
 from portfolio.models import Goal
 from portfolio.tests.factories import (
     CheckInFactory,

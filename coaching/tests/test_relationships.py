@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching import services
-from coaching.models import CoachingRelationship, Meeting, Notification
+from coaching.models import CoachingRelationship, Meeting
 from coaching.selectors import target_visible_to
+from notifications.models import Notification
 from portfolio.models import ShareGrant
 from portfolio.tests.factories import CheckInFactory, GoalFactory
 from tests.factories import EnrollmentFactory, ProgramRoleFactory, UserFactory

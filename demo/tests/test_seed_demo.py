@@ -533,7 +533,8 @@ def test_ana_shares_with_the_residency_committee(seeded):
 def test_nadia_coaches_ana_and_five_more_with_a_held_meeting_a_next_one_and_a_thread(seeded):
     from django.utils import timezone
 
-    from coaching.models import ActionItem, CoachingRelationship, Comment, Meeting, Notification
+    from coaching.models import ActionItem, CoachingRelationship, Comment, Meeting
+    from notifications.models import Notification
 
     nadia, ana = seeded[NADIA], seeded[ANA]
     active = CoachingRelationship.objects.active().filter(coach=nadia)
@@ -554,7 +555,7 @@ def test_nadia_coaches_ana_and_five_more_with_a_held_meeting_a_next_one_and_a_th
 
 
 def test_demo_accounts_get_notifications_in_the_inbox_and_no_email(seeded, mailoutbox):
-    from coaching.models import Notification
+    from notifications.models import Notification
 
     assert Notification.objects.count() > 20
     assert not Notification.objects.email_pending().exists()

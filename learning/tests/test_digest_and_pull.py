@@ -12,11 +12,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from coaching.models import Notification
 from learning import tasks
 from learning.models import FhirSource, PractitionerLink, UpcomingVisit, VisitDigest
 from learning.services import PullError, visit_digests_send, visits_pull
 from learning.tests.factories import LearningResourceFactory, UpcomingVisitFactory, fhir_json
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

@@ -270,7 +270,7 @@ def test_the_last_director_cannot_be_removed(program, director):
 
 
 def test_sign_off_tells_the_learner_once_with_a_link_to_the_review(setup, director, learner):
-    from coaching.models import Notification
+    from notifications.models import Notification
 
     _, leaves, _, _, review = setup
     for leaf in leaves:

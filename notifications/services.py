@@ -1,9 +1,9 @@
-"""The notification outbox: the public entry point other apps call, and preferences.
+"""Writing notifications: the outbox entry point every app calls, read marks, and preferences.
 
 `notification_send` writes the row inside the caller's transaction and asks for delivery
 only after the commit. If the broker is down at that moment the row simply stays pending;
-the sweeper (Celery beat) or the next delivery task that does run picks it up. Nothing here
-imports other apps, so any app may call it without an import cycle.
+the sweeper (Celery beat) or the next delivery task that does run picks it up. The app sits
+just above accounts, so every domain app may call it.
 """
 
 from __future__ import annotations
@@ -11,11 +11,20 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.models import SUMMARY_KINDS, Frequency, Kind, Notification, NotificationPreference
+from notifications.models import (
+    SUMMARY_KINDS,
+    Frequency,
+    Kind,
+    Notification,
+    NotificationPreference,
+)
+from notifications.selectors import preference_of
+from notifications.tasks import notification_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -29,26 +38,8 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def preference_of(*, user: User, kind: str) -> str:
-    """How `user` wants to hear about `kind`; immediately unless they chose otherwise."""
-    frequency = (
-        NotificationPreference.objects.filter(user=user, kind=kind)
-        .values_list("frequency", flat=True)
-        .first()
-    )
-    return frequency or Frequency.IMMEDIATELY
-
-
-def preferences_of(*, user: User) -> dict[str, str]:
-    """Every kind with the person's choice, defaults filled in. One query."""
-    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "frequency"))
-    return {kind.value: chosen.get(kind.value, Frequency.IMMEDIATELY) for kind in Kind}
-
-
 def notification_preference_set(*, user: User, kind: str, frequency: str) -> None:
     """Record how `user` wants to hear about `kind`. Summary kinds are either on or off."""
-    from django.core.exceptions import ValidationError
-
     if kind not in Kind.values:
         raise ValidationError({"kind": f"Unknown kind “{kind}”."})
     if frequency not in Frequency.values:
@@ -133,8 +124,6 @@ def notification_send(
 
 def enqueue_delivery(notification_id: int) -> bool:
     """Hand one notification to the broker. Never raises: the outbox keeps it if this fails."""
-    from coaching.tasks import notification_deliver
-
     try:
         # No publish retries: a request must not hang on a dead broker; the sweeper retries.
         notification_deliver.apply_async((notification_id,), retry=False)

@@ -10,10 +10,10 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from coaching import delivery
-from coaching.models import Digest, Frequency, Kind, Notification
-from coaching.services import notification_preference_set, notification_send
 from coaching.tests.factories import NotificationFactory
+from notifications import delivery
+from notifications.models import Digest, Frequency, Kind, Notification
+from notifications.services import notification_preference_set, notification_send
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +131,7 @@ def test_a_failed_digest_is_retried_and_then_sent_once(learner):
     notification_preference_set(user=learner, kind=Kind.COMMENT, frequency=Frequency.DAILY)
     send(learner, title="Waiting")
     day = timezone.localdate()
-    with mock.patch("coaching.delivery.send_mail", side_effect=OSError("smtp down")):
+    with mock.patch("notifications.delivery.send_mail", side_effect=OSError("smtp down")):
         assert delivery.daily_digests_send(day=day) == 0
     assert Digest.objects.get().status == Digest.Status.FAILED
     assert mail.outbox == []
@@ -152,7 +152,7 @@ def test_two_deliveries_of_the_same_notification_send_one_email(learner):
 def test_a_failed_email_stays_pending_for_the_sweeper(learner):
     notification = NotificationFactory(recipient=learner)
     with (
-        mock.patch("coaching.delivery.send_mail", side_effect=OSError("smtp down")),
+        mock.patch("notifications.delivery.send_mail", side_effect=OSError("smtp down")),
         pytest.raises(OSError),
     ):
         delivery.notification_email_deliver(notification_id=notification.pk)
@@ -183,7 +183,7 @@ def test_when_the_broker_refuses_the_write_succeeds_and_the_sweeper_delivers_onc
 ):
     with (
         mock.patch(
-            "coaching.tasks.notification_deliver.apply_async",
+            "notifications.tasks.notification_deliver.apply_async",
             side_effect=ConnectionError("broker down"),
         ),
         django_capture_on_commit_callbacks(execute=True),

@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from coaching.models import Digest, Notification
+from notifications.models import Digest, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def notification_email_deliver(*, notification_id: int) -> bool:
     try:
         send_mail(
             subject=_subject(notification.title),
-            message=render_to_string("coaching/email/notification.txt", context),
+            message=render_to_string("notifications/email/notification.txt", context),
             from_email=None,
             recipient_list=[notification.recipient.email],
         )
@@ -176,7 +176,7 @@ def daily_digest_send(*, recipient: User, day: dt.date) -> bool:
         Digest.objects.filter(pk=digest.pk).update(status=Digest.Status.EMPTY)
         return False
     body = render_to_string(
-        "coaching/email/daily_digest.txt",
+        "notifications/email/daily_digest.txt",
         {
             "recipient": recipient,
             "items": [(n, site_url(n.url)) for n in items],

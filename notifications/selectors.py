@@ -1,0 +1,33 @@
+"""Reads of notifications and preferences: each person's are their own only."""
+
+from __future__ import annotations
+
+from accounts.models import User
+from notifications.models import (
+    Frequency,
+    Kind,
+    Notification,
+    NotificationPreference,
+    NotificationQuerySet,
+)
+
+
+def notifications_of(*, user: User) -> NotificationQuerySet:
+    """The person's own notifications, newest first."""
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def preference_of(*, user: User, kind: str) -> str:
+    """How `user` wants to hear about `kind`; immediately unless they chose otherwise."""
+    frequency = (
+        NotificationPreference.objects.filter(user=user, kind=kind)
+        .values_list("frequency", flat=True)
+        .first()
+    )
+    return frequency or Frequency.IMMEDIATELY
+
+
+def preferences_of(*, user: User) -> dict[str, str]:
+    """Every kind with the person's choice, defaults filled in. One query."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "frequency"))
+    return {kind.value: chosen.get(kind.value, Frequency.IMMEDIATELY) for kind in Kind}

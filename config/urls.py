@@ -36,5 +36,6 @@ urlpatterns = [
     path("coaching/", include("notifications.urls")),
     path("coaching/", include("coaching.urls")),
     path("learning/", include("learning.urls")),
+    path("", include("home.urls")),
     path("", include("portfolio.urls")),
 ]

@@ -3,7 +3,6 @@ from django.urls import path
 from portfolio import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("progress/", views.progress, name="progress"),
     path("progress/monthly/", views.progress_monthly, name="progress-monthly"),
     path("timeline/", views.timeline, name="portfolio-timeline"),

@@ -15,11 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.context_processors import read_with_navigation_roles, roles_for_request
 from accounts.models import User
 from core.forms import apply_errors
 from frameworks.models import Competency
-from learning.selectors import next_clinic_refreshers
 from portfolio import services, transfer
 from portfolio.dashboard import (
     Dashboard,
@@ -44,7 +42,6 @@ from portfolio.selectors import (
     access_log_of,
     active_grants,
     checkins_visible_to,
-    count_learners_sharing_with,
     evidence_visible_to,
     goals_visible_to,
     learners_sharing_with,
@@ -55,7 +52,7 @@ from portfolio.selectors import (
     transfers_of,
 )
 from portfolio.uploads import INLINE_TYPES
-from portfolio.worklist import worklist_for
+from programs.context_processors import read_with_navigation_roles
 from programs.models import Program
 from programs.selectors import frameworks_in_use
 
@@ -84,7 +81,7 @@ def _audience(grants: list[ShareGrant], scope: Scope) -> list[ShareGrant]:
     return [grant for grant in grants if grant.covers(scope)]
 
 
-# --- Home: the learner's dashboard ------------------------------------------------------------
+# --- Progress: the learner's dashboard ------------------------------------------------------------
 
 
 def _dashboard_and_roles(request: HttpRequest, learner: User, *, stages: bool) -> Dashboard:
@@ -92,26 +89,6 @@ def _dashboard_and_roles(request: HttpRequest, learner: User, *, stages: bool) -
     the same round trip."""
     return dashboard_from(
         read_with_navigation_roles(request, dashboard_reads(learner=learner, stages=stages))
-    )
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The learner's portfolio home: what waits for them, where to focus, and a summary of
-    where they stand (the charts and history are on the progress page)."""
-    if not request.user.is_authenticated:
-        return render(request, "portfolio/welcome.html")
-    learner = _user(request)
-    dashboard = _dashboard_and_roles(request, learner, stages=False)
-    return render(
-        request,
-        "portfolio/home.html",
-        {
-            "dashboard": dashboard,
-            "enrollment": dashboard.enrollments[0] if dashboard.enrollments else None,
-            "shared_with_me": count_learners_sharing_with(viewer=learner),
-            "next_clinic": next_clinic_refreshers(learner=learner),
-            "worklist": worklist_for(user=learner, roles=roles_for_request(request)),
-        },
     )
 
 

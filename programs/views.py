@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.context_processors import read_with_navigation_roles
 from accounts.models import User
 from core.forms import apply_errors
 from programs import forms, services
 from programs.charts import distribution_figure, trends_figure
+from programs.context_processors import read_with_navigation_roles
 from programs.flags import flags_build
 from programs.heatmap import BANDS, Filters, heatmap_build, program_competencies
 from programs.heatmap_html import heatmap_page

@@ -77,7 +77,7 @@ def test_with_mfa_on_the_password_alone_does_not_log_in(client, person):
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert "_auth_user_id" not in client.session
-    assert client.get("/").templates[0].name == "portfolio/welcome.html"
+    assert client.get("/").templates[0].name == "home/welcome.html"
 
 
 def test_with_mfa_on_a_code_from_the_app_completes_the_login(client, person):

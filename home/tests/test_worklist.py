@@ -8,7 +8,7 @@ import pytest
 
 from assessments.tests.factories_observations import AssessmentRequestFactory
 from coaching.tests.factories import NotificationFactory, RelationshipFactory
-from portfolio.worklist import worklist_for
+from home.worklist import worklist_for
 from programs.selectors import roles_of
 
 pytestmark = pytest.mark.django_db

@@ -1,18 +1,35 @@
+"""The staff MFA gate. Who counts as staff depends on program roles, so the policy lives with
+the roles: directors, coordinators and administrators must set up TOTP when enforced."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
-from accounts.mfa_policy import must_enrol_mfa
+from accounts.models import User
+from programs.selectors import user_holds_staff_role
 
 # Paths a staff member without MFA may still reach: to enrol, to log out, and assets. The
 # public API contract is exempt; the API itself is not (see below).
 _EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/schema/", "/api/docs/")
 _API_PREFIX = "/api/"
+
+
+def holds_staff_role(user: User) -> bool:
+    """Administrators, and directors or coordinators of any program."""
+    return bool(user.is_staff or user.is_superuser or user_holds_staff_role(user=user))
+
+
+def must_enrol_mfa(user: User) -> bool:
+    """Staff must set up MFA before anything else, where the deployment enforces it."""
+    if not getattr(settings, "ENFORCE_STAFF_MFA", False) or not user.is_authenticated:
+        return False
+    return holds_staff_role(user) and not is_mfa_enabled(user)
 
 
 class StaffMfaMiddleware:

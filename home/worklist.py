@@ -13,7 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.observation_selectors import request_counts_for
+from coaching.selectors import coachee_relationships
+from notifications.selectors import notifications_of
 from programs.models import ProgramRole
+from programs.selectors import programs_led_by
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,6 @@ def _plural(n: int, word: str) -> str:
 
 
 def _inbox_item(user: User) -> WorkItem | None:
-    from notifications.selectors import notifications_of
-
     # Query: unread notifications.
     unread = notifications_of(user=user).unread().count()
     if not unread:
@@ -39,8 +41,6 @@ def _inbox_item(user: User) -> WorkItem | None:
 
 
 def _assessor_item(user: User, today: dt.date) -> WorkItem | None:
-    from assessments.observation_selectors import request_counts_for
-
     # Query: open and overdue requests addressed to the assessor, counted together.
     waiting, overdue = request_counts_for(assessor=user, today=today)
     if not waiting:
@@ -52,8 +52,6 @@ def _assessor_item(user: User, today: dt.date) -> WorkItem | None:
 
 
 def _coach_item(user: User) -> WorkItem | None:
-    from coaching.selectors import coachee_relationships
-
     # Query: active coachees.
     coachees = coachee_relationships(coach=user).count()
     if not coachees:
@@ -66,8 +64,6 @@ def _coach_item(user: User) -> WorkItem | None:
 
 
 def _program_items(user: User) -> list[WorkItem]:
-    from programs.selectors import programs_led_by
-
     # Query: programs the person leads or reviews.
     return [
         WorkItem(

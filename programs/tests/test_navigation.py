@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse, set_script_prefix
 
-from accounts.context_processors import _SECTION_OF_URL, NAV_URL_NAMES, nav_section, nav_urls
+from programs.context_processors import _SECTION_OF_URL, NAV_URL_NAMES, nav_section, nav_urls
 from tests.factories import EnrollmentFactory, ProgramRoleFactory, UserFactory
 
 

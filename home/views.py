@@ -1,0 +1,39 @@
+"""The start page. It gathers what waits for a person from every app (their dashboard, their
+to-do list, the refreshers before their next clinic), so it lives above them all."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.models import User
+from home.worklist import worklist_for
+from learning.selectors import next_clinic_refreshers
+from portfolio.dashboard import dashboard_from, dashboard_reads
+from portfolio.selectors import count_learners_sharing_with
+from programs.context_processors import read_with_navigation_roles, roles_for_request
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The learner's portfolio home: what waits for them, where to focus, and a summary of
+    where they stand (the charts and history are on the progress page)."""
+    if not request.user.is_authenticated:
+        return render(request, "home/welcome.html")
+    learner = cast(User, request.user)
+    # The navigation's (and the worklist's) roles are read in the dashboard's round trip.
+    dashboard = dashboard_from(
+        read_with_navigation_roles(request, dashboard_reads(learner=learner, stages=False))
+    )
+    return render(
+        request,
+        "home/home.html",
+        {
+            "dashboard": dashboard,
+            "enrollment": dashboard.enrollments[0] if dashboard.enrollments else None,
+            "shared_with_me": count_learners_sharing_with(viewer=learner),
+            "next_clinic": next_clinic_refreshers(learner=learner),
+            "worklist": worklist_for(user=learner, roles=roles_for_request(request)),
+        },
+    )

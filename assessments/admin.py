@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from assessments.models import Assessment, CheckIn, SelfAssessment
-from assessments.services import ratings_delete
+from assessments.services.ratings import ratings_delete
 
 
 class RecordAdmin(admin.ModelAdmin):

@@ -1,210 +1,706 @@
-"""Assessments API.
+"""API for assessments by others: observation requests, assessments (observations), the
+learner's responses, and calibration. Every page action is here too.
 
-Self-assessment check-ins first (the learner's own; idempotent by client token); assessments by
-others and observation requests belong in their own section below.
+Reads come from `assessments.selectors.observations` and `assessments.calibration` (anything
+the caller may not see is a 404); writes from `assessments.services.observations`. A service's
+ValidationError becomes a 400 with field errors; a request that is no longer open is a 409.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from django.shortcuts import get_object_or_404
+from django.db.models import QuerySet
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from assessments.models import CheckIn, SelfAssessment
-from assessments.services import (
-    CheckInInvalidError,
-    CheckInTokenConflictError,
-    SelfAssessmentInput,
-    checkin_record,
+from assessments.models import (
+    Assessment,
+    AssessmentRequest,
+    AssessmentResponse,
+    AssessmentVersion,
+    ObservationSetting,
 )
+from assessments.selectors.observations import (
+    assessment_visible_to,
+    assessments_given,
+    assessments_received,
+    assessors_for,
+    learners_assessable_by,
+    request_for_assessor,
+    request_visible_to,
+    requests_of_learner,
+    requests_to_assessor,
+)
+from assessments.services.observations import (
+    CASE_TYPE_MAX,
+    CORRECTION_WINDOW,
+    DECLINE_REASON_MAX,
+    NARRATIVE_MAX,
+    REASON_MAX,
+    REQUEST_NOTE_MAX,
+    RESPONSE_MAX,
+    ObservationConflictError,
+    ObservationResult,
+    RatingInput,
+    assessment_acknowledge,
+    assessment_respond,
+    assessment_revise,
+    narrative_hints,
+    observation_record,
+    observation_request_complete,
+    observation_request_create,
+    observation_request_decline,
+)
+from core.api import cursor
+from frameworks.api import CompetencyOfItemSerializer
 from frameworks.models import Framework
-from portfolio.api import CompetencyOfItemSerializer, cursor
-from portfolio.selectors import checkins_visible_to, self_assessments_visible_to
-from programs.selectors import frameworks_in_use
-
-# --- Self-assessments and check-ins --------------------------------------------------------
 
 
 def _user(request: Request) -> User:
     return cast(User, request.user)
 
 
-class SelfAssessmentSerializer(serializers.ModelSerializer[SelfAssessment]):
-    competency = CompetencyOfItemSerializer(read_only=True)
-    evidence: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+def _conflict(error: ObservationConflictError) -> Response:
+    return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+
+
+# --- Serializers (shape output, validate input; they never write) -----------------------------
+
+
+class ObservationPersonSerializer(serializers.Serializer[User]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class ObservationRequestFrameworkSerializer(serializers.ModelSerializer[Framework]):
+    class Meta:
+        model = Framework
+        fields = ["id", "code", "version", "name", "kind"]
+
+
+class ObservationRequestSerializer(serializers.ModelSerializer[AssessmentRequest]):
+    learner = ObservationPersonSerializer(read_only=True)
+    assessor = ObservationPersonSerializer(read_only=True)
+    program = serializers.CharField(source="program.name", read_only=True)
+    framework = ObservationRequestFrameworkSerializer(read_only=True)
+    competencies = CompetencyOfItemSerializer(many=True, read_only=True)
+    due_date = serializers.DateField(
+        read_only=True, help_text="`due_on`, or two weeks after the request when none was given."
+    )
+    overdue = serializers.SerializerMethodField()
 
     class Meta:
-        model = SelfAssessment
+        model = AssessmentRequest
         fields = [
             "id",
+            "learner",
+            "assessor",
+            "program",
+            "framework",
+            "competencies",
+            "setting",
+            "case_type",
+            "encounter_on",
+            "due_on",
+            "due_date",
+            "overdue",
+            "note",
+            "status",
+            "decline_reason",
+            "client_token",
+            "created_at",
+            "closed_at",
+        ]
+
+    def get_overdue(self, obj: AssessmentRequest) -> bool:
+        return obj.is_overdue()
+
+
+class ObservationRequestCreateSerializer(serializers.Serializer[Any]):
+    assessor = serializers.IntegerField(
+        min_value=1, help_text="Someone from `/observation-assessors/`."
+    )
+    competencies = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=20,
+        help_text="One EPA, or sub-competencies of one milestone framework.",
+    )
+    setting = serializers.ChoiceField(
+        choices=ObservationSetting.choices, required=False, allow_blank=True, default=""
+    )
+    case_type = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=CASE_TYPE_MAX
+    )
+    encounter_on = serializers.DateField(required=False, allow_null=True, default=None)
+    due_on = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=REQUEST_NOTE_MAX
+    )
+    client_token = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Made once per request; sending it again returns the first request (200).",
+    )
+
+
+class ObservationRatingSerializer(serializers.Serializer[Any]):
+    competency = serializers.IntegerField(min_value=1)
+    level = serializers.CharField(
+        max_length=10, help_text="A value of the framework's scale, e.g. `3` or `2.5`."
+    )
+
+
+class ObservationFieldsSerializer(serializers.Serializer[Any]):
+    ratings = serializers.ListField(
+        child=ObservationRatingSerializer(), allow_empty=False, max_length=20
+    )
+    went_well = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NARRATIVE_MAX
+    )
+    next_step = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NARRATIVE_MAX
+    )
+    observed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    submission_key = serializers.UUIDField(
+        help_text="Made once per submission; sending it again returns the first record (200)."
+    )
+
+
+class ObservationCreateSerializer(ObservationFieldsSerializer):
+    learner = serializers.IntegerField(
+        min_value=1, help_text="Someone from `/observation-learners/`."
+    )
+    setting = serializers.ChoiceField(
+        choices=ObservationSetting.choices, required=False, allow_blank=True, default=""
+    )
+    case_type = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=CASE_TYPE_MAX
+    )
+
+
+class ObservationDeclineSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=DECLINE_REASON_MAX)
+
+
+class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
+    learner = ObservationPersonSerializer(read_only=True)
+    assessor = ObservationPersonSerializer(read_only=True, allow_null=True)
+    competency = CompetencyOfItemSerializer(read_only=True)
+    correctable_until = serializers.SerializerMethodField(
+        help_text="Until then its author may correct it; after, only amend it with a reason."
+    )
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "learner",
+            "assessor",
             "competency",
             "level",
-            "note",
-            "assessed_on",
-            "checkin",
-            "evidence",
+            "went_well",
+            "next_step",
+            "context",
+            "observed_on",
+            "source",
+            "request",
+            "version",
             "created_at",
+            "updated_at",
+            "acknowledged_at",
+            "correctable_until",
+        ]
+
+    def get_correctable_until(self, obj: Assessment) -> Any:
+        return serializers.DateTimeField().to_representation(obj.created_at + CORRECTION_WINDOW)
+
+
+class AssessmentVersionSerializer(serializers.ModelSerializer[AssessmentVersion]):
+    recorded_by = ObservationPersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = AssessmentVersion
+        fields = [
+            "version",
+            "kind",
+            "level",
+            "went_well",
+            "next_step",
+            "context",
+            "observed_on",
+            "reason",
+            "recorded_by",
+            "recorded_at",
         ]
 
 
-class CheckInFrameworkSerializer(serializers.ModelSerializer[Framework]):
+class AssessmentResponseSerializer(serializers.ModelSerializer[AssessmentResponse]):
     class Meta:
-        model = Framework
-        fields = ["id", "code", "version", "name"]
+        model = AssessmentResponse
+        fields = ["id", "assessment", "text", "client_token", "created_at"]
 
 
-class CheckInSerializer(serializers.ModelSerializer[CheckIn]):
-    framework = CheckInFrameworkSerializer(read_only=True, allow_null=True)
-    items = SelfAssessmentSerializer(many=True, read_only=True)
+class AssessmentDetailSerializer(AssessmentSerializer):
+    versions = AssessmentVersionSerializer(many=True, read_only=True)
+    responses = AssessmentResponseSerializer(many=True, read_only=True)
 
-    class Meta:
-        model = CheckIn
-        fields = ["id", "client_token", "framework", "created_at", "items"]
+    class Meta(AssessmentSerializer.Meta):
+        fields = [*AssessmentSerializer.Meta.fields, "versions", "responses"]
 
 
-class CheckInItemWriteSerializer(serializers.Serializer[Any]):
-    competency = serializers.IntegerField(min_value=1)
-    level = serializers.DecimalField(max_digits=3, decimal_places=1)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    evidence = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list
+class ObservationResultSerializer(serializers.Serializer[Any]):
+    assessments = AssessmentSerializer(many=True)
+    hints = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Gentle prompts per narrative field against empty or generic feedback. "
+        "Advice only: the record is saved either way.",
     )
 
 
-class CheckInWriteSerializer(serializers.Serializer[Any]):
-    client_token = serializers.UUIDField(
-        help_text="Made by the client once per check-in; sending it again returns the first one."
+class AssessmentReviseSerializer(serializers.Serializer[Any]):
+    level = serializers.CharField(required=False, max_length=10)
+    went_well = serializers.CharField(required=False, allow_blank=True, max_length=NARRATIVE_MAX)
+    next_step = serializers.CharField(required=False, allow_blank=True, max_length=NARRATIVE_MAX)
+    observed_on = serializers.DateField(required=False)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=REASON_MAX,
+        help_text="Required more than 24 hours after the first submission (an amendment).",
     )
-    framework = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    assessed_on = serializers.DateField(required=False, allow_null=True, default=None)
-    items = CheckInItemWriteSerializer(many=True, allow_empty=False)
 
 
-class CheckInListApi(APIView):
-    """The caller's check-ins, newest first (cursor-paginated); record a new one.
+class AssessmentResponseCreateSerializer(serializers.Serializer[Any]):
+    text = serializers.CharField(max_length=RESPONSE_MAX)
+    client_token = serializers.UUIDField(required=False, allow_null=True, default=None)
 
-    A repeated `client_token` returns the check-in it first recorded with status 200 instead
-    of 201; nothing is recorded twice. Levels must be on the framework's scale and every
-    competency a ratable one of the caller's current frameworks; otherwise 400 and nothing
-    is written.
-    """
 
-    pagination_class = cursor(("-created_at", "-id"), page_size=20)
+class CompetencyCalibrationSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    n = serializers.IntegerField(help_text="Pairs behind the numbers.")
+    self_mean = serializers.FloatField()
+    assessor_mean = serializers.FloatField()
+    difference = serializers.FloatField(help_text="Mean of self − assessor: above 0 higher.")
+    over = serializers.IntegerField()
+    under = serializers.IntegerField()
+    same = serializers.IntegerField()
+    verdict = serializers.ChoiceField(choices=["over", "under", "close"])
+    first_on = serializers.DateField()
+    last_on = serializers.DateField()
 
-    @extend_schema(responses=CheckInSerializer(many=True), operation_id="checkin_list")
-    def get(self, request: Request) -> Response:
-        paginator = self.pagination_class()
-        items = checkins_visible_to(viewer=_user(request), learner=_user(request)).prefetch_related(
-            "items__evidence"
-        )
-        page = paginator.paginate_queryset(items, request, view=self)
-        return paginator.get_paginated_response(CheckInSerializer(page, many=True).data)
+
+class PeriodCalibrationSerializer(serializers.Serializer[Any]):
+    quarter = serializers.CharField(source="label", help_text="For example `2025 Q3`.")
+    start = serializers.DateField()
+    n = serializers.IntegerField()
+    difference = serializers.FloatField()
+
+
+class FrameworkCalibrationSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    version = serializers.CharField()
+    n = serializers.IntegerField()
+    difference = serializers.FloatField()
+    competencies = CompetencyCalibrationSerializer(many=True)
+    periods = PeriodCalibrationSerializer(many=True)
+
+
+class CalibrationSerializer(serializers.Serializer[Any]):
+    learner = ObservationPersonSerializer()
+    window_days = serializers.IntegerField()
+    n = serializers.IntegerField()
+    self_count = serializers.IntegerField()
+    assessor_count = serializers.IntegerField()
+    unpaired = serializers.IntegerField()
+    frameworks = FrameworkCalibrationSerializer(many=True)
+
+
+def _result(result: ObservationResult) -> Response:
+    first = result.assessments[0]
+    payload = {
+        "assessments": AssessmentSerializer(result.assessments, many=True).data,
+        "hints": narrative_hints(went_well=first.went_well, next_step=first.next_step),
+    }
+    return Response(payload, status=status.HTTP_201_CREATED if result.created else 200)
+
+
+def _ratings(data: dict[str, Any]) -> list[RatingInput]:
+    return [RatingInput(r["competency"], r["level"]) for r in data["ratings"]]
+
+
+ROLE_PARAM = OpenApiParameter(
+    "role",
+    str,
+    enum=["learner", "assessor"],
+    description="`learner` (default): about me; `assessor`: addressed to me / written by me.",
+)
+
+
+# --- Requests -----------------------------------------------------------------------------------
+
+
+class ObservationRequestListApi(APIView):
+    """Observation requests: the caller's own (as learner) or addressed to them (as assessor),
+    newest first; ask for a new observation."""
+
+    pagination_class = cursor(("-created_at", "-id"), page_size=50)
 
     @extend_schema(
-        request=CheckInWriteSerializer,
+        parameters=[
+            ROLE_PARAM,
+            OpenApiParameter("status", str, enum=AssessmentRequest.Status.values),
+        ],
+        responses=ObservationRequestSerializer(many=True),
+        operation_id="observation_request_list",
+    )
+    def get(self, request: Request) -> Response:
+        viewer = _user(request)
+        rows: QuerySet[AssessmentRequest]
+        if request.query_params.get("role") == "assessor":
+            rows = requests_to_assessor(assessor=viewer)
+        else:
+            rows = requests_of_learner(learner=viewer)
+        wanted = request.query_params.get("status")
+        if wanted in AssessmentRequest.Status.values:
+            rows = rows.filter(status=wanted)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(ObservationRequestSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=ObservationRequestCreateSerializer,
         responses={
-            201: CheckInSerializer,
-            200: OpenApiResponse(CheckInSerializer, description="Already recorded with this token"),
-            400: OpenApiResponse(
-                description="Field errors; `items` maps item positions to messages"
-            ),
-            409: OpenApiResponse(description="The token belongs to another person's check-in"),
+            201: ObservationRequestSerializer,
+            200: OpenApiResponse(ObservationRequestSerializer, description="Same client token"),
+            400: OpenApiResponse(description="Field errors; nothing was written"),
         },
-        operation_id="checkin_create",
+        operation_id="observation_request_create",
     )
     def post(self, request: Request) -> Response:
-        serializer = CheckInWriteSerializer(data=request.data)
+        serializer = ObservationRequestCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         learner = _user(request)
-        framework = None
-        if data["framework"] is not None:
-            framework = frameworks_in_use(learner=learner).filter(pk=data["framework"]).first()
-            if framework is None:
-                return Response(
-                    {
-                        "detail": "Invalid input.",
-                        "framework": ["Not a framework of your current program."],
-                    },
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
-        items = [
-            SelfAssessmentInput(i["competency"], i["level"], i["note"], i["evidence"])
-            for i in data["items"]
-        ]
-        try:
-            checkin, created = checkin_record(
-                learner=learner,
-                client_token=data["client_token"],
-                items=items,
-                assessed_on=data["assessed_on"],
-                framework=framework,
-            )
-        except CheckInInvalidError as error:
-            position = {item.competency_id: index for index, item in enumerate(items)}
-            by_item = {
-                str(position.get(pk, pk)): messages for pk, messages in error.item_errors.items()
-            }
-            return Response(
-                {
-                    "detail": "Nothing was recorded: see the errors per item.",
-                    "items": by_item or error.message_dict.get("items", []),
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        except CheckInTokenConflictError:
-            return Response(
-                {"detail": "This client token was already used by someone else; make a new one."},
-                status=status.HTTP_409_CONFLICT,
-            )
-        checkin = (
-            checkins_visible_to(viewer=learner, learner=learner)
-            .prefetch_related("items__evidence")
-            .get(pk=checkin.pk)
+        made, created = observation_request_create(
+            learner=learner,
+            assessor_id=data["assessor"],
+            competency_ids=data["competencies"],
+            setting=data["setting"],
+            case_type=data["case_type"],
+            encounter_on=data["encounter_on"],
+            due_on=data["due_on"],
+            note=data["note"],
+            client_token=data["client_token"],
         )
+        shown = request_visible_to(viewer=learner, pk=made.pk)
         return Response(
-            CheckInSerializer(checkin).data,
+            ObservationRequestSerializer(shown).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
-class CheckInDetailApi(APIView):
-    """One of the caller's check-ins with its items."""
+class ObservationRequestDetailApi(APIView):
+    """One request, for its learner or its assessor."""
 
-    @extend_schema(responses=CheckInSerializer, operation_id="checkin_retrieve")
+    @extend_schema(responses=ObservationRequestSerializer, operation_id="observation_request_get")
     def get(self, request: Request, pk: int) -> Response:
-        checkins = checkins_visible_to(viewer=_user(request), learner=_user(request))
-        checkin = get_object_or_404(checkins.prefetch_related("items__evidence"), pk=pk)
-        return Response(CheckInSerializer(checkin).data)
+        item = request_visible_to(viewer=_user(request), pk=pk)
+        if item is None:
+            raise Http404
+        return Response(ObservationRequestSerializer(item).data)
 
 
-class SelfAssessmentListApi(APIView):
-    """The caller's self-assessment history, newest first (cursor-paginated)."""
-
-    pagination_class = cursor(("-assessed_on", "-id"), page_size=100)
+class ObservationRequestCompleteApi(APIView):
+    """The assessor answers a request: one assessment per rated item; the learner is told."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("competency", int, description="Only this competency.")],
-        responses=SelfAssessmentSerializer(many=True),
-        operation_id="self_assessment_list",
+        request=ObservationFieldsSerializer,
+        responses={
+            201: ObservationResultSerializer,
+            200: OpenApiResponse(ObservationResultSerializer, description="Same submission key"),
+            400: OpenApiResponse(description="Field errors; nothing was written"),
+            409: OpenApiResponse(description="The request is already completed or declined"),
+        },
+        operation_id="observation_request_complete",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        assessor = _user(request)
+        item = request_for_assessor(assessor=assessor, pk=pk)
+        if item is None:
+            raise Http404
+        serializer = ObservationFieldsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            result = observation_request_complete(
+                request=item,
+                assessor=assessor,
+                ratings=_ratings(data),
+                went_well=data["went_well"],
+                next_step=data["next_step"],
+                observed_on=data["observed_on"],
+                submission_key=data["submission_key"],
+            )
+        except ObservationConflictError as error:
+            return _conflict(error)
+        return _result(result)
+
+
+class ObservationRequestDeclineApi(APIView):
+    """The assessor declines a request with a reason the learner sees."""
+
+    @extend_schema(
+        request=ObservationDeclineSerializer,
+        responses={
+            200: ObservationRequestSerializer,
+            409: OpenApiResponse(description="The request is already completed or declined"),
+        },
+        operation_id="observation_request_decline",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        assessor = _user(request)
+        item = request_for_assessor(assessor=assessor, pk=pk)
+        if item is None:
+            raise Http404
+        serializer = ObservationDeclineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            observation_request_decline(
+                request=item, assessor=assessor, reason=serializer.validated_data["reason"]
+            )
+        except ObservationConflictError as error:
+            return _conflict(error)
+        return Response(
+            ObservationRequestSerializer(request_visible_to(viewer=assessor, pk=pk)).data
+        )
+
+
+class ObservationAssessorListApi(APIView):
+    """People the caller may ask for an observation (assessors of their current programs)."""
+
+    pagination_class = None
+
+    @extend_schema(
+        responses=ObservationPersonSerializer(many=True), operation_id="observation_assessor_list"
     )
     def get(self, request: Request) -> Response:
-        items = self_assessments_visible_to(
-            viewer=_user(request), learner=_user(request)
-        ).prefetch_related("evidence")
-        competency = request.query_params.get("competency", "")
-        if competency:
-            if not competency.isdigit():
-                return Response(
-                    {"detail": "Invalid input.", "competency": ["Expected an id."]}, status=400
-                )
-            items = items.filter(competency_id=int(competency))
+        people = assessors_for(learner=_user(request))
+        return Response(ObservationPersonSerializer(cast(Any, people), many=True).data)
+
+
+class ObservationLearnerListApi(APIView):
+    """Learners the caller may observe unasked (current learners of programs they assess)."""
+
+    pagination_class = None
+
+    @extend_schema(
+        responses=ObservationPersonSerializer(many=True), operation_id="observation_learner_list"
+    )
+    def get(self, request: Request) -> Response:
+        people = learners_assessable_by(assessor=_user(request))
+        return Response(ObservationPersonSerializer(cast(Any, people), many=True).data)
+
+
+# --- Assessments --------------------------------------------------------------------------------
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        raise serializers.ValidationError({name: ["Send a whole number."]}) from None
+
+
+def _date_param(request: Request, name: str) -> Any:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return serializers.DateField().to_internal_value(raw)
+    except serializers.ValidationError:
+        raise serializers.ValidationError({name: ["Send a date as YYYY-MM-DD."]}) from None
+
+
+class AssessmentListApi(APIView):
+    """Assessments of the caller (default) or written by them (`role=assessor`), newest
+    observation first; record an observation nobody asked for."""
+
+    pagination_class = cursor(("-observed_on", "-created_at", "-id"), page_size=50)
+
+    @extend_schema(
+        parameters=[
+            ROLE_PARAM,
+            OpenApiParameter("competency", int, description="Only this competency."),
+            OpenApiParameter("assessor", int, description="Only by this assessor."),
+            OpenApiParameter("since", str, description="Observed on or after (YYYY-MM-DD)."),
+            OpenApiParameter("until", str, description="Observed on or before (YYYY-MM-DD)."),
+        ],
+        responses=AssessmentSerializer(many=True),
+        operation_id="assessment_list",
+    )
+    def get(self, request: Request) -> Response:
+        viewer = _user(request)
+        rows: QuerySet[Assessment]
+        competency = _int_param(request, "competency")
+        if request.query_params.get("role") == "assessor":
+            rows = assessments_given(assessor=viewer)
+            if competency is not None:
+                rows = rows.filter(competency_id=competency)
+        else:
+            rows = assessments_received(
+                learner=viewer,
+                competency_id=competency,
+                assessor_id=_int_param(request, "assessor"),
+                since=_date_param(request, "since"),
+                until=_date_param(request, "until"),
+            )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(items, request, view=self)
-        return paginator.get_paginated_response(SelfAssessmentSerializer(page, many=True).data)
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(AssessmentSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=ObservationCreateSerializer,
+        responses={
+            201: ObservationResultSerializer,
+            200: OpenApiResponse(ObservationResultSerializer, description="Same submission key"),
+            400: OpenApiResponse(description="Field errors; nothing was written"),
+        },
+        operation_id="assessment_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ObservationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = observation_record(
+            assessor=_user(request),
+            learner_id=data["learner"],
+            ratings=_ratings(data),
+            went_well=data["went_well"],
+            next_step=data["next_step"],
+            setting=data["setting"],
+            case_type=data["case_type"],
+            observed_on=data["observed_on"],
+            submission_key=data["submission_key"],
+        )
+        return _result(result)
+
+
+class AssessmentDetailApi(APIView):
+    """One assessment with every version and the learner's responses; its author changes it
+    (a correction within 24 hours, an amendment with a reason after)."""
+
+    @extend_schema(responses=AssessmentDetailSerializer, operation_id="assessment_get")
+    def get(self, request: Request, pk: int) -> Response:
+        item = assessment_visible_to(viewer=_user(request), pk=pk)
+        if item is None:
+            raise Http404
+        return Response(AssessmentDetailSerializer(item).data)
+
+    @extend_schema(
+        request=AssessmentReviseSerializer,
+        responses={
+            200: AssessmentDetailSerializer,
+            400: OpenApiResponse(description="Field errors (e.g. a reason is needed)"),
+            403: OpenApiResponse(description="You can see it but did not write it"),
+            409: OpenApiResponse(description="Changed by someone else meanwhile"),
+        },
+        operation_id="assessment_revise",
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        viewer = _user(request)
+        item = assessment_visible_to(viewer=viewer, pk=pk)
+        if item is None:
+            raise Http404
+        if item.assessor_id != viewer.pk:
+            raise ApiPermissionDenied("Only its author may change an assessment.")
+        serializer = AssessmentReviseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            assessment_revise(
+                assessment=item,
+                author=viewer,
+                level=data.get("level"),
+                went_well=data.get("went_well"),
+                next_step=data.get("next_step"),
+                observed_on=data.get("observed_on"),
+                reason=data["reason"],
+            )
+        except ObservationConflictError as error:
+            return _conflict(error)
+        return Response(
+            AssessmentDetailSerializer(assessment_visible_to(viewer=viewer, pk=pk)).data
+        )
+
+
+class AssessmentAcknowledgeApi(APIView):
+    """The learner marks an assessment of them as read (again: no change)."""
+
+    @extend_schema(
+        request=None, responses=AssessmentSerializer, operation_id="assessment_acknowledge"
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _user(request)
+        item = assessment_visible_to(viewer=viewer, pk=pk)
+        if item is None:
+            raise Http404
+        if item.learner_id != viewer.pk:
+            raise ApiPermissionDenied("Only the learner acknowledges an assessment.")
+        assessment_acknowledge(assessment=item, learner=viewer)
+        return Response(AssessmentSerializer(item).data)
+
+
+class AssessmentResponseListApi(APIView):
+    """The learner's responses to an assessment, oldest first; the learner adds one."""
+
+    pagination_class = None
+
+    @extend_schema(
+        responses=AssessmentResponseSerializer(many=True), operation_id="assessment_response_list"
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        item = assessment_visible_to(viewer=_user(request), pk=pk)
+        if item is None:
+            raise Http404
+        return Response(AssessmentResponseSerializer(item.responses.all(), many=True).data)
+
+    @extend_schema(
+        request=AssessmentResponseCreateSerializer,
+        responses={
+            201: AssessmentResponseSerializer,
+            200: OpenApiResponse(AssessmentResponseSerializer, description="Same client token"),
+            403: OpenApiResponse(description="Only the learner responds"),
+        },
+        operation_id="assessment_response_create",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        viewer = _user(request)
+        item = assessment_visible_to(viewer=viewer, pk=pk)
+        if item is None:
+            raise Http404
+        if item.learner_id != viewer.pk:
+            raise ApiPermissionDenied("Only the learner responds to an assessment of them.")
+        serializer = AssessmentResponseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        response, created = assessment_respond(
+            assessment=item,
+            learner=viewer,
+            text=serializer.validated_data["text"],
+            client_token=serializer.validated_data["client_token"],
+        )
+        return Response(
+            AssessmentResponseSerializer(response).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

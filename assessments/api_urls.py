@@ -1,12 +1,50 @@
-from django.urls import include, path
+"""API routes for assessments by others: requests, observations, responses, calibration."""
+
+from django.urls import path
 
 from assessments import api
 
 urlpatterns = [
-    # Self-assessments and check-ins (the learner's own).
-    path("check-ins/", api.CheckInListApi.as_view(), name="api-checkin-list"),
-    path("check-ins/<int:pk>/", api.CheckInDetailApi.as_view(), name="api-checkin-detail"),
-    path("self-assessments/", api.SelfAssessmentListApi.as_view(), name="api-self-assessment-list"),
-    # Assessments by others: requests, observations, calibration (api_urls_observations.py).
-    path("", include("assessments.api_urls_observations")),
+    path(
+        "observation-requests/",
+        api.ObservationRequestListApi.as_view(),
+        name="api-observation-request-list",
+    ),
+    path(
+        "observation-requests/<int:pk>/",
+        api.ObservationRequestDetailApi.as_view(),
+        name="api-observation-request-detail",
+    ),
+    path(
+        "observation-requests/<int:pk>/complete/",
+        api.ObservationRequestCompleteApi.as_view(),
+        name="api-observation-request-complete",
+    ),
+    path(
+        "observation-requests/<int:pk>/decline/",
+        api.ObservationRequestDeclineApi.as_view(),
+        name="api-observation-request-decline",
+    ),
+    path(
+        "observation-assessors/",
+        api.ObservationAssessorListApi.as_view(),
+        name="api-observation-assessor-list",
+    ),
+    path(
+        "observation-learners/",
+        api.ObservationLearnerListApi.as_view(),
+        name="api-observation-learner-list",
+    ),
+    path("assessments/", api.AssessmentListApi.as_view(), name="api-assessment-list"),
+    path("assessments/<int:pk>/", api.AssessmentDetailApi.as_view(), name="api-assessment-detail"),
+    path(
+        "assessments/<int:pk>/acknowledge/",
+        api.AssessmentAcknowledgeApi.as_view(),
+        name="api-assessment-acknowledge",
+    ),
+    path(
+        "assessments/<int:pk>/responses/",
+        api.AssessmentResponseListApi.as_view(),
+        name="api-assessment-response-list",
+    ),
 ]

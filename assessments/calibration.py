@@ -5,9 +5,8 @@ closest in time, within a window (60 days by default; on a tie the earlier self-
 the one made before the feedback). The difference is self − assessor: above zero the learner
 rates themself higher than observers do (overestimation), below zero lower.
 
-Who may see it: the learner; anyone else only through an active share grant covering
-check-ins and self-assessments (`portfolio.selectors`), since self-assessments are private.
-Every self-assessment behind the numbers a sharer sees is appended to the access log.
+This module computes; who may see it is `portfolio.calibration`'s rule: the learner, and
+anyone else only through an active share grant covering check-ins and self-assessments.
 """
 
 from __future__ import annotations
@@ -15,14 +14,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from accounts.models import User
-from assessments.models import Assessment
-from portfolio.models import Scope
-from portfolio.selectors import Access, access_for, self_assessments_visible_to
-from portfolio.services import access_log_record
+from assessments.models import Assessment, SelfAssessment
 
 DEFAULT_WINDOW_DAYS = 60
 MIN_WINDOW_DAYS = 1
@@ -141,31 +138,19 @@ def _pair(
     return pairs, unpaired
 
 
-def calibration_for(
+def calibration_from(
     *,
-    viewer: User,
     learner: User,
+    self_rows: Sequence[SelfAssessment],
+    assessor_rows: Sequence[Assessment],
     window_days: int = DEFAULT_WINDOW_DAYS,
-    access: Access | None = None,
-) -> Calibration | None:
-    """The learner's calibration as `viewer` may see it; None when they may not (a 404).
+) -> tuple[Calibration, list[SelfAssessment]]:
+    """The calibration of `learner` from their self-assessments and assessor ratings (both in
+    date order, assessor rows with competency and framework loaded), and the self-assessments
+    the pairs used: the ones someone other than the learner has read through the numbers.
 
-    Three queries for the owner (self-assessments, assessor ratings, nothing else); one more
-    for the grant check and one insert for the access log for anyone else.
+    Who may see which rows is the caller's rule (`portfolio.calibration.calibration_for`).
     """
-    access = access or access_for(viewer=viewer, learner=learner)
-    if not access.is_owner and not access.allows(Scope.CHECKINS):
-        return None
-    self_rows = list(
-        self_assessments_visible_to(viewer=viewer, learner=learner, access=access).order_by(
-            "assessed_on", "id"
-        )
-    )
-    assessor_rows = list(
-        Assessment.objects.filter(learner=learner, assessor__isnull=False)
-        .select_related("competency", "competency__framework")
-        .order_by("observed_on", "id")
-    )
     window = dt.timedelta(days=window_days)
     selfs: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
     for row in self_rows:
@@ -219,14 +204,8 @@ def calibration_for(
         summary.difference = sum(p.difference for p in framework_pairs) / len(framework_pairs)
         frameworks.append(summary)
     frameworks.sort(key=lambda f: (f.name, f.version))
-    if not access.is_owner and self_rows:
-        used = {(p.competency_id, p.self_on) for p in pairs}
-        access_log_record(
-            access=access,
-            items=[r for r in self_rows if (r.competency_id, r.assessed_on) in used],
-            action="list",
-        )
-    return Calibration(
+    used = {(p.competency_id, p.self_on) for p in pairs}
+    calibration = Calibration(
         learner=learner,
         window_days=window_days,
         frameworks=frameworks,
@@ -234,3 +213,4 @@ def calibration_for(
         assessor_count=len(assessor_rows),
         unpaired=unpaired,
     )
+    return calibration, [r for r in self_rows if (r.competency_id, r.assessed_on) in used]

@@ -44,9 +44,6 @@ class SelfAssessment(models.Model):
     checkin = models.ForeignKey(
         CheckIn, null=True, blank=True, on_delete=models.CASCADE, related_name="items"
     )
-    evidence = models.ManyToManyField(
-        "portfolio.Evidence", blank=True, related_name="self_assessments"
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,8 +7,9 @@ rating refreshes that learner's cells of the competencies it touches, in the sam
 transaction, by recomputing every month of them from the raw rows with the same SQL the full
 rebuild uses —
 
-- a check-in recorded (`assessments.services`), a portfolio imported (`portfolio.transfer`);
-- an assessment recorded or revised (`assessments.observations`), through
+- a check-in recorded (`assessments.services.checkins`), a portfolio imported
+  (`portfolio.transfer`);
+- an assessment recorded or revised (`assessments.services.observations`), through
   `assessor_summaries_refresh`, which refreshes the committee's period rating summary too;
 - ratings or check-ins deleted in the admin (`assessments.admin`).
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 from celery import shared_task
 
-from assessments import observations
+from assessments.services import observations
 
 
 @shared_task(name="assessments.observation_requests_remind", ignore_result=True)

@@ -1,13 +1,35 @@
-from django.urls import include, path
+"""Pages for assessments by others: requests, observations, the assessor's inbox, calibration."""
+
+from django.urls import path
 
 from assessments import views
 
 urlpatterns = [
-    # Self-assessment check-ins (the learner's own).
-    path("check-in/", views.checkin_start, name="checkin-start"),
-    path("check-in/<int:framework_id>/", views.checkin_form, name="checkin-form"),
-    path("check-ins/", views.checkin_list, name="checkin-list"),
-    path("check-ins/<int:pk>/", views.checkin_detail, name="checkin-detail"),
-    # Assessments by others: requests, observations, calibration (urls_observations.py).
-    path("", include("assessments.urls_observations")),
+    # The learner asks; the assessor answers or declines.
+    path("requests/", views.request_list, name="observation-request-list"),
+    path("requests/new/", views.request_create, name="observation-request-create"),
+    path("requests/<int:pk>/", views.request_detail, name="observation-request-detail"),
+    path(
+        "requests/<int:pk>/complete/",
+        views.request_complete,
+        name="observation-request-complete",
+    ),
+    path("requests/<int:pk>/decline/", views.request_decline, name="observation-request-decline"),
+    # The assessor's side.
+    path("inbox/", views.inbox, name="assessor-inbox"),
+    path("observe/", views.observation_start, name="observation-start"),
+    path("observe/<int:learner_id>/", views.observation_create, name="observation-create"),
+    path("given/", views.given_list, name="assessments-given"),
+    path("given/comparison/", views.comparison, name="assessor-comparison"),
+    # Records, with the learner's voice.
+    path("received/", views.received_list, name="assessments-received"),
+    path("<int:pk>/", views.assessment_detail, name="assessment-detail"),
+    path("<int:pk>/edit/", views.assessment_edit, name="assessment-edit"),
+    path(
+        "<int:pk>/acknowledge/",
+        views.assessment_acknowledge_view,
+        name="assessment-acknowledge",
+    ),
+    path("<int:pk>/respond/", views.assessment_respond_view, name="assessment-respond"),
+    # Calibration: self-assessments against assessors' ratings.
 ]

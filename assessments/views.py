@@ -1,12 +1,16 @@
-"""Assessment pages.
+"""Pages for assessments by others: requests, the one-minute observation form, records with
+the learner's response, the assessor's inbox and comparison, and calibration.
 
-Self-assessment check-ins (the learner's own, phone-first) come first; pages for assessments
-by others and observation requests belong in their own section below.
+Reads come from `assessments.selectors.observations` (access rules); writes from
+`assessments.services.observations`. Anything a viewer may not see is a 404.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, cast
 
 from django.contrib import messages
@@ -16,165 +20,627 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from assessments.selectors import CheckInPage, checkin_frameworks, checkin_page, level_text
-from assessments.services import (
-    CheckInInvalidError,
-    CheckInTokenConflictError,
-    SelfAssessmentInput,
-    checkin_record,
+from assessments.forms import (
+    DeclineForm,
+    ObservationRequestForm,
+    ResponseForm,
+    ReviseForm,
+    StartObservationForm,
 )
-from portfolio.models import Scope
-from portfolio.selectors import (
-    active_grants,
-    checkins_visible_to,
-    own_evidence_choices,
+from assessments.models import Assessment, AssessmentRequest, ObservationSetting
+from assessments.selectors.observations import (
+    MIN_COLLEAGUES,
+    assessment_filter_choices,
+    assessment_for_author,
+    assessment_for_learner,
+    assessment_visible_to,
+    assessments_given,
+    assessments_received,
+    assessor_programs_for_learner,
+    assessors_for,
+    inbox_for,
+    learners_assessable_by,
+    leniency_for,
+    observable_frameworks,
+    request_for_assessor,
+    request_visible_to,
+    requests_of_learner,
 )
+from assessments.services.observations import (
+    HINTS,
+    NARRATIVE_MAX,
+    SHORT_NARRATIVE_WORDS,
+    STOCK_PHRASES,
+    ObservationConflictError,
+    RatingInput,
+    assessment_acknowledge,
+    assessment_is_correctable,
+    assessment_respond,
+    assessment_revise,
+    narrative_hints,
+    observation_record,
+    observation_request_complete,
+    observation_request_create,
+    observation_request_decline,
+)
+from core.forms import apply_errors
+from frameworks.models import Competency, Framework, ScaleLevel
 
-# --- Self-assessments and check-ins --------------------------------------------------------
+PAGE_SIZE = 20
+PERIODS = {"30": 30, "90": 90, "365": 365}
 
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _rows(
-    page: CheckInPage, posted: dict[str, Any], item_errors: dict[int, list[str]]
-) -> list[dict[str, Any]]:
-    """Per item: the competency, its level choices with descriptors, and what was posted."""
-    rows = []
-    for competency in page.items:
-        descriptors = {d.level: d.text for d in competency.descriptors.all()}
-        rows.append(
-            {
-                "competency": competency,
-                "levels": [
-                    {
-                        "value": level.value,
-                        "display": f"{level.value.normalize():f}",
-                        "label": level.label,
-                        "text": level_text(descriptors, level.value) or level.anchor,
-                    }
-                    for level in page.levels
-                ],
-                "descriptors": sorted(descriptors.items()),
-                "level": posted.get(f"level-{competency.pk}", ""),
-                "note": posted.get(f"note-{competency.pk}", ""),
-                "errors": item_errors.get(competency.pk, []),
-            }
-        )
-    return rows
+def _int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- The learner's requests ------------------------------------------------------------------
 
 
 @login_required
-def checkin_start(request: HttpRequest) -> HttpResponse:
-    """Pick a framework to check in against; with one framework, go straight to it."""
-    frameworks = list(checkin_frameworks(learner=_user(request)))
-    if len(frameworks) == 1:
-        return redirect("checkin-form", framework_id=frameworks[0].pk)
-    return render(request, "assessments/checkin_start.html", {"frameworks": frameworks})
-
-
-@login_required
-def checkin_form(request: HttpRequest, framework_id: int) -> HttpResponse:
-    """Self-assess a whole framework, or one sub-competency (`?competency=<id>`), on one page."""
+def request_list(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
-    raw_competency = request.GET.get("competency", "")
-    competency_id = int(raw_competency) if raw_competency.isdigit() else None
-    page = checkin_page(learner=learner, framework_id=framework_id, competency_id=competency_id)
-    if page is None:
-        raise Http404
-    posted: dict[str, Any] = {}
-    item_errors: dict[int, list[str]] = {}
-    form_errors: list[str] = []
-    token = str(uuid.uuid4())
-    status = 200
-    if request.method == "POST":
-        posted = request.POST.dict()
-        token = request.POST.get("client_token", "")
-        items = []
-        for competency in page.items:
-            level = request.POST.get(f"level-{competency.pk}", "").strip()
-            note = request.POST.get(f"note-{competency.pk}", "")
-            linked = [
-                int(v) for v in request.POST.getlist(f"evidence-{competency.pk}") if v.isdigit()
-            ]
-            if level:
-                items.append(SelfAssessmentInput(competency.pk, level, note, linked))
-            elif note.strip():
-                item_errors[competency.pk] = ["Pick a level to save this note."]
+    page = Paginator(requests_of_learner(learner=learner), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "assessments/observations/request_list.html",
+        {"page": page, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def request_create(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    frameworks = list(observable_frameworks(learner=learner))
+    assessors = assessors_for(learner=learner)
+    form = ObservationRequestForm(
+        request.POST or None, learner=learner, assessors=assessors, frameworks=frameworks
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            if item_errors:
-                raise CheckInInvalidError({"items": ["Some items need a level."]}, item_errors)
-            checkin, created = checkin_record(
-                learner=learner, client_token=token, items=items, framework=page.framework
+            made, created = observation_request_create(
+                learner=learner,
+                assessor_id=data["assessor"].pk,
+                competency_ids=form.competency_ids(),
+                setting=data["setting"],
+                case_type=data["case_type"],
+                encounter_on=data["encounter_on"],
+                due_on=data["due_on"],
+                note=data["note"],
+                client_token=data["client_token"],
             )
-        except CheckInInvalidError as error:
-            item_errors = error.item_errors
-            form_errors = [m for m in error.message_dict.get("items", []) if not item_errors] or (
-                ["Some items need attention: see the messages next to them."] if item_errors else []
-            )
-            status = 400
-        except CheckInTokenConflictError:
-            form_errors = ["This form was already used. Reload the page and try again."]
-            token = str(uuid.uuid4())
-            status = 409
         except ValidationError as error:
-            form_errors = error.messages
-            status = 400
+            apply_errors(form, error)
         else:
             if created:
-                messages.success(request, f"Check-in saved: {checkin.items.count()} items.")
+                messages.success(request, f"Request sent to {made.assessor.name}.")
+            return redirect("observation-request-detail", made.pk)
+    return render(
+        request,
+        "assessments/observations/request_form.html",
+        {"form": form, "has_assessors": assessors.exists(), "frameworks": frameworks},
+    )
+
+
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _user(request)
+    item = request_visible_to(viewer=viewer, pk=pk)
+    if item is None:
+        raise Http404
+    return render(
+        request,
+        "assessments/observations/request_detail.html",
+        {
+            "item": item,
+            "is_assessor": item.assessor_id == viewer.pk,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+# --- The one-minute form -------------------------------------------------------------------
+
+
+@dataclass
+class LevelChoice:
+    value: Decimal
+    display: str
+    label: str
+    anchor: str
+
+
+def _level_choices(framework: Framework) -> list[LevelChoice]:
+    levels: list[ScaleLevel] = list(framework.scale.levels.all())
+    return [
+        LevelChoice(
+            value=level.value,
+            display=f"{level.value.normalize():f}",
+            label=level.label,
+            anchor=level.anchor,
+        )
+        for level in levels
+    ]
+
+
+def _descriptors(competencies: list[Competency]) -> dict[int, dict[str, str]]:
+    """Level descriptors of each competency keyed by the level as displayed (one query)."""
+    from frameworks.models import LevelDescriptor
+
+    found: dict[int, dict[str, str]] = {c.pk: {} for c in competencies}
+    for row in LevelDescriptor.objects.filter(competency__in=competencies):
+        found[row.competency_id][f"{row.level.normalize():f}"] = row.text
+    return found
+
+
+def _form_context(
+    *,
+    learner: User,
+    framework: Framework,
+    competencies: list[Competency],
+    posted: Any,
+    errors: dict[str, list[str]],
+    context_line: str,
+    default_day: dt.date,
+) -> dict[str, Any]:
+    levels = _level_choices(framework)
+    descriptors = _descriptors(competencies)
+    items = []
+    for competency in competencies:
+        chosen = posted.get(f"level-{competency.pk}", "") if posted else ""
+        items.append(
+            {
+                "competency": competency,
+                "chosen": chosen,
+                "levels": [
+                    {
+                        "choice": level,
+                        "text": descriptors[competency.pk].get(level.display) or level.anchor,
+                    }
+                    for level in levels
+                ],
+            }
+        )
+    return {
+        "learner": learner,
+        "framework": framework,
+        "is_epa": framework.kind == Framework.Kind.EPA,
+        "items": items,
+        "went_well": posted.get("went_well", "") if posted else "",
+        "next_step": posted.get("next_step", "") if posted else "",
+        "observed_on": (posted.get("observed_on") if posted else "") or default_day.isoformat(),
+        "submission_key": (posted.get("submission_key") if posted else "") or uuid.uuid4(),
+        "errors": errors,
+        "context_line": context_line,
+        "narrative_max": NARRATIVE_MAX,
+        "hint_config": {
+            "stock": list(STOCK_PHRASES),
+            "short_words": SHORT_NARRATIVE_WORDS,
+            "messages": HINTS,
+        },
+        "today": timezone.localdate().isoformat(),
+    }
+
+
+def _ratings_from(post: Any, competencies: list[Competency]) -> list[RatingInput]:
+    return [
+        RatingInput(competency_id=c.pk, level=post.get(f"level-{c.pk}"))
+        for c in competencies
+        if post.get(f"level-{c.pk}")
+    ]
+
+
+def _parse_day(raw: str | None) -> tuple[dt.date | None, bool]:
+    if not raw:
+        return None, True
+    try:
+        return dt.date.fromisoformat(raw), True
+    except ValueError:
+        return None, False
+
+
+def _after_submit(request: HttpRequest, first: Assessment, went_well: str, next_step: str) -> None:
+    hints = narrative_hints(went_well=went_well, next_step=next_step)
+    tip = next(iter(hints.values()), [""])[0]
+    text = "Observation recorded. You can correct it for 24 hours."
+    if tip:
+        text += f" A tip for next time: {tip}"
+    messages.success(request, text)
+
+
+@login_required
+def request_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    assessor = _user(request)
+    item = request_for_assessor(assessor=assessor, pk=pk)
+    if item is None:
+        raise Http404
+    if item.status != AssessmentRequest.Status.OPEN and request.method != "POST":
+        return redirect("observation-request-detail", item.pk)
+    competencies = list(item.competencies.all())
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        day, day_ok = _parse_day(request.POST.get("observed_on"))
+        if not day_ok:
+            errors["observed_on"] = ["Enter a date."]
+        else:
+            try:
+                result = observation_request_complete(
+                    request=item,
+                    assessor=assessor,
+                    ratings=_ratings_from(request.POST, competencies),
+                    went_well=request.POST.get("went_well", ""),
+                    next_step=request.POST.get("next_step", ""),
+                    observed_on=day,
+                    submission_key=request.POST.get("submission_key", ""),
+                )
+            except ValidationError as error:
+                errors = error.message_dict
+            except ObservationConflictError as error:
+                messages.error(request, str(error))
+                return redirect("observation-request-detail", item.pk)
             else:
-                messages.info(request, "This check-in was already saved.")
-            return redirect(
-                f"{reverse('checkin-detail', args=[checkin.pk])}?saved={checkin.client_token}"
+                first = result.assessments[0]
+                if result.created:
+                    _after_submit(request, first, first.went_well, first.next_step)
+                return redirect("assessment-detail", first.pk)
+    context = _form_context(
+        learner=item.learner,
+        framework=item.framework,
+        competencies=competencies,
+        posted=request.POST if request.method == "POST" else None,
+        errors=errors,
+        context_line=" · ".join(
+            part
+            for part in (
+                item.get_setting_display() if item.setting else "",
+                item.case_type,
+                f"{item.encounter_on:%d %b %Y}" if item.encounter_on else "",
             )
-    single = competency_id is not None
-    evidence = list(own_evidence_choices(learner=learner)[:50]) if single else []
+            if part
+        ),
+        default_day=item.encounter_on or timezone.localdate(),
+    )
+    context.update({"item": item, "decline_form": DeclineForm()})
+    status = 400 if errors else 200
+    return render(request, "assessments/observations/observe_form.html", context, status=status)
+
+
+@login_required
+def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    assessor = _user(request)
+    item = request_for_assessor(assessor=assessor, pk=pk)
+    if item is None:
+        raise Http404
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            observation_request_decline(
+                request=item, assessor=assessor, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except ObservationConflictError as error:
+            messages.error(request, str(error))
+            return redirect("observation-request-detail", item.pk)
+        else:
+            messages.success(request, "Declined; the learner has been told.")
+            return redirect("assessor-inbox")
+    return render(request, "assessments/observations/decline.html", {"item": item, "form": form})
+
+
+# --- Observing unasked -------------------------------------------------------------------
+
+
+@login_required
+def observation_start(request: HttpRequest) -> HttpResponse:
+    assessor = _user(request)
+    learners = learners_assessable_by(assessor=assessor)
+    form = StartObservationForm(request.GET or None, learners=learners)
+    chosen: User | None = None
+    frameworks: list[Framework] = []
+    if request.GET.get("learner") and form.is_valid():
+        chosen = form.cleaned_data["learner"]
+        programs = assessor_programs_for_learner(learner=chosen, assessor_id=assessor.pk)
+        framework_ids = {f.pk for p in programs for f in p.frameworks.all()}
+        frameworks = [f for f in observable_frameworks(learner=chosen) if f.pk in framework_ids]
     return render(
         request,
-        "assessments/checkin_form.html",
+        "assessments/observations/start.html",
         {
-            "page": page,
-            "rows": _rows(page, posted, item_errors),
-            "token": token,
-            "single": single,
-            "evidence": evidence,
-            "form_errors": form_errors,
-            "audience": [g for g in active_grants(learner=learner) if g.covers(Scope.CHECKINS)],
-            "draft_key": (
-                f"continuum:checkin:{learner.pk}:{page.framework.pk}:{competency_id or 'all'}"
-            ),
+            "form": form,
+            "chosen": chosen,
+            "frameworks": frameworks,
+            "has_learners": learners.exists(),
         },
-        status=status,
     )
 
 
 @login_required
-def checkin_list(request: HttpRequest) -> HttpResponse:
-    """The learner's check-ins, newest first. History is kept; nothing is overwritten."""
-    learner = _user(request)
-    checkins = checkins_visible_to(viewer=learner, learner=learner)
-    page = Paginator(checkins, 20).get_page(request.GET.get("page"))
+def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
+    assessor = _user(request)
+    programs = assessor_programs_for_learner(learner_id=learner_id, assessor_id=assessor.pk)
+    if not programs:
+        raise Http404
+    learner = get_object_or_404(User, pk=learner_id)
+    source = request.POST if request.method == "POST" else request.GET
+    ids = [pk for pk in (_int(v) for v in source.getlist("competency")) if pk is not None]
+    framework_ids = {f.pk for p in programs for f in p.frameworks.all()}
+    competencies = list(
+        Competency.objects.ratable()
+        .filter(pk__in=ids, framework_id__in=framework_ids)
+        .select_related("framework", "framework__scale")
+        .order_by("order", "id")
+    )
+    if not competencies or len({c.framework_id for c in competencies}) != 1:
+        messages.error(request, "Choose an EPA, or sub-competencies of one framework.")
+        return redirect(f"{reverse('observation-start')}?learner={learner.pk}")
+    framework = competencies[0].framework
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        day, day_ok = _parse_day(request.POST.get("observed_on"))
+        if not day_ok:
+            errors["observed_on"] = ["Enter a date."]
+        else:
+            try:
+                result = observation_record(
+                    assessor=assessor,
+                    learner_id=learner.pk,
+                    ratings=_ratings_from(request.POST, competencies),
+                    went_well=request.POST.get("went_well", ""),
+                    next_step=request.POST.get("next_step", ""),
+                    setting=request.POST.get("setting", ""),
+                    case_type=request.POST.get("case_type", ""),
+                    observed_on=day,
+                    submission_key=request.POST.get("submission_key", ""),
+                )
+            except ValidationError as error:
+                errors = error.message_dict
+            else:
+                first = result.assessments[0]
+                if result.created:
+                    _after_submit(request, first, first.went_well, first.next_step)
+                return redirect("assessment-detail", first.pk)
+    context = _form_context(
+        learner=learner,
+        framework=framework,
+        competencies=competencies,
+        posted=request.POST if request.method == "POST" else None,
+        errors=errors,
+        context_line="",
+        default_day=timezone.localdate(),
+    )
+    context.update(
+        {
+            "unasked": True,
+            "settings": ObservationSetting.choices,
+            "setting": request.POST.get("setting", ""),
+            "case_type": request.POST.get("case_type", ""),
+        }
+    )
+    status = 400 if errors else 200
+    return render(request, "assessments/observations/observe_form.html", context, status=status)
+
+
+# --- Records ---------------------------------------------------------------------------------
+
+
+def _detail_context(item: Assessment, viewer: User, form: ResponseForm | None) -> dict[str, Any]:
+    is_learner = item.learner_id == viewer.pk
+    is_author = item.assessor_id == viewer.pk
+    label = (
+        ScaleLevel.objects.filter(scale_id=item.competency.framework.scale_id, value=item.level)
+        .values_list("label", flat=True)
+        .first()
+    )
+    if is_learner and form is None:
+        form = ResponseForm(initial={"client_token": uuid.uuid4()})
+    return {
+        "item": item,
+        "level_label": label or "",
+        "is_learner": is_learner,
+        "is_author": is_author,
+        "correctable": is_author and assessment_is_correctable(item),
+        "response_form": form if is_learner else None,
+        "versions": list(item.versions.all()),
+        "responses": list(item.responses.all()),
+    }
+
+
+@login_required
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = _user(request)
+    item = assessment_visible_to(viewer=viewer, pk=pk)
+    if item is None:
+        raise Http404
     return render(
         request,
-        "assessments/checkin_list.html",
-        {
-            "page": page,
-            "frameworks": checkin_frameworks(learner=learner),
-            "audience": [g for g in active_grants(learner=learner) if g.covers(Scope.CHECKINS)],
-        },
+        "assessments/observations/assessment_detail.html",
+        _detail_context(item, viewer, None),
     )
 
 
 @login_required
-def checkin_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    learner = _user(request)
-    checkin = get_object_or_404(checkins_visible_to(viewer=learner, learner=learner), pk=pk)
+def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    author = _user(request)
+    item = assessment_for_author(author=author, pk=pk)
+    if item is None:
+        raise Http404
+    correctable = assessment_is_correctable(item)
+    levels = _level_choices(item.competency.framework)
+    choices = [(c.display, f"{c.display} · {c.label}" if c.label else c.display) for c in levels]
+    initial = {
+        "level": f"{item.level.normalize():f}",
+        "went_well": item.went_well,
+        "next_step": item.next_step,
+        "observed_on": item.observed_on,
+    }
+    form = ReviseForm(request.POST or None, initial=initial, level_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment_revise(
+                assessment=item,
+                author=author,
+                level=data["level"],
+                went_well=data["went_well"],
+                next_step=data["next_step"],
+                observed_on=data["observed_on"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except ObservationConflictError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Corrected." if correctable else "Amended; the learner sees the reason.",
+            )
+            return redirect("assessment-detail", item.pk)
     return render(
         request,
-        "assessments/checkin_detail.html",
-        {"checkin": checkin, "saved_token": request.GET.get("saved", "")},
+        "assessments/observations/assessment_edit.html",
+        {"item": item, "form": form, "correctable": correctable},
+    )
+
+
+@login_required
+@require_POST
+def assessment_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = _user(request)
+    item = assessment_for_learner(learner=learner, pk=pk)
+    if item is None:
+        raise Http404
+    assessment_acknowledge(assessment=item, learner=learner)
+    messages.success(request, "Marked as read.")
+    return redirect("assessment-detail", item.pk)
+
+
+@login_required
+@require_POST
+def assessment_respond_view(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = _user(request)
+    item = assessment_for_learner(learner=learner, pk=pk)
+    if item is None:
+        raise Http404
+    form = ResponseForm(request.POST)
+    if form.is_valid():
+        try:
+            assessment_respond(
+                assessment=item,
+                learner=learner,
+                text=form.cleaned_data["text"],
+                client_token=form.cleaned_data["client_token"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Your response is saved with the assessment.")
+            return redirect("assessment-detail", item.pk)
+    full = assessment_visible_to(viewer=learner, pk=pk)
+    assert full is not None
+    return render(
+        request,
+        "assessments/observations/assessment_detail.html",
+        _detail_context(full, learner, form),
+        status=400,
+    )
+
+
+def _period(raw: str | None) -> tuple[str, dt.date | None]:
+    key = raw if raw in PERIODS else ""
+    if not key:
+        return "", None
+    return key, timezone.localdate() - dt.timedelta(days=PERIODS[key])
+
+
+@login_required
+def received_list(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    competency_id = _int(request.GET.get("competency"))
+    assessor_id = _int(request.GET.get("assessor"))
+    period, since = _period(request.GET.get("period"))
+    rows = assessments_received(
+        learner=learner, competency_id=competency_id, assessor_id=assessor_id, since=since
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    competencies, assessors = assessment_filter_choices(learner=learner)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assessments/observations/received_list.html",
+        {
+            "page": page,
+            "competencies": competencies,
+            "assessors": assessors,
+            "competency_id": competency_id,
+            "assessor_id": assessor_id,
+            "period": period,
+            "periods": [
+                ("", "Any time"),
+                ("30", "Last 30 days"),
+                ("90", "Last 90 days"),
+                ("365", "Last year"),
+            ],
+            "query": query.urlencode(),
+        },
+    )
+
+
+# --- The assessor's side ---------------------------------------------------------------------
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    assessor = _user(request)
+    return render(
+        request,
+        "assessments/observations/inbox.html",
+        {"inbox": inbox_for(assessor=assessor), "today": timezone.localdate()},
+    )
+
+
+@login_required
+def given_list(request: HttpRequest) -> HttpResponse:
+    assessor = _user(request)
+    page = Paginator(assessments_given(assessor=assessor), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "assessments/observations/given_list.html", {"page": page})
+
+
+COMPARISON_PERIODS = {"180": 180, "365": 365, "730": 730}
+
+
+@login_required
+def comparison(request: HttpRequest) -> HttpResponse:
+    assessor = _user(request)
+    raw = request.GET.get("period") or ""
+    key = raw if raw in COMPARISON_PERIODS else "365"
+    until = timezone.localdate()
+    since = until - dt.timedelta(days=COMPARISON_PERIODS[key])
+    return render(
+        request,
+        "assessments/observations/comparison.html",
+        {
+            "leniency": leniency_for(assessor=assessor, since=since, until=until),
+            "period": key,
+            "periods": [("180", "6 months"), ("365", "12 months"), ("730", "2 years")],
+            "minimum": MIN_COLLEAGUES,
+        },
     )

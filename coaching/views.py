@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from assessments.calibration import CLOSE_ENOUGH, calibration_for
+from assessments.calibration import CLOSE_ENOUGH
+from portfolio.calibration import calibration_for
 from coaching import services
 from coaching.forms import (
     AcceptForm,

@@ -38,7 +38,7 @@ from django.utils import timezone
 import learning
 from accounts.models import User
 from assessments.models import Assessment, AssessmentRequest, AssessmentResponse, AssessmentVersion
-from assessments.observations import (
+from assessments.services.observations import (
     RatingInput,
     assessment_respond,
     observation_request_complete,

@@ -8,6 +8,17 @@ from frameworks.models import Competency, Framework, LevelDescriptor, RatingScal
 from frameworks.selectors import framework_detail, framework_list
 
 
+class CompetencyOfItemSerializer(serializers.ModelSerializer[Competency]):
+    """A competency an item is tagged with, named by framework code and version."""
+
+    framework = serializers.CharField(source="framework.code", read_only=True)
+    version = serializers.CharField(source="framework.version", read_only=True)
+
+    class Meta:
+        model = Competency
+        fields = ["id", "code", "title", "framework", "version"]
+
+
 class ScaleLevelSerializer(serializers.ModelSerializer[ScaleLevel]):
     class Meta:
         model = ScaleLevel

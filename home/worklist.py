@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.observation_selectors import request_counts_for
+from assessments.selectors.observations import request_counts_for
 from coaching.selectors import coachee_relationships
 from notifications.selectors import notifications_of
 from programs.models import ProgramRole

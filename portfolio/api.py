@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, cast
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -29,9 +29,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from assessments import calibration as calibration_module
+from assessments.api import CalibrationSerializer
+from assessments.models import CheckIn, SelfAssessment
+from assessments.services.checkins import CheckInInvalidError, CheckInTokenConflictError
 from core.api import cursor
-from frameworks.models import Competency
+from frameworks.api import CompetencyOfItemSerializer
+from frameworks.models import Framework
 from portfolio import services, transfer
+from portfolio.calibration import calibration_for
 from portfolio.dashboard import CompetencyRow, Dashboard, learner_dashboard, timeline_of
 from portfolio.models import (
     AccessLog,
@@ -46,14 +52,18 @@ from portfolio.models import (
 from portfolio.selectors import (
     access_log_of,
     active_grants,
+    checkins_visible_to,
     evidence_visible_to,
     goals_visible_to,
     profile_of,
+    self_assessments_visible_to,
     share_grants_of,
     transfers_of,
 )
+from portfolio.services import CheckInItem
 from portfolio.uploads import UploadRejectedError
 from portfolio.views import file_response
+from programs.selectors import frameworks_in_use
 
 # --- Shared plumbing --------------------------------------------------------------------------
 
@@ -78,17 +88,6 @@ class ServiceErrorsMixin:
 
 def _user(request: Request) -> User:
     return cast(User, request.user)
-
-
-class CompetencyOfItemSerializer(serializers.ModelSerializer[Competency]):
-    """A competency an item is tagged with, named by framework code and version."""
-
-    framework = serializers.CharField(source="framework.code", read_only=True)
-    version = serializers.CharField(source="framework.version", read_only=True)
-
-    class Meta:
-        model = Competency
-        fields = ["id", "code", "title", "framework", "version"]
 
 
 class AudienceMixin(serializers.Serializer[Any]):
@@ -934,3 +933,230 @@ class ImportDetailApi(APIView):
             direction=PortfolioTransfer.Direction.IMPORT
         )
         return Response(TransferSerializer(get_object_or_404(jobs, public_id=public_id)).data)
+
+
+# --- Check-ins and self-assessments (the learner's own) ---------------------------------------
+
+
+class SelfAssessmentSerializer(serializers.ModelSerializer[SelfAssessment]):
+    competency = CompetencyOfItemSerializer(read_only=True)
+    evidence: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = SelfAssessment
+        fields = [
+            "id",
+            "competency",
+            "level",
+            "note",
+            "assessed_on",
+            "checkin",
+            "evidence",
+            "created_at",
+        ]
+
+
+class CheckInFrameworkSerializer(serializers.ModelSerializer[Framework]):
+    class Meta:
+        model = Framework
+        fields = ["id", "code", "version", "name"]
+
+
+class CheckInSerializer(serializers.ModelSerializer[CheckIn]):
+    framework = CheckInFrameworkSerializer(read_only=True, allow_null=True)
+    items = SelfAssessmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CheckIn
+        fields = ["id", "client_token", "framework", "created_at", "items"]
+
+
+class CheckInItemWriteSerializer(serializers.Serializer[Any]):
+    competency = serializers.IntegerField(min_value=1)
+    level = serializers.DecimalField(max_digits=3, decimal_places=1)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
+
+
+class CheckInWriteSerializer(serializers.Serializer[Any]):
+    client_token = serializers.UUIDField(
+        help_text="Made by the client once per check-in; sending it again returns the first one."
+    )
+    framework = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    assessed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    items = CheckInItemWriteSerializer(many=True, allow_empty=False)
+
+
+class CheckInListApi(APIView):
+    """The caller's check-ins, newest first (cursor-paginated); record a new one.
+
+    A repeated `client_token` returns the check-in it first recorded with status 200 instead
+    of 201; nothing is recorded twice. Levels must be on the framework's scale and every
+    competency a ratable one of the caller's current frameworks; otherwise 400 and nothing
+    is written.
+    """
+
+    pagination_class = cursor(("-created_at", "-id"), page_size=20)
+
+    @extend_schema(responses=CheckInSerializer(many=True), operation_id="checkin_list")
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        items = checkins_visible_to(viewer=_user(request), learner=_user(request)).prefetch_related(
+            "items__evidence"
+        )
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(CheckInSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=CheckInWriteSerializer,
+        responses={
+            201: CheckInSerializer,
+            200: OpenApiResponse(CheckInSerializer, description="Already recorded with this token"),
+            400: OpenApiResponse(
+                description="Field errors; `items` maps item positions to messages"
+            ),
+            409: OpenApiResponse(description="The token belongs to another person's check-in"),
+        },
+        operation_id="checkin_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = CheckInWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        learner = _user(request)
+        framework = None
+        if data["framework"] is not None:
+            framework = frameworks_in_use(learner=learner).filter(pk=data["framework"]).first()
+            if framework is None:
+                return Response(
+                    {
+                        "detail": "Invalid input.",
+                        "framework": ["Not a framework of your current program."],
+                    },
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+        items = [
+            CheckInItem(i["competency"], i["level"], i["note"], i["evidence"])
+            for i in data["items"]
+        ]
+        try:
+            checkin, created = services.checkin_record_with_evidence(
+                learner=learner,
+                client_token=data["client_token"],
+                items=items,
+                assessed_on=data["assessed_on"],
+                framework=framework,
+            )
+        except CheckInInvalidError as error:
+            position = {item.competency_id: index for index, item in enumerate(items)}
+            by_item = {
+                str(position.get(pk, pk)): messages for pk, messages in error.item_errors.items()
+            }
+            return Response(
+                {
+                    "detail": "Nothing was recorded: see the errors per item.",
+                    "items": by_item or error.message_dict.get("items", []),
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        except CheckInTokenConflictError:
+            return Response(
+                {"detail": "This client token was already used by someone else; make a new one."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        checkin = (
+            checkins_visible_to(viewer=learner, learner=learner)
+            .prefetch_related("items__evidence")
+            .get(pk=checkin.pk)
+        )
+        return Response(
+            CheckInSerializer(checkin).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class CheckInDetailApi(APIView):
+    """One of the caller's check-ins with its items."""
+
+    @extend_schema(responses=CheckInSerializer, operation_id="checkin_retrieve")
+    def get(self, request: Request, pk: int) -> Response:
+        checkins = checkins_visible_to(viewer=_user(request), learner=_user(request))
+        checkin = get_object_or_404(checkins.prefetch_related("items__evidence"), pk=pk)
+        return Response(CheckInSerializer(checkin).data)
+
+
+class SelfAssessmentListApi(APIView):
+    """The caller's self-assessment history, newest first (cursor-paginated)."""
+
+    pagination_class = cursor(("-assessed_on", "-id"), page_size=100)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("competency", int, description="Only this competency.")],
+        responses=SelfAssessmentSerializer(many=True),
+        operation_id="self_assessment_list",
+    )
+    def get(self, request: Request) -> Response:
+        items = self_assessments_visible_to(
+            viewer=_user(request), learner=_user(request)
+        ).prefetch_related("evidence")
+        competency = request.query_params.get("competency", "")
+        if competency:
+            if not competency.isdigit():
+                return Response(
+                    {"detail": "Invalid input.", "competency": ["Expected an id."]}, status=400
+                )
+            items = items.filter(competency_id=int(competency))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(SelfAssessmentSerializer(page, many=True).data)
+
+
+# --- Calibration -------------------------------------------------------------------------------
+
+WINDOW_PARAM = OpenApiParameter(
+    "window",
+    int,
+    description=f"Pair ratings at most this many days apart "
+    f"({calibration_module.MIN_WINDOW_DAYS}–{calibration_module.MAX_WINDOW_DAYS}; "
+    f"default {calibration_module.DEFAULT_WINDOW_DAYS}).",
+)
+
+
+def _calibration(request: Request, learner: User) -> Response:
+    result = calibration_for(
+        viewer=_user(request),
+        learner=learner,
+        window_days=calibration_module.clamp_window(
+            request.query_params.get("window", calibration_module.DEFAULT_WINDOW_DAYS)
+        ),
+    )
+    if result is None:
+        raise Http404
+    return Response(CalibrationSerializer(result).data)
+
+
+class CalibrationApi(APIView):
+    """The caller's calibration: self-assessments against assessors' ratings."""
+
+    @extend_schema(
+        parameters=[WINDOW_PARAM], responses=CalibrationSerializer, operation_id="calibration_get"
+    )
+    def get(self, request: Request) -> Response:
+        return _calibration(request, _user(request))
+
+
+class LearnerCalibrationApi(APIView):
+    """A learner's calibration, for people they share check-ins and self-assessments with."""
+
+    @extend_schema(
+        parameters=[WINDOW_PARAM],
+        responses=CalibrationSerializer,
+        operation_id="calibration_of_learner_get",
+    )
+    def get(self, request: Request, learner_id: int) -> Response:
+        learner = User.objects.filter(pk=learner_id, is_active=True).first()
+        if learner is None:
+            raise Http404
+        return _calibration(request, learner)

@@ -32,4 +32,13 @@ urlpatterns = [
     ),
     path("imports/", api.ImportListApi.as_view(), name="api-import-list"),
     path("imports/<uuid:public_id>/", api.ImportDetailApi.as_view(), name="api-import-detail"),
+    path("check-ins/", api.CheckInListApi.as_view(), name="api-checkin-list"),
+    path("check-ins/<int:pk>/", api.CheckInDetailApi.as_view(), name="api-checkin-detail"),
+    path("self-assessments/", api.SelfAssessmentListApi.as_view(), name="api-self-assessment-list"),
+    path("calibration/", api.CalibrationApi.as_view(), name="api-calibration"),
+    path(
+        "calibration/<int:learner_id>/",
+        api.LearnerCalibrationApi.as_view(),
+        name="api-calibration-learner",
+    ),
 ]

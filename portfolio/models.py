@@ -113,6 +113,11 @@ class Evidence(models.Model):
     external_source = models.CharField(max_length=200, blank=True)
     external_id = models.CharField(max_length=300, blank=True)
     competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
+    # The self-assessments this supports (`self_assessment.evidence` from the other side). The
+    # link belongs to the portfolio, which sits above the ratings in the layers.
+    self_assessments = models.ManyToManyField(
+        "assessments.SelfAssessment", blank=True, related_name="evidence"
+    )
     # Framework references an import could not match; kept so nothing is silently dropped.
     unmatched_competencies = models.JSONField(default=list, blank=True)
     file = models.FileField(upload_to=evidence_upload_to, blank=True, max_length=300)

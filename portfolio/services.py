@@ -4,7 +4,9 @@ nothing half-written: it either completes or raises a ValidationError naming the
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +18,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import CheckIn, SelfAssessment
-from frameworks.models import Competency
+from assessments.services.checkins import SelfAssessmentInput, checkin_record
+from frameworks.models import Competency, Framework
 from portfolio.models import (
     RECORDS_SCOPE,
     AccessLog,
@@ -277,6 +280,62 @@ def evidence_delete(*, evidence: Evidence) -> None:
     name = (evidence.file.name or "") if evidence.file else ""
     evidence.delete()
     _delete_file_after_commit(name)
+
+
+# --- Check-ins with evidence ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckInItem:
+    """One item of a check-in as submitted, with the learner's evidence it links to."""
+
+    competency_id: int
+    level: Decimal | str
+    note: str = ""
+    evidence_ids: Sequence[int] = field(default=())
+
+
+def checkin_record_with_evidence(
+    *,
+    learner: User,
+    client_token: uuid.UUID | str,
+    items: Sequence[CheckInItem],
+    assessed_on: dt.date | None = None,
+    framework: Framework | None = None,
+) -> tuple[CheckIn, bool]:
+    """Record a check-in (`assessments.services.checkins.checkin_record`, idempotent on the
+    token) and link each item to evidence from the learner's own portfolio, in one
+    transaction. Evidence of anyone else is refused with the item's other problems."""
+    wanted = {int(pk) for item in items for pk in item.evidence_ids}
+    own = (
+        set(Evidence.objects.filter(pk__in=wanted, learner=learner).values_list("pk", flat=True))
+        if wanted
+        else set()
+    )
+    not_own = {
+        int(item.competency_id): ["Link only evidence from your own portfolio."]
+        for item in items
+        if any(int(pk) not in own for pk in item.evidence_ids)
+    }
+    ratings = [SelfAssessmentInput(i.competency_id, i.level, i.note) for i in items]
+    with transaction.atomic():
+        checkin, created = checkin_record(
+            learner=learner,
+            client_token=client_token,
+            items=ratings,
+            assessed_on=assessed_on,
+            framework=framework,
+            extra_item_errors=not_own,
+        )
+        if created and wanted:
+            evidence_of = {int(i.competency_id): [int(pk) for pk in i.evidence_ids] for i in items}
+            link = Evidence.self_assessments.through
+            link.objects.bulk_create(
+                link(selfassessment_id=rating.pk, evidence_id=evidence_id)
+                for rating in checkin.items.all()
+                for evidence_id in evidence_of.get(rating.competency_id, [])
+            )
+    return checkin, created
 
 
 # --- Goals ---------------------------------------------------------------------------------

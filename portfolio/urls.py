@@ -43,4 +43,15 @@ urlpatterns = [
     path("export/import/", views.import_start, name="import-start"),
     path("export/<uuid:public_id>/", views.transfer_detail, name="transfer-detail"),
     path("export/<uuid:public_id>/download/", views.transfer_download, name="transfer-download"),
+    # Check-ins keep the paths they have always had, beside the assessment pages.
+    path("assessments/check-in/", views.checkin_start, name="checkin-start"),
+    path("assessments/check-in/<int:framework_id>/", views.checkin_form, name="checkin-form"),
+    path("assessments/check-ins/", views.checkin_list, name="checkin-list"),
+    path("assessments/check-ins/<int:pk>/", views.checkin_detail, name="checkin-detail"),
+    path("assessments/calibration/", views.calibration_mine, name="calibration"),
+    path(
+        "assessments/calibration/<int:learner_id>/",
+        views.calibration_of,
+        name="calibration-learner",
+    ),
 ]

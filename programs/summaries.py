@@ -7,7 +7,7 @@ in the same transaction, by recomputing them from the raw rows with the same SQL
 rebuild uses —
 
 - an assessment recorded or revised: that learner's cells of those competencies, in the periods
-  containing the old and new dates (`assessments.observations`);
+  containing the old and new dates (`assessments.services.observations`);
 - an enrollment added, changed or removed: that learner's cells in that program's periods;
 - a review period added or its dates changed: that period's cells.
 

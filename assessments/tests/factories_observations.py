@@ -17,7 +17,7 @@ import factory
 import pytest
 
 from assessments.models import Assessment, AssessmentRequest, AssessmentVersion
-from assessments.observations import RatingInput, observation_record
+from assessments.services.observations import RatingInput, observation_record
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
 from tests import factories as base
 

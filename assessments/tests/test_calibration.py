@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from assessments.calibration import calibration_for, clamp_window
-from assessments.observation_selectors import MIN_COLLEAGUES, leniency_for
+from portfolio.calibration import calibration_for
+from assessments.calibration import clamp_window
+from assessments.selectors.observations import MIN_COLLEAGUES, leniency_for
 from assessments.tests.factories_observations import *  # noqa: F403
 from assessments.tests.factories_observations import ObservedAssessmentFactory, ObsWorld
 from portfolio.models import AccessLog

@@ -9,12 +9,8 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import CheckIn, SelfAssessment
-from assessments.services import (
-    CheckInInvalidError,
-    CheckInTokenConflictError,
-    SelfAssessmentInput,
-    checkin_record,
-)
+from assessments.services.checkins import CheckInInvalidError, CheckInTokenConflictError, SelfAssessmentInput, checkin_record
+from portfolio.services import CheckInItem, checkin_record_with_evidence
 from portfolio.tests.factories import EvidenceFactory, framework_with_tree
 
 pytestmark = pytest.mark.django_db
@@ -122,21 +118,22 @@ def test_a_former_programs_framework_is_no_longer_in_use(learner, program, leave
 
 def test_evidence_of_another_learner_cannot_be_linked(learner, other_learner, leaves):
     theirs = EvidenceFactory(learner=other_learner)
-    with pytest.raises(CheckInInvalidError):
-        checkin_record(
+    with pytest.raises(CheckInInvalidError) as refused:
+        checkin_record_with_evidence(
             learner=learner,
             client_token=uuid.uuid4(),
-            items=[SelfAssessmentInput(leaves[0].pk, "2", evidence_ids=[theirs.pk])],
+            items=[CheckInItem(leaves[0].pk, "2", evidence_ids=[theirs.pk])],
         )
+    assert refused.value.item_errors == {leaves[0].pk: ["Link only evidence from your own portfolio."]}
     assert not SelfAssessment.objects.exists()
 
 
 def test_own_evidence_is_linked_to_the_self_assessment(learner, leaves):
     mine = EvidenceFactory(learner=learner)
-    checkin, _ = checkin_record(
+    checkin, _ = checkin_record_with_evidence(
         learner=learner,
         client_token=uuid.uuid4(),
-        items=[SelfAssessmentInput(leaves[0].pk, "2", evidence_ids=[mine.pk])],
+        items=[CheckInItem(leaves[0].pk, "2", evidence_ids=[mine.pk])],
     )
     assert list(checkin.items.get().evidence.all()) == [mine]
 

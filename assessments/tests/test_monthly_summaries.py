@@ -19,8 +19,9 @@ from django.db import connection
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
-from assessments.observations import assessment_revise
-from assessments.services import SelfAssessmentInput, checkin_record, ratings_delete
+from assessments.services.checkins import SelfAssessmentInput, checkin_record
+from assessments.services.observations import assessment_revise
+from assessments.services.ratings import ratings_delete
 from assessments.summaries import monthly_summaries_differences, monthly_summaries_rebuild
 from assessments.tests.factories_observations import observe
 from frameworks.models import Competency

@@ -18,7 +18,7 @@ from assessments.models import (
     AssessmentResponse,
     AssessmentVersion,
 )
-from assessments.observations import (
+from assessments.services.observations import (
     NARRATIVE_MAX,
     ObservationConflictError,
     RatingInput,

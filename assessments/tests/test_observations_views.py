@@ -11,7 +11,11 @@ import pytest
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentRequest, AssessmentResponse
-from assessments.observations import RatingInput, observation_record, observation_request_create
+from assessments.services.observations import (
+    RatingInput,
+    observation_record,
+    observation_request_create,
+)
 from assessments.tests.factories_observations import *  # noqa: F403
 from assessments.tests.factories_observations import (
     AssessmentRequestFactory,

@@ -15,7 +15,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessments.models import CheckIn, SelfAssessment
-from assessments.services import SelfAssessmentInput, checkin_record
+from assessments.services.checkins import SelfAssessmentInput, checkin_record
+from portfolio.services import CheckInItem, checkin_record_with_evidence
 from portfolio import services, transfer
 from portfolio.models import (
     Evidence,
@@ -63,13 +64,13 @@ def fill_portfolio(learner, program, leaves, assessor):
         occurred_on=dt.date(2025, 9, 1),
         competency_ids=[leaves[3].pk],
     )
-    checkin_record(
+    checkin_record_with_evidence(
         learner=learner,
         client_token=uuid.uuid4(),
         assessed_on=dt.date(2025, 8, 1),
         items=[
-            SelfAssessmentInput(leaves[0].pk, "1.5", "First month", [document.pk]),
-            SelfAssessmentInput(leaves[1].pk, "2"),
+            CheckInItem(leaves[0].pk, "1.5", "First month", [document.pk]),
+            CheckInItem(leaves[1].pk, "2"),
         ],
     )
     checkin_record(

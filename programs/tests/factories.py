@@ -76,7 +76,7 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
 
 def summarised(assessment: Assessment) -> Assessment:
     """Refresh the summaries for an assessment written outside the services, as
-    `assessments.observations` does for the ones it records."""
+    `assessments.services.observations` does for the ones it records."""
     assessor_summaries_refresh(
         learner_id=assessment.learner_id,
         competency_ids=[assessment.competency_id],

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 
 from assessments.models import Assessment
-from assessments.observations import assessment_revise
+from assessments.services.observations import assessment_revise
 from assessments.tests.factories_observations import observe
 from programs import services
 from programs.models import Enrollment, PeriodRatingSummary

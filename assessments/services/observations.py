@@ -43,7 +43,7 @@ from assessments.models import (
     AssessmentVersion,
     ObservationSetting,
 )
-from assessments.observation_selectors import (
+from assessments.selectors.observations import (
     assessor_programs_for_learner,
     ratable_competencies_in,
 )

@@ -1,4 +1,5 @@
-"""Forms for observation pages. They parse input; the rules live in `assessments.observations`."""
+"""Forms for observation pages. They parse input; the rules live in
+`assessments.services.observations`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import ObservationSetting
-from assessments.observations import (
+from assessments.services.observations import (
     CASE_TYPE_MAX,
     DECLINE_REASON_MAX,
     REASON_MAX,

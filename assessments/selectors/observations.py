@@ -8,7 +8,7 @@ The rules (DESIGN.md, "Ownership and access"):
 - A request is seen by its learner and its assessor; nobody else.
 - An assessment is seen by its learner, its author, and the director, coordinator and
   committee of a program where the learner is currently enrolled. It is a record: only its
-  author changes it (see `assessments.observations`), the learner responds.
+  author changes it (see `assessments.services.observations`), the learner responds.
 - Self-assessments stay private: calibration (`assessments.calibration`) goes through the
   portfolio's sharing selectors.
 - Anyone else gets None or an empty QuerySet, which views turn into a 404.

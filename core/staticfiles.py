@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.contrib.staticfiles.finders import BaseFinder
+from django.contrib.staticfiles.finders import BaseFinder, searched_locations
 from django.core.checks import CheckMessage, Error
 from django.core.files.storage import FileSystemStorage
 
@@ -35,9 +35,18 @@ class PlotlyFinder(BaseFinder):
             return [Error(f"plotly.js is missing from {self.root}", id="core.E001")]
         return []
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:
+    # django-stubs types a miss as None, but `finders.find` wraps whatever is not a list, so
+    # a None becomes `[None]`: a truthy "match" that WhiteNoise and `serve` then try to open.
+    # Django's own finders answer a miss with [] whether or not find_all is set.
+    def find(  # type: ignore[override]
+        self, path: str, find_all: bool = False, **kwargs: Any
+    ) -> str | list[str]:
+        if kwargs:  # RemovedInDjango61Warning: `all=` still works, with a warning
+            find_all = self._check_deprecated_find_param(find_all=find_all, **kwargs)  # type: ignore[attr-defined]
+        if str(self.root) not in searched_locations:
+            searched_locations.append(str(self.root))
         if path != f"{PREFIX}/{FILE}" or not (self.root / FILE).is_file():
-            return [] if find_all else None
+            return []
         found = str(self.root / FILE)
         return [found] if find_all else found
 

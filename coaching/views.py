@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from assessments.calibration import CLOSE_ENOUGH
-from portfolio.calibration import calibration_for
 from coaching import services
 from coaching.forms import (
     AcceptForm,
@@ -52,6 +51,7 @@ from coaching.selectors import (
     threads_readable_by,
     threads_visible_to,
 )
+from portfolio.calibration import calibration_for
 from portfolio.models import AccessLog, Goal, Scope
 from portfolio.selectors import (
     access_for,

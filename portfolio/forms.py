@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from django.template.defaultfilters import filesizeformat
 
 from frameworks.models import Competency
 from portfolio.models import Evidence, Goal, LearnerProfile, Scope
+from portfolio.services import CheckInItem
 from programs.models import Program
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -196,3 +198,59 @@ class ImportForm(forms.Form):
         label="Portfolio archive (.zip)",
         help_text="A file exported from Continuum, here or at another institution.",
     )
+
+
+class IdListField(forms.Field):
+    """Several ids under one name (checkboxes): whole numbers, or an error."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if not all(str(v).isdigit() for v in values):
+            raise forms.ValidationError("Choose items from the list.")
+        return [int(v) for v in values]
+
+
+class CheckInForm(forms.Form):
+    """A check-in page: a level and a note per item, named `level-<id>` and `note-<id>` so the
+    page lays items out as it likes; evidence ids per item (`evidence-<id>`); and the page's
+    one-time token. Whether a level is on the scale is the service's rule."""
+
+    client_token = forms.UUIDField(error_messages={"invalid": "Send a UUID."})
+
+    def __init__(self, *args: Any, competency_ids: Sequence[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.competency_ids = list(competency_ids)
+        for pk in self.competency_ids:
+            self.fields[f"level-{pk}"] = forms.CharField(required=False, max_length=10)
+            self.fields[f"note-{pk}"] = forms.CharField(required=False, strip=False)
+            self.fields[f"evidence-{pk}"] = IdListField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for pk in self.competency_ids:
+            if not cleaned.get(f"level-{pk}") and cleaned.get(f"note-{pk}", "").strip():
+                self.add_error(f"note-{pk}", "Pick a level to save this note.")
+        return cleaned
+
+    def page_errors(self) -> list[str]:
+        """Problems that belong to no item (the token)."""
+        return [*self.non_field_errors(), *self.errors.get("client_token", [])]
+
+    def item_errors(self) -> dict[int, list[str]]:
+        """Each item's problems, by competency id, to show next to it."""
+        found: dict[int, list[str]] = {}
+        for pk in self.competency_ids:
+            for name in (f"level-{pk}", f"note-{pk}", f"evidence-{pk}"):
+                found.setdefault(pk, []).extend(self.errors.get(name, []))
+        return {pk: messages for pk, messages in found.items() if messages}
+
+    def items(self) -> list[CheckInItem]:
+        """The rated items, in page order (items without a level are left out)."""
+        data = self.cleaned_data
+        return [
+            CheckInItem(pk, data[f"level-{pk}"], data[f"note-{pk}"], data[f"evidence-{pk}"])
+            for pk in self.competency_ids
+            if data[f"level-{pk}"]
+        ]

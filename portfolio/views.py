@@ -38,6 +38,7 @@ from portfolio.dashboard import (
 )
 from portfolio.figures import standing_figure, trajectory_series
 from portfolio.forms import (
+    CheckInForm,
     EvidenceForm,
     GoalForm,
     ImportForm,
@@ -61,7 +62,6 @@ from portfolio.selectors import (
     share_grants_of,
     transfers_of,
 )
-from portfolio.services import CheckInItem
 from portfolio.uploads import INLINE_TYPES
 from programs.context_processors import read_with_navigation_roles
 from programs.models import Program
@@ -842,22 +842,16 @@ def checkin_form(request: HttpRequest, framework_id: int) -> HttpResponse:
     if request.method == "POST":
         posted = request.POST.dict()
         token = request.POST.get("client_token", "")
-        items = []
-        for competency in page.items:
-            level = request.POST.get(f"level-{competency.pk}", "").strip()
-            note = request.POST.get(f"note-{competency.pk}", "")
-            linked = [
-                int(v) for v in request.POST.getlist(f"evidence-{competency.pk}") if v.isdigit()
-            ]
-            if level:
-                items.append(CheckInItem(competency.pk, level, note, linked))
-            elif note.strip():
-                item_errors[competency.pk] = ["Pick a level to save this note."]
+        form = CheckInForm(request.POST, competency_ids=[c.pk for c in page.items])
         try:
-            if item_errors:
-                raise CheckInInvalidError({"items": ["Some items need a level."]}, item_errors)
+            if not form.is_valid():
+                # The same answer as the service's refusal: problems shown next to items.
+                raise CheckInInvalidError({"items": form.page_errors()}, form.item_errors())
             checkin, created = services.checkin_record_with_evidence(
-                learner=learner, client_token=token, items=items, framework=page.framework
+                learner=learner,
+                client_token=form.cleaned_data["client_token"],
+                items=form.items(),
+                framework=page.framework,
             )
         except CheckInInvalidError as error:
             item_errors = error.item_errors

@@ -1,62 +1,278 @@
-"""Authorization-matrix rows for assessments.
+"""Authorization-matrix rows for assessments by others (observations, requests, calibration).
 
-Self-assessment check-ins first: the learner's own, private unless shared (and then read
-through the portfolio's shared pages, never these).
+In the matrix world the program's director also assesses (directors, committee members and
+faculty are assessors), so requests and assessments below are addressed to or written by the
+director; the learner is enrolled in the same program. Nobody else may see them: 404.
 """
 
 from __future__ import annotations
 
-from assessments.models import CheckIn
-from assessments.tests.authz_rows_observations import ROWS as OBSERVATION_ROWS
-from portfolio.tests.factories import framework_with_tree
+import uuid
+from typing import Any
+
+from assessments.models import Assessment, AssessmentRequest
+from assessments.tests.factories import (
+    ObservedAssessmentFactory,
+    epa_framework,
+    milestone_framework,
+)
+from portfolio.tests.factories import ShareGrantFactory
 from tests.authz import Row, same, signed_in
 
 
-def _framework_of_program(w):
-    framework, _ = framework_with_tree(code="authz-fw")
-    w.program.frameworks.add(framework)
-    return framework
+def _epa(w: Any) -> Any:
+    """An EPA of a framework the program uses (made once per test and kept on the world)."""
+    if not hasattr(w, "obs_epa"):
+        framework, epas = epa_framework()
+        ms_framework, _ = milestone_framework()
+        w.program.frameworks.add(framework, ms_framework)
+        w.obs_epa = epas[0]
+    return w.obs_epa
 
 
-def _checkin(w):
-    return CheckIn.objects.create(learner=w.learner)
+def _request(w: Any) -> AssessmentRequest:
+    epa = _epa(w)
+    request = AssessmentRequest.objects.create(
+        learner=w.learner,
+        assessor=w.director,
+        program=w.program,
+        framework=epa.framework,
+        setting="ward",
+    )
+    request.competencies.set([epa])
+    return request
 
+
+def _assessment(w: Any, author: str = "assessor") -> Assessment:
+    return ObservedAssessmentFactory(
+        learner=w.learner, assessor=getattr(w, author), competency=_epa(w), program=w.program
+    )
+
+
+def _shared_with_coach(w: Any) -> str:
+    ShareGrantFactory(learner=w.learner, grantee=w.coach, share_checkins=True)
+    return f"/assessments/calibration/{w.learner.pk}/"
+
+
+# Pages every signed-in person may open: each shows only the viewer's own items.
+OWN = signed_in(200)
+# Only the learner and the director (the request's assessor) see a request.
+REQUEST_PARTIES = same(404, anonymous=302, learner=200, director=200)
+ONLY_DIRECTOR = same(404, anonymous=302, director=200)
+ONLY_LEARNER_POST = same(404, anonymous=302, learner=302)
 
 ROWS = [
+    # The learner's requests.
+    Row("observation-request-list", lambda w: "/assessments/requests/", OWN),
+    Row("observation-request-create", lambda w: "/assessments/requests/new/", OWN),
     Row(
-        "checkin-start",
-        lambda w: "/assessments/check-in/",
-        signed_in(200),
-        note="no framework in use for anyone: a page that says so",
-    ),
-    Row(
-        "checkin-form",
-        lambda w: f"/assessments/check-in/{_framework_of_program(w).pk}/",
-        same(404, anonymous=302, learner=200),
-        note="only learners enrolled in a program using the framework",
-    ),
-    Row("checkin-list", lambda w: "/assessments/check-ins/", signed_in(200)),
-    Row(
-        "checkin-detail",
-        lambda w: f"/assessments/check-ins/{_checkin(w).pk}/",
-        same(404, anonymous=302, learner=200),
-    ),
-    Row("api-checkin-list", lambda w: "/api/v1/check-ins/", same(200, anonymous=401)),
-    Row(
-        "api-checkin-list",
-        lambda w: "/api/v1/check-ins/",
-        same(400, anonymous=401),
+        "observation-request-create",
+        lambda w: "/assessments/requests/new/",
+        signed_in(200, learner=302),
         method="POST",
-        data=lambda w: {"client_token": "not-a-uuid", "items": []},
+        data=lambda w: {
+            "assessor": w.director.pk,
+            "epa": _epa(w).pk,
+            "client_token": str(uuid.uuid4()),
+        },
+        note="others see the form again: the director is not their assessor",
+    ),
+    Row(
+        "observation-request-detail",
+        lambda w: f"/assessments/requests/{_request(w).pk}/",
+        REQUEST_PARTIES,
+    ),
+    Row(
+        "observation-request-complete",
+        lambda w: f"/assessments/requests/{_request(w).pk}/complete/",
+        ONLY_DIRECTOR,
+    ),
+    Row(
+        "observation-request-complete",
+        lambda w: f"/assessments/requests/{_request(w).pk}/complete/",
+        same(404, anonymous=302, director=302),
+        method="POST",
+        data=lambda w: {
+            f"level-{_epa(w).pk}": "3",
+            "went_well": "Clear summary.",
+            "observed_on": "",
+            "submission_key": str(uuid.uuid4()),
+        },
+    ),
+    Row(
+        "observation-request-decline",
+        lambda w: f"/assessments/requests/{_request(w).pk}/decline/",
+        ONLY_DIRECTOR,
+    ),
+    Row(
+        "observation-request-decline",
+        lambda w: f"/assessments/requests/{_request(w).pk}/decline/",
+        same(404, anonymous=302, director=302),
+        method="POST",
+        data=lambda w: {"reason": "Away that week."},
+    ),
+    # The assessor's side.
+    Row("assessor-inbox", lambda w: "/assessments/inbox/", OWN),
+    Row("observation-start", lambda w: "/assessments/observe/", OWN),
+    Row(
+        "observation-create",
+        lambda w: f"/assessments/observe/{w.learner.pk}/?competency={_epa(w).pk}",
+        ONLY_DIRECTOR,
+        note="only assessors of the learner's current program",
+    ),
+    Row(
+        "observation-create",
+        lambda w: f"/assessments/observe/{w.learner.pk}/",
+        same(404, anonymous=302, director=302),
+        method="POST",
+        data=lambda w: {
+            "competency": _epa(w).pk,
+            f"level-{_epa(w).pk}": "4",
+            "went_well": "Clear summary.",
+            "observed_on": "",
+            "submission_key": str(uuid.uuid4()),
+        },
+    ),
+    Row("assessments-given", lambda w: "/assessments/given/", OWN),
+    Row("assessor-comparison", lambda w: "/assessments/given/comparison/", OWN),
+    # Records.
+    Row("assessments-received", lambda w: "/assessments/received/", OWN),
+    Row(
+        "assessment-detail",
+        lambda w: f"/assessments/{_assessment(w).pk}/",
+        same(404, anonymous=302, learner=200, director=200),
+        note="the learner, the author (not a matrix role here) and the program's reviewers",
+    ),
+    Row(
+        "assessment-edit",
+        lambda w: f"/assessments/{_assessment(w, 'director').pk}/edit/",
+        ONLY_DIRECTOR,
+        note="only the author",
+    ),
+    Row(
+        "assessment-acknowledge",
+        lambda w: f"/assessments/{_assessment(w).pk}/acknowledge/",
+        ONLY_LEARNER_POST,
+        method="POST",
+    ),
+    Row(
+        "assessment-respond",
+        lambda w: f"/assessments/{_assessment(w).pk}/respond/",
+        ONLY_LEARNER_POST,
+        method="POST",
+        data=lambda w: {"text": "Thank you; I will try it.", "client_token": str(uuid.uuid4())},
+    ),
+    # Calibration.
+    Row("calibration", lambda w: "/assessments/calibration/", OWN),
+    Row(
+        "calibration-learner",
+        lambda w: f"/assessments/calibration/{w.learner.pk}/",
+        same(404, anonymous=302, learner=200),
+        note="self-assessments are private: nobody else without a share",
+    ),
+    Row(
+        "calibration-learner",
+        _shared_with_coach,
+        same(404, anonymous=302, learner=200, coach=200),
+        note="a grant covering check-ins opens it to that coach only",
+    ),
+]
+
+# --- API -------------------------------------------------------------------------------------
+
+API_OWN = same(200, anonymous=401)
+API_PARTIES = same(404, anonymous=401, learner=200, director=200)
+
+
+def _complete_body(w: Any) -> dict[str, Any]:
+    return {
+        "ratings": [{"competency": _epa(w).pk, "level": "3"}],
+        "went_well": "Clear summary of the history.",
+        "submission_key": str(uuid.uuid4()),
+    }
+
+
+ROWS += [
+    Row("api-observation-request-list", lambda w: "/api/v1/observation-requests/", API_OWN),
+    Row(
+        "api-observation-request-list",
+        lambda w: "/api/v1/observation-requests/",
+        same(400, anonymous=401, learner=201),
+        method="POST",
+        data=lambda w: {"assessor": w.director.pk, "competencies": [_epa(w).pk]},
+        content_type="application/json",
+        note="only the director's own learner may ask them",
+    ),
+    Row(
+        "api-observation-request-detail",
+        lambda w: f"/api/v1/observation-requests/{_request(w).pk}/",
+        API_PARTIES,
+    ),
+    Row(
+        "api-observation-request-complete",
+        lambda w: f"/api/v1/observation-requests/{_request(w).pk}/complete/",
+        same(404, anonymous=401, director=201),
+        method="POST",
+        data=_complete_body,
         content_type="application/json",
     ),
     Row(
-        "api-checkin-detail",
-        lambda w: f"/api/v1/check-ins/{_checkin(w).pk}/",
-        same(404, anonymous=401, learner=200),
+        "api-observation-request-decline",
+        lambda w: f"/api/v1/observation-requests/{_request(w).pk}/decline/",
+        same(404, anonymous=401, director=200),
+        method="POST",
+        data=lambda w: {"reason": "Away that week."},
+        content_type="application/json",
+    ),
+    Row("api-observation-assessor-list", lambda w: "/api/v1/observation-assessors/", API_OWN),
+    Row("api-observation-learner-list", lambda w: "/api/v1/observation-learners/", API_OWN),
+    Row("api-assessment-list", lambda w: "/api/v1/assessments/", API_OWN),
+    Row(
+        "api-assessment-list",
+        lambda w: "/api/v1/assessments/",
+        same(400, anonymous=401, director=201),
+        method="POST",
+        data=lambda w: {**_complete_body(w), "learner": w.learner.pk},
+        content_type="application/json",
+        note="only assessors of the learner's program may rate them",
     ),
     Row(
-        "api-self-assessment-list", lambda w: "/api/v1/self-assessments/", same(200, anonymous=401)
+        "api-assessment-detail",
+        lambda w: f"/api/v1/assessments/{_assessment(w).pk}/",
+        API_PARTIES,
+    ),
+    Row(
+        "api-assessment-detail",
+        lambda w: f"/api/v1/assessments/{_assessment(w, 'director').pk}/",
+        same(404, anonymous=401, learner=403, director=200),
+        method="PATCH",
+        data=lambda w: {"level": "5"},
+        content_type="application/json",
+        note="the learner sees it but only the author changes it",
+    ),
+    Row(
+        "api-assessment-acknowledge",
+        lambda w: f"/api/v1/assessments/{_assessment(w).pk}/acknowledge/",
+        same(404, anonymous=401, learner=200, director=403),
+        method="POST",
+    ),
+    Row(
+        "api-assessment-response-list",
+        lambda w: f"/api/v1/assessments/{_assessment(w).pk}/responses/",
+        API_PARTIES,
+    ),
+    Row(
+        "api-assessment-response-list",
+        lambda w: f"/api/v1/assessments/{_assessment(w).pk}/responses/",
+        same(404, anonymous=401, learner=201, director=403),
+        method="POST",
+        data=lambda w: {"text": "Thank you."},
+        content_type="application/json",
+    ),
+    Row("api-calibration", lambda w: "/api/v1/calibration/", API_OWN),
+    Row(
+        "api-calibration-learner",
+        lambda w: f"/api/v1/calibration/{w.learner.pk}/",
+        same(404, anonymous=401, learner=200),
     ),
 ]
-ROWS += OBSERVATION_ROWS  # assessments by others: authz_rows_observations.py

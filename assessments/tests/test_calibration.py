@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from portfolio.calibration import calibration_for
 from assessments.calibration import clamp_window
 from assessments.selectors.observations import MIN_COLLEAGUES, leniency_for
-from assessments.tests.factories_observations import *  # noqa: F403
-from assessments.tests.factories_observations import ObservedAssessmentFactory, ObsWorld
+from assessments.tests.factories import *  # noqa: F403
+from assessments.tests.factories import ObservedAssessmentFactory, ObsWorld
+from portfolio.calibration import calibration_for
 from portfolio.models import AccessLog
 from portfolio.tests.factories import SelfAssessmentFactory, ShareGrantFactory
 from tests import factories

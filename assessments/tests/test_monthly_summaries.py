@@ -23,7 +23,7 @@ from assessments.services.checkins import SelfAssessmentInput, checkin_record
 from assessments.services.observations import assessment_revise
 from assessments.services.ratings import ratings_delete
 from assessments.summaries import monthly_summaries_differences, monthly_summaries_rebuild
-from assessments.tests.factories_observations import observe
+from assessments.tests.factories import observe
 from frameworks.models import Competency
 from portfolio import transfer
 from portfolio.models import PortfolioTransfer

@@ -11,8 +11,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from assessments.models import Assessment, AssessmentRequest, AssessmentResponse
-from assessments.tests.factories_observations import *  # noqa: F403
-from assessments.tests.factories_observations import ObservedAssessmentFactory, ObsWorld
+from assessments.tests.factories import *  # noqa: F403
+from assessments.tests.factories import ObservedAssessmentFactory, ObsWorld
 from portfolio.tests.factories import SelfAssessmentFactory, ShareGrantFactory
 from tests import factories
 

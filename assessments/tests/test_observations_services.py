@@ -32,8 +32,8 @@ from assessments.services.observations import (
     observation_request_decline,
     observation_requests_remind,
 )
-from assessments.tests.factories_observations import *  # noqa: F403
-from assessments.tests.factories_observations import ObsWorld
+from assessments.tests.factories import *  # noqa: F403
+from assessments.tests.factories import ObsWorld
 from notifications.models import Notification
 from tests import factories
 

@@ -16,8 +16,8 @@ from assessments.services.observations import (
     observation_record,
     observation_request_create,
 )
-from assessments.tests.factories_observations import *  # noqa: F403
-from assessments.tests.factories_observations import (
+from assessments.tests.factories import *  # noqa: F403
+from assessments.tests.factories import (
     AssessmentRequestFactory,
     ObservedAssessmentFactory,
     ObsWorld,

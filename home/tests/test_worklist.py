@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assessments.tests.factories_observations import AssessmentRequestFactory
+from assessments.tests.factories import AssessmentRequestFactory
 from coaching.tests.factories import NotificationFactory, RelationshipFactory
 from home.worklist import worklist_for
 from programs.selectors import roles_of

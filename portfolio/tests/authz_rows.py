@@ -9,8 +9,14 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from assessments.models import CheckIn
 from portfolio.models import PortfolioTransfer
-from portfolio.tests.factories import EvidenceFactory, GoalFactory, ShareGrantFactory
+from portfolio.tests.factories import (
+    EvidenceFactory,
+    GoalFactory,
+    ShareGrantFactory,
+    framework_with_tree,
+)
 from tests.authz import Row, same, signed_in
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -221,5 +227,58 @@ ROWS = [
             f"/api/v1/imports/{PortfolioTransfer.objects.create(learner=w.learner, direction='import').public_id}/"
         ),
         API_OWNER_ONLY,
+    ),
+]
+
+
+# --- Check-ins: the learner's own, private unless shared (and then read through the shared
+# pages above, never these).
+
+
+def _checkin_framework(w):
+    framework, _ = framework_with_tree(code="authz-fw")
+    w.program.frameworks.add(framework)
+    return framework
+
+
+def _own_checkin(w):
+    return CheckIn.objects.create(learner=w.learner)
+
+
+ROWS += [
+    Row(
+        "checkin-start",
+        lambda w: "/assessments/check-in/",
+        signed_in(200),
+        note="no framework in use for anyone: a page that says so",
+    ),
+    Row(
+        "checkin-form",
+        lambda w: f"/assessments/check-in/{_checkin_framework(w).pk}/",
+        same(404, anonymous=302, learner=200),
+        note="only learners enrolled in a program using the framework",
+    ),
+    Row("checkin-list", lambda w: "/assessments/check-ins/", signed_in(200)),
+    Row(
+        "checkin-detail",
+        lambda w: f"/assessments/check-ins/{_own_checkin(w).pk}/",
+        same(404, anonymous=302, learner=200),
+    ),
+    Row("api-checkin-list", lambda w: "/api/v1/check-ins/", same(200, anonymous=401)),
+    Row(
+        "api-checkin-list",
+        lambda w: "/api/v1/check-ins/",
+        same(400, anonymous=401),
+        method="POST",
+        data=lambda w: {"client_token": "not-a-uuid", "items": []},
+        content_type="application/json",
+    ),
+    Row(
+        "api-checkin-detail",
+        lambda w: f"/api/v1/check-ins/{_own_checkin(w).pk}/",
+        same(404, anonymous=401, learner=200),
+    ),
+    Row(
+        "api-self-assessment-list", lambda w: "/api/v1/self-assessments/", same(200, anonymous=401)
     ),
 ]

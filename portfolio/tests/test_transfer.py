@@ -16,7 +16,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessments.models import CheckIn, SelfAssessment
 from assessments.services.checkins import SelfAssessmentInput, checkin_record
-from portfolio.services import CheckInItem, checkin_record_with_evidence
 from portfolio import services, transfer
 from portfolio.models import (
     Evidence,
@@ -26,6 +25,7 @@ from portfolio.models import (
     PortfolioTransfer,
     TimelineEntry,
 )
+from portfolio.services import CheckInItem, checkin_record_with_evidence
 from portfolio.tests.factories import AssessmentFactory
 from tests import factories as base
 

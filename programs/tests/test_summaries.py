@@ -13,7 +13,7 @@ from django.test import RequestFactory
 
 from assessments.models import Assessment
 from assessments.services.observations import assessment_revise
-from assessments.tests.factories_observations import observe
+from assessments.tests.factories import observe
 from programs import services
 from programs.models import Enrollment, PeriodRatingSummary
 from programs.summaries import period_summaries_differences, period_summaries_rebuild

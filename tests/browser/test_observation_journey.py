@@ -18,7 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from assessments.models import Assessment, AssessmentRequest, AssessmentResponse
-from assessments.tests.factories_observations import epa_framework, milestone_framework
+from assessments.tests.factories import epa_framework, milestone_framework
 from portfolio.tests.factories import SelfAssessmentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

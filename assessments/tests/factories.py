@@ -2,7 +2,7 @@
 with anchors, a milestone framework on 0–5 in half steps, both used by the `program` fixture.
 
 Import the fixtures into a test module with
-`from assessments.tests.factories_observations import *  # noqa: F403`.
+`from assessments.tests.factories import *  # noqa: F403`.
 """
 
 from __future__ import annotations

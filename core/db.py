@@ -1,5 +1,12 @@
-"""A median that runs inside the database on PostgreSQL and on SQLite, and small helpers for the
-plain statements that read levels and keep summary tables.
+"""Database plumbing: the only module that holds a cursor.
+
+- Reads that travel together (`Read`, `read_of`, `read_together`): a page's independent
+  statements in one round trip on PostgreSQL.
+- Instances built from plain rows (`Selection`) where the ORM's building costs more than the
+  database's work on a page the benchmark measures.
+- Plain statements for summary tables and their checks (`fetch_all`, `execute`,
+  `summary_differences`), and the SQL text helpers they use.
+- A median that runs inside the database on PostgreSQL and on SQLite.
 
 PostgreSQL has `percentile_cont(0.5) WITHIN GROUP (ORDER BY …)`. SQLite has no median, so a
 small aggregate is registered on every SQLite connection (see `register_sqlite_median`); the
@@ -8,14 +15,14 @@ laptop default and the test suite use it, production uses PostgreSQL's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast, overload
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Aggregate, FloatField, Model
+from django.db.models import Aggregate, FloatField, Model, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
@@ -227,12 +234,18 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 
 
 T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
+D = TypeVar("D")
+E = TypeVar("E")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True)
 class Read(Generic[T]):
-    """A plain statement and what to build from its rows: a selector's read, which can run
-    alone (`run`) or beside others that do not depend on it (`read_together`)."""
+    """A statement and what to build from its rows: a selector's read, which can run alone
+    (`run`) or beside others that do not depend on it (`read_together`)."""
 
     sql: str
     params: Sequence[Any]
@@ -241,13 +254,52 @@ class Read(Generic[T]):
     def run(self) -> T:
         return self.build(fetch_all(self.sql, self.params))
 
+    def then(self, after: Callable[[T], U]) -> Read[U]:
+        """The same statement, its result passed through `after`."""
+        build = self.build
+        return Read(self.sql, self.params, lambda rows: after(build(rows)))
 
-def read_together(reads: Sequence[Read[Any]]) -> list[Any]:
+
+def read_of(queryset: QuerySet[Any, T]) -> Read[list[T]]:
+    """A queryset as a read: the ORM writes the statement (so the access rule a selector put
+    in the queryset is the one that runs) and builds the results as iterating the queryset
+    would (instances with their select_related objects and annotations, or values), from rows
+    fetched beside other reads. No prefetch_related: that needs queries of its own."""
+    compiler = queryset.query.chain().get_compiler(queryset.db)
+    sql, params = compiler.as_sql()
+
+    def build(rows: list[tuple[Any, ...]]) -> list[T]:
+        # Django's own iterable, handed the fetched rows instead of running the statement.
+        compiler.execute_sql = lambda *args, **kwargs: iter([rows])  # type: ignore[method-assign]
+        fetched = queryset.all()
+        fetched.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
+        iterable: Iterable[T] = fetched._iterable_class(fetched)  # type: ignore[arg-type, assignment]
+        return list(iterable)
+
+    return Read(sql, params, build)
+
+
+@overload
+def read_together(a: Read[A], b: Read[B], /) -> tuple[A, B]: ...
+@overload
+def read_together(a: Read[A], b: Read[B], c: Read[C], /) -> tuple[A, B, C]: ...
+@overload
+def read_together(a: Read[A], b: Read[B], c: Read[C], d: Read[D], /) -> tuple[A, B, C, D]: ...
+@overload
+def read_together(
+    a: Read[A], b: Read[B], c: Read[C], d: Read[D], e: Read[E], /
+) -> tuple[A, B, C, D, E]: ...
+@overload
+def read_together(*reads: Read[Any]) -> tuple[Any, ...]: ...
+def read_together(*reads: Read[Any]) -> tuple[Any, ...]:
     """What each read builds, in order. On PostgreSQL the statements travel together and the
     database answers them in one round trip (psycopg's pipeline mode); elsewhere they run one
-    after another. Each is still its own statement (and its own query in query counts)."""
+    after another. Each is still its own statement (and its own query in query counts).
+
+    Why: a page's reads are a few small statements; one round trip instead of five saves
+    more than the database's work on them (measured by `make bench`)."""
     if connection.vendor != "postgresql" or len(reads) < 2:
-        return [read.run() for read in reads]
+        return tuple(read.run() for read in reads)
     connection.ensure_connection()
     cursors = [connection.cursor() for _ in reads]
     try:
@@ -258,4 +310,11 @@ def read_together(reads: Sequence[Read[Any]]) -> list[Any]:
     finally:
         for cursor in cursors:
             cursor.close()
-    return [read.build(result) for read, result in zip(reads, rows, strict=True)]
+    return tuple(read.build(result) for read, result in zip(reads, rows, strict=True))
+
+
+def execute(sql: str, params: Sequence[Any]) -> int:
+    """Run a statement that changes rows (a summary table's refresh); the rows it touched."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)

@@ -13,7 +13,7 @@ from home.worklist import worklist_for
 from learning.selectors import next_clinic_refreshers
 from portfolio.dashboard import dashboard_from, dashboard_reads
 from portfolio.selectors import count_learners_sharing_with
-from programs.context_processors import read_with_navigation_roles, roles_for_request
+from programs.middleware import program_roles
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
     learner = cast(User, request.user)
     # The navigation's (and the worklist's) roles are read in the dashboard's round trip.
     dashboard = dashboard_from(
-        read_with_navigation_roles(request, dashboard_reads(learner=learner, stages=False))
+        program_roles(request).read_with(*dashboard_reads(learner=learner, stages=False))
     )
     return render(
         request,
@@ -34,6 +34,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "enrollment": dashboard.enrollments[0] if dashboard.enrollments else None,
             "shared_with_me": count_learners_sharing_with(viewer=learner),
             "next_clinic": next_clinic_refreshers(learner=learner),
-            "worklist": worklist_for(user=learner, roles=roles_for_request(request)),
+            "worklist": worklist_for(user=learner, roles=program_roles(request).get()),
         },
     )

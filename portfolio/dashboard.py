@@ -9,6 +9,7 @@ tables.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
@@ -178,7 +179,7 @@ def timeline_of(*, learner: User) -> list[TimelineStage]:
     """Every stage of training, here and elsewhere, oldest first (two queries, one round
     trip on PostgreSQL)."""
     return timeline_from(
-        *read_together([enrollments_read(learner=learner), timeline_entries_read(learner=learner)])
+        *read_together(enrollments_read(learner=learner), timeline_entries_read(learner=learner))
     )
 
 
@@ -372,7 +373,7 @@ def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
     `stages=False` leaves out the timeline (and with it the stage boundaries): the JSON API has
     the timeline at an endpoint of its own.
     """
-    return dashboard_from(read_together(dashboard_reads(learner=learner, stages=stages)))
+    return dashboard_from(read_together(*dashboard_reads(learner=learner, stages=stages)))
 
 
 def dashboard_reads(*, learner: User, stages: bool = True) -> list[Read[Any]]:
@@ -390,7 +391,7 @@ def dashboard_reads(*, learner: User, stages: bool = True) -> list[Read[Any]]:
     return reads
 
 
-def dashboard_from(results: list[Any]) -> Dashboard:
+def dashboard_from(results: Sequence[Any]) -> Dashboard:
     """The dashboard from the results of `dashboard_reads`, in their order."""
     every_enrollment, (competencies, frameworks_of), overrides, ratings, *entries = results
     # The open ones, newest first (as `current_enrollments` orders them).

@@ -236,14 +236,14 @@ class CheckInForm(forms.Form):
 
     def page_errors(self) -> list[str]:
         """Problems that belong to no item (the token)."""
-        return [*self.non_field_errors(), *self.errors.get("client_token", [])]
+        return [str(m) for m in (*self.non_field_errors(), *self.errors.get("client_token", []))]
 
     def item_errors(self) -> dict[int, list[str]]:
         """Each item's problems, by competency id, to show next to it."""
         found: dict[int, list[str]] = {}
         for pk in self.competency_ids:
             for name in (f"level-{pk}", f"note-{pk}", f"evidence-{pk}"):
-                found.setdefault(pk, []).extend(self.errors.get(name, []))
+                found.setdefault(pk, []).extend(str(m) for m in self.errors.get(name, []))
         return {pk: messages for pk, messages in found.items() if messages}
 
     def items(self) -> list[CheckInItem]:

@@ -63,7 +63,7 @@ from portfolio.selectors import (
     transfers_of,
 )
 from portfolio.uploads import INLINE_TYPES
-from programs.context_processors import read_with_navigation_roles
+from programs.middleware import program_roles
 from programs.models import Program
 from programs.selectors import frameworks_in_use
 
@@ -99,7 +99,7 @@ def _dashboard_and_roles(request: HttpRequest, learner: User, *, stages: bool) -
     """The learner's dashboard, with the roles the navigation (and the worklist) need read in
     the same round trip."""
     return dashboard_from(
-        read_with_navigation_roles(request, dashboard_reads(learner=learner, stages=stages))
+        program_roles(request).read_with(*dashboard_reads(learner=learner, stages=stages))
     )
 
 

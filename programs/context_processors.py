@@ -1,32 +1,15 @@
+"""The navigation: which sections a person sees (from their program roles), its links, and
+the entry of the page shown."""
+
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 
-from core.db import Read, read_together
+from programs.middleware import program_roles
 from programs.models import ProgramRole
-from programs.selectors import roles_of, roles_read
-
-
-def roles_for_request(request: HttpRequest) -> set[str]:
-    """The signed-in person's program roles, read once per request (views reuse it)."""
-    cached = getattr(request, "_continuum_roles", None)
-    if cached is None:
-        cached = roles_of(user=request.user) if request.user.is_authenticated else set()  # type: ignore[arg-type]
-        request._continuum_roles = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def read_with_navigation_roles(request: HttpRequest, reads: list[Read[Any]]) -> list[Any]:
-    """What a page's `reads` build, with the signed-in person's roles read in the same round
-    trip and kept for the navigation (and `roles_for_request`), which then reads nothing."""
-    *results, roles = read_together([*reads, roles_read(user=request.user)])  # type: ignore[arg-type]
-    request._continuum_roles = roles  # type: ignore[attr-defined]
-    return results
-
 
 # The links of the site header and the portfolio menu, by template key. They are the same on
 # every page, so each is reversed once per script prefix rather than ~25 times per page.
@@ -121,7 +104,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     section = nav_section(match.url_name if match is not None else None)
     if not user.is_authenticated:
         return {"nav_roles": set(), "nav_urls": urls, "nav_section": section}
-    roles = roles_for_request(request)
+    roles = program_roles(request).get()
     return {
         "nav_urls": urls,
         "nav_section": section,

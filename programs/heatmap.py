@@ -373,16 +373,14 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
     """
     today = today or timezone.localdate()
     periods, cohorts, all_competencies, program_overrides = read_together(
-        [
-            # Query 1: the program's periods (filter choices; default period).
-            Read(_PERIODS_SQL, [program.pk], _PERIOD.build_all),
-            # Query 2: cohorts (filter choices).
-            Read(_COHORTS_SQL, [program.pk], _COHORT.build_all),
-            # Query 3: rated competencies with their domain.
-            _rated_competencies(program=program),
-            # Query 4: expectations that override the program default.
-            expectation_overrides_read(program_ids=[program.pk]),
-        ]
+        # Query 1: the program's periods (filter choices; default period).
+        Read(_PERIODS_SQL, [program.pk], _PERIOD.build_all),
+        # Query 2: cohorts (filter choices).
+        Read(_COHORTS_SQL, [program.pk], _COHORT.build_all),
+        # Query 3: rated competencies with their domain.
+        _rated_competencies(program=program),
+        # Query 4: expectations that override the program default.
+        expectation_overrides_read(program_ids=[program.pk]),
     )
     domains_by_id: dict[int, Competency] = {}
     for competency in all_competencies:
@@ -439,16 +437,14 @@ def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None =
         enrolled=enrolled, summary_columns=in_columns("s"), consensus_columns=in_columns("cr")
     )
     people_rows, cell_rows = read_together(
-        [
-            # Query 5: who was enrolled during the period, with the review of the period if
-            # any (its status, and the training year it recorded).
-            Read(_PEOPLE_SQL.format(enrolled=enrolled), [period.pk, *enrolled_params], list),
-            Read(
-                cells_sql,
-                [period.pk, *enrolled_params, *columns, period.pk, *enrolled_params, *columns],
-                list,
-            ),
-        ]
+        # Query 5: who was enrolled during the period, with the review of the period if
+        # any (its status, and the training year it recorded).
+        Read(_PEOPLE_SQL.format(enrolled=enrolled), [period.pk, *enrolled_params], list),
+        Read(
+            cells_sql,
+            [period.pk, *enrolled_params, *columns, period.pk, *enrolled_params, *columns],
+            list,
+        ),
     )
     # A learner enrolled twice keeps the newest.
     people: dict[int, tuple[str, str, str, int, str]] = {}

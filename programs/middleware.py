@@ -1,9 +1,11 @@
-"""The staff MFA gate. Who counts as staff depends on program roles, so the policy lives with
-the roles: directors, coordinators and administrators must set up TOTP when enforced."""
+"""Middleware that reads program roles: each request's roles (`request.program_roles`), and the
+staff MFA gate. Who counts as staff depends on program roles, so the policy lives with the
+roles: directors, coordinators and administrators must set up TOTP when enforced."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
@@ -12,7 +14,50 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 
 from accounts.models import User
-from programs.selectors import user_holds_staff_role
+from core.db import Read, read_together
+from programs.selectors import roles_read, user_holds_staff_role
+
+
+class ProgramRoles:
+    """The signed-in person's program roles for one request, read at most once: on first use
+    (the navigation, the worklist) or beside a page's own reads (`read_with`), in their round
+    trip, so that the navigation then reads nothing."""
+
+    def __init__(self, user: Any) -> None:
+        self._user = user
+        self._roles: set[str] | None = None
+
+    def get(self) -> set[str]:
+        if self._roles is None:
+            self._roles = (
+                roles_read(user=self._user).run() if self._user.is_authenticated else set()
+            )
+        return self._roles
+
+    def read_with(self, *reads: Read[Any]) -> tuple[Any, ...]:
+        """What `reads` build, in order, with the roles read in the same round trip."""
+        if not self._user.is_authenticated:
+            self._roles = set()
+            return read_together(*reads)
+        *results, self._roles = read_together(*reads, roles_read(user=self._user))
+        return tuple(results)
+
+
+class ProgramRolesMiddleware:
+    """Gives each request its `program_roles` (after authentication), as Django gives `user`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.program_roles = ProgramRoles(request.user)  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+def program_roles(request: HttpRequest) -> ProgramRoles:
+    """The request's roles, as `ProgramRolesMiddleware` set them."""
+    return cast(ProgramRoles, request.program_roles)  # type: ignore[attr-defined]
+
 
 # Paths a staff member without MFA may still reach: to enrol, to log out, and assets. The
 # public API contract is exempt; the API itself is not (see below).

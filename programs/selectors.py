@@ -15,6 +15,7 @@ from core.db import (
     Read,
     Selection,
     placeholders,
+    read_of,
     split_row,
     tenths_from_db,
 )
@@ -38,23 +39,15 @@ def user_holds_staff_role(*, user: User) -> bool:
     return ProgramRole.objects.filter(user=user, role__in=ProgramRole.STAFF_ROLES).exists()
 
 
-_ROLES_SQL = f"""
-SELECT DISTINCT role FROM {ProgramRole._meta.db_table} WHERE user_id = %s"""  # noqa: S608 — ours
-
-
 def roles_of(*, user: User) -> set[str]:
-    """The roles the user holds in any program. A plain statement: every page's navigation
-    and `/api/v1/me/` read it."""
+    """The roles the user holds in any program: every page's navigation and `/api/v1/me/`."""
     return roles_read(user=user).run()
 
 
 def roles_read(*, user: User) -> Read[set[str]]:
     """`roles_of` as a read, to run beside others (`read_together`)."""
-    return Read(_ROLES_SQL, [user.pk], _roles_from)
-
-
-def _roles_from(rows: list[tuple[Any, ...]]) -> set[str]:
-    return {role for (role,) in rows}
+    roles = ProgramRole.objects.filter(user=user).values_list("role", flat=True).distinct()
+    return read_of(roles).then(set)
 
 
 def programs_led_by(*, user: User) -> QuerySet[Program]:
@@ -302,39 +295,16 @@ def programs_reviewed_by(*, user: User) -> QuerySet[Program]:
     return _with_viewer_rights(Program.objects.filter(_holds(user, REVIEW_ROLES)), user)
 
 
-_ONE_PROGRAM_SQL = f"""
-SELECT {_PROGRAM.columns("p")}, {_INSTITUTION.columns("i")}, r.role
-FROM {Program._meta.db_table} p
-JOIN {Institution._meta.db_table} i ON i.id = p.institution_id
-LEFT JOIN {ProgramRole._meta.db_table} r ON r.program_id = p.id AND r.user_id = %s
-WHERE p.id = %s"""  # noqa: S608 — our names
-
-
 def program_reviewed_by(*, user: User, program_id: int) -> Program | None:
-    """The program if `user` may review its learners individually (as `programs_reviewed_by`
-    decides), with its institution and the viewer's rights set as that selector annotates
-    them; else None. One plain statement (the program and the user's roles in it): the
-    heatmap and the packets look their program up on every request, and the ORM's building
-    of three EXISTS subqueries cost more than the database's work."""
+    """The program if `user` may review its learners individually (`programs_reviewed_by`),
+    with its institution and the viewer's rights; else None."""
     return program_reviewed_by_read(user=user, program_id=program_id).run()
 
 
 def program_reviewed_by_read(*, user: User, program_id: int) -> Read[Program | None]:
     """`program_reviewed_by` as a read, to run beside others (`read_together`)."""
-    return Read(_ONE_PROGRAM_SQL, [user.pk, program_id], _reviewed_program_from)
-
-
-def _reviewed_program_from(rows: list[tuple[Any, ...]]) -> Program | None:
-    roles = {row[-1] for row in rows if row[-1] is not None}
-    if not roles & set(REVIEW_ROLES):
-        return None
-    program_values, institution_values = split_row(rows[0], _PROGRAM, _INSTITUTION)
-    program = _PROGRAM.build(program_values)
-    program.institution = _INSTITUTION.build(institution_values)
-    program.viewer_can_review = True
-    program.viewer_can_sign_off = ProgramRole.Role.DIRECTOR in roles
-    program.viewer_can_manage = bool(roles & set(MANAGE_ROLES))
-    return program
+    found = programs_reviewed_by(user=user).filter(pk=program_id)
+    return read_of(found).then(lambda programs: programs[0] if programs else None)
 
 
 def programs_visible_to(*, user: User) -> QuerySet[Program]:

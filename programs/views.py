@@ -22,10 +22,10 @@ from accounts.models import User
 from core.forms import apply_errors
 from programs import forms, services
 from programs.charts import distribution_figure, trends_figure
-from programs.context_processors import read_with_navigation_roles
 from programs.flags import flags_build
 from programs.heatmap import BANDS, Filters, heatmap_build, program_competencies
 from programs.heatmap_html import heatmap_page
+from programs.middleware import program_roles
 from programs.models import (
     Cohort,
     Enrollment,
@@ -69,8 +69,8 @@ def _reviewed(request: HttpRequest, program_id: int) -> Program:
 
 def _reviewed_page(request: HttpRequest, program_id: int) -> Program:
     """`_reviewed` for a page: the navigation's roles are read in the same round trip."""
-    [program] = read_with_navigation_roles(
-        request, [program_reviewed_by_read(user=_user(request), program_id=program_id)]
+    [program] = program_roles(request).read_with(
+        program_reviewed_by_read(user=_user(request), program_id=program_id)
     )
     if program is None:
         raise Http404

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast, overload
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, FloatField, Model, QuerySet
@@ -266,7 +267,10 @@ def read_of(queryset: QuerySet[Any, T]) -> Read[list[T]]:
     would (instances with their select_related objects and annotations, or values), from rows
     fetched beside other reads. No prefetch_related: that needs queries of its own."""
     compiler = queryset.query.chain().get_compiler(queryset.db)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # `pk__in=[]`: the ORM answers without asking the database
+        return Read("SELECT 1 WHERE 1 = 0", (), lambda rows: [])
 
     def build(rows: list[tuple[Any, ...]]) -> list[T]:
         # Django's own iterable, handed the fetched rows instead of running the statement.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -13,20 +12,14 @@ from django.utils import timezone
 from accounts.models import User
 from core.db import (
     Read,
-    Selection,
-    placeholders,
     read_of,
-    split_row,
-    tenths_from_db,
 )
 from frameworks.models import Competency, Framework
 from programs.expectations import expected_level, year_fraction
 from programs.models import (
-    Cohort,
     ConsensusRating,
     Enrollment,
     Expectation,
-    Institution,
     LearnerReview,
     Program,
     ProgramRole,
@@ -67,41 +60,15 @@ def current_enrollment(*, learner: User) -> Enrollment | None:
     )
 
 
-_ENROLLMENT = Selection(Enrollment)
-_PROGRAM = Selection(Program)
-_INSTITUTION = Selection(Institution)
-_COHORT = Selection(Cohort)
-
-_ENROLLMENTS_SQL = f"""
-SELECT {_ENROLLMENT.columns("e")}, {_PROGRAM.columns("p")}, {_INSTITUTION.columns("i")},
-       {_COHORT.columns("c")}
-FROM {Enrollment._meta.db_table} e
-JOIN {Program._meta.db_table} p ON p.id = e.program_id
-JOIN {Institution._meta.db_table} i ON i.id = p.institution_id
-LEFT JOIN {Cohort._meta.db_table} c ON c.id = e.cohort_id
-WHERE e.learner_id = %s
-ORDER BY e.start_date, e.id"""  # noqa: S608 — table and column names are ours
-
-
 def enrollments_read(*, learner: User) -> Read[list[Enrollment]]:
     """The learner's timeline inside this deployment, oldest first, each enrollment with its
-    program, institution and cohort. One plain statement: it runs on every dashboard, and the
-    ORM's building of a four-table query cost more than the database's work."""
-    return Read(_ENROLLMENTS_SQL, [learner.pk], _enrollments_from)
-
-
-def _enrollments_from(rows: list[tuple[Any, ...]]) -> list[Enrollment]:
-    enrollments = []
-    for row in rows:
-        enrollment_values, program_values, institution_values, cohort_values = split_row(
-            row, _ENROLLMENT, _PROGRAM, _INSTITUTION, _COHORT
-        )
-        enrollment = _ENROLLMENT.build(enrollment_values)
-        enrollment.program = _PROGRAM.build(program_values)
-        enrollment.program.institution = _INSTITUTION.build(institution_values)
-        enrollment.cohort = None if cohort_values[0] is None else _COHORT.build(cohort_values)
-        enrollments.append(enrollment)
-    return enrollments
+    program, institution and cohort, as a read to run beside others."""
+    enrollments = (
+        Enrollment.objects.filter(learner=learner)
+        .select_related("program", "program__institution", "cohort")
+        .order_by("start_date", "id")
+    )
+    return read_of(enrollments)
 
 
 def current_enrollments(*, learner: User) -> list[Enrollment]:
@@ -204,10 +171,6 @@ def expected_levels_from(
     return levels
 
 
-_OVERRIDES_SQL = f"""
-SELECT program_id, competency_id, training_year, level FROM {Expectation._meta.db_table}
-WHERE program_id IN ({{programs}}){{competencies}}"""  # noqa: S608 — our names
-
 # The programs a learner is in now, inside another statement (one parameter: the learner).
 OPEN_PROGRAMS_OF_LEARNER = f"""
 SELECT e.program_id FROM {Enrollment._meta.db_table} e
@@ -229,28 +192,36 @@ def expectation_overrides(
 def expectation_overrides_read(
     *, program_ids: list[int], competency_ids: list[int] | None = None
 ) -> Read[dict[int, dict[tuple[int, int], Decimal]]]:
-    """`expectation_overrides` as a read, for at least one program and competency."""
-    only = (
-        ""
-        if competency_ids is None
-        else f" AND competency_id IN ({placeholders(len(competency_ids))})"
-    )
-    sql = _OVERRIDES_SQL.format(programs=placeholders(len(program_ids)), competencies=only)
-    return Read(sql, [*program_ids, *(competency_ids or [])], _overrides_from)
+    """`expectation_overrides` as a read, to run beside others (`read_together`)."""
+    expectations = Expectation.objects.filter(program_id__in=program_ids)
+    if competency_ids is not None:
+        expectations = expectations.filter(competency_id__in=competency_ids)
+    return _overrides_read(expectations)
 
 
 def learner_expectation_overrides_read(
     *, learner: User
 ) -> Read[dict[int, dict[tuple[int, int], Decimal]]]:
     """`expectation_overrides` of every program the learner is in now, as a read."""
-    sql = _OVERRIDES_SQL.format(programs=OPEN_PROGRAMS_OF_LEARNER, competencies="")
-    return Read(sql, [learner.pk], _overrides_from)
+    open_programs = Enrollment.objects.filter(learner=learner, end_date__isnull=True)
+    return _overrides_read(
+        Expectation.objects.filter(program_id__in=open_programs.values("program_id"))
+    )
 
 
-def _overrides_from(rows: list[tuple[Any, ...]]) -> dict[int, dict[tuple[int, int], Decimal]]:
+def _overrides_read(
+    expectations: QuerySet[Expectation],
+) -> Read[dict[int, dict[tuple[int, int], Decimal]]]:
+    rows = expectations.values_list("program_id", "competency_id", "training_year", "level")
+    return read_of(rows).then(_overrides_by_program)
+
+
+def _overrides_by_program(
+    rows: list[tuple[int, int, int, Decimal]],
+) -> dict[int, dict[tuple[int, int], Decimal]]:
     overrides: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
     for program_id, competency_id, year, level in rows:
-        overrides[program_id][(competency_id, year)] = tenths_from_db(level)
+        overrides[program_id][(competency_id, year)] = level
     return overrides
 
 

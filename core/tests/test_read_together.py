@@ -73,3 +73,7 @@ def test_a_queryset_read_runs_the_statement_the_orm_would():
         assert read.run() == []
     assert len(queries) == 1
     assert queries[0]["sql"].startswith(str(queryset.query)[:40])
+
+
+def test_a_queryset_that_cannot_match_reads_nothing():
+    assert read_of(Enrollment.objects.filter(pk__in=[])).run() == []

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
 from django.db import connection
@@ -98,6 +99,17 @@ class TrajectoryPoint(NamedTuple):
     tenths: int  # the sum of the month's levels in tenths, for exact means across competencies
 
 
+class MonthlyRow(NamedTuple):
+    """One line of the monthly table: a month's mean level of one competency by one kind of
+    rater, and how many ratings it rests on."""
+
+    month: dt.date
+    code: str
+    rated_by: str
+    mean: Decimal
+    n: int
+
+
 @dataclass
 class Boundary:
     """The start of a new stage of training, marked on the time axis."""
@@ -159,6 +171,22 @@ class Dashboard:
     @cached_property
     def rows(self) -> list[CompetencyRow]:
         return [row for section in self.sections for row in section.rows]
+
+    def monthly_rows(self, competency: Competency | None = None) -> list[MonthlyRow]:
+        """The trajectory chart's numbers by month, then competency (in the levels table's
+        order; one from an earlier stage's framework, which the dashboard does not list, last
+        as "?"), then who rated; only `competency`'s when one is given."""
+        rank = {row.competency.pk: i for i, row in enumerate(self.rows)}
+        codes = [row.competency.code for row in self.rows] + ["?"]
+        elsewhere = len(self.rows)
+        lines = [
+            (p.month, rank.get(p.competency_id, elsewhere), who, p.mean, p.n)
+            for who, points in (("You", self.self_points), ("Assessors", self.assessor_points))
+            for p in points
+            if competency is None or p.competency_id == competency.pk
+        ]
+        lines.sort(key=itemgetter(0, 1, 2))
+        return [MonthlyRow(month, codes[i], who, mean, n) for month, i, who, mean, n in lines]
 
     @cached_property
     def focus_next(self) -> list[CompetencyRow]:

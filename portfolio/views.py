@@ -142,7 +142,7 @@ def progress_monthly(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portfolio/progress_monthly.html",
-        {"dashboard": dashboard, "chosen": chosen},
+        {"dashboard": dashboard, "chosen": chosen, "monthly_rows": dashboard.monthly_rows(chosen)},
     )
 
 

@@ -1,0 +1,32 @@
+"""Template filters every app may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+_DJANGO_JSON = DjangoJSONEncoder()
+_JSON_SCRIPT_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
+
+
+@register.filter
+def json_script_fast(value: Any, element_id: str) -> SafeString:
+    """What `value|json_script:element_id` gives, faster, for figures of hundreds of points:
+    orjson encodes (compact, UTF-8), and the three characters that could end the script are
+    escaped as `json_script` does, with `replace` in C rather than Django's character-by-
+    character `str.translate`."""
+    text = orjson.dumps(value, default=_DJANGO_JSON.default).decode()
+    for char, escaped in _JSON_SCRIPT_ESCAPES:
+        text = text.replace(char, escaped)
+    return format_html(
+        '<script id="{}" type="application/json">{}</script>',
+        element_id,
+        mark_safe(text),  # noqa: S308 — the three characters that could end the script are escaped
+    )

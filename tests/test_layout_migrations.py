@@ -183,6 +183,50 @@ def add_notifications(apps: Apps) -> None:
     )
 
 
+def fill_evidence_links(apps: Apps) -> None:
+    """A learner's check-in whose two self-assessments are backed by three of her evidence
+    items (one backs both), and another self-assessment with none."""
+    User = apps.get_model("accounts", "User")
+    rae = User.objects.create(email="rae@example.org", display_name="Rae", password="!")
+    scale = apps.get_model("frameworks", "RatingScale").objects.create(
+        code="ms-move", name="Milestones", kind="milestone"
+    )
+    framework = apps.get_model("frameworks", "Framework").objects.create(
+        code="fw-move", version="1", name="Move test", kind="milestones", scale=scale
+    )
+    Competency = apps.get_model("frameworks", "Competency")
+    pc1, pc2 = (
+        Competency.objects.create(framework=framework, code=code, title=code, order=n)
+        for n, code in enumerate(("PC1", "PC2"))
+    )
+    checkin = apps.get_model("assessments", "CheckIn").objects.create(learner=rae)
+    SelfAssessment = apps.get_model("assessments", "SelfAssessment")
+    first, second, _unlinked = (
+        SelfAssessment.objects.create(
+            learner=rae, competency=competency, level="2.5", assessed_on=AT.date(), checkin=checkin
+        )
+        for competency in (pc1, pc2, pc1)
+    )
+    Evidence = apps.get_model("portfolio", "Evidence")
+    log, paper, talk = (
+        Evidence.objects.create(learner=rae, kind=kind, title=title, occurred_on=AT.date())
+        for kind, title in (
+            ("case_log", "Night shift"),
+            ("document", "Paper"),
+            ("document", "Talk"),
+        )
+    )
+    first.evidence.add(log, paper)
+    second.evidence.add(paper, talk)
+
+
+def add_evidence_links(apps: Apps) -> None:
+    """One more link, made from the evidence side that now owns it."""
+    talk = apps.get_model("portfolio", "Evidence").objects.get(title="Talk")
+    first = apps.get_model("assessments", "SelfAssessment").objects.order_by("id").first()
+    talk.self_assessments.add(first)
+
+
 MOVES = [
     Move(
         before={"coaching": "0001_initial"},
@@ -193,6 +237,12 @@ MOVES = [
         ],
         fill=fill_notifications,
         add=add_notifications,
+    ),
+    Move(
+        before={"assessments": "0007_monthly_rating_summary_tenths"},
+        models=[("assessments.SelfAssessment_evidence", "portfolio.Evidence_self_assessments")],
+        fill=fill_evidence_links,
+        add=add_evidence_links,
     ),
 ]
 

@@ -19,10 +19,10 @@ from django.db import connection
 from accounts.models import User
 from assessments.models import MonthlyRatingSummary
 from assessments.summaries import level_of_tenths
+from core.db import Read, Selection, read_together, split_row
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_read
-from core.db import Read, Selection, read_together, split_row
 from programs.models import Enrollment, Program
 from programs.selectors import (
     OPEN_PROGRAMS_OF_LEARNER,

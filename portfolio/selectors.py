@@ -27,6 +27,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
 from assessments.models import CheckIn, SelfAssessment
+from core.db import Read, Selection
 from portfolio.models import (
     AccessLog,
     Evidence,
@@ -38,7 +39,6 @@ from portfolio.models import (
     ShareGrant,
     TimelineEntry,
 )
-from core.db import Read, Selection
 from programs.models import ProgramRole
 
 # Roles of a program that a grant to "the program's competency committee" reaches.

@@ -21,8 +21,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from frameworks.models import Competency, Framework, RatingScale
 from core.db import Read, Selection, placeholders, read_together, split_row
+from frameworks.models import Competency, Framework, RatingScale
 from programs.expectations import expected_level, period_fraction
 from programs.models import (
     Cohort,

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment
-from frameworks.models import Competency
 from core.db import median_sql, placeholders
+from frameworks.models import Competency
 from programs.expectations import expected_level, period_fraction
 from programs.heatmap import (
     HOLMBOE_NOTE,

@@ -11,7 +11,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from frameworks.models import Competency, Framework
 from core.db import (
     Read,
     Selection,
@@ -19,6 +18,7 @@ from core.db import (
     split_row,
     tenths_from_db,
 )
+from frameworks.models import Competency, Framework
 from programs.expectations import expected_level, year_fraction
 from programs.models import (
     Cohort,

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
-from assessments.summaries import assessor_summaries_refresh, monthly_summaries_refresh
+from assessments.summaries.monthly import assessor_summaries_refresh, monthly_summaries_refresh
 from frameworks.models import Competency, Framework, ScaleLevel
 from portfolio.models import Evidence
 from programs.selectors import frameworks_in_use

@@ -24,10 +24,10 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from assessments.models import Assessment, SelfAssessment
-from assessments.summaries import monthly_summaries_rebuild
+from assessments.summaries.monthly import monthly_summaries_rebuild
+from assessments.summaries.periods import period_summaries_rebuild
 from frameworks.models import Competency, Framework, RatingScale, ScaleLevel
 from programs.models import Cohort, Institution, Program, ProgramRole, ReviewPeriod
-from programs.summaries import period_summaries_rebuild
 
 DOMAINS = [
     ("PC", "Patient care", 6),

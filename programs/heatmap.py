@@ -348,12 +348,12 @@ WHERE {enrolled}
 ORDER BY e.start_date, e.id"""
 
 # One row per learner × competency with assessor ratings in the period (their median and
-# count, from the period rating summary, which `programs.summaries` keeps equal to the raw
-# ratings), then one row per current consensus of the period (its level in the last column,
-# cast by the database to the same float Python's float(Decimal) would give).
+# count, from the period rating summary, which `assessments.summaries.periods` keeps equal to
+# the raw ratings), then one row per current consensus of the period (its level in the last
+# column, cast by the database to the same float Python's float(Decimal) would give).
 _CELLS_SQL = """
 SELECT s.learner_id, s.competency_id, s.median, s.n, NULL
-FROM programs_periodratingsummary s
+FROM assessments_periodratingsummary s
 WHERE s.period_id = %s
   AND s.learner_id IN (SELECT e.learner_id FROM programs_enrollment e WHERE {enrolled})
   {summary_columns}

@@ -312,32 +312,3 @@ class ConsensusRating(models.Model):
     @property
     def is_amendment(self) -> bool:
         return bool(self.amendment_reason)
-
-
-class PeriodRatingSummary(models.Model):
-    """Median and count of one learner's assessor ratings of one competency in one review
-    period: what the cohort heatmap shows where the committee has no consensus yet.
-
-    A summary of `assessments.Assessment`, kept exact by `programs.summaries` (refreshed in the
-    same transaction as every write that changes it) for every period and every learner ever
-    enrolled in the period's program; `manage.py check_summaries` proves it equal to the raw
-    rows. Only cells with at least one rating have a row.
-    """
-
-    period = models.ForeignKey(ReviewPeriod, on_delete=models.CASCADE, related_name="+")
-    learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
-    median = models.FloatField()
-    n = models.PositiveIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["period", "learner", "competency"], name="uniq_period_rating_summary"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"period {self.period_id} learner {self.learner_id}: {self.median} (n={self.n})"

@@ -36,10 +36,7 @@ from programs.models import (
     ProgramRole,
     ReviewPeriod,
 )
-from programs.summaries import (
-    period_summaries_refresh_enrollments,
-    period_summaries_refresh_period,
-)
+from programs.signals import enrollments_changed, review_period_dates_changed
 
 # --- Program set-up ----------------------------------------------------------------------
 
@@ -202,7 +199,7 @@ def enrollment_create(
         start_date=start_date,
     )
     # Ratings of a returning or newly enrolled learner now count in the program's periods.
-    period_summaries_refresh_enrollments(learner_ids=[learner.pk], program_id=program.pk)
+    enrollments_changed.send(sender=Enrollment, learner_ids=[learner.pk], program_id=program.pk)
     return enrollment
 
 
@@ -586,8 +583,8 @@ def roster_import(*, program: Program, data: bytes) -> RosterResult:
                 to_update.append(existing)
             result.emails.append(row.email)
         Enrollment.objects.bulk_create(to_create)
-        period_summaries_refresh_enrollments(
-            learner_ids=[e.learner_id for e in to_create], program_id=program.pk
+        enrollments_changed.send(
+            sender=Enrollment, learner_ids=[e.learner_id for e in to_create], program_id=program.pk
         )
         Enrollment.objects.bulk_update(
             to_update, ["cohort", "training_year", "start_date", "end_date"]
@@ -641,7 +638,7 @@ def review_period_create(
         end_date=end_date,
         is_year_end=is_year_end,
     )
-    period_summaries_refresh_period(period_id=period.pk)
+    review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
     return period
 
 
@@ -677,7 +674,7 @@ def review_period_update(
     period.is_year_end = is_year_end
     period.save(update_fields=["name", "start_date", "end_date", "is_year_end"])
     if dates_change:
-        period_summaries_refresh_period(period_id=period.pk)
+        review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
     return period
 
 
@@ -717,7 +714,7 @@ def review_periods_generate(*, program: Program, first_year: int, years: int) ->
                 )
             )
     for period in created:
-        period_summaries_refresh_period(period_id=period.pk)
+        review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
     return created
 
 

@@ -21,13 +21,13 @@ from accounts.models import User
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
 from assessments.observations import assessment_revise
 from assessments.services import SelfAssessmentInput, checkin_record, ratings_delete
-from assessments.summaries import monthly_summaries_differences, monthly_summaries_rebuild
+from assessments.summaries.monthly import monthly_summaries_differences, monthly_summaries_rebuild
+from assessments.summaries.periods import period_summaries_differences
 from assessments.tests.factories_observations import observe
 from frameworks.models import Competency
 from portfolio import transfer
 from portfolio.models import PortfolioTransfer
 from portfolio.tests.factories import SelfAssessmentFactory
-from programs.summaries import period_summaries_differences
 from programs.tests.factories import ReviewPeriodFactory
 from tests import factories as base
 

@@ -4,9 +4,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from assessments.tests.factories import AssessmentFactory
 from programs import services
 from programs.models import ConsensusRating, LearnerReview, ReviewPeriod
-from programs.tests.factories import AssessmentFactory, ReviewPeriodFactory, program_with_framework
+from programs.tests.factories import ReviewPeriodFactory, program_with_framework
 from tests.factories import EnrollmentFactory, ProgramFactory, ProgramRoleFactory
 
 pytestmark = pytest.mark.django_db

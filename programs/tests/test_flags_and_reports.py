@@ -5,11 +5,12 @@ from decimal import Decimal
 
 import pytest
 
+from assessments.tests.factories import AssessmentFactory
 from programs import services
 from programs.flags import MODEL_MIN_N, flags_build, history_model_build
 from programs.heatmap import Filters
 from programs.models import LearnerReview
-from programs.tests.factories import AssessmentFactory, ReviewPeriodFactory, program_with_framework
+from programs.tests.factories import ReviewPeriodFactory, program_with_framework
 from tests.factories import CohortFactory, EnrollmentFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,15 +6,11 @@ from urllib.parse import urljoin
 
 import pytest
 
+from assessments.tests.factories import AssessmentFactory
 from programs import services
 from programs.heatmap import Filters, heatmap_build
 from programs.models import Expectation, Program
-from programs.tests.factories import (
-    AssessmentFactory,
-    ReviewPeriodFactory,
-    enrol,
-    program_with_framework,
-)
+from programs.tests.factories import ReviewPeriodFactory, enrol, program_with_framework
 from tests.factories import CohortFactory, EnrollmentFactory, ProgramRoleFactory
 
 pytestmark = pytest.mark.django_db

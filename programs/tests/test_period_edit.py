@@ -1,6 +1,6 @@
 """Correcting a review period: its name and year-end mark always, its dates until the
-committee has recorded consensus in it; never into an overlap; the period's rating summary
-follows new dates."""
+committee has recorded consensus in it; never into an overlap. (The period's rating summary
+follows new dates: assessments/tests/test_period_summaries.py.)"""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,9 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from programs import services
-from programs.models import PeriodRatingSummary, ReviewPeriod
-from programs.summaries import period_summaries_differences
-from programs.tests.factories import AssessmentFactory, ReviewPeriodFactory, program_with_framework
+from programs.models import ReviewPeriod
+from programs.tests.factories import ReviewPeriodFactory, program_with_framework
 
 pytestmark = pytest.mark.django_db
 
@@ -44,25 +43,6 @@ def update(period, **changes):
         "is_year_end": period.is_year_end,
     }
     return services.review_period_update(period=period, **{**fields, **changes})
-
-
-def test_new_dates_take_the_ratings_they_now_cover_into_the_period(world, learner):
-    _, leaves, autumn = world
-    AssessmentFactory(
-        learner=learner, competency=leaves[0], level=2, observed_on=dt.date(2026, 1, 15)
-    )
-    assert not PeriodRatingSummary.objects.filter(period=autumn).exists()
-
-    update(autumn, end_date=dt.date(2026, 1, 31))
-
-    (cell,) = PeriodRatingSummary.objects.filter(period=autumn)
-    assert (cell.learner_id, cell.competency_id, cell.median, cell.n) == (
-        learner.pk,
-        leaves[0].pk,
-        2.0,
-        1,
-    )
-    assert period_summaries_differences() == (0, 0, [])
 
 
 def test_a_period_may_not_end_before_it_starts_or_overlap_another(world):

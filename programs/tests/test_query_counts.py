@@ -8,15 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from assessments.tests.factories import AssessmentFactory
 from frameworks.models import Framework
 from programs import services
 from programs.models import LearnerReview
-from programs.tests.factories import (
-    AssessmentFactory,
-    ReviewPeriodFactory,
-    enrol,
-    program_with_framework,
-)
+from programs.tests.factories import ReviewPeriodFactory, enrol, program_with_framework
 from tests.factories import (
     CohortFactory,
     FrameworkFactory,

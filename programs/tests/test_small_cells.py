@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from assessments.tests.factories import AssessmentFactory
 from programs.overview import MIN_CELL
-from programs.tests.factories import AssessmentFactory, enrol, program_with_framework
+from programs.tests.factories import enrol, program_with_framework
 
 pytestmark = pytest.mark.django_db
 

@@ -2,11 +2,8 @@ import datetime as dt
 
 import pytest
 
-from programs.tests.factories import (
-    AssessmentFactory,
-    ReviewPeriodFactory,
-    program_with_framework,
-)
+from assessments.tests.factories import AssessmentFactory
+from programs.tests.factories import ReviewPeriodFactory, program_with_framework
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
 
-from assessments.models import Assessment
+from assessments.models import Assessment, PeriodRatingSummary
 from assessments.observations import assessment_revise
+from assessments.summaries.periods import period_summaries_differences, period_summaries_rebuild
+from assessments.tests.factories import AssessmentFactory
 from assessments.tests.factories_observations import observe
 from programs import services
-from programs.models import Enrollment, PeriodRatingSummary
-from programs.summaries import period_summaries_differences, period_summaries_rebuild
+from programs.models import Enrollment
 from programs.tests.factories import ReviewPeriodFactory, program_with_framework
 from tests.factories import UserFactory
 
@@ -105,6 +106,34 @@ def test_roster_imports_and_new_periods_keep_the_summary_exact(world, director):
 
     assert cells(later) == {(person.pk, leaves[0].pk): (2.0, 1)}
     assert_exact()
+
+
+def test_new_dates_take_the_ratings_they_now_cover_into_the_period(program, learner):
+    _, leaves = program_with_framework(program, domains=1, per_domain=2)
+    autumn = ReviewPeriodFactory(
+        program=program, name="Autumn", start_date=AUTUMN[0], end_date=AUTUMN[1]
+    )
+    AssessmentFactory(
+        learner=learner, competency=leaves[0], level=2, observed_on=dt.date(2026, 1, 15)
+    )
+    assert not PeriodRatingSummary.objects.filter(period=autumn).exists()
+
+    services.review_period_update(
+        period=autumn,
+        name=autumn.name,
+        start_date=autumn.start_date,
+        end_date=dt.date(2026, 1, 31),
+        is_year_end=autumn.is_year_end,
+    )
+
+    (cell,) = PeriodRatingSummary.objects.filter(period=autumn)
+    assert (cell.learner_id, cell.competency_id, cell.median, cell.n) == (
+        learner.pk,
+        leaves[0].pk,
+        2.0,
+        1,
+    )
+    assert period_summaries_differences() == (0, 0, [])
 
 
 def test_an_admin_deleting_an_enrollment_takes_its_cells_out(world, learner, director):

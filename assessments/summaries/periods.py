@@ -11,6 +11,9 @@ rebuild uses —
 - an enrollment added, changed or removed: that learner's cells in that program's periods;
 - a review period added or its dates changed: that period's cells.
 
+The last two are writes of programs, a lower layer, which announces them with the signals of
+`programs.signals`; the receivers below are connected in `AssessmentsConfig.ready`.
+
 Rows exist for every period and every learner ever enrolled in the period's program, for
 every competency they were rated on in it. `manage.py check_summaries` compares the whole
 table with a recomputation from the raw rows (exit status 1 on any difference) and
@@ -28,7 +31,7 @@ from django.db import connection, transaction
 
 from core.db import median_sql, placeholders, summary_differences
 
-TABLE = "programs_periodratingsummary"
+TABLE = "assessments_periodratingsummary"
 
 # Cells computed from the raw rows; {scope} narrows them (always ANDed).
 _RAW = """
@@ -126,3 +129,15 @@ def period_summaries_differences(limit: int = 10) -> tuple[int, int, list[tuple[
     `summary_differences`)."""
     stored = f"SELECT period_id, learner_id, competency_id, median, n FROM {TABLE}"  # noqa: S608
     return summary_differences(_raw_sql(""), stored, limit)
+
+
+def on_enrollments_changed(
+    sender: object, *, learner_ids: Iterable[int], program_id: int, **kwargs: object
+) -> None:
+    """Receiver of `programs.signals.enrollments_changed`."""
+    period_summaries_refresh_enrollments(learner_ids=learner_ids, program_id=program_id)
+
+
+def on_review_period_dates_changed(sender: object, *, period_id: int, **kwargs: object) -> None:
+    """Receiver of `programs.signals.review_period_dates_changed`."""
+    period_summaries_refresh_period(period_id=period_id)

@@ -29,8 +29,8 @@ from typing import Any
 from django.db import connection, transaction
 
 from assessments.models import Assessment, MonthlyRatingSummary, SelfAssessment
+from assessments.summaries.periods import period_summaries_refresh_learner
 from core.db import placeholders, summary_differences
-from programs.summaries import period_summaries_refresh_learner
 
 TABLE = MonthlyRatingSummary._meta.db_table
 RatedBy = MonthlyRatingSummary.RatedBy

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "assessments",
     "coaching",
     "learning",
+    "committee",
     "demo",
 ]
 
@@ -266,7 +267,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RatingScaleKindEnum": "frameworks.models.RatingScale.Kind",
         "FrameworkKindEnum": "frameworks.models.Framework.Kind",
-        "LearnerReviewStatusEnum": "programs.models.LearnerReview.Status",
+        "LearnerReviewStatusEnum": "committee.models.LearnerReview.Status",
         "EvidenceKindEnum": "portfolio.models.Evidence.Kind",
         "GoalStatusEnum": "portfolio.models.Goal.Status",
         "ShareScopeEnum": "portfolio.models.Scope",

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("assessments.api_urls")),
     path("", include("coaching.api_urls")),
     path("", include("learning.api_urls")),
+    path("", include("committee.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("frameworks/", include("frameworks.urls")),
+    # Committee review pages share the program pages' prefix; no path is in both.
+    path("programs/", include("committee.urls")),
     path("programs/", include("programs.urls")),
     path("assessments/", include("assessments.urls")),
     path("coaching/", include("coaching.urls")),

@@ -10,7 +10,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.authz import ROLES, Row, World
 
-APPS = ("accounts", "frameworks", "programs", "portfolio", "assessments", "coaching", "learning")
+APPS = (
+    "accounts",
+    "frameworks",
+    "programs",
+    "portfolio",
+    "assessments",
+    "coaching",
+    "learning",
+    "committee",
+)
 
 # URL namespaces and names that belong to third-party packages with their own tests. The
 # entry points we rely on (login, signup, MFA, admin index) have rows in accounts' table.

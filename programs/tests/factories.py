@@ -1,21 +1,19 @@
-"""Factories and builders for program, review-period and committee tests."""
+"""Factories and builders for program and review-period tests (committee tests use them too)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import factory
 
 from frameworks.models import Competency, Framework
-from programs.models import ConsensusRating, LearnerReview, Program, ReviewPeriod
+from programs.models import Program, ReviewPeriod
 from programs.signals import review_period_dates_changed
 from tests.factories import (
     CompetencyFactory,
     EnrollmentFactory,
     FrameworkFactory,
     ProgramFactory,
-    UserFactory,
 )
 
 
@@ -35,25 +33,6 @@ class ReviewPeriodFactory(factory.django.DjangoModelFactory):
         # Announced as review_period_create does, so the period rating summary covers it.
         review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
         return period
-
-
-class LearnerReviewFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = LearnerReview
-
-    period = factory.SubFactory(ReviewPeriodFactory)
-    learner = factory.SubFactory(UserFactory)
-    training_year = 1
-
-
-class ConsensusRatingFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ConsensusRating
-
-    review = factory.SubFactory(LearnerReviewFactory)
-    competency = factory.SubFactory(CompetencyFactory)
-    level = Decimal("2")
-    rationale = "Consistent with the period's observations."
 
 
 def milestone_framework(

@@ -1,9 +1,9 @@
 """Correcting a review period: its name and year-end mark always, its dates until the
-committee has recorded consensus in it; never into an overlap. (The period's rating summary
-follows new dates: assessments/tests/test_period_summaries.py.)"""
+committee has recorded consensus in it; never into an overlap. (Consensus keeping the dates:
+committee/tests/test_period_dates.py; the period's rating summary following new dates:
+assessments/tests/test_period_summaries.py.)"""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -54,27 +54,6 @@ def test_a_period_may_not_end_before_it_starts_or_overlap_another(world):
         update(autumn, end_date=dt.date(2026, 2, 28))
     autumn.refresh_from_db()
     assert (autumn.start_date, autumn.end_date) == AUTUMN
-
-
-def test_after_consensus_the_dates_stay_but_the_name_and_year_end_mark_may_change(
-    world, learner, director
-):
-    _, leaves, autumn = world
-    review = services.learner_review_open(period=autumn, enrollment=learner.enrollments.get())
-    services.consensus_record(
-        review=review, competency_id=leaves[0].pk, level=Decimal(2), rationale="r", by=director
-    )
-    with pytest.raises(ValidationError, match="dates can no longer change"):
-        update(autumn, start_date=dt.date(2025, 8, 1))
-
-    update(autumn, name="2025–26 mid-year", is_year_end=True)
-
-    autumn.refresh_from_db()
-    assert (autumn.name, autumn.is_year_end, autumn.start_date, autumn.end_date) == (
-        "2025–26 mid-year",
-        True,
-        *AUTUMN,
-    )
 
 
 def test_the_director_edits_a_period_from_its_page(client, world, director):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from programs.overview import ProgramAggregates
+from committee.overview import ProgramAggregates
 
 LAYOUT_BASE: dict[str, Any] = {
     "margin": {"l": 50, "r": 20, "t": 50, "b": 60},

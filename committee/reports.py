@@ -12,8 +12,10 @@ import io
 from django.http import HttpResponse
 from django.utils.text import slugify
 
-from programs.heatmap import enrollments_during, program_competencies
-from programs.models import ConsensusRating, Enrollment, LearnerReview, Program, ReviewPeriod
+from committee.heatmap import enrollments_during
+from committee.models import ConsensusRating, LearnerReview
+from programs.models import Enrollment, Program, ReviewPeriod
+from programs.selectors import program_competencies
 
 CONSENSUS_COLUMNS = (
     "program",

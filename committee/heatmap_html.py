@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from programs.heatmap import Heatmap
+from committee.heatmap import Heatmap
 
 FLAG_TITLE = {  # already HTML: written into title attributes as they are
     "below-expected": "&ge;1 level below expected",

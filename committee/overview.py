@@ -14,9 +14,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
+from committee.heatmap import Filters, Heatmap, heatmap_build
 from core.db import median_sql, percentile, percentile_sql, placeholders
 from frameworks.models import Competency
-from programs.heatmap import Filters, Heatmap, heatmap_build
 from programs.models import Institution, Program, ProgramRole, ReviewPeriod
 from programs.selectors import MANAGE_ROLES, REVIEW_ROLES
 

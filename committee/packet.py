@@ -20,24 +20,25 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment
-from core.db import median_sql, placeholders
-from frameworks.models import Competency
-from programs.expectations import expected_level, period_fraction
-from programs.heatmap import (
+from committee.heatmap import (
     HOLMBOE_NOTE,
     HOLMBOE_THRESHOLD,
     band_of,
-    program_competencies,
     too_thin_to_flag,
 )
-from programs.models import (
-    ConsensusRating,
-    Enrollment,
-    LearnerReview,
-    Program,
-    ReviewPeriod,
+from committee.models import ConsensusRating, LearnerReview
+from core.db import median_sql, placeholders
+from frameworks.models import Competency
+from portfolio.selectors import (
+    Access,
+    access_for,
+    goals_visible_to,
+    self_assessments_visible_to,
 )
-from programs.selectors import expectation_overrides
+from portfolio.services import access_log_record, access_log_record_official
+from programs.expectations import expected_level, period_fraction
+from programs.models import Enrollment, Program, ReviewPeriod
+from programs.selectors import expectation_overrides, program_competencies
 
 
 @dataclass
@@ -141,14 +142,6 @@ def _shared_with_committee(
     Only grants to this program's committee (or to the viewer in person) count: a share with
     another program's committee does not open the packet here.
     """
-    from portfolio.selectors import (
-        Access,
-        access_for,
-        goals_visible_to,
-        self_assessments_visible_to,
-    )
-    from portfolio.services import access_log_record
-
     # Query: the viewer's active grants from this learner.
     broad = access_for(viewer=viewer, learner=learner)
     if broad.is_owner:
@@ -183,8 +176,6 @@ def _shared_with_committee(
 def _log_packet_read(
     *, viewer: User, learner: User, program: Program, period: ReviewPeriod
 ) -> None:
-    from portfolio.services import access_log_record_official
-
     label = f"Review packet, {period.name} ({program.name})"
     access_log_record_official(
         viewer=viewer, reads=[(learner.pk, "reviewpacket", period.pk, label)]

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from assessments.tests.factories import AssessmentFactory
-from programs import services
-from programs.flags import MODEL_MIN_N, flags_build, history_model_build
-from programs.heatmap import Filters
-from programs.models import LearnerReview
+from committee import services
+from committee.flags import MODEL_MIN_N, flags_build, history_model_build
+from committee.heatmap import Filters
+from committee.models import LearnerReview
 from programs.tests.factories import ReviewPeriodFactory, program_with_framework
 from tests.factories import CohortFactory, EnrollmentFactory
 

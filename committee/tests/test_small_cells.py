@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from assessments.tests.factories import AssessmentFactory
-from programs.overview import MIN_CELL
+from committee.overview import MIN_CELL
 from programs.tests.factories import enrol, program_with_framework
 
 pytestmark = pytest.mark.django_db

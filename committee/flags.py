@@ -25,9 +25,10 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef
 
+from committee.heatmap import HOLMBOE_NOTE, Cell, Filters, Heatmap, Row, heatmap_build
+from committee.models import ConsensusRating
 from frameworks.models import Competency
-from programs.heatmap import HOLMBOE_NOTE, Cell, Filters, Heatmap, Row, heatmap_build
-from programs.models import Cohort, ConsensusRating, Enrollment, Program
+from programs.models import Cohort, Enrollment, Program
 
 MODEL_MIN_N = 10
 MODEL_THRESHOLD = 0.5

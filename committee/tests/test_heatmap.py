@@ -7,8 +7,8 @@ from urllib.parse import urljoin
 import pytest
 
 from assessments.tests.factories import AssessmentFactory
-from programs import services
-from programs.heatmap import Filters, heatmap_build
+from committee import services
+from committee.heatmap import Filters, heatmap_build
 from programs.models import Expectation, Program
 from programs.tests.factories import ReviewPeriodFactory, enrol, program_with_framework
 from tests.factories import CohortFactory, EnrollmentFactory, ProgramRoleFactory
@@ -324,7 +324,7 @@ def test_page_cells_carry_the_json_values_sources_flags_and_links(
     )
     client.force_login(director)
     url = f"/programs/{program.pk}/heatmap/?period={period.pk}"
-    monkeypatch.setattr("programs.heatmap.timezone.localdate", lambda: TODAY)
+    monkeypatch.setattr("committee.heatmap.timezone.localdate", lambda: TODAY)
 
     data = client.get(f"/api/v1/programs/{program.pk}/heatmap/?period={period.pk}").json()
     table = parse_table(client.get(url).content.decode())

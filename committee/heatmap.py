@@ -21,12 +21,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from committee.models import ConsensusRating
 from core.db import Read, Selection, placeholders, read_together, split_row
 from frameworks.models import Competency, Framework, RatingScale
 from programs.expectations import expected_level, period_fraction
 from programs.models import (
     Cohort,
-    ConsensusRating,
     Enrollment,
     Program,
     ReviewPeriod,
@@ -246,16 +246,6 @@ class Heatmap:
         }
 
 
-def program_competencies(*, program: Program) -> QuerySet[Competency]:
-    """The program's rated sub-competencies/EPAs with their domain, in framework order."""
-    return (
-        Competency.objects.ratable()
-        .filter(framework__in=program.frameworks.all())
-        .select_related("parent", "framework__scale")
-        .order_by("framework__code", "order", "pk")
-    )
-
-
 # The filter choices and columns of the heatmap: three small reads on every view, as plain
 # statements (the ORM's query building cost more than the database's work).
 _PERIOD = Selection(ReviewPeriod)
@@ -284,9 +274,10 @@ ORDER BY f.code, c."order", c.id"""  # noqa: S608 — our names
 
 
 def _rated_competencies(*, program: Program) -> Read[list[Competency]]:
-    """`program_competencies` as a list, read more cheaply: every node of the program's
-    frameworks in one join-light statement; the leaves are the nodes nobody names as parent,
-    and each leaf's domain is attached from the same rows (no self-join, no EXISTS)."""
+    """`programs.selectors.program_competencies` as a list, read more cheaply: every node of
+    the program's frameworks in one join-light statement; the leaves are the nodes nobody names
+    as parent, and each leaf's domain is attached from the same rows (no self-join, no
+    EXISTS)."""
     return Read(_NODES_SQL, [program.pk], _leaves_from)
 
 
@@ -343,7 +334,7 @@ SELECT e.learner_id, u.display_name, u.first_name, u.last_name, u.email, c.name,
 FROM programs_enrollment e
 JOIN accounts_user u ON u.id = e.learner_id
 LEFT JOIN programs_cohort c ON c.id = e.cohort_id
-LEFT JOIN programs_learnerreview r ON r.learner_id = e.learner_id AND r.period_id = %s
+LEFT JOIN committee_learnerreview r ON r.learner_id = e.learner_id AND r.period_id = %s
 WHERE {enrolled}
 ORDER BY e.start_date, e.id"""
 
@@ -359,8 +350,8 @@ WHERE s.period_id = %s
   {summary_columns}
 UNION ALL
 SELECT r.learner_id, cr.competency_id, NULL, NULL, CAST(cr.level AS DOUBLE PRECISION)
-FROM programs_learnerreview r
-JOIN programs_consensusrating cr ON cr.review_id = r.id
+FROM committee_learnerreview r
+JOIN committee_consensusrating cr ON cr.review_id = r.id
 WHERE r.period_id = %s AND cr.is_current
   AND r.learner_id IN (SELECT e.learner_id FROM programs_enrollment e WHERE {enrolled})
   {consensus_columns}"""

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from frameworks.models import Competency, Framework
+from programs.models import ReviewPeriod
 
 
 class CheckIn(models.Model):
@@ -128,7 +129,7 @@ class MonthlyRatingSummary(models.Model):
     and count (the trajectory's monthly mean) and the month's latest rating (the dashboard's
     "latest level" is the latest month's).
 
-    A summary of `SelfAssessment` and `Assessment`, kept exact by `assessments.summaries`:
+    A summary of `SelfAssessment` and `Assessment`, kept exact by `assessments.summaries.monthly`:
     every write that adds, changes or removes a rating refreshes that learner's cells of those
     competencies in the same transaction; `manage.py check_summaries` proves the whole table
     equal to the raw rows. Only months with at least one rating have a row.
@@ -167,6 +168,35 @@ class MonthlyRatingSummary(models.Model):
             f"learner {self.learner_id} {self.get_rated_by_display()} {self.competency_id} "
             f"{self.month:%Y-%m}: {self.total_tenths / 10}/{self.n}"
         )
+
+
+class PeriodRatingSummary(models.Model):
+    """Median and count of one learner's assessor ratings of one competency in one review
+    period: what the cohort heatmap shows where the committee has no consensus yet.
+
+    A summary of `Assessment`, kept exact by `assessments.summaries.periods` (refreshed in the
+    same transaction as every write that changes it) for every period and every learner ever
+    enrolled in the period's program; `manage.py check_summaries` proves it equal to the raw
+    rows. Only cells with at least one rating have a row.
+    """
+
+    period = models.ForeignKey(ReviewPeriod, on_delete=models.CASCADE, related_name="+")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
+    median = models.FloatField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "learner", "competency"], name="uniq_period_rating_summary"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"period {self.period_id} learner {self.learner_id}: {self.median} (n={self.n})"
 
 
 # --- Assessments by others: observation requests, versions, responses ----------------------

@@ -24,10 +24,10 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from assessments.models import Assessment, SelfAssessment
-from assessments.summaries import monthly_summaries_rebuild
+from assessments.summaries.monthly import monthly_summaries_rebuild
+from assessments.summaries.periods import period_summaries_rebuild
 from frameworks.models import Competency, Framework, RatingScale, ScaleLevel
 from programs.models import Cohort, Institution, Program, ProgramRole, ReviewPeriod
-from programs.summaries import period_summaries_rebuild
 
 DOMAINS = [
     ("PC", "Patient care", 6),
@@ -95,8 +95,8 @@ def _periods_for(today: dt.date, year_start_month: int = 7) -> list[tuple[dt.dat
 def _reset() -> None:
     """Empty every table the benchmark fills (the schema stays)."""
     tables = [
-        "programs_consensusrating",
-        "programs_learnerreview",
+        "committee_consensusrating",
+        "committee_learnerreview",
         "programs_reviewperiod",
         "programs_expectation",
         "programs_programrole",
@@ -440,7 +440,7 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
             # current period is under way for a third of the learners.
             cursor.execute(
                 """
-                INSERT INTO programs_learnerreview (period_id, learner_id, training_year, status,
+                INSERT INTO committee_learnerreview (period_id, learner_id, training_year, status,
                     summary, signed_off_by_id, signed_off_at, learner_response, responded_at,
                     created_at)
                 SELECT p.id, b.learner_id,
@@ -460,12 +460,12 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
             reviews = cursor.rowcount
             cursor.execute(
                 f"""
-                INSERT INTO programs_consensusrating (review_id, competency_id, level, rationale,
+                INSERT INTO committee_consensusrating (review_id, competency_id, level, rationale,
                     version, is_current, amendment_reason, recorded_by_id, recorded_at)
                 SELECT r.id, c.id, {level.format(noise="")},
                        'Consistent with the period''s observations and narratives.', 1, true, '',
                        d.user_id, now()
-                FROM programs_learnerreview r
+                FROM committee_learnerreview r
                 JOIN bench_period p ON p.id = r.period_id
                 JOIN bench_learner b ON b.learner_id = r.learner_id
                 JOIN programs_programrole d ON d.program_id = b.program_id AND d.role = 'director'
@@ -528,7 +528,7 @@ def locate(scale: Scale, today: dt.date) -> World:
     big_cohort = Cohort.objects.filter(program=big).order_by("-start_year").first()
     assert big_cohort is not None
     from assessments.models import Assessment, SelfAssessment
-    from programs.models import ConsensusRating, LearnerReview
+    from committee.models import ConsensusRating, LearnerReview
 
     return World(
         today=today,

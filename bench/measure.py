@@ -20,8 +20,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from committee.overview import MIN_CELL, overview_sql
 from core.db import median_sql
-from programs.overview import MIN_CELL, overview_sql
 
 REPEAT = {"tiny": 5, "small": 11, "full": 15}
 # Seconds of timed rounds a measurement may fill beyond its REPEAT (see `Rounds`).
@@ -50,8 +50,8 @@ WITH med AS (
     GROUP BY a.learner_id, a.competency_id
 ), con AS (
     SELECT r.learner_id, cr.competency_id, cr.level
-    FROM programs_learnerreview r
-    JOIN programs_consensusrating cr ON cr.review_id = r.id AND cr.is_current
+    FROM committee_learnerreview r
+    JOIN committee_consensusrating cr ON cr.review_id = r.id AND cr.is_current
     WHERE r.period_id = %(period)s AND r.learner_id IN ({_LEARNERS})
       AND cr.competency_id IN ({_COMPETENCIES})
 )
@@ -385,7 +385,7 @@ def run(args: argparse.Namespace) -> int:
     # (b) institution overview (last six months of ratings).
     import datetime as dt
 
-    from programs.overview import OVERVIEW_MONTHS
+    from committee.overview import OVERVIEW_MONTHS
 
     until = dt.date.fromisoformat(state["today"])
     from django.utils import timezone

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "coaching",
     "learning",
     "home",
+    "committee",
     "demo",
 ]
 
@@ -270,7 +271,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RatingScaleKindEnum": "frameworks.models.RatingScale.Kind",
         "FrameworkKindEnum": "frameworks.models.Framework.Kind",
-        "LearnerReviewStatusEnum": "programs.models.LearnerReview.Status",
+        "LearnerReviewStatusEnum": "committee.models.LearnerReview.Status",
         "EvidenceKindEnum": "portfolio.models.Evidence.Kind",
         "GoalStatusEnum": "portfolio.models.Goal.Status",
         "ShareScopeEnum": "portfolio.models.Scope",

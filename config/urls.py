@@ -10,7 +10,6 @@ protect_admin_login(admin.site)
 
 # Each app owns its API routes under /api/v1/ and its pages under its own prefix.
 api_v1 = [
-    path("", include("accounts.api_urls")),
     path("", include("frameworks.api_urls")),
     path("", include("programs.api_urls")),
     path("", include("portfolio.api_urls")),
@@ -18,6 +17,7 @@ api_v1 = [
     path("", include("notifications.api_urls")),
     path("", include("coaching.api_urls")),
     path("", include("learning.api_urls")),
+    path("", include("committee.api_urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +31,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("frameworks/", include("frameworks.urls")),
+    # Committee review pages share the program pages' prefix; no path is in both.
+    path("programs/", include("committee.urls")),
     path("programs/", include("programs.urls")),
     path("assessments/", include("assessments.urls")),
     path("coaching/", include("notifications.urls")),

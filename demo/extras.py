@@ -58,6 +58,13 @@ from coaching.services import (
     relationship_assign,
     relationship_invite,
 )
+from committee.models import ConsensusRating, LearnerReview
+from committee.services import (
+    consensus_record,
+    learner_review_open,
+    review_respond,
+    review_sign_off,
+)
 from demo.world import (
     EMAIL_DOMAIN,
     PROGRAM_BY_SLUG,
@@ -100,21 +107,8 @@ from portfolio.services import (
     learner_profile_update,
     share_grant_create,
 )
-from programs.models import (
-    ConsensusRating,
-    Enrollment,
-    Institution,
-    LearnerReview,
-    Program,
-    ReviewPeriod,
-)
-from programs.services import (
-    consensus_record,
-    learner_review_open,
-    review_periods_generate,
-    review_respond,
-    review_sign_off,
-)
+from programs.models import Enrollment, Institution, Program, ReviewPeriod
+from programs.services import review_periods_generate
 
 STARTER_CATALOGUE = Path(learning.__file__).resolve().parent / "data" / "starter_catalogue.json"
 _NAMESPACE = uuid.UUID("0d4b6a2e-5f7c-4c1e-8f0a-6a3e2b9d7c15")

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from assessments.summaries import monthly_summaries_rebuild
+from assessments.summaries.monthly import monthly_summaries_rebuild
+from assessments.summaries.periods import period_summaries_rebuild
 from demo.extras import EXTRA_MODELS, seed_extras
 from demo.world import (
     DEFAULT_LEARNERS,
@@ -23,7 +24,6 @@ from demo.world import (
     seed_world,
 )
 from programs.models import Enrollment, Institution
-from programs.summaries import period_summaries_rebuild
 
 
 def seed_demo(

@@ -20,7 +20,7 @@ from django.db import connection
 
 from accounts.models import User
 from assessments.models import MonthlyRatingSummary
-from assessments.summaries import level_of_tenths
+from assessments.summaries.monthly import level_of_tenths
 from core.db import Read, Selection, read_together, split_row
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
@@ -313,11 +313,11 @@ def _in_use_from(rows: list[tuple[Any, ...]]) -> tuple[list[Competency], dict[in
 
 _HUNDREDTH = Decimal("0.01")
 RatedBy = MonthlyRatingSummary.RatedBy
-# Every number of the dashboard's ratings, from the monthly summary (`assessments.summaries`,
-# kept exact on every write): one index-only read of the learner's rows, in the order the
-# trajectory lists them (yours, then assessors'; by month, then competency). Sums and levels
-# are stored as whole tenths: exact, the same on both databases, and integers load faster than
-# decimals.
+# Every number of the dashboard's ratings, from the monthly summary
+# (`assessments.summaries.monthly`, kept exact on every write): one index-only read of the
+# learner's rows, in the order the trajectory lists them (yours, then assessors'; by month,
+# then competency). Sums and levels are stored as whole tenths: exact, the same on both
+# databases, and integers load faster than decimals.
 _RATINGS_SQL = f"""
 SELECT rated_by, competency_id, month, total_tenths, n, last_tenths, last_on
 FROM {MonthlyRatingSummary._meta.db_table} WHERE learner_id = %s

@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
-from assessments.summaries import monthly_summaries_refresh
+from assessments.summaries.monthly import monthly_summaries_refresh
 from frameworks.models import Competency, Framework
 from portfolio.models import (
     Evidence,

@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from programs.models import Cohort, Enrollment, Expectation, Institution, Program, ProgramRole
-from programs.summaries import period_summaries_refresh_enrollments
+from programs.signals import enrollments_changed
 
 
 @admin.register(Institution)
@@ -98,8 +98,8 @@ class EnrollmentAdmin(admin.ModelAdmin):
     def year(self, obj: Enrollment) -> str:
         return obj.year_label
 
-    # Enrollments decide whose ratings count in a program's periods: keep the period rating
-    # summary exact when an admin adds, moves or deletes one (services do the same).
+    # Enrollments decide whose ratings count in a program's periods: announce it when an admin
+    # adds, moves or deletes one, so the period rating summary stays exact (services do the same).
     def save_model(self, request: Any, obj: Enrollment, form: Any, change: bool) -> None:
         before = (
             Enrollment.objects.filter(pk=obj.pk).values_list("learner_id", "program_id").first()
@@ -107,19 +107,23 @@ class EnrollmentAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         pairs = {(obj.learner_id, obj.program_id)} | ({before} if before else set())
         for learner_id, program_id in pairs:
-            period_summaries_refresh_enrollments(learner_ids=[learner_id], program_id=program_id)
+            enrollments_changed.send(
+                sender=Enrollment, learner_ids=[learner_id], program_id=program_id
+            )
 
     def delete_model(self, request: Any, obj: Enrollment) -> None:
         super().delete_model(request, obj)
-        period_summaries_refresh_enrollments(
-            learner_ids=[obj.learner_id], program_id=obj.program_id
+        enrollments_changed.send(
+            sender=Enrollment, learner_ids=[obj.learner_id], program_id=obj.program_id
         )
 
     def delete_queryset(self, request: Any, queryset: Any) -> None:
         pairs = set(queryset.values_list("learner_id", "program_id"))
         super().delete_queryset(request, queryset)
         for learner_id, program_id in pairs:
-            period_summaries_refresh_enrollments(learner_ids=[learner_id], program_id=program_id)
+            enrollments_changed.send(
+                sender=Enrollment, learner_ids=[learner_id], program_id=program_id
+            )
 
 
 @admin.register(ProgramRole)

@@ -3,9 +3,9 @@ from django.urls import path
 from programs import api
 
 program = "programs/<int:program_id>/"
-learner = program + "periods/<int:period_id>/learners/<int:learner_id>/"
 
 urlpatterns = [
+    path("me/", api.MeRetrieveApi.as_view(), name="api-me"),
     path("programs/", api.ProgramListApi.as_view(), name="api-program-list"),
     path(program, api.ProgramDetailApi.as_view(), name="api-program-detail"),
     path(program + "cohorts/", api.CohortListApi.as_view(), name="api-cohort-list"),
@@ -17,29 +17,5 @@ urlpatterns = [
         program + "periods/<int:period_id>/",
         api.ReviewPeriodDetailApi.as_view(),
         name="api-period-detail",
-    ),
-    path(
-        program + "periods/<int:period_id>/consensus/",
-        api.ConsensusListApi.as_view(),
-        name="api-consensus-list",
-    ),
-    path(learner + "packet/", api.PacketDetailApi.as_view(), name="api-packet-detail"),
-    path(learner + "consensus/", api.ConsensusRecordApi.as_view(), name="api-consensus-record"),
-    path(learner + "sign-off/", api.ReviewSignOffApi.as_view(), name="api-review-sign-off"),
-    path(program + "heatmap/", api.HeatmapApi.as_view(), name="api-heatmap"),
-    path(program + "flags/", api.FlagListApi.as_view(), name="api-flags"),
-    path(
-        "institution/overview/",
-        api.InstitutionOverviewApi.as_view(),
-        name="api-institution-overview",
-    ),
-    path("me/reviews/", api.MyReviewListApi.as_view(), name="api-my-review-list"),
-    path(
-        "me/reviews/<int:review_id>/", api.MyReviewDetailApi.as_view(), name="api-my-review-detail"
-    ),
-    path(
-        "me/reviews/<int:review_id>/response/",
-        api.MyReviewRespondApi.as_view(),
-        name="api-my-review-respond",
     ),
 ]

@@ -142,27 +142,3 @@ class GeneratePeriodsForm(forms.Form):
         help_text="The calendar year the first training year starts.",
     )
     years = forms.IntegerField(min_value=1, max_value=20, initial=1)
-
-
-class ConsensusForm(forms.Form):
-    competency = forms.IntegerField(widget=forms.HiddenInput)
-    level = forms.DecimalField(max_digits=3, decimal_places=1)
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
-    amendment_reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
-    )
-
-
-class SignOffForm(forms.Form):
-    summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
-        required=False,
-        label="Summary for the learner",
-    )
-
-
-class ResponseForm(forms.Form):
-    text = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), max_length=4000, label="Your response"
-    )

@@ -23,9 +23,14 @@ class ProgramRoles:
     (the navigation, the worklist) or beside a page's own reads (`read_with`), in their round
     trip, so that the navigation then reads nothing."""
 
-    def __init__(self, user: Any) -> None:
-        self._user = user
+    def __init__(self, request: HttpRequest) -> None:
+        # The request, not its user: an API view authenticates later, by token.
+        self._request = request
         self._roles: set[str] | None = None
+
+    @property
+    def _user(self) -> Any:
+        return self._request.user
 
     def get(self) -> set[str]:
         if self._roles is None:
@@ -50,7 +55,7 @@ class ProgramRolesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.program_roles = ProgramRoles(request.user)  # type: ignore[attr-defined]
+        request.program_roles = ProgramRoles(request)  # type: ignore[attr-defined]
         return self.get_response(request)
 
 

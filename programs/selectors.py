@@ -17,10 +17,8 @@ from core.db import (
 from frameworks.models import Competency, Framework
 from programs.expectations import expected_level, year_fraction
 from programs.models import (
-    ConsensusRating,
     Enrollment,
     Expectation,
-    LearnerReview,
     Program,
     ProgramRole,
     ReviewPeriod,
@@ -306,37 +304,11 @@ def enrollments_in(*, program: Program) -> QuerySet[Enrollment]:
     )
 
 
-def enrollment_in_period(*, program: Program, learner_id: int, period: ReviewPeriod) -> Enrollment:
-    """The learner's enrollment that overlaps `period`; Enrollment.DoesNotExist otherwise."""
-    enrollment = (
-        Enrollment.objects.filter(
-            program=program,
-            learner_id=learner_id,
-            start_date__lte=period.end_date,
-        )
-        .exclude(end_date__lt=period.start_date)
-        .select_related("learner", "cohort", "program")
-        .order_by("-start_date")
-        .first()
-    )
-    if enrollment is None:
-        raise Enrollment.DoesNotExist
-    return enrollment
-
-
-def reviews_of_learner(*, learner: User) -> QuerySet[LearnerReview]:
-    """The learner's own signed-off reviews; drafts stay inside the committee."""
+def program_competencies(*, program: Program) -> QuerySet[Competency]:
+    """The program's rated sub-competencies/EPAs with their domain, in framework order."""
     return (
-        LearnerReview.objects.filter(learner=learner, status=LearnerReview.Status.SIGNED_OFF)
-        .select_related("period", "period__program", "signed_off_by")
-        .order_by("-period__start_date")
-    )
-
-
-def consensus_history(*, review: LearnerReview) -> QuerySet[ConsensusRating]:
-    """Every version of every consensus rating of a review, newest version first."""
-    return (
-        ConsensusRating.objects.filter(review=review)
-        .select_related("competency", "recorded_by")
-        .order_by("competency__order", "-version")
+        Competency.objects.ratable()
+        .filter(framework__in=program.frameworks.all())
+        .select_related("parent", "framework__scale")
+        .order_by("framework__code", "order", "pk")
     )

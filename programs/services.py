@@ -1,4 +1,4 @@
-"""Writes for programs: set-up, roster import, review periods and the committee's records.
+"""Writes for programs: set-up, roster import and review periods.
 
 Every function is keyword-only, checks its own rules and runs in one transaction, so the HTML
 pages, the API and the management commands share one behaviour. Who may call what is decided
@@ -13,33 +13,28 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Max
-from django.urls import reverse
-from django.utils import timezone
+from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import User
 from frameworks.models import Competency, Framework
-from notifications.services import notification_send
 from programs.models import (
     Cohort,
-    ConsensusRating,
     Enrollment,
     Expectation,
     Institution,
-    LearnerReview,
     Program,
     ProgramRole,
     ReviewPeriod,
 )
-from programs.summaries import (
-    period_summaries_refresh_enrollments,
-    period_summaries_refresh_period,
+from programs.signals import (
+    enrollments_changed,
+    review_period_dates_changed,
+    review_period_dates_changing,
 )
 
 # --- Program set-up ----------------------------------------------------------------------
@@ -203,7 +198,7 @@ def enrollment_create(
         start_date=start_date,
     )
     # Ratings of a returning or newly enrolled learner now count in the program's periods.
-    period_summaries_refresh_enrollments(learner_ids=[learner.pk], program_id=program.pk)
+    enrollments_changed.send(sender=Enrollment, learner_ids=[learner.pk], program_id=program.pk)
     return enrollment
 
 
@@ -587,8 +582,8 @@ def roster_import(*, program: Program, data: bytes) -> RosterResult:
                 to_update.append(existing)
             result.emails.append(row.email)
         Enrollment.objects.bulk_create(to_create)
-        period_summaries_refresh_enrollments(
-            learner_ids=[e.learner_id for e in to_create], program_id=program.pk
+        enrollments_changed.send(
+            sender=Enrollment, learner_ids=[e.learner_id for e in to_create], program_id=program.pk
         )
         Enrollment.objects.bulk_update(
             to_update, ["cohort", "training_year", "start_date", "end_date"]
@@ -642,7 +637,7 @@ def review_period_create(
         end_date=end_date,
         is_year_end=is_year_end,
     )
-    period_summaries_refresh_period(period_id=period.pk)
+    review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
     return period
 
 
@@ -658,27 +653,22 @@ def review_period_update(
     """Correct a review period: its name, its dates, whether it closes a training year.
 
     Periods never overlap. Once the committee has recorded a consensus in the period, its
-    dates stay as they were: the consensus rests on the evidence those dates took in. When the
-    dates change, the period's rating summary is rebuilt for the new dates."""
+    dates stay as they were: the consensus rests on the evidence those dates took in (committee
+    review refuses them through `review_period_dates_changing`). When the dates change, the
+    period's rating summary is rebuilt for the new dates."""
     period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
     if end_date < start_date:
         raise ValidationError({"end_date": "The period ends before it starts."})
     dates_change = (start_date, end_date) != (period.start_date, period.end_date)
     if dates_change:
-        if ConsensusRating.objects.filter(review__period=period).exists():
-            raise ValidationError(
-                {
-                    "start_date": "The committee has recorded consensus in this period, so its "
-                    "dates can no longer change."
-                }
-            )
+        review_period_dates_changing.send(sender=ReviewPeriod, period=period)
         _check_no_overlap(period.program_id, start_date, end_date, besides=period.pk)
     period.name = name.strip() or period.name
     period.start_date, period.end_date = start_date, end_date
     period.is_year_end = is_year_end
     period.save(update_fields=["name", "start_date", "end_date", "is_year_end"])
     if dates_change:
-        period_summaries_refresh_period(period_id=period.pk)
+        review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
     return period
 
 
@@ -718,164 +708,5 @@ def review_periods_generate(*, program: Program, first_year: int, years: int) ->
                 )
             )
     for period in created:
-        period_summaries_refresh_period(period_id=period.pk)
+        review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
     return created
-
-
-# --- Committee review --------------------------------------------------------------------
-
-
-def learner_review_open(*, period: ReviewPeriod, enrollment: Enrollment) -> LearnerReview:
-    """The learner's review for the period, created on first use with their year then."""
-    review, _ = LearnerReview.objects.get_or_create(
-        period=period,
-        learner_id=enrollment.learner_id,
-        defaults={"training_year": enrollment.training_year_on(period.start_date)},
-    )
-    return review
-
-
-def _program_competency(program: Program, competency_id: int) -> Competency:
-    competency = (
-        Competency.objects.ratable()
-        .filter(pk=competency_id, framework__in=program.frameworks.all())
-        .select_related("framework__scale")
-        .first()
-    )
-    if competency is None:
-        raise ValidationError({"competency": "Not a rated competency of this program."})
-    return competency
-
-
-@transaction.atomic
-def consensus_record(
-    *,
-    review: LearnerReview,
-    competency_id: int,
-    level: Decimal,
-    rationale: str,
-    by: User,
-    amendment_reason: str = "",
-) -> ConsensusRating:
-    """Record the committee's level for one sub-competency.
-
-    Each change adds a version and keeps the earlier ones. Once the review is signed off a
-    change is an amendment: it needs a reason, and the learner sees both.
-    """
-    review = (
-        LearnerReview.objects.select_for_update()
-        .select_related("period__program")
-        .get(pk=review.pk)
-    )
-    competency = _program_competency(review.period.program, competency_id)
-    try:
-        level = Decimal(level)
-    except (InvalidOperation, TypeError, ValueError) as error:
-        raise ValidationError({"level": "Give the level as a number."}) from error
-    if not competency.framework.scale.allows(level):
-        values = ", ".join(
-            f"{v.normalize():f}" for v in sorted(competency.framework.scale.allowed_values())
-        )
-        raise ValidationError({"level": f"{level} is not on the scale ({values})."})
-    rationale = rationale.strip()
-    if not rationale:
-        raise ValidationError({"rationale": "Write the committee's rationale."})
-    amendment_reason = amendment_reason.strip()
-    if review.is_signed_off and not amendment_reason:
-        raise ValidationError(
-            {"amendment_reason": "This review is signed off; say why the rating is amended."}
-        )
-    previous = ConsensusRating.objects.filter(review=review, competency=competency)
-    last_version = previous.aggregate(v=Max("version"))["v"] or 0
-    previous.filter(is_current=True).update(is_current=False)
-    try:
-        return ConsensusRating.objects.create(
-            review=review,
-            competency=competency,
-            level=level,
-            rationale=rationale,
-            version=last_version + 1,
-            is_current=True,
-            amendment_reason=amendment_reason if review.is_signed_off else "",
-            recorded_by=by,
-        )
-    except IntegrityError as error:  # a concurrent save of the same cell
-        raise ValidationError("Someone saved this rating at the same time; reload.") from error
-
-
-def _program_has_ratable(program: Program) -> bool:
-    return Competency.objects.ratable().filter(framework__in=program.frameworks.all()).exists()
-
-
-def missing_consensus(*, review: LearnerReview) -> list[Competency]:
-    """The program's rated competencies that still have no consensus in this review."""
-    program = review.period.program
-    rated = ConsensusRating.objects.current().filter(review=review).values("competency_id")
-    return list(
-        Competency.objects.ratable()
-        .filter(framework__in=program.frameworks.all())
-        .exclude(pk__in=rated)
-        .order_by("framework", "order")
-    )
-
-
-@transaction.atomic
-def review_sign_off(*, review: LearnerReview, by: User, summary: str = "") -> LearnerReview:
-    """The director signs off a complete review; the learner can then see it and respond.
-
-    Refused while any of the program's sub-competencies lacks a consensus level.
-    """
-    review = (
-        LearnerReview.objects.select_for_update()
-        .select_related("period__program")
-        .get(pk=review.pk)
-    )
-    if review.is_signed_off:
-        raise ValidationError("This review is already signed off.")
-    if not _program_has_ratable(review.period.program):
-        raise ValidationError("The program rates against no framework: nothing to sign off.")
-    missing = missing_consensus(review=review)
-    if missing:
-        codes = ", ".join(c.code for c in missing[:12])
-        more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
-        raise ValidationError(f"The review is incomplete: no consensus yet for {codes}{more}.")
-    review.status = LearnerReview.Status.SIGNED_OFF
-    review.signed_off_by = by
-    review.signed_off_at = timezone.now()
-    if summary.strip():
-        review.summary = summary.strip()
-    review.save(update_fields=["status", "signed_off_by", "signed_off_at", "summary"])
-    _notify_learner_of_sign_off(review)
-    return review
-
-
-def _notify_learner_of_sign_off(review: LearnerReview) -> None:
-    period = review.period
-    notification_send(
-        recipient=review.learner,
-        kind="review",
-        title=f"Your committee review for {period.name} is ready",
-        body=(
-            f"The {period.program.name} competency committee signed off your review. "
-            "You can read the consensus levels and add your response."
-        ),
-        url=reverse("my-review-detail", kwargs={"review_id": review.pk}),
-        dedupe_key=f"review:{review.pk}:signed-off",
-    )
-
-
-@transaction.atomic
-def review_respond(*, review: LearnerReview, learner: User, text: str) -> LearnerReview:
-    """The learner's response to their signed-off review (they may revise it)."""
-    review = LearnerReview.objects.select_for_update().get(pk=review.pk)
-    if review.learner_id != learner.pk or not review.is_signed_off:
-        raise ValidationError("Only the learner can respond, once the review is signed off.")
-    text = text.strip()
-    if not text:
-        raise ValidationError({"text": "Write a response."})
-    if len(text) > 4000:
-        raise ValidationError({"text": "At most 4,000 characters."})
-    review.learner_response = text
-    review.responded_at = timezone.now()
-    review.save(update_fields=["learner_response", "responded_at"])
-    return review

@@ -2,14 +2,9 @@ from django.urls import path
 
 from programs import views
 
-packet = "<int:program_id>/periods/<int:period_id>/learners/<int:learner_id>/"
-
 urlpatterns = [
     path("", views.program_index, name="program-list"),
     path("new/", views.program_create, name="program-create"),
-    path("overview/", views.overview_show, name="program-overview"),
-    path("reviews/", views.my_review_index, name="my-review-list"),
-    path("reviews/<int:review_id>/", views.my_review_show, name="my-review-detail"),
     path("<int:program_id>/", views.program_show, name="program-detail"),
     path("<int:program_id>/cohorts/", views.cohort_index, name="program-cohorts"),
     path("<int:program_id>/enrollments/", views.enrollment_index, name="program-enrollments"),
@@ -32,20 +27,4 @@ urlpatterns = [
         views.period_edit,
         name="program-period-edit",
     ),
-    path("<int:program_id>/heatmap/", views.heatmap_show, name="program-heatmap"),
-    path(
-        "<int:program_id>/distributions/",
-        views.distribution_show,
-        name="program-distributions",
-    ),
-    path("<int:program_id>/flags/", views.flag_index, name="program-flags"),
-    path(
-        "<int:program_id>/periods/<int:period_id>/consensus.csv",
-        views.consensus_csv,
-        name="program-consensus-csv",
-    ),
-    path(packet, views.packet_show, name="program-packet"),
-    path(packet + "print/", views.packet_print, name="program-packet-print"),
-    path(packet + "consensus/", views.consensus_record, name="program-consensus-record"),
-    path(packet + "sign-off/", views.review_sign_off, name="program-review-sign-off"),
 ]

@@ -9,9 +9,9 @@ import factory
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from assessments.summaries.periods import period_summaries_refresh_enrollments
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
 from programs.models import Cohort, Enrollment, Institution, Program, ProgramRole
-from programs.summaries import period_summaries_refresh_enrollments
 
 PASSWORD = "correct-horse-battery-staple"
 

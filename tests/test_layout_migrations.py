@@ -239,7 +239,7 @@ MOVES = [
         add=add_notifications,
     ),
     Move(
-        before={"assessments": "0007_monthly_rating_summary_tenths"},
+        before={"assessments": "0008_period_rating_summary"},
         models=[("assessments.SelfAssessment_evidence", "portfolio.Evidence_self_assessments")],
         fill=fill_evidence_links,
         add=add_evidence_links,

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import CheckIn, MonthlyRatingSummary, SelfAssessment
-from assessments.summaries import monthly_summaries_refresh
+from assessments.summaries.monthly import monthly_summaries_refresh
 from frameworks.models import Competency, Framework, ScaleLevel
 from programs.selectors import frameworks_in_use
 

@@ -47,7 +47,7 @@ from assessments.selectors.observations import (
     assessor_programs_for_learner,
     ratable_competencies_in,
 )
-from assessments.summaries import assessor_summaries_refresh
+from assessments.summaries.monthly import assessor_summaries_refresh
 from frameworks.models import Competency, Framework
 from notifications.services import notification_send
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
-from assessments.summaries import assessor_summaries_refresh, monthly_summaries_refresh
+from assessments.summaries.monthly import assessor_summaries_refresh, monthly_summaries_refresh
 
 RatedBy = MonthlyRatingSummary.RatedBy
 

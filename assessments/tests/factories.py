@@ -1,5 +1,7 @@
-"""Factories and fixtures for observation tests: an EPA framework on a 1–5 entrustment scale
-with anchors, a milestone framework on 0–5 in half steps, both used by the `program` fixture.
+"""Factories and fixtures for assessment tests: an EPA framework on a 1–5 entrustment scale
+with anchors, a milestone framework on 0–5 in half steps, both used by the `program` fixture;
+and assessor ratings written outside the services, with the summaries kept exact as the
+services keep them (tests of several apps use them: committee, portfolio, browser).
 
 Import the fixtures into a test module with
 `from assessments.tests.factories import *  # noqa: F403`.
@@ -18,8 +20,10 @@ import pytest
 
 from assessments.models import Assessment, AssessmentRequest, AssessmentVersion
 from assessments.services.observations import RatingInput, observation_record
+from assessments.summaries.monthly import assessor_summaries_refresh
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
 from tests import factories as base
+from tests.factories import CompetencyFactory, UserFactory
 
 ENTRUSTMENT = [
     (1, "Observe only", "Watches; does not yet do this part of care."),
@@ -163,3 +167,31 @@ def obs(program, learner, assessor) -> ObsWorld:
     ms_fw, subs = milestone_framework()
     program.frameworks.add(epa_fw, ms_fw)
     return ObsWorld(program, learner, assessor, epa_fw, epas, ms_fw, subs)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    assessor = factory.SubFactory(UserFactory)
+    learner = factory.SubFactory(UserFactory)
+    competency = factory.SubFactory(CompetencyFactory)
+    level = Decimal("2")
+    went_well = "Clear plan."
+    next_step = "Broaden the differential."
+    observed_on = dt.date(2025, 9, 1)
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> Assessment:
+        return summarised(super()._create(model_class, *args, **kwargs))
+
+
+def summarised(assessment: Assessment) -> Assessment:
+    """Refresh the summaries for an assessment written outside the services, as
+    `assessments.observations` does for the ones it records."""
+    assessor_summaries_refresh(
+        learner_id=assessment.learner_id,
+        competency_ids=[assessment.competency_id],
+        days=[assessment.observed_on],
+    )
+    return assessment

@@ -22,13 +22,13 @@ from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAs
 from assessments.services.checkins import SelfAssessmentInput, checkin_record
 from assessments.services.observations import assessment_revise
 from assessments.services.ratings import ratings_delete
-from assessments.summaries import monthly_summaries_differences, monthly_summaries_rebuild
+from assessments.summaries.monthly import monthly_summaries_differences, monthly_summaries_rebuild
+from assessments.summaries.periods import period_summaries_differences
 from assessments.tests.factories import observe
 from frameworks.models import Competency
 from portfolio import transfer
 from portfolio.models import PortfolioTransfer
 from portfolio.tests.factories import SelfAssessmentFactory
-from programs.summaries import period_summaries_differences
 from programs.tests.factories import ReviewPeriodFactory
 from tests import factories as base
 

@@ -14,7 +14,7 @@ from django.test import Client
 from accounts.models import User
 from bench.generate import Scale, build
 from bench.measure import DASHBOARD_SQL, HEATMAP_SQL, _check_heatmap, _check_overview
-from programs.overview import OVERVIEW_MONTHS, overview_sql
+from committee.overview import OVERVIEW_MONTHS, overview_sql
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

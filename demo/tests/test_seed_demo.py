@@ -585,7 +585,8 @@ def test_grace_has_open_and_overdue_requests_and_ana_one_open_and_one_answered(s
 def test_the_residency_has_a_signed_off_past_period_and_an_open_current_one(seeded):
     from django.utils import timezone
 
-    from programs.models import ConsensusRating, LearnerReview, ReviewPeriod
+    from committee.models import ConsensusRating, LearnerReview
+    from programs.models import ReviewPeriod
 
     today = timezone.localdate()
     residency = Program.objects.get(slug=world.RESIDENCY)
@@ -608,7 +609,7 @@ def test_the_residency_has_a_signed_off_past_period_and_an_open_current_one(seed
 
 
 def test_director_sees_the_heatmap_and_ana_sees_her_review_and_before_clinic(seeded, client):
-    from programs.models import LearnerReview
+    from committee.models import LearnerReview
 
     residency = Program.objects.get(slug=world.RESIDENCY)
     review = LearnerReview.objects.get(learner=seeded[ANA], status="signed_off")

@@ -1,4 +1,4 @@
-# Evidence takes over the link to the self-assessments it supports (assessments.0008 let go
+# Evidence takes over the link to the self-assessments it supports (assessments.0009 let go
 # of it): first in state, on the existing table, then the table takes portfolio's name.
 from django.db import migrations, models
 
@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("portfolio", "0002_access_log_records_scope"),
-        ("assessments", "0008_selfassessment_evidence_to_portfolio"),
+        ("assessments", "0009_selfassessment_evidence_to_portfolio"),
     ]
 
     operations = [

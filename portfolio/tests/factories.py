@@ -8,7 +8,8 @@ from decimal import Decimal
 import factory
 
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
-from assessments.summaries import monthly_summaries_refresh
+from assessments.summaries.monthly import monthly_summaries_refresh
+from assessments.tests.factories import summarised
 from frameworks.models import Competency, Framework, LevelDescriptor
 from portfolio.models import Evidence, Goal, GoalProgressNote, ShareGrant
 from tests import factories as base
@@ -99,8 +100,6 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> Assessment:
-        from programs.tests.factories import summarised
-
         return summarised(super()._create(model_class, *args, **kwargs))
 
 

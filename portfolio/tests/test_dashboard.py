@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment, SelfAssessment
-from assessments.summaries import monthly_summaries_rebuild
+from assessments.summaries.monthly import monthly_summaries_rebuild
 from frameworks.models import Competency
 from portfolio.api import DashboardSerializer, dashboard_data, dashboard_points
 from portfolio.dashboard import learner_dashboard

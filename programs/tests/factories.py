@@ -1,23 +1,19 @@
-"""Factories and builders for program, review-period and committee tests."""
+"""Factories and builders for program and review-period tests (committee tests use them too)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import factory
 
-from assessments.models import Assessment
-from assessments.summaries import assessor_summaries_refresh
 from frameworks.models import Competency, Framework
-from programs.models import ConsensusRating, LearnerReview, Program, ReviewPeriod
-from programs.summaries import period_summaries_refresh_period
+from programs.models import Program, ReviewPeriod
+from programs.signals import review_period_dates_changed
 from tests.factories import (
     CompetencyFactory,
     EnrollmentFactory,
     FrameworkFactory,
     ProgramFactory,
-    UserFactory,
 )
 
 
@@ -34,55 +30,9 @@ class ReviewPeriodFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> ReviewPeriod:
         period = super()._create(model_class, *args, **kwargs)
-        period_summaries_refresh_period(period_id=period.pk)  # as review_period_create does
+        # Announced as review_period_create does, so the period rating summary covers it.
+        review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
         return period
-
-
-class LearnerReviewFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = LearnerReview
-
-    period = factory.SubFactory(ReviewPeriodFactory)
-    learner = factory.SubFactory(UserFactory)
-    training_year = 1
-
-
-class ConsensusRatingFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ConsensusRating
-
-    review = factory.SubFactory(LearnerReviewFactory)
-    competency = factory.SubFactory(CompetencyFactory)
-    level = Decimal("2")
-    rationale = "Consistent with the period's observations."
-
-
-class AssessmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Assessment
-
-    assessor = factory.SubFactory(UserFactory)
-    learner = factory.SubFactory(UserFactory)
-    competency = factory.SubFactory(CompetencyFactory)
-    level = Decimal("2")
-    went_well = "Clear plan."
-    next_step = "Broaden the differential."
-    observed_on = dt.date(2025, 9, 1)
-
-    @classmethod
-    def _create(cls, model_class: type, *args: object, **kwargs: object) -> Assessment:
-        return summarised(super()._create(model_class, *args, **kwargs))
-
-
-def summarised(assessment: Assessment) -> Assessment:
-    """Refresh the summaries for an assessment written outside the services, as
-    `assessments.services.observations` does for the ones it records."""
-    assessor_summaries_refresh(
-        learner_id=assessment.learner_id,
-        competency_ids=[assessment.competency_id],
-        days=[assessment.observed_on],
-    )
-    return assessment
 
 
 def milestone_framework(

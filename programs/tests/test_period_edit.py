@@ -1,17 +1,16 @@
 """Correcting a review period: its name and year-end mark always, its dates until the
-committee has recorded consensus in it; never into an overlap; the period's rating summary
-follows new dates."""
+committee has recorded consensus in it; never into an overlap. (Consensus keeping the dates:
+committee/tests/test_period_dates.py; the period's rating summary following new dates:
+assessments/tests/test_period_summaries.py.)"""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from programs import services
-from programs.models import PeriodRatingSummary, ReviewPeriod
-from programs.summaries import period_summaries_differences
-from programs.tests.factories import AssessmentFactory, ReviewPeriodFactory, program_with_framework
+from programs.models import ReviewPeriod
+from programs.tests.factories import ReviewPeriodFactory, program_with_framework
 
 pytestmark = pytest.mark.django_db
 
@@ -46,25 +45,6 @@ def update(period, **changes):
     return services.review_period_update(period=period, **{**fields, **changes})
 
 
-def test_new_dates_take_the_ratings_they_now_cover_into_the_period(world, learner):
-    _, leaves, autumn = world
-    AssessmentFactory(
-        learner=learner, competency=leaves[0], level=2, observed_on=dt.date(2026, 1, 15)
-    )
-    assert not PeriodRatingSummary.objects.filter(period=autumn).exists()
-
-    update(autumn, end_date=dt.date(2026, 1, 31))
-
-    (cell,) = PeriodRatingSummary.objects.filter(period=autumn)
-    assert (cell.learner_id, cell.competency_id, cell.median, cell.n) == (
-        learner.pk,
-        leaves[0].pk,
-        2.0,
-        1,
-    )
-    assert period_summaries_differences() == (0, 0, [])
-
-
 def test_a_period_may_not_end_before_it_starts_or_overlap_another(world):
     program, _, autumn = world
     spring(program)
@@ -74,27 +54,6 @@ def test_a_period_may_not_end_before_it_starts_or_overlap_another(world):
         update(autumn, end_date=dt.date(2026, 2, 28))
     autumn.refresh_from_db()
     assert (autumn.start_date, autumn.end_date) == AUTUMN
-
-
-def test_after_consensus_the_dates_stay_but_the_name_and_year_end_mark_may_change(
-    world, learner, director
-):
-    _, leaves, autumn = world
-    review = services.learner_review_open(period=autumn, enrollment=learner.enrollments.get())
-    services.consensus_record(
-        review=review, competency_id=leaves[0].pk, level=Decimal(2), rationale="r", by=director
-    )
-    with pytest.raises(ValidationError, match="dates can no longer change"):
-        update(autumn, start_date=dt.date(2025, 8, 1))
-
-    update(autumn, name="2025–26 mid-year", is_year_end=True)
-
-    autumn.refresh_from_db()
-    assert (autumn.name, autumn.is_year_end, autumn.start_date, autumn.end_date) == (
-        "2025–26 mid-year",
-        True,
-        *AUTUMN,
-    )
 
 
 def test_the_director_edits_a_period_from_its_page(client, world, director):

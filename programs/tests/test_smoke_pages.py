@@ -2,21 +2,16 @@ import datetime as dt
 
 import pytest
 
-from programs.tests.factories import (
-    AssessmentFactory,
-    ReviewPeriodFactory,
-    program_with_framework,
-)
+from programs.tests.factories import ReviewPeriodFactory, program_with_framework
 
 pytestmark = pytest.mark.django_db
 
 
 def test_director_pages_render(client, director, program, learner):
-    _, leaves = program_with_framework(program)
-    period = ReviewPeriodFactory(
+    program_with_framework(program)
+    ReviewPeriodFactory(
         program=program, start_date=dt.date(2025, 7, 1), end_date=dt.date(2025, 12, 31)
     )
-    AssessmentFactory(learner=learner, competency=leaves[0], level=1)
     client.force_login(director)
     for url in [
         "/programs/",
@@ -27,14 +22,6 @@ def test_director_pages_render(client, director, program, learner):
         f"/programs/{program.pk}/expectations/",
         f"/programs/{program.pk}/roster/",
         f"/programs/{program.pk}/periods/",
-        f"/programs/{program.pk}/heatmap/?period={period.pk}",
-        f"/programs/{program.pk}/distributions/?period={period.pk}",
-        f"/programs/{program.pk}/flags/?period={period.pk}",
-        f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/",
-        f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/print/",
-        f"/programs/{program.pk}/periods/{period.pk}/consensus.csv",
-        "/programs/overview/",
-        "/programs/reviews/",
     ]:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -16,7 +16,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from programs.tests.factories import AssessmentFactory, ReviewPeriodFactory, program_with_framework
+from assessments.tests.factories import AssessmentFactory
+from programs.tests.factories import ReviewPeriodFactory, program_with_framework
 from tests.factories import (
     EnrollmentFactory,
     FrameworkFactory,

@@ -22,7 +22,7 @@ from django.template.defaultfilters import floatformat
 from playwright.sync_api import Browser, Page, expect
 
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
-from assessments.summaries import monthly_summaries_refresh
+from assessments.summaries.monthly import monthly_summaries_refresh
 from portfolio.dashboard import learner_dashboard
 from portfolio.models import AccessLog, Evidence
 from portfolio.tests.factories import framework_with_tree

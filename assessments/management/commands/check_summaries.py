@@ -2,8 +2,8 @@
 they summarise (exit status 1 on any difference), or rewrite them from those ratings. It lives
 in assessments, the higher of the two layers, so that it may read both.
 
-- the period rating summary (the cohort heatmap's; `programs.summaries`);
-- the monthly rating summary (the learner dashboard's; `assessments.summaries`).
+- the period rating summary (the cohort heatmap's; `assessments.summaries.periods`);
+- the monthly rating summary (the learner dashboard's; `assessments.summaries.monthly`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.models import MonthlyRatingSummary
-from assessments.summaries import (
+from assessments.summaries.monthly import (
     level_of_tenths,
     monthly_summaries_differences,
     monthly_summaries_rebuild,
 )
-from programs.summaries import period_summaries_differences, period_summaries_rebuild
+from assessments.summaries.periods import period_summaries_differences, period_summaries_rebuild
 
 Differences = Callable[[], tuple[int, int, list[tuple[Any, ...]]]]
 

@@ -183,6 +183,141 @@ def add_notifications(apps: Apps) -> None:
     )
 
 
+def _program_world(apps: Apps, program_app: str = "programs") -> dict[str, object]:
+    """An institution's residency with one review period, two sub-competencies of a milestone
+    framework, two residents and a director: what committee rows point at."""
+    User = apps.get_model("accounts", "User")
+    people = {
+        name: User.objects.create(
+            email=f"{name}@example.org", display_name=name.title(), password="!"
+        )
+        for name in ("ines", "omar", "dee")
+    }
+    scale = apps.get_model("frameworks", "RatingScale").objects.create(
+        code="ms-review", name="Milestones", kind="milestone"
+    )
+    framework = apps.get_model("frameworks", "Framework").objects.create(
+        code="fw-review", version="2", name="Review test", kind="milestones", scale=scale
+    )
+    Competency = apps.get_model("frameworks", "Competency")
+    competencies = [
+        Competency.objects.create(framework=framework, code=code, title=code, order=n)
+        for n, code in enumerate(("MK1", "ICS2"))
+    ]
+    institution = apps.get_model(program_app, "Institution").objects.create(
+        name="Harbour University", slug="harbour"
+    )
+    program = apps.get_model(program_app, "Program").objects.create(
+        institution=institution, name="Internal Medicine", slug="im", stage="gme"
+    )
+    period = apps.get_model(program_app, "ReviewPeriod").objects.create(
+        program=program,
+        name="Winter 2026",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 6, 30),
+    )
+    return {"people": people, "competencies": competencies, "period": period}
+
+
+def fill_period_summaries(apps: Apps) -> None:
+    """Period rating summary cells of two residents, one of them on both competencies."""
+    world = _program_world(apps)
+    people, (mk1, ics2) = world["people"], world["competencies"]
+    Summary = apps.get_model("programs", "PeriodRatingSummary")
+    for learner, competency, median, n in (
+        (people["ines"], mk1, 2.5, 3),
+        (people["ines"], ics2, 3.0, 1),
+        (people["omar"], mk1, 1.75, 4),
+    ):
+        Summary.objects.create(
+            period=world["period"], learner=learner, competency=competency, median=median, n=n
+        )
+
+
+def add_period_summaries(apps: Apps) -> None:
+    """Omar's first rating on the second competency."""
+    Competency = apps.get_model("frameworks", "Competency")
+    apps.get_model("assessments", "PeriodRatingSummary").objects.create(
+        period=apps.get_model("programs", "ReviewPeriod").objects.get(),
+        learner=apps.get_model("accounts", "User").objects.get(email="omar@example.org"),
+        competency=Competency.objects.get(code="ICS2"),
+        median=2.0,
+        n=1,
+    )
+
+
+def fill_committee_reviews(apps: Apps) -> None:
+    """Ines's review signed off with two consensus ratings (one amended after sign-off, its
+    first version kept) and her response; Omar's review still a draft."""
+    world = _program_world(apps)
+    people, (mk1, ics2), period = world["people"], world["competencies"], world["period"]
+    Review = apps.get_model("programs", "LearnerReview")
+    signed = Review.objects.create(
+        period=period,
+        learner=people["ines"],
+        training_year=2,
+        status="signed_off",
+        summary="On track.",
+        signed_off_by=people["dee"],
+        signed_off_at=AT,
+        learner_response="Thank you.",
+        responded_at=AT,
+    )
+    Review.objects.create(period=period, learner=people["omar"], training_year=1)
+    Rating = apps.get_model("programs", "ConsensusRating")
+    Rating.objects.create(
+        review=signed,
+        competency=mk1,
+        level="2.5",
+        rationale="Steady.",
+        version=1,
+        is_current=False,
+        recorded_by=people["dee"],
+        recorded_at=AT,
+    )
+    Rating.objects.create(
+        review=signed,
+        competency=mk1,
+        level="3.0",
+        rationale="Steady.",
+        version=2,
+        amendment_reason="A late observation.",
+        recorded_by=people["dee"],
+        recorded_at=AT,
+    )
+    Rating.objects.create(
+        review=signed,
+        competency=ics2,
+        level="3.0",
+        rationale="Clear with families.",
+        recorded_by=people["dee"],
+        recorded_at=AT,
+    )
+
+
+def add_committee_reviews(apps: Apps) -> None:
+    """A review of the next period for Omar, with its first consensus rating."""
+    first = apps.get_model("programs", "ReviewPeriod").objects.get()
+    period = apps.get_model("programs", "ReviewPeriod").objects.create(
+        program=first.program,
+        name="Summer 2026",
+        start_date=dt.date(2026, 7, 1),
+        end_date=dt.date(2026, 12, 31),
+    )
+    review = apps.get_model("committee", "LearnerReview").objects.create(
+        period=period,
+        learner=apps.get_model("accounts", "User").objects.get(email="omar@example.org"),
+        training_year=1,
+    )
+    apps.get_model("committee", "ConsensusRating").objects.create(
+        review=review,
+        competency=apps.get_model("frameworks", "Competency").objects.get(code="MK1"),
+        level="2.0",
+        rationale="Building up.",
+        recorded_at=AT,
+    )
+
+
 def fill_evidence_links(apps: Apps) -> None:
     """A learner's check-in whose two self-assessments are backed by three of her evidence
     items (one backs both), and another self-assessment with none."""
@@ -237,6 +372,21 @@ MOVES = [
         ],
         fill=fill_notifications,
         add=add_notifications,
+    ),
+    Move(
+        before={"programs": "0004_fill_period_rating_summary"},
+        models=[("programs.PeriodRatingSummary", "assessments.PeriodRatingSummary")],
+        fill=fill_period_summaries,
+        add=add_period_summaries,
+    ),
+    Move(
+        before={"programs": "0005_move_period_rating_summary_to_assessments"},
+        models=[
+            ("programs.LearnerReview", "committee.LearnerReview"),
+            ("programs.ConsensusRating", "committee.ConsensusRating"),
+        ],
+        fill=fill_committee_reviews,
+        add=add_committee_reviews,
     ),
     Move(
         before={"assessments": "0008_period_rating_summary"},
@@ -309,8 +459,10 @@ def rows(apps: Apps) -> Rows:
 
 def moved(before: Rows, move: Move) -> Rows:
     """The rows as they should read after the move: same keys and values, under the new
-    model labels, and the content types of the moved models naming their new app."""
-    renames = move.renames
+    model labels, and the content types of the moved models naming their new app. Migrating
+    forward from before an early move replays the later ones too, so every move's renames
+    apply (a rename whose old label is gone by then matches nothing)."""
+    renames = {old: new for each in MOVES for old, new in each.renames.items()}
     after = {renames.get(label, label): table for label, table in before.items()}
     content_types = after["contenttypes.contenttype"] = {}
     for pk, row in before["contenttypes.contenttype"].items():

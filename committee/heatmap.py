@@ -21,7 +21,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from committee.models import ConsensusRating
+from accounts.models import User
+from assessments.models import PeriodRatingSummary
+from committee.models import ConsensusRating, LearnerReview
 from core.db import Read, Selection, placeholders, read_together, split_row
 from frameworks.models import Competency, Framework, RatingScale
 from programs.expectations import expected_level, period_fraction
@@ -328,33 +330,33 @@ _ENROLLED = """e.program_id = %s AND e.start_date <= %s
       AND (e.end_date IS NULL OR e.end_date >= %s){cohort}"""
 
 # One row per enrollment: the learner, the cohort, and the learner's review of the period.
-_PEOPLE_SQL = """
+_PEOPLE_SQL = f"""
 SELECT e.learner_id, u.display_name, u.first_name, u.last_name, u.email, c.name,
        e.training_year, e.end_date, r.status, r.training_year
-FROM programs_enrollment e
-JOIN accounts_user u ON u.id = e.learner_id
-LEFT JOIN programs_cohort c ON c.id = e.cohort_id
-LEFT JOIN committee_learnerreview r ON r.learner_id = e.learner_id AND r.period_id = %s
-WHERE {enrolled}
-ORDER BY e.start_date, e.id"""
+FROM {Enrollment._meta.db_table} e
+JOIN {User._meta.db_table} u ON u.id = e.learner_id
+LEFT JOIN {Cohort._meta.db_table} c ON c.id = e.cohort_id
+LEFT JOIN {LearnerReview._meta.db_table} r ON r.learner_id = e.learner_id AND r.period_id = %s
+WHERE {{enrolled}}
+ORDER BY e.start_date, e.id"""  # noqa: S608 — table names are ours
 
 # One row per learner × competency with assessor ratings in the period (their median and
 # count, from the period rating summary, which `assessments.summaries.periods` keeps equal to
 # the raw ratings), then one row per current consensus of the period (its level in the last
 # column, cast by the database to the same float Python's float(Decimal) would give).
-_CELLS_SQL = """
+_CELLS_SQL = f"""
 SELECT s.learner_id, s.competency_id, s.median, s.n, NULL
-FROM assessments_periodratingsummary s
+FROM {PeriodRatingSummary._meta.db_table} s
 WHERE s.period_id = %s
-  AND s.learner_id IN (SELECT e.learner_id FROM programs_enrollment e WHERE {enrolled})
-  {summary_columns}
+  AND s.learner_id IN (SELECT e.learner_id FROM {Enrollment._meta.db_table} e WHERE {{enrolled}})
+  {{summary_columns}}
 UNION ALL
 SELECT r.learner_id, cr.competency_id, NULL, NULL, CAST(cr.level AS DOUBLE PRECISION)
-FROM committee_learnerreview r
-JOIN committee_consensusrating cr ON cr.review_id = r.id
+FROM {LearnerReview._meta.db_table} r
+JOIN {ConsensusRating._meta.db_table} cr ON cr.review_id = r.id
 WHERE r.period_id = %s AND cr.is_current
-  AND r.learner_id IN (SELECT e.learner_id FROM programs_enrollment e WHERE {enrolled})
-  {consensus_columns}"""
+  AND r.learner_id IN (SELECT e.learner_id FROM {Enrollment._meta.db_table} e WHERE {{enrolled}})
+  {{consensus_columns}}"""  # noqa: S608 — table names are ours
 
 
 def heatmap_build(*, program: Program, filters: Filters, today: dt.date | None = None) -> Heatmap:

@@ -14,10 +14,11 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.models import Assessment
 from committee.heatmap import Filters, Heatmap, heatmap_build
-from core.db import median_sql, percentile, percentile_sql, placeholders
+from core.db import fetch_all, median_sql, percentile, percentile_sql, placeholders
 from frameworks.models import Competency
-from programs.models import Institution, Program, ProgramRole, ReviewPeriod
+from programs.models import Enrollment, Institution, Program, ProgramRole, ReviewPeriod
 from programs.selectors import MANAGE_ROLES, REVIEW_ROLES
 
 MIN_CELL = 5
@@ -69,18 +70,17 @@ def _trend_rows(
     sql = f"""
         SELECT p.id, a.competency_id, COUNT(DISTINCT a.learner_id), COUNT(*),
                {median_sql("a.level", connection.vendor)}
-        FROM programs_reviewperiod p
-        JOIN programs_enrollment e
+        FROM {ReviewPeriod._meta.db_table} p
+        JOIN {Enrollment._meta.db_table} e
           ON e.program_id = p.program_id AND e.start_date <= p.end_date
          AND (e.end_date IS NULL OR e.end_date >= p.start_date)
-        JOIN assessments_assessment a
+        JOIN {Assessment._meta.db_table} a
           ON a.learner_id = e.learner_id AND a.observed_on BETWEEN p.start_date AND p.end_date
         WHERE p.program_id = %s AND a.competency_id IN ({ids})
         GROUP BY p.id, a.competency_id
     """  # noqa: S608 — only placeholders are interpolated
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [program.pk, *competency_ids])
-        return [(int(p), int(c), int(k), int(n), float(m)) for p, c, k, n, m in cursor.fetchall()]
+    rows = fetch_all(sql, [program.pk, *competency_ids])
+    return [(int(p), int(c), int(k), int(n), float(m)) for p, c, k, n, m in rows]
 
 
 def distributions_build(*, program: Program, filters: Filters) -> ProgramAggregates:
@@ -190,9 +190,9 @@ def overview_sql(vendor: str) -> str:
                {median_sql("a.level", vendor)},
                {percentile_sql("a.level", 0.25, vendor)},
                {percentile_sql("a.level", 0.75, vendor)}
-        FROM programs_enrollment e
-        JOIN programs_program pr ON pr.id = e.program_id
-        LEFT JOIN assessments_assessment a
+        FROM {Enrollment._meta.db_table} e
+        JOIN {Program._meta.db_table} pr ON pr.id = e.program_id
+        LEFT JOIN {Assessment._meta.db_table} a
           ON a.learner_id = e.learner_id AND a.observed_on BETWEEN %s AND %s
         WHERE e.end_date IS NULL AND pr.institution_id = ANY_INSTITUTION
         GROUP BY e.program_id, e.training_year
@@ -241,9 +241,7 @@ def overview_build(*, viewer: User, today: dt.date | None = None) -> Overview | 
         "= ANY_INSTITUTION", f"IN ({', '.join(['%s'] * len(institutions))})"
     )
     # Query 4: the aggregate itself.
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [since, until, *[i.pk for i in institutions]])
-        rows = cursor.fetchall()
+    rows = fetch_all(sql, [since, until, *[i.pk for i in institutions]])
     for program_id, year, learners, rated, ratings, median, q1, q3 in rows:
         program = programs[program_id]
         visible = program_id in can_review

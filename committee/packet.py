@@ -27,7 +27,7 @@ from committee.heatmap import (
     too_thin_to_flag,
 )
 from committee.models import ConsensusRating, LearnerReview
-from core.db import median_sql, placeholders
+from core.db import fetch_all, median_sql, placeholders
 from frameworks.models import Competency
 from portfolio.selectors import (
     Access,
@@ -122,15 +122,14 @@ def _trajectory_rows(
     ids = placeholders(len(competency_ids))
     sql = f"""
         SELECT p.id, a.competency_id, {median_sql("a.level", connection.vendor)}, COUNT(*)
-        FROM assessments_assessment a
-        JOIN programs_reviewperiod p
+        FROM {Assessment._meta.db_table} a
+        JOIN {ReviewPeriod._meta.db_table} p
           ON p.program_id = %s AND a.observed_on BETWEEN p.start_date AND p.end_date
         WHERE a.learner_id = %s AND a.competency_id IN ({ids})
         GROUP BY p.id, a.competency_id
     """  # noqa: S608 — only placeholders are interpolated
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [program.pk, learner_id, *competency_ids])
-        return [(int(p), int(c), float(m), int(n)) for p, c, m, n in cursor.fetchall()]
+    rows = fetch_all(sql, [program.pk, learner_id, *competency_ids])
+    return [(int(p), int(c), float(m), int(n)) for p, c, m, n in rows]
 
 
 def _shared_with_committee(

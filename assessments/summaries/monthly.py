@@ -31,7 +31,7 @@ from django.db import connection, transaction
 
 from assessments.models import Assessment, MonthlyRatingSummary, SelfAssessment
 from assessments.summaries.periods import period_summaries_refresh_learner
-from core.db import placeholders, summary_differences
+from core.db import execute, placeholders, summary_differences
 
 TABLE = MonthlyRatingSummary._meta.db_table
 RatedBy = MonthlyRatingSummary.RatedBy
@@ -87,13 +87,12 @@ def _refresh(*, rated_by: int, scope: str, params: list[Any]) -> int:
     """Replace the rows of `rated_by` in `scope` (columns learner_id and competency_id, the
     same on both sides) with the recomputed ones. Returns the number of rows written."""
     # Joins the writer's transaction (no savepoint: a failure here fails the whole write).
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(
+    with transaction.atomic(savepoint=False):
+        execute(
             f"DELETE FROM {TABLE} WHERE rated_by = %s{scope}",  # noqa: S608 — placeholders only
             [int(rated_by), *params],
         )
-        cursor.execute(f"INSERT INTO {TABLE} ({_COLUMNS}) {_raw_sql(rated_by, scope)}", params)
-        return cursor.rowcount
+        return execute(f"INSERT INTO {TABLE} ({_COLUMNS}) {_raw_sql(rated_by, scope)}", params)
 
 
 def monthly_summaries_refresh(

@@ -29,7 +29,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from core.db import median_sql, placeholders, summary_differences
+from core.db import execute, median_sql, placeholders, summary_differences
 
 TABLE = "assessments_periodratingsummary"
 
@@ -52,14 +52,13 @@ def _refresh(*, delete_where: str, delete_params: list[Any], scope: str, params:
     """Replace the summary rows matching `delete_where` with the recomputed ones in `scope`
     (the same cells, seen from the raw side). Returns the number of rows written."""
     # Joins the writer's transaction (no savepoint: a failure here fails the whole write).
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE {delete_where}", delete_params)  # noqa: S608
-        cursor.execute(
+    with transaction.atomic(savepoint=False):
+        execute(f"DELETE FROM {TABLE} WHERE {delete_where}", delete_params)  # noqa: S608
+        return execute(
             f"INSERT INTO {TABLE} (period_id, learner_id, competency_id, median, n) "
             + _raw_sql(scope),
             params,
         )
-        return cursor.rowcount
 
 
 def _periods_containing(days: Sequence[dt.date], alias: str) -> tuple[str, list[Any]]:

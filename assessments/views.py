@@ -68,7 +68,7 @@ from assessments.services.observations import (
     observation_request_decline,
 )
 from core.forms import apply_errors
-from frameworks.models import Competency, Framework, ScaleLevel
+from frameworks.models import Competency, Framework, LevelDescriptor, ScaleLevel
 
 PAGE_SIZE = 20
 PERIODS = {"30": 30, "90": 90, "365": 365}
@@ -179,8 +179,6 @@ def _level_choices(framework: Framework) -> list[LevelChoice]:
 
 def _descriptors(competencies: list[Competency]) -> dict[int, dict[str, str]]:
     """Level descriptors of each competency keyed by the level as displayed (one query)."""
-    from frameworks.models import LevelDescriptor
-
     found: dict[int, dict[str, str]] = {c.pk: {} for c in competencies}
     for row in LevelDescriptor.objects.filter(competency__in=competencies):
         found[row.competency_id][f"{row.level.normalize():f}"] = row.text

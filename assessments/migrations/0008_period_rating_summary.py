@@ -6,27 +6,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import relabel_content_types
+
 MODELS = ["periodratingsummary"]
-
-
-def _relabel(apps, old_label, new_label):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in MODELS:
-        # A row already under the new label (made by a post_migrate in between) wins; the old
-        # one is then stale, for `remove_stale_contenttypes` to remove.
-        if not ContentType.objects.filter(app_label=new_label, model=model).exists():
-            ContentType.objects.filter(app_label=old_label, model=model).update(
-                app_label=new_label
-            )
-    ContentType.objects.clear_cache()
-
-
-def forwards(apps, schema_editor):
-    _relabel(apps, "programs", "assessments")
-
-
-def backwards(apps, schema_editor):
-    _relabel(apps, "assessments", "programs")
 
 
 class Migration(migrations.Migration):
@@ -92,5 +74,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(forwards, backwards),
+        relabel_content_types("programs", "assessments", MODELS),
     ]

@@ -6,24 +6,9 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import relabel_content_types
+
 MODELS = ("notification", "notificationpreference", "digest")
-
-
-def move_content_types(apps, schema_editor, source="coaching", target="notifications"):
-    """Admin history and permissions follow the models to their new app."""
-    content_type = apps.get_model("contenttypes", "ContentType")
-    taken = set(
-        content_type.objects.filter(app_label=target, model__in=MODELS).values_list(
-            "model", flat=True
-        )
-    )
-    content_type.objects.filter(app_label=source, model__in=set(MODELS) - taken).update(
-        app_label=target
-    )
-
-
-def move_content_types_back(apps, schema_editor):
-    move_content_types(apps, schema_editor, source="notifications", target="coaching")
 
 
 class Migration(migrations.Migration):
@@ -115,5 +100,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(move_content_types, move_content_types_back),
+        relabel_content_types("coaching", "notifications", MODELS),
     ]

@@ -1,6 +1,6 @@
 """Database plumbing: the only module that holds a cursor.
 
-- Reads that travel together (`Read`, `read_of`, `read_together`): a page's independent
+- Reads that travel together (`Read`, `CompiledQuery`, `read_together`): a page's independent
   statements in one round trip on PostgreSQL.
 - Instances built from plain rows (`Selection`) where the ORM's building costs more than the
   database's work on a page the benchmark measures.
@@ -15,12 +15,11 @@ laptop default and the test suite use it, production uses PostgreSQL's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast, overload
 
-from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, FloatField, Model, QuerySet
@@ -261,26 +260,57 @@ class Read(Generic[T]):
         return Read(self.sql, self.params, lambda rows: after(build(rows)))
 
 
-def read_of(queryset: QuerySet[Any, T]) -> Read[list[T]]:
-    """A queryset as a read: the ORM writes the statement (so the access rule a selector put
-    in the queryset is the one that runs) and builds the results as iterating the queryset
-    would (instances with their select_related objects and annotations, or values), from rows
-    fetched beside other reads. No prefetch_related: that needs queries of its own."""
-    compiler = queryset.query.chain().get_compiler(queryset.db)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:  # `pk__in=[]`: the ORM answers without asking the database
-        return Read("SELECT 1 WHERE 1 = 0", (), lambda rows: [])
+@dataclass(frozen=True)
+class _Argument:
+    """Where an argument goes among a compiled statement's parameters."""
 
-    def build(rows: list[tuple[Any, ...]]) -> list[T]:
-        # Django's own iterable, handed the fetched rows instead of running the statement.
-        compiler.execute_sql = lambda *args, **kwargs: iter([rows])  # type: ignore[method-assign]
-        fetched = queryset.all()
-        fetched.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
-        iterable: Iterable[T] = fetched._iterable_class(fetched)  # type: ignore[arg-type, assignment]
-        return list(iterable)
+    name: str
 
-    return Read(sql, params, build)
+
+class CompiledQuery:
+    """A selector's `values_list` queryset, compiled by the ORM once per process and database,
+    and run with new arguments as a `Read`: the statement is the selector's own (its access
+    rule is not copied), without the ORM's building of the statement on every request, which
+    for a few EXISTS subqueries costs twenty times the database's work on a page the
+    benchmark measures (3.8 ms against 0.16 ms for the reviewed-program lookup).
+
+    `make` builds the queryset from whole-number arguments (ids). It is called once with
+    stand-ins for them; a parameter of the compiled statement equal to a stand-in takes the
+    argument's value at each run, every other parameter (role names, flags) stays as
+    compiled. The rows come back as the ORM's `values_list` would give them (converters
+    applied)."""
+
+    _STAND_IN_BASE = -7_340_000_000_000_000
+
+    def __init__(self, make: Callable[..., QuerySet[Any, Any]]) -> None:
+        self._make = make
+        self._compiled: dict[str, tuple[str, list[Any], Any]] = {}
+
+    def _compile(self, names: Sequence[str]) -> tuple[str, list[Any], Any]:
+        key = f"{connection.vendor}:{','.join(names)}"
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            stand_ins = {name: self._STAND_IN_BASE - i for i, name in enumerate(names)}
+            compiler = self._make(**stand_ins).query.get_compiler(DEFAULT_DB_ALIAS)
+            sql, params = compiler.as_sql()
+            by_value = {value: _Argument(name) for name, value in stand_ins.items()}
+            template = [by_value.get(p, p) if type(p) is int else p for p in params]
+            missing = set(names) - {p.name for p in template if isinstance(p, _Argument)}
+            if missing:
+                raise ValueError(f"the statement does not use {sorted(missing)}")
+            compiled = self._compiled[key] = (sql, template, compiler)
+        return compiled
+
+    def read(self, **arguments: int) -> Read[list[tuple[Any, ...]]]:
+        names = sorted(arguments)
+        sql, template, compiler = self._compile(names)
+        params = [arguments[p.name] if isinstance(p, _Argument) else p for p in template]
+
+        def build(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+            # Reads only what compiling set up (columns and their converters).
+            return list(compiler.results_iter(results=[rows], tuple_expected=True))
+
+        return Read(sql, params, build)
 
 
 @overload

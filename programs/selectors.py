@@ -5,20 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from core.db import (
+    CompiledQuery,
     Read,
-    read_of,
+    Selection,
+    placeholders,
+    split_row,
+    tenths_from_db,
 )
 from frameworks.models import Competency, Framework
 from programs.expectations import expected_level, year_fraction
 from programs.models import (
+    Cohort,
     Enrollment,
     Expectation,
+    Institution,
     Program,
     ProgramRole,
     ReviewPeriod,
@@ -30,15 +38,24 @@ def user_holds_staff_role(*, user: User) -> bool:
     return ProgramRole.objects.filter(user=user, role__in=ProgramRole.STAFF_ROLES).exists()
 
 
+_ROLES_SQL = f"""
+SELECT DISTINCT role FROM {ProgramRole._meta.db_table} WHERE user_id = %s"""  # noqa: S608 — ours
+
+
 def roles_of(*, user: User) -> set[str]:
     """The roles the user holds in any program: every page's navigation and `/api/v1/me/`."""
     return roles_read(user=user).run()
 
 
 def roles_read(*, user: User) -> Read[set[str]]:
-    """`roles_of` as a read, to run beside others (`read_together`)."""
-    roles = ProgramRole.objects.filter(user=user).values_list("role", flat=True).distinct()
-    return read_of(roles).then(set)
+    """`roles_of` as a read, to run beside others (`read_together`). A plain statement: the
+    ORM's building of even this query costs more than the database's work on it, and every
+    page pays it (`/api/v1/me/`, the stack's fixed cost in `make bench`, is nothing else)."""
+    return Read(_ROLES_SQL, [user.pk], _roles_from)
+
+
+def _roles_from(rows: list[tuple[Any, ...]]) -> set[str]:
+    return {role for (role,) in rows}
 
 
 def programs_led_by(*, user: User) -> QuerySet[Program]:
@@ -58,15 +75,41 @@ def current_enrollment(*, learner: User) -> Enrollment | None:
     )
 
 
+_ENROLLMENT = Selection(Enrollment)
+_PROGRAM = Selection(Program)
+_INSTITUTION = Selection(Institution)
+_COHORT = Selection(Cohort)
+
+_ENROLLMENTS_SQL = f"""
+SELECT {_ENROLLMENT.columns("e")}, {_PROGRAM.columns("p")}, {_INSTITUTION.columns("i")},
+       {_COHORT.columns("c")}
+FROM {Enrollment._meta.db_table} e
+JOIN {Program._meta.db_table} p ON p.id = e.program_id
+JOIN {Institution._meta.db_table} i ON i.id = p.institution_id
+LEFT JOIN {Cohort._meta.db_table} c ON c.id = e.cohort_id
+WHERE e.learner_id = %s
+ORDER BY e.start_date, e.id"""  # noqa: S608 — table and column names are ours
+
+
 def enrollments_read(*, learner: User) -> Read[list[Enrollment]]:
     """The learner's timeline inside this deployment, oldest first, each enrollment with its
-    program, institution and cohort, as a read to run beside others."""
-    enrollments = (
-        Enrollment.objects.filter(learner=learner)
-        .select_related("program", "program__institution", "cohort")
-        .order_by("start_date", "id")
-    )
-    return read_of(enrollments)
+    program, institution and cohort. One plain statement: it runs on every dashboard, and the
+    ORM's building of a four-table query cost more than the database's work."""
+    return Read(_ENROLLMENTS_SQL, [learner.pk], _enrollments_from)
+
+
+def _enrollments_from(rows: list[tuple[Any, ...]]) -> list[Enrollment]:
+    enrollments = []
+    for row in rows:
+        enrollment_values, program_values, institution_values, cohort_values = split_row(
+            row, _ENROLLMENT, _PROGRAM, _INSTITUTION, _COHORT
+        )
+        enrollment = _ENROLLMENT.build(enrollment_values)
+        enrollment.program = _PROGRAM.build(program_values)
+        enrollment.program.institution = _INSTITUTION.build(institution_values)
+        enrollment.cohort = None if cohort_values[0] is None else _COHORT.build(cohort_values)
+        enrollments.append(enrollment)
+    return enrollments
 
 
 def current_enrollments(*, learner: User) -> list[Enrollment]:
@@ -169,6 +212,10 @@ def expected_levels_from(
     return levels
 
 
+_OVERRIDES_SQL = f"""
+SELECT program_id, competency_id, training_year, level FROM {Expectation._meta.db_table}
+WHERE program_id IN ({{programs}}){{competencies}}"""  # noqa: S608 — our names
+
 # The programs a learner is in now, inside another statement (one parameter: the learner).
 OPEN_PROGRAMS_OF_LEARNER = f"""
 SELECT e.program_id FROM {Enrollment._meta.db_table} e
@@ -190,36 +237,28 @@ def expectation_overrides(
 def expectation_overrides_read(
     *, program_ids: list[int], competency_ids: list[int] | None = None
 ) -> Read[dict[int, dict[tuple[int, int], Decimal]]]:
-    """`expectation_overrides` as a read, to run beside others (`read_together`)."""
-    expectations = Expectation.objects.filter(program_id__in=program_ids)
-    if competency_ids is not None:
-        expectations = expectations.filter(competency_id__in=competency_ids)
-    return _overrides_read(expectations)
+    """`expectation_overrides` as a read, for at least one program and competency."""
+    only = (
+        ""
+        if competency_ids is None
+        else f" AND competency_id IN ({placeholders(len(competency_ids))})"
+    )
+    sql = _OVERRIDES_SQL.format(programs=placeholders(len(program_ids)), competencies=only)
+    return Read(sql, [*program_ids, *(competency_ids or [])], _overrides_from)
 
 
 def learner_expectation_overrides_read(
     *, learner: User
 ) -> Read[dict[int, dict[tuple[int, int], Decimal]]]:
     """`expectation_overrides` of every program the learner is in now, as a read."""
-    open_programs = Enrollment.objects.filter(learner=learner, end_date__isnull=True)
-    return _overrides_read(
-        Expectation.objects.filter(program_id__in=open_programs.values("program_id"))
-    )
+    sql = _OVERRIDES_SQL.format(programs=OPEN_PROGRAMS_OF_LEARNER, competencies="")
+    return Read(sql, [learner.pk], _overrides_from)
 
 
-def _overrides_read(
-    expectations: QuerySet[Expectation],
-) -> Read[dict[int, dict[tuple[int, int], Decimal]]]:
-    rows = expectations.values_list("program_id", "competency_id", "training_year", "level")
-    return read_of(rows).then(_overrides_by_program)
-
-
-def _overrides_by_program(
-    rows: list[tuple[int, int, int, Decimal]],
-) -> dict[int, dict[tuple[int, int], Decimal]]:
+def _overrides_from(rows: list[tuple[Any, ...]]) -> dict[int, dict[tuple[int, int], Decimal]]:
     overrides: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
     for program_id, competency_id, year, level in rows:
-        overrides[program_id][(competency_id, year)] = level
+        overrides[program_id][(competency_id, year)] = tenths_from_db(level)
     return overrides
 
 
@@ -270,10 +309,47 @@ def program_reviewed_by(*, user: User, program_id: int) -> Program | None:
     return program_reviewed_by_read(user=user, program_id=program_id).run()
 
 
+_PROGRAM_FIELDS = [f.attname for f in Program._meta.concrete_fields]
+_INSTITUTION_FIELDS = [f.attname for f in Institution._meta.concrete_fields]
+_RIGHTS = ["viewer_can_sign_off", "viewer_can_manage"]
+
+
+def _reviewed_program(*, user_id: int, program_id: int) -> QuerySet[Program, tuple[Any, ...]]:
+    return (
+        programs_reviewed_by(user=User(pk=user_id))
+        .filter(pk=program_id)
+        .values_list(
+            *_PROGRAM_FIELDS, *[f"institution__{f}" for f in _INSTITUTION_FIELDS], *_RIGHTS
+        )
+    )
+
+
+# The heatmap and the packets look their program up on every request (see CompiledQuery).
+_REVIEWED_PROGRAM = CompiledQuery(_reviewed_program)
+
+
 def program_reviewed_by_read(*, user: User, program_id: int) -> Read[Program | None]:
-    """`program_reviewed_by` as a read, to run beside others (`read_together`)."""
-    found = programs_reviewed_by(user=user).filter(pk=program_id)
-    return read_of(found).then(lambda programs: programs[0] if programs else None)
+    """`program_reviewed_by` as a read, to run beside others (`read_together`): the
+    selector's own statement, compiled once."""
+    return _REVIEWED_PROGRAM.read(user_id=user.pk, program_id=program_id).then(_program_from)
+
+
+def _program_from(rows: list[tuple[Any, ...]]) -> Program | None:
+    if not rows:
+        return None
+    values = rows[0]
+    split = len(_PROGRAM_FIELDS)
+    end = split + len(_INSTITUTION_FIELDS)
+    # Any: the rights are annotations, which the model does not declare.
+    program: Any = Program.from_db(DEFAULT_DB_ALIAS, _PROGRAM_FIELDS, values[:split])
+    program.institution = Institution.from_db(
+        DEFAULT_DB_ALIAS, _INSTITUTION_FIELDS, values[split:end]
+    )
+    can_sign_off, can_manage = values[end:]
+    program.viewer_can_review = True
+    program.viewer_can_sign_off = can_sign_off
+    program.viewer_can_manage = can_manage
+    return program
 
 
 def programs_visible_to(*, user: User) -> QuerySet[Program]:

@@ -7,10 +7,10 @@ import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
-from core.db import Read, read_of, read_together
+from core.db import CompiledQuery, Read, read_together
 from programs.models import Enrollment
-from programs.selectors import enrollments_read, programs_reviewed_by
-from tests.factories import EnrollmentFactory, ProgramRoleFactory, UserFactory
+from programs.selectors import enrollments_read
+from tests.factories import EnrollmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,31 +49,31 @@ def test_a_failing_statement_raises_a_database_error_on_postgresql():
         read_together(*reads)
 
 
-def test_a_queryset_read_builds_what_iterating_the_queryset_builds():
-    director = UserFactory()
+def test_compiled_queries_travel_together_with_plain_statements():
     enrollment = EnrollmentFactory()
-    program = enrollment.program
-    ProgramRoleFactory(program=program, user=director, role="director")
-    programs = programs_reviewed_by(user=director)
-    learners = Enrollment.objects.filter(program=program).values_list("learner_id", flat=True)
-    found, learner_ids = read_together(read_of(programs), read_of(learners))
-    expected = list(programs)
-    assert [p.pk for p in found] == [p.pk for p in expected] == [program.pk]
-    # select_related objects and annotations come back as the ORM builds them.
-    assert found[0].institution.name == program.institution.name
-    assert (found[0].viewer_can_review, found[0].viewer_can_sign_off) == (True, True)
-    assert learner_ids == [enrollment.learner_id]
+    shape = CompiledQuery(
+        lambda learner_id: Enrollment.objects.filter(learner_id=learner_id).values_list("pk")
+    )
+    found, numbers = read_together(
+        shape.read(learner_id=enrollment.learner_id), Read("SELECT %s", [7], _numbers)
+    )
+    assert (found, numbers) == ([(enrollment.pk,)], [7])
 
 
-def test_a_queryset_read_runs_the_statement_the_orm_would():
-    learner = UserFactory()
-    queryset = Enrollment.objects.filter(learner=learner)
-    read = read_of(queryset)
-    with CaptureQueriesContext(connection) as queries:
-        assert read.run() == []
-    assert len(queries) == 1
-    assert queries[0]["sql"].startswith(str(queryset.query)[:40])
+def test_a_compiled_query_runs_the_selectors_statement_with_new_arguments():
+    enrollments = [EnrollmentFactory(), EnrollmentFactory()]
+    shape = CompiledQuery(
+        lambda learner_id: Enrollment.objects.filter(learner_id=learner_id).values_list(
+            "program_id", "start_date"
+        )
+    )
+    for enrollment in enrollments:
+        rows = shape.read(learner_id=enrollment.learner_id).run()
+        # Converted as the ORM converts them (SQLite answers dates as text).
+        assert rows == [(enrollment.program_id, enrollment.start_date)]
 
 
-def test_a_queryset_that_cannot_match_reads_nothing():
-    assert read_of(Enrollment.objects.filter(pk__in=[])).run() == []
+def test_a_compiled_query_refuses_an_argument_its_statement_does_not_use():
+    shape = CompiledQuery(lambda learner_id: Enrollment.objects.values_list("pk"))
+    with pytest.raises(ValueError, match="learner_id"):
+        shape.read(learner_id=1)

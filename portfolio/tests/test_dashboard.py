@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +21,7 @@ from assessments.summaries.monthly import monthly_summaries_rebuild
 from frameworks.models import Competency
 from portfolio.api import DashboardSerializer, dashboard_data, dashboard_points
 from portfolio.dashboard import learner_dashboard
+from portfolio.dashboard_html import Formats
 from portfolio.figures import standing_figure, trajectory_series
 from portfolio.tests.factories import AssessmentFactory, SelfAssessmentFactory
 from programs.models import Expectation
@@ -557,3 +560,16 @@ def test_the_monthly_levels_page_before_any_rating(client, learner, leaves):
     client.force_login(learner)
     html = client.get(reverse("progress-monthly")).content.decode()
     assert "appear after your first check-in" in html and "<table" not in html
+
+
+def test_the_python_written_markup_reads_as_the_template_filters_would():
+    formats = Formats()
+    day = dt.date(2024, 1, 1)
+    for _ in range(800):
+        assert formats.day_month_year(day) == date_filter(day, "j M Y")
+        assert formats.month_year(day) == date_filter(day, "M Y")
+        day += dt.timedelta(days=1)
+    for value in [Decimal(v) / 4 for v in range(-20, 21)]:
+        assert formats.level(value) == floatformat(value, "-1")
+        assert formats.level(value, "-2") == floatformat(value, "-2")
+    assert formats.level(None) == "—"

@@ -3,10 +3,10 @@
 Django's template engine spends microseconds per variable and filter: the table's few dozen
 rows, with a date and several levels each, cost more through it than all the database work
 behind the page (at full scale an `{% include %}` loop added about 10 ms to the progress page,
-whose limit is 6 ms). The markup reads as a template would write it: levels go through the `floatformat` filter and month names through the `date` filter (so
-they follow the locale), once per distinct value. Every text is escaped (with the standard
-library's `html.escape`, which escapes the same five characters as Django's and answers a plain
-string).
+whose limit is 6 ms). The markup reads as a template would write it: levels go through the
+`floatformat` filter and month names through the `date` filter (so they follow the locale),
+once per distinct value. Every text is escaped (with the standard library's `html.escape`,
+which escapes the same five characters as Django's and answers a plain string).
 """
 
 from __future__ import annotations

@@ -304,7 +304,7 @@ def checkin_record_with_evidence(
     framework: Framework | None = None,
 ) -> tuple[CheckIn, bool]:
     """Record a check-in (`assessments.services.checkins.checkin_record`, idempotent on the
-    token) and link each item to evidence from the learner's own portfolio, in one
+    token) and link each item to evidence from the learner's own portfolio, in its
     transaction. Evidence of anyone else is refused with the item's other problems."""
     wanted = {int(pk) for item in items for pk in item.evidence_ids}
     own = (
@@ -317,25 +317,25 @@ def checkin_record_with_evidence(
         for item in items
         if any(int(pk) not in own for pk in item.evidence_ids)
     }
-    ratings = [SelfAssessmentInput(i.competency_id, i.level, i.note) for i in items]
-    with transaction.atomic():
-        checkin, created = checkin_record(
-            learner=learner,
-            client_token=client_token,
-            items=ratings,
-            assessed_on=assessed_on,
-            framework=framework,
-            extra_item_errors=not_own,
+    evidence_of = {int(i.competency_id): [int(pk) for pk in i.evidence_ids] for i in items}
+
+    def link_evidence(ratings: list[SelfAssessment]) -> None:
+        link = Evidence.self_assessments.through
+        link.objects.bulk_create(
+            link(selfassessment_id=rating.pk, evidence_id=evidence_id)
+            for rating in ratings
+            for evidence_id in evidence_of.get(rating.competency_id, [])
         )
-        if created and wanted:
-            evidence_of = {int(i.competency_id): [int(pk) for pk in i.evidence_ids] for i in items}
-            link = Evidence.self_assessments.through
-            link.objects.bulk_create(
-                link(selfassessment_id=rating.pk, evidence_id=evidence_id)
-                for rating in checkin.items.all()
-                for evidence_id in evidence_of.get(rating.competency_id, [])
-            )
-    return checkin, created
+
+    return checkin_record(
+        learner=learner,
+        client_token=client_token,
+        items=[SelfAssessmentInput(i.competency_id, i.level, i.note) for i in items],
+        assessed_on=assessed_on,
+        framework=framework,
+        extra_item_errors=not_own,
+        on_recorded=link_evidence if wanted else None,
+    )
 
 
 # --- Goals ---------------------------------------------------------------------------------

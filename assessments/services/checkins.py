@@ -1,12 +1,12 @@
 """Recording check-ins: a learner's dated self-assessments, done together. Evidence links are
 the portfolio's (`portfolio.services.checkin_record_with_evidence`), which reports its own
-problems with an item through `extra_item_errors`."""
+problems with an item through `extra_item_errors` and links through `on_recorded`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -122,6 +122,7 @@ def checkin_record(
     assessed_on: dt.date | None = None,
     framework: Framework | None = None,
     extra_item_errors: Mapping[int, list[str]] | None = None,
+    on_recorded: Callable[[list[SelfAssessment]], None] | None = None,
 ) -> tuple[CheckIn, bool]:
     """Record a check-in: one dated SelfAssessment per item. Nothing is ever overwritten.
 
@@ -129,7 +130,8 @@ def checkin_record(
     a lost connection) returns the first check-in and `created=False`. Levels must be on the
     framework's scale and competencies must be ratable ones of the learner's current
     frameworks, and a caller's `extra_item_errors` (by competency id) are reported with the
-    item's own; otherwise nothing is written.
+    item's own; otherwise nothing is written. `on_recorded` runs in the same transaction
+    with the new self-assessments (a caller above attaches what belongs to it).
     """
     try:
         token = uuid.UUID(str(client_token))
@@ -155,7 +157,7 @@ def checkin_record(
             checkin = CheckIn.objects.create(
                 learner=learner, client_token=token, framework=framework
             )
-            SelfAssessment.objects.bulk_create(
+            rows = SelfAssessment.objects.bulk_create(
                 SelfAssessment(
                     learner=learner,
                     competency=competencies[int(item.competency_id)],
@@ -166,6 +168,8 @@ def checkin_record(
                 )
                 for item in items
             )
+            if on_recorded is not None:
+                on_recorded(rows)
             monthly_summaries_refresh(
                 learner_id=learner.pk,
                 rated_by=RatedBy.SELF,

@@ -46,6 +46,9 @@ FEEDBACK_MESSAGES = {
 }
 
 
+VISITS_PAGE_SIZE = 50
+
+
 def _me(request: HttpRequest) -> User:
     return cast(User, request.user)
 
@@ -154,7 +157,8 @@ def visits(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         form = VisitUploadForm(initial={"practitioner_id": link.practitioner_id if link else ""})
-    context = {"form": form, "report": report, "visits": visits_of(learner=me)}
+    page = Paginator(visits_of(learner=me), VISITS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "report": report, "page": page}
     return render(request, "learning/visits.html", context, status=status)
 
 

@@ -1116,10 +1116,10 @@ def _records_here(*, learner: User, doc: dict[str, Any]) -> tuple[Counter[Any], 
     return loose, received
 
 
-def _older_note(n: int, what: str) -> str:
-    return (
-        f"{n} {what} {'is' if n == 1 else 'are'} newer here than in the archive; kept as they are."
-    )
+def _older_note(key: str, n: int) -> str:
+    if n == 1:
+        return f"1 {SECTIONS[key][0]} is newer here than in the archive; kept as it is."
+    return f"{n} {SECTIONS[key][1]} are newer here than in the archive; kept as they are."
 
 
 def _import_records(
@@ -1397,7 +1397,7 @@ def _import_evidence(
     report.count("evidence", len(added))
     report.count("evidence", len(updated), outcome=UPDATED)
     if newer_here:
-        report.notes.append(_older_note(newer_here, "evidence items"))
+        report.notes.append(_older_note("evidence", newer_here))
     return evidence_by_ref
 
 
@@ -1528,7 +1528,7 @@ def _import_goals(
     report.count("goals", len(updated), outcome=UPDATED)
     report.count("progress_notes", len(new_notes))
     if newer_here:
-        report.notes.append(_older_note(newer_here, "goals"))
+        report.notes.append(_older_note("goals", newer_here))
 
 
 def portfolio_import_run(*, transfer_id: int) -> PortfolioTransfer | None:

@@ -10,7 +10,9 @@ The archive is a ZIP file:
 Framework references are `{"framework": code, "version": version, "code": competency code}`
 and are matched by code and version on import. What cannot be matched is kept (as an
 ImportedRecord or in `unmatched_competencies`), reported, and exported again — nothing is
-silently dropped. Export and import run as Celery tasks (portfolio/tasks.py) and record their
+silently dropped. Items carry identifiers, so importing an archive again adds only what is
+not here yet and updates what the archive has newer (`_identities`). Export and import run as
+Celery tasks (portfolio/tasks.py) and record their
 progress on the PortfolioTransfer row.
 """
 

@@ -56,6 +56,7 @@ class TimelineEntry(models.Model):
     Stages inside this deployment are `programs.Enrollment` rows; the timeline shows both.
     """
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timeline_entries"
     )
@@ -195,6 +196,7 @@ class Goal(models.Model):
 class GoalProgressNote(models.Model):
     """A dated line of progress on a goal. Notes are appended, never edited."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="progress_notes")
     text = models.TextField(max_length=2000)
     noted_on = models.DateField(default=dt.date.today)

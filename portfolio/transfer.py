@@ -10,7 +10,9 @@ The archive is a ZIP file:
 Framework references are `{"framework": code, "version": version, "code": competency code}`
 and are matched by code and version on import. What cannot be matched is kept (as an
 ImportedRecord or in `unmatched_competencies`), reported, and exported again — nothing is
-silently dropped. Export and import run as Celery tasks (portfolio/tasks.py) and record their
+silently dropped. Items carry identifiers, so importing an archive again adds only what is
+not here yet and updates what the archive has newer (`_identities`). Export and import run as
+Celery tasks (portfolio/tasks.py) and record their
 progress on the PortfolioTransfer row.
 """
 
@@ -23,11 +25,11 @@ import json
 import tempfile
 import uuid
 import zipfile
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any, cast
+from typing import IO, Any, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,8 +37,8 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Prefetch
+from django.db import models, transaction
+from django.db.models import Prefetch, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -63,6 +65,13 @@ MANIFEST = "manifest.json"
 SUMMARY = "summary.html"
 PROGRESS_EVERY = 25
 BATCH = 500
+# Names identifiers this deployment derives: of stages held here, and of items imported whose
+# archive identifier another learner's item already holds (see `_identities`).
+IDENTITY_NAMESPACE = uuid.UUID("6f1d2c8e-4b7a-5e39-9c02-8a3f5d1e7b64")
+
+
+_M = TypeVar("_M", bound=models.Model)
+_V = TypeVar("_V")
 
 
 def archive_max_bytes() -> int:
@@ -111,6 +120,28 @@ def _sa_item(sa: SelfAssessment, evidence_refs: dict[int, str]) -> dict[str, Any
     }
 
 
+def _assessment_doc(a: Assessment) -> dict[str, Any]:
+    return {
+        **_ref(a.competency),
+        "assessor": a.assessor.name if a.assessor else "",
+        "level": _level(a.level),
+        "went_well": a.went_well,
+        "next_step": a.next_step,
+        "context": a.context,
+        "observed_on": _date(a.observed_on),
+        "source": a.source,
+    }
+
+
+def _enrollment_id(enrollment: Enrollment) -> uuid.UUID:
+    """A stage held here has no public_id of its own; its identifier in an archive is derived
+    from the row and what names the stage, so exporting twice gives the same one."""
+    return uuid.uuid5(
+        IDENTITY_NAMESPACE,
+        f"enrollment:{enrollment.pk}:{enrollment.program.name}:{enrollment.start_date}",
+    )
+
+
 def _item_sort(item: dict[str, Any]) -> tuple[Any, ...]:
     return (
         item["assessed_on"],
@@ -137,6 +168,7 @@ def portfolio_document(*, learner: User) -> ExportResult:
 
     timeline: list[dict[str, Any]] = [
         {
+            "id": str(_enrollment_id(e)),
             "institution": e.program.institution.name,
             "program": e.program.name,
             "stage": e.program.stage,
@@ -152,6 +184,7 @@ def portfolio_document(*, learner: User) -> ExportResult:
     ]
     timeline += [
         {
+            "id": str(t.public_id),
             "institution": t.institution_name,
             "program": t.program_name,
             "stage": t.stage,
@@ -197,6 +230,8 @@ def portfolio_document(*, learner: User) -> ExportResult:
             }
         evidence_docs.append(
             {
+                "id": str(e.public_id),
+                "updated_at": _stamp(e.updated_at),
                 "ref": evidence_refs[e.pk],
                 "kind": e.kind,
                 "title": e.title,
@@ -266,6 +301,8 @@ def portfolio_document(*, learner: User) -> ExportResult:
     ):
         goals.append(
             {
+                "id": str(goal.public_id),
+                "updated_at": _stamp(goal.updated_at),
                 "title": goal.title,
                 "measure": goal.measure,
                 "plan": goal.plan,
@@ -277,7 +314,7 @@ def portfolio_document(*, learner: User) -> ExportResult:
                 "evidence": sorted(evidence_refs[e.pk] for e in goal.evidence.all()),
                 "progress_notes": sorted(
                     (
-                        {"noted_on": _date(n.noted_on), "text": n.text}
+                        {"id": str(n.public_id), "noted_on": _date(n.noted_on), "text": n.text}
                         for n in goal.progress_notes.all()
                     ),
                     key=lambda n: (n["noted_on"], n["text"]),
@@ -287,16 +324,7 @@ def portfolio_document(*, learner: User) -> ExportResult:
     goals.sort(key=lambda g: (g["target_date"], g["title"], g["measure"], g["status"]))
 
     assessments = [
-        {
-            **_ref(a.competency),
-            "assessor": a.assessor.name if a.assessor else "",
-            "level": _level(a.level),
-            "went_well": a.went_well,
-            "next_step": a.next_step,
-            "context": a.context,
-            "observed_on": _date(a.observed_on),
-            "source": a.source,
-        }
+        _assessment_doc(a)
         for a in Assessment.objects.filter(learner=learner).select_related(
             "assessor", "competency", "competency__framework"
         )
@@ -511,6 +539,32 @@ class _Checker:
         except InvalidOperation:
             self.add(f"{path}{key}", 'Expected a number written as text, like "2.5".')
 
+    def identifier(self, parent: dict[str, Any], key: str, path: str, seen: set[str]) -> None:
+        """An item's optional `id`: a UUID, once per section."""
+        value = parent.get(key)
+        if value is None:
+            return
+        try:
+            canonical = str(uuid.UUID(str(value)))
+        except ValueError:
+            self.add(f"{path}{key}", "Expected a UUID.")
+            return
+        if canonical in seen:
+            self.add(f"{path}{key}", "Each item needs its own identifier.")
+        seen.add(canonical)
+
+    def instant(self, parent: dict[str, Any], key: str, path: str) -> None:
+        """An optional date and time, which must name its time zone."""
+        value = parent.get(key)
+        if value is None:
+            return
+        try:
+            aware = dt.datetime.fromisoformat(str(value)).tzinfo is not None
+        except ValueError:
+            aware = False
+        if not aware:
+            self.add(f"{path}{key}", "Expected a date and time with its time zone (ISO 8601).")
+
     def choice(self, parent: dict[str, Any], key: str, path: str, choices: Iterable[str]) -> None:
         if parent.get(key) not in set(choices):
             self.add(f"{path}{key}", f"Expected one of: {', '.join(sorted(choices))}.")
@@ -542,9 +596,11 @@ def validate_document(document: Any) -> dict[str, Any]:
     profile = check.obj(doc.get("profile"), "profile")
     check.text(profile, "headline", "profile.", max_length=200)
     check.text(profile, "about", "profile.", max_length=4000)
+    ids: dict[str, set[str]] = defaultdict(set)
     for i, t in enumerate(check.items(doc, "timeline", "")):
         p = f"timeline[{i}]."
         t = check.obj(t, p[:-1])
+        check.identifier(t, "id", p, ids["timeline"])
         check.text(t, "institution", p, max_length=200)
         check.text(t, "program", p, max_length=200)
         check.choice(t, "stage", p, Program.Stage.values)
@@ -562,6 +618,8 @@ def validate_document(document: Any) -> dict[str, Any]:
         if not isinstance(ref, str) or ref in refs_seen:
             check.add(p + "ref", "Expected a unique reference.")
         refs_seen.add(str(ref))
+        check.identifier(e, "id", p, ids["evidence"])
+        check.instant(e, "updated_at", p)
         check.choice(e, "kind", p, Evidence.Kind.values)
         check.text(e, "title", p, max_length=200)
         check.text(e, "body", p, max_length=20000)
@@ -610,6 +668,8 @@ def validate_document(document: Any) -> dict[str, Any]:
     for i, g in enumerate(check.items(doc, "goals", "")):
         p = f"goals[{i}]."
         g = check.obj(g, p[:-1])
+        check.identifier(g, "id", p, ids["goals"])
+        check.instant(g, "updated_at", p)
         check.text(g, "title", p, max_length=200)
         check.text(g, "measure", p, max_length=2000)
         check.text(g, "plan", p, max_length=4000)
@@ -621,6 +681,7 @@ def validate_document(document: Any) -> dict[str, Any]:
                 check.add(p + "evidence", f"Unknown evidence reference {ref!r}.")
         for j, n in enumerate(check.items(g, "progress_notes", p)):
             n = check.obj(n, f"{p}progress_notes[{j}]")
+            check.identifier(n, "id", f"{p}progress_notes[{j}].", ids["progress_notes"])
             check.text(n, "text", f"{p}progress_notes[{j}].", max_length=2000)
             check.date(n, "noted_on", f"{p}progress_notes[{j}].")
     for i, a in enumerate(check.items(doc, "assessments_received", "")):
@@ -724,17 +785,73 @@ def read_archive(handle: Any) -> OpenedArchive:
 # --- Import ------------------------------------------------------------------------------------
 
 
+# The report's sections, in the order it names them: key → (one, several).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "timeline": ("stage of training", "stages of training"),
+    "evidence": ("evidence item", "evidence items"),
+    "checkins": ("check-in", "check-ins"),
+    "self_assessments": ("self-assessment", "self-assessments"),
+    "goals": ("goal", "goals"),
+    "progress_notes": ("progress note", "progress notes"),
+    "assessments_received": ("rating by others", "ratings by others"),
+}
+ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
+
+
+def _counted(counts: dict[str, int]) -> str:
+    """`133 evidence items, 1 goal and 2 check-ins`."""
+    parts = [
+        f"{counts[key]} {one if counts[key] == 1 else several}"
+        for key, (one, several) in SECTIONS.items()
+        if counts.get(key)
+    ]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+
+
 @dataclass
 class ImportReport:
-    imported: dict[str, int] = field(default_factory=dict)
+    """What an import did with each item of the archive: added, updated (the archive's version
+    was newer) or unchanged (already here). `imported` is `added`, under its older name."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
     unmatched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def count(self, key: str, n: int = 1) -> None:
-        self.imported[key] = self.imported.get(key, 0) + n
+    def count(self, key: str, n: int = 1, *, outcome: str = ADDED) -> None:
+        if n:
+            counts: dict[str, int] = getattr(self, outcome)
+            counts[key] = counts.get(key, 0) + n
+
+    def summary(self) -> str:
+        here = _counted(self.unchanged)
+        if not self.added and not self.updated:
+            return (
+                f"Nothing new: {here} already here."
+                if here
+                else "Nothing new: the archive is empty."
+            )
+        parts = []
+        if self.added:
+            parts.append(f"added {_counted(self.added)}")
+        if self.updated:
+            parts.append(f"updated {_counted(self.updated)} (the archive's version was newer)")
+        if here:
+            parts.append(f"{here} already here, unchanged")
+        text = "; ".join(parts)
+        return text[0].upper() + text[1:] + "."
 
     def as_dict(self) -> dict[str, Any]:
-        return {"imported": self.imported, "unmatched": self.unmatched, "notes": self.notes}
+        return {
+            "summary": self.summary(),
+            "imported": self.added,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "unmatched": self.unmatched,
+            "notes": self.notes,
+        }
 
 
 def portfolio_import_start(*, learner: User, upload: UploadedFile) -> PortfolioTransfer:
@@ -853,6 +970,160 @@ def _split_refs(
     return matched, unmatched
 
 
+def _in_batches(values: Iterable[_V]) -> Iterator[list[_V]]:
+    items = list(values)
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
+
+
+def _archive_id(entry: dict[str, Any]) -> uuid.UUID | None:
+    value = entry.get("id")
+    return uuid.UUID(str(value)) if value else None
+
+
+def _instant(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _local_id(learner: User, archive_id: uuid.UUID) -> uuid.UUID:
+    """The identifier an imported item gets when another learner's item holds the archive's:
+    derived from both, so the next import of the same archive finds the item again."""
+    return uuid.uuid5(IDENTITY_NAMESPACE, f"{learner.pk}:{archive_id}")
+
+
+@dataclass
+class _Identities(Generic[_M]):
+    own: dict[uuid.UUID, _M]  # archive identifier → the learner's item
+    new: dict[uuid.UUID, uuid.UUID]  # archive identifier → public_id of the item to add
+
+
+def _identities(
+    mine: QuerySet[_M], *, learner: User, archive_ids: Iterable[uuid.UUID | None]
+) -> _Identities[_M]:
+    """Match an archive's identifiers with the learner's own items, in batches.
+
+    An identifier matches only an item of `mine` (the learner's): the one holding it, or the
+    one holding the identifier derived from it (`_local_id`). An identifier held by someone
+    else's item never matches it: the archive's item is added, under the derived identifier,
+    and the other item is neither read nor changed.
+    """
+    ids = {i for i in archive_ids if i is not None}
+    derived = {i: _local_id(learner, i) for i in ids}
+    taken: set[uuid.UUID] = set()
+    for batch in _in_batches(ids | set(derived.values())):
+        taken.update(
+            mine.model._default_manager.filter(public_id__in=batch).values_list(
+                "public_id", flat=True
+            )
+        )
+    rows: dict[uuid.UUID, _M] = {}
+    for batch in _in_batches(taken):
+        rows.update(mine.in_bulk(batch, field_name="public_id"))
+    found = _Identities[_M](own={}, new={})
+    for i in ids:
+        row = rows.get(i) or rows.get(derived[i])
+        if row is not None:
+            found.own[i] = row
+        elif i not in taken:
+            found.new[i] = i
+        else:
+            found.new[i] = derived[i] if derived[i] not in taken else uuid.uuid4()
+    return found
+
+
+def _evidence_identities(*, learner: User, doc: dict[str, Any]) -> _Identities[Evidence]:
+    return _identities(
+        Evidence.objects.filter(learner=learner),
+        learner=learner,
+        archive_ids=(_archive_id(e) for e in doc["evidence"]),
+    )
+
+
+def _archive_stamp(entry: dict[str, Any]) -> dt.datetime | None:
+    stamp = entry.get("updated_at")
+    return _instant(stamp) if isinstance(stamp, str) else None
+
+
+def _is_newer(entry: dict[str, Any], row: Evidence | Goal) -> bool:
+    """The archive's version is newer than the learner's (an archive without `updated_at`
+    never is: its item stays as it is here)."""
+    stamp = _archive_stamp(entry)
+    return stamp is not None and stamp > row.updated_at
+
+
+def _is_older(entry: dict[str, Any], row: Evidence | Goal) -> bool:
+    stamp = _archive_stamp(entry)
+    return stamp is not None and stamp < row.updated_at
+
+
+def _keeps_file(entry: dict[str, Any], row: Evidence) -> bool:
+    return bool(row.file) and row.file_sha256 == entry["file"]["sha256"]
+
+
+def files_needed(*, doc: dict[str, Any], identities: _Identities[Evidence]) -> set[str]:
+    """The archive's files the import stores: those of evidence new here, and of evidence
+    updated with another file. Evidence already here with the same file keeps its own."""
+    needed = set()
+    for e in doc["evidence"]:
+        i = _archive_id(e)
+        row = identities.own.get(i) if i else None
+        if e["file"] and (row is None or (_is_newer(e, row) and not _keeps_file(e, row))):
+            needed.add(e["file"]["path"])
+    return needed
+
+
+def _self_key(
+    ref: dict[str, str], level: Any, note: str, assessed_on: str | None
+) -> tuple[str, ...]:
+    return (*_ref_key(ref), _level(Decimal(str(level))), note, str(assessed_on))
+
+
+def _assessment_key(a: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        *_ref_key(a),
+        _level(Decimal(str(a["level"]))),
+        *(str(a.get(k, "")) for k in ("assessor", "went_well", "next_step", "context")),
+        *(str(a.get(k, "")) for k in ("observed_on", "source")),
+    )
+
+
+def _records_here(*, learner: User, doc: dict[str, Any]) -> tuple[Counter[Any], Counter[Any]]:
+    """Loose self-assessments and ratings by others the learner already has, by content.
+
+    They have no identifier: a rating is never edited, so the same framework reference, level,
+    text and date is the same rating. Counted, so that two equal ratings stay two.
+    """
+    loose: Counter[Any] = Counter()
+    received: Counter[Any] = Counter()
+    if not doc["self_assessments"] and not doc["assessments_received"]:
+        return loose, received
+    for record in ImportedRecord.objects.filter(learner=learner):
+        payload = record.payload
+        if record.kind == ImportedRecord.Kind.ASSESSMENT:
+            received[_assessment_key(payload)] += 1
+        elif not payload.get("checkin"):
+            loose[
+                _self_key(payload, payload["level"], payload["note"], payload["assessed_on"])
+            ] += 1
+    if doc["self_assessments"]:
+        for sa in SelfAssessment.objects.filter(
+            learner=learner, checkin__isnull=True
+        ).select_related("competency__framework"):
+            loose[_self_key(_ref(sa.competency), sa.level, sa.note, _date(sa.assessed_on))] += 1
+    if doc["assessments_received"]:
+        for a in Assessment.objects.filter(learner=learner).select_related(
+            "assessor", "competency__framework"
+        ):
+            received[_assessment_key(_assessment_doc(a))] += 1
+    return loose, received
+
+
+def _older_note(key: str, n: int) -> str:
+    if n == 1:
+        return f"1 {SECTIONS[key][0]} is newer here than in the archive; kept as it is."
+    return f"{n} {SECTIONS[key][1]} are newer here than in the archive; kept as they are."
+
+
 def _import_records(
     *,
     learner: User,
@@ -860,97 +1131,44 @@ def _import_records(
     stored_files: dict[str, tuple[str, int]],
     report: ImportReport,
 ) -> None:
-    """Write every record of the document. Runs inside one transaction."""
+    """Write every record of the document. Runs inside one transaction.
+
+    Items the learner already has (matched by identifier, `_identities`; ratings by content)
+    are not added again; an item whose archive version is newer (`updated_at`) is updated.
+    """
     matcher = _Matcher(_all_refs(doc))
     profile = doc["profile"]
     if profile["headline"] or profile["about"]:
         LearnerProfile.objects.update_or_create(
             learner=learner, defaults={"headline": profile["headline"], "about": profile["about"]}
         )
-    existing_stages = {
-        (e.program.name, e.start_date)
-        for e in Enrollment.objects.filter(learner=learner).select_related("program")
-    } | {(t.program_name, t.start_date) for t in TimelineEntry.objects.filter(learner=learner)}
-    stages = []
-    for t in doc["timeline"]:
-        start = dt.date.fromisoformat(t["start_date"])
-        if (t["program"], start) in existing_stages:
-            report.notes.append(f"Timeline: {t['program']} from {start} is already here.")
-            continue
-        stages.append(
-            TimelineEntry(
-                learner=learner,
-                institution_name=t["institution"],
-                program_name=t["program"],
-                stage=t["stage"],
-                specialty=t["specialty"],
-                training_year=t["training_year"],
-                year_label=t["year_label"],
-                start_date=start,
-                end_date=dt.date.fromisoformat(t["end_date"]) if t["end_date"] else None,
-            )
-        )
-    TimelineEntry.objects.bulk_create(stages, batch_size=BATCH)
-    report.count("timeline", len(stages))
-
-    evidence_by_ref: dict[str, Evidence] = {}
-    evidence_tags: list[tuple[Evidence, list[Competency]]] = []
-    for e in doc["evidence"]:
-        matched, unmatched = _split_refs(
-            e["competencies"], matcher, f"Evidence “{e['title']}”", report
-        )
-        item = Evidence(
-            learner=learner,
-            kind=e["kind"],
-            title=e["title"],
-            body=e["body"],
-            occurred_on=dt.date.fromisoformat(e["occurred_on"]),
-            credit_hours=Decimal(str(e["credit_hours"])) if e["credit_hours"] is not None else None,
-            external_source=e["external_source"],
-            external_id=e["external_id"],
-            unmatched_competencies=unmatched,
-        )
-        if e["file"]:
-            name, size = stored_files[e["file"]["path"]]
-            item.file.name = name
-            item.file_name = e["file"]["name"]
-            item.file_type = e["file"]["content_type"]
-            item.file_size = size
-            item.file_sha256 = e["file"]["sha256"]
-        evidence_by_ref[e["ref"]] = item
-        evidence_tags.append((item, matched))
-    Evidence.objects.bulk_create(evidence_by_ref.values(), batch_size=BATCH)
-    tag_through = Evidence.competencies.through
-    tag_through.objects.bulk_create(
-        (
-            tag_through(evidence_id=item.pk, competency_id=c.pk)
-            for item, tags in evidence_tags
-            for c in tags
-        ),
-        batch_size=BATCH,
+    _import_timeline(learner=learner, doc=doc, report=report)
+    evidence_by_ref = _import_evidence(
+        learner=learner, doc=doc, matcher=matcher, stored_files=stored_files, report=report
     )
-    report.count("evidence", len(evidence_by_ref))
+    loose_here, received_here = _records_here(learner=learner, doc=doc)
 
     rows: list[SelfAssessment] = []
     links: list[tuple[SelfAssessment, list[str]]] = []
     leftovers: list[ImportedRecord] = []
     checkins: list[tuple[CheckIn, dict[str, Any]]] = []
-    # A token already used by this learner means the check-in is here (an archive imported
-    # twice); used by someone else, the check-in is new here and gets a token of its own.
-    owners: dict[str, int] = {
-        str(token): owner
-        for token, owner in CheckIn.objects.filter(
-            client_token__in=[c["client_token"] for c in doc["checkins"]]
-        ).values_list("client_token", "learner_id")
-    }
-    for c in doc["checkins"]:
-        token = str(uuid.UUID(c["client_token"]))
-        if owners.get(token) == learner.pk:
-            report.notes.append(f"Check-in {token} is already here; skipped.")
+    # A token this learner holds (or the one derived from it, `_local_id`) means the check-in
+    # is here; held by someone else, the check-in is new here and gets the derived token.
+    tokens = [uuid.UUID(c["client_token"]) for c in doc["checkins"]]
+    derived = {token: _local_id(learner, token) for token in tokens}
+    owners: dict[uuid.UUID, int] = {}
+    for batch in _in_batches([*tokens, *derived.values()]):
+        owners.update(
+            CheckIn.objects.filter(client_token__in=batch).values_list("client_token", "learner_id")
+        )
+    for token, c in zip(tokens, doc["checkins"], strict=True):
+        if learner.pk in (owners.get(token), owners.get(derived[token])):
+            report.count("checkins", outcome=UNCHANGED)
+            report.count("self_assessments", len(c["items"]), outcome=UNCHANGED)
             continue
         if token in owners:
             report.notes.append(f"Check-in {token} was given a new token (the old one is taken).")
-            token = str(uuid.uuid4())
+            token = derived[token] if derived[token] not in owners else uuid.uuid4()
         framework = None
         if c["framework"]:
             framework = matcher.frameworks.get(
@@ -959,7 +1177,7 @@ def _import_records(
         checkins.append((CheckIn(learner=learner, client_token=token, framework=framework), c))
     CheckIn.objects.bulk_create([pair[0] for pair in checkins], batch_size=BATCH)
     for checkin, c in checkins:
-        checkin.created_at = dt.datetime.fromisoformat(c["created_at"].replace("Z", "+00:00"))
+        checkin.created_at = _instant(c["created_at"])
         for item in c["items"]:
             _import_self_item(
                 item,
@@ -975,6 +1193,11 @@ def _import_records(
     CheckIn.objects.bulk_update([pair[0] for pair in checkins], ["created_at"], batch_size=BATCH)
     report.count("checkins", len(checkins))
     for item in doc["self_assessments"]:
+        key = _self_key(item, item["level"], item["note"], item["assessed_on"])
+        if loose_here[key]:
+            loose_here[key] -= 1
+            report.count("self_assessments", outcome=UNCHANGED)
+            continue
         _import_self_item(
             item,
             learner=learner,
@@ -1002,51 +1225,18 @@ def _import_records(
         batch_size=BATCH,
     )
 
-    goals: list[tuple[Goal, list[Competency], list[str], list[dict[str, Any]]]] = []
-    for g in doc["goals"]:
-        matched, unmatched = _split_refs(g["competencies"], matcher, f"Goal “{g['title']}”", report)
-        goal = Goal(
-            learner=learner,
-            title=g["title"],
-            measure=g["measure"],
-            plan=g["plan"],
-            target_date=dt.date.fromisoformat(g["target_date"]),
-            status=g["status"],
-            unmatched_competencies=unmatched,
-        )
-        goals.append((goal, matched, g["evidence"], g["progress_notes"]))
-    Goal.objects.bulk_create([entry[0] for entry in goals], batch_size=BATCH)
-    goal_tags = Goal.competencies.through
-    goal_tags.objects.bulk_create(
-        (
-            goal_tags(goal_id=goal.pk, competency_id=c.pk)
-            for goal, tags, _, _ in goals
-            for c in tags
-        ),
-        batch_size=BATCH,
+    _import_goals(
+        learner=learner, doc=doc, matcher=matcher, evidence_by_ref=evidence_by_ref, report=report
     )
-    goal_evidence = Goal.evidence.through
-    goal_evidence.objects.bulk_create(
-        (
-            goal_evidence(goal_id=goal.pk, evidence_id=evidence_by_ref[ref].pk)
-            for goal, _, refs, _ in goals
-            for ref in refs
-        ),
-        batch_size=BATCH,
-    )
-    GoalProgressNote.objects.bulk_create(
-        (
-            GoalProgressNote(
-                goal=goal, text=n["text"], noted_on=dt.date.fromisoformat(n["noted_on"])
-            )
-            for goal, _, _, notes in goals
-            for n in notes
-        ),
-        batch_size=BATCH,
-    )
-    report.count("goals", len(goals))
 
+    received = 0
     for a in doc["assessments_received"]:
+        key = _assessment_key(a)
+        if received_here[key]:
+            received_here[key] -= 1
+            report.count("assessments_received", outcome=UNCHANGED)
+            continue
+        received += 1
         leftovers.append(
             ImportedRecord(
                 learner=learner,
@@ -1055,13 +1245,292 @@ def _import_records(
                 reason="A rating by someone at another deployment; kept as it was exported.",
             )
         )
-    if doc["assessments_received"]:
+    if received:
         report.notes.append(
-            f"{len(doc['assessments_received'])} ratings by others were kept as imported "
-            "records: they stay part of your portfolio and its exports."
+            f"{received} ratings by others were kept as imported records: they stay part of "
+            "your portfolio and its exports."
         )
     ImportedRecord.objects.bulk_create(leftovers, batch_size=BATCH)
-    report.count("assessments_received", len(doc["assessments_received"]))
+    report.count("assessments_received", received)
+
+
+def _import_timeline(*, learner: User, doc: dict[str, Any], report: ImportReport) -> None:
+    """Stages of training: one already here (same identifier, or same program and start
+    date) is not added twice. Stages have no version to compare: they are never updated."""
+    identities = _identities(
+        TimelineEntry.objects.filter(learner=learner),
+        learner=learner,
+        archive_ids=(_archive_id(t) for t in doc["timeline"]),
+    )
+    existing_stages = {
+        (e.program.name, e.start_date)
+        for e in Enrollment.objects.filter(learner=learner).select_related("program")
+    } | {(t.program_name, t.start_date) for t in TimelineEntry.objects.filter(learner=learner)}
+    stages = []
+    for t in doc["timeline"]:
+        start = dt.date.fromisoformat(t["start_date"])
+        i = _archive_id(t)
+        if (i and i in identities.own) or (t["program"], start) in existing_stages:
+            report.count("timeline", outcome=UNCHANGED)
+            continue
+        existing_stages.add((t["program"], start))
+        stages.append(
+            TimelineEntry(
+                public_id=identities.new[i] if i else uuid.uuid4(),
+                learner=learner,
+                institution_name=t["institution"],
+                program_name=t["program"],
+                stage=t["stage"],
+                specialty=t["specialty"],
+                training_year=t["training_year"],
+                year_label=t["year_label"],
+                start_date=start,
+                end_date=dt.date.fromisoformat(t["end_date"]) if t["end_date"] else None,
+            )
+        )
+    TimelineEntry.objects.bulk_create(stages, batch_size=BATCH)
+    report.count("timeline", len(stages))
+
+
+EVIDENCE_FIELDS = [
+    "kind",
+    "title",
+    "body",
+    "occurred_on",
+    "credit_hours",
+    "external_source",
+    "external_id",
+    "unmatched_competencies",
+    "file",
+    "file_name",
+    "file_type",
+    "file_size",
+    "file_sha256",
+    "updated_at",
+]
+
+
+def _import_evidence(
+    *,
+    learner: User,
+    doc: dict[str, Any],
+    matcher: _Matcher,
+    stored_files: dict[str, tuple[str, int]],
+    report: ImportReport,
+) -> dict[str, Evidence]:
+    """Add the evidence new here, update what the archive has a newer version of; return every
+    archive reference's row (new or already here) for the links of check-ins and goals."""
+    identities = _evidence_identities(learner=learner, doc=doc)
+    evidence_by_ref: dict[str, Evidence] = {}
+    added: list[Evidence] = []
+    updated: list[Evidence] = []
+    tags: list[tuple[Evidence, list[Competency]]] = []
+    stamps: list[tuple[Evidence, dt.datetime]] = []
+    replaced_files: list[str] = []
+    newer_here = 0
+    for e in doc["evidence"]:
+        i = _archive_id(e)
+        row = identities.own.get(i) if i else None
+        if row is not None:
+            evidence_by_ref[e["ref"]] = row
+            if not _is_newer(e, row):
+                report.count("evidence", outcome=UNCHANGED)
+                newer_here += _is_older(e, row)
+                continue
+        matched, unmatched = _split_refs(
+            e["competencies"], matcher, f"Evidence “{e['title']}”", report
+        )
+        item = row if row is not None else Evidence(learner=learner)
+        if row is None and i:
+            item.public_id = identities.new[i]
+        item.kind = e["kind"]
+        item.title = e["title"]
+        item.body = e["body"]
+        item.occurred_on = dt.date.fromisoformat(e["occurred_on"])
+        item.credit_hours = (
+            Decimal(str(e["credit_hours"])) if e["credit_hours"] is not None else None
+        )
+        item.external_source = e["external_source"]
+        item.external_id = e["external_id"]
+        item.unmatched_competencies = unmatched
+        if e["file"] and row is not None and _keeps_file(e, row):
+            item.file_name = e["file"]["name"]
+        elif e["file"]:
+            if e["file"]["path"] not in stored_files:
+                raise RuntimeError("The portfolio changed during the import; import it again.")
+            if item.file:
+                replaced_files.append(item.file.name or "")
+            name, size = stored_files[e["file"]["path"]]
+            item.file.name = name
+            item.file_name = e["file"]["name"]
+            item.file_type = e["file"]["content_type"]
+            item.file_size = size
+            item.file_sha256 = e["file"]["sha256"]
+        else:
+            if item.file:
+                replaced_files.append(item.file.name or "")
+            item.file.name = ""
+            item.file_name = item.file_type = item.file_sha256 = ""
+            item.file_size = None
+        if (stamp := _archive_stamp(e)) is not None:
+            stamps.append((item, stamp))
+        evidence_by_ref[e["ref"]] = item
+        tags.append((item, matched))
+        (added if row is None else updated).append(item)
+    Evidence.objects.bulk_create(added, batch_size=BATCH)
+    # The archive's timestamps are kept, so that a newer export is recognised as newer.
+    for item, stamp in stamps:
+        item.updated_at = stamp
+    new_ids = {id(item) for item in added}
+    Evidence.objects.bulk_update(
+        [*updated, *(item for item, _ in stamps if id(item) in new_ids)],
+        EVIDENCE_FIELDS,
+        batch_size=BATCH,
+    )
+    tag_through = Evidence.competencies.through
+    if updated:
+        tag_through.objects.filter(evidence_id__in=[item.pk for item in updated]).delete()
+    tag_through.objects.bulk_create(
+        (tag_through(evidence_id=item.pk, competency_id=c.pk) for item, cs in tags for c in cs),
+        batch_size=BATCH,
+    )
+    for name in replaced_files:
+        _delete_after_commit(name)
+    report.count("evidence", len(added))
+    report.count("evidence", len(updated), outcome=UPDATED)
+    if newer_here:
+        report.notes.append(_older_note("evidence", newer_here))
+    return evidence_by_ref
+
+
+def _delete_after_commit(name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+GOAL_FIELDS = [
+    "title",
+    "measure",
+    "plan",
+    "target_date",
+    "status",
+    "unmatched_competencies",
+    "updated_at",
+]
+
+
+def _import_goals(
+    *,
+    learner: User,
+    doc: dict[str, Any],
+    matcher: _Matcher,
+    evidence_by_ref: dict[str, Evidence],
+    report: ImportReport,
+) -> None:
+    """Add the goals new here, update those the archive has newer; add the progress notes not
+    here yet (notes are never edited: one with a known identifier, or on a goal already here
+    the same date and text, is here)."""
+    identities = _identities(
+        Goal.objects.filter(learner=learner),
+        learner=learner,
+        archive_ids=(_archive_id(g) for g in doc["goals"]),
+    )
+    note_identities = _identities(
+        GoalProgressNote.objects.filter(goal__learner=learner),
+        learner=learner,
+        archive_ids=(_archive_id(n) for g in doc["goals"] for n in g["progress_notes"]),
+    )
+    notes_here: Counter[tuple[int, dt.date, str]] = Counter()
+    matched_goals = [goal.pk for goal in identities.own.values()]
+    for batch in _in_batches(matched_goals):
+        notes_here.update(
+            GoalProgressNote.objects.filter(goal_id__in=batch).values_list(
+                "goal_id", "noted_on", "text"
+            )
+        )
+    added: list[Goal] = []
+    updated: list[Goal] = []
+    links: list[tuple[Goal, list[Competency], list[str]]] = []
+    stamps: list[tuple[Goal, dt.datetime]] = []
+    notes: list[tuple[Goal, dict[str, Any]]] = []
+    newer_here = 0
+    for g in doc["goals"]:
+        i = _archive_id(g)
+        row = identities.own.get(i) if i else None
+        if row is not None and not _is_newer(g, row):
+            report.count("goals", outcome=UNCHANGED)
+            newer_here += _is_older(g, row)
+            goal = row
+        else:
+            matched, unmatched = _split_refs(
+                g["competencies"], matcher, f"Goal “{g['title']}”", report
+            )
+            goal = row if row is not None else Goal(learner=learner)
+            if row is None and i:
+                goal.public_id = identities.new[i]
+            goal.title = g["title"]
+            goal.measure = g["measure"]
+            goal.plan = g["plan"]
+            goal.target_date = dt.date.fromisoformat(g["target_date"])
+            goal.status = g["status"]
+            goal.unmatched_competencies = unmatched
+            if (stamp := _archive_stamp(g)) is not None:
+                stamps.append((goal, stamp))
+            links.append((goal, matched, g["evidence"]))
+            (added if row is None else updated).append(goal)
+        for n in g["progress_notes"]:
+            note_id = _archive_id(n)
+            key = (goal.pk, dt.date.fromisoformat(n["noted_on"]), n["text"])
+            if note_id in note_identities.own:
+                report.count("progress_notes", outcome=UNCHANGED)
+            elif row is not None and notes_here[key]:
+                notes_here[key] -= 1
+                report.count("progress_notes", outcome=UNCHANGED)
+            else:
+                notes.append((goal, n))
+    Goal.objects.bulk_create(added, batch_size=BATCH)
+    for goal, stamp in stamps:
+        goal.updated_at = stamp
+    new_ids = {id(goal) for goal in added}
+    Goal.objects.bulk_update(
+        [*updated, *(goal for goal, _ in stamps if id(goal) in new_ids)],
+        GOAL_FIELDS,
+        batch_size=BATCH,
+    )
+    goal_tags = Goal.competencies.through
+    goal_evidence = Goal.evidence.through
+    if updated:
+        goal_tags.objects.filter(goal_id__in=[goal.pk for goal in updated]).delete()
+        goal_evidence.objects.filter(goal_id__in=[goal.pk for goal in updated]).delete()
+    goal_tags.objects.bulk_create(
+        (goal_tags(goal_id=goal.pk, competency_id=c.pk) for goal, cs, _ in links for c in cs),
+        batch_size=BATCH,
+    )
+    goal_evidence.objects.bulk_create(
+        (
+            goal_evidence(goal_id=goal.pk, evidence_id=evidence_by_ref[ref].pk)
+            for goal, _, refs in links
+            for ref in refs
+        ),
+        batch_size=BATCH,
+    )
+    new_notes = []
+    for goal, n in notes:
+        note_id = _archive_id(n)
+        new_notes.append(
+            GoalProgressNote(
+                public_id=note_identities.new[note_id] if note_id else uuid.uuid4(),
+                goal=goal,
+                text=n["text"],
+                noted_on=dt.date.fromisoformat(n["noted_on"]),
+            )
+        )
+    GoalProgressNote.objects.bulk_create(new_notes, batch_size=BATCH)
+    report.count("goals", len(added))
+    report.count("goals", len(updated), outcome=UPDATED)
+    report.count("progress_notes", len(new_notes))
+    if newer_here:
+        report.notes.append(_older_note("goals", newer_here))
 
 
 def portfolio_import_run(*, transfer_id: int) -> PortfolioTransfer | None:
@@ -1091,7 +1560,10 @@ def portfolio_import_run(*, transfer_id: int) -> PortfolioTransfer | None:
             opened = read_archive(handle)
             doc = opened.document
             handle.seek(0)
-            entries = [e for e in doc["evidence"] if e["file"]]
+            needed = files_needed(
+                doc=doc, identities=_evidence_identities(learner=job.learner, doc=doc)
+            )
+            entries = [e for e in doc["evidence"] if e["file"] and e["file"]["path"] in needed]
             total = len(entries) + 1
             with zipfile.ZipFile(handle) as archive:
                 for index, entry in enumerate(entries, start=1):

@@ -158,6 +158,11 @@ CELERY_BEAT_SCHEDULE["assessments-observation-reminders"] = {
     "task": "assessments.observation_requests_remind",
     "schedule": crontab(minute=15, hour="7-17"),
 }
+# Portfolio: exports and imports whose message was lost are sent again (docs/portfolio-export.md).
+CELERY_BEAT_SCHEDULE["portfolio-transfers-sweep"] = {
+    "task": "portfolio.transfers_sweep",
+    "schedule": 60.0,
+}
 # Learning: evening-before clinic digest and FHIR pulls (docs/learning.md).
 CELERY_BEAT_SCHEDULE["learning-visit-digests"] = {
     "task": "learning.visit_digests_send",

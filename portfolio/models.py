@@ -382,10 +382,13 @@ class PortfolioTransfer(models.Model):
     report: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker took the job (pending → running); a claim this old is a dead worker's.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} for {self.learner} ({self.status})"

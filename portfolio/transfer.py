@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import tempfile
 import uuid
 import zipfile
@@ -29,6 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import IO, Any, Generic, TypeVar, cast
 
 from django.conf import settings
@@ -57,6 +59,8 @@ from portfolio.models import (
 )
 from portfolio.uploads import ALLOWED_TYPES, SNIFF_BYTES, detect_content_type
 from programs.models import Enrollment, Program
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = "continuum-portfolio"
 SCHEMA_VERSION = 1
@@ -422,30 +426,69 @@ def _set_progress(job_id: int, done: int, total: int, step: str) -> None:
     PortfolioTransfer.objects.filter(pk=job_id).update(done=done, total=total, step=step)
 
 
+# A job still pending this long after it was written missed its message (the broker was down,
+# or the message was lost): the sweeper sends another. A claim this old is a dead worker's.
+REQUEUE_AFTER = dt.timedelta(seconds=60)
+STALE_CLAIM_AFTER = dt.timedelta(minutes=30)
+
+
+def transfer_enqueue(job: PortfolioTransfer) -> bool:
+    """Hand a job to the broker. Never raises and never waits for a dead broker: the job row
+    is already written, and the sweeper sends it again if this message is lost."""
+    from portfolio.tasks import portfolio_export_task, portfolio_import_task
+
+    task = (
+        portfolio_export_task
+        if job.direction == PortfolioTransfer.Direction.EXPORT
+        else portfolio_import_task
+    )
+    try:
+        task.apply_async((job.pk,), retry=False)
+    except Exception:
+        logger.warning("could not queue transfer %s; the sweeper will send it", job.pk)
+        return False
+    return True
+
+
+def _claim(transfer_id: int, direction: str, step: str) -> PortfolioTransfer | None:
+    """Take a pending job for this worker (pending → running, in one conditional UPDATE):
+    however often its message arrives, the job runs once. None when there is nothing to do."""
+    taken = PortfolioTransfer.objects.filter(
+        pk=transfer_id, direction=direction, status=PortfolioTransfer.Status.PENDING
+    ).update(status=PortfolioTransfer.Status.RUNNING, step=step, claimed_at=timezone.now())
+    if not taken:
+        return None
+    return PortfolioTransfer.objects.select_related("learner").get(pk=transfer_id)
+
+
+def transfers_sweep(*, now: dt.datetime | None = None) -> int:
+    """Send again the jobs whose message was lost, and free the claims of dead workers.
+    Beat runs it every minute and a worker once at start. Returns the jobs sent."""
+    now = now or timezone.now()
+    PortfolioTransfer.objects.filter(
+        status=PortfolioTransfer.Status.RUNNING, claimed_at__lt=now - STALE_CLAIM_AFTER
+    ).update(status=PortfolioTransfer.Status.PENDING, step="Queued again", claimed_at=None)
+    waiting = PortfolioTransfer.objects.filter(
+        status=PortfolioTransfer.Status.PENDING, created_at__lt=now - REQUEUE_AFTER
+    )
+    return sum(transfer_enqueue(job) for job in waiting)
+
+
 def portfolio_export_start(*, learner: User) -> PortfolioTransfer:
     """Queue an export of the learner's portfolio; the task runs after this commits."""
-    from portfolio.tasks import portfolio_export_task
-
     with transaction.atomic():
         job = PortfolioTransfer.objects.create(
             learner=learner, direction=PortfolioTransfer.Direction.EXPORT, step="Queued"
         )
-        transaction.on_commit(lambda: portfolio_export_task.delay(job.pk))
+        transaction.on_commit(partial(transfer_enqueue, job))
     return job
 
 
 def portfolio_export_run(*, transfer_id: int) -> PortfolioTransfer | None:
     """Build the archive for an export job. Safe to run twice: a finished job is left alone."""
-    job = (
-        PortfolioTransfer.objects.select_related("learner")
-        .filter(pk=transfer_id, direction=PortfolioTransfer.Direction.EXPORT)
-        .first()
-    )
-    if job is None or job.status == PortfolioTransfer.Status.DONE:
-        return job
-    PortfolioTransfer.objects.filter(pk=job.pk).update(
-        status=PortfolioTransfer.Status.RUNNING, step="Collecting records"
-    )
+    job = _claim(transfer_id, PortfolioTransfer.Direction.EXPORT, "Collecting records")
+    if job is None:
+        return None
     try:
         with tempfile.TemporaryFile() as handle:
             write_archive(
@@ -871,9 +914,7 @@ def portfolio_import_start(*, learner: User, upload: UploadedFile) -> PortfolioT
         job.archive.save(f"{job.public_id.hex}.zip", upload, save=False)
         job.archive_size = upload.size
         job.save(update_fields=["archive", "archive_size"])
-        from portfolio.tasks import portfolio_import_task
-
-        transaction.on_commit(lambda: portfolio_import_task.delay(job.pk))
+        transaction.on_commit(partial(transfer_enqueue, job))
     return job
 
 
@@ -1540,19 +1581,9 @@ def portfolio_import_run(*, transfer_id: int) -> PortfolioTransfer | None:
     in one transaction. If anything fails, the copied files are removed again. Safe to run
     twice: a finished job is left alone.
     """
-    job = (
-        PortfolioTransfer.objects.select_related("learner")
-        .filter(pk=transfer_id, direction=PortfolioTransfer.Direction.IMPORT)
-        .first()
-    )
-    if job is None or job.status in (
-        PortfolioTransfer.Status.DONE,
-        PortfolioTransfer.Status.FAILED,
-    ):
-        return job
-    PortfolioTransfer.objects.filter(pk=job.pk).update(
-        status=PortfolioTransfer.Status.RUNNING, step="Checking the archive"
-    )
+    job = _claim(transfer_id, PortfolioTransfer.Direction.IMPORT, "Checking the archive")
+    if job is None:
+        return None
     stored: dict[str, tuple[str, int]] = {}
     report = ImportReport()
     try:

@@ -1,10 +1,8 @@
-"""The Content-Security-Policy header, from django-csp with three additions.
+"""The Content-Security-Policy header, from django-csp with two additions.
 
 - Every HTML page's policy carries a fresh nonce, whether or not its template used one, so a
   template may add `nonce="{{ request.csp_nonce }}"` to an inline element at any time and the
   header always says which nonce this response allows (django-csp adds it only when read).
-- `CSP_PATH_UPDATES` (a setting: path prefix → directives to add) loosens the policy for
-  pages we do not write, such as the Django admin, on their own URLs only.
 - `draws_charts`, a view decorator: the <style> elements plotly.js creates are allowed by
   their hashes on the pages that load it, and nowhere else.
 """
@@ -17,7 +15,6 @@ from typing import Any, ParamSpec
 
 from csp.constants import NONCE, SELF
 from csp.middleware import CSPMiddleware, PolicyParts
-from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 from core.staticfiles import plotly_style_hashes
@@ -32,22 +29,10 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         response: HttpResponseBase,
         report_only: bool = False,
     ) -> PolicyParts:
-        if response.get("Content-Type", "").startswith("text/html"):
-            str(request.csp_nonce)  # type: ignore[attr-defined]
-        parts = super().get_policy_parts(request, response, report_only)
-        extra = _path_updates(request.path_info)
-        if extra and not report_only:
-            parts.update = _merged(parts.update or {}, extra)
-        return parts
-
-
-def _path_updates(path: str) -> dict[str, list[str]]:
-    updates: dict[str, dict[str, list[str]]] = getattr(settings, "CSP_PATH_UPDATES", {})
-    merged: dict[str, list[str]] = {}
-    for prefix, directives in updates.items():
-        if path.startswith(prefix):
-            merged = _merged(merged, directives)
-    return merged
+        nonce = getattr(request, "csp_nonce", None)
+        if nonce is not None and response.get("Content-Type", "").startswith("text/html"):
+            str(nonce)  # reading it is what puts it in the header
+        return super().get_policy_parts(request, response, report_only)
 
 
 def _merged(first: dict[str, Any], second: dict[str, Any]) -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ import pytest
 from core.staticfiles import plotly_style_hashes
 from tests.authz import ROLES, Row
 from tests.test_authorization_matrix import ROWS, world  # noqa: F401 — the matrix's world
+from tests.test_health_and_settings import _run_manage
 
 NONCE = re.compile(r"'nonce-([A-Za-z0-9+/=]+)'")
 # Pages that draw Plotly charts: the only ones whose policy allows plotly's <style> elements.
@@ -123,16 +124,20 @@ def _assert_policy(name: str, first, second) -> None:
         assert "style-src-elem" not in policy
 
 
-def test_form_action_takes_the_identity_providers_from_settings(client, settings):
-    settings.CONTENT_SECURITY_POLICY = {
-        "DIRECTIVES": {
-            **settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],
-            "form-action": ["'self'", "https://idp.example.org"],
-        }
-    }
-    response = client.get("/accounts/login/")
-    policy = _directives(response["Content-Security-Policy"])
-    assert policy["form-action"] == ["'self'", "https://idp.example.org"]
+def test_form_action_adds_the_identity_providers_named_in_the_environment():
+    result = _run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(' '.join(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']))",
+        CSP_FORM_ACTION_EXTRA="https://idp.example.org,https://login.example.edu",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "'self'",
+        "https://idp.example.org",
+        "https://login.example.edu",
+    ]
 
 
 def test_the_api_docs_start_up_script_is_a_file_not_inline(client):

@@ -28,6 +28,7 @@ from committee.overview import distributions_build, overview_build
 from committee.packet import packet_build, trajectory_figure
 from committee.reports import consensus_csv_response
 from committee.selectors import consensus_history, enrollment_in_period, reviews_of_learner
+from core.csp import draws_charts
 from core.forms import apply_errors
 from programs.middleware import program_roles
 from programs.models import Enrollment, Program, ReviewPeriod
@@ -73,6 +74,7 @@ def heatmap_show(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @login_required
+@draws_charts
 def distribution_show(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _reviewed_page(request, program_id)
     filters = Filters.from_query(request.GET)
@@ -121,6 +123,7 @@ def _packet_context(
 
 
 @login_required
+@draws_charts
 def packet_show(
     request: HttpRequest, program_id: int, period_id: int, learner_id: int
 ) -> HttpResponse:

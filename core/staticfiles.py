@@ -6,6 +6,10 @@ pyproject.toml and no 4 MB copy is committed. collectstatic and WhiteNoise both 
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,29 @@ def _package_data() -> Path:
     import plotly
 
     return Path(plotly.__file__).resolve().parent / "package_data"
+
+
+# plotly.js adds styles to the page as it loads: its own rules through the CSS object model
+# into an empty <style> it creates, and (in the full bundle) a bundled library's stylesheet as
+# the text of another <style>.
+_STYLE_TEXT = re.compile(
+    r"""createElement\("style"\);[^;]{0,300}?\.textContent='((?:[^'\\]|\\.)*)'"""
+)
+_JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+
+
+@functools.cache
+def plotly_style_hashes() -> tuple[str, ...]:
+    """CSP sources for the <style> elements plotly.js creates: the empty one and each one
+    whose text is a string literal in the bundle, read from the installed file."""
+    source = (_package_data() / FILE).read_text(encoding="utf-8")
+    texts = [""]
+    for match in _STYLE_TEXT.finditer(source):
+        texts.append(re.sub(r"\\(.)", lambda m: _JS_ESCAPES.get(m[1], m[1]), match[1]))
+    return tuple(
+        f"'sha256-{base64.b64encode(hashlib.sha256(t.encode()).digest()).decode()}'"
+        for t in dict.fromkeys(texts)
+    )
 
 
 class PlotlyFinder(BaseFinder):

@@ -25,6 +25,7 @@ from assessments.selectors.checkins import (
     level_text,
 )
 from assessments.services.checkins import CheckInInvalidError, CheckInTokenConflictError
+from core.csp import draws_charts
 from core.forms import apply_errors
 from frameworks.models import Competency
 from portfolio import services, transfer
@@ -104,6 +105,7 @@ def _dashboard_and_roles(request: HttpRequest, learner: User, *, stages: bool) -
 
 
 @login_required
+@draws_charts
 def progress(request: HttpRequest) -> HttpResponse:
     """The learner's gap dashboard: latest levels against expectation per framework (chart and
     table), focus next, and monthly levels over time across stages of training."""

@@ -5,8 +5,15 @@ Fixtures:
 - `page`: a fresh context per test (desktop, 1280×800), pointed at `live_server`.
 - `phone_page`: the same at phone size (390×844, touch).
 - `login_as(page, user)`: signs `user` in by session cookie, for journeys that do not test login.
+- `second_page`: another desktop context, for a second person in the same journey.
 - `snapshot(page, name)`: saves a full-page screenshot to $CONTINUUM_SHOTS_DIR/<name>.png when
   that variable is set (to look at screens while building them); does nothing otherwise.
+
+Every page of these contexts runs under the site's Content Security Policy and reports each
+violation: a `securitypolicyviolation` listener (installed before any page script) keeps
+`event.violatedDirective` and `event.blockedURI` in `window.__cspViolations` and hands them to
+the test, and console errors that mention Content Security Policy are kept too. A context that
+saw any fails its test at teardown, so every journey checks the policy.
 
 A failing test leaves `test-artifacts/<test-name>.png` behind (the root conftest records each
 phase's report on the item as `rep_call`). Every browser test is marked `browser` and
@@ -58,14 +65,68 @@ def _artifact_path(request: pytest.FixtureRequest) -> Path:
     return folder / f"{name}.png"
 
 
+# Runs in every document before its own scripts. The binding call survives the page being
+# navigated away from right after the violation; window.__cspViolations is for a test to read.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  var violation = {
+    directive: event.violatedDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile + ":" + event.lineNumber,
+    page: document.location.pathname,
+  };
+  window.__cspViolations.push(violation);
+  if (window.__reportCspViolation) window.__reportCspViolation(violation);
+});
+"""
+
+
+def _describe(violation: dict[str, str]) -> str:
+    return (
+        f"{violation['directive']} blocked {violation['blocked'] or '(inline)'}"
+        f" on {violation['page']} (from {violation['source']})"
+    )
+
+
+def watch_csp(context: BrowserContext) -> list[str]:
+    """Record every CSP violation in `context`'s pages; returns the (growing) list."""
+    seen: list[str] = []
+
+    def on_violation(source: Any, violation: dict[str, str]) -> None:
+        seen.append(_describe(violation))
+
+    def on_page(page: Page) -> None:
+        page.on(
+            "console",
+            lambda message: (
+                seen.append(f"console on {page.url}: {message.text[:300]}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
+
+    context.expose_binding("__reportCspViolation", on_violation)
+    context.add_init_script(CSP_LISTENER)
+    context.on("page", on_page)
+    return seen
+
+
 def _page_in_new_context(
     request: pytest.FixtureRequest, browser: Browser, base_url: str, **options: Any
 ) -> Iterator[Page]:
     context: BrowserContext = browser.new_context(base_url=base_url, **options)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    violations = watch_csp(context)
     page = context.new_page()
     try:
         yield page
+        for open_page in context.pages:
+            for violation in open_page.evaluate("() => window.__cspViolations"):
+                violations.append(_describe(violation))
+        assert not violations, "Content Security Policy violations:\n" + "\n".join(
+            dict.fromkeys(violations)
+        )
     finally:
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
@@ -78,6 +139,13 @@ def _page_in_new_context(
 
 @pytest.fixture
 def page(request: pytest.FixtureRequest, browser: Browser, live_server: Any) -> Iterator[Page]:
+    yield from _page_in_new_context(request, browser, live_server.url, viewport=DESKTOP)
+
+
+@pytest.fixture
+def second_page(
+    request: pytest.FixtureRequest, browser: Browser, live_server: Any
+) -> Iterator[Page]:
     yield from _page_in_new_context(request, browser, live_server.url, viewport=DESKTOP)
 
 

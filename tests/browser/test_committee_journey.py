@@ -168,6 +168,10 @@ def test_committee_reviews_a_flagged_learner_and_the_learner_responds(
     # The printable packet shows the record without forms.
     page.goto(f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/print/")
     expect(page.locator("form")).to_have_count(0)
+    # Its Print button opens the print dialog (stood in for here, headless has none).
+    page.evaluate("() => { window.print = () => { window.__printed = true; }; }")
+    page.get_by_role("button", name="Print").click()
+    assert page.evaluate("() => window.__printed === true")
     page.emulate_media(media="print")
     shot(page, "packet-print")
     page.emulate_media(media="screen")

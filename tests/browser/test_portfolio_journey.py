@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
 from assessments.summaries.monthly import monthly_summaries_refresh
@@ -149,14 +149,6 @@ def assert_monthly_table_follows_the_chart(page: Page, learner, leaves) -> None:
     )
 
 
-def coach_page(browser: Browser, live_server, login_as, coach) -> Page:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    login_as(page, coach)
-    return page
-
-
 def test_learner_checks_in_on_a_phone_and_neither_a_closed_tab_nor_a_lost_connection_loses_it(
     phone_page: Page, login_as, learner, framework_of_22, snapshot
 ):
@@ -220,8 +212,7 @@ def test_learner_checks_in_on_a_phone_and_neither_a_closed_tab_nor_a_lost_connec
 def test_learner_keeps_evidence_reflections_and_goals_shares_with_a_coach_and_takes_it_back(
     page: Page,
     phone_page: Page,
-    browser: Browser,
-    live_server,
+    second_page: Page,
     login_as,
     learner,
     coach,
@@ -289,7 +280,8 @@ def test_learner_keeps_evidence_reflections_and_goals_shares_with_a_coach_and_ta
     shot(page, snapshot, "sharing-desktop")
 
     # The coach sees exactly that: the check-in and the goal, not the reflection or evidence.
-    viewer = coach_page(browser, live_server, login_as, coach)
+    viewer = second_page
+    login_as(viewer, coach)
     viewer.goto("/shared/")
     viewer.get_by_role("link", name=learner.name).click()
     expect(viewer.get_by_role("heading", name="Check-ins", exact=True)).to_be_visible()

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1:8000
 ARGS ?=
 
-.PHONY: run setup test lint worker beat bench clean
+.PHONY: run serve setup test lint worker beat bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ setup: $(STAMP)
 run: setup
 	@echo "Serving Continuum on http://$(HOST)/ (Ctrl-C to stop)"
 	$(BIN)/python manage.py runserver $(HOST)
+
+# Production: needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS (bin/serve says what is missing);
+# BIND (default 127.0.0.1:8000) and WEB_CONCURRENCY choose the address and the worker count.
+serve: $(STAMP)
+	PYTHON=$(BIN)/python ./bin/serve
 
 test: $(STAMP)
 	@mkdir -p var

@@ -6,7 +6,6 @@ coordinator can transcribe or upload them without reshaping.
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.http import HttpResponse
@@ -14,6 +13,7 @@ from django.utils.text import slugify
 
 from committee.heatmap import enrollments_during
 from committee.models import ConsensusRating, LearnerReview
+from core import csv as safe_csv
 from programs.models import Enrollment, Program, ReviewPeriod
 from programs.selectors import program_competencies
 
@@ -108,17 +108,11 @@ def consensus_rows(*, program: Program, period: ReviewPeriod) -> list[list[str]]
     return rows
 
 
-def _safe(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def consensus_csv_response(*, program: Program, period: ReviewPeriod) -> HttpResponse:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_csv.writer(buffer)
     writer.writerow(CONSENSUS_COLUMNS)
-    for row in consensus_rows(program=program, period=period):
-        writer.writerow([_safe(v) for v in row])
+    writer.writerows(consensus_rows(program=program, period=period))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     name = f"consensus-{slugify(program.name)}-{slugify(period.name)}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

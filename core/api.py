@@ -1,15 +1,30 @@
-"""API-wide error shape: JSON with `detail` and, for validation, field errors."""
+"""API-wide error shape (JSON with `detail` and, for validation, field errors) and pagination.
+
+Pagination never lets a query parameter reach the database unbounded: a page size above the
+maximum is clamped to it, an offset above MAX_OFFSET is clamped to that, and a negative or
+non-numeric size or offset means the default (DRF's own rule for what it cannot read). A cursor
+whose position does not fit the ordering column answers 404 "Invalid cursor", as DRF does for a
+cursor it cannot decode.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination, LimitOffsetPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
+
+MAX_PAGE_SIZE = 200
+# Far past any list the project holds; below what a 64-bit OFFSET overflows at.
+MAX_OFFSET = 1_000_000_000
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -30,15 +45,42 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+class Cursor(CursorPagination):
+    """Cursor pages whose size is bounded and whose position is checked before the query."""
+
+    max_page_size = MAX_PAGE_SIZE
+
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
+    ) -> list[Any] | None:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError):
+            # The position came from the client: `id > 'abc'` fails while the filter is built.
+            raise NotFound(self.invalid_cursor_message) from None
+
+
+class LimitOffset(LimitOffsetPagination):
+    """Limit/offset pages: `limit` is clamped to `max_limit`, `offset` to MAX_OFFSET."""
+
+    default_limit = 50
+    max_limit = MAX_PAGE_SIZE
+
+    def get_offset(self, request: Request) -> int:
+        return min(super().get_offset(request), MAX_OFFSET)
+
+
 def cursor(ordering: tuple[str, ...], page_size: int = 50) -> type[CursorPagination]:
     """A cursor paginator over `ordering`: histories stay stable while rows are added."""
     return type(
         "Cursor",
-        (CursorPagination,),
+        (Cursor,),
         {
             "ordering": ordering,
             "page_size": page_size,
-            "max_page_size": 200,
             "page_size_query_param": "page_size",
         },
     )

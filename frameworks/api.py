@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers
-from rest_framework.pagination import LimitOffsetPagination
 
+from core.api import LimitOffset
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
 from frameworks.selectors import framework_detail, framework_list
 
@@ -116,7 +116,7 @@ class FrameworkListApi(generics.ListAPIView[Framework]):
     """Every framework version, newest version first within a code."""
 
     serializer_class = FrameworkSummarySerializer
-    pagination_class = LimitOffsetPagination
+    pagination_class = LimitOffset
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return framework_list()

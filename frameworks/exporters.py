@@ -6,12 +6,12 @@ reproduces the framework exactly. The shipped files in frameworks/data/ are in t
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from decimal import Decimal
 from typing import Any
 
+from core import csv as safe_csv
 from frameworks.importers import (
     CSV_COLUMNS,
     FORMAT_ID,
@@ -145,7 +145,7 @@ def dump_csv(data: FrameworkData) -> str:
     """The framework in our CSV layout: meta rows, scale levels, then each competency and its
     levels, depth-first."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = safe_csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
 
     def row(record: str, **cells: str) -> None:

@@ -22,6 +22,7 @@ from typing import IO, Any, Literal
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from core.csv import restore
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
 
 FORMAT_ID = "continuum-framework"
@@ -796,7 +797,10 @@ def _csv_rows(text: str) -> list[_CsvRow]:
                     f"expected {len(header)} columns ({', '.join(header)}), found {len(cells)}",
                     where=CsvWhere(line=start),
                 )
-            rows.append(_CsvRow(line=start, cells=dict(zip(header, cells, strict=True))))
+            # Our exporter quotes cells a spreadsheet would run as a formula (core.csv);
+            # the quote is not part of the value.
+            values = [restore(cell) for cell in cells]
+            rows.append(_CsvRow(line=start, cells=dict(zip(header, values, strict=True))))
     except csv.Error as exc:
         raise FrameworkImportError(f"not valid CSV: {exc}", where=TextWhere(line=line)) from None
     if header is None:

@@ -12,13 +12,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.api import LimitOffset
 from frameworks.models import Competency
 from learning.anticipatory import Match
 from learning.fhir import BundleError, max_bytes
@@ -239,7 +239,7 @@ class PractitionerSerializer(serializers.Serializer[Any]):
 # --- Views ------------------------------------------------------------------------------------
 
 
-class CataloguePagination(LimitOffsetPagination):
+class CataloguePagination(LimitOffset):
     default_limit = 50
     max_limit = 200
 

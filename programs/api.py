@@ -15,13 +15,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.api import Cursor
 from frameworks.models import Framework
 from programs import services
 from programs.forms import period_values, program_defaults
@@ -265,7 +265,7 @@ class CohortListApi(APIView):
         return Response(CohortSerializer(cohort).data, status=status.HTTP_201_CREATED)
 
 
-class EnrollmentPagination(CursorPagination):
+class EnrollmentPagination(Cursor):
     ordering = "id"
     page_size = 100
 

@@ -198,6 +198,42 @@ def test_csv_export_then_import_round_trips_exactly():
     assert exported == CSV_TEXT
 
 
+# Imports trim text, so stored values never start with a tab or a carriage return.
+FORMULA_LIKE = ("=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", '=HYPERLINK("http://x")')
+
+
+def test_formula_like_and_dash_led_text_survives_a_csv_round_trip():
+    doc = minimal_doc(name="- Dash-led name", source="'Twas written by hand")
+    doc["scale"] = {**doc["scale"], "code": "quoted-scale", "name": "-1 to 3"}
+    doc["scale"]["levels"][0]["anchor"] = "'=quoted already"
+    doc["licence_note"] = FORMULA_LIKE[0]
+    domain = doc["competencies"][0]
+    domain["title"] = "-Dash-led domain"
+    domain["children"][0]["title"] = FORMULA_LIKE[1]
+    domain["children"][0]["description"] = FORMULA_LIKE[2]
+    domain["children"][0]["descriptors"][0]["text"] = FORMULA_LIKE[3]
+    domain["children"][1]["title"] = FORMULA_LIKE[4]
+    load(doc)
+    original = exporters.framework_data(stored())
+    exported = exporters.dump_csv(original)
+    Framework.objects.all().delete()
+    RatingScale.objects.all().delete()
+
+    assert "\ncompetency,A1,A,'+cmd|' /C calc'!A0,,'-2+3\n" in exported  # neutralised
+    load(exported.encode(), "csv")
+
+    assert exporters.framework_data(stored()) == original
+    assert exporters.dump_csv(exporters.framework_data(stored())) == exported
+    assert stored().name == "- Dash-led name"
+    assert stored().source == "'Twas written by hand"
+
+
+def test_a_hand_written_csv_keeps_a_quote_before_ordinary_text():
+    text = CSV_TEXT.replace("competency,A2,A,Second item,,", "competency,A2,A,'Second item,,")
+
+    assert importers.parse_csv(text).competencies[2].title == "'Second item"
+
+
 def test_text_needing_quotes_survives_a_csv_round_trip():
     doc = minimal_doc()
     doc["competencies"][1]["title"] = 'Commas, "quotes" and\nnew lines \u2013 all kept'

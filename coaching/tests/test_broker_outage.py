@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
@@ -21,14 +20,13 @@ from coaching.digests import week_start
 from coaching.models import CoachingRelationship
 from coaching.selectors import target_visible_to
 from coaching.tasks import coach_digests_send
-from coaching.tests.redis_server import RedisServer, celery_on, free_port
-from config.celery import app
 from notifications.models import Digest, Frequency, Kind, Notification
 from notifications.services import notification_preference_set, notification_send
 from notifications.tasks import daily_digests_send, notifications_sweep
 from portfolio.models import Goal
 from portfolio.tests.factories import GoalFactory
 from tests.factories import UserFactory
+from tests.redis_server import RedisServer, celery_on, free_port, wait_until, worker
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -44,21 +42,6 @@ def broker(monkeypatch) -> Iterator[RedisServer]:
             yield server
     finally:
         server.stop()
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
-def worker():
-    return start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10
-    )
 
 
 def save_comment(learner, coach):

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
-from coaching.tests.redis_server import RedisServer, free_port
 from tests.factories import UserFactory
+from tests.redis_server import RedisServer, free_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 

@@ -10,12 +10,11 @@ from collections.abc import Iterator
 import pytest
 from django.utils import timezone
 
-from coaching.tests.redis_server import RedisServer, celery_on, free_port
-from coaching.tests.test_broker_outage import wait_until, worker
 from portfolio import transfer
 from portfolio.models import PortfolioTransfer
 from portfolio.tasks import portfolio_export_task
 from portfolio.tests.factories import EvidenceFactory
+from tests.redis_server import RedisServer, celery_on, free_port, wait_until, worker
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,5 @@
-"""A throwaway redis-server on a free port, which a test may stop and start again.
+"""A throwaway redis-server on a free port, which a test may stop and start again, and a real
+Celery worker consuming from it.
 
 Never touches the shared Redis on 6379: outage tests need a broker of their own to kill.
 """
@@ -9,9 +10,10 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from celery.contrib.testing.worker import start_worker
 from kombu import pools as kombu_pools
 
 from config.celery import app
@@ -91,3 +93,18 @@ def celery_on(server: RedisServer) -> Iterator[None]:
         app.conf.broker_url = previous_url
         app.conf.task_always_eager = previous_eager
         _drop_broker_connections()
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 15.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def worker():
+    return start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10
+    )

@@ -458,6 +458,7 @@ STALE_CLAIM_AFTER = dt.timedelta(minutes=30)
 def transfer_enqueue(job: PortfolioTransfer) -> bool:
     """Hand a job to the broker. Never raises and never waits for a dead broker: the job row
     is already written, and the sweeper sends it again if this message is lost."""
+    # Imported here: the tasks module imports this one to run the jobs.
     from portfolio.tasks import portfolio_export_task, portfolio_import_task
 
     task = (

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from accounts.models import User
 from home.worklist import worklist_for
 from learning.selectors import next_clinic_refreshers
-from portfolio.dashboard import dashboard_from, dashboard_reads
+from portfolio.dashboard import page_dashboard
 from portfolio.selectors import count_learners_sharing_with
 from programs.middleware import program_roles
 
@@ -22,10 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "home/welcome.html")
     learner = cast(User, request.user)
-    # The navigation's (and the worklist's) roles are read in the dashboard's round trip.
-    dashboard = dashboard_from(
-        program_roles(request).read_with(*dashboard_reads(learner=learner, stages=False))
-    )
+    dashboard = page_dashboard(request, learner=learner, stages=False)
     return render(
         request,
         "home/home.html",

@@ -17,6 +17,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
 from django.db import connection
+from django.http import HttpRequest
 
 from accounts.models import User
 from assessments.models import MonthlyRatingSummary
@@ -25,6 +26,7 @@ from core.db import Read, Selection, read_together, split_row
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_read
+from programs.middleware import program_roles
 from programs.models import Enrollment, Program
 from programs.selectors import (
     OPEN_PROGRAMS_OF_LEARNER,
@@ -402,6 +404,14 @@ def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:
     the timeline at an endpoint of its own.
     """
     return dashboard_from(read_together(*dashboard_reads(learner=learner, stages=stages)))
+
+
+def page_dashboard(request: HttpRequest, *, learner: User, stages: bool) -> Dashboard:
+    """`learner_dashboard` for a page: the roles the navigation (and the worklist) need are
+    read in the same round trip, and kept on the request."""
+    return dashboard_from(
+        program_roles(request).read_with(*dashboard_reads(learner=learner, stages=stages))
+    )
 
 
 def dashboard_reads(*, learner: User, stages: bool = True) -> list[Read[Any]]:

@@ -32,9 +32,8 @@ from portfolio import services, transfer
 from portfolio.calibration import calibration_for
 from portfolio.dashboard import (
     Dashboard,
-    dashboard_from,
-    dashboard_reads,
     learner_dashboard,
+    page_dashboard,
     timeline_of,
 )
 from portfolio.figures import standing_figure, trajectory_series
@@ -64,7 +63,6 @@ from portfolio.selectors import (
     transfers_of,
 )
 from portfolio.uploads import INLINE_TYPES
-from programs.middleware import program_roles
 from programs.models import Program
 from programs.selectors import frameworks_in_use
 
@@ -96,21 +94,13 @@ def _audience(grants: list[ShareGrant], scope: Scope) -> list[ShareGrant]:
 # --- Progress: the learner's dashboard ------------------------------------------------------------
 
 
-def _dashboard_and_roles(request: HttpRequest, learner: User, *, stages: bool) -> Dashboard:
-    """The learner's dashboard, with the roles the navigation (and the worklist) need read in
-    the same round trip."""
-    return dashboard_from(
-        program_roles(request).read_with(*dashboard_reads(learner=learner, stages=stages))
-    )
-
-
 @login_required
 @draws_charts
 def progress(request: HttpRequest) -> HttpResponse:
     """The learner's gap dashboard: latest levels against expectation per framework (chart and
     table), focus next, and monthly levels over time across stages of training."""
     learner = _user(request)
-    dashboard = _dashboard_and_roles(request, learner, stages=True)
+    dashboard = page_dashboard(request, learner=learner, stages=True)
     charts = [
         {
             "section": section,
@@ -139,7 +129,7 @@ def progress_monthly(request: HttpRequest) -> HttpResponse:
     rows few readers open. `?competency=` narrows it to one competency, as the chart's menu
     does."""
     learner = _user(request)
-    dashboard = _dashboard_and_roles(request, learner, stages=True)
+    dashboard = page_dashboard(request, learner=learner, stages=True)
     chosen = _chosen_competency(request, dashboard)
     return render(
         request,

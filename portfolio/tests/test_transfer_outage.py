@@ -68,6 +68,8 @@ def test_a_claim_left_by_a_dead_worker_is_freed_and_the_job_sent_again(learner, 
     PortfolioTransfer.objects.filter(pk=job.pk).update(
         status="running", claimed_at=timezone.now() - transfer.STALE_CLAIM_AFTER * 2
     )
+    # Swept before any worker runs: the job's first message, still queued, must not race
+    # the sweep for it (either message then runs it, once).
+    assert transfer.transfers_sweep(now=_later()) == 1
     with worker():
-        assert transfer.transfers_sweep(now=_later()) == 1
         assert wait_until(lambda: PortfolioTransfer.objects.get().status == "done")

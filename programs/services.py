@@ -332,6 +332,9 @@ ROSTER_REQUIRED = ("email", "training_year", "start_date")
 ROSTER_OPTIONAL = ("name", "cohort", "end_date")
 ROSTER_MAX_BYTES = 2_000_000
 ROSTER_MAX_ROWS = 5_000
+# Problems are kept until the end (all rows or none); past this many, checking stops, so a
+# file of bad rows cannot fill memory with messages.
+ROSTER_MAX_ERRORS = 200
 
 
 @dataclass(frozen=True)
@@ -442,13 +445,20 @@ def roster_parse(*, program: Program, data: bytes) -> list[_RosterRow]:
     cohorts = {c.name.lower(): c for c in Cohort.objects.filter(program=program)}
     seen: dict[str, int] = {}
     rows: list[_RosterRow] = []
+    data_rows = 0
     try:
         for values in reader:
             line = reader.line_num
             if not any(v.strip() for v in values):
                 continue
-            if len(rows) >= ROSTER_MAX_ROWS:
+            data_rows += 1
+            if data_rows > ROSTER_MAX_ROWS:
                 errors.append(RosterError(line, "", f"More than {ROSTER_MAX_ROWS} rows."))
+                break
+            if len(errors) >= ROSTER_MAX_ERRORS:
+                errors.append(
+                    RosterError(line, "", f"Checking stopped after {ROSTER_MAX_ERRORS} problems.")
+                )
                 break
             if len(values) != len(header):
                 errors.append(

@@ -20,11 +20,13 @@ DEFAULT_MAX_DEPTH = 64
 
 
 class JsonTooLarge(ValueError):
-    """The document would parse into more than the caller allows; `path` says where."""
+    """The document would parse into more than the caller allows; `path` says where, and
+    `too_deep` whether nesting (rather than the number of values) is what was refused."""
 
-    def __init__(self, message: str, path: str) -> None:
+    def __init__(self, message: str, path: str, *, too_deep: bool = False) -> None:
         self.message = message
         self.path = path
+        self.too_deep = too_deep
         super().__init__(f"{message} (at {path})")
 
 
@@ -67,7 +69,9 @@ def json_bounds_check(
                 raise JsonTooLarge(f"more than {max_values:,} values", _path(stack))
             if event in ("start_map", "start_array"):
                 if len(stack) >= max_depth:
-                    raise JsonTooLarge(f"nested more than {max_depth} levels deep", _path(stack))
+                    raise JsonTooLarge(
+                        f"nested more than {max_depth} levels deep", _path(stack), too_deep=True
+                    )
                 stack.append(_Frame(is_array=event == "start_array"))
     except ijson.JSONError:
         pass

@@ -640,9 +640,8 @@ def parse_json(text: str) -> FrameworkData:
     try:
         json_bounds_check(text, max_values=MAX_JSON_VALUES)
     except JsonTooLarge as exc:
-        raise FrameworkImportError(
-            f"the file is too large to read: {exc.message}", where=JsonWhere(exc.path)
-        ) from None
+        problem = "not valid JSON" if exc.too_deep else "the file is too large to read"
+        raise FrameworkImportError(f"{problem}: {exc.message}", where=JsonWhere(exc.path)) from None
     try:
         doc = json.loads(
             text,

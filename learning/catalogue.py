@@ -141,7 +141,8 @@ def _read_json(text: str) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]
     try:
         json_bounds_check(text, max_values=MAX_JSON_VALUES)
     except JsonTooLarge as exc:
-        raise CatalogueError([RowError(exc.path, "-", f"too large: {exc.message}")]) from exc
+        problem = "not valid JSON" if exc.too_deep else "too large"
+        raise CatalogueError([RowError(exc.path, "-", f"{problem}: {exc.message}")]) from exc
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -147,6 +147,11 @@ def load_json_counted(content: bytes | str, *, max_values: int) -> tuple[Any, in
     try:
         values = json_bounds_check(content, max_values=max_values)
     except JsonTooLarge as exc:
+        if exc.too_deep:
+            raise BundleError(
+                f"The upload is nested too deeply to be a FHIR Bundle: {exc.message} "
+                f"(at {exc.path})."
+            ) from exc
         raise BundleError(
             f"The bundle is too large to read: {exc.message} (at {exc.path}); "
             "send at most 10,000 entries at once.",

@@ -376,7 +376,7 @@ def enrollments_in(*, program: Program) -> QuerySet[Enrollment]:
     return (
         Enrollment.objects.filter(program=program)
         .select_related("learner", "cohort")
-        .order_by("end_date", "cohort__name", "learner__display_name", "learner__email")
+        .order_by("end_date", "cohort__name", "learner__display_name", "learner__email", "pk")
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 from django.db import connection
 
@@ -44,3 +45,14 @@ def peak_mb(check: str) -> tuple[int, str]:
     assert done.returncode == 0, done.stderr[-2000:]
     *printed, last = done.stdout.strip().splitlines()
     return int(last.split()[1]), "\n".join(printed)
+
+
+def write_repeated(path: Any, head: bytes, unit: bytes, size: int, tail: bytes = b"") -> None:
+    """Write head, then `unit` repeated to about `size` bytes, then tail, in chunks (so the
+    test process itself stays small)."""
+    chunk = unit * max(1, 1024 * 1024 // len(unit))
+    with open(path, "wb") as out:
+        out.write(head)
+        for _ in range(size // len(chunk)):
+            out.write(chunk)
+        out.write(tail)

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from learning import catalogue, fhir
 from learning.catalogue import CatalogueError, parse_catalogue
 from learning.models import LearningResource, UpcomingVisit
-from tests.memory import BUDGET_MB, peak_mb
+from tests.memory import BUDGET_MB, peak_mb, write_repeated
 
 pytestmark = pytest.mark.django_db
 
@@ -23,18 +23,7 @@ def _swollen_bundle(path, size: int = 20 * MB) -> None:
     """A bundle of `size` bytes (the upload limit) that is nearly all empty lists: about 30
     times its size once parsed (each 3 bytes of `[],` becomes a list of ~64 bytes)."""
     head = b'{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"x":['
-    _write_repeated(path, head, b"[],", size, b"[]]}}]}")
-
-
-def _write_repeated(path, head: bytes, unit: bytes, size: int, tail: bytes) -> None:
-    """head + unit repeated to about `size` bytes + tail, written in chunks (the test process
-    stays small)."""
-    chunk = unit * (1024 * 1024 // len(unit))
-    with open(path, "wb") as out:
-        out.write(head)
-        for _ in range(size // len(chunk)):
-            out.write(chunk)
-        out.write(tail)
+    write_repeated(path, head, b"[],", size, b"[]]}}]}")
 
 
 def test_checking_a_bundle_of_twenty_mb_of_empty_lists_stays_below_the_budget(tmp_path):
@@ -72,6 +61,7 @@ def test_a_bundle_nested_deeper_than_any_fhir_resource_is_refused_at_its_place()
     deep = '{"resourceType":"Bundle","entry":[' + "[" * 80 + "]" * 80 + "]}"
     with pytest.raises(fhir.BundleError) as caught:
         fhir.load_json(deep)
+    assert caught.value.status == 400
     assert "nested more than 64 levels deep (at $.entry[0]" in caught.value.detail
 
 
@@ -82,12 +72,12 @@ def test_broken_json_is_still_reported_by_line_and_column():
 
 
 def _swollen_catalogue_json(path, size: int = 5 * MB) -> None:
-    _write_repeated(path, b"[", b"{},", size, b"{}]")
+    write_repeated(path, b"[", b"{},", size, b"{}]")
 
 
 def _long_catalogue_csv(path, size: int = 5 * MB) -> None:
     """5 MB of rows of two cells: 1.7 million rows, each a dict and a row of problems."""
-    _write_repeated(path, b"key,title\n", b"a,\n", size, b"")
+    write_repeated(path, b"key,title\n", b"a,\n", size, b"")
 
 
 @pytest.mark.parametrize("name", ["swollen.json", "long.csv"])

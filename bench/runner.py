@@ -14,6 +14,8 @@
      Query counts at two sizes; peak Python memory per request (tracemalloc) and the
      process's peak RSS.
      (d) check-in POST throughput as a ratio to /api/v1/me/ requests per second.
+     (e) the largest list, a learner's evidence (10,000 items at full scale), first page as
+     JSON and HTML, against the raw query of that page; query counts at 10,000 and 10 items.
 """
 
 from __future__ import annotations

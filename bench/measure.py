@@ -112,10 +112,10 @@ WHERE e.learner_id = %(learner)s
 ORDER BY e.occurred_on DESC, e.id DESC
 LIMIT %(limit)s
 """
-EVIDENCE_COUNTED_SQL = (
-    "SELECT p.*, (SELECT count(*) FROM portfolio_evidence WHERE learner_id = %(learner)s) "
-    f"FROM ({EVIDENCE_PAGE_SQL}) p"
-)
+EVIDENCE_COUNTED_SQL = f"""
+SELECT p.*, (SELECT count(*) FROM portfolio_evidence WHERE learner_id = %(learner)s)
+FROM ({EVIDENCE_PAGE_SQL}) p
+"""  # noqa: S608 — constants only
 EVIDENCE_API_PAGE = 50  # core.api.Cursor's page size
 EVIDENCE_HTML_PAGE = 25  # portfolio.views.PAGE_SIZE
 

@@ -175,6 +175,10 @@ CELERY_BEAT_SCHEDULE["learning-fhir-pull"] = {
     "task": "learning.fhir_sources_pull",
     "schedule": crontab(minute=20),
 }
+CELERY_BEAT_SCHEDULE["learning-fhir-pulls-sweep"] = {
+    "task": "learning.fhir_pulls_sweep",
+    "schedule": 60.0,
+}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_URL: str = env.str("EMAIL_URL", default="consolemail://")

@@ -176,7 +176,7 @@ def _read_csv(text: str) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
     if not header or unknown:
         message = f"unknown columns {unknown}" if unknown else "the header row is missing"
         raise CatalogueError([RowError("line 1", "-", f"{message}; expected {list(expected)}")])
-    rows = []
+    rows: list[tuple[str, Any]] = []
     for raw in reader:
         where = f"line {reader.line_num}"
         if len(rows) >= MAX_ROWS:

@@ -142,14 +142,17 @@ CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "notifications.notifications_sweep",
     "schedule": 60.0,
 }
+# Digests run again every hour of their window: each is claimed once per person and period (a
+# unique row), so the later runs send nothing twice, and a run whose message was lost (the
+# broker down at 06:30) is made up by the next one.
 CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
     "task": "notifications.daily_digests_send",
-    "schedule": crontab(hour=6, minute=30),
+    "schedule": crontab(hour="6-22", minute=30),
 }
 # Coaching: the coaches' weekly digests and reminders (docs/coaching.md).
 CELERY_BEAT_SCHEDULE["coaching-coach-digests"] = {
     "task": "coaching.coach_digests_send",
-    "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    "schedule": crontab(hour="7-22", minute=0, day_of_week="mon,tue"),
 }
 CELERY_BEAT_SCHEDULE["coaching-reminders"] = {
     "task": "coaching.reminders_send",
@@ -169,7 +172,7 @@ CELERY_BEAT_SCHEDULE["portfolio-transfers-sweep"] = {
 # Learning: evening-before clinic digest and FHIR pulls (docs/learning.md).
 CELERY_BEAT_SCHEDULE["learning-visit-digests"] = {
     "task": "learning.visit_digests_send",
-    "schedule": crontab(hour=18, minute=0),
+    "schedule": crontab(hour="18-22", minute=0),
 }
 CELERY_BEAT_SCHEDULE["learning-fhir-pull"] = {
     "task": "learning.fhir_sources_pull",

@@ -596,10 +596,10 @@ def access_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def shared_index(request: HttpRequest) -> HttpResponse:
+    # A program-wide grant can make a director's list as long as the program.
+    people = Paginator(learners_sharing_with(viewer=_user(request)), 50)
     return render(
-        request,
-        "portfolio/shared_index.html",
-        {"people": learners_sharing_with(viewer=_user(request))},
+        request, "portfolio/shared_index.html", {"page": people.get_page(request.GET.get("page"))}
     )
 
 

@@ -21,7 +21,7 @@ from accounts.models import User
 from assessments.models import CheckIn
 from learning.models import LearningResource
 from notifications.models import Kind, Notification
-from portfolio.models import AccessLog, Evidence, Scope
+from portfolio.models import AccessLog, Evidence, Scope, ShareGrant
 from programs.models import Enrollment
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +154,21 @@ def test_a_list_runs_the_same_queries_at_ten_and_ten_thousand_rows(
     assert page.status_code == 200 and api.status_code == 200
     assert len(api.json()["results"]) == min(size + listing.others, listing.api_page)
     assert (len(page_queries), len(api_queries)) == (listing.page_queries, listing.api_queries)
+
+
+@pytest.mark.parametrize("size", [10, 1_000])
+def test_the_people_sharing_with_me_are_listed_fifty_a_page(client, director, size):
+    learners = User.objects.bulk_create(
+        User(email=f"sharer{n}@example.org", display_name=f"Sharer {n:04d}", password="!")
+        for n in range(size)
+    )
+    ShareGrant.objects.bulk_create(
+        ShareGrant(learner=learner, grantee=director, share_evidence=True) for learner in learners
+    )
+    client.force_login(director)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/shared/").content.decode()
+    # 1 session, 2 user, 3 grants with their learners, 4 navigation's roles.
+    assert len(queries) == 4
+    assert page.count('<li class="card">') == min(size, 50)
+    assert "Sharer 0000" in page

@@ -150,7 +150,9 @@ def notifications_expire(*, before: dt.datetime) -> int:
     Safe to run twice. Returns the notifications deleted."""
     deleted, _ = (
         Notification.objects.filter(created_at__lt=before)
-        .exclude(email_status__in=[Notification.EmailStatus.PENDING, Notification.EmailStatus.SENDING])
+        .exclude(
+            email_status__in=[Notification.EmailStatus.PENDING, Notification.EmailStatus.SENDING]
+        )
         .delete()
     )
     Digest.objects.filter(period_start__lt=before.date()).exclude(

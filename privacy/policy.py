@@ -54,6 +54,7 @@ class Rule:
         if isinstance(field, ManyToManyField):
             # A many-to-many relation's rows are those of its through table.
             through = field.remote_field.through
+            assert through is not None  # resolved once the apps are loaded
             column = (
                 field.m2m_field_name()
                 if model is get_user_model()

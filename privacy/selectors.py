@@ -127,4 +127,3 @@ def accounts_never_used(*, now: dt.datetime) -> QuerySet[User]:
         .exclude(Exists(needed))
         .order_by("pk")
     )
-

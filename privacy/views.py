@@ -16,7 +16,8 @@ from privacy.services import ErasureRefusedError, account_erase
 
 
 def _without_password(request: HttpRequest) -> bool:
-    return not request.user.has_usable_password()
+    user = request.user
+    return isinstance(user, User) and not user.has_usable_password()
 
 
 @never_cache

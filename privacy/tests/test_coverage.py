@@ -81,7 +81,9 @@ def test_erasure_leaves_every_row_as_the_policy_says(
     world = build_dana_world()
     dana = world.dana
     before = {rule: rows_of(rule, dana.pk) for rule in RULES}
-    empty = [f"{rule.model}.{rule.field} ({rule.label})" for rule, rows in before.items() if not rows]
+    empty = [
+        f"{rule.model}.{rule.field} ({rule.label})" for rule, rows in before.items() if not rows
+    ]
     assert not empty, f"the world has no rows for these rules; add some: {empty}"
     files = [world.evidence.file.name, world.export.archive.name]
     assert all(default_storage.exists(name) for name in files)

@@ -75,7 +75,11 @@ def test_erasing_signs_out_and_the_address_signs_up_afresh(client, learner, sign
     assert LearnerReview.objects.get(pk=signed_review.pk).learner_id == stub.pk
     signup = client.post(
         "/accounts/signup/",
-        {"email": "learner@example.org", "password1": "a-new-long-pass-9", "password2": "a-new-long-pass-9"},
+        {
+            "email": "learner@example.org",
+            "password1": "a-new-long-pass-9",
+            "password2": "a-new-long-pass-9",
+        },
     )
     assert signup.status_code == 302
     fresh = User.objects.get(email="learner@example.org")
@@ -87,7 +91,9 @@ def test_the_only_director_of_a_program_is_told_why_not(client, director, progra
 
     page = client.get("/account/erase/").content.decode()
     refused = client.post(
-        "/api/v1/me/erase/", {"password": PASSWORD, "confirm": True}, content_type="application/json"
+        "/api/v1/me/erase/",
+        {"password": PASSWORD, "confirm": True},
+        content_type="application/json",
     )
 
     assert f"only director of {program.name}" in page
@@ -129,7 +135,9 @@ def test_the_api_wants_confirm_true(client, learner):
     client.force_login(learner)
 
     response = client.post(
-        "/api/v1/me/erase/", {"password": PASSWORD, "confirm": False}, content_type="application/json"
+        "/api/v1/me/erase/",
+        {"password": PASSWORD, "confirm": False},
+        content_type="application/json",
     )
 
     assert response.status_code == 400

@@ -89,8 +89,13 @@ def test_old_settled_notifications_go_and_the_rest_stay(learner, settings):
 
 def test_the_access_log_stays_unless_a_period_is_set(learner, coach, settings):
     entry = AccessLog.objects.create(
-        learner=learner, viewer=coach, viewer_name="Coach", scope="goals", item_type="goal",
-        action="view", at=LONG_AGO,
+        learner=learner,
+        viewer=coach,
+        viewer_name="Coach",
+        scope="goals",
+        item_type="goal",
+        action="view",
+        at=LONG_AGO,
     )
 
     retention_enforce(now=NOW)
@@ -106,7 +111,11 @@ def test_running_twice_does_nothing_the_second_time(program, settings):
     person = _never_signed_in("twice@example.org")
     EnrollmentFactory(learner=person, program=program, end_date=dt.date(2026, 1, 31))
     Notification.objects.create(
-        recipient=UserFactory(), kind="comment", title="old", created_at=LONG_AGO, email_status="sent"
+        recipient=UserFactory(),
+        kind="comment",
+        title="old",
+        created_at=LONG_AGO,
+        email_status="sent",
     )
 
     first = retention_enforce(now=NOW)

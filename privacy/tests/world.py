@@ -32,7 +32,14 @@ from assessments.models import (
 )
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
-from coaching.models import ActionItem, CoachingRelationship, Comment, CommentRevision, Meeting, Thread
+from coaching.models import (
+    ActionItem,
+    CoachingRelationship,
+    Comment,
+    CommentRevision,
+    Meeting,
+    Thread,
+)
 from committee.models import ConsensusRating, LearnerReview
 from learning.models import FhirSource, PractitionerLink, Recommendation, UpcomingVisit, VisitDigest
 from learning.tests.factories import LearningResourceFactory
@@ -114,25 +121,46 @@ def build_dana_world() -> DanaWorld:
     leaf = leaves[0]
     checkin = CheckIn.objects.create(learner=dana)
     SelfAssessment.objects.create(
-        learner=dana, competency=leaf, level=Decimal("3"), assessed_on=dt.date(2025, 9, 1),
-        checkin=checkin, note="I felt ready.",
+        learner=dana,
+        competency=leaf,
+        level=Decimal("3"),
+        assessed_on=dt.date(2025, 9, 1),
+        checkin=checkin,
+        note="I felt ready.",
     )
     of_dana = Assessment.objects.create(
-        assessor=colleague, learner=dana, competency=leaf, level=Decimal("3"),
-        observed_on=dt.date(2025, 9, 10), went_well="Clear plan.", program=resident_program,
+        assessor=colleague,
+        learner=dana,
+        competency=leaf,
+        level=Decimal("3"),
+        observed_on=dt.date(2025, 9, 10),
+        went_well="Clear plan.",
+        program=resident_program,
     )
     AssessmentResponse.objects.create(assessment=of_dana, learner=dana, text="Thank you!")
     AssessmentRequest.objects.create(
-        learner=dana, assessor=colleague, program=resident_program, framework=framework,
+        learner=dana,
+        assessor=colleague,
+        program=resident_program,
+        framework=framework,
         note="Clinic on Tuesday?",
     )
     by_dana = Assessment.objects.create(
-        assessor=dana, learner=mentee, competency=leaf, level=Decimal("2"),
-        observed_on=dt.date(2025, 9, 12), went_well="Good history.", program=student_program,
+        assessor=dana,
+        learner=mentee,
+        competency=leaf,
+        level=Decimal("2"),
+        observed_on=dt.date(2025, 9, 12),
+        went_well="Good history.",
+        program=student_program,
     )
     AssessmentVersion.objects.create(
-        assessment=by_dana, version=1, kind="original", level=Decimal("2"),
-        observed_on=by_dana.observed_on, recorded_by=dana,
+        assessment=by_dana,
+        version=1,
+        kind="original",
+        level=Decimal("2"),
+        observed_on=by_dana.observed_on,
+        recorded_by=dana,
     )
     open_request = AssessmentRequest.objects.create(
         learner=mentee, assessor=dana, program=student_program, framework=framework
@@ -150,7 +178,10 @@ def build_dana_world() -> DanaWorld:
     # Portfolio.
     LearnerProfile.objects.create(learner=dana, headline="PGY-3, internal medicine")
     TimelineEntry.objects.create(
-        learner=dana, institution_name="Old School", program_name="MD", stage="ume",
+        learner=dana,
+        institution_name="Old School",
+        program_name="MD",
+        stage="ume",
         start_date=dt.date(2019, 8, 1),
     )
     evidence = Evidence.objects.create(learner=dana, kind="document", title="Certificate")
@@ -164,12 +195,23 @@ def build_dana_world() -> DanaWorld:
     )
     grant_to_dana = ShareGrant.objects.create(learner=mentee, grantee=dana, share_goals=True)
     AccessLog.objects.create(
-        learner=dana, viewer=colleague, viewer_name="Dr Reyes", scope="goals",
-        item_type="goal", item_id=goal.pk, action="view",
+        learner=dana,
+        viewer=colleague,
+        viewer_name="Dr Reyes",
+        scope="goals",
+        item_type="goal",
+        item_id=goal.pk,
+        action="view",
     )
     dana_read = AccessLog.objects.create(
-        learner=mentee, viewer=dana, viewer_name="Dana Okafor", grant=grant_to_dana,
-        scope="goals", item_type="goal", item_id=mentee_goal.pk, action="view",
+        learner=mentee,
+        viewer=dana,
+        viewer_name="Dana Okafor",
+        grant=grant_to_dana,
+        scope="goals",
+        item_type="goal",
+        item_id=mentee_goal.pk,
+        action="view",
     )
     ImportedRecord.objects.create(learner=dana, kind="assessment", payload={"level": 2})
     export = PortfolioTransfer.objects.create(
@@ -182,34 +224,52 @@ def build_dana_world() -> DanaWorld:
         learner=dana, coach=colleague, origin="learner", status="active", proposed_by=dana
     )
     Meeting.objects.create(
-        relationship=own, learner=dana, coach=colleague, starts_at=timezone.now(),
+        relationship=own,
+        learner=dana,
+        coach=colleague,
+        starts_at=timezone.now(),
         private_notes="About Dana",
     )
     own_thread = Thread.objects.create(
         learner=dana, participant=colleague, target_type="goal", goal=goal
     )
-    Comment.objects.create(thread=own_thread, author=dana, body="My plan", body_html="<p>My plan</p>")
+    Comment.objects.create(
+        thread=own_thread, author=dana, body="My plan", body_html="<p>My plan</p>"
+    )
     coaching = CoachingRelationship.objects.create(
         learner=mentee, coach=dana, origin="program", status="active", proposed_by=dana
     )
     CoachingRelationship.objects.create(
-        learner=mentee, coach=colleague, origin="learner", status="ended", ended_by=dana,
+        learner=mentee,
+        coach=colleague,
+        origin="learner",
+        status="ended",
+        ended_by=dana,
         ended_at=timezone.now(),
     )
     mentee_meeting = Meeting.objects.create(
-        relationship=coaching, learner=mentee, coach=dana,
-        starts_at=timezone.now() - dt.timedelta(days=2), status="held",
-        shared_notes="We agreed on a plan.", private_notes="Sam seemed tired.",
+        relationship=coaching,
+        learner=mentee,
+        coach=dana,
+        starts_at=timezone.now() - dt.timedelta(days=2),
+        status="held",
+        shared_notes="We agreed on a plan.",
+        private_notes="Sam seemed tired.",
         private_notes_html="<p>Sam seemed tired.</p>",
     )
     ActionItem.objects.create(meeting=mentee_meeting, learner=mentee, title="Read", created_by=dana)
     own_meeting = own.meetings.get()
-    ActionItem.objects.create(meeting=own_meeting, learner=dana, title="Practise", created_by=colleague)
+    ActionItem.objects.create(
+        meeting=own_meeting, learner=dana, title="Practise", created_by=colleague
+    )
     mentee_thread = Thread.objects.create(
         learner=mentee, participant=dana, target_type="goal", goal=mentee_goal
     )
     comment = Comment.objects.create(
-        thread=mentee_thread, author=dana, body="Well done", body_html="<p>Well done</p>",
+        thread=mentee_thread,
+        author=dana,
+        body="Well done",
+        body_html="<p>Well done</p>",
         edited_at=timezone.now(),
     )
     CommentRevision.objects.create(
@@ -218,34 +278,59 @@ def build_dana_world() -> DanaWorld:
 
     # Committee: reviews of Dana (one signed off, one in committee), and her committee work.
     signed = LearnerReview.objects.create(
-        period=periods[0], learner=dana, training_year=3, status="signed_off",
-        signed_off_by=colleague, signed_off_at=timezone.now(), summary="On track.",
-        learner_response="I agree.", responded_at=timezone.now(),
+        period=periods[0],
+        learner=dana,
+        training_year=3,
+        status="signed_off",
+        signed_off_by=colleague,
+        signed_off_at=timezone.now(),
+        summary="On track.",
+        learner_response="I agree.",
+        responded_at=timezone.now(),
     )
     ConsensusRating.objects.create(
-        review=signed, competency=leaf, level=Decimal("3"), rationale="Observed", recorded_by=colleague
+        review=signed,
+        competency=leaf,
+        level=Decimal("3"),
+        rationale="Observed",
+        recorded_by=colleague,
     )
     draft = LearnerReview.objects.create(period=periods[1], learner=dana, training_year=3)
     student_period = ReviewPeriod.objects.create(
-        program=student_program, name="Autumn", start_date=dt.date(2025, 7, 1),
+        program=student_program,
+        name="Autumn",
+        start_date=dt.date(2025, 7, 1),
         end_date=dt.date(2025, 12, 31),
     )
     mentee_review = LearnerReview.objects.create(
-        period=student_period, learner=mentee, training_year=1, status="signed_off",
-        signed_off_by=dana, signed_off_at=timezone.now(),
+        period=student_period,
+        learner=mentee,
+        training_year=1,
+        status="signed_off",
+        signed_off_by=dana,
+        signed_off_at=timezone.now(),
     )
     ConsensusRating.objects.create(
-        review=mentee_review, competency=leaf, level=Decimal("2"), rationale="Fine", recorded_by=dana
+        review=mentee_review,
+        competency=leaf,
+        level=Decimal("2"),
+        rationale="Fine",
+        recorded_by=dana,
     )
 
     # Learning.
-    Recommendation.objects.create(learner=dana, resource=LearningResourceFactory(), rating="helpful")
+    Recommendation.objects.create(
+        learner=dana, resource=LearningResourceFactory(), rating="helpful"
+    )
     source = FhirSource.objects.create(
         name="Dana's clinic", learner=dana, base_url="https://ehr.example.org/fhir", token="secret"
     )
     PractitionerLink.objects.create(learner=dana, source=source, practitioner_id="pr-1")
     UpcomingVisit.objects.create(
-        learner=dana, resource_type="Appointment", resource_id="a1", visit_date=dt.date(2026, 1, 5),
+        learner=dana,
+        resource_type="Appointment",
+        resource_id="a1",
+        visit_date=dt.date(2026, 1, 5),
         status="booked",
     )
     VisitDigest.objects.create(learner=dana, visit_date=dt.date(2026, 1, 5))
@@ -270,4 +355,3 @@ def build_dana_world() -> DanaWorld:
 
 def rows_of(rule: Any, person_id: int) -> set[int]:
     return set(rule.rows(person_id).values_list("pk", flat=True))
-

@@ -29,16 +29,26 @@ def test_learner_exports_erases_and_the_director_still_sees_the_review(
     framework, leaves = framework_with_tree(domains=1, per_domain=1)
     program.frameworks.add(framework)
     period = ReviewPeriod.objects.create(
-        program=program, name="Autumn 2025", start_date=dt.date(2025, 7, 1),
+        program=program,
+        name="Autumn 2025",
+        start_date=dt.date(2025, 7, 1),
         end_date=dt.date(2025, 12, 31),
     )
     review = LearnerReview.objects.create(
-        period=period, learner=learner, training_year=1, status=LearnerReview.Status.SIGNED_OFF,
-        signed_off_by=director, signed_off_at=timezone.now(), summary="Progressing as expected.",
+        period=period,
+        learner=learner,
+        training_year=1,
+        status=LearnerReview.Status.SIGNED_OFF,
+        signed_off_by=director,
+        signed_off_at=timezone.now(),
+        summary="Progressing as expected.",
         learner_response="Thank you, I agree.",
     )
     ConsensusRating.objects.create(
-        review=review, competency=leaves[0], level=Decimal("2"), rationale="Seen on wards.",
+        review=review,
+        competency=leaves[0],
+        level=Decimal("2"),
+        rationale="Seen on wards.",
         recorded_by=director,
     )
     EvidenceFactory(learner=learner, title="Central line log")

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from allauth.core import ratelimit
 from django.contrib.auth import logout
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -81,6 +83,7 @@ class MeEraseApi(APIView):
         responses={
             200: ErasureResultSerializer,
             400: OpenApiResponse(description="Wrong or missing password, or confirm not true"),
+            429: OpenApiResponse(description="Too many password attempts; wait a minute"),
             409: OpenApiResponse(
                 ErasureRefusedSerializer,
                 description="Something stands in the way (e.g. the only director of a program)",
@@ -90,6 +93,8 @@ class MeEraseApi(APIView):
     )
     def post(self, request: Request) -> Response:
         user = cast(User, request.user)
+        if not ratelimit.consume(request._request, action="reauthenticate", user=user):
+            raise Throttled(detail="Too many password attempts. Wait a minute, then try again.")
         incoming = ErasureRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         if not user.has_usable_password():

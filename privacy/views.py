@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.decorators import reauthentication_required
+from allauth.core import ratelimit
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +27,9 @@ def _without_password(request: HttpRequest) -> bool:
 def account_erase_page(request: HttpRequest) -> HttpResponse:
     """Offer the export, show what goes and what stays, and erase on a confirmed POST."""
     user: User = request.user  # type: ignore[assignment]
+    # Password attempts count against the same limit as allauth's own re-authentication.
+    if not ratelimit.consume(request, action="reauthenticate", user=user):
+        return ratelimit.respond_429(request)
     form = AccountEraseForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -209,3 +209,50 @@ def test_the_page_reads_a_constant_number_of_queries(
         #   navigation's roles (other administrators are asked about only for an admin)
         with django_assert_num_queries(7):
             assert client.get("/account/erase/").status_code == 200
+
+
+def test_password_guesses_are_rate_limited_on_the_page_and_the_api(client, learner):
+    client.force_login(learner)
+    for _ in range(10):
+        client.post("/account/erase/", {"password": "guess", "confirm": "on"})
+
+    page = client.post("/account/erase/", {"password": PASSWORD, "confirm": "on"})
+    api = client.post(
+        "/api/v1/me/erase/",
+        {"password": PASSWORD, "confirm": True},
+        content_type="application/json",
+    )
+
+    assert (page.status_code, api.status_code) == (429, 429)
+    learner.refresh_from_db()
+    assert not learner.is_erased
+
+
+def test_the_api_preview_reads_a_constant_number_of_queries(
+    client, learner, signed_review, django_assert_num_queries
+):
+    client.force_login(learner)
+    for n in (1, 20):
+        EvidenceFactory.create_batch(n, learner=learner)
+        # Expect 5 queries:
+        # * session * user * the counts of every rule (one statement) * programs the person
+        #   alone directs * exports or imports running
+        with django_assert_num_queries(5):
+            assert client.get("/api/v1/me/erase/").status_code == 200
+
+
+def test_an_administrator_erases_an_account_from_the_admin_and_cannot_cascade_delete_it(
+    client, admin_user, learner, signed_review, settings
+):
+    settings.ENFORCE_STAFF_MFA = False
+    client.force_login(admin_user)
+
+    client.post(
+        "/admin/accounts/user/",
+        {"action": "erase_accounts", "_selected_action": [learner.pk]},
+    )
+
+    stub = User.objects.get(pk=learner.pk)
+    assert stub.is_erased
+    assert LearnerReview.objects.filter(pk=signed_review.pk, learner=stub).exists()
+    assert client.get(f"/admin/accounts/user/{learner.pk}/delete/").status_code == 403

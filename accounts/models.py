@@ -59,6 +59,12 @@ class User(AbstractUser):
     def is_erased(self) -> bool:
         return self.erased_at is not None
 
+    @property
+    def contact_email(self) -> str:
+        """The address to show people; none for an erased account's stub, whose stored
+        address is only a unique placeholder (docs/privacy.md)."""
+        return "" if self.is_erased else self.email
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()

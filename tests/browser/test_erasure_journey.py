@@ -22,7 +22,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_learner_exports_erases_and_the_director_still_sees_the_review(
-    size, request, second_page: Page, login_as, learner, director, program, settings, tmp_path
+    size,
+    request,
+    second_page: Page,
+    login_as,
+    learner,
+    director,
+    program,
+    settings,
+    tmp_path,
+    snapshot,
 ):
     page: Page = request.getfixturevalue("page" if size == "desktop" else "phone_page")
     settings.MEDIA_ROOT = tmp_path
@@ -65,10 +74,12 @@ def test_learner_exports_erases_and_the_director_still_sees_the_review(
     page.goto("/account/erase/")
     expect(page.locator("#export-download")).to_be_visible()
 
+    snapshot(page, f"erase-{size}")
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_label("I understand").check()
     page.get_by_role("button", name="Erase my account").click()
     expect(page.get_by_role("heading", name="Your account is erased")).to_be_visible()
+    snapshot(page, f"erased-{size}")
 
     # Signed out, and the old credentials open nothing.
     page.goto("/account/erase/")
@@ -82,6 +93,8 @@ def test_learner_exports_erases_and_the_director_still_sees_the_review(
     login_as(second_page, director)
     second_page.goto(f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/")
     expect(second_page.get_by_text("Progressing as expected.")).to_be_visible()
+    snapshot(second_page, f"erased-learner-packet-{size}")
     expect(second_page.locator("body")).to_contain_text("Former learner")
     expect(second_page.locator("body")).not_to_contain_text(learner_name)
+    expect(second_page.locator("body")).not_to_contain_text("erased.invalid")
     expect(second_page.locator("body")).not_to_contain_text("Thank you, I agree.")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
@@ -63,6 +64,8 @@ def test_a_wrong_password_erases_nothing(client, learner):
 
 def test_erasing_signs_out_and_the_address_signs_up_afresh(client, learner, signed_review):
     GoalFactory(learner=learner)
+    other_device = Client()
+    other_device.force_login(learner)
     client.force_login(learner)
 
     response = client.post("/account/erase/", {"password": PASSWORD, "confirm": "on"})
@@ -70,6 +73,7 @@ def test_erasing_signs_out_and_the_address_signs_up_afresh(client, learner, sign
     assert response["Location"] == "/account/erased/"
     assert "_auth_user_id" not in client.session
     assert not client.login(email="learner@example.org", password=PASSWORD)
+    assert other_device.get("/account/erase/")["Location"].startswith("/accounts/login/")
     stub = User.objects.get(pk=learner.pk)
     assert stub.name.startswith("Former learner ")
     assert LearnerReview.objects.get(pk=signed_review.pk).learner_id == stub.pk

@@ -662,4 +662,3 @@ def coaching_erase_for_user(*, user: User) -> None:
     Comment.objects.filter(author=user, deleted_at__isnull=True).update(
         body="", body_html="", deleted_at=now
     )
-    Comment.objects.filter(author=user).exclude(body="").update(body="", body_html="")

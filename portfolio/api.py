@@ -184,7 +184,7 @@ class DashboardSerializer(serializers.Serializer[Any]):
 
 def dashboard_points(dashboard: Dashboard) -> list[dict[str, Any]]:
     """The trajectory's monthly points; yours, then assessors', each by month and competency."""
-    codes = {row.competency.pk: row.competency.code for row in dashboard.rows}
+    codes = {c.pk: c.code for c in dashboard.charted}
     return [
         {
             "competency_id": p.competency_id,
@@ -247,7 +247,7 @@ def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
 
     # The trajectory's points as `dashboard_points` gives them, with each distinct month and
     # mean written once (hundreds of points share a few dozen of each).
-    codes = {row.competency.pk: row.competency.code for row in dashboard.rows}
+    codes = {c.pk: c.code for c in dashboard.charted}
     every_point = [*dashboard.self_points, *dashboard.assessor_points]
     months = {month: month.isoformat() for month in {p.month for p in every_point}}
     means = {mean: number(mean, HUNDREDTH) for mean in {p.mean for p in every_point}}

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "frameworks",
     "programs",
     "portfolio",
+    "cpd",
     "assessments",
     "coaching",
     "learning",

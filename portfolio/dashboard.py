@@ -27,12 +27,12 @@ from core.db import Read, Selection, read_together, split_row
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_read
-from programs.middleware import program_roles
 from programs.expectations import (
     end_of_year_level,
     expected_level,
     year_fraction,
 )
+from programs.middleware import program_roles
 from programs.models import Enrollment, PracticeStage, Program
 from programs.selectors import (
     LearnerExpectations,

@@ -157,7 +157,7 @@ def competencies_in_use(
     )
     if len(found) != len(wanted):
         raise ValidationError(
-            {field: ["Choose competencies from the frameworks of your current program."]}
+            {field: ["Choose competencies from the frameworks you follow now."]}
         )
     return found
 

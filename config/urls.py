@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("notifications.api_urls")),
     path("", include("coaching.api_urls")),
     path("", include("learning.api_urls")),
+    path("", include("cpd.api_urls")),
     path("", include("committee.api_urls")),
 ]
 
@@ -45,6 +46,7 @@ urlpatterns = [
     path("coaching/", include("notifications.urls")),
     path("coaching/", include("coaching.urls")),
     path("learning/", include("learning.urls")),
+    path("", include("cpd.urls")),
     path("", include("home.urls")),
     path("", include("portfolio.urls")),
 ]

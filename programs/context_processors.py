@@ -24,6 +24,8 @@ NAV_URL_NAMES = {
     "access_log": "access-log",
     "timeline": "portfolio-timeline",
     "transfer": "transfer-list",
+    "cpd": "cpd-diary",
+    "practice": "practice",
     "assessor_inbox": "assessor-inbox",
     "received": "assessments-received",
     "coaching": "coaching-home",
@@ -79,6 +81,8 @@ _SECTION_OF_PREFIX = (
     ("coaching-", "coaching"),
     ("program-", "programs"),
     ("learning-", "learning"),
+    ("cpd-", "cpd"),
+    ("practice", "timeline"),
 )
 
 

@@ -25,6 +25,7 @@ from cpd.selectors import (
     current_cycle,
     cycle_totals,
     cycles_of,
+    cycles_totals,
 )
 from frameworks.api import CompetencyOfItemSerializer
 from programs.models import PracticeStage, PracticeTarget
@@ -356,7 +357,7 @@ class CycleListApi(APIView):
         cycles = cycles_of(viewer=_user(request), learner=_user(request))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(cycles, request, view=self) or []
-        totals = [cycle_totals(cycle=cycle) for cycle in page]
+        totals = cycles_totals(cycles=list(page))
         return paginator.get_paginated_response(CycleTotalsSerializer(totals, many=True).data)
 
     @extend_schema(

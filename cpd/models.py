@@ -95,6 +95,9 @@ class LicensingCycle(models.Model):
     name = models.CharField(max_length=120, help_text="For example: State medical licence.")
     start_date = models.DateField()
     length_months = models.PositiveSmallIntegerField(default=24)
+    # The first day after the cycle: `add_months(start_date, length_months)`, kept by the
+    # service so that totals for many cycles are one statement.
+    end_date = models.DateField()
     credits_required = models.DecimalField(max_digits=6, decimal_places=2)
     category_1_required = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -110,11 +113,6 @@ class LicensingCycle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} from {self.start_date}"
-
-    @property
-    def end_date(self) -> dt.date:
-        """The first day after the cycle."""
-        return add_months(self.start_date, self.length_months)
 
     @property
     def last_day(self) -> dt.date:

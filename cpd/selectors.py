@@ -6,13 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from core.db import fetch_all, placeholders
 from cpd.models import CpdActivity, CreditType, LicensingCycle
 from frameworks.models import Competency
+
+_CENT = Decimal("0.01")
 
 
 def activities_of(*, viewer: User, learner: User) -> QuerySet[CpdActivity]:
@@ -96,20 +100,41 @@ class CycleTotals:
         return max((self.cycle.end_date - today).days, 0)
 
 
+# Hours per cycle and credit type, each activity counted in every cycle whose dates hold it.
+# The ORM has no join between cycles and activities (they share only their learner).
+_TOTALS_SQL = f"""
+SELECT c.id, t.name, t.is_category_1, SUM(a.hours)
+FROM {LicensingCycle._meta.db_table} c
+JOIN {CpdActivity._meta.db_table} a
+  ON a.learner_id = c.learner_id AND a.occurred_on >= c.start_date AND a.occurred_on < c.end_date
+JOIN {CreditType._meta.db_table} t ON t.id = a.credit_type_id
+WHERE c.id IN ({{cycles}})
+GROUP BY c.id, t.id, t.name, t.is_category_1, t."order"
+ORDER BY c.id, t."order", t.name"""  # noqa: S608 — table and column names are ours
+
+
+def cycles_totals(*, cycles: list[LicensingCycle]) -> list[CycleTotals]:
+    """Each cycle's hours per credit type within its dates, summed in the database: one
+    statement for any number of cycles and activities (none for no cycles)."""
+    if not cycles:
+        return []
+    rows = fetch_all(_TOTALS_SQL.format(cycles=placeholders(len(cycles))), [c.pk for c in cycles])
+    by_cycle: dict[int, list[TypeTotal]] = {}
+    for cycle_id, name, is_category_1, hours in rows:
+        by_cycle.setdefault(cycle_id, []).append(
+            TypeTotal(name, bool(is_category_1), _hours_from_db(hours))
+        )
+    return [CycleTotals(cycle=c, by_type=by_cycle.get(c.pk, [])) for c in cycles]
+
+
+def _hours_from_db(value: Any) -> Decimal:
+    """A sum of hours from a plain statement: PostgreSQL answers an exact decimal; SQLite a
+    float, whose rounding to the hundredth recovers the exact sum of hundredths."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(repr(value)).quantize(_CENT)
+
+
 def cycle_totals(*, cycle: LicensingCycle) -> CycleTotals:
-    """Hours per credit type earned within the cycle's dates, summed in the database: one
-    query, whatever the number of activities."""
-    rows = (
-        CpdActivity.objects.filter(learner_id=cycle.learner_id)
-        .between(cycle.start_date, cycle.end_date)
-        .values("credit_type__name", "credit_type__is_category_1", "credit_type__order")
-        .annotate(hours=Sum("hours"))
-        .order_by("credit_type__order", "credit_type__name")
-    )
-    return CycleTotals(
-        cycle=cycle,
-        by_type=[
-            TypeTotal(row["credit_type__name"], row["credit_type__is_category_1"], row["hours"])
-            for row in rows
-        ],
-    )
+    """`cycles_totals` of one cycle: one query."""
+    return cycles_totals(cycles=[cycle])[0]

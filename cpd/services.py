@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from cpd.models import CpdActivity, CreditType, LicensingCycle
+from cpd.models import CpdActivity, CreditType, LicensingCycle, add_months
 from portfolio.models import Evidence
 from portfolio.services import competencies_in_use
 
@@ -264,7 +264,8 @@ def licensing_cycle_save(
     cycle = cycle or LicensingCycle(learner=learner)
     cycle.name = name
     cycle.start_date = start_date
-    cycle.length_months = int(length_months)
+    cycle.length_months = length_months
+    cycle.end_date = add_months(start_date, length_months)
     cycle.credits_required = total
     cycle.category_1_required = category_1
     cycle.save()

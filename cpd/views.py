@@ -27,6 +27,7 @@ from cpd.selectors import (
     current_cycle,
     cycle_totals,
     cycles_of,
+    cycles_totals,
 )
 from cpd.transcript import transcript_csv, transcript_rows
 from frameworks.models import Competency, Framework, ScaleLevel
@@ -289,7 +290,7 @@ def cycles(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cpd/cycles.html",
-        {"form": form, "cycles": [cycle_totals(cycle=c) for c in listed]},
+        {"form": form, "cycles": cycles_totals(cycles=listed)},
         status=status,
     )
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import factory
 
-from cpd.models import CpdActivity, CreditType, LicensingCycle
+from cpd.models import CpdActivity, CreditType, LicensingCycle, add_months
 from programs.models import PracticeStage
+from tests.factories import UserFactory
 
 
 def category_1() -> CreditType:
@@ -26,6 +27,7 @@ class CpdActivityFactory(factory.django.DjangoModelFactory):
     provider = "Northbridge CME office"
     credit_type = factory.LazyFunction(category_1)
     hours = Decimal("1.50")
+    learner = factory.SubFactory(UserFactory)
 
 
 class LicensingCycleFactory(factory.django.DjangoModelFactory):
@@ -37,6 +39,7 @@ class LicensingCycleFactory(factory.django.DjangoModelFactory):
     length_months = 24
     credits_required = Decimal(50)
     category_1_required = Decimal(20)
+    end_date = factory.LazyAttribute(lambda o: add_months(o.start_date, o.length_months))
 
 
 class PracticeStageFactory(factory.django.DjangoModelFactory):

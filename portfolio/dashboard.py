@@ -9,7 +9,7 @@ tables.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
@@ -225,9 +225,7 @@ class Dashboard:
                 total[0] += p.tenths
                 total[1] += p.n
         names = {f.pk: f.name for f in framework_of.values()}
-        ranked = sorted(
-            sums.items(), key=lambda item: (item[0][0], order[item[0][1]], item[0][2])
-        )
+        ranked = sorted(sums.items(), key=lambda item: (item[0][0], order[item[0][1]], item[0][2]))
         rows = [
             MonthlyRow(month, names[framework_id], who, _mean_of_tenths(tenths, n), n)
             for (month, framework_id, who), (tenths, n) in ranked
@@ -580,9 +578,7 @@ def dashboard_from(results: Sequence[Any]) -> Dashboard:
         for rows in by_framework.values()
     ]
     timeline = (
-        timeline_from(every_enrollment, entries[0], expectations.practice_stages)
-        if entries
-        else []
+        timeline_from(every_enrollment, entries[0], expectations.practice_stages) if entries else []
     )
     return Dashboard(
         enrollments=enrollments,
@@ -605,6 +601,9 @@ class History:
     enrollments: list[Enrollment]
     frameworks_of: dict[int | None, set[int]]
     expectations: LearnerExpectations
+    # An enrollment's corners for competencies its program sets no level for are the same
+    # for all of them: worked out once per enrollment.
+    _by_default: dict[int, list[tuple[dt.date, Decimal]]] = field(default_factory=dict)
 
     def expected_trajectory(
         self, competency: Competency, today: dt.date | None = None
@@ -618,7 +617,16 @@ class History:
         for enrollment in self.enrollments:
             if competency.framework_id not in self.frameworks_of.get(enrollment.program_id, ()):
                 continue
-            points.extend(_enrollment_corners(enrollment, self.expectations, competency, today))
+            overrides = self.expectations.overrides.get(enrollment.program_id, {})
+            if any(key[0] == competency.pk for key in overrides):
+                points.extend(_enrollment_corners(enrollment, overrides, competency.pk, today))
+                continue
+            corners = self._by_default.get(enrollment.pk)
+            if corners is None:
+                corners = self._by_default[enrollment.pk] = _enrollment_corners(
+                    enrollment, {}, competency.pk, today
+                )
+            points.extend(corners)
         practice = self.expectations.practice
         target = self.expectations.targets.get(competency.pk)
         if (
@@ -626,7 +634,9 @@ class History:
             and target is not None
             and competency.framework_id in self.frameworks_of.get(None, ())
         ):
-            points.extend([(practice.start_date, target), (today, target)])
+            points.extend(
+                [(practice.start_date, target), (max(today, practice.start_date), target)]
+            )
         points.sort(key=itemgetter(0))
         floor = Decimal(0)
         result: list[tuple[dt.date, Decimal]] = []
@@ -641,39 +651,31 @@ class History:
 
 def _enrollment_corners(
     enrollment: Enrollment,
-    expectations: LearnerExpectations,
-    competency: Competency,
+    overrides: Mapping[tuple[int, int], Decimal],
+    competency_id: int,
     today: dt.date,
 ) -> list[tuple[dt.date, Decimal]]:
+    """The expected level at an enrollment's start, at each training year's end within it,
+    and at its end (or today)."""
     program = enrollment.program
-    overrides = expectations.overrides.get(enrollment.program_id, {})
     end = min(enrollment.end_date or today, today)
     if end < enrollment.start_date:
         return []
     first_year = enrollment.training_year_on(enrollment.start_date, today)
     last_year = enrollment.training_year_on(end, today)
+    start_fraction = year_fraction(program, enrollment.start_date)
     corners = [
         (
             enrollment.start_date,
-            expected_level(
-                program,
-                overrides,
-                competency.pk,
-                first_year,
-                year_fraction(program, enrollment.start_date),
-            ),
+            expected_level(program, overrides, competency_id, first_year, start_fraction),
         )
     ]
     year_start = program.academic_year_of(enrollment.start_date)
     for offset, year in enumerate(range(first_year, last_year)):
         year_end = dt.date(year_start + offset + 1, program.year_start_month, 1) - dt.timedelta(1)
-        corners.append((year_end, end_of_year_level(program, overrides, competency.pk, year)))
+        corners.append((year_end, end_of_year_level(program, overrides, competency_id, year)))
+    end_fraction = year_fraction(program, end)
     corners.append(
-        (
-            end,
-            expected_level(
-                program, overrides, competency.pk, last_year, year_fraction(program, end)
-            ),
-        )
+        (end, expected_level(program, overrides, competency_id, last_year, end_fraction))
     )
     return corners

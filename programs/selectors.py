@@ -253,6 +253,7 @@ _OVERRIDES_SQL = f"""
 SELECT program_id, competency_id, training_year, level FROM {Expectation._meta.db_table}
 WHERE program_id IN ({{programs}}){{competencies}}"""  # noqa: S608 — our names
 
+
 def expectation_overrides(
     *, program_ids: list[int], competency_ids: list[int] | None = None
 ) -> dict[int, dict[tuple[int, int], Decimal]]:
@@ -334,9 +335,7 @@ def _as_day(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) or value is None else None
 
 
-def _learner_expectations_from(
-    learner_id: int, rows: list[tuple[Any, ...]]
-) -> LearnerExpectations:
+def _learner_expectations_from(learner_id: int, rows: list[tuple[Any, ...]]) -> LearnerExpectations:
     overrides: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
     targets: dict[int, Decimal] = {}
     stages: list[PracticeStage] = []

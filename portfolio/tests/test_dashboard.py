@@ -157,7 +157,11 @@ def test_the_figures_carry_the_same_numbers_as_the_table(learner, leaves):
     assert by_name["Expected now"]["x"][0] == 2.0
     series = trajectory_series(dashboard)
     assert series["months"] == ["2025-09-01"]
-    assert series["competencies"][0] == {"id": leaves[0].pk, "code": leaves[0].code}
+    assert series["competencies"][0] == {
+        "id": leaves[0].pk,
+        "code": leaves[0].code,
+        "framework": leaves[0].framework_id,
+    }
     assert series["you"] == {
         "competency": (leaves[0].pk,),
         "month": [0],
@@ -448,7 +452,8 @@ def test_the_api_sends_what_its_serializer_describes(learner, other_learner, ass
 
     assert json.loads(json.dumps(sent)) == json.loads(json.dumps(described))
     assert sent["focus_next"] and sent["trajectory"]
-    assert {p["code"] for p in sent["trajectory"] if p["competency_id"] == elsewhere.pk} == {None}
+    # A competency of a framework no program of the learner's uses keeps its code.
+    assert {p["code"] for p in sent["trajectory"] if p["competency_id"] == elsewhere.pk} == {"OLD1"}
 
 
 def test_the_api_has_the_trajectorys_monthly_means(client, learner, leaves):

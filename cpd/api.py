@@ -145,7 +145,9 @@ class PracticeTargetInputSerializer(serializers.Serializer[Any]):
 
 
 class PracticeTargetsInputSerializer(serializers.Serializer[Any]):
-    targets = PracticeTargetInputSerializer(many=True, min_length=1, max_length=500)
+    targets = serializers.ListField(
+        child=PracticeTargetInputSerializer(), min_length=1, max_length=500
+    )
 
 
 class MePracticeTargetsApi(APIView):
@@ -192,7 +194,7 @@ class CreditTypeListApi(APIView):
 class ActivitySerializer(serializers.ModelSerializer[CpdActivity]):
     credit_type = CreditTypeSerializer(read_only=True)
     competencies = CompetencyOfItemSerializer(many=True, read_only=True)
-    evidence = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    evidence: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = CpdActivity

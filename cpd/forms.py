@@ -36,7 +36,7 @@ class PracticeForm(forms.Form):
 
     def __init__(self, *args: Any, frameworks: QuerySet[Framework], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["frameworks"].queryset = frameworks
+        self.fields["frameworks"].queryset = frameworks  # type: ignore[attr-defined]
 
 
 class ActivityForm(forms.Form):
@@ -70,9 +70,9 @@ class ActivityForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["credit_type"].choices = credit_types
-        self.fields["competencies"].queryset = competencies
-        self.fields["evidence"].queryset = evidence
+        self.fields["credit_type"].choices = credit_types  # type: ignore[attr-defined]
+        self.fields["competencies"].queryset = competencies  # type: ignore[attr-defined]
+        self.fields["evidence"].queryset = evidence  # type: ignore[attr-defined]
 
 
 class CycleForm(forms.Form):

@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.db import fetch_all, placeholders
-from cpd.models import CpdActivity, CreditType, LicensingCycle
+from cpd.models import CpdActivity, CpdActivityQuerySet, CreditType, LicensingCycle
 from frameworks.models import Competency
 
 _CENT = Decimal("0.01")
 
 
-def activities_of(*, viewer: User, learner: User) -> QuerySet[CpdActivity]:
+def activities_of(*, viewer: User, learner: User) -> CpdActivityQuerySet:
     """The learner's activities, newest first, with credit type, competencies and evidence.
     Only the learner reads them."""
     if viewer.pk != learner.pk:

@@ -132,9 +132,9 @@ def practice_targets(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Continue into practice first.")
         return redirect("practice")
     levels: dict[int, str] = {}
-    for key, value in request.POST.items():
+    for key in request.POST:
         if key.startswith("target-") and key[7:].isdigit():
-            levels[int(key[7:])] = value
+            levels[int(key[7:])] = request.POST.get(key, "")
     try:
         practice_targets_set(stage=stage, levels=levels)
     except PracticeTargetsInvalidError as error:

@@ -311,7 +311,7 @@ class TrajectoryCompetencySerializer(serializers.Serializer[Any]):
 
 class BoundarySerializer(serializers.Serializer[Any]):
     on = serializers.DateField()
-    label = serializers.CharField()
+    label: Any = serializers.CharField()
 
 
 class TrajectorySerializer(serializers.Serializer[Any]):

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -350,7 +350,7 @@ def _learner_expectations_from(learner_id: int, rows: list[tuple[Any, ...]]) -> 
                     pk=owner,
                     learner_id=learner_id,
                     specialty=specialty or "",
-                    start_date=_as_day(start),
+                    start_date=cast(dt.date, _as_day(start)),
                     end_date=_as_day(end),
                 )
             )

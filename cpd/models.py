@@ -33,6 +33,14 @@ class CreditType(models.Model):
         return self.name
 
 
+# The credit types that ship with the app (code, name, counts as Category 1, order); the data
+# migration adds them, and a catalogue completion puts its own back if an admin removed it.
+BUILT_IN_CREDIT_TYPES = [
+    ("ama-pra-category-1", "AMA PRA Category 1 Credit", True, 10),
+    ("ama-pra-category-2", "AMA PRA Category 2 Credit", False, 20),
+]
+
+
 class CpdActivityQuerySet(models.QuerySet["CpdActivity"]):
     def between(self, start: dt.date, end: dt.date) -> CpdActivityQuerySet:
         """Activities on `start` up to, not including, `end`."""

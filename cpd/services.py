@@ -13,7 +13,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from cpd.models import CpdActivity, CreditType, LicensingCycle, add_months
+from cpd.models import (
+    BUILT_IN_CREDIT_TYPES,
+    CpdActivity,
+    CreditType,
+    LicensingCycle,
+    add_months,
+)
 from portfolio.models import Evidence
 from portfolio.services import competencies_in_use
 
@@ -212,7 +218,16 @@ def cpd_activity_from_completion(
     competency_ids: Iterable[int] = (),
     evidence_ids: Iterable[int] = (),
 ) -> CpdActivity:
-    """A completed catalogue item with CME credit, as a diary activity: once per item."""
+    """A completed catalogue item with CME credit, as a diary activity: once per item. The
+    completion never fails for want of its credit type: the shipped one is put back."""
+    code, name, is_category_1, order = next(
+        t for t in BUILT_IN_CREDIT_TYPES if t[0] == CATALOGUE_CREDIT_TYPE
+    )
+    CreditType.objects.update_or_create(
+        code=code,
+        defaults={"is_active": True},
+        create_defaults={"name": name, "is_category_1": is_category_1, "order": order},
+    )
     activity, _ = cpd_activity_record(
         learner=learner,
         occurred_on=occurred_on,

@@ -145,7 +145,9 @@ def poisoned_cpd_transcript(client, program):
             title=payload(n),
             provider=payload(n + 2),
             notes=payload(n + 3),
-            credit_type=CreditType.objects.get(code="ama-pra-category-2"),
+            credit_type=CreditType.objects.get_or_create(
+                code="ama-pra-category-2", defaults={"name": "AMA PRA Category 2 Credit"}
+            )[0],
             hours=Decimal(1),
         ).evidence.add(evidence)
     client.force_login(learner)

@@ -5,8 +5,19 @@ from decimal import Decimal
 
 import pytest
 
+from cpd.models import BUILT_IN_CREDIT_TYPES, CreditType
 from portfolio.tests.factories import framework_with_tree
 from programs.models import Enrollment, Expectation
+
+
+@pytest.fixture(autouse=True)
+def _credit_types(db):
+    """The shipped credit types: a transactional test elsewhere may have emptied the tables
+    the data migration filled."""
+    for code, name, is_category_1, order in BUILT_IN_CREDIT_TYPES:
+        CreditType.objects.get_or_create(
+            code=code, defaults={"name": name, "is_category_1": is_category_1, "order": order}
+        )
 
 
 @pytest.fixture

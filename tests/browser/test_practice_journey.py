@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from assessments.models import CheckIn
-from cpd.models import CpdActivity, CreditType
+from cpd.models import BUILT_IN_CREDIT_TYPES, CpdActivity, CreditType
 from portfolio.tests.factories import framework_with_tree
 from programs.models import Enrollment, PracticeStage
 
@@ -27,10 +27,10 @@ def test_a_resident_graduates_and_carries_on_into_practice_alone(
     page: Page, phone_page: Page, login_as, learner, program, director, snapshot
 ):
     # A transactional test starts from an emptied database: the shipped credit types again.
-    CreditType.objects.get_or_create(
-        code="ama-pra-category-1",
-        defaults={"name": "AMA PRA Category 1 Credit", "is_category_1": True, "order": 10},
-    )
+    for code, name, is_category_1, order in BUILT_IN_CREDIT_TYPES:
+        CreditType.objects.get_or_create(
+            code=code, defaults={"name": name, "is_category_1": is_category_1, "order": order}
+        )
     framework, leaves = framework_with_tree(code="im-practice", domains=2, per_domain=3)
     program.frameworks.add(framework)
     today = timezone.localdate()

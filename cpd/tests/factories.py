@@ -5,17 +5,25 @@ from decimal import Decimal
 
 import factory
 
-from cpd.models import CpdActivity, CreditType, LicensingCycle, add_months
+from cpd.models import BUILT_IN_CREDIT_TYPES, CpdActivity, CreditType, LicensingCycle, add_months
 from programs.models import PracticeStage
 from tests.factories import UserFactory
 
 
+def _built_in(code: str) -> CreditType:
+    """A shipped credit type, put back if a transactional test emptied the table."""
+    _, name, is_category_1, order = next(t for t in BUILT_IN_CREDIT_TYPES if t[0] == code)
+    return CreditType.objects.get_or_create(
+        code=code, defaults={"name": name, "is_category_1": is_category_1, "order": order}
+    )[0]
+
+
 def category_1() -> CreditType:
-    return CreditType.objects.get(code="ama-pra-category-1")
+    return _built_in("ama-pra-category-1")
 
 
 def category_2() -> CreditType:
-    return CreditType.objects.get(code="ama-pra-category-2")
+    return _built_in("ama-pra-category-2")
 
 
 class CpdActivityFactory(factory.django.DjangoModelFactory):

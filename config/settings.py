@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "programs",
     "portfolio",
     "cpd",
+    "handovers",
     "assessments",
     "coaching",
     "learning",

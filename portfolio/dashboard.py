@@ -168,6 +168,7 @@ class Dashboard:
     # Competencies of earlier stages' frameworks, for the history's labels.
     earlier: dict[int, Competency] = field(default_factory=dict)
     history: History | None = None
+    ratings: Ratings | None = None
 
     @property
     def self_points(self) -> list[TrajectoryPoint]:
@@ -231,6 +232,16 @@ class Dashboard:
             for (month, framework_id, who), (tenths, n) in ranked
         ]
         return rows
+
+    def history_ratings(
+        self,
+    ) -> dict[int, tuple[tuple[Decimal, dt.date] | None, tuple[Decimal, dt.date, int] | None]]:
+        """Per competency ever rated: the latest self (level, date) and assessors' (level,
+        date, count), whichever stage it was rated in."""
+        if self.ratings is None:
+            return {}
+        mine, theirs = self.ratings.latest_self, self.ratings.latest_assessor
+        return {pk: (mine.get(pk), theirs.get(pk)) for pk in mine.keys() | theirs.keys()}
 
     def expected_trajectory(self, competency: Competency) -> list[tuple[dt.date, Decimal]]:
         """`History.expected_trajectory` of one competency ([] without the history)."""
@@ -590,6 +601,7 @@ def dashboard_from(results: Sequence[Any]) -> Dashboard:
         practice=expectations.practice,
         earlier=in_use.earlier,
         history=History(every_enrollment, frameworks_of, expectations),
+        ratings=ratings,
     )
 
 

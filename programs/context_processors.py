@@ -26,6 +26,7 @@ NAV_URL_NAMES = {
     "transfer": "transfer-list",
     "cpd": "cpd-diary",
     "practice": "practice",
+    "handovers": "handover-list",
     "assessor_inbox": "assessor-inbox",
     "received": "assessments-received",
     "coaching": "coaching-home",
@@ -83,6 +84,8 @@ _SECTION_OF_PREFIX = (
     ("learning-", "learning"),
     ("cpd-", "cpd"),
     ("practice", "timeline"),
+    ("handover-received", "programs"),
+    ("handover-", "handovers"),
 )
 
 

@@ -130,16 +130,17 @@ def handover_create(
 @transaction.atomic
 def handover_refresh(*, handover: Handover) -> Handover:
     """Rebuild a draft's content from the learner's record as it is now."""
-    if handover.status != Handover.Status.DRAFT:
+    locked = Handover.objects.select_for_update().select_related("learner").get(pk=handover.pk)
+    if locked.status != Handover.Status.DRAFT:
         raise ValidationError({"status": ["Only a draft can be refreshed; this one was sent."]})
-    handover.content = handover_content(
-        learner=handover.learner,
-        include_levels=handover.include_levels,
-        include_goals=handover.include_goals,
-        evidence=list(handover.evidence.filter(learner=handover.learner)),
+    locked.content = handover_content(
+        learner=locked.learner,
+        include_levels=locked.include_levels,
+        include_goals=locked.include_goals,
+        evidence=list(locked.evidence.filter(learner=locked.learner)),
     )
-    handover.save(update_fields=["content"])
-    return handover
+    locked.save(update_fields=["content"])
+    return locked
 
 
 @transaction.atomic
@@ -169,8 +170,10 @@ def handover_withdraw(*, handover: Handover) -> Handover:
     return locked
 
 
+@transaction.atomic
 def handover_delete(*, handover: Handover) -> None:
     """Delete a draft. A sent handover is withdrawn, not deleted: its reads stay explained."""
-    if handover.status != Handover.Status.DRAFT:
+    locked = Handover.objects.select_for_update().get(pk=handover.pk)
+    if locked.status != Handover.Status.DRAFT:
         raise ValidationError({"status": ["Only a draft can be deleted; withdraw a sent one."]})
-    handover.delete()
+    locked.delete()

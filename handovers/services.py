@@ -78,7 +78,11 @@ def _checked(
     *, learner: User, program_id: int | None, note: str, evidence_ids: Iterable[int]
 ) -> tuple[Program, list[Evidence]]:
     errors: dict[str, list[str]] = {}
-    program = Program.objects.select_related("institution").filter(pk=program_id).first()
+    program = (
+        Program.objects.select_related("institution").filter(pk=program_id).first()
+        if program_id is not None
+        else None
+    )
     if program is None:
         errors["program"] = ["No such program: choose the program you are moving to."]
     if len(note) > NOTE_MAX_LENGTH:

@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "coaching.models.Meeting.Status",
         "ActionItemStatusEnum": "coaching.models.ActionItem.Status",
         "NotificationKindEnum": "notifications.models.Kind",
+        "HandoverStatusEnum": "handovers.models.Handover.Status",
     },
 }
 

@@ -352,3 +352,20 @@ def test_the_cycle_list_pages_run_a_fixed_number_of_queries(
     # 1 session, 2 user, 3 cycles, 4 their totals, 5 the person's roles (navigation)
     with django_assert_num_queries(5):
         assert client.get(reverse("cpd-cycles")).status_code == 200
+
+
+def test_an_admin_adds_a_credit_type_that_the_diary_then_offers(client, admin_user, learner):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/cpd/credittype/add/",
+        {
+            "name": "Royal College MOC Section 3",
+            "code": "moc-section-3",
+            "order": 30,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    client.force_login(learner)
+    form = client.get(reverse("cpd-activity-create")).content.decode()
+    assert "Royal College MOC Section 3" in form

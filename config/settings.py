@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "frameworks",
     "programs",
     "portfolio",
+    "cpd",
+    "handovers",
     "assessments",
     "coaching",
     "learning",
@@ -312,6 +314,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "coaching.models.Meeting.Status",
         "ActionItemStatusEnum": "coaching.models.ActionItem.Status",
         "NotificationKindEnum": "notifications.models.Kind",
+        "HandoverStatusEnum": "handovers.models.Handover.Status",
     },
 }
 

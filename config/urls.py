@@ -17,6 +17,8 @@ api_v1 = [
     path("", include("notifications.api_urls")),
     path("", include("coaching.api_urls")),
     path("", include("learning.api_urls")),
+    path("", include("cpd.api_urls")),
+    path("", include("handovers.api_urls")),
     path("", include("committee.api_urls")),
     path("", include("privacy.api_urls")),
 ]
@@ -47,6 +49,8 @@ urlpatterns = [
     path("coaching/", include("notifications.urls")),
     path("coaching/", include("coaching.urls")),
     path("learning/", include("learning.urls")),
+    path("", include("cpd.urls")),
+    path("handovers/", include("handovers.urls")),
     path("", include("home.urls")),
     path("", include("portfolio.urls")),
 ]

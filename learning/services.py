@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.models import User
+from cpd.services import cpd_activity_from_completion
 from learning import fhir
 from learning.anticipatory import anticipatory_learning
 from learning.catalogue import ParsedCatalogue, parse_catalogue
@@ -310,6 +311,7 @@ def recommendation_evidence_create(
 ) -> Evidence:
     """Turn a completed resource into portfolio evidence in one step (marking it done first).
 
+    A resource with CME credit also lands in the learner's CPD diary, once.
     Safe to repeat: a second call returns the evidence made the first time, as long as the
     learner has not deleted it. Competencies outside the learner's current frameworks are
     left off the evidence (the portfolio accepts only those).
@@ -348,6 +350,16 @@ def recommendation_evidence_create(
     )
     feedback.evidence_id = evidence.pk
     feedback.save(update_fields=["evidence_id", "updated_at"])
+    if credit is not None:  # the credit lands in the CPD diary, with this evidence
+        cpd_activity_from_completion(
+            learner=learner,
+            resource_key=resource.key,
+            title=resource.title,
+            hours=credit,
+            occurred_on=evidence.occurred_on,
+            competency_ids=competency_ids,
+            evidence_ids=[evidence.pk],
+        )
     return evidence
 
 

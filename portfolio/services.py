@@ -159,9 +159,7 @@ def competencies_in_use(
         ).select_related("framework")
     )
     if len(found) != len(wanted):
-        raise ValidationError(
-            {field: ["Choose competencies from the frameworks of your current program."]}
-        )
+        raise ValidationError({field: ["Choose competencies from the frameworks you follow now."]})
     return found
 
 

@@ -260,6 +260,11 @@ RULES: tuple[Rule, ...] = (
     Rule("learning.PractitionerLink", "learner", E, "Your practitioner identifiers"),
     Rule("learning.UpcomingVisit", "learner", E, "Your upcoming clinic visits"),
     Rule("learning.VisitDigest", "learner", E, "The record of your pre-clinic e-mails"),
+    # Practice, CPD and handovers
+    Rule("programs.PracticeStage", "learner", E, "Your practice stage and its target levels"),
+    Rule("cpd.CpdActivity", "learner", E, "Your CPD diary"),
+    Rule("cpd.LicensingCycle", "learner", E, "Your licensing cycles"),
+    Rule("handovers.Handover", "learner", E, "Your handovers, sent ones withdrawn"),
 )
 
 # Models that hold an e-mail address of someone who may have no account (an invitation, a

@@ -24,6 +24,8 @@ from accounts.services import user_erase
 from assessments.services.erasure import assessments_erase_for_user
 from coaching.services import coaching_erase_for_user
 from committee.services import committee_erase_for_user
+from cpd.services import cpd_erase_for_user
+from handovers.services import handovers_erase_for_user
 from learning.services import learning_erase_for_user
 from notifications.services import notifications_erase_for_user, notifications_expire
 from portfolio.services import access_log_expire, portfolio_erase_for_user
@@ -88,6 +90,8 @@ def account_erase(*, user: User) -> ErasureResult:
         committee_erase_for_user(user=person)
         coaching_erase_for_user(user=person)
         learning_erase_for_user(user=person)
+        handovers_erase_for_user(user=person)
+        cpd_erase_for_user(user=person)
         files = portfolio_erase_for_user(user=person, label=label)
         assessments_erase_for_user(user=person)
         programs_erase_for_user(user=person)

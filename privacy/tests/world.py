@@ -41,6 +41,8 @@ from coaching.models import (
     Thread,
 )
 from committee.models import ConsensusRating, LearnerReview
+from cpd.models import CpdActivity, CreditType, LicensingCycle
+from handovers.models import Handover
 from learning.models import FhirSource, PractitionerLink, Recommendation, UpcomingVisit, VisitDigest
 from learning.tests.factories import LearningResourceFactory
 from notifications.models import Digest, Notification, NotificationPreference
@@ -55,7 +57,7 @@ from portfolio.models import (
     TimelineEntry,
 )
 from portfolio.tests.factories import framework_with_tree
-from programs.models import ReviewPeriod
+from programs.models import PracticeStage, ReviewPeriod
 from tests import factories
 
 
@@ -334,6 +336,24 @@ def build_dana_world() -> DanaWorld:
         status="booked",
     )
     VisitDigest.objects.create(learner=dana, visit_date=dt.date(2026, 1, 5))
+
+    # Practice, CPD and handovers: the person's own.
+    PracticeStage.objects.create(learner=dana, specialty="Medicine", start_date=dt.date(2020, 7, 1))
+    CpdActivity.objects.create(
+        learner=dana,
+        occurred_on=dt.date(2025, 3, 1),
+        title="Sepsis update",
+        credit_type=CreditType.objects.get(code="ama-pra-category-1"),
+        hours=Decimal("2"),
+    )
+    LicensingCycle.objects.create(
+        learner=dana,
+        name="State licence",
+        start_date=dt.date(2025, 1, 1),
+        end_date=dt.date(2027, 1, 1),
+        credits_required=Decimal("50"),
+    )
+    Handover.objects.create(learner=dana, program=student_program, note="For the school")
     # The rows above were written without the services, which keep these exact as they go.
     monthly_summaries_rebuild()
     period_summaries_rebuild()

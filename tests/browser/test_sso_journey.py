@@ -55,3 +55,77 @@ def test_saml_sign_in_creates_the_account_then_reuses_it_and_single_logout_ends_
     expect(page.locator(".account-menu summary")).to_be_visible()
     assert User.objects.filter(email="ada@northbridge.edu").count() == 1
     assert SocialAccount.objects.filter(provider="northbridge").count() == 1
+
+
+def oidc_sign_in(page: Page, setup: OidcSetup, login: str, *, asks: bool = True) -> None:
+    page.goto(f"{setup.base}/accounts/login/")
+    page.get_by_role("button", name="Sign in with Riverside Login").click()
+    if asks:
+        page.wait_for_url(f"{setup.op.issuer}/**")
+        page.locator("input[name=login]").fill(login)
+        page.locator("input[name=password]").fill("any password the test provider accepts")
+        page.get_by_role("button", name="Sign-in").click()
+        consent = page.get_by_role("button", name="Continue")
+        consent.wait_for()
+        consent.click()
+    page.wait_for_url(f"{setup.base}/**")
+
+
+def test_oidc_sign_in_creates_the_account_then_reuses_it_and_end_session_signs_out_there(
+    page: Page, oidc_setup: OidcSetup
+):
+    oidc_sign_in(page, oidc_setup, "cora")
+    expect(page.locator(".account-menu summary")).to_be_visible()
+    user = User.objects.get(email="cora@riverside.org")
+    assert user.display_name == OIDC_PEOPLE["cora"]["name"]
+    assert SocialAccount.objects.get(user=user).uid == "cora"
+
+    # Signing out here goes on to the provider's end-session endpoint, which asks to confirm.
+    sign_out(page)
+    page.wait_for_url(f"{oidc_setup.op.issuer}/session/end**")
+    page.get_by_role("button", name="Yes, sign me out").click()
+    page.wait_for_url(f"{oidc_setup.base}/accounts/login/**")
+
+    # The provider's session ended too: the next sign-in asks for the login again.
+    oidc_sign_in(page, oidc_setup, "cora")
+    expect(page.locator(".account-menu summary")).to_be_visible()
+    assert User.objects.filter(email="cora@riverside.org").count() == 1
+    assert SocialAccount.objects.count() == 1
+
+
+def test_a_saml_response_altered_on_its_way_is_refused_in_the_browser(
+    page: Page, saml_setup: SamlSetup
+):
+    """The browser carries the IdP's answer; one changed on the way fails its signature check.
+    The provider here does not encrypt, so the change is to the signed text itself."""
+    import base64
+    from urllib.parse import parse_qsl, urlencode
+
+    from tests.sso.fixtures import saml_provider
+
+    saml_setup.provider.enabled = False
+    saml_setup.provider.save()
+    saml_provider(
+        saml_setup.idp,
+        saml_setup.base,
+        slug="northbridge-plain",
+        institution=saml_setup.provider.institution,
+        domain="",
+        require_encryption=False,
+    )
+
+    def alter(route):
+        fields = dict(parse_qsl(route.request.post_data or ""))
+        xml = base64.b64decode(fields["SAMLResponse"])
+        assert b"ada@northbridge.edu" in xml
+        fields["SAMLResponse"] = base64.b64encode(
+            xml.replace(b"ada@northbridge.edu", b"dean@northbridge.edu")
+        ).decode()
+        route.continue_(post_data=urlencode(fields))
+
+    page.route("**/accounts/saml/*/acs/", alter)
+    saml_sign_in(page, saml_setup, "ada")
+    expect(page.get_by_role("heading", name="Sign-in through Northbridge SSO was refused")).to_be_visible()
+    expect(page.locator("[data-sso-reason]")).to_contain_text("Signature validation failed")
+    expect(page.get_by_text("No account was created or changed.")).to_be_visible()
+    assert not User.objects.exists()

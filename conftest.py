@@ -95,3 +95,4 @@ def _isolated_cache_and_eager_tasks() -> Iterator[None]:
 
 
 from tests.fixtures import *  # noqa: E402,F403
+from tests.sso.fixtures import *  # noqa: E402,F403

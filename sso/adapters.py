@@ -19,7 +19,6 @@ from accounts.models import User
 from accounts.sessions import IDP_SESSION_KEY
 from sso import logout as sso_logout
 from sso.models import IdentityProvider
-from sso.socialapps import social_app
 from sso.selectors import email_domain, provider_by_slug, providers_enabled
 from sso.services import (
     SignInRefused,
@@ -27,6 +26,7 @@ from sso.services import (
     saml_session_values,
     sso_admit,
 )
+from sso.socialapps import social_app
 
 
 def refused(
@@ -39,6 +39,7 @@ def refused(
         status=status,
     )
     return ImmediateHttpResponse(response)
+
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +69,18 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         """Say why a sign-in failed, in words a person can act on, with a 4xx status."""
         extra = extra_context or {}
         if extra.get("saml_last_error_reason"):
-            reason = f"The identity provider's response was refused: {extra['saml_last_error_reason']}"
+            reason = (
+                f"The identity provider's response was refused: {extra['saml_last_error_reason']}"
+            )
         elif "callback_view" in extra and extra.get("state") is None:
             reason = (
                 "This answer does not belong to a sign-in started in this browser (its state "
                 "does not match). Start the sign-in again."
+            )
+        elif exception is not None and "id_token" in str(exception):
+            reason = (
+                "The ID token failed verification: its signature does not match a key the "
+                "provider publishes, or its issuer, audience or expiry is wrong."
             )
         elif exception is not None:
             reason = f"The identity provider's answer could not be verified: {exception}"

@@ -40,6 +40,18 @@ class EmailDomainInline(admin.TabularInline):
 
 
 class IdentityProviderForm(forms.ModelForm):
+    saml_metadata_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Metadata URL",
+        help_text="Where the IdP publishes its SAML metadata.",
+    )
+    oidc_issuer = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Issuer",
+        help_text="The provider's issuer URL; its discovery document is read from there.",
+    )
     metadata_file = forms.FileField(
         required=False, help_text="The IdP's SAML metadata (XML), to import now."
     )
@@ -54,7 +66,22 @@ class IdentityProviderForm(forms.ModelForm):
 
     class Meta:
         model = IdentityProvider
-        exclude = ("saml_metadata_xml", "sp_private_key")
+        fields = (
+            "institution",
+            "name",
+            "slug",
+            "protocol",
+            "enabled",
+            "enforces_mfa",
+            "mfa_values",
+            "saml_metadata_url",
+            "saml_allow_idp_initiated",
+            "saml_require_encryption",
+            "saml_attributes",
+            "oidc_issuer",
+            "oidc_client_id",
+            "oidc_client_secret",
+        )
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
@@ -63,7 +90,9 @@ class IdentityProviderForm(forms.ModelForm):
             if not settings.SAML_AVAILABLE:
                 raise ValidationError(SAML_MISSING)
             upload = data.get("metadata_file")
-            url = data.get("saml_metadata_url") if data.get("import_metadata_url") else ""
+            url = (
+                str(data.get("saml_metadata_url") or "") if data.get("import_metadata_url") else ""
+            )
             has_idp = bool((self.instance.saml_idp or {}).get("sso_url"))
             if not upload and not url and not has_idp:
                 raise ValidationError("Import the IdP's metadata: upload the file or give its URL.")

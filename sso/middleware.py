@@ -45,16 +45,17 @@ def enabled_origins() -> list[str]:
 class IdentityProviderFormAction:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.login_path = ""
+        self.paths: set[str] = set()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not response.get("Content-Type", "").startswith("text/html"):
             return response
-        if not self.login_path:
-            self.login_path = reverse("account_login")
+        if not self.paths:
+            # The pages with buttons that lead to an IdP: sign in, and connect another sign-in.
+            self.paths = {reverse("account_login"), reverse("socialaccount_connections")}
         signed_in_through_idp = hasattr(request, "session") and IDP_SESSION_KEY in request.session
-        if request.path == self.login_path or signed_in_through_idp:
+        if request.path in self.paths or signed_in_through_idp:
             origins = enabled_origins()
             if origins:
                 update = getattr(response, "_csp_update", None) or {}

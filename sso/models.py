@@ -156,9 +156,7 @@ class IdentityProvider(models.Model):
 class EmailDomain(models.Model):
     """An email domain an institution answers for, and what its identity provider may do."""
 
-    provider = models.ForeignKey(
-        IdentityProvider, on_delete=models.CASCADE, related_name="domains"
-    )
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(max_length=253, unique=True, help_text="e.g. northbridge.edu")
     authoritative = models.BooleanField(
         default=False,
@@ -186,9 +184,7 @@ class UsedAssertion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "assertion_id"], name="uniq_used_assertion"
-            )
+            models.UniqueConstraint(fields=["provider", "assertion_id"], name="uniq_used_assertion")
         ]
 
     def __str__(self) -> str:

@@ -21,11 +21,7 @@ def email_domain(email: str) -> EmailDomain | None:
     domain = email.rpartition("@")[2].strip().lower()
     if not domain:
         return None
-    return (
-        EmailDomain.objects.select_related("provider__institution")
-        .filter(domain=domain)
-        .first()
-    )
+    return EmailDomain.objects.select_related("provider__institution").filter(domain=domain).first()
 
 
 def sso_required_for(email: str) -> IdentityProvider | None:

@@ -12,6 +12,10 @@ register = template.Library()
 def sso_sign_in_choices() -> list[dict[str, str]]:
     """The enabled identity providers as sign-in buttons: label and where the button posts."""
     return [
-        {"name": provider.name, "institution": provider.institution.name, "url": login_url(provider)}
+        {
+            "name": provider.name,
+            "institution": provider.institution.name,
+            "url": login_url(provider),
+        }
         for provider in providers_enabled()
     ]

@@ -16,7 +16,7 @@ from accounts.models import User
 from programs.models import ProgramRole
 from sso.models import UsedAssertion
 from tests import factories
-from tests.sso.fixtures import SamlSetup, saml_provider, saml_setup, simplesamlphp  # noqa: F401
+from tests.sso.fixtures import SamlSetup, saml_provider
 from tests.sso.flows import PostedForm, decoded, simplesamlphp_answer, with_response
 from tests.sso.simplesamlphp import PEOPLE
 
@@ -64,7 +64,7 @@ def plain_setup(setup: SamlSetup) -> SamlSetup:
 def refusal(response) -> str:
     assert response.status_code in (400, 403), response.status_code
     text = response.content.decode()
-    found = re.search(r'data-sso-reason>(.*?)</p>', text, re.S)
+    found = re.search(r"data-sso-reason>(.*?)</p>", text, re.S)
     assert found, text[:2000]
     return found.group(1)
 

@@ -9,13 +9,7 @@ from allauth.socialaccount.models import SocialAccount
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from tests.sso.fixtures import (  # noqa: F401 - fixtures
-    OidcSetup,
-    SamlSetup,
-    oidc_setup,
-    saml_setup,
-    simplesamlphp,
-)
+from tests.sso.fixtures import OidcSetup, SamlSetup
 from tests.sso.oidc_provider import PEOPLE as OIDC_PEOPLE
 from tests.sso.simplesamlphp import PEOPLE as SAML_PEOPLE
 
@@ -125,7 +119,9 @@ def test_a_saml_response_altered_on_its_way_is_refused_in_the_browser(
 
     page.route("**/accounts/saml/*/acs/", alter)
     saml_sign_in(page, saml_setup, "ada")
-    expect(page.get_by_role("heading", name="Sign-in through Northbridge SSO was refused")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Sign-in through Northbridge SSO was refused")
+    ).to_be_visible()
     expect(page.locator("[data-sso-reason]")).to_contain_text("Signature validation failed")
     expect(page.get_by_text("No account was created or changed.")).to_be_visible()
     assert not User.objects.exists()

@@ -133,9 +133,7 @@ def oidc_provider_row(op: OidcProvider, *, slug: str = "riverside") -> IdentityP
 
 
 @pytest.fixture
-def oidc_setup(
-    tmp_path: Path, live_server: Any, transactional_db: Any
-) -> Iterator[OidcSetup]:
+def oidc_setup(tmp_path: Path, live_server: Any, transactional_db: Any) -> Iterator[OidcSetup]:
     base = app_url(live_server)
     op = start_oidc_provider(tmp_path, clients=[_oidc_client(base, "riverside")])
     try:

@@ -53,3 +53,27 @@ def with_response(answer: PostedForm, xml: bytes) -> PostedForm:
     fields = dict(answer.fields)
     fields["SAMLResponse"] = base64.b64encode(xml).decode()
     return PostedForm(action=answer.action, fields=fields)
+
+
+def oidc_provider_answer(authorize_url: str, *, login: str, app_base: str) -> str:
+    """Sign in at oidc-provider (its login and consent forms) from an authorization URL and
+    return the callback URL it redirects the browser to, without following it."""
+    browser = requests.Session()
+    url = authorize_url
+    for _ in range(20):
+        page = browser.get(url, allow_redirects=False, timeout=15)
+        while page.status_code in (302, 303):
+            url = urljoin(url, page.headers["Location"])
+            if url.startswith(app_base):
+                return url
+            page = browser.get(url, allow_redirects=False, timeout=15)
+        assert page.status_code == 200, (page.status_code, page.text[:1000])
+        form = form_of(page.text, url)
+        if form.fields.get("prompt") == "login":
+            form.fields.update({"login": login, "password": "any"})
+        answer = browser.post(form.action, data=form.fields, allow_redirects=False, timeout=15)
+        assert answer.status_code in (302, 303), (answer.status_code, answer.text[:1000])
+        url = urljoin(form.action, answer.headers["Location"])
+        if url.startswith(app_base):
+            return url
+    raise AssertionError("oidc-provider never sent the browser back")

@@ -15,7 +15,9 @@ from tests.sso.servers import free_port, stop, wait_until_up
 
 HERE = Path(__file__).resolve().parent
 CACHE = Path(
-    os.environ.get("CONTINUUM_OIDC_PROVIDER_DIR", Path.home() / ".cache" / "continuum-oidc-provider")
+    os.environ.get(
+        "CONTINUUM_OIDC_PROVIDER_DIR", Path.home() / ".cache" / "continuum-oidc-provider"
+    )
 )
 
 PEOPLE = {
@@ -35,8 +37,8 @@ def install() -> Path:
     for name in ("package.json", "oidc-provider.mjs"):
         shutil.copyfile(HERE / name, CACHE / name)
     if not (CACHE / "node_modules" / "oidc-provider" / "package.json").exists():
-        subprocess.run(  # noqa: S603 - fixed arguments
-            ["npm", "install", "--no-audit", "--no-fund", "--omit=dev"],  # noqa: S607
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--omit=dev"],
             cwd=CACHE,
             check=True,
             capture_output=True,
@@ -74,8 +76,8 @@ class OidcProvider:
             )
         )
         log = self.folder / f"oidc-{self.port}.log"
-        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, loopback only
-            ["node", str(home / "oidc-provider.mjs"), str(config)],  # noqa: S607
+        self.process = subprocess.Popen(
+            ["node", str(home / "oidc-provider.mjs"), str(config)],
             cwd=home,
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,

@@ -200,7 +200,7 @@ class SimpleSAMLphp:
         self.write_config()
         log = self.folder / "server.log"
         env = {**os.environ, "SIMPLESAMLPHP_CONFIG_DIR": str(self.folder)}
-        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, loopback only
+        self.process = subprocess.Popen(
             ["php", "-S", f"localhost:{self.port}", "-t", str(SIMPLESAMLPHP_DIR / "www")],
             env=env,
             stdout=log.open("wb"),

@@ -180,3 +180,11 @@ class IdentityProviderAdmin(admin.ModelAdmin):
             sp_keypair_ensure(provider=obj)
         obj.save()
         cache.delete(ORIGINS_CACHE_KEY)
+
+    def delete_model(self, request: HttpRequest, obj: IdentityProvider) -> None:
+        super().delete_model(request, obj)
+        cache.delete(ORIGINS_CACHE_KEY)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        cache.delete(ORIGINS_CACHE_KEY)

@@ -66,7 +66,7 @@ def test_every_html_page_sends_the_policy_with_a_fresh_nonce_and_nothing_inline(
     if person is not None:
         client.force_login(person)
     path = row.path(world)
-    first, second = client.get(path), client.get(path)
+    first, second = client.get(path, **row.extra), client.get(path, **row.extra)
     assert first.status_code == 200, path
     if not first["Content-Type"].startswith("text/html"):
         # JSON, CSV and files carry the policy too, without a nonce: nothing there runs.

@@ -253,3 +253,18 @@ def test_mfa_from_an_idp_belongs_to_the_session_of_the_person_it_signed_in(rf):
     assert mfa_asserted_by_idp(request)
     request.user = ben
     assert not mfa_asserted_by_idp(request)
+
+
+@pytest.mark.parametrize("providers", [1, 4])
+def test_sign_in_page_reads_the_providers_in_one_query_whatever_their_number(
+    client, providers, django_assert_num_queries
+):
+    institution = factories.InstitutionFactory()
+    for n in range(providers):
+        saml_provider(slug=f"idp-{n}", name=f"IdP {n}", institution=institution)
+    client.get("/accounts/login/")  # fills the cache of IdP origins for form-action
+    # Expect 1 query:
+    # * the enabled identity providers with their institutions (the buttons)
+    with django_assert_num_queries(1):
+        response = client.get("/accounts/login/")
+    assert response.content.decode().count("Sign in with IdP") == providers

@@ -197,3 +197,40 @@ def test_a_non_authoritative_idp_does_not_join_an_existing_account(saml_setup):
     assert not SocialAccount.objects.exists()
     ada.refresh_from_db()
     assert ada.last_login is None
+
+
+@pytest.mark.parametrize("idp_asserts_mfa", [True, False])
+def test_staff_mfa_is_satisfied_only_by_an_asserted_authn_context(
+    saml_setup, settings, idp_asserts_mfa
+):
+    settings.ENFORCE_STAFF_MFA = True
+    setup = saml_setup
+    if idp_asserts_mfa:
+        # SimpleSAMLphp adds the REFEDS MFA AuthnContextClassRef for this service provider.
+        saml_setup.provider.enabled = False
+        saml_setup.provider.save()
+        provider = saml_provider(
+            saml_setup.idp,
+            saml_setup.base,
+            slug="northbridge-mfa",
+            institution=saml_setup.provider.institution,
+            domain="",
+            mfa=True,
+        )
+        setup = SamlSetup(idp=saml_setup.idp, provider=provider, base=saml_setup.base)
+    ada = factories.UserFactory(email="ada@northbridge.edu")
+    program = factories.ProgramFactory(institution=saml_setup.provider.institution)
+    factories.ProgramRoleFactory(user=ada, program=program, role="director")
+    client = client_for(setup)
+    if idp_asserts_mfa:
+        # Not authoritative for the domain: link the IdP to the director's account first.
+        SocialAccount.objects.create(
+            user=ada, provider=setup.provider.slug, uid="ada@northbridge.edu"
+        )
+    assert post_to_acs(client, idp_initiated(setup, "ada")).status_code == 302
+    home = client.get("/")
+    if idp_asserts_mfa:
+        assert home.status_code == 200
+    else:
+        assert home.status_code == 302
+        assert "/2fa/totp/activate" in home["Location"]

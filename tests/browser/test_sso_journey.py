@@ -125,3 +125,34 @@ def test_a_saml_response_altered_on_its_way_is_refused_in_the_browser(
     expect(page.locator("[data-sso-reason]")).to_contain_text("Signature validation failed")
     expect(page.get_by_text("No account was created or changed.")).to_be_visible()
     assert not User.objects.exists()
+
+
+def test_a_logout_started_at_the_saml_idp_ends_the_continuum_session(
+    page: Page, saml_setup: SamlSetup
+):
+    from urllib.parse import urlencode
+
+    saml_sign_in(page, saml_setup, "ada")
+    expect(page.locator(".account-menu summary")).to_be_visible()
+    done = f"{saml_setup.idp.base}module.php/core/frontpage_welcome.php"
+    with page.expect_response(lambda r: "/accounts/saml/northbridge/sls/" in r.url) as sls:
+        page.goto(f"{saml_setup.idp.base}saml2/idp/initSLO.php?{urlencode({'RelayState': done})}")
+    assert sls.value.status == 302  # our answer: a signed LogoutResponse back to the IdP
+    page.wait_for_url(f"{done}**")
+    # Our session ended on the way (the IdP's LogoutRequest reached /sls/).
+    page.goto(f"{saml_setup.base}/accounts/email/")
+    page.wait_for_url(f"{saml_setup.base}/accounts/login/**")
+    expect(page.locator(".account-menu summary")).to_have_count(0)
+
+
+def test_the_sign_in_choices_fit_a_phone(phone_page: Page, saml_setup: SamlSetup):
+    phone_page.goto(f"{saml_setup.base}/accounts/login/")
+    button = phone_page.get_by_role("button", name="Sign in with Northbridge SSO")
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Keyboard: the button is reachable with Tab and starts the sign-in with Enter.
+    button.focus()
+    phone_page.keyboard.press("Enter")
+    phone_page.wait_for_url(f"{saml_setup.idp.base}**")

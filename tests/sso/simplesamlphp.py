@@ -190,6 +190,9 @@ class SimpleSAMLphp:
             "saml20.sign.assertion": True,
             "saml20.sign.response": True,
             "attributes.NameFormat": "urn:oasis:names:tc:SAML:2.0:attrname-format:basic",
+            # Logout by top-level redirects: a framed logout page would not carry our
+            # SameSite=Lax session cookie (and our frame-ancestors 'none' refuses framing).
+            "logouttype": "traditional",
         }
         (self.folder / "metadata" / "saml20-idp-hosted.php").write_text(
             f"<?php\n$metadata['__DYNAMIC:1__'] = {php(idp)};\n"

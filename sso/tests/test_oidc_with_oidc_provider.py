@@ -122,3 +122,28 @@ def test_staff_mfa_is_satisfied_by_the_provider_only_when_it_enforces_mfa(
     else:
         assert home.status_code == 302
         assert "/2fa/totp/activate" in home["Location"]
+
+
+def test_a_signed_in_person_connects_an_institution_sign_in_to_their_own_account(oidc_setup):
+    # A personal account (another address) adds the hospital's sign-in; the IdP's address does
+    # not have to match, and no second account appears.
+    person = factories.UserFactory(email="cora.personal@example.org")
+    client = client_for(oidc_setup)
+    client.force_login(person)
+    response = client.post(
+        f"/accounts/oidc/{oidc_setup.provider.slug}/login/", {"process": "connect"}
+    )
+    assert response.status_code == 302
+    callback = oidc_provider_answer(response["Location"], login="cora", app_base=oidc_setup.base)
+    assert finish(client, callback).status_code == 302
+    linked = SocialAccount.objects.get()
+    assert linked.user == person
+    assert User.objects.count() == 1
+
+    # Later, signing in through the IdP opens that same personal account.
+    fresh = client_for(oidc_setup)
+    callback = oidc_provider_answer(
+        start(fresh, oidc_setup), login="cora", app_base=oidc_setup.base
+    )
+    assert finish(fresh, callback).status_code == 302
+    assert fresh.get("/api/v1/me/").json()["email"] == "cora.personal@example.org"

@@ -156,3 +156,43 @@ def test_the_sign_in_choices_fit_a_phone(phone_page: Page, saml_setup: SamlSetup
     button.focus()
     phone_page.keyboard.press("Enter")
     phone_page.wait_for_url(f"{saml_setup.idp.base}**")
+
+
+def test_a_person_who_came_through_sso_adds_a_personal_address_and_password_to_keep_access(
+    page: Page, saml_setup: SamlSetup
+):
+    """The portfolio outlives the institution: a personal address and password on the same
+    account still sign in where the institutional address must use the IdP."""
+    import re
+
+    from django.core import mail
+
+    saml_sign_in(page, saml_setup, "ada")
+    page.goto(f"{saml_setup.base}/accounts/email/")
+    page.get_by_label("Email").fill("ada.osei@example.org")
+    page.get_by_role("button", name="Add address").click()
+    expect(page.get_by_text("Confirmation email sent to ada.osei@example.org.")).to_be_visible()
+    message = next(m for m in mail.outbox if "ada.osei@example.org" in m.to)
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body)
+    assert link is not None
+    page.goto(link.group(0).replace("localhost", "127.0.0.1"))
+    page.get_by_role("button", name="Confirm my address").click()
+
+    page.goto(f"{saml_setup.base}/accounts/password/set/")
+    page.get_by_label("Password", exact=True).fill("a-personal-passphrase-for-later-42")
+    page.get_by_label("Password (again)").fill("a-personal-passphrase-for-later-42")
+    page.get_by_role("button", name=re.compile("Set password", re.I)).click()
+    sign_out(page)
+    page.wait_for_url(f"{saml_setup.base}/accounts/login/**")
+
+    # The institutional address may not use the password form...
+    page.get_by_label("Email").fill("ada@northbridge.edu")
+    page.get_by_label("Password").fill("a-personal-passphrase-for-later-42")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Addresses at northbridge.edu sign in through")).to_be_visible()
+    # ...the personal one opens the same account.
+    page.get_by_label("Email").fill("ada.osei@example.org")
+    page.get_by_label("Password").fill("a-personal-passphrase-for-later-42")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".account-menu summary")).to_be_visible()
+    assert User.objects.count() == 1

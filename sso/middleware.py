@@ -10,13 +10,17 @@ from urllib.parse import urlsplit
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 
 from accounts.sessions import IDP_SESSION_KEY
 from sso.models import IdentityProvider
 from sso.selectors import providers_enabled
 
 ORIGINS_CACHE_KEY = "sso:form-action-origins"
+# Pages whose buttons post to us and are redirected to an IdP: sign in, the "continue" page of
+# a sign-in started by a link, and connecting another sign-in to an account.
+PAGES_WITH_IDP_BUTTONS = frozenset(
+    {"account_login", "saml_login", "openid_connect_login", "socialaccount_connections"}
+)
 
 
 def _origin(url: str) -> str | None:
@@ -45,17 +49,15 @@ def enabled_origins() -> list[str]:
 class IdentityProviderFormAction:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.paths: set[str] = set()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not response.get("Content-Type", "").startswith("text/html"):
             return response
-        if not self.paths:
-            # The pages with buttons that lead to an IdP: sign in, and connect another sign-in.
-            self.paths = {reverse("account_login"), reverse("socialaccount_connections")}
+        match = getattr(request, "resolver_match", None)
+        leads_to_idp = match is not None and match.url_name in PAGES_WITH_IDP_BUTTONS
         signed_in_through_idp = hasattr(request, "session") and IDP_SESSION_KEY in request.session
-        if request.path in self.paths or signed_in_through_idp:
+        if leads_to_idp or signed_in_through_idp:
             origins = enabled_origins()
             if origins:
                 update = getattr(response, "_csp_update", None) or {}

@@ -136,6 +136,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 mfa_values=mfa_values,
             )
         except SignInRefused as error:
+            logger.warning("SSO sign-in refused (%s): %s", provider.slug, error)
             raise refused(request, provider.name, str(error)) from error
         if not sociallogin.is_existing and not connecting and admission.user is not None:
             # The institution vouches for this address: the sign-in joins that account.

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -710,3 +711,15 @@ def review_periods_generate(*, program: Program, first_year: int, years: int) ->
     for period in created:
         review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
     return created
+
+
+@transaction.atomic
+def programs_erase_for_user(*, user: User) -> None:
+    """Erasure (docs/privacy.md): the person's roles go; their enrollments stay as the
+    program's record of an anonymised former learner, ended today if still open, so the stub
+    leaves current cohorts, heatmaps and flags but past reviews still show."""
+    ProgramRole.objects.filter(user=user).delete()
+    today = timezone.localdate()
+    for enrollment in Enrollment.objects.current().filter(learner=user).select_for_update():
+        enrollment.end_date = max(today, enrollment.start_date)
+        enrollment.save(update_fields=["end_date"])

@@ -4,6 +4,7 @@ import uuid
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -33,6 +34,9 @@ def user_erase(*, user: User, keep_stub: bool, label: str) -> User | None:
     (privacy.services.account_erase); this is the last step."""
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
+    # Links to identity providers (and any tokens they hold): the IdP's identifier for the
+    # person must not stay behind, or a later sign-in there would open the stub.
+    SocialAccount.objects.filter(user=user).delete()
     ApiToken.objects.filter(user=user).delete()
     user.groups.clear()
     user.user_permissions.clear()

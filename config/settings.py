@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -55,9 +57,22 @@ INSTALLED_APPS = [
     "learning",
     "home",
     "committee",
+    "sso",
     "privacy",
     "demo",
 ]
+# SAML needs python3-saml, which needs xmlsec and lxml built on the same libxml2 (matching
+# wheels from PyPI). Without them, SAML identity providers are unavailable and the admin says so.
+SAML_AVAILABLE = True
+try:
+    import onelogin.saml2.auth  # noqa: F401
+    import xmlsec  # noqa: F401
+except ImportError:  # pragma: no cover - depends on the installation
+    SAML_AVAILABLE = False
+if SAML_AVAILABLE:
+    INSTALLED_APPS.insert(
+        INSTALLED_APPS.index("allauth.socialaccount") + 1, "allauth.socialaccount.providers.saml"
+    )
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -73,6 +88,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "programs.middleware.ProgramRolesMiddleware",
     "programs.middleware.StaffMfaMiddleware",
+    "sso.middleware.IdentityProviderFormAction",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -263,12 +279,27 @@ ACCOUNT_RATE_LIMITS = {
     # Re-entering the password: allauth's own confirmation and the erase-account page and API.
     "reauthenticate": "10/m/user",
 }
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+ACCOUNT_ADAPTER = "sso.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "sso.forms.LoginForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Continuum] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Continuum"
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+# Single sign-on (docs/sso.md): identity providers are configured per institution in the admin
+# (sso.IdentityProvider); allauth's SAML and OpenID Connect providers do the protocol work,
+# with our subclasses adding replay, nonce and signature checks.
+SOCIALACCOUNT_ADAPTER = "sso.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "saml": {"provider_class": "sso.saml.provider.InstitutionSAMLProvider"},
+    "openid_connect": {
+        "provider_class": "sso.oidc.provider.InstitutionOIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+    },
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # joining by email is sso.services.sso_admit's rule
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 # Staff roles (directors, coordinators, admins) must use MFA; on by default in production.
 ENFORCE_STAFF_MFA = env.bool("ENFORCE_STAFF_MFA", default=not DEBUG)
 

@@ -87,6 +87,7 @@ RULES: tuple[Rule, ...] = (
     # Signing in
     Rule("account.EmailAddress", "user", E, "Your e-mail addresses"),
     Rule("mfa.Authenticator", "user", E, "Two-factor authentication devices and codes"),
+    Rule("socialaccount.SocialAccount", "user", E, "Sign-ins through institutions (SSO)"),
     Rule("accounts.ApiToken", "user", E, "API tokens"),
     Rule("accounts.User", "groups", E, "Administrative groups"),
     Rule("accounts.User", "user_permissions", E, "Administrative permissions"),

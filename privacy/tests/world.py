@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -96,6 +97,7 @@ def build_dana_world() -> DanaWorld:
     # Signing in and the admin site.
     api_token_create(user=dana, name="script")
     Authenticator.objects.create(user=dana, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    SocialAccount.objects.create(user=dana, provider="northbridge", uid="dana@northbridge.edu")
     group = Group.objects.create(name="Curriculum office")
     dana.groups.add(group)
     dana.user_permissions.add(Permission.objects.get(codename="view_user"))

@@ -121,11 +121,11 @@ def _trajectory_rows(
         return []
     ids = placeholders(len(competency_ids))
     sql = f"""
-        SELECT p.id, a.competency_id, {median_sql("a.level", connection.vendor)}, COUNT(*)
+        SELECT p.id, a.competency_id, {median_sql("a.counted_level", connection.vendor)}, COUNT(*)
         FROM {Assessment._meta.db_table} a
         JOIN {ReviewPeriod._meta.db_table} p
           ON p.program_id = %s AND a.observed_on BETWEEN p.start_date AND p.end_date
-        WHERE a.learner_id = %s AND a.competency_id IN ({ids})
+        WHERE a.learner_id = %s AND a.competency_id IN ({ids}) AND a.counted_level IS NOT NULL
         GROUP BY p.id, a.competency_id
     """  # noqa: S608 — only placeholders are interpolated
     rows = fetch_all(sql, [program.pk, learner_id, *competency_ids])

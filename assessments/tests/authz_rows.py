@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from assessments.models import Assessment, AssessmentRequest
+from assessments.models import Assessment, AssessmentForm, AssessmentRequest
+from assessments.services.forms import shipped_forms_ensure
 from assessments.tests.factories import (
     ObservedAssessmentFactory,
     epa_framework,
@@ -37,6 +38,7 @@ def _request(w: Any) -> AssessmentRequest:
         assessor=w.director,
         program=w.program,
         framework=epa.framework,
+        form=shipped_forms_ensure()[AssessmentForm.Rates.EPA],
         setting="ward",
     )
     request.competencies.set([epa])

@@ -1,0 +1,62 @@
+"""Access-scoped reads for assessment forms.
+
+- The shipped forms ("Milestone levels", "EPA entrustment") are offered in every program.
+- A program's own forms are offered to that program's requests and observations, and are
+  built and changed by the program's directors and coordinators (`programs_managed_by`).
+- Anyone else gets None or an empty QuerySet, which views turn into a 404.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+from assessments.models import AssessmentForm
+from frameworks.models import Competency, Framework, RatingScale
+from programs.selectors import programs_managed_by
+
+
+def _with_parts(queryset: QuerySet[AssessmentForm]) -> QuerySet[AssessmentForm]:
+    """Each form with its program, scale and levels, and chosen items (three queries)."""
+    return queryset.select_related("program", "scale").prefetch_related(
+        "scale__levels",
+        Prefetch("competencies", queryset=Competency.objects.order_by("order", "id")),
+    )
+
+
+def forms_managed_by(*, user: User) -> QuerySet[AssessmentForm]:
+    """The forms of programs `user` manages, and the shipped ones (read-only to them)."""
+    programs = programs_managed_by(user=user).values("pk")
+    return _with_parts(
+        AssessmentForm.objects.filter(Q(program__isnull=True) | Q(program__in=programs))
+    ).order_by("program__name", "name", "id")
+
+
+def form_managed_by(*, user: User, pk: int) -> AssessmentForm | None:
+    return forms_managed_by(user=user).filter(pk=pk).first()
+
+
+def forms_available(*, program_id: int) -> QuerySet[AssessmentForm]:
+    """What a request or observation in the program may use: shipped and the program's own."""
+    return _with_parts(AssessmentForm.objects.available_in(program_id)).order_by(
+        "program_id", "name", "id"
+    )
+
+
+def shipped_form_for(*, framework: Framework) -> AssessmentForm:
+    """The shipped form rating this framework's kind of item on its own scale."""
+    code = (
+        AssessmentForm.SHIPPED_EPA
+        if framework.kind == Framework.Kind.EPA
+        else AssessmentForm.SHIPPED_MILESTONES
+    )
+    return AssessmentForm.objects.select_related("scale").get(code=code)
+
+
+def shipped_scales() -> QuerySet[RatingScale]:
+    """The scales a program may pick for a form without defining its own."""
+    return (
+        RatingScale.objects.filter(kind__in=RatingScale.SHIPPED_KINDS)
+        .prefetch_related("levels")
+        .order_by("name")
+    )

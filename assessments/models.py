@@ -86,6 +86,7 @@ class AssessmentForm(models.Model):
 
     SHIPPED_MILESTONES = "milestone-levels"
     SHIPPED_EPA = "epa-entrustment"
+    SHIPPED_NAMES = {SHIPPED_MILESTONES: "Milestone levels", SHIPPED_EPA: "EPA entrustment"}
     MAX_OPTIONAL_PROMPTS = 5
 
     program = models.ForeignKey(

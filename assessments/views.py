@@ -31,7 +31,8 @@ from assessments.forms import (
     ReviseForm,
     StartObservationForm,
 )
-from assessments.models import Assessment, AssessmentRequest, ObservationSetting
+from assessments.models import Assessment, AssessmentForm, AssessmentRequest, ObservationSetting
+from assessments.selectors.forms import forms_available, shipped_form_for
 from assessments.selectors.observations import (
     MIN_COLLEAGUES,
     assessment_filter_choices,
@@ -61,6 +62,7 @@ from assessments.services.observations import (
     assessment_is_correctable,
     assessment_respond,
     assessment_revise,
+    form_scale,
     narrative_hints,
     observation_record,
     observation_request_complete,
@@ -68,7 +70,7 @@ from assessments.services.observations import (
     observation_request_decline,
 )
 from core.forms import apply_errors
-from frameworks.models import Competency, Framework, LevelDescriptor, ScaleLevel
+from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
 
 PAGE_SIZE = 20
 PERIODS = {"30": 30, "90": 90, "365": 365}
@@ -164,8 +166,8 @@ class LevelChoice:
     anchor: str
 
 
-def _level_choices(framework: Framework) -> list[LevelChoice]:
-    levels: list[ScaleLevel] = list(framework.scale.levels.all())
+def _level_choices(scale: RatingScale) -> list[LevelChoice]:
+    levels: list[ScaleLevel] = list(scale.levels.all())
     return [
         LevelChoice(
             value=level.value,
@@ -175,6 +177,15 @@ def _level_choices(framework: Framework) -> list[LevelChoice]:
         )
         for level in levels
     ]
+
+
+def _answers_from(post: Any, form: AssessmentForm) -> dict[str, str]:
+    """The optional prompts' answers, posted as answer-1, answer-2, … in the form's order."""
+    return {
+        prompt: post.get(f"answer-{number}", "")
+        for number, prompt in enumerate(form.optional_prompts, start=1)
+        if post.get(f"answer-{number}", "").strip()
+    }
 
 
 def _descriptors(competencies: list[Competency]) -> dict[int, dict[str, str]]:
@@ -189,14 +200,21 @@ def _form_context(
     *,
     learner: User,
     framework: Framework,
+    form: AssessmentForm,
     competencies: list[Competency],
     posted: Any,
     errors: dict[str, list[str]],
     context_line: str,
     default_day: dt.date,
 ) -> dict[str, Any]:
-    levels = _level_choices(framework)
-    descriptors = _descriptors(competencies)
+    scale = form_scale(form, framework)
+    levels = _level_choices(scale)
+    # Level descriptors belong to the framework's own scale; another scale shows its anchors.
+    descriptors = (
+        _descriptors(competencies)
+        if form.uses_framework_scale
+        else {c.pk: {} for c in competencies}
+    )
     items = []
     for competency in competencies:
         chosen = posted.get(f"level-{competency.pk}", "") if posted else ""
@@ -216,7 +234,15 @@ def _form_context(
     return {
         "learner": learner,
         "framework": framework,
-        "is_epa": framework.kind == Framework.Kind.EPA,
+        "form": form,
+        "scale": scale,
+        # Big tap targets with the anchor beside each level: EPA forms on the framework's own
+        # scale. Every other scale is a row of levels with the anchors one tap away.
+        "is_epa": framework.kind == Framework.Kind.EPA and form.uses_framework_scale,
+        "optional": [
+            (number, prompt, posted.get(f"answer-{number}", "") if posted else "")
+            for number, prompt in enumerate(form.optional_prompts, start=1)
+        ],
         "items": items,
         "went_well": posted.get("went_well", "") if posted else "",
         "next_step": posted.get("next_step", "") if posted else "",
@@ -284,6 +310,7 @@ def request_complete(request: HttpRequest, pk: int) -> HttpResponse:
                     next_step=request.POST.get("next_step", ""),
                     observed_on=day,
                     submission_key=request.POST.get("submission_key", ""),
+                    answers=_answers_from(request.POST, item.form),
                 )
             except ValidationError as error:
                 errors = error.message_dict
@@ -298,6 +325,7 @@ def request_complete(request: HttpRequest, pk: int) -> HttpResponse:
     context = _form_context(
         learner=item.learner,
         framework=item.framework,
+        form=item.form,
         competencies=competencies,
         posted=request.POST if request.method == "POST" else None,
         errors=errors,
@@ -367,6 +395,20 @@ def observation_start(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _forms_offered(programs: list[Any], framework: Framework) -> list[AssessmentForm]:
+    """The forms for this kind of item in the learner's programs where the viewer assesses."""
+    rates = (
+        AssessmentForm.Rates.EPA
+        if framework.kind == Framework.Kind.EPA
+        else AssessmentForm.Rates.MILESTONES
+    )
+    found: dict[int, AssessmentForm] = {}
+    for program in programs:
+        for form in forms_available(program_id=program.pk).filter(rates=rates):
+            found.setdefault(form.pk, form)
+    return sorted(found.values(), key=lambda f: (f.program_id is not None, f.name))
+
+
 @login_required
 def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
     assessor = _user(request)
@@ -387,6 +429,11 @@ def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
         messages.error(request, "Choose an EPA, or sub-competencies of one framework.")
         return redirect(f"{reverse('observation-start')}?learner={learner.pk}")
     framework = competencies[0].framework
+    offered = _forms_offered(programs, framework)
+    chosen_id = _int(source.get("form"))
+    form = next((f for f in offered if f.pk == chosen_id), None) or shipped_form_for(
+        framework=framework
+    )
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         day, day_ok = _parse_day(request.POST.get("observed_on"))
@@ -404,6 +451,8 @@ def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
                     case_type=request.POST.get("case_type", ""),
                     observed_on=day,
                     submission_key=request.POST.get("submission_key", ""),
+                    form_id=form.pk,
+                    answers=_answers_from(request.POST, form),
                 )
             except ValidationError as error:
                 errors = error.message_dict
@@ -415,6 +464,7 @@ def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
     context = _form_context(
         learner=learner,
         framework=framework,
+        form=form,
         competencies=competencies,
         posted=request.POST if request.method == "POST" else None,
         errors=errors,
@@ -424,6 +474,7 @@ def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
     context.update(
         {
             "unasked": True,
+            "forms_offered": offered if len(offered) > 1 else [],
             "settings": ObservationSetting.choices,
             "setting": request.POST.get("setting", ""),
             "case_type": request.POST.get("case_type", ""),
@@ -440,7 +491,7 @@ def _detail_context(item: Assessment, viewer: User, form: ResponseForm | None) -
     is_learner = item.learner_id == viewer.pk
     is_author = item.assessor_id == viewer.pk
     label = (
-        ScaleLevel.objects.filter(scale_id=item.competency.framework.scale_id, value=item.level)
+        ScaleLevel.objects.filter(scale_id=item.scale_id, value=item.level)
         .values_list("label", flat=True)
         .first()
     )
@@ -478,7 +529,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if item is None:
         raise Http404
     correctable = assessment_is_correctable(item)
-    levels = _level_choices(item.competency.framework)
+    levels = _level_choices(item.scale)
     choices = [(c.display, f"{c.display} · {c.label}" if c.label else c.display) for c in levels]
     initial = {
         "level": f"{item.level.normalize():f}",

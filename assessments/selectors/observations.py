@@ -262,7 +262,7 @@ def _attach_competencies(requests: list[AssessmentRequest]) -> None:
 
 def _assessment_queryset() -> QuerySet[Assessment]:
     return Assessment.objects.select_related(
-        "assessor", "learner", "competency", "competency__framework", "program"
+        "assessor", "learner", "competency", "competency__framework", "program", "form", "scale"
     )
 
 

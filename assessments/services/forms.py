@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from assessments.models import AssessmentForm
 from frameworks.models import Competency, Framework, RatingScale, ScaleLevel
+from frameworks.scales import shipped_scales_ensure
 from programs.models import Program
 
 PROMPT_MAX = 200
@@ -182,6 +183,7 @@ def assessment_form_create(
         if len(scale_name.strip()) > NAME_MAX:
             errors["scale_name"] = [f"At most {NAME_MAX} characters."]
     elif scale != FRAMEWORK_SCALE:
+        shipped_scales_ensure()
         chosen_scale = (
             RatingScale.objects.filter(code=scale, kind__in=RatingScale.SHIPPED_KINDS)
             .prefetch_related("levels")

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from assessments.models import (
     Assessment,
+    AssessmentForm,
     AssessmentRequest,
     AssessmentResponse,
     AssessmentVersion,
@@ -60,7 +61,7 @@ from assessments.services.observations import (
 )
 from core.api import cursor
 from frameworks.api import CompetencyOfItemSerializer
-from frameworks.models import Framework
+from frameworks.models import Framework, RatingScale
 
 
 def _user(request: Request) -> User:
@@ -85,12 +86,28 @@ class ObservationRequestFrameworkSerializer(serializers.ModelSerializer[Framewor
         fields = ["id", "code", "version", "name", "kind"]
 
 
+class FormOfRatingSerializer(serializers.ModelSerializer[AssessmentForm]):
+    """The form a request or rating is on, in short."""
+
+    class Meta:
+        model = AssessmentForm
+        fields = ["id", "name", "rates", "scale"]
+        extra_kwargs = {"scale": {"help_text": "Empty: each framework's own scale."}}
+
+
+class ScaleOfRatingSerializer(serializers.ModelSerializer[RatingScale]):
+    class Meta:
+        model = RatingScale
+        fields = ["id", "code", "name", "kind"]
+
+
 class ObservationRequestSerializer(serializers.ModelSerializer[AssessmentRequest]):
     learner = ObservationPersonSerializer(read_only=True)
     assessor = ObservationPersonSerializer(read_only=True)
     program = serializers.CharField(source="program.name", read_only=True)
     framework = ObservationRequestFrameworkSerializer(read_only=True)
     competencies = CompetencyOfItemSerializer(many=True, read_only=True)
+    form = FormOfRatingSerializer(read_only=True)
     due_date = serializers.DateField(
         read_only=True, help_text="`due_on`, or two weeks after the request when none was given."
     )
@@ -105,6 +122,7 @@ class ObservationRequestSerializer(serializers.ModelSerializer[AssessmentRequest
             "program",
             "framework",
             "competencies",
+            "form",
             "setting",
             "case_type",
             "encounter_on",
@@ -150,12 +168,22 @@ class ObservationRequestCreateSerializer(serializers.Serializer[Any]):
         default=None,
         help_text="Made once per request; sending it again returns the first request (200).",
     )
+    form = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A form from `/assessment-forms/?program=`; default: the shipped form of "
+        "the items' kind, on the framework's own scale.",
+    )
 
 
 class ObservationRatingSerializer(serializers.Serializer[Any]):
     competency = serializers.IntegerField(min_value=1)
     level = serializers.CharField(
-        max_length=10, help_text="A value of the framework's scale, e.g. `3` or `2.5`."
+        max_length=10,
+        help_text="A value of the form's scale (the framework's own unless the form names "
+        "another), e.g. `3` or `2.5`; Chen sub-levels as tenths (`3.2` is 3b).",
     )
 
 
@@ -173,6 +201,12 @@ class ObservationFieldsSerializer(serializers.Serializer[Any]):
     submission_key = serializers.UUIDField(
         help_text="Made once per submission; sending it again returns the first record (200)."
     )
+    answers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=NARRATIVE_MAX),
+        required=False,
+        default=dict,
+        help_text="Answers to the form's optional prompts, keyed by the prompt's text.",
+    )
 
 
 class ObservationCreateSerializer(ObservationFieldsSerializer):
@@ -185,6 +219,13 @@ class ObservationCreateSerializer(ObservationFieldsSerializer):
     case_type = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=CASE_TYPE_MAX
     )
+    form = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A form offered in the learner's program; default: the shipped one.",
+    )
 
 
 class ObservationDeclineSerializer(serializers.Serializer[Any]):
@@ -195,6 +236,17 @@ class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
     learner = ObservationPersonSerializer(read_only=True)
     assessor = ObservationPersonSerializer(read_only=True, allow_null=True)
     competency = CompetencyOfItemSerializer(read_only=True)
+    form = FormOfRatingSerializer(read_only=True)
+    scale = ScaleOfRatingSerializer(read_only=True)
+    counted_level = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        read_only=True,
+        allow_null=True,
+        help_text="What milestone summaries, the heatmap and flags count: `level` on the "
+        "framework's own scale, the form's mapped milestone level on a mapped scale, null "
+        "(left out) on any other scale.",
+    )
     correctable_until = serializers.SerializerMethodField(
         help_text="Until then its author may correct it; after, only amend it with a reason."
     )
@@ -206,9 +258,13 @@ class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
             "learner",
             "assessor",
             "competency",
+            "form",
+            "scale",
             "level",
+            "counted_level",
             "went_well",
             "next_step",
+            "answers",
             "context",
             "observed_on",
             "source",
@@ -402,6 +458,7 @@ class ObservationRequestListApi(APIView):
             due_on=data["due_on"],
             note=data["note"],
             client_token=data["client_token"],
+            form_id=data["form"],
         )
         shown = request_visible_to(viewer=learner, pk=made.pk)
         return Response(
@@ -451,6 +508,7 @@ class ObservationRequestCompleteApi(APIView):
                 next_step=data["next_step"],
                 observed_on=data["observed_on"],
                 submission_key=data["submission_key"],
+                answers=data["answers"],
             )
         except ObservationConflictError as error:
             return _conflict(error)
@@ -593,6 +651,8 @@ class AssessmentListApi(APIView):
             case_type=data["case_type"],
             observed_on=data["observed_on"],
             submission_key=data["submission_key"],
+            form_id=data["form"],
+            answers=data["answers"],
         )
         return _result(result)
 

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import ObservationSetting
+from assessments.models import AssessmentForm, ObservationSetting
 from assessments.services.observations import (
     CASE_TYPE_MAX,
     DECLINE_REASON_MAX,
@@ -32,6 +33,11 @@ def _person_label(user: User) -> str:
 class AssessorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return _person_label(obj)
+
+
+def _form_label(form: AssessmentForm) -> str:
+    scale = f" · {form.scale.name}" if form.scale else ""
+    return f"{form.name} · {form.get_rates_display()}{scale}"
 
 
 class ObservationRequestForm(forms.Form):
@@ -73,6 +79,14 @@ class ObservationRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     client_token = forms.UUIDField(widget=forms.HiddenInput)
+    form = forms.TypedChoiceField(
+        label="Form (optional)",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=(),
+        help_text="Your program's forms; without one, the usual form for what you chose.",
+    )
 
     def __init__(
         self,
@@ -80,6 +94,7 @@ class ObservationRequestForm(forms.Form):
         learner: User,
         assessors: Any,
         frameworks: list[Framework],
+        program_forms: Sequence[AssessmentForm] = (),
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault(
@@ -98,6 +113,18 @@ class ObservationRequestForm(forms.Form):
                 milestone_groups.append((framework.name, items))
         self.fields["epa"].choices = [("", "Choose an EPA…"), *epa_groups]  # type: ignore[attr-defined]
         self.fields["competencies"].choices = milestone_groups  # type: ignore[attr-defined]
+        self.fields["form"].choices = [  # type: ignore[attr-defined]
+            ("", "The usual form"),
+            *[
+                (
+                    f.pk,
+                    f"{f.name} · {f.get_rates_display()}"
+                    + (f" · {f.scale.name}" if f.scale else ""),
+                )
+                for f in program_forms
+            ],
+        ]
+        self.has_forms = bool(program_forms)
         self.has_epas = bool(epa_groups)
         self.has_milestones = bool(milestone_groups)
 

@@ -32,7 +32,11 @@ from assessments.forms import (
     StartObservationForm,
 )
 from assessments.models import Assessment, AssessmentForm, AssessmentRequest, ObservationSetting
-from assessments.selectors.forms import forms_available, shipped_form_for
+from assessments.selectors.forms import (
+    forms_available,
+    program_forms_for_learner,
+    shipped_form_for,
+)
 from assessments.selectors.observations import (
     MIN_COLLEAGUES,
     assessment_filter_choices,
@@ -109,7 +113,11 @@ def request_create(request: HttpRequest) -> HttpResponse:
     frameworks = list(observable_frameworks(learner=learner))
     assessors = assessors_for(learner=learner)
     form = ObservationRequestForm(
-        request.POST or None, learner=learner, assessors=assessors, frameworks=frameworks
+        request.POST or None,
+        learner=learner,
+        assessors=assessors,
+        frameworks=frameworks,
+        program_forms=list(program_forms_for_learner(learner=learner)),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -124,6 +132,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
                 due_on=data["due_on"],
                 note=data["note"],
                 client_token=data["client_token"],
+                form_id=data["form"],
             )
         except ValidationError as error:
             apply_errors(form, error)

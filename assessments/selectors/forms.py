@@ -68,3 +68,18 @@ def shipped_scales() -> QuerySet[RatingScale]:
         .prefetch_related("levels")
         .order_by("name")
     )
+
+
+def program_forms_for_learner(*, learner: User) -> QuerySet[AssessmentForm]:
+    """The active forms of the programs the learner is currently enrolled in (the shipped ones
+    are the default and need no choosing)."""
+    return (
+        AssessmentForm.objects.filter(
+            program__enrollments__learner=learner,
+            program__enrollments__end_date__isnull=True,
+            is_active=True,
+        )
+        .distinct()
+        .select_related("program", "scale")
+        .order_by("program__name", "name", "id")
+    )

@@ -152,7 +152,7 @@ def observable_frameworks(*, learner: User) -> QuerySet[Framework]:
 
 def _request_queryset() -> QuerySet[AssessmentRequest]:
     return AssessmentRequest.objects.select_related(
-        "learner", "assessor", "program", "framework", "framework__scale"
+        "learner", "assessor", "program", "framework", "framework__scale", "form", "form__scale"
     ).prefetch_related(
         Prefetch(
             "competencies",

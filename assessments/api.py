@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -28,6 +28,7 @@ from assessments.models import (
     AssessmentVersion,
     ObservationSetting,
 )
+from assessments.selectors.forms import forms_visible_to
 from assessments.selectors.observations import (
     assessment_visible_to,
     assessments_given,
@@ -39,6 +40,7 @@ from assessments.selectors.observations import (
     requests_of_learner,
     requests_to_assessor,
 )
+from assessments.services.forms import FRAMEWORK_SCALE, LevelInput, assessment_form_create
 from assessments.services.observations import (
     CASE_TYPE_MAX,
     CORRECTION_WINDOW,
@@ -60,8 +62,9 @@ from assessments.services.observations import (
     observation_request_decline,
 )
 from core.api import cursor
-from frameworks.api import CompetencyOfItemSerializer
+from frameworks.api import CompetencyOfItemSerializer, RatingScaleSerializer
 from frameworks.models import Framework, RatingScale
+from programs.selectors import programs_managed_by
 
 
 def _user(request: Request) -> User:
@@ -764,3 +767,140 @@ class AssessmentResponseListApi(APIView):
             AssessmentResponseSerializer(response).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+# --- Forms -----------------------------------------------------------------------------------
+
+
+class AssessmentFormSerializer(serializers.ModelSerializer[AssessmentForm]):
+    scale = RatingScaleSerializer(
+        read_only=True, allow_null=True, help_text="Empty: each framework's own scale."
+    )
+    competencies = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    shipped = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AssessmentForm
+        fields = [
+            "id",
+            "program",
+            "name",
+            "rates",
+            "scale",
+            "competencies",
+            "went_well_prompt",
+            "next_step_prompt",
+            "optional_prompts",
+            "milestone_mapping",
+            "is_active",
+            "shipped",
+        ]
+
+    def get_shipped(self, obj: AssessmentForm) -> bool:
+        return obj.program_id is None
+
+
+class ScaleLevelInputSerializer(serializers.Serializer[Any]):
+    value = serializers.CharField(max_length=10)
+    label = serializers.CharField(max_length=120)
+    anchor = serializers.CharField(max_length=400, required=False, allow_blank=True, default="")
+
+
+class AssessmentFormCreateSerializer(serializers.Serializer[Any]):
+    program = serializers.IntegerField(min_value=1, help_text="A program you direct or coordinate.")
+    name = serializers.CharField(max_length=120)
+    rates = serializers.ChoiceField(choices=AssessmentForm.Rates.choices)
+    scale = serializers.CharField(
+        max_length=60,
+        required=False,
+        default=FRAMEWORK_SCALE,
+        help_text="`framework` (each framework's own), a shipped scale's code (`o-score`, "
+        "`chen-entrustment`, `zwisch`) or `custom` with `levels`.",
+    )
+    scale_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    levels = serializers.ListField(
+        child=ScaleLevelInputSerializer(), required=False, default=list, max_length=20
+    )
+    competencies = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=200
+    )
+    went_well_prompt = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    next_step_prompt = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    optional_prompts = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list, max_length=10
+    )
+    milestone_mapping = serializers.DictField(
+        child=serializers.CharField(max_length=10),
+        required=False,
+        default=dict,
+        help_text="Scale value → milestone level, for every level of the scale, or none.",
+    )
+
+
+class AssessmentFormListApi(APIView):
+    """Forms the caller may meet: the shipped ones and their programs' own; a program's
+    directors and coordinators build new ones."""
+
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[OpenApiParameter("program", int, description="Only forms offered there.")],
+        responses=AssessmentFormSerializer(many=True),
+        operation_id="assessment_form_list",
+    )
+    def get(self, request: Request) -> Response:
+        rows = forms_visible_to(user=_user(request))
+        program = _int_param(request, "program")
+        if program is not None:
+            rows = rows.filter(Q(program__isnull=True) | Q(program_id=program, is_active=True))
+        return Response(AssessmentFormSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=AssessmentFormCreateSerializer,
+        responses={
+            201: AssessmentFormSerializer,
+            400: OpenApiResponse(description="Field errors; nothing was written"),
+            404: OpenApiResponse(description="Not a program you direct or coordinate"),
+        },
+        operation_id="assessment_form_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = AssessmentFormCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        program = programs_managed_by(user=_user(request)).filter(pk=data["program"]).first()
+        if program is None:
+            raise Http404
+        made = assessment_form_create(
+            program=program,
+            by=_user(request),
+            name=data["name"],
+            rates=data["rates"],
+            scale=data["scale"],
+            scale_name=data["scale_name"],
+            levels=[
+                LevelInput(row["value"], row["label"], row["anchor"]) for row in data["levels"]
+            ],
+            competency_ids=data["competencies"],
+            went_well_prompt=data["went_well_prompt"],
+            next_step_prompt=data["next_step_prompt"],
+            optional_prompts=data["optional_prompts"],
+            milestone_mapping=data["milestone_mapping"],
+        )
+        shown = forms_visible_to(user=_user(request)).get(pk=made.pk)
+        return Response(AssessmentFormSerializer(shown).data, status=status.HTTP_201_CREATED)
+
+
+class AssessmentFormDetailApi(APIView):
+    """One form with its scale's levels and anchors."""
+
+    @extend_schema(responses=AssessmentFormSerializer, operation_id="assessment_form_get")
+    def get(self, request: Request, pk: int) -> Response:
+        item = forms_visible_to(user=_user(request)).filter(pk=pk).first()
+        if item is None:
+            raise Http404
+        return Response(AssessmentFormSerializer(item).data)

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from assessments.forms import (
+    AssessmentFormBuildForm,
     DeclineForm,
     ObservationRequestForm,
     ResponseForm,
@@ -33,9 +35,12 @@ from assessments.forms import (
 )
 from assessments.models import Assessment, AssessmentForm, AssessmentRequest, ObservationSetting
 from assessments.selectors.forms import (
+    form_managed_by,
     forms_available,
+    forms_managed_by,
     program_forms_for_learner,
     shipped_form_for,
+    shipped_scales,
 )
 from assessments.selectors.observations import (
     MIN_COLLEAGUES,
@@ -54,6 +59,13 @@ from assessments.selectors.observations import (
     request_for_assessor,
     request_visible_to,
     requests_of_learner,
+)
+from assessments.services.forms import (
+    CUSTOM_SCALE,
+    FRAMEWORK_SCALE,
+    LevelInput,
+    assessment_form_create,
+    assessment_form_retire,
 )
 from assessments.services.observations import (
     HINTS,
@@ -75,6 +87,8 @@ from assessments.services.observations import (
 )
 from core.forms import apply_errors
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
+from programs.models import Program
+from programs.selectors import programs_managed_by
 
 PAGE_SIZE = 20
 PERIODS = {"30": 30, "90": 90, "365": 365}
@@ -702,3 +716,105 @@ def comparison(request: HttpRequest) -> HttpResponse:
             "minimum": MIN_COLLEAGUES,
         },
     )
+
+
+# --- Forms: what a program's observations ask --------------------------------------------
+
+
+def _managed_program(request: HttpRequest, program_id: int) -> Program:
+    """The program, if the viewer manages it (director, coordinator); else 404."""
+    return get_object_or_404(programs_managed_by(user=_user(request)), pk=program_id)
+
+
+@login_required
+def form_list(request: HttpRequest) -> HttpResponse:
+    programs = list(programs_managed_by(user=_user(request)).order_by("name"))
+    if not programs:
+        raise Http404
+    return render(
+        request,
+        "assessments/forms/list.html",
+        {"forms": list(forms_managed_by(user=_user(request))), "programs": programs},
+    )
+
+
+@login_required
+def form_create(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _managed_program(request, program_id)
+    frameworks = list(
+        program.frameworks.prefetch_related(
+            Prefetch(
+                "competencies",
+                queryset=Competency.objects.ratable().order_by("order", "id"),
+                to_attr="ratable_items",
+            )
+        ).order_by("kind", "code")
+    )
+    items = [
+        (f.name, [(c.pk, f"{c.code} · {c.title}") for c in f.ratable_items])  # type: ignore[attr-defined]
+        for f in frameworks
+    ]
+    scale_choices = [
+        (FRAMEWORK_SCALE, "Each framework's own scale"),
+        *[(s.code, s.name) for s in shipped_scales()],
+        (CUSTOM_SCALE, "A scale we define (levels below)"),
+    ]
+    form = AssessmentFormBuildForm(request.POST or None, scale_choices=scale_choices, items=items)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = assessment_form_create(
+                program=program,
+                by=_user(request),
+                name=data["name"],
+                rates=data["rates"],
+                scale=data["scale"],
+                scale_name=data["scale_name"],
+                levels=[LevelInput(v, label, anchor) for v, label, anchor in form.level_lines()],
+                competency_ids=data["competencies"],
+                went_well_prompt=data["went_well_prompt"],
+                next_step_prompt=data["next_step_prompt"],
+                optional_prompts=form.optional_lines(),
+                milestone_mapping=form.mapping_lines(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"“{made.name}” is ready for {program.name}'s observations.")
+            return redirect("assessment-form-detail", made.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "assessments/forms/create.html",
+        {"form": form, "program": program, "scales": list(shipped_scales())},
+        status=status,
+    )
+
+
+@login_required
+def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = form_managed_by(user=_user(request), pk=pk)
+    if item is None:
+        raise Http404
+    levels = _level_choices(item.scale) if item.scale is not None else []
+    mapping = item.milestone_mapping
+    return render(
+        request,
+        "assessments/forms/detail.html",
+        {
+            "item": item,
+            "levels": [(level, mapping.get(level.display)) for level in levels],
+            "competencies": list(item.competencies.all()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def form_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    item = form_managed_by(user=_user(request), pk=pk)
+    if item is None or item.program_id is None:
+        raise Http404
+    assessment_form_retire(form=item)
+    messages.success(request, f"“{item.name}” is no longer offered for new observations.")
+    return redirect("assessment-form-detail", item.pk)

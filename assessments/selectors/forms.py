@@ -83,3 +83,15 @@ def program_forms_for_learner(*, learner: User) -> QuerySet[AssessmentForm]:
         .select_related("program", "scale")
         .order_by("program__name", "name", "id")
     )
+
+
+def forms_visible_to(*, user: User) -> QuerySet[AssessmentForm]:
+    """The shipped forms and the forms of every program where `user` holds a role or is
+    currently enrolled: what they may be asked to fill in or may ask for."""
+    in_program = Q(program__roles__user=user) | Q(
+        program__enrollments__learner=user, program__enrollments__end_date__isnull=True
+    )
+    ids = AssessmentForm.objects.filter(Q(program__isnull=True) | in_program).values("pk")
+    return _with_parts(AssessmentForm.objects.filter(pk__in=ids)).order_by(
+        "program_id", "name", "id"
+    )

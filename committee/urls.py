@@ -25,4 +25,14 @@ urlpatterns = [
     path(packet + "print/", views.packet_print, name="program-packet-print"),
     path(packet + "consensus/", views.consensus_record, name="program-consensus-record"),
     path(packet + "sign-off/", views.review_sign_off, name="program-review-sign-off"),
+    path(
+        "<int:program_id>/learners/<int:learner_id>/entrustment/",
+        views.entrustment_show,
+        name="program-entrustment",
+    ),
+    path(
+        "<int:program_id>/entrustment/<int:decision_id>/sign-off/",
+        views.entrustment_sign_off,
+        name="program-entrustment-sign-off",
+    ),
 ]

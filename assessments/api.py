@@ -63,7 +63,7 @@ from assessments.services.observations import (
 )
 from core.api import cursor
 from frameworks.api import CompetencyOfItemSerializer, RatingScaleSerializer
-from frameworks.models import Framework, RatingScale
+from frameworks.models import Competency, Framework, RatingScale
 from programs.selectors import programs_managed_by
 
 
@@ -776,7 +776,9 @@ class AssessmentFormSerializer(serializers.ModelSerializer[AssessmentForm]):
     scale = RatingScaleSerializer(
         read_only=True, allow_null=True, help_text="Empty: each framework's own scale."
     )
-    competencies = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    competencies: serializers.PrimaryKeyRelatedField[Competency] = (
+        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
     shipped = serializers.SerializerMethodField()
 
     class Meta:
@@ -802,7 +804,8 @@ class AssessmentFormSerializer(serializers.ModelSerializer[AssessmentForm]):
 
 class ScaleLevelInputSerializer(serializers.Serializer[Any]):
     value = serializers.CharField(max_length=10)
-    label = serializers.CharField(max_length=120)
+    # A field named like Serializer's own `label` attribute; DRF collects it as a field.
+    label = serializers.CharField(max_length=120)  # type: ignore[assignment]
     anchor = serializers.CharField(max_length=400, required=False, allow_blank=True, default="")
 
 

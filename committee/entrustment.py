@@ -75,8 +75,7 @@ def decisions_of_learner(*, learner: User) -> QuerySet[EntrustmentDecision]:
     """The learner's signed-off decisions (current and earlier), newest first."""
     return (
         _decision_queryset()
-        .filter(learner=learner)
-        .signed_off()
+        .filter(learner=learner, status=EntrustmentDecision.Status.SIGNED_OFF)
         .order_by("competency__framework__code", "competency__order", "-decided_on", "-id")
     )
 

@@ -102,9 +102,6 @@ class EntrustmentDecisionQuerySet(models.QuerySet["EntrustmentDecision"]):
     def current(self) -> EntrustmentDecisionQuerySet:
         return self.filter(is_current=True)
 
-    def signed_off(self) -> EntrustmentDecisionQuerySet:
-        return self.filter(status=EntrustmentDecision.Status.SIGNED_OFF)
-
 
 class EntrustmentDecision(models.Model):
     """The committee's decision that a learner is entrusted with one EPA at a level: on a

@@ -261,3 +261,36 @@ def test_the_api_records_signs_off_and_the_learner_reads_it(obs, committee_membe
         "Daytime only.",
         "signed_off",
     )
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_the_learners_list_and_page_run_a_constant_number_of_queries(
+    obs, committee_member, director, size
+):
+    for i in range(size):
+        a = observed(obs, level=str(1 + i % 5))
+        for epa in obs.epas[:2]:
+            decision = decide(
+                obs,
+                committee_member,
+                competency_id=epa.pk,
+                evidence_ids=[a.pk] if epa == obs.epas[0] else [],
+            )
+            entrustment_decision_sign_off(decision=decision, by=director)
+    api = APIClient()
+    api.force_authenticate(obs.learner)
+    with CaptureQueriesContext(connection) as queries:
+        rows = api.get("/api/v1/me/entrustment-decisions/").json()
+    assert len(rows) == 2 * size
+    # Expect 2 queries at any size: * the decisions with EPA, program and people * their
+    # evidence with scale and assessor.
+    assert len(queries) == 2, [q["sql"][:90] for q in queries]
+
+    client = Client()
+    client.force_login(obs.learner)
+    client.get("/programs/reviews/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/programs/reviews/").status_code == 200
+    # Expect 6 queries at any size: * session * user * the navigation's roles * the signed-off
+    # reviews * the decisions * their evidence.
+    assert len(queries) == 6, [q["sql"][:90] for q in queries]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("reviews/", views.my_review_index, name="my-review-list"),
     path("reviews/<int:review_id>/", views.my_review_show, name="my-review-detail"),
     path("<int:program_id>/heatmap/", views.heatmap_show, name="program-heatmap"),
+    path("<int:program_id>/meeting/", views.meeting_show, name="program-meeting"),
     path(
         "<int:program_id>/distributions/",
         views.distribution_show,

@@ -162,6 +162,10 @@ def consensus_record(
         "program-packet",
         kwargs={"program_id": program.pk, "period_id": period.pk, "learner_id": learner_id},
     )
+    back = request.POST.get("next", "")
+    # Meeting mode records consensus in place: back to the same learner there.
+    if back.startswith(reverse("program-meeting", kwargs={"program_id": program.pk}) + "?"):
+        packet_url = back
     if not form.is_valid():
         messages.error(request, "Give a level and the committee's rationale.")
         return redirect(packet_url)
@@ -180,7 +184,7 @@ def consensus_record(
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "Consensus recorded.")
-    return redirect(f"{packet_url}#c-{competency_id}")
+    return redirect(f"{packet_url}#c-{competency_id}")  # the meeting's rows carry the ids too
 
 
 @login_required
@@ -380,3 +384,54 @@ def entrustment_sign_off(request: HttpRequest, program_id: int, decision_id: int
     return redirect(
         f"{_entrustment_url(program.pk, decision.learner_id)}#epa-{decision.competency_id}"
     )
+
+
+# --- Meeting mode ------------------------------------------------------------------------
+
+
+def _meeting_url(program_id: int, period_id: int, learner_id: int) -> str:
+    return (
+        reverse("program-meeting", kwargs={"program_id": program_id})
+        + f"?period={period_id}&learner={learner_id}"
+    )
+
+
+@login_required
+def meeting_show(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The presenter's view: the period's learners one at a time, most concern first (as the
+    heatmap orders them: flagged first), each on one screen with consensus recorded in place.
+    Reading a learner's summary is access-logged as the packet is."""
+    program = _reviewed_page(request, program_id)
+    heatmap = heatmap_build(program=program, filters=Filters.from_query(request.GET))
+    context: dict[str, Any] = {"program": program, "heatmap": heatmap, "tab": "meeting"}
+    if heatmap.period is None or not heatmap.rows:
+        return render(request, "committee/meeting.html", context)
+    order = [row.learner_id for row in heatmap.rows]
+    wanted = request.GET.get("learner", "")
+    learner_id = int(wanted) if wanted.isdigit() else order[0]
+    if learner_id not in order:
+        raise Http404
+    at = order.index(learner_id)
+    period = heatmap.period
+    try:
+        enrollment = enrollment_in_period(program=program, learner_id=learner_id, period=period)
+    except Enrollment.DoesNotExist:
+        raise Http404 from None
+    packet = packet_build(
+        program=program, period=period, enrollment=enrollment, viewer=_user(request)
+    )
+    row = heatmap.rows[at]
+    context.update(
+        {
+            "packet": packet,
+            "row": row,
+            "at": at + 1,
+            "count": len(order),
+            "previous_url": _meeting_url(program.pk, period.pk, order[at - 1]) if at else "",
+            "next_url": (
+                _meeting_url(program.pk, period.pk, order[at + 1]) if at + 1 < len(order) else ""
+            ),
+            "here": _meeting_url(program.pk, period.pk, learner_id),
+        }
+    )
+    return render(request, "committee/meeting.html", context)

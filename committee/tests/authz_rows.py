@@ -77,6 +77,12 @@ ROWS = [
         data=lambda w: {"text": "Thank you; I will work on PC1."},
     ),
     Row("program-heatmap", lambda w: f"/programs/{_p(w)}/heatmap/", REVIEW),
+    Row(
+        "program-meeting",
+        lambda w: f"/programs/{_p(w)}/meeting/?period={_period(w).pk}&learner={w.learner.pk}",
+        REVIEW,
+        note="meeting mode reads a learner's packet: reviewers only",
+    ),
     Row("program-distributions", lambda w: f"/programs/{_p(w)}/distributions/", REVIEW),
     Row("program-flags", lambda w: f"/programs/{_p(w)}/flags/", REVIEW),
     Row(

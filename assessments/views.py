@@ -754,9 +754,10 @@ def form_create(request: HttpRequest, program_id: int) -> HttpResponse:
         (f.name, [(c.pk, f"{c.code} · {c.title}") for c in f.ratable_items])  # type: ignore[attr-defined]
         for f in frameworks
     ]
+    scales = list(shipped_scales())
     scale_choices = [
         (FRAMEWORK_SCALE, "Each framework's own scale"),
-        *[(s.code, s.name) for s in shipped_scales()],
+        *[(s.code, s.name) for s in scales],
         (CUSTOM_SCALE, "A scale we define (levels below)"),
     ]
     form = AssessmentFormBuildForm(request.POST or None, scale_choices=scale_choices, items=items)
@@ -786,7 +787,7 @@ def form_create(request: HttpRequest, program_id: int) -> HttpResponse:
     return render(
         request,
         "assessments/forms/create.html",
-        {"form": form, "program": program, "scales": list(shipped_scales())},
+        {"form": form, "program": program, "scales": scales},
         status=status,
     )
 

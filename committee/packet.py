@@ -77,7 +77,8 @@ class CompetencySection:
 
     @property
     def assessor_count(self) -> int:
-        return len({a.assessor_id for a in self.assessments})
+        # Of the ratings the median counts (a rating on an unmapped other scale does not).
+        return len({a.assessor_id for a in self.assessments if a.counted_level is not None})
 
 
 @dataclass
@@ -255,7 +256,7 @@ def packet_build(
             observed_on__gte=period.start_date,
             observed_on__lte=period.end_date,
         )
-        .select_related("assessor")
+        .select_related("assessor", "scale")
         .order_by("-observed_on", "-created_at")
     ):
         assessments[assessment.competency_id].append(assessment)

@@ -32,7 +32,7 @@ from assessments.services.observations import (
     observation_request_create,
 )
 from assessments.tests.factories import *  # noqa: F403
-from assessments.tests.factories import ObsWorld
+from assessments.tests.factories import ObsWorld, epa_framework
 from frameworks.models import RatingScale
 from frameworks.scales import shipped_scales_ensure
 from programs.models import ReviewPeriod
@@ -423,4 +423,41 @@ def test_the_api_form_list_runs_a_constant_number_of_queries(api, obs, director,
         assert api.get("/api/v1/assessment-forms/").status_code == 200
     # Expect 3 queries at any size: * the visible forms (with program and scale) * their
     # scales' levels * their chosen items.
+    assert len(queries) == 3, [q["sql"][:80] for q in queries]
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_the_builder_and_a_forms_page_run_a_constant_number_of_queries(obs, director, size):
+    framework, epas = epa_framework(count=size)
+    obs.program.frameworks.add(framework)
+    form = assessment_form_create(
+        program=obs.program,
+        by=director,
+        name="Own scale",
+        rates="epa",
+        scale="custom",
+        levels=[
+            LevelInput(str(v), f"Step {v}", f"What step {v} looks like") for v in range(size + 1)
+        ],
+        competency_ids=[e.pk for e in epas],
+        optional_prompts=[f"Question {i}" for i in range(min(size, 5))],
+    )
+    client = factories_client(director)
+    client.get("/assessments/forms/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/assessments/forms/new/{obs.program.pk}/").status_code == 200
+    # Expect 11 queries at any size: * session * user * the program (managed) * its frameworks
+    # * their ratable items * the shipped scales: the ensure step (three lookups) and the list
+    # * their levels * the navigation's roles.
+    assert len(queries) == 11, [q["sql"][:80] for q in queries]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/assessments/forms/{form.pk}/").status_code == 200
+    # Expect 6 queries at any size: * session * user * the form with program and scale * its
+    # scale's levels * its items * the navigation's roles.
+    assert len(queries) == 6, [q["sql"][:80] for q in queries]
+    api = APIClient()
+    api.force_authenticate(director)
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(f"/api/v1/assessment-forms/{form.pk}/").status_code == 200
+    # Expect 3 queries: * the form (visible to the caller) * its scale's levels * its items.
     assert len(queries) == 3, [q["sql"][:80] for q in queries]

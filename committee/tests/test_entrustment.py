@@ -294,3 +294,19 @@ def test_the_learners_list_and_page_run_a_constant_number_of_queries(
     # Expect 6 queries at any size: * session * user * the navigation's roles * the signed-off
     # reviews * the decisions * their evidence.
     assert len(queries) == 6, [q["sql"][:90] for q in queries]
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_the_committees_api_list_runs_a_constant_number_of_queries(obs, committee_member, size):
+    for i in range(size):
+        a = observed(obs, level=str(1 + i % 5))
+        decide(obs, committee_member, evidence_ids=[a.pk])
+    api = APIClient()
+    api.force_authenticate(committee_member)
+    url = f"/api/v1/programs/{obs.program.pk}/learners/{obs.learner.pk}/entrustment-decisions/"
+    with CaptureQueriesContext(connection) as queries:
+        assert len(api.get(url).json()) == size
+    # Expect 5 queries at any size: * the program, if the caller reviews it * the learner's
+    # enrollment there * the decisions with EPA, program and people * their evidence * the
+    # access-log INSERT.
+    assert len(queries) == 5, [q["sql"][:90] for q in queries]

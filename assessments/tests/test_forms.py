@@ -35,6 +35,7 @@ from assessments.tests.factories import *  # noqa: F403
 from assessments.tests.factories import ObsWorld, epa_framework
 from frameworks.models import RatingScale
 from frameworks.scales import shipped_scales_ensure
+from portfolio.transfer import portfolio_document
 from programs.models import ReviewPeriod
 
 pytestmark = pytest.mark.django_db
@@ -461,3 +462,13 @@ def test_the_builder_and_a_forms_page_run_a_constant_number_of_queries(obs, dire
         assert api.get(f"/api/v1/assessment-forms/{form.pk}/").status_code == 200
     # Expect 3 queries: * the form (visible to the caller) * its scale's levels * its items.
     assert len(queries) == 3, [q["sql"][:80] for q in queries]
+
+
+def test_the_portable_export_names_each_ratings_scale_and_form(obs, director):
+    record(obs, o_score_form(obs, director), "4")
+    record(obs, None, "2")
+    exported = portfolio_document(learner=obs.learner).document["assessments_received"]
+    assert sorted((a["scale"], a["form"], a["level"]) for a in exported) == [
+        ("entrustment-test", "EPA entrustment", "2"),
+        ("o-score", "Procedure O-SCORE", "4"),
+    ]

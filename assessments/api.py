@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -22,11 +22,13 @@ from rest_framework.views import APIView
 from accounts.models import User
 from assessments.models import (
     Assessment,
+    AssessmentForm,
     AssessmentRequest,
     AssessmentResponse,
     AssessmentVersion,
     ObservationSetting,
 )
+from assessments.selectors.forms import forms_visible_to
 from assessments.selectors.observations import (
     assessment_visible_to,
     assessments_given,
@@ -38,6 +40,7 @@ from assessments.selectors.observations import (
     requests_of_learner,
     requests_to_assessor,
 )
+from assessments.services.forms import FRAMEWORK_SCALE, LevelInput, assessment_form_create
 from assessments.services.observations import (
     CASE_TYPE_MAX,
     CORRECTION_WINDOW,
@@ -59,8 +62,9 @@ from assessments.services.observations import (
     observation_request_decline,
 )
 from core.api import LimitOffset, cursor
-from frameworks.api import CompetencyOfItemSerializer
-from frameworks.models import Framework
+from frameworks.api import CompetencyOfItemSerializer, RatingScaleSerializer
+from frameworks.models import Competency, Framework, RatingScale
+from programs.selectors import programs_managed_by
 
 
 def _user(request: Request) -> User:
@@ -85,12 +89,28 @@ class ObservationRequestFrameworkSerializer(serializers.ModelSerializer[Framewor
         fields = ["id", "code", "version", "name", "kind"]
 
 
+class FormOfRatingSerializer(serializers.ModelSerializer[AssessmentForm]):
+    """The form a request or rating is on, in short."""
+
+    class Meta:
+        model = AssessmentForm
+        fields = ["id", "name", "rates", "scale"]
+        extra_kwargs = {"scale": {"help_text": "Empty: each framework's own scale."}}
+
+
+class ScaleOfRatingSerializer(serializers.ModelSerializer[RatingScale]):
+    class Meta:
+        model = RatingScale
+        fields = ["id", "code", "name", "kind"]
+
+
 class ObservationRequestSerializer(serializers.ModelSerializer[AssessmentRequest]):
     learner = ObservationPersonSerializer(read_only=True)
     assessor = ObservationPersonSerializer(read_only=True)
     program = serializers.CharField(source="program.name", read_only=True)
     framework = ObservationRequestFrameworkSerializer(read_only=True)
     competencies = CompetencyOfItemSerializer(many=True, read_only=True)
+    form = FormOfRatingSerializer(read_only=True)
     due_date = serializers.DateField(
         read_only=True, help_text="`due_on`, or two weeks after the request when none was given."
     )
@@ -105,6 +125,7 @@ class ObservationRequestSerializer(serializers.ModelSerializer[AssessmentRequest
             "program",
             "framework",
             "competencies",
+            "form",
             "setting",
             "case_type",
             "encounter_on",
@@ -150,12 +171,22 @@ class ObservationRequestCreateSerializer(serializers.Serializer[Any]):
         default=None,
         help_text="Made once per request; sending it again returns the first request (200).",
     )
+    form = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A form from `/assessment-forms/?program=`; default: the shipped form of "
+        "the items' kind, on the framework's own scale.",
+    )
 
 
 class ObservationRatingSerializer(serializers.Serializer[Any]):
     competency = serializers.IntegerField(min_value=1)
     level = serializers.CharField(
-        max_length=10, help_text="A value of the framework's scale, e.g. `3` or `2.5`."
+        max_length=10,
+        help_text="A value of the form's scale (the framework's own unless the form names "
+        "another), e.g. `3` or `2.5`; Chen sub-levels as tenths (`3.2` is 3b).",
     )
 
 
@@ -173,6 +204,12 @@ class ObservationFieldsSerializer(serializers.Serializer[Any]):
     submission_key = serializers.UUIDField(
         help_text="Made once per submission; sending it again returns the first record (200)."
     )
+    answers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=NARRATIVE_MAX),
+        required=False,
+        default=dict,
+        help_text="Answers to the form's optional prompts, keyed by the prompt's text.",
+    )
 
 
 class ObservationCreateSerializer(ObservationFieldsSerializer):
@@ -185,6 +222,13 @@ class ObservationCreateSerializer(ObservationFieldsSerializer):
     case_type = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=CASE_TYPE_MAX
     )
+    form = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A form offered in the learner's program; default: the shipped one.",
+    )
 
 
 class ObservationDeclineSerializer(serializers.Serializer[Any]):
@@ -195,6 +239,17 @@ class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
     learner = ObservationPersonSerializer(read_only=True)
     assessor = ObservationPersonSerializer(read_only=True, allow_null=True)
     competency = CompetencyOfItemSerializer(read_only=True)
+    form = FormOfRatingSerializer(read_only=True)
+    scale = ScaleOfRatingSerializer(read_only=True)
+    counted_level = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        read_only=True,
+        allow_null=True,
+        help_text="What milestone summaries, the heatmap and flags count: `level` on the "
+        "framework's own scale, the form's mapped milestone level on a mapped scale, null "
+        "(left out) on any other scale.",
+    )
     correctable_until = serializers.SerializerMethodField(
         help_text="Until then its author may correct it; after, only amend it with a reason."
     )
@@ -206,9 +261,13 @@ class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
             "learner",
             "assessor",
             "competency",
+            "form",
+            "scale",
             "level",
+            "counted_level",
             "went_well",
             "next_step",
+            "answers",
             "context",
             "observed_on",
             "source",
@@ -402,6 +461,7 @@ class ObservationRequestListApi(APIView):
             due_on=data["due_on"],
             note=data["note"],
             client_token=data["client_token"],
+            form_id=data["form"],
         )
         shown = request_visible_to(viewer=learner, pk=made.pk)
         return Response(
@@ -451,6 +511,7 @@ class ObservationRequestCompleteApi(APIView):
                 next_step=data["next_step"],
                 observed_on=data["observed_on"],
                 submission_key=data["submission_key"],
+                answers=data["answers"],
             )
         except ObservationConflictError as error:
             return _conflict(error)
@@ -601,6 +662,8 @@ class AssessmentListApi(APIView):
             case_type=data["case_type"],
             observed_on=data["observed_on"],
             submission_key=data["submission_key"],
+            form_id=data["form"],
+            answers=data["answers"],
         )
         return _result(result)
 
@@ -712,3 +775,143 @@ class AssessmentResponseListApi(APIView):
             AssessmentResponseSerializer(response).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+# --- Forms -----------------------------------------------------------------------------------
+
+
+class AssessmentFormSerializer(serializers.ModelSerializer[AssessmentForm]):
+    scale = RatingScaleSerializer(
+        read_only=True, allow_null=True, help_text="Empty: each framework's own scale."
+    )
+    competencies: serializers.PrimaryKeyRelatedField[Competency] = (
+        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
+    shipped = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AssessmentForm
+        fields = [
+            "id",
+            "program",
+            "name",
+            "rates",
+            "scale",
+            "competencies",
+            "went_well_prompt",
+            "next_step_prompt",
+            "optional_prompts",
+            "milestone_mapping",
+            "is_active",
+            "shipped",
+        ]
+
+    def get_shipped(self, obj: AssessmentForm) -> bool:
+        return obj.program_id is None
+
+
+class ScaleLevelInputSerializer(serializers.Serializer[Any]):
+    value = serializers.CharField(max_length=10)
+    # A field named like Serializer's own `label` attribute; DRF collects it as a field.
+    label = serializers.CharField(max_length=120)  # type: ignore[assignment]
+    anchor = serializers.CharField(max_length=400, required=False, allow_blank=True, default="")
+
+
+class AssessmentFormCreateSerializer(serializers.Serializer[Any]):
+    program = serializers.IntegerField(min_value=1, help_text="A program you direct or coordinate.")
+    name = serializers.CharField(max_length=120)
+    rates = serializers.ChoiceField(choices=AssessmentForm.Rates.choices)
+    scale = serializers.CharField(
+        max_length=60,
+        required=False,
+        default=FRAMEWORK_SCALE,
+        help_text="`framework` (each framework's own), a shipped scale's code (`o-score`, "
+        "`chen-entrustment`, `zwisch`) or `custom` with `levels`.",
+    )
+    scale_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    levels = serializers.ListField(
+        child=ScaleLevelInputSerializer(), required=False, default=list, max_length=20
+    )
+    competencies = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=200
+    )
+    went_well_prompt = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    next_step_prompt = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    optional_prompts = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list, max_length=10
+    )
+    milestone_mapping = serializers.DictField(
+        child=serializers.CharField(max_length=10),
+        required=False,
+        default=dict,
+        help_text="Scale value → milestone level, for every level of the scale, or none.",
+    )
+
+
+class AssessmentFormListApi(APIView):
+    """Forms the caller may meet: the shipped ones and their programs' own; a program's
+    directors and coordinators build new ones."""
+
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[OpenApiParameter("program", int, description="Only forms offered there.")],
+        responses=AssessmentFormSerializer(many=True),
+        operation_id="assessment_form_list",
+    )
+    def get(self, request: Request) -> Response:
+        rows = forms_visible_to(user=_user(request))
+        program = _int_param(request, "program")
+        if program is not None:
+            rows = rows.filter(Q(program__isnull=True) | Q(program_id=program, is_active=True))
+        return Response(AssessmentFormSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=AssessmentFormCreateSerializer,
+        responses={
+            201: AssessmentFormSerializer,
+            400: OpenApiResponse(description="Field errors; nothing was written"),
+            404: OpenApiResponse(description="Not a program you direct or coordinate"),
+        },
+        operation_id="assessment_form_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = AssessmentFormCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        program = programs_managed_by(user=_user(request)).filter(pk=data["program"]).first()
+        if program is None:
+            raise Http404
+        made = assessment_form_create(
+            program=program,
+            by=_user(request),
+            name=data["name"],
+            rates=data["rates"],
+            scale=data["scale"],
+            scale_name=data["scale_name"],
+            levels=[
+                LevelInput(row["value"], row["label"], row["anchor"]) for row in data["levels"]
+            ],
+            competency_ids=data["competencies"],
+            went_well_prompt=data["went_well_prompt"],
+            next_step_prompt=data["next_step_prompt"],
+            optional_prompts=data["optional_prompts"],
+            milestone_mapping=data["milestone_mapping"],
+        )
+        shown = forms_visible_to(user=_user(request)).get(pk=made.pk)
+        return Response(AssessmentFormSerializer(shown).data, status=status.HTTP_201_CREATED)
+
+
+class AssessmentFormDetailApi(APIView):
+    """One form with its scale's levels and anchors."""
+
+    @extend_schema(responses=AssessmentFormSerializer, operation_id="assessment_form_get")
+    def get(self, request: Request, pk: int) -> Response:
+        item = forms_visible_to(user=_user(request)).filter(pk=pk).first()
+        if item is None:
+            raise Http404
+        return Response(AssessmentFormSerializer(item).data)

@@ -35,6 +35,12 @@ urlpatterns = [
         api.ObservationLearnerListApi.as_view(),
         name="api-observation-learner-list",
     ),
+    path("assessment-forms/", api.AssessmentFormListApi.as_view(), name="api-assessment-form-list"),
+    path(
+        "assessment-forms/<int:pk>/",
+        api.AssessmentFormDetailApi.as_view(),
+        name="api-assessment-form-detail",
+    ),
     path("assessments/", api.AssessmentListApi.as_view(), name="api-assessment-list"),
     path("assessments/<int:pk>/", api.AssessmentDetailApi.as_view(), name="api-assessment-detail"),
     path(

@@ -155,9 +155,14 @@ def calibration_from(
     selfs: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
     for row in self_rows:
         selfs[row.competency_id].append((row.assessed_on, row.level))
-    pairs, unpaired = _pair(
-        selfs, [(a.competency_id, a.observed_on, a.level) for a in assessor_rows], window
-    )
+    # Only ratings that count on the milestone scale compare with self-ratings (a rating on
+    # another scale, unmapped, has no counted level).
+    counted = [
+        (a.competency_id, a.observed_on, a.counted_level)
+        for a in assessor_rows
+        if a.counted_level is not None
+    ]
+    pairs, unpaired = _pair(selfs, counted, window)
     competency = {a.competency_id: a.competency for a in assessor_rows}
     by_framework: dict[int, list[Pair]] = defaultdict(list)
     for pair in pairs:

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import ObservationSetting
+from assessments.models import AssessmentForm, ObservationSetting
 from assessments.services.observations import (
     CASE_TYPE_MAX,
     DECLINE_REASON_MAX,
@@ -32,6 +33,11 @@ def _person_label(user: User) -> str:
 class AssessorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return _person_label(obj)
+
+
+def _form_label(form: AssessmentForm) -> str:
+    scale = f" · {form.scale.name}" if form.scale else ""
+    return f"{form.name} · {form.get_rates_display()}{scale}"
 
 
 class ObservationRequestForm(forms.Form):
@@ -73,6 +79,14 @@ class ObservationRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     client_token = forms.UUIDField(widget=forms.HiddenInput)
+    form = forms.TypedChoiceField(
+        label="Form (optional)",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=(),
+        help_text="Your program's forms; without one, the usual form for what you chose.",
+    )
 
     def __init__(
         self,
@@ -80,6 +94,7 @@ class ObservationRequestForm(forms.Form):
         learner: User,
         assessors: Any,
         frameworks: list[Framework],
+        program_forms: Sequence[AssessmentForm] = (),
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault(
@@ -98,6 +113,18 @@ class ObservationRequestForm(forms.Form):
                 milestone_groups.append((framework.name, items))
         self.fields["epa"].choices = [("", "Choose an EPA…"), *epa_groups]  # type: ignore[attr-defined]
         self.fields["competencies"].choices = milestone_groups  # type: ignore[attr-defined]
+        self.fields["form"].choices = [  # type: ignore[attr-defined]
+            ("", "The usual form"),
+            *[
+                (
+                    f.pk,
+                    f"{f.name} · {f.get_rates_display()}"
+                    + (f" · {f.scale.name}" if f.scale else ""),
+                )
+                for f in program_forms
+            ],
+        ]
+        self.has_forms = bool(program_forms)
         self.has_epas = bool(epa_groups)
         self.has_milestones = bool(milestone_groups)
 
@@ -171,3 +198,80 @@ class StartObservationForm(forms.Form):
     def __init__(self, *args: Any, learners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["learner"].queryset = learners  # type: ignore[attr-defined]
+
+
+class AssessmentFormBuildForm(forms.Form):
+    """A program builds an observation form (the rules live in `assessments.services.forms`).
+
+    Levels of a program's own scale are lines of "value | label | anchor"; a mapping to
+    milestone levels is lines of "scale value = milestone level"."""
+
+    name = forms.CharField(label="Name of the form", max_length=120)
+    rates = forms.ChoiceField(label="It rates", choices=AssessmentForm.Rates.choices)
+    scale = forms.ChoiceField(label="Scale", choices=())
+    scale_name = forms.CharField(label="Name of your scale", required=False, max_length=120)
+    levels = forms.CharField(
+        label="Levels of your scale",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One level a line: value | label | what it looks like. For example: "
+        "2 | Needed prompting | Did the task with a few cues from me.",
+    )
+    competencies = forms.TypedMultipleChoiceField(
+        label="Only these items (optional)",
+        required=False,
+        coerce=int,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Without a choice, the form rates any item of its kind.",
+    )
+    went_well_prompt = forms.CharField(
+        label="First narrative prompt", max_length=200, initial="What went well"
+    )
+    next_step_prompt = forms.CharField(
+        label="Second narrative prompt", max_length=200, initial="One thing to work on next"
+    )
+    optional_prompts = forms.CharField(
+        label="Optional questions",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One a line, at most five. The assessor may leave them empty.",
+    )
+    milestone_mapping = forms.CharField(
+        label="Count as milestone levels (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One a line: scale value = milestone level (for example 3 = 2.5). Without "
+        "a mapping, ratings on another scale stay out of milestone summaries, the heatmap and "
+        "flags.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        scale_choices: list[tuple[str, str]],
+        items: list[tuple[str, list[tuple[int, str]]]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scale"].choices = scale_choices  # type: ignore[attr-defined]
+        self.fields["competencies"].choices = items  # type: ignore[attr-defined]
+
+    def level_lines(self) -> list[tuple[str, str, str]]:
+        rows = []
+        for line in self.cleaned_data.get("levels", "").splitlines():
+            if line.strip():
+                parts = [part.strip() for part in line.split("|")]
+                rows.append((parts[0], parts[1] if len(parts) > 1 else "", " | ".join(parts[2:])))
+        return rows
+
+    def optional_lines(self) -> list[str]:
+        return [p.strip() for p in self.cleaned_data.get("optional_prompts", "").splitlines()]
+
+    def mapping_lines(self) -> dict[str, str]:
+        mapping: dict[str, str] = {}
+        for line in self.cleaned_data.get("milestone_mapping", "").splitlines():
+            if line.strip():
+                key, _, value = line.partition("=")
+                mapping[key.strip()] = value.strip()
+        return mapping

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from frameworks.models import Competency, Framework
+from frameworks.models import Competency, Framework, RatingScale
 from programs.models import ReviewPeriod
 
 
@@ -55,6 +56,91 @@ class SelfAssessment(models.Model):
         return f"{self.learner} self-rated {self.competency.code} {self.level}"
 
 
+# --- Assessment forms: what an observation asks, on which scale ------------------------------
+
+
+class AssessmentFormQuerySet(models.QuerySet["AssessmentForm"]):
+    def shipped(self) -> AssessmentFormQuerySet:
+        """The forms every program may use (no owning program)."""
+        return self.filter(program__isnull=True)
+
+    def available_in(self, program_id: int) -> AssessmentFormQuerySet:
+        """The shipped forms and the program's own active ones."""
+        return self.filter(Q(program__isnull=True) | Q(program_id=program_id, is_active=True))
+
+
+class AssessmentForm(models.Model):
+    """An observation form built from parts: what it rates (EPAs or sub-competencies, all or a
+    chosen few), the scale it rates on, its narrative prompts and optional questions.
+
+    `scale` empty means each framework's own scale: the two shipped forms ("Milestone levels",
+    "EPA entrustment") work that way, and every observation recorded before forms existed is on
+    one of them. A rating on any other scale keeps that scale and counts toward milestone
+    summaries, the heatmap and flags only through `milestone_mapping` (scale value → milestone
+    level, as strings); without one it stays out of them (docs/assessments.md).
+    """
+
+    class Rates(models.TextChoices):
+        MILESTONES = "milestones", "Sub-competencies (milestones)"
+        EPA = "epa", "EPAs"
+
+    SHIPPED_MILESTONES = "milestone-levels"
+    SHIPPED_EPA = "epa-entrustment"
+    SHIPPED_NAMES = {SHIPPED_MILESTONES: "Milestone levels", SHIPPED_EPA: "EPA entrustment"}
+    MAX_OPTIONAL_PROMPTS = 5
+
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    code = models.SlugField(max_length=60, blank=True)
+    name = models.CharField(max_length=120)
+    rates = models.CharField(max_length=20, choices=Rates.choices)
+    scale = models.ForeignKey(
+        RatingScale, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    competencies = models.ManyToManyField(Competency, blank=True, related_name="+")
+    went_well_prompt = models.CharField(max_length=200, default="What went well")
+    next_step_prompt = models.CharField(max_length=200, default="One thing to work on next")
+    optional_prompts = models.JSONField(default=list, blank=True)
+    milestone_mapping = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssessmentFormQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["program_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="uniq_assessment_form_code"
+            ),
+            models.UniqueConstraint(fields=["program", "name"], name="uniq_form_name_in_program"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def uses_framework_scale(self) -> bool:
+        return self.scale_id is None
+
+    @property
+    def is_mapped(self) -> bool:
+        return self.scale_id is not None and bool(self.milestone_mapping)
+
+    def counted_level(self, level: Decimal) -> Decimal | None:
+        """The level a rating on this form counts as in milestone summaries, the heatmap and
+        flags: itself on the framework's own scale, its mapped level on a mapped scale, and
+        None (left out) on any other scale."""
+        if self.scale_id is None:
+            return level
+        mapped = self.milestone_mapping.get(f"{level.normalize():f}")
+        return None if mapped is None else Decimal(str(mapped))
+
+
 class Assessment(models.Model):
     """A rating by someone else. A record: the learner can respond, never edit."""
 
@@ -98,6 +184,15 @@ class Assessment(models.Model):
     version = models.PositiveSmallIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # The form the rating was made on and the scale its level is on (kept: a rating is never
+    # re-read on another scale). `counted_level` is what milestone summaries, the heatmap and
+    # flags read: the level itself on the framework's own scale, the form's mapped milestone
+    # level on a mapped scale, empty (left out) otherwise.
+    form = models.ForeignKey(AssessmentForm, on_delete=models.PROTECT, related_name="+")
+    scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="+")
+    counted_level = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    # Answers to the form's optional prompts, by prompt text (kept if the form changes later).
+    answers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-observed_on", "-created_at"]
@@ -108,7 +203,7 @@ class Assessment(models.Model):
             # learners; covering the level lets PostgreSQL answer from the index alone.
             models.Index(
                 fields=["learner", "observed_on"],
-                include=["competency", "level"],
+                include=["competency", "counted_level"],
                 name="assess_learner_period_cover",
             ),
         ]
@@ -245,6 +340,7 @@ class AssessmentRequest(models.Model):
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
     competencies = models.ManyToManyField(Competency, related_name="+")
+    form = models.ForeignKey(AssessmentForm, on_delete=models.PROTECT, related_name="+")
     setting = models.CharField(max_length=20, choices=ObservationSetting.choices, blank=True)
     case_type = models.CharField(max_length=120, blank=True)
     encounter_on = models.DateField(null=True, blank=True)

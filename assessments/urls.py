@@ -31,5 +31,10 @@ urlpatterns = [
         name="assessment-acknowledge",
     ),
     path("<int:pk>/respond/", views.assessment_respond_view, name="assessment-respond"),
+    # Forms: what a program's observations ask, on which scale.
+    path("forms/", views.form_list, name="assessment-form-list"),
+    path("forms/new/<int:program_id>/", views.form_create, name="assessment-form-create"),
+    path("forms/<int:pk>/", views.form_detail, name="assessment-form-detail"),
+    path("forms/<int:pk>/retire/", views.form_retire, name="assessment-form-retire"),
     # Calibration: self-assessments against assessors' ratings.
 ]

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,13 +26,22 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from assessments.forms import (
+    AssessmentFormBuildForm,
     DeclineForm,
     ObservationRequestForm,
     ResponseForm,
     ReviseForm,
     StartObservationForm,
 )
-from assessments.models import Assessment, AssessmentRequest, ObservationSetting
+from assessments.models import Assessment, AssessmentForm, AssessmentRequest, ObservationSetting
+from assessments.selectors.forms import (
+    form_managed_by,
+    forms_available,
+    forms_managed_by,
+    program_forms_for_learner,
+    shipped_form_for,
+    shipped_scales,
+)
 from assessments.selectors.observations import (
     MIN_COLLEAGUES,
     assessment_filter_choices,
@@ -50,6 +60,13 @@ from assessments.selectors.observations import (
     request_visible_to,
     requests_of_learner,
 )
+from assessments.services.forms import (
+    CUSTOM_SCALE,
+    FRAMEWORK_SCALE,
+    LevelInput,
+    assessment_form_create,
+    assessment_form_retire,
+)
 from assessments.services.observations import (
     HINTS,
     NARRATIVE_MAX,
@@ -61,6 +78,7 @@ from assessments.services.observations import (
     assessment_is_correctable,
     assessment_respond,
     assessment_revise,
+    form_scale,
     narrative_hints,
     observation_record,
     observation_request_complete,
@@ -68,7 +86,9 @@ from assessments.services.observations import (
     observation_request_decline,
 )
 from core.forms import apply_errors
-from frameworks.models import Competency, Framework, LevelDescriptor, ScaleLevel
+from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
+from programs.models import Program
+from programs.selectors import programs_managed_by
 
 PAGE_SIZE = 20
 PERIODS = {"30": 30, "90": 90, "365": 365}
@@ -107,7 +127,11 @@ def request_create(request: HttpRequest) -> HttpResponse:
     frameworks = list(observable_frameworks(learner=learner))
     assessors = assessors_for(learner=learner)
     form = ObservationRequestForm(
-        request.POST or None, learner=learner, assessors=assessors, frameworks=frameworks
+        request.POST or None,
+        learner=learner,
+        assessors=assessors,
+        frameworks=frameworks,
+        program_forms=list(program_forms_for_learner(learner=learner)),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -122,6 +146,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
                 due_on=data["due_on"],
                 note=data["note"],
                 client_token=data["client_token"],
+                form_id=data["form"],
             )
         except ValidationError as error:
             apply_errors(form, error)
@@ -164,8 +189,8 @@ class LevelChoice:
     anchor: str
 
 
-def _level_choices(framework: Framework) -> list[LevelChoice]:
-    levels: list[ScaleLevel] = list(framework.scale.levels.all())
+def _level_choices(scale: RatingScale) -> list[LevelChoice]:
+    levels: list[ScaleLevel] = list(scale.levels.all())
     return [
         LevelChoice(
             value=level.value,
@@ -175,6 +200,15 @@ def _level_choices(framework: Framework) -> list[LevelChoice]:
         )
         for level in levels
     ]
+
+
+def _answers_from(post: Any, form: AssessmentForm) -> dict[str, str]:
+    """The optional prompts' answers, posted as answer-1, answer-2, … in the form's order."""
+    return {
+        prompt: post.get(f"answer-{number}", "")
+        for number, prompt in enumerate(form.optional_prompts, start=1)
+        if post.get(f"answer-{number}", "").strip()
+    }
 
 
 def _descriptors(competencies: list[Competency]) -> dict[int, dict[str, str]]:
@@ -189,14 +223,21 @@ def _form_context(
     *,
     learner: User,
     framework: Framework,
+    form: AssessmentForm,
     competencies: list[Competency],
     posted: Any,
     errors: dict[str, list[str]],
     context_line: str,
     default_day: dt.date,
 ) -> dict[str, Any]:
-    levels = _level_choices(framework)
-    descriptors = _descriptors(competencies)
+    scale = form_scale(form, framework)
+    levels = _level_choices(scale)
+    # Level descriptors belong to the framework's own scale; another scale shows its anchors.
+    descriptors = (
+        _descriptors(competencies)
+        if form.uses_framework_scale
+        else {c.pk: {} for c in competencies}
+    )
     items = []
     for competency in competencies:
         chosen = posted.get(f"level-{competency.pk}", "") if posted else ""
@@ -216,7 +257,15 @@ def _form_context(
     return {
         "learner": learner,
         "framework": framework,
-        "is_epa": framework.kind == Framework.Kind.EPA,
+        "form": form,
+        "scale": scale,
+        # Big tap targets with the anchor beside each level: EPA forms on the framework's own
+        # scale. Every other scale is a row of levels with the anchors one tap away.
+        "is_epa": framework.kind == Framework.Kind.EPA and form.uses_framework_scale,
+        "optional": [
+            (number, prompt, posted.get(f"answer-{number}", "") if posted else "")
+            for number, prompt in enumerate(form.optional_prompts, start=1)
+        ],
         "items": items,
         "went_well": posted.get("went_well", "") if posted else "",
         "next_step": posted.get("next_step", "") if posted else "",
@@ -284,6 +333,7 @@ def request_complete(request: HttpRequest, pk: int) -> HttpResponse:
                     next_step=request.POST.get("next_step", ""),
                     observed_on=day,
                     submission_key=request.POST.get("submission_key", ""),
+                    answers=_answers_from(request.POST, item.form),
                 )
             except ValidationError as error:
                 errors = error.message_dict
@@ -298,6 +348,7 @@ def request_complete(request: HttpRequest, pk: int) -> HttpResponse:
     context = _form_context(
         learner=item.learner,
         framework=item.framework,
+        form=item.form,
         competencies=competencies,
         posted=request.POST if request.method == "POST" else None,
         errors=errors,
@@ -367,6 +418,20 @@ def observation_start(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _forms_offered(programs: list[Any], framework: Framework) -> list[AssessmentForm]:
+    """The forms for this kind of item in the learner's programs where the viewer assesses."""
+    rates = (
+        AssessmentForm.Rates.EPA
+        if framework.kind == Framework.Kind.EPA
+        else AssessmentForm.Rates.MILESTONES
+    )
+    found: dict[int, AssessmentForm] = {}
+    for program in programs:
+        for form in forms_available(program_id=program.pk).filter(rates=rates):
+            found.setdefault(form.pk, form)
+    return sorted(found.values(), key=lambda f: (f.program_id is not None, f.name))
+
+
 @login_required
 def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
     assessor = _user(request)
@@ -387,6 +452,11 @@ def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
         messages.error(request, "Choose an EPA, or sub-competencies of one framework.")
         return redirect(f"{reverse('observation-start')}?learner={learner.pk}")
     framework = competencies[0].framework
+    offered = _forms_offered(programs, framework)
+    chosen_id = _int(source.get("form"))
+    form = next((f for f in offered if f.pk == chosen_id), None) or shipped_form_for(
+        framework=framework
+    )
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         day, day_ok = _parse_day(request.POST.get("observed_on"))
@@ -404,6 +474,8 @@ def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
                     case_type=request.POST.get("case_type", ""),
                     observed_on=day,
                     submission_key=request.POST.get("submission_key", ""),
+                    form_id=form.pk,
+                    answers=_answers_from(request.POST, form),
                 )
             except ValidationError as error:
                 errors = error.message_dict
@@ -415,6 +487,7 @@ def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
     context = _form_context(
         learner=learner,
         framework=framework,
+        form=form,
         competencies=competencies,
         posted=request.POST if request.method == "POST" else None,
         errors=errors,
@@ -424,6 +497,7 @@ def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
     context.update(
         {
             "unasked": True,
+            "forms_offered": offered if len(offered) > 1 else [],
             "settings": ObservationSetting.choices,
             "setting": request.POST.get("setting", ""),
             "case_type": request.POST.get("case_type", ""),
@@ -440,7 +514,7 @@ def _detail_context(item: Assessment, viewer: User, form: ResponseForm | None) -
     is_learner = item.learner_id == viewer.pk
     is_author = item.assessor_id == viewer.pk
     label = (
-        ScaleLevel.objects.filter(scale_id=item.competency.framework.scale_id, value=item.level)
+        ScaleLevel.objects.filter(scale_id=item.scale_id, value=item.level)
         .values_list("label", flat=True)
         .first()
     )
@@ -478,7 +552,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if item is None:
         raise Http404
     correctable = assessment_is_correctable(item)
-    levels = _level_choices(item.competency.framework)
+    levels = _level_choices(item.scale)
     choices = [(c.display, f"{c.display} · {c.label}" if c.label else c.display) for c in levels]
     initial = {
         "level": f"{item.level.normalize():f}",
@@ -642,3 +716,106 @@ def comparison(request: HttpRequest) -> HttpResponse:
             "minimum": MIN_COLLEAGUES,
         },
     )
+
+
+# --- Forms: what a program's observations ask --------------------------------------------
+
+
+def _managed_program(request: HttpRequest, program_id: int) -> Program:
+    """The program, if the viewer manages it (director, coordinator); else 404."""
+    return get_object_or_404(programs_managed_by(user=_user(request)), pk=program_id)
+
+
+@login_required
+def form_list(request: HttpRequest) -> HttpResponse:
+    programs = list(programs_managed_by(user=_user(request)).order_by("name"))
+    if not programs:
+        raise Http404
+    return render(
+        request,
+        "assessments/forms/list.html",
+        {"forms": list(forms_managed_by(user=_user(request))), "programs": programs},
+    )
+
+
+@login_required
+def form_create(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = _managed_program(request, program_id)
+    frameworks = list(
+        program.frameworks.prefetch_related(
+            Prefetch(
+                "competencies",
+                queryset=Competency.objects.ratable().order_by("order", "id"),
+                to_attr="ratable_items",
+            )
+        ).order_by("kind", "code")
+    )
+    items = [
+        (f.name, [(c.pk, f"{c.code} · {c.title}") for c in f.ratable_items])  # type: ignore[attr-defined]
+        for f in frameworks
+    ]
+    scales = list(shipped_scales())
+    scale_choices = [
+        (FRAMEWORK_SCALE, "Each framework's own scale"),
+        *[(s.code, s.name) for s in scales],
+        (CUSTOM_SCALE, "A scale we define (levels below)"),
+    ]
+    form = AssessmentFormBuildForm(request.POST or None, scale_choices=scale_choices, items=items)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = assessment_form_create(
+                program=program,
+                by=_user(request),
+                name=data["name"],
+                rates=data["rates"],
+                scale=data["scale"],
+                scale_name=data["scale_name"],
+                levels=[LevelInput(v, label, anchor) for v, label, anchor in form.level_lines()],
+                competency_ids=data["competencies"],
+                went_well_prompt=data["went_well_prompt"],
+                next_step_prompt=data["next_step_prompt"],
+                optional_prompts=form.optional_lines(),
+                milestone_mapping=form.mapping_lines(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"“{made.name}” is ready for {program.name}'s observations.")
+            return redirect("assessment-form-detail", made.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "assessments/forms/create.html",
+        {"form": form, "program": program, "scales": scales},
+        status=status,
+    )
+
+
+@login_required
+def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = form_managed_by(user=_user(request), pk=pk)
+    if item is None:
+        raise Http404
+    levels = _level_choices(item.scale) if item.scale is not None else []
+    mapping = item.milestone_mapping
+    return render(
+        request,
+        "assessments/forms/detail.html",
+        {
+            "item": item,
+            "levels": [(level, mapping.get(level.display)) for level in levels],
+            "competencies": list(item.competencies.all()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def form_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    item = form_managed_by(user=_user(request), pk=pk)
+    if item is None or item.program_id is None:
+        raise Http404
+    assessment_form_retire(form=item)
+    messages.success(request, f"“{item.name}” is no longer offered for new observations.")
+    return redirect("assessment-form-detail", item.pk)

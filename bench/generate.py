@@ -24,7 +24,8 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from accounts.models import User
-from assessments.models import Assessment, SelfAssessment
+from assessments.models import Assessment, AssessmentForm, SelfAssessment
+from assessments.services.forms import shipped_forms_ensure
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
 from frameworks.models import Competency, Framework, RatingScale, ScaleLevel
@@ -214,6 +215,7 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
     with transaction.atomic():
         _reset()
         framework, leaves = _framework()
+        form = shipped_forms_ensure()[AssessmentForm.Rates.MILESTONES]
         periods = _periods_for(today)
         main = Institution.objects.create(name="Bench University", slug="bench-university")
         small = Institution.objects.create(name="Small College", slug="small-college")
@@ -397,7 +399,12 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
                 "assessor_id": "f.user_id",
                 "learner_id": "b.learner_id",
                 "competency_id": "c.id",
-                "level": level.format(noise="+ (random() - 0.5)"),
+                # One random level per row, stored as its level and (on the framework's own
+                # scale) its counted level.
+                "level": "x.level",
+                "counted_level": "x.level",
+                "form_id": str(int(form.pk)),
+                "scale_id": str(int(framework.scale_id)),
                 "went_well": "'Clear, organised presentation; plan tied to the findings ('"
                 " || c.k || ').'",
                 "next_step": "'Commit to a leading diagnosis and say why before asking for help.'",
@@ -417,6 +424,7 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
                 CROSS JOIN bench_competency c
                 JOIN bench_faculty f ON f.program_id = b.program_id
                  AND f.k = (b.n + c.k + p.idx) %% {FACULTY_PER_PROGRAM}
+                CROSS JOIN LATERAL (SELECT {level.format(noise="+ (random() - 0.5)")} AS level) x
                 """,  # noqa: S608 — constants only
                 params,
             )

@@ -41,10 +41,10 @@ _COMPETENCIES = """
 # sub-competency, the current consensus of the period or else the median of its ratings.
 HEATMAP_SQL = f"""
 WITH med AS (
-    SELECT a.learner_id, a.competency_id, {median_sql("a.level", "postgresql")} AS m,
+    SELECT a.learner_id, a.competency_id, {median_sql("a.counted_level", "postgresql")} AS m,
            count(*) AS n
     FROM assessments_assessment a
-    WHERE a.learner_id IN ({_LEARNERS})
+    WHERE a.counted_level IS NOT NULL AND a.learner_id IN ({_LEARNERS})
       AND a.competency_id IN ({_COMPETENCIES})
       AND a.observed_on BETWEEN %(start)s AND %(end)s
     GROUP BY a.learner_id, a.competency_id
@@ -79,10 +79,11 @@ WITH comps AS (
     WHERE learner_id = %(learner)s AND competency_id IN (SELECT id FROM comps)
     ORDER BY competency_id, assessed_on DESC, created_at DESC, id DESC
 ), latest_assessor AS (
-    SELECT DISTINCT ON (competency_id) 'assessor', competency_id, observed_on, level::float,
-           count(*) OVER (PARTITION BY competency_id)
+    SELECT DISTINCT ON (competency_id) 'assessor', competency_id, observed_on,
+           counted_level::float, count(*) OVER (PARTITION BY competency_id)
     FROM assessments_assessment
     WHERE learner_id = %(learner)s AND competency_id IN (SELECT id FROM comps)
+      AND counted_level IS NOT NULL
     ORDER BY competency_id, observed_on DESC, created_at DESC, id DESC
 ), self_month AS (
     SELECT 'self-month', competency_id, date_trunc('month', assessed_on)::date,
@@ -90,8 +91,9 @@ WITH comps AS (
     FROM assessments_selfassessment WHERE learner_id = %(learner)s GROUP BY 2, 3
 ), assessor_month AS (
     SELECT 'assessor-month', competency_id, date_trunc('month', observed_on)::date,
-           avg(level)::float, count(*)
-    FROM assessments_assessment WHERE learner_id = %(learner)s GROUP BY 2, 3
+           avg(counted_level)::float, count(*)
+    FROM assessments_assessment WHERE learner_id = %(learner)s AND counted_level IS NOT NULL
+    GROUP BY 2, 3
 )
 SELECT * FROM latest_self UNION ALL SELECT * FROM latest_assessor
 UNION ALL SELECT * FROM self_month UNION ALL SELECT * FROM assessor_month

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -26,15 +27,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from committee import services
+from assessments.models import Assessment
+from committee import entrustment, services
 from committee.flags import flags_build
 from committee.heatmap import Filters, heatmap_build
-from committee.models import ConsensusRating, LearnerReview
+from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
 from committee.overview import overview_build
 from committee.packet import Packet, packet_build
 from committee.reports import CONSENSUS_COLUMNS, consensus_rows
 from committee.selectors import consensus_history, enrollment_in_period, reviews_of_learner
 from core.api import LimitOffset
+from frameworks.api import CompetencyOfItemSerializer
+from portfolio.services import access_log_record_official
 from programs.api import LearnerRefSerializer, ReviewPeriodSerializer
 from programs.models import Enrollment, Program, ReviewPeriod
 from programs.selectors import program_reviewed_by, programs_signed_off_by
@@ -611,3 +615,163 @@ class MyReviewRespondApi(APIView):
             review=review, learner=_user(request), text=data.validated_data["text"]
         )
         return Response(ReviewSerializer(review).data)
+
+
+# --- Entrustment decisions -------------------------------------------------------------------
+
+
+class EntrustmentEvidenceSerializer(serializers.ModelSerializer[Assessment]):
+    scale = serializers.CharField(source="scale.name", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "observed_on", "level", "scale"]
+
+
+class EntrustmentDecisionSerializer(serializers.ModelSerializer[EntrustmentDecision]):
+    competency = CompetencyOfItemSerializer(read_only=True)
+    program = serializers.CharField(source="program.name", read_only=True)
+    evidence = EntrustmentEvidenceSerializer(many=True, read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.name", read_only=True, allow_null=True)
+    signed_off_by = serializers.CharField(
+        source="signed_off_by.name", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = EntrustmentDecision
+        fields = [
+            "id",
+            "program",
+            "learner",
+            "competency",
+            "level",
+            "decided_on",
+            "rationale",
+            "conditions",
+            "evidence",
+            "evidence_note",
+            "status",
+            "is_current",
+            "recorded_by",
+            "recorded_at",
+            "signed_off_by",
+            "signed_off_at",
+        ]
+
+
+class EntrustmentDecisionInputSerializer(serializers.Serializer[Any]):
+    competency = serializers.IntegerField(min_value=1, help_text="An EPA of the program.")
+    level = serializers.CharField(
+        max_length=10, help_text="A level of the EPA framework's own entrustment scale."
+    )
+    decided_on = serializers.DateField()
+    rationale = serializers.CharField(max_length=4000)
+    conditions = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default=""
+    )
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="Ids of the learner's assessments on this EPA.",
+    )
+    evidence_note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default=""
+    )
+
+
+class EntrustmentDecisionListApi(APIView):
+    """The program's entrustment decisions about one learner (drafts included); the committee
+    records a new one (a draft until the director signs it off). Reads are access-logged."""
+
+    pagination_class = None
+
+    @extend_schema(
+        responses=EntrustmentDecisionSerializer(many=True),
+        operation_id="program_entrustment_decision_list",
+    )
+    def get(self, request: Request, program_id: int, learner_id: int) -> Response:
+        program = _reviewed(request, program_id)
+        if not Enrollment.objects.filter(program=program, learner_id=learner_id).exists():
+            raise Http404
+        rows = entrustment.decisions_for_committee(program=program, learner_id=learner_id)
+        access_log_record_official(
+            viewer=_user(request),
+            reads=[
+                (learner_id, "entrustmentdecisions", program.pk, f"Entrustment ({program.name})")
+            ],
+        )
+        return Response(EntrustmentDecisionSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=EntrustmentDecisionInputSerializer,
+        responses={
+            201: EntrustmentDecisionSerializer,
+            400: OpenApiResponse(description="Field errors; nothing was written"),
+        },
+        operation_id="program_entrustment_decision_record",
+    )
+    def post(self, request: Request, program_id: int, learner_id: int) -> Response:
+        program = _reviewed(request, program_id)
+        if not Enrollment.objects.filter(program=program, learner_id=learner_id).exists():
+            raise Http404
+        data = EntrustmentDecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = data.validated_data
+        decision = entrustment.entrustment_decision_record(
+            program=program,
+            learner_id=learner_id,
+            competency_id=body["competency"],
+            level=body["level"],
+            decided_on=body["decided_on"],
+            rationale=body["rationale"],
+            conditions=body["conditions"],
+            evidence_ids=body["evidence"],
+            evidence_note=body["evidence_note"],
+            by=_user(request),
+        )
+        shown = entrustment.decisions_for_committee(program=program, learner_id=learner_id).get(
+            pk=decision.pk
+        )
+        return Response(EntrustmentDecisionSerializer(shown).data, status=status.HTTP_201_CREATED)
+
+
+class EntrustmentDecisionSignOffApi(APIView):
+    """The director signs off a draft decision; the learner then sees it (409 if signed)."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: EntrustmentDecisionSerializer,
+            409: OpenApiResponse(description="Already signed off"),
+        },
+        operation_id="program_entrustment_decision_sign_off",
+    )
+    def post(self, request: Request, program_id: int, decision_id: int) -> Response:
+        program = get_object_or_404(programs_signed_off_by(user=_user(request)), pk=program_id)
+        decision = get_object_or_404(
+            EntrustmentDecision.objects.filter(program=program), pk=decision_id
+        )
+        try:
+            entrustment.entrustment_decision_sign_off(decision=decision, by=_user(request))
+        except entrustment.EntrustmentConflictError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        shown = entrustment.decisions_for_committee(
+            program=program, learner_id=decision.learner_id
+        ).get(pk=decision.pk)
+        return Response(EntrustmentDecisionSerializer(shown).data)
+
+
+class MyEntrustmentDecisionListApi(APIView):
+    """The caller's own signed-off entrustment decisions, current and earlier."""
+
+    pagination_class = None
+
+    @extend_schema(
+        responses=EntrustmentDecisionSerializer(many=True),
+        operation_id="my_entrustment_decision_list",
+    )
+    def get(self, request: Request) -> Response:
+        rows = entrustment.decisions_of_learner(learner=_user(request))
+        return Response(EntrustmentDecisionSerializer(rows, many=True).data)

@@ -21,6 +21,21 @@ urlpatterns = [
         api.InstitutionOverviewApi.as_view(),
         name="api-institution-overview",
     ),
+    path(
+        program + "learners/<int:learner_id>/entrustment-decisions/",
+        api.EntrustmentDecisionListApi.as_view(),
+        name="api-entrustment-decision-list",
+    ),
+    path(
+        program + "entrustment-decisions/<int:decision_id>/sign-off/",
+        api.EntrustmentDecisionSignOffApi.as_view(),
+        name="api-entrustment-decision-sign-off",
+    ),
+    path(
+        "me/entrustment-decisions/",
+        api.MyEntrustmentDecisionListApi.as_view(),
+        name="api-my-entrustment-decision-list",
+    ),
     path("me/reviews/", api.MyReviewListApi.as_view(), name="api-my-review-list"),
     path(
         "me/reviews/<int:review_id>/", api.MyReviewDetailApi.as_view(), name="api-my-review-detail"

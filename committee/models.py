@@ -96,3 +96,69 @@ class ConsensusRating(models.Model):
     @property
     def is_amendment(self) -> bool:
         return bool(self.amendment_reason)
+
+
+class EntrustmentDecisionQuerySet(models.QuerySet["EntrustmentDecision"]):
+    def current(self) -> EntrustmentDecisionQuerySet:
+        return self.filter(is_current=True)
+
+
+class EntrustmentDecision(models.Model):
+    """The committee's decision that a learner is entrusted with one EPA at a level: on a
+    date, resting on named assessments (and any other evidence, in words), under conditions.
+
+    A record: a later decision for the same learner and EPA becomes the current one and the
+    earlier ones stay. Recorded by the committee as a draft; the program director signs it
+    off, and from then the learner sees it (`committee.entrustment`)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "In committee"
+        SIGNED_OFF = "signed_off", "Signed off"
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entrustment_decisions"
+    )
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
+    level = models.DecimalField(max_digits=3, decimal_places=1)
+    decided_on = models.DateField()
+    rationale = models.TextField(max_length=4000)
+    conditions = models.TextField(blank=True, max_length=2000)
+    evidence = models.ManyToManyField(
+        "assessments.Assessment", blank=True, related_name="entrustment_decisions"
+    )
+    evidence_note = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    is_current = models.BooleanField(default=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EntrustmentDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["program", "learner", "competency", "-decided_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "learner", "competency"],
+                condition=Q(is_current=True),
+                name="uniq_current_entrustment",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(signed_off_at__isnull=False),
+                name="signed_off_entrustment_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["learner", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.competency.code} entrusted at {self.level} on {self.decided_on}"
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.status == self.Status.SIGNED_OFF

@@ -69,14 +69,14 @@ def _trend_rows(
     ids = placeholders(len(competency_ids))
     sql = f"""
         SELECT p.id, a.competency_id, COUNT(DISTINCT a.learner_id), COUNT(*),
-               {median_sql("a.level", connection.vendor)}
+               {median_sql("a.counted_level", connection.vendor)}
         FROM {ReviewPeriod._meta.db_table} p
         JOIN {Enrollment._meta.db_table} e
           ON e.program_id = p.program_id AND e.start_date <= p.end_date
          AND (e.end_date IS NULL OR e.end_date >= p.start_date)
         JOIN {Assessment._meta.db_table} a
           ON a.learner_id = e.learner_id AND a.observed_on BETWEEN p.start_date AND p.end_date
-        WHERE p.program_id = %s AND a.competency_id IN ({ids})
+        WHERE p.program_id = %s AND a.competency_id IN ({ids}) AND a.counted_level IS NOT NULL
         GROUP BY p.id, a.competency_id
     """  # noqa: S608 — only placeholders are interpolated
     rows = fetch_all(sql, [program.pk, *competency_ids])
@@ -187,13 +187,14 @@ def overview_sql(vendor: str) -> str:
                COUNT(DISTINCT e.learner_id),
                COUNT(DISTINCT a.learner_id),
                COUNT(a.id),
-               {median_sql("a.level", vendor)},
-               {percentile_sql("a.level", 0.25, vendor)},
-               {percentile_sql("a.level", 0.75, vendor)}
+               {median_sql("a.counted_level", vendor)},
+               {percentile_sql("a.counted_level", 0.25, vendor)},
+               {percentile_sql("a.counted_level", 0.75, vendor)}
         FROM {Enrollment._meta.db_table} e
         JOIN {Program._meta.db_table} pr ON pr.id = e.program_id
         LEFT JOIN {Assessment._meta.db_table} a
           ON a.learner_id = e.learner_id AND a.observed_on BETWEEN %s AND %s
+         AND a.counted_level IS NOT NULL
         WHERE e.end_date IS NULL AND pr.institution_id = ANY_INSTITUTION
         GROUP BY e.program_id, e.training_year
         ORDER BY e.program_id, e.training_year

@@ -77,7 +77,8 @@ class CompetencySection:
 
     @property
     def assessor_count(self) -> int:
-        return len({a.assessor_id for a in self.assessments})
+        # Of the ratings the median counts (a rating on an unmapped other scale does not).
+        return len({a.assessor_id for a in self.assessments if a.counted_level is not None})
 
 
 @dataclass
@@ -121,11 +122,11 @@ def _trajectory_rows(
         return []
     ids = placeholders(len(competency_ids))
     sql = f"""
-        SELECT p.id, a.competency_id, {median_sql("a.level", connection.vendor)}, COUNT(*)
+        SELECT p.id, a.competency_id, {median_sql("a.counted_level", connection.vendor)}, COUNT(*)
         FROM {Assessment._meta.db_table} a
         JOIN {ReviewPeriod._meta.db_table} p
           ON p.program_id = %s AND a.observed_on BETWEEN p.start_date AND p.end_date
-        WHERE a.learner_id = %s AND a.competency_id IN ({ids})
+        WHERE a.learner_id = %s AND a.competency_id IN ({ids}) AND a.counted_level IS NOT NULL
         GROUP BY p.id, a.competency_id
     """  # noqa: S608 — only placeholders are interpolated
     rows = fetch_all(sql, [program.pk, learner_id, *competency_ids])
@@ -255,7 +256,7 @@ def packet_build(
             observed_on__gte=period.start_date,
             observed_on__lte=period.end_date,
         )
-        .select_related("assessor")
+        .select_related("assessor", "scale")
         .order_by("-observed_on", "-created_at")
     ):
         assessments[assessment.competency_id].append(assessment)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from committee.models import ConsensusRating, LearnerReview
+from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
 from frameworks.models import Competency
 from notifications.services import notification_send
 from programs.models import Enrollment, Program, ReviewPeriod
@@ -202,3 +202,7 @@ def committee_erase_for_user(*, user: User) -> None:
     attributed to the anonymised stub."""
     LearnerReview.objects.filter(learner=user, status=LearnerReview.Status.DRAFT).delete()
     LearnerReview.objects.filter(learner=user).update(learner_response="", responded_at=None)
+    # Like a review: a decision still in committee goes, a signed-off one is the record.
+    EntrustmentDecision.objects.filter(
+        learner=user, status=EntrustmentDecision.Status.DRAFT
+    ).delete()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("reviews/", views.my_review_index, name="my-review-list"),
     path("reviews/<int:review_id>/", views.my_review_show, name="my-review-detail"),
     path("<int:program_id>/heatmap/", views.heatmap_show, name="program-heatmap"),
+    path("<int:program_id>/meeting/", views.meeting_show, name="program-meeting"),
     path(
         "<int:program_id>/distributions/",
         views.distribution_show,
@@ -25,4 +26,14 @@ urlpatterns = [
     path(packet + "print/", views.packet_print, name="program-packet-print"),
     path(packet + "consensus/", views.consensus_record, name="program-consensus-record"),
     path(packet + "sign-off/", views.review_sign_off, name="program-review-sign-off"),
+    path(
+        "<int:program_id>/learners/<int:learner_id>/entrustment/",
+        views.entrustment_show,
+        name="program-entrustment",
+    ),
+    path(
+        "<int:program_id>/entrustment/<int:decision_id>/sign-off/",
+        views.entrustment_sign_off,
+        name="program-entrustment-sign-off",
+    ),
 ]

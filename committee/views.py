@@ -9,6 +9,7 @@ without a review role in that program gets a 404, never a hint that it exists.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,17 +20,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from committee import forms, services
+from assessments.selectors.observations import assessments_received
+from committee import entrustment, forms, services
 from committee.charts import distribution_figure, trends_figure
 from committee.flags import flags_build
 from committee.heatmap import BANDS, Filters, heatmap_build
 from committee.heatmap_html import heatmap_page
+from committee.models import EntrustmentDecision
 from committee.overview import distributions_build, overview_build
 from committee.packet import packet_build, trajectory_figure
 from committee.reports import consensus_csv_response
 from committee.selectors import consensus_history, enrollment_in_period, reviews_of_learner
 from core.csp import draws_charts
 from core.forms import apply_errors
+from portfolio.services import access_log_record_official
 from programs.middleware import program_roles
 from programs.models import Enrollment, Program, ReviewPeriod
 from programs.selectors import (
@@ -158,6 +162,10 @@ def consensus_record(
         "program-packet",
         kwargs={"program_id": program.pk, "period_id": period.pk, "learner_id": learner_id},
     )
+    back = request.POST.get("next", "")
+    # Meeting mode records consensus in place: back to the same learner there.
+    if back.startswith(reverse("program-meeting", kwargs={"program_id": program.pk}) + "?"):
+        packet_url = back
     if not form.is_valid():
         messages.error(request, "Give a level and the committee's rationale.")
         return redirect(packet_url)
@@ -176,7 +184,7 @@ def consensus_record(
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "Consensus recorded.")
-    return redirect(f"{packet_url}#c-{competency_id}")
+    return redirect(f"{packet_url}#c-{competency_id}")  # the meeting's rows carry the ids too
 
 
 @login_required
@@ -229,7 +237,10 @@ def my_review_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "committee/my_reviews.html",
-        {"reviews": reviews_of_learner(learner=_user(request))},
+        {
+            "reviews": reviews_of_learner(learner=_user(request)),
+            "decisions": list(entrustment.decisions_of_learner(learner=_user(request))),
+        },
     )
 
 
@@ -262,3 +273,165 @@ def my_review_show(request: HttpRequest, review_id: int) -> HttpResponse:
             "today": dt.date.today(),
         },
     )
+
+
+# --- Entrustment decisions ---------------------------------------------------------------
+
+
+def _entrustment_url(program_id: int, learner_id: int) -> str:
+    return reverse(
+        "program-entrustment", kwargs={"program_id": program_id, "learner_id": learner_id}
+    )
+
+
+@login_required
+def entrustment_show(request: HttpRequest, program_id: int, learner_id: int) -> HttpResponse:
+    program = _reviewed_page(request, program_id)
+    enrollment = (
+        Enrollment.objects.filter(program=program, learner_id=learner_id)
+        .select_related("learner")
+        .order_by("-start_date")
+        .first()
+    )
+    if enrollment is None:
+        raise Http404
+    learner = enrollment.learner
+    if request.method == "POST":
+        return _entrustment_record(request, program, learner)
+    epas = list(entrustment.program_epas(program=program))
+    decisions = list(entrustment.decisions_for_committee(program=program, learner_id=learner.pk))
+    rated = assessments_received(learner=learner).filter(competency__in=epas)
+    by_epa: dict[int, list[Any]] = {epa.pk: [] for epa in epas}
+    for assessment in rated:
+        by_epa[assessment.competency_id].append(assessment)
+    rows = [
+        {
+            "epa": epa,
+            "current": next(
+                (d for d in decisions if d.competency_id == epa.pk and d.is_current), None
+            ),
+            "earlier": [d for d in decisions if d.competency_id == epa.pk and not d.is_current],
+            "assessments": by_epa[epa.pk],
+            "levels": list(epa.framework.scale.levels.all()),
+        }
+        for epa in epas
+    ]
+    access_log_record_official(
+        viewer=_user(request),
+        reads=[
+            (
+                learner.pk,
+                "entrustmentdecisions",
+                program.pk,
+                f"Entrustment decisions ({program.name})",
+            )
+        ],
+    )
+    return render(
+        request,
+        "committee/entrustment.html",
+        {
+            "program": program,
+            "learner": learner,
+            "rows": rows,
+            "today": dt.date.today(),
+            "tab": "heatmap",
+        },
+    )
+
+
+def _entrustment_record(request: HttpRequest, program: Program, learner: User) -> HttpResponse:
+    ids = [int(v) for v in request.POST.getlist("evidence") if v.isdigit()]
+    form = forms.EntrustmentForm(request.POST, evidence_ids=ids)
+    url = _entrustment_url(program.pk, learner.pk)
+    if not form.is_valid():
+        messages.error(request, "Give the level, the date and what the decision rests on.")
+        return redirect(url)
+    data = form.cleaned_data
+    try:
+        entrustment.entrustment_decision_record(
+            program=program,
+            learner_id=learner.pk,
+            competency_id=data["competency"],
+            level=data["level"],
+            decided_on=data["decided_on"],
+            rationale=data["rationale"],
+            conditions=data["conditions"],
+            evidence_ids=data["evidence"],
+            evidence_note=data["evidence_note"],
+            by=_user(request),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Decision recorded; the program director signs it off.")
+    return redirect(f"{url}#epa-{data['competency']}")
+
+
+@login_required
+@require_POST
+def entrustment_sign_off(request: HttpRequest, program_id: int, decision_id: int) -> HttpResponse:
+    program = get_object_or_404(programs_signed_off_by(user=_user(request)), pk=program_id)
+    decision = get_object_or_404(
+        EntrustmentDecision.objects.filter(program=program), pk=decision_id
+    )
+    try:
+        entrustment.entrustment_decision_sign_off(decision=decision, by=_user(request))
+    except entrustment.EntrustmentConflictError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Signed off; the learner can now see the decision.")
+    return redirect(
+        f"{_entrustment_url(program.pk, decision.learner_id)}#epa-{decision.competency_id}"
+    )
+
+
+# --- Meeting mode ------------------------------------------------------------------------
+
+
+def _meeting_url(program_id: int, period_id: int, learner_id: int) -> str:
+    return (
+        reverse("program-meeting", kwargs={"program_id": program_id})
+        + f"?period={period_id}&learner={learner_id}"
+    )
+
+
+@login_required
+def meeting_show(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The presenter's view: the period's learners one at a time, most concern first (as the
+    heatmap orders them: flagged first), each on one screen with consensus recorded in place.
+    Reading a learner's summary is access-logged as the packet is."""
+    program = _reviewed_page(request, program_id)
+    heatmap = heatmap_build(program=program, filters=Filters.from_query(request.GET))
+    context: dict[str, Any] = {"program": program, "heatmap": heatmap, "tab": "meeting"}
+    if heatmap.period is None or not heatmap.rows:
+        return render(request, "committee/meeting.html", context)
+    order = [row.learner_id for row in heatmap.rows]
+    wanted = request.GET.get("learner", "")
+    learner_id = int(wanted) if wanted.isdigit() else order[0]
+    if learner_id not in order:
+        raise Http404
+    at = order.index(learner_id)
+    period = heatmap.period
+    try:
+        enrollment = enrollment_in_period(program=program, learner_id=learner_id, period=period)
+    except Enrollment.DoesNotExist:
+        raise Http404 from None
+    packet = packet_build(
+        program=program, period=period, enrollment=enrollment, viewer=_user(request)
+    )
+    row = heatmap.rows[at]
+    context.update(
+        {
+            "packet": packet,
+            "row": row,
+            "at": at + 1,
+            "count": len(order),
+            "previous_url": _meeting_url(program.pk, period.pk, order[at - 1]) if at else "",
+            "next_url": (
+                _meeting_url(program.pk, period.pk, order[at + 1]) if at + 1 < len(order) else ""
+            ),
+            "here": _meeting_url(program.pk, period.pk, learner_id),
+        }
+    )
+    return render(request, "committee/meeting.html", context)

@@ -27,7 +27,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Assessment, CheckIn, SelfAssessment
+from assessments.models import Assessment, AssessmentForm, CheckIn, SelfAssessment
+from assessments.services.forms import shipped_forms_ensure
 from frameworks.models import Competency, Framework
 from programs.models import Cohort, Enrollment, Expectation, Institution, Program, ProgramRole
 
@@ -1101,6 +1102,19 @@ def _write_ratings(
         created_at=Subquery(CheckIn.objects.filter(pk=OuterRef("checkin_id")).values("created_at"))
     )
     wanted = [assessment.created_at for assessment in assessments]
+    # The demo's observations are on the shipped forms, on each framework's own scale.
+    forms = shipped_forms_ensure()
+    frameworks = Framework.objects.in_bulk({a.competency.framework_id for a in assessments})
+    for assessment in assessments:
+        framework = frameworks[assessment.competency.framework_id]
+        rates = (
+            AssessmentForm.Rates.EPA
+            if framework.kind == Framework.Kind.EPA
+            else AssessmentForm.Rates.MILESTONES
+        )
+        assessment.form = forms[rates]
+        assessment.scale_id = framework.scale_id
+        assessment.counted_level = assessment.level
     Assessment.objects.bulk_create(assessments, batch_size=batch)
     for assessment, created_at in zip(assessments, wanted, strict=True):
         assessment.created_at = created_at

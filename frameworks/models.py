@@ -7,11 +7,22 @@ from django.db.models import Exists, OuterRef, Prefetch
 
 
 class RatingScale(models.Model):
-    """An ordered set of levels a rating may take (milestones 0–5 in half steps, EPA 1–5)."""
+    """An ordered set of levels a rating may take (milestones 0–5 in half steps, EPA 1–5).
+
+    A framework's own scale is a milestone or entrustment scale. Assessment forms may rate on
+    another one: the shipped O-SCORE, Chen entrustment and Zwisch scales (created by migration
+    0002, anchors in our own words) or a scale a program defines (`custom`)."""
 
     class Kind(models.TextChoices):
         MILESTONE = "milestone", "Milestone levels"
         ENTRUSTMENT = "entrustment", "Entrustment / supervision"
+        O_SCORE = "o-score", "O-SCORE"
+        CHEN = "chen", "Chen entrustment"
+        ZWISCH = "zwisch", "Zwisch"
+        CUSTOM = "custom", "Defined by a program"
+
+    # The kinds a program may choose for a form without defining levels of its own.
+    SHIPPED_KINDS = (Kind.O_SCORE, Kind.CHEN, Kind.ZWISCH)
 
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)

@@ -152,6 +152,10 @@ def _assessment_doc(a: Assessment) -> dict[str, Any]:
         **_ref(a.competency),
         "assessor": a.assessor.name if a.assessor else "",
         "level": _level(a.level),
+        # The level is on this scale (a form may rate on another than the framework's).
+        "scale": a.scale.code,
+        "scale_name": a.scale.name,
+        "form": a.form.name,
         "went_well": a.went_well,
         "next_step": a.next_step,
         "context": a.context,
@@ -353,7 +357,7 @@ def portfolio_document(*, learner: User) -> ExportResult:
     assessments = [
         _assessment_doc(a)
         for a in Assessment.objects.filter(learner=learner).select_related(
-            "assessor", "competency", "competency__framework"
+            "assessor", "competency", "competency__framework", "scale", "form"
         )
     ] + assessments_imported
     assessments.sort(
@@ -759,6 +763,9 @@ def validate_document(document: Any) -> dict[str, Any]:
         check.date(a, "observed_on", p)
         for key in ("assessor", "went_well", "next_step", "context", "source"):
             check.text(a, key, p, max_length=2000)
+        for key in ("scale", "scale_name", "form"):  # absent from archives made before forms
+            if key in a:
+                check.text(a, key, p, max_length=200)
     if check.errors:
         raise ArchiveInvalidError(check.errors)
     return doc

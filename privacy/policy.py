@@ -20,9 +20,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import ManyToManyField, Model, Q, QuerySet
 
 from assessments.models import MonthlyRatingSummary
-from committee.models import LearnerReview
+from committee.models import EntrustmentDecision, LearnerReview
 
 RatedBy = MonthlyRatingSummary.RatedBy
+EntrustmentStatus = EntrustmentDecision.Status
 ReviewStatus = LearnerReview.Status
 
 
@@ -151,6 +152,7 @@ RULES: tuple[Rule, ...] = (
         "the learner's record; shown as written by your anonymised name",
     ),
     Rule("assessments.AssessmentVersion", "recorded_by", K, "Versions of assessments you wrote"),
+    Rule("assessments.AssessmentForm", "created_by", K, "Assessment forms you built for a program"),
     Rule(
         "assessments.AssessmentRequest",
         "assessor",
@@ -255,6 +257,33 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("committee.LearnerReview", "signed_off_by", K, "Committee reviews you signed off"),
     Rule("committee.ConsensusRating", "recorded_by", K, "Consensus ratings you recorded"),
+    Rule(
+        "committee.EntrustmentDecision",
+        "learner",
+        E,
+        "Entrustment decisions not yet signed off",
+        where=lambda person: Q(status=EntrustmentStatus.DRAFT),
+    ),
+    Rule(
+        "committee.EntrustmentDecision",
+        "learner",
+        K,
+        "Signed-off entrustment decisions about you",
+        "the program's record",
+        where=lambda person: Q(status=EntrustmentStatus.SIGNED_OFF),
+    ),
+    Rule(
+        "committee.EntrustmentDecision",
+        "recorded_by",
+        K,
+        "Entrustment decisions you recorded",
+    ),
+    Rule(
+        "committee.EntrustmentDecision",
+        "signed_off_by",
+        K,
+        "Entrustment decisions you signed off",
+    ),
     # Learning
     Rule("learning.Recommendation", "learner", E, "Your feedback on learning resources"),
     Rule("learning.FhirSource", "learner", E, "Your EHR connections"),

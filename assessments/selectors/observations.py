@@ -152,7 +152,7 @@ def observable_frameworks(*, learner: User) -> QuerySet[Framework]:
 
 def _request_queryset() -> QuerySet[AssessmentRequest]:
     return AssessmentRequest.objects.select_related(
-        "learner", "assessor", "program", "framework", "framework__scale"
+        "learner", "assessor", "program", "framework", "framework__scale", "form", "form__scale"
     ).prefetch_related(
         Prefetch(
             "competencies",
@@ -262,7 +262,7 @@ def _attach_competencies(requests: list[AssessmentRequest]) -> None:
 
 def _assessment_queryset() -> QuerySet[Assessment]:
     return Assessment.objects.select_related(
-        "assessor", "learner", "competency", "competency__framework", "program"
+        "assessor", "learner", "competency", "competency__framework", "program", "form", "scale"
     )
 
 
@@ -394,7 +394,10 @@ def leniency_for(*, assessor: User, since: dt.date, until: dt.date) -> Leniency:
     and period. Two queries; the numbers are shown only to the assessor, and only when at
     least MIN_COLLEAGUES colleagues rated those learners (otherwise one colleague's ratings
     could be read off the difference)."""
-    mine = Assessment.objects.filter(assessor=assessor, observed_on__range=(since, until))
+    # Means only of counted levels: ratings on other scales are never averaged with them.
+    mine = Assessment.objects.filter(
+        assessor=assessor, observed_on__range=(since, until), counted_level__isnull=False
+    )
     colleagues = (
         Assessment.objects.filter(
             observed_on__range=(since, until),
@@ -415,11 +418,12 @@ def leniency_for(*, assessor: User, since: dt.date, until: dt.date) -> Leniency:
             competency_id=OuterRef("competency_id"),
             observed_on__range=(since, until),
             assessor__isnull=False,
+            counted_level__isnull=False,
         )
         .exclude(assessor=assessor)
         .order_by()
         .values("learner_id")
-        .annotate(mean=Avg("level"))
+        .annotate(mean=Avg("counted_level"))
         .values("mean")
     )
     rows = (
@@ -428,7 +432,7 @@ def leniency_for(*, assessor: User, since: dt.date, until: dt.date) -> Leniency:
         .values("competency__framework__name")
         .annotate(
             n=Count("id"),
-            mine_mean=Avg(ExpressionWrapper(F("level") * 1.0, output_field=FloatField())),
+            mine_mean=Avg(ExpressionWrapper(F("counted_level") * 1.0, output_field=FloatField())),
             peer_mean=Avg("peer"),
         )
         .order_by("competency__framework__name")

@@ -7,7 +7,9 @@ The rules every function enforces before it writes anything (otherwise nothing i
   program where the learner is currently enrolled, for ratable competencies of one framework
   of that program;
 - an assessor rates only learners currently enrolled in a program where they assess, on the
-  framework's scale;
+  scale of the form used (a shipped form or the program's own; by default the shipped form of
+  the framework's kind, on the framework's own scale); answers go only to the form's optional
+  prompts;
 - only an open request can be completed or declined (a completed or declined one is a 409);
 - a submission carries a key: sending it again (double tap, network retry) returns the first
   record instead of making a second one;
@@ -24,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -38,17 +40,19 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.models import (
     Assessment,
+    AssessmentForm,
     AssessmentRequest,
     AssessmentResponse,
     AssessmentVersion,
     ObservationSetting,
 )
+from assessments.selectors.forms import forms_available, shipped_form_for
 from assessments.selectors.observations import (
     assessor_programs_for_learner,
     ratable_competencies_in,
 )
 from assessments.summaries.monthly import assessor_summaries_refresh
-from frameworks.models import Competency, Framework
+from frameworks.models import Competency, Framework, RatingScale
 from notifications.services import notification_send
 
 if TYPE_CHECKING:
@@ -232,12 +236,12 @@ def _choose_competencies(
 
 
 def _validate_ratings(
-    *, ratings: Sequence[RatingInput], allowed: list[Competency], framework: Framework
+    *, ratings: Sequence[RatingInput], allowed: list[Competency], scale: RatingScale
 ) -> dict[int, Decimal]:
-    """Levels per competency id, each on the framework's scale; at least one."""
+    """Levels per competency id, each on the form's scale; at least one."""
     errors: dict[str, list[str]] = {}
     allowed_ids = {c.pk for c in allowed}
-    values = framework.scale.allowed_values()
+    values = scale.allowed_values()
     levels: dict[int, Decimal] = {}
     for rating in ratings:
         competency_id = int(rating.competency_id)
@@ -251,7 +255,7 @@ def _validate_ratings(
         if level is None or level not in values:
             shown = ", ".join(f"{v.normalize():f}" for v in sorted(values))
             errors.setdefault("ratings", []).append(
-                f"Level {rating.level} is not on the {framework.scale.name} scale ({shown})."
+                f"Level {rating.level} is not on the {scale.name} scale ({shown})."
             )
             continue
         levels[competency_id] = level
@@ -260,6 +264,53 @@ def _validate_ratings(
     if errors:
         raise ValidationError(errors)
     return levels
+
+
+def form_scale(form: AssessmentForm, framework: Framework) -> RatingScale:
+    """The scale a rating on `form` of an item of `framework` is on."""
+    return form.scale if form.scale is not None else framework.scale
+
+
+def _choose_form(
+    *,
+    form_id: int | None,
+    program: Program,
+    framework: Framework,
+    competencies: Sequence[Competency],
+) -> AssessmentForm:
+    """The form asked for (by default the shipped one of the framework's kind): offered in the
+    program, rating this kind of item, and covering the chosen items if it names some."""
+    if form_id is None:
+        return shipped_form_for(framework=framework)
+    form = forms_available(program_id=program.pk).filter(pk=int(form_id)).first()
+    if form is None:
+        raise ValidationError({"form": ["Choose a form offered in the learner's program."]})
+    rates_epa = form.rates == AssessmentForm.Rates.EPA
+    if rates_epa != (framework.kind == Framework.Kind.EPA):
+        raise ValidationError({"form": [f"This form rates {form.get_rates_display().lower()}."]})
+    named = {c.pk for c in form.competencies.all()}
+    if named and not {c.pk for c in competencies} <= named:
+        raise ValidationError({"form": ["This form is for other items; choose from its list."]})
+    return form
+
+
+def _check_answers(
+    form: AssessmentForm, answers: Mapping[str, str] | None, errors: dict[str, list[str]]
+) -> dict[str, str]:
+    """Answers to the form's optional prompts, keyed by the prompt's text; empty ones dropped."""
+    result: dict[str, str] = {}
+    for prompt, text in (answers or {}).items():
+        if prompt not in form.optional_prompts:
+            errors.setdefault("answers", []).append(f"“{prompt}” is not a question of this form.")
+            continue
+        text = str(text).strip()
+        if len(text) > NARRATIVE_MAX:
+            errors.setdefault("answers", []).append(
+                f"“{prompt}”: at most {NARRATIVE_MAX:,} characters."
+            )
+        elif text:
+            result[prompt] = text
+    return result
 
 
 def _context_text(setting: str, case_type: str) -> str:
@@ -297,6 +348,7 @@ def observation_request_create(
     due_on: dt.date | None = None,
     note: str = "",
     client_token: uuid.UUID | str | None = None,
+    form_id: int | None = None,
 ) -> tuple[AssessmentRequest, bool]:
     """A learner asks an assessor of their program to observe them; the assessor is told.
 
@@ -343,6 +395,9 @@ def observation_request_create(
     if program is None or framework is None:
         assert last_error is not None
         raise last_error
+    form = _choose_form(
+        form_id=form_id, program=program, framework=framework, competencies=competencies
+    )
     assessor = User.objects.get(pk=int(assessor_id))
     try:
         with transaction.atomic():
@@ -351,6 +406,7 @@ def observation_request_create(
                 assessor=assessor,
                 program=program,
                 framework=framework,
+                form=form,
                 setting=setting,
                 case_type=case_type.strip(),
                 encounter_on=encounter_on,
@@ -449,7 +505,10 @@ def _create_assessments(
     learner: User,
     program: Program,
     request: AssessmentRequest | None,
+    form: AssessmentForm,
+    scale: RatingScale,
     levels: dict[int, Decimal],
+    answers: dict[str, str],
     competencies: Sequence[Competency],
     went_well: str,
     next_step: str,
@@ -465,6 +524,10 @@ def _create_assessments(
             learner=learner,
             competency=competency,
             level=levels[competency.pk],
+            form=form,
+            scale=scale,
+            counted_level=form.counted_level(levels[competency.pk]),
+            answers=answers,
             went_well=went_well,
             next_step=next_step,
             context=context,
@@ -520,6 +583,7 @@ def observation_request_complete(
     next_step: str = "",
     observed_on: dt.date | None = None,
     submission_key: uuid.UUID | str,
+    answers: Mapping[str, str] | None = None,
 ) -> ObservationResult:
     """The assessor answers a request: one Assessment per rated item, the request completed,
     the learner told. The same `submission_key` again returns the first answer."""
@@ -540,8 +604,11 @@ def observation_request_complete(
     _check_date(errors, "observed_on", day, today)
     competencies = list(request.competencies.select_related("framework").order_by("order", "id"))
     framework = request.framework
+    form = request.form
+    scale = form_scale(form, framework)
+    kept_answers = _check_answers(form, answers, errors)
     try:
-        levels = _validate_ratings(ratings=ratings, allowed=competencies, framework=framework)
+        levels = _validate_ratings(ratings=ratings, allowed=competencies, scale=scale)
     except ValidationError as error:
         errors.update(error.message_dict)
         levels = {}
@@ -562,7 +629,10 @@ def observation_request_complete(
                 learner=request.learner,
                 program=request.program,
                 request=request,
+                form=form,
+                scale=scale,
                 levels=levels,
+                answers=kept_answers,
                 competencies=competencies,
                 went_well=went_well,
                 next_step=next_step,
@@ -610,6 +680,8 @@ def observation_record(
     case_type: str = "",
     observed_on: dt.date | None = None,
     submission_key: uuid.UUID | str,
+    form_id: int | None = None,
+    answers: Mapping[str, str] | None = None,
 ) -> ObservationResult:
     """An assessor records an observation nobody asked for, of a learner in a program where
     they assess; the learner is told. Idempotent on `submission_key`."""
@@ -655,7 +727,18 @@ def observation_record(
     if program is None or framework is None:
         assert last_error is not None
         raise ValidationError({"ratings": last_error.messages})
-    levels = _validate_ratings(ratings=ratings, allowed=competencies, framework=framework)
+    form = _choose_form(
+        form_id=form_id, program=program, framework=framework, competencies=competencies
+    )
+    scale = form_scale(form, framework)
+    answer_errors: dict[str, list[str]] = {}
+    kept_answers = _check_answers(form, answers, answer_errors)
+    try:
+        levels = _validate_ratings(ratings=ratings, allowed=competencies, scale=scale)
+    except ValidationError as error:
+        answer_errors.update(error.message_dict)
+    if answer_errors:
+        raise ValidationError(answer_errors)
     learner = User.objects.get(pk=int(learner_id))
     try:
         with transaction.atomic():
@@ -664,7 +747,10 @@ def observation_record(
                 learner=learner,
                 program=program,
                 request=None,
+                form=form,
+                scale=scale,
                 levels=levels,
+                answers=kept_answers,
                 competencies=competencies,
                 went_well=went_well,
                 next_step=next_step,
@@ -715,7 +801,7 @@ def assessment_revise(
     new_level = assessment.level
     if level is not None and str(level).strip() != "":
         parsed = _parse_level(level)
-        scale = assessment.competency.framework.scale
+        scale = assessment.scale
         if parsed is None or not scale.allows(parsed):
             errors["level"] = [f"Level {level} is not on the {scale.name} scale."]
         else:
@@ -744,6 +830,7 @@ def assessment_revise(
         # Conditional on the version read: two concurrent edits cannot both become version n+1.
         changed = Assessment.objects.filter(pk=assessment.pk, version=assessment.version).update(
             level=new_level,
+            counted_level=assessment.form.counted_level(new_level),
             went_well=new_went_well,
             next_step=new_next_step,
             observed_on=new_day,

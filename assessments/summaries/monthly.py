@@ -35,9 +35,11 @@ from core.db import execute, placeholders, summary_differences
 
 TABLE = MonthlyRatingSummary._meta.db_table
 RatedBy = MonthlyRatingSummary.RatedBy
+# Per source: table, date column, level column. An assessor's rating counts by its counted
+# level (its own level on the framework's scale, a mapped level, or none: left out).
 _SOURCES = {
-    RatedBy.SELF: (SelfAssessment._meta.db_table, "assessed_on"),
-    RatedBy.ASSESSOR: (Assessment._meta.db_table, "observed_on"),
+    RatedBy.SELF: (SelfAssessment._meta.db_table, "assessed_on", "level"),
+    RatedBy.ASSESSOR: (Assessment._meta.db_table, "observed_on", "counted_level"),
 }
 _COLUMNS = "learner_id, rated_by, competency_id, month, total_tenths, n, last_tenths, last_on"
 
@@ -48,10 +50,10 @@ _RAW = """
 SELECT learner_id, {rated_by}, competency_id, month, CAST(ROUND(SUM(level) * 10) AS INTEGER),
        COUNT(*), CAST(ROUND(MAX(CASE WHEN rn = 1 THEN level END) * 10) AS INTEGER), MAX(day)
 FROM (
-    SELECT learner_id, competency_id, {month} AS month, level, {day} AS day,
+    SELECT learner_id, competency_id, {month} AS month, {level} AS level, {day} AS day,
            ROW_NUMBER() OVER (PARTITION BY learner_id, competency_id, {month}
                               ORDER BY {day} DESC, created_at DESC, id DESC) AS rn
-    FROM {table} WHERE 1 = 1{scope}
+    FROM {table} WHERE {level} IS NOT NULL{scope}
 ) rated
 GROUP BY learner_id, competency_id, month"""
 
@@ -73,11 +75,12 @@ def _month_sql(day: str) -> str:
 
 
 def _raw_sql(rated_by: int, scope: str) -> str:
-    table, day = _SOURCES[RatedBy(rated_by)]
+    table, day, level = _SOURCES[RatedBy(rated_by)]
     return _RAW.format(
         rated_by=int(rated_by),
         month=_month_sql(day),
         day=day,
+        level=level,
         table=connection.ops.quote_name(table),
         scope=scope,
     )

@@ -1,5 +1,7 @@
 """The period rating summary: per review period × learner × competency, the median and count of
-the learner's assessor ratings observed in the period (`PeriodRatingSummary`).
+the learner's assessor ratings observed in the period (`PeriodRatingSummary`), by their counted
+level: ratings on a scale other than the framework's own stay out unless their form maps them
+to milestone levels.
 
 The cohort heatmap reads it instead of aggregating raw ratings on every view. It is kept exact
 rather than eventually right: every write that can change a cell refreshes the cells it touches
@@ -39,13 +41,14 @@ SELECT p.id, a.learner_id, a.competency_id, {median}, COUNT(*)
 FROM programs_reviewperiod p
 JOIN assessments_assessment a
   ON a.observed_on >= p.start_date AND a.observed_on <= p.end_date
-WHERE EXISTS (SELECT 1 FROM programs_enrollment e
+WHERE a.counted_level IS NOT NULL
+  AND EXISTS (SELECT 1 FROM programs_enrollment e
               WHERE e.program_id = p.program_id AND e.learner_id = a.learner_id){scope}
 GROUP BY p.id, a.learner_id, a.competency_id"""
 
 
 def _raw_sql(scope: str) -> str:
-    return _RAW.format(median=median_sql("a.level", connection.vendor), scope=scope)
+    return _RAW.format(median=median_sql("a.counted_level", connection.vendor), scope=scope)
 
 
 def _refresh(*, delete_where: str, delete_params: list[Any], scope: str, params: list[Any]) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from assessments.models import Assessment, AssessmentRequest
+from assessments.models import Assessment, AssessmentForm, AssessmentRequest
+from assessments.services.forms import assessment_form_create, shipped_forms_ensure
 from assessments.tests.factories import (
     ObservedAssessmentFactory,
     epa_framework,
@@ -37,6 +38,7 @@ def _request(w: Any) -> AssessmentRequest:
         assessor=w.director,
         program=w.program,
         framework=epa.framework,
+        form=shipped_forms_ensure()[AssessmentForm.Rates.EPA],
         setting="ward",
     )
     request.competencies.set([epa])
@@ -46,6 +48,18 @@ def _request(w: Any) -> AssessmentRequest:
 def _assessment(w: Any, author: str = "assessor") -> Assessment:
     return ObservedAssessmentFactory(
         learner=w.learner, assessor=getattr(w, author), competency=_epa(w), program=w.program
+    )
+
+
+def _form(w: Any) -> AssessmentForm:
+    """A form of the program, on the O-SCORE scale."""
+    _epa(w)
+    return assessment_form_create(
+        program=w.program,
+        by=w.director,
+        name=f"O-SCORE {uuid.uuid4().hex[:6]}",
+        rates="epa",
+        scale="o-score",
     )
 
 
@@ -162,6 +176,42 @@ ROWS = [
         method="POST",
         data=lambda w: {"text": "Thank you; I will try it.", "client_token": str(uuid.uuid4())},
     ),
+    # Forms: the program's directors and coordinators (and admins) build them.
+    Row(
+        "assessment-form-list",
+        lambda w: "/assessments/forms/",
+        same(404, anonymous=302, director=200, other_director=200, admin=200),
+        note="each program's staff see their own programs' forms and the shipped ones",
+    ),
+    Row(
+        "assessment-form-create",
+        lambda w: f"/assessments/forms/new/{w.program.pk}/",
+        same(404, anonymous=302, director=200, admin=200),
+    ),
+    Row(
+        "assessment-form-create",
+        lambda w: f"/assessments/forms/new/{w.program.pk}/",
+        same(404, anonymous=302, director=302, admin=302),
+        method="POST",
+        data=lambda w: {
+            "name": "Zwisch OR form",
+            "rates": "epa",
+            "scale": "zwisch",
+            "went_well_prompt": "What went well",
+            "next_step_prompt": "One thing to work on next",
+        },
+    ),
+    Row(
+        "assessment-form-detail",
+        lambda w: f"/assessments/forms/{_form(w).pk}/",
+        same(404, anonymous=302, director=200, admin=200),
+    ),
+    Row(
+        "assessment-form-retire",
+        lambda w: f"/assessments/forms/{_form(w).pk}/retire/",
+        same(404, anonymous=302, director=302, admin=302),
+        method="POST",
+    ),
     # Calibration.
     Row("calibration", lambda w: "/assessments/calibration/", OWN),
     Row(
@@ -268,6 +318,27 @@ ROWS += [
         method="POST",
         data=lambda w: {"text": "Thank you."},
         content_type="application/json",
+    ),
+    Row("api-assessment-form-list", lambda w: "/api/v1/assessment-forms/", API_OWN),
+    Row(
+        "api-assessment-form-list",
+        lambda w: "/api/v1/assessment-forms/",
+        same(404, anonymous=401, director=201, admin=201),
+        method="POST",
+        data=lambda w: {
+            "program": w.program.pk,
+            "name": "Chen",
+            "rates": "epa",
+            "scale": "chen-entrustment",
+        },
+        content_type="application/json",
+        note="a program's directors and coordinators (and admins) build its forms",
+    ),
+    Row(
+        "api-assessment-form-detail",
+        lambda w: f"/api/v1/assessment-forms/{_form(w).pk}/",
+        same(404, anonymous=401, learner=200, coach=200, director=200, admin=200),
+        note="everyone of the program may meet its forms; nobody else",
     ),
     Row("api-calibration", lambda w: "/api/v1/calibration/", API_OWN),
     Row(

@@ -18,7 +18,8 @@ from typing import Any
 import factory
 import pytest
 
-from assessments.models import Assessment, AssessmentRequest, AssessmentVersion
+from assessments.models import Assessment, AssessmentForm, AssessmentRequest, AssessmentVersion
+from assessments.services.forms import shipped_forms_ensure
 from assessments.services.observations import RatingInput, observation_record
 from assessments.summaries.monthly import assessor_summaries_refresh
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
@@ -106,6 +107,13 @@ class AssessmentRequestFactory(factory.django.DjangoModelFactory):
     assessor = factory.SubFactory(base.UserFactory)
     program = factory.SubFactory(base.ProgramFactory)
     framework = factory.SubFactory(base.FrameworkFactory)
+    form = factory.LazyAttribute(
+        lambda o: shipped_forms_ensure()[
+            AssessmentForm.Rates.EPA
+            if o.framework.kind == Framework.Kind.EPA
+            else AssessmentForm.Rates.MILESTONES
+        ]
+    )
     setting = "ward"
     case_type = "chest pain"
 
@@ -131,6 +139,10 @@ class ObservedAssessmentFactory(factory.django.DjangoModelFactory):
     observed_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=1))
     source = Assessment.Source.OBSERVATION
     submission_key = factory.LazyFunction(uuid.uuid4)
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: Any) -> Assessment:
+        return super()._create(model_class, *args, **on_shipped_form(kwargs))
 
     @factory.post_generation
     def first_version(obj, create, extracted, **kwargs):
@@ -183,7 +195,25 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> Assessment:
-        return summarised(super()._create(model_class, *args, **kwargs))
+        return summarised(super()._create(model_class, *args, **on_shipped_form(kwargs)))
+
+
+def on_shipped_form(fields: dict[str, Any]) -> dict[str, Any]:
+    """An assessment's fields with, where not given, the shipped form of its framework's kind,
+    that framework's scale and the counted level the form gives (as the services set them)."""
+    competency = fields["competency"]
+    framework = competency.framework
+    forms = shipped_forms_ensure()
+    rates = (
+        AssessmentForm.Rates.EPA
+        if framework.kind == Framework.Kind.EPA
+        else AssessmentForm.Rates.MILESTONES
+    )
+    fields.setdefault("form", forms[rates])
+    fields.setdefault("scale", fields["form"].scale or framework.scale)
+    if "counted_level" not in fields:
+        fields["counted_level"] = fields["form"].counted_level(Decimal(str(fields["level"])))
+    return fields
 
 
 def summarised(assessment: Assessment) -> Assessment:

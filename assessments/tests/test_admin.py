@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Assessment, CheckIn, SelfAssessment
+from assessments.tests.factories import on_shipped_form
 from tests import factories
 
 CHANGELISTS = ("checkin", "selfassessment", "assessment")
@@ -34,13 +35,17 @@ def _make_ratings(count: int) -> Assessment:
             checkin=checkin,
         )
         assessment = Assessment.objects.create(
-            assessor=factories.UserFactory(),
-            learner=learner,
-            competency=competency,
-            level=Decimal("2.5"),
-            went_well="Clear handover.",
-            next_step="Name the sickest patient first.",
-            observed_on=dt.date(2026, 1, 6),
+            **on_shipped_form(
+                dict(
+                    assessor=factories.UserFactory(),
+                    learner=learner,
+                    competency=competency,
+                    level=Decimal("2.5"),
+                    went_well="Clear handover.",
+                    next_step="Name the sickest patient first.",
+                    observed_on=dt.date(2026, 1, 6),
+                )
+            )
         )
     assert assessment is not None
     return assessment

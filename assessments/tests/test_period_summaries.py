@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from assessments.models import Assessment, PeriodRatingSummary
 from assessments.services.observations import assessment_revise
 from assessments.summaries.periods import period_summaries_differences, period_summaries_rebuild
-from assessments.tests.factories import AssessmentFactory, observe
+from assessments.tests.factories import AssessmentFactory, observe, on_shipped_form
 from programs import services
 from programs.models import Enrollment
 from programs.tests.factories import ReviewPeriodFactory, program_with_framework
@@ -66,11 +66,15 @@ def test_enrolling_someone_brings_their_earlier_ratings_into_the_programs_period
     program, leaves, autumn, _ = world
     newcomer = UserFactory(email="newcomer@example.org")
     Assessment.objects.create(  # rated before joining (say, in another program)
-        assessor=director,
-        learner=newcomer,
-        competency=leaves[1],
-        level=Decimal(4),
-        observed_on=dt.date(2025, 8, 1),
+        **on_shipped_form(
+            dict(
+                assessor=director,
+                learner=newcomer,
+                competency=leaves[1],
+                level=Decimal(4),
+                observed_on=dt.date(2025, 8, 1),
+            )
+        )
     )
     assert cells(autumn) == {}
 
@@ -89,11 +93,15 @@ def test_roster_imports_and_new_periods_keep_the_summary_exact(world, director):
     program, leaves, _, _ = world
     person = UserFactory(email="roster.person@example.org")
     Assessment.objects.create(
-        assessor=director,
-        learner=person,
-        competency=leaves[0],
-        level=Decimal(2),
-        observed_on=dt.date(2026, 8, 1),
+        **on_shipped_form(
+            dict(
+                assessor=director,
+                learner=person,
+                competency=leaves[0],
+                level=Decimal(2),
+                observed_on=dt.date(2026, 8, 1),
+            )
+        )
     )
     services.roster_import(
         program=program,
@@ -156,7 +164,9 @@ def test_the_check_command_proves_equality_and_reports_a_write_that_bypassed_it(
     call_command("check_summaries")
     assert "equals the raw ratings" in capsys.readouterr().out
 
-    Assessment.objects.filter(learner=learner).update(level=Decimal(5))  # behind its back
+    Assessment.objects.filter(learner=learner).update(  # behind its back
+        level=Decimal(5), counted_level=Decimal(5)
+    )
 
     with pytest.raises(CommandError, match="Period rating summary and monthly rating summary"):
         call_command("check_summaries")

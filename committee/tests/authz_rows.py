@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from committee.models import LearnerReview
+from assessments.tests.factories import epa_framework
+from committee.entrustment import entrustment_decision_record
+from committee.models import EntrustmentDecision, LearnerReview
 from programs.models import ReviewPeriod
 from tests.authz import Row, same, signed_in
 from tests.factories import CompetencyFactory, FrameworkFactory
@@ -75,6 +77,12 @@ ROWS = [
         data=lambda w: {"text": "Thank you; I will work on PC1."},
     ),
     Row("program-heatmap", lambda w: f"/programs/{_p(w)}/heatmap/", REVIEW),
+    Row(
+        "program-meeting",
+        lambda w: f"/programs/{_p(w)}/meeting/?period={_period(w).pk}&learner={w.learner.pk}",
+        REVIEW,
+        note="meeting mode reads a learner's packet: reviewers only",
+    ),
     Row("program-distributions", lambda w: f"/programs/{_p(w)}/distributions/", REVIEW),
     Row("program-flags", lambda w: f"/programs/{_p(w)}/flags/", REVIEW),
     Row(
@@ -177,5 +185,81 @@ ROWS += [
         method="POST",
         data=lambda w: {"text": "I agree and will practise handovers."},
         content_type="application/json",
+    ),
+]
+
+
+# --- Entrustment decisions -------------------------------------------------------------------
+
+
+def _epa(w):
+    """An EPA of an entrustment framework the program uses (made once per world)."""
+    if not hasattr(w, "entrust_epa"):
+        framework, epas = epa_framework()
+        w.program.frameworks.add(framework)
+        w.entrust_epa = epas[0]
+    return w.entrust_epa
+
+
+def _decision(w) -> EntrustmentDecision:
+    return entrustment_decision_record(
+        program=w.program,
+        learner_id=w.learner.pk,
+        competency_id=_epa(w).pk,
+        level="3",
+        decided_on=dt.date(2026, 1, 15),
+        rationale="Consistent 3s across settings.",
+        by=w.director,
+    )
+
+
+def _decision_body(w) -> dict[str, object]:
+    return {
+        "competency": _epa(w).pk,
+        "level": "4",
+        "decided_on": "2026-01-20",
+        "rationale": "Consistent 4s.",
+    }
+
+
+def _entrust_url(w) -> str:
+    _epa(w)
+    return f"/programs/{_p(w)}/learners/{w.learner.pk}/entrustment/"
+
+
+ROWS += [
+    Row("program-entrustment", _entrust_url, REVIEW, note="the program's reviewers only"),
+    Row("program-entrustment", _entrust_url, REVIEW_POST, method="POST", data=_decision_body),
+    Row(
+        "program-entrustment-sign-off",
+        lambda w: f"/programs/{_p(w)}/entrustment/{_decision(w).pk}/sign-off/",
+        REVIEW_POST,
+        method="POST",
+        note="directors sign off",
+    ),
+    Row(
+        "api-entrustment-decision-list",
+        lambda w: f"/api/v1/programs/{_p(w)}/learners/{w.learner.pk}/entrustment-decisions/",
+        same(404, anonymous=401, director=200),
+    ),
+    Row(
+        "api-entrustment-decision-list",
+        lambda w: f"/api/v1/programs/{_p(w)}/learners/{w.learner.pk}/entrustment-decisions/",
+        same(404, anonymous=401, director=201),
+        method="POST",
+        data=_decision_body,
+        content_type="application/json",
+    ),
+    Row(
+        "api-entrustment-decision-sign-off",
+        lambda w: f"/api/v1/programs/{_p(w)}/entrustment-decisions/{_decision(w).pk}/sign-off/",
+        same(404, anonymous=401, director=200),
+        method="POST",
+    ),
+    Row(
+        "api-my-entrustment-decision-list",
+        lambda w: "/api/v1/me/entrustment-decisions/",
+        same(200, anonymous=401),
+        note="each person's own signed-off decisions",
     ),
 ]

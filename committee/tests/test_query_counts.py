@@ -102,3 +102,18 @@ def test_my_reviews_api(client, setup, learner, size, django_assert_num_queries)
         # 1 session, 2 user, 3 signed-off reviews with period, program and signer.
         response = client.get("/api/v1/me/reviews/")
     assert len(response.json()) == size
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_meeting_mode(client, setup, size, django_assert_num_queries):
+    program, leaves, period, director = setup
+    learners = grow(program, leaves, period, director, size)
+    client.force_login(director)
+    url = f"/programs/{program.pk}/meeting/?period={period.pk}&learner={learners[-1].pk}"
+    with django_assert_num_queries(21):
+        # 1 session, 2 user, 3 program, 4 navigation roles, 5–10 the heatmap's six (the
+        # order of learners), then the learner's packet: 11 enrollment in the period,
+        # 12 periods, 13 competencies, 14 their scales' levels, 15 the review, 16 consensus
+        # versions, 17 the period's assessments, 18 the trajectory's medians, 19 expectation
+        # overrides, 20 share grants, 21 the access-log INSERT.
+        assert client.get(url).status_code == 200

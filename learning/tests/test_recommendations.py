@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from assessments.models import Assessment, SelfAssessment
+from assessments.tests.factories import on_shipped_form
 from frameworks.models import Competency
 from learning.models import Recommendation
 from learning.ranking import rank_resources
@@ -40,7 +41,15 @@ def rate(learner, competency, level, *, by=None, days_ago=10):
             learner=learner, competency=competency, level=Decimal(level), assessed_on=on
         )
     return Assessment.objects.create(
-        assessor=by, learner=learner, competency=competency, level=Decimal(level), observed_on=on
+        **on_shipped_form(
+            dict(
+                assessor=by,
+                learner=learner,
+                competency=competency,
+                level=Decimal(level),
+                observed_on=on,
+            )
+        )
     )
 
 

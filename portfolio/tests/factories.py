@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
 
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
 from assessments.summaries.monthly import monthly_summaries_refresh
-from assessments.tests.factories import summarised
+from assessments.tests.factories import on_shipped_form, summarised
 from frameworks.models import Competency, Framework, LevelDescriptor
 from portfolio.models import Evidence, Goal, GoalProgressNote, ShareGrant
 from tests import factories as base
@@ -99,8 +100,8 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     observed_on = dt.date(2025, 9, 15)
 
     @classmethod
-    def _create(cls, model_class: type, *args: object, **kwargs: object) -> Assessment:
-        return summarised(super()._create(model_class, *args, **kwargs))
+    def _create(cls, model_class: type, *args: object, **kwargs: Any) -> Assessment:
+        return summarised(super()._create(model_class, *args, **on_shipped_form(kwargs)))
 
 
 def framework_with_tree(

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, SelfAssessment
 from assessments.summaries.monthly import monthly_summaries_rebuild
+from assessments.tests.factories import on_shipped_form
 from frameworks.models import Competency
 from portfolio.api import DashboardSerializer, dashboard_data, dashboard_points
 from portfolio.dashboard import learner_dashboard
@@ -328,11 +329,15 @@ def _fill(learner, leaves, assessor, size):
     )
     Assessment.objects.bulk_create(
         Assessment(
-            learner=learner,
-            assessor=assessor,
-            competency=leaves[i % len(leaves)],
-            level=Decimal(i % 10) / 2,
-            observed_on=dt.date(2024, 1, 1) + dt.timedelta(days=i),
+            **on_shipped_form(
+                dict(
+                    learner=learner,
+                    assessor=assessor,
+                    competency=leaves[i % len(leaves)],
+                    level=Decimal(i % 10) / 2,
+                    observed_on=dt.date(2024, 1, 1) + dt.timedelta(days=i),
+                )
+            )
         )
         for i in range(size)
     )

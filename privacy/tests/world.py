@@ -25,14 +25,17 @@ from accounts.models import User
 from accounts.services import api_token_create
 from assessments.models import (
     Assessment,
+    AssessmentForm,
     AssessmentRequest,
     AssessmentResponse,
     AssessmentVersion,
     CheckIn,
     SelfAssessment,
 )
+from assessments.services.forms import shipped_forms_ensure
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
+from assessments.tests.factories import on_shipped_form
 from coaching.models import (
     ActionItem,
     CoachingRelationship,
@@ -41,7 +44,7 @@ from coaching.models import (
     Meeting,
     Thread,
 )
-from committee.models import ConsensusRating, LearnerReview
+from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
 from cpd.models import CpdActivity, CreditType, LicensingCycle
 from handovers.models import Handover
 from learning.models import FhirSource, PractitionerLink, Recommendation, UpcomingVisit, VisitDigest
@@ -132,14 +135,19 @@ def build_dana_world() -> DanaWorld:
         checkin=checkin,
         note="I felt ready.",
     )
+    milestones_form = shipped_forms_ensure()[AssessmentForm.Rates.MILESTONES]
     of_dana = Assessment.objects.create(
-        assessor=colleague,
-        learner=dana,
-        competency=leaf,
-        level=Decimal("3"),
-        observed_on=dt.date(2025, 9, 10),
-        went_well="Clear plan.",
-        program=resident_program,
+        **on_shipped_form(
+            {
+                "assessor": colleague,
+                "learner": dana,
+                "competency": leaf,
+                "level": Decimal("3"),
+                "observed_on": dt.date(2025, 9, 10),
+                "went_well": "Clear plan.",
+                "program": resident_program,
+            }
+        )
     )
     AssessmentResponse.objects.create(assessment=of_dana, learner=dana, text="Thank you!")
     AssessmentRequest.objects.create(
@@ -148,15 +156,23 @@ def build_dana_world() -> DanaWorld:
         program=resident_program,
         framework=framework,
         note="Clinic on Tuesday?",
+        form=milestones_form,
     )
     by_dana = Assessment.objects.create(
-        assessor=dana,
-        learner=mentee,
-        competency=leaf,
-        level=Decimal("2"),
-        observed_on=dt.date(2025, 9, 12),
-        went_well="Good history.",
-        program=student_program,
+        **on_shipped_form(
+            {
+                "assessor": dana,
+                "learner": mentee,
+                "competency": leaf,
+                "level": Decimal("2"),
+                "observed_on": dt.date(2025, 9, 12),
+                "went_well": "Good history.",
+                "program": student_program,
+            }
+        )
+    )
+    AssessmentForm.objects.create(
+        name="Dana's clinic form", program=student_program, created_by=dana
     )
     AssessmentVersion.objects.create(
         assessment=by_dana,
@@ -167,7 +183,11 @@ def build_dana_world() -> DanaWorld:
         recorded_by=dana,
     )
     open_request = AssessmentRequest.objects.create(
-        learner=mentee, assessor=dana, program=student_program, framework=framework
+        learner=mentee,
+        assessor=dana,
+        program=student_program,
+        framework=framework,
+        form=milestones_form,
     )
     periods = [
         ReviewPeriod.objects.create(
@@ -320,6 +340,41 @@ def build_dana_world() -> DanaWorld:
         level=Decimal("2"),
         rationale="Fine",
         recorded_by=dana,
+    )
+
+    # Entrustment decisions: of Dana (one in committee, one signed off), and by her.
+    signed_off = {"status": "signed_off", "signed_off_at": timezone.now()}
+    EntrustmentDecision.objects.create(
+        program=resident_program,
+        learner=dana,
+        competency=leaf,
+        level=Decimal("3"),
+        decided_on=dt.date(2025, 12, 1),
+        rationale="Consistent",
+        is_current=False,
+        recorded_by=colleague,
+        signed_off_by=colleague,
+        **signed_off,
+    )
+    EntrustmentDecision.objects.create(
+        program=resident_program,
+        learner=dana,
+        competency=leaf,
+        level=Decimal("4"),
+        decided_on=dt.date(2026, 2, 1),
+        rationale="Still in committee",
+        recorded_by=colleague,
+    )
+    EntrustmentDecision.objects.create(
+        program=student_program,
+        learner=mentee,
+        competency=leaf,
+        level=Decimal("2"),
+        decided_on=dt.date(2025, 12, 1),
+        rationale="Steady",
+        recorded_by=dana,
+        signed_off_by=dana,
+        **signed_off,
     )
 
     # Learning.

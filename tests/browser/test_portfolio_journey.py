@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
 from assessments.summaries.monthly import monthly_summaries_refresh
+from assessments.tests.factories import on_shipped_form
 from portfolio.dashboard import learner_dashboard
 from portfolio.models import AccessLog, Evidence
 from portfolio.tests.factories import framework_with_tree
@@ -76,11 +77,15 @@ def seed_history(learner, leaves, assessor) -> None:
             if month % 3 == 0 and index % 3 == 0:
                 ratings.append(
                     Assessment(
-                        assessor=assessor,
-                        learner=learner,
-                        competency=leaf,
-                        level=max(Decimal(0), level - Decimal("0.5")),
-                        observed_on=day,
+                        **on_shipped_form(
+                            dict(
+                                assessor=assessor,
+                                learner=learner,
+                                competency=leaf,
+                                level=max(Decimal(0), level - Decimal("0.5")),
+                                observed_on=day,
+                            )
+                        )
                     )
                 )
     SelfAssessment.objects.bulk_create(rows)

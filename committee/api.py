@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -560,7 +561,13 @@ class FlagListApi(APIView):
 class InstitutionOverviewApi(APIView):
     """Aggregates per program × training year; small cells withheld for non-reviewers."""
 
-    @extend_schema(responses=OverviewSerializer, operation_id="institution_overview")
+    @extend_schema(
+        responses={
+            200: OverviewSerializer,
+            404: OpenApiResponse(description="You hold no role that reads the overview"),
+        },
+        operation_id="institution_overview",
+    )
     def get(self, request: Request) -> Response:
         overview = overview_build(viewer=_user(request))
         if overview is None:

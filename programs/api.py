@@ -172,7 +172,11 @@ class RosterResultSerializer(serializers.Serializer[Any]):
 
 RosterFailureSerializer = inline_serializer(
     "RosterFailure",
-    {"detail": serializers.CharField(), "errors": RosterErrorSerializer(many=True)},
+    {
+        "detail": serializers.CharField(),
+        # Only a file that was read has line errors; a missing file or a NUL has just `detail`.
+        "errors": RosterErrorSerializer(many=True, required=False),
+    },
 )
 
 

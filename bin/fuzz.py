@@ -5,11 +5,11 @@ PostgreSQL database named `<yours>_schemathesis`, dropped afterwards; a temporar
 without one), migrates it, loads the frameworks and the demo world, and gives each role a
 token of its own. It then starts the app as production does (`bin/serve`: gunicorn, DEBUG off)
 on a free loopback port, with tasks inline so no message is left in a shared broker, and runs
-`schemathesis run` for both roles side by side against the served schema. The checks: no 5xx, every response
-matches its documented schema, and no status the schema does not list. Any failure, any
-operation left untested, or a role over its time limit fails the run.
+`schemathesis run` for both roles side by side against the served schema. The checks: no 5xx,
+every response matches its documented schema, and no status the schema does not list. Any
+failure, any operation left untested, or a role over its time limit fails the run.
 
-    make fuzz                                # both roles, 25 examples per operation
+    make fuzz                                 # both roles, 10 examples per operation
     make fuzz ARGS="--role learner --seed 7"  # one role; the seed a failed run printed
 
 Reports (per role: the JSON report, the output, the generated schemathesis.toml; and the

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1:8000
 ARGS ?=
 
-.PHONY: run serve setup test lint worker beat bench clean
+.PHONY: run serve setup test lint fuzz worker beat bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Schemathesis against the served app as a learner and a director, on a throwaway database.
+fuzz: $(STAMP)
+	$(BIN)/python bin/fuzz.py $(ARGS)
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker --beat --loglevel INFO

@@ -572,7 +572,13 @@ class FlagListApi(APIView):
 class InstitutionOverviewApi(APIView):
     """Aggregates per program × training year; small cells withheld for non-reviewers."""
 
-    @extend_schema(responses=OverviewSerializer, operation_id="institution_overview")
+    @extend_schema(
+        responses={
+            200: OverviewSerializer,
+            404: OpenApiResponse(description="You hold no role that reads the overview"),
+        },
+        operation_id="institution_overview",
+    )
     def get(self, request: Request) -> Response:
         overview = overview_build(viewer=_user(request))
         if overview is None:

@@ -310,7 +310,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.ApiSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "core.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

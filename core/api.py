@@ -28,21 +28,32 @@ MAX_OFFSET = 1_000_000_000
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Turn service-layer Django ValidationErrors into 400s shaped like DRF's own."""
+    """Turn service-layer Django ValidationErrors into 400s shaped like DRF's own.
+
+    Every error body is an object whose `detail` is one string (the schema's Error shape): a
+    list of messages, raised bare or under `detail` by a service, is joined into one.
+    """
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = ValidationError(detail=detail)
     response = drf_exception_handler(exc, context)
-    if (
-        response is not None
-        and response.status_code == status.HTTP_400_BAD_REQUEST
+    if response is None:
+        return None
+    if isinstance(response.data, list):
+        response.data = {"detail": _joined(response.data)}
+    elif isinstance(response.data, dict) and isinstance(response.data.get("detail"), list):
+        response.data = {**response.data, "detail": _joined(response.data["detail"])}
+    elif (
+        response.status_code == status.HTTP_400_BAD_REQUEST
         and isinstance(response.data, dict)
         and "detail" not in response.data
     ):
         response.data = {"detail": "Invalid input.", **response.data}
-    if response is not None and isinstance(response.data, list):
-        response.data = {"detail": " ".join(str(item) for item in response.data)}
     return response
+
+
+def _joined(messages: list[Any]) -> str:
+    return " ".join(str(message) for message in messages)
 
 
 class Cursor(CursorPagination):

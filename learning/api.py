@@ -78,10 +78,6 @@ class PlainJsonBundleParser(FhirJsonParser):
 # --- Serializers ------------------------------------------------------------------------------
 
 
-class ErrorSerializer(serializers.Serializer[Any]):
-    detail = serializers.CharField()
-
-
 class CompetencyRefSerializer(serializers.ModelSerializer[Competency]):
     framework = serializers.CharField(source="framework.code")
     framework_version = serializers.CharField(source="framework.version")
@@ -310,7 +306,11 @@ class ResourceFeedbackApi(APIView):
 
     @extend_schema(
         request=FeedbackRequestSerializer,
-        responses={200: FeedbackStateSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        responses={
+            200: FeedbackStateSerializer,
+            400: OpenApiResponse(description="Field errors"),
+            404: OpenApiResponse(description="No such resource"),
+        },
         operation_id="learning_resource_feedback",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -332,7 +332,10 @@ class ResourceEvidenceCreateApi(APIView):
 
     @extend_schema(
         request=EvidenceRequestSerializer,
-        responses={201: EvidenceCreatedSerializer, 404: ErrorSerializer},
+        responses={
+            201: EvidenceCreatedSerializer,
+            404: OpenApiResponse(description="No such resource"),
+        },
         operation_id="learning_resource_evidence_create",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -392,8 +395,8 @@ class VisitBundleUploadApi(APIView):
         parameters=[OpenApiParameter("practitioner", str, description="Your Practitioner id")],
         responses={
             200: VisitUploadReportSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Not JSON, or not a Bundle"),
-            413: OpenApiResponse(ErrorSerializer, description="Too large or too many entries"),
+            400: OpenApiResponse(description="Not JSON, or not a Bundle"),
+            413: OpenApiResponse(description="Too large or too many entries"),
         },
         operation_id="learning_visits_upload",
     )
@@ -443,7 +446,10 @@ class PractitionerApi(APIView):
     part in them."""
 
     @extend_schema(
-        responses={200: PractitionerSerializer, 404: ErrorSerializer},
+        responses={
+            200: PractitionerSerializer,
+            404: OpenApiResponse(description="No practitioner identity recorded yet"),
+        },
         operation_id="learning_practitioner_retrieve",
     )
     def get(self, request: Request) -> Response:
@@ -454,7 +460,7 @@ class PractitionerApi(APIView):
 
     @extend_schema(
         request=PractitionerSerializer,
-        responses={200: PractitionerSerializer, 400: ErrorSerializer},
+        responses={200: PractitionerSerializer, 400: OpenApiResponse(description="Field errors")},
         operation_id="learning_practitioner_update",
     )
     def put(self, request: Request) -> Response:

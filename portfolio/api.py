@@ -126,6 +126,8 @@ class ProfileSerializer(serializers.ModelSerializer[LearnerProfile]):
         model = LearnerProfile
         fields = ["headline", "about", "updated_at"]
         read_only_fields = ["updated_at"]
+        # Null until the learner first saves a profile (GET answers an unsaved blank one).
+        extra_kwargs = {"updated_at": {"allow_null": True}}
 
 
 class MeProfileApi(APIView):

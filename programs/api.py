@@ -172,7 +172,11 @@ class RosterResultSerializer(serializers.Serializer[Any]):
 
 RosterFailureSerializer = inline_serializer(
     "RosterFailure",
-    {"detail": serializers.CharField(), "errors": RosterErrorSerializer(many=True)},
+    {
+        "detail": serializers.CharField(),
+        # Only a file that was read has line errors; a missing file or a NUL has just `detail`.
+        "errors": RosterErrorSerializer(many=True, required=False),
+    },
 )
 
 
@@ -273,12 +277,15 @@ class EnrollmentPagination(Cursor):
 class EnrollmentListApi(APIView):
     """Everyone enrolled in the program (current and past), paginated by cursor."""
 
+    # On the view, not only in `get`, so the schema documents the page and not a bare list.
+    pagination_class = EnrollmentPagination
+
     @extend_schema(
         responses=EnrollmentSerializer(many=True), operation_id="program_enrollments_list"
     )
     def get(self, request: Request, program_id: int) -> Response:
         program = _managed(request, program_id)
-        paginator = EnrollmentPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(enrollments_in(program=program), request, view=self)
         return paginator.get_paginated_response(EnrollmentSerializer(page, many=True).data)
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from drf_spectacular.generators import SchemaGenerator
 
 from assessments.models import CheckIn, SelfAssessment
 from portfolio.models import AccessLog, Evidence, Goal, GoalProgressNote, ShareGrant
@@ -414,3 +415,13 @@ def test_api_lists_run_a_fixed_number_of_queries(
     assert response.status_code == 200
     total = size + 1 if url == "/api/v1/share-grants/" else size
     assert len(response.json()["results"]) == min(total, page_size)
+
+
+def test_a_profile_never_saved_has_no_updated_at_and_the_schema_allows_it(api):
+    assert api.get("/api/v1/me/profile/").json() == {
+        "headline": "",
+        "about": "",
+        "updated_at": None,
+    }
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert schema["components"]["schemas"]["Profile"]["properties"]["updated_at"]["nullable"]

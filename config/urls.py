@@ -32,6 +32,8 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("account/", include("privacy.urls")),
     path("api/v1/", include(api_v1)),
+    # SCIM 2.0 provisioning for institutions' IT (docs/sso.md); bearer-token only.
+    path("scim/v2/", include("sso.scim.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not inline.
     path(

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -42,7 +42,10 @@ class ErasurePreview:
 def _count_of(rule: Rule) -> Subquery:
     rows = rule.rows(OuterRef("pk")).order_by()
     # One aggregate row per outer person: COUNT over the rows, grouped by nothing.
-    counted = rows.annotate(erasure_rows=Func(F("pk"), function="COUNT")).values("erasure_rows")
+    # A count is an integer whatever the type of the key it counts (some tables use UUIDs).
+    counted = rows.annotate(
+        erasure_rows=Func(F("pk"), function="COUNT", output_field=IntegerField())
+    ).values("erasure_rows")
     return Coalesce(Subquery(counted[:1]), 0)  # type: ignore[return-value]
 
 

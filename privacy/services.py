@@ -39,6 +39,7 @@ from privacy.selectors import (
 )
 from programs.models import Enrollment
 from programs.services import programs_erase_for_user
+from sso.scim.services import scim_erase_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def account_erase(*, user: User) -> ErasureResult:
         assessments_erase_for_user(user=person)
         programs_erase_for_user(user=person)
         notifications_erase_for_user(user=person)
+        scim_erase_for_user(user=person)
         keep = any(erasure_counts(user=person, fate=Fate.KEPT).values())
         user_erase(user=person, keep_stub=keep, label=label)
         transaction.on_commit(partial(_delete_files, files))

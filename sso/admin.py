@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from sso.middleware import ORIGINS_CACHE_KEY
-from sso.models import EmailDomain, IdentityProvider
+from sso.models import EmailDomain, IdentityProvider, ScimGroup, ScimToken, ScimUser
+from sso.scim.services import scim_token_create, scim_user_delete
 from sso.services import saml_metadata_fetch, saml_metadata_parse, sp_keypair_ensure
 
 SAML_MISSING = (
@@ -188,3 +189,59 @@ class IdentityProviderAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         super().delete_queryset(request, queryset)
         cache.delete(ORIGINS_CACHE_KEY)
+
+
+@admin.register(ScimToken)
+class ScimTokenAdmin(admin.ModelAdmin):
+    """SCIM bearer tokens: adding one shows its key once, in the confirmation message."""
+
+    list_display = ("name", "institution", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("institution",)
+    list_select_related = ("institution",)
+    fields = ("institution", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "created_at", "last_used_at")
+
+    def save_model(self, request: HttpRequest, obj: ScimToken, form: Any, change: bool) -> None:
+        if change:
+            obj.save()
+            return
+        token, key = scim_token_create(institution=obj.institution, name=obj.name)
+        obj.pk, obj.prefix, obj.key_hash = token.pk, token.prefix, token.key_hash
+        messages.warning(
+            request,
+            f"The token for {obj.name} is {key} — copy it now; it is not shown again.",
+        )
+
+
+@admin.register(ScimUser)
+class ScimUserAdmin(admin.ModelAdmin):
+    """What each institution's provisioning client has made; read-only here, the client owns
+    it (deleting a row here ends the person's roles at that institution, like SCIM DELETE)."""
+
+    list_display = ("user_name", "institution", "active", "created_account", "updated_at")
+    list_filter = ("institution", "active")
+    list_select_related = ("institution",)
+    search_fields = ("user_name", "external_id")
+    readonly_fields = [f.name for f in ScimUser._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: ScimUser) -> None:
+        scim_user_delete(record=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for record in queryset:
+            scim_user_delete(record=record)
+
+
+@admin.register(ScimGroup)
+class ScimGroupAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "institution", "program", "role")
+    list_filter = ("institution", "role")
+    list_select_related = ("institution", "program")
+    readonly_fields = ("institution", "display_name", "external_id", "program", "role")
+    exclude = ("members",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -3,11 +3,14 @@ domains they answer for, and the SAML assertions already used (replay protection
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
-from programs.models import Institution
+from programs.models import Institution, Program, ProgramRole
 
 # Values an identity provider asserts when the person used more than one factor: REFEDS MFA
 # and Microsoft's SAML context, and RFC 8176's `mfa` method reference for OpenID Connect.
@@ -189,3 +192,102 @@ class UsedAssertion(models.Model):
 
     def __str__(self) -> str:
         return self.assertion_id
+
+
+class ScimTokenQuerySet(models.QuerySet["ScimToken"]):
+    def active(self) -> ScimTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ScimToken(models.Model):
+    """A bearer token an institution's provisioning client (SCIM 2.0) presents. Only its
+    SHA-256 is stored; the key is shown once, when it is made."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="scim_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="Which client uses it, e.g. “Okta”.")
+    prefix = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScimTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["institution", "-created_at"]
+        verbose_name = "SCIM token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class ScimUser(models.Model):
+    """One institution's provisioning record of a person: what its SCIM client sees as a
+    User. The account it points at belongs to the person; this row only says that the
+    institution provisioned them, under which userName, and whether it still wants them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="scim_users"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scim_records"
+    )
+    user_name = models.CharField(max_length=254)
+    external_id = models.CharField(max_length=254, blank=True)
+    given_name = models.CharField(max_length=150, blank=True)
+    family_name = models.CharField(max_length=150, blank=True)
+    active = models.BooleanField(default=True)
+    # True when SCIM made the account (then it may also set the account's name).
+    created_account = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["institution", "user_name"]
+        verbose_name = "SCIM user"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("user_name"), "institution", name="uniq_scim_user_name_per_institution"
+            ),
+            models.UniqueConstraint(
+                fields=["institution", "user"], name="uniq_scim_user_per_institution"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.user_name
+
+
+class ScimGroup(models.Model):
+    """A group an institution's SCIM client pushes; it stands for one role (or learner
+    enrollment) in one of that institution's programs, held by its active members."""
+
+    LEARNER = "learner"
+    ROLE_CHOICES = [(LEARNER, "Learner (enrollment)"), *ProgramRole.Role.choices]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="scim_groups"
+    )
+    display_name = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=254, blank=True)
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="scim_groups")
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    members = models.ManyToManyField(ScimUser, related_name="groups", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["institution", "display_name"]
+        verbose_name = "SCIM group"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("display_name"), "institution", name="uniq_scim_group_name_per_institution"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name

@@ -62,6 +62,7 @@ from portfolio.models import (
 )
 from portfolio.tests.factories import framework_with_tree
 from programs.models import PracticeStage, ReviewPeriod
+from sso.models import ScimUser
 from tests import factories
 
 
@@ -101,6 +102,9 @@ def build_dana_world() -> DanaWorld:
     api_token_create(user=dana, name="script")
     Authenticator.objects.create(user=dana, type=Authenticator.Type.TOTP, data={"secret": "x"})
     SocialAccount.objects.create(user=dana, provider="northbridge", uid="dana@northbridge.edu")
+    ScimUser.objects.create(
+        institution=resident_program.institution, user=dana, user_name=dana.email
+    )
     group = Group.objects.create(name="Curriculum office")
     dana.groups.add(group)
     dana.user_permissions.add(Permission.objects.get(codename="view_user"))

@@ -86,3 +86,26 @@ ROWS = [
         note="no state of a sign-in started here: refused with a reason",
     ),
 ]
+
+# SCIM answers only a bearer token of an institution (sso/tests/test_scim.py covers tokens,
+# including another institution's, which gets 404); a browser session, even an
+# administrator's, is not one.
+ANY_ID = "00000000-0000-0000-0000-000000000001"
+SCIM_NOTE = "bearer token only: a session is not a SCIM client"
+ROWS += [
+    Row(name, lambda w, p=path: f"/scim/v2/{p}", same(401), method=method, note=SCIM_NOTE)
+    for name, path, method in (
+        ("scim_users", "Users", "GET"),
+        ("scim_users", "Users", "POST"),
+        ("scim_user", f"Users/{ANY_ID}", "GET"),
+        ("scim_user", f"Users/{ANY_ID}", "PATCH"),
+        ("scim_user", f"Users/{ANY_ID}", "DELETE"),
+        ("scim_groups", "Groups", "GET"),
+        ("scim_group", f"Groups/{ANY_ID}", "PUT"),
+        ("scim_config", "ServiceProviderConfig", "GET"),
+        ("scim_resource_types", "ResourceTypes", "GET"),
+        ("scim_resource_type", "ResourceTypes/User", "GET"),
+        ("scim_schemas", "Schemas", "GET"),
+        ("scim_schema", "Schemas/urn:ietf:params:scim:schemas:core:2.0:User", "GET"),
+    )
+]

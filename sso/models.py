@@ -236,6 +236,8 @@ class ScimUser(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scim_records"
     )
     user_name = models.CharField(max_length=254)
+    # The address that found or made the account: the primary of `emails`, else userName.
+    email = models.EmailField(max_length=254)
     external_id = models.CharField(max_length=254, blank=True)
     given_name = models.CharField(max_length=150, blank=True)
     family_name = models.CharField(max_length=150, blank=True)
@@ -262,8 +264,9 @@ class ScimUser(models.Model):
 
 
 class ScimGroup(models.Model):
-    """A group an institution's SCIM client pushes; it stands for one role (or learner
-    enrollment) in one of that institution's programs, held by its active members."""
+    """A group an institution's SCIM client pushes. Once it stands for a role (or learner
+    enrollment) in one of the institution's programs — named by the client or mapped in the
+    admin — its active members hold that role; until then it grants nothing."""
 
     LEARNER = "learner"
     ROLE_CHOICES = [(LEARNER, "Learner (enrollment)"), *ProgramRole.Role.choices]
@@ -274,8 +277,10 @@ class ScimGroup(models.Model):
     )
     display_name = models.CharField(max_length=200)
     external_id = models.CharField(max_length=254, blank=True)
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="scim_groups")
-    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="scim_groups", null=True, blank=True
+    )
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES, blank=True)
     members = models.ManyToManyField(ScimUser, related_name="groups", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -9,6 +9,7 @@ enrollments and never the account, which belongs to the person.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from programs.models import Enrollment, Institution, ProgramRole
+from programs.models import Enrollment, Institution, Program, ProgramRole
 from sso.models import ScimGroup, ScimToken, ScimUser
 from sso.selectors import email_domain
 
@@ -32,6 +33,7 @@ USER_ATTRIBUTES = {
     "entitlements", "roles", "x509Certificates",
 }  # fmt: skip
 GROUP_ATTRIBUTES = {"schemas", "id", "meta", "externalId", "displayName", "members"}
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 GROUP_EXTENSION = "urn:continuum:params:scim:schemas:extension:program:2.0:Group"
 
 
@@ -82,6 +84,8 @@ def institution_roles_end(*, user: User, institution: Institution) -> None:
 
 
 def _grant(record: ScimUser, group: ScimGroup) -> None:
+    if group.program is None:
+        return  # not mapped to a role yet: membership is only recorded
     if group.role == ScimGroup.LEARNER:
         if not Enrollment.objects.current().filter(learner=record.user, program=group.program):
             Enrollment.objects.create(
@@ -93,6 +97,8 @@ def _grant(record: ScimUser, group: ScimGroup) -> None:
 
 def _withdraw(record: ScimUser, group: ScimGroup) -> None:
     """Undo what `group` gave `record`, unless another of the institution's groups gives it."""
+    if group.program is None:
+        return
     others = record.groups.exclude(pk=group.pk).filter(program=group.program, role=group.role)
     if others.exists():
         return
@@ -153,9 +159,13 @@ def _user_fields(data: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     user_name = _text(data, "userName")
     if user_name is not None:
-        if "@" not in user_name or user_name.startswith("@") or user_name.endswith("@"):
-            raise ScimError(400, "“userName” must be the person's email address.", "invalidValue")
-        fields["user_name"] = user_name.lower()
+        if not user_name:
+            raise ScimError(400, "“userName” must not be empty.", "invalidValue")
+        fields["user_name"] = user_name
+    if "emails" in data:
+        email = _primary_email(data["emails"])
+        if email:
+            fields["email"] = email
     external_id = _text(data, "externalId")
     if external_id is not None:
         fields["external_id"] = external_id
@@ -170,6 +180,20 @@ def _user_fields(data: dict[str, Any]) -> dict[str, Any]:
     if "active" in data:
         fields["active"] = _boolean(data["active"])
     return fields
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str) or not EMAIL.fullmatch(value.strip()):
+        raise ScimError(400, f"“{value}” is not an email address.", "invalidValue")
+    return value.strip().lower()
+
+
+def _primary_email(emails: Any) -> str:
+    """The primary address of a SCIM `emails` list, else its first."""
+    if not isinstance(emails, list) or not all(isinstance(e, dict) for e in emails):
+        raise ScimError(400, '“emails” must be a list of {"value": address}.', "invalidValue")
+    ordered = sorted(emails, key=lambda e: not e.get("primary"))
+    return _email(ordered[0].get("value")) if ordered else ""
 
 
 def _account_for(institution: Institution, email: str) -> tuple[User | None, bool]:
@@ -212,8 +236,14 @@ def scim_user_create(*, institution: Institution, data: Any) -> ScimUser:
     fields = _user_fields(_check_attributes(data, USER_ATTRIBUTES))
     if "user_name" not in fields:
         raise ScimError(400, "“userName” is required.", "invalidValue")
-    email = fields["user_name"]
-    _check_unique(institution, email, None)
+    _check_unique(institution, fields["user_name"], None)
+    if "email" not in fields:
+        if not EMAIL.fullmatch(fields["user_name"]):
+            raise ScimError(
+                400, "Give the person's email address in “emails” or as userName.", "invalidValue"
+            )
+        fields["email"] = fields["user_name"].lower()
+    email = fields["email"]
     owner, verified = _account_for(institution, email)
     if owner is not None and ScimUser.objects.filter(institution=institution, user=owner):
         raise ScimError(409, "This account is already provisioned.", "uniqueness")
@@ -295,6 +325,11 @@ def scim_user_patch(*, record: ScimUser, data: Any) -> ScimUser:
                 raise ScimError(400, "“remove” needs a path.", "noTarget")
             fields.update(_user_fields(_check_attributes(value, USER_ATTRIBUTES)))
             continue
+        if path.startswith("emails"):
+            if operation["op"] != "remove":
+                emails = value if path == "emails" else [{"value": value, "primary": True}]
+                fields.update(_user_fields({"emails": emails}))
+            continue
         if path not in USER_PATHS:
             if path.split(".")[0] in USER_ATTRIBUTES:
                 continue  # a core attribute we accept and do not keep
@@ -319,21 +354,25 @@ def scim_user_delete(*, record: ScimUser) -> None:
 # ---------------------------------------------------------------------------- groups
 
 
-def _group_program_role(institution: Institution, data: dict[str, Any], name: str) -> tuple:
-    """The program and role a group stands for: from our extension, else from a display name
-    of the form `<program slug>:<role>` (for clients that cannot send extensions)."""
-    extension = data.get(GROUP_EXTENSION)
-    if isinstance(extension, dict):
-        slug, role = str(extension.get("program", "")), str(extension.get("role", ""))
-    else:
-        slug, _, role = name.rpartition(":")
+def _group_program_role(
+    institution: Institution, data: dict[str, Any], name: str
+) -> tuple[Program | None, str]:
+    """The program and role a group stands for. Our extension must name them correctly; a
+    display name of the form `<program slug>:<role>` (for clients that cannot send
+    extensions) maps the group when it fits; any other group is kept unmapped, to be mapped
+    in the admin, and grants nothing until then."""
     valid_roles = {value for value, _ in ScimGroup.ROLE_CHOICES}
+    extension = data.get(GROUP_EXTENSION)
+    if extension is None:
+        slug, _, role = name.rpartition(":")
+        program = institution.programs.filter(slug=slug).first() if role in valid_roles else None
+        return (program, role) if program is not None else (None, "")
+    if not isinstance(extension, dict):
+        raise ScimError(400, f"{GROUP_EXTENSION} must be an object.", "invalidValue")
+    slug, role = str(extension.get("program", "")), str(extension.get("role", ""))
     if role not in valid_roles:
         raise ScimError(
-            400,
-            f"A group must name a role ({', '.join(sorted(valid_roles))}), in "
-            f"{GROUP_EXTENSION} or as “<program slug>:<role>” in displayName.",
-            "invalidValue",
+            400, f"“role” must be one of {', '.join(sorted(valid_roles))}.", "invalidValue"
         )
     program = institution.programs.filter(slug=slug).first()
     if program is None:
@@ -410,7 +449,7 @@ def scim_group_replace(*, group: ScimGroup, data: Any) -> ScimGroup:
     name = _text(data, "displayName", required=True) or ""
     _check_group_name(group.institution, name, group)
     program, role = _group_program_role(group.institution, data, name)
-    if (program.pk, role) != (group.program_id, group.role):
+    if (program, role) != (group.program, group.role):
         _set_members(group, [])  # what the group gave ends before it stands for another role
     group.display_name, group.program, group.role = name, program, role
     group.external_id = _text(data, "externalId") or ""

@@ -14,4 +14,6 @@ urlpatterns = [
     path("ResourceTypes/<str:pk>", views.resource_types, name="scim_resource_type"),
     path("Schemas", views.schemas, name="scim_schemas"),
     path("Schemas/<str:pk>", views.schemas, name="scim_schema"),
+    # Anything else under /scim/v2/ answers with a SCIM error, not the site's 404 page.
+    path("<path:rest>", views.not_found, name="scim_not_found"),
 ]

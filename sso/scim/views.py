@@ -111,13 +111,13 @@ def user_resource(request: HttpRequest, record: ScimUser) -> dict[str, Any]:
     return {
         "schemas": [USER_SCHEMA],
         "id": str(record.pk),
-        "externalId": record.external_id or None,
+        **({"externalId": record.external_id} if record.external_id else {}),
         "userName": record.user_name,
         "name": {"givenName": record.given_name, "familyName": record.family_name,
                  "formatted": full},
         "displayName": full or record.user_name,
         "active": record.active,
-        "emails": [{"value": record.user_name, "primary": True, "type": "work"}],
+        "emails": [{"value": record.email, "primary": True, "type": "work"}],
         "groups": [
             {"value": str(g.pk), "display": g.display_name,
              "$ref": _location(request, "scim_group", g.pk)}
@@ -131,14 +131,15 @@ def group_resource(request: HttpRequest, group: ScimGroup) -> dict[str, Any]:
     return {
         "schemas": [GROUP_SCHEMA, GROUP_EXTENSION],
         "id": str(group.pk),
-        "externalId": group.external_id or None,
+        **({"externalId": group.external_id} if group.external_id else {}),
         "displayName": group.display_name,
         "members": [
             {"value": str(m.pk), "display": m.user_name,
              "$ref": _location(request, "scim_user", m.pk)}
             for m in group.members.all()
         ],
-        GROUP_EXTENSION: {"program": group.program.slug, "role": group.role},
+        **({GROUP_EXTENSION: {"program": group.program.slug, "role": group.role}}
+           if group.program is not None else {}),
         "meta": _meta(request, "Group", "scim_group", group),
     }  # fmt: skip
 
@@ -340,9 +341,39 @@ SCHEMAS = [
             _attribute(
                 "name",
                 "complex",
-                subAttributes=[_attribute("givenName"), _attribute("familyName")],
+                subAttributes=[
+                    _attribute("givenName"),
+                    _attribute("familyName"),
+                    _attribute("formatted", mutability="readOnly"),
+                ],
             ),
+            _attribute("displayName", mutability="readOnly"),
             _attribute("active", "boolean"),
+            _attribute(
+                "groups",
+                "complex",
+                multiValued=True,
+                mutability="readOnly",
+                subAttributes=[
+                    _attribute("value", mutability="readOnly"),
+                    _attribute("display", mutability="readOnly"),
+                    _attribute(
+                        "$ref", "reference", mutability="readOnly", referenceTypes=["Group"]
+                    ),
+                ],
+            ),
+            # Accounts are keyed by address: the primary email (else userName) is required.
+            _attribute(
+                "emails",
+                "complex",
+                multiValued=True,
+                required=True,
+                subAttributes=[
+                    _attribute("value", required=True),
+                    _attribute("type"),
+                    _attribute("primary", "boolean"),
+                ],
+            ),
         ],
         "meta": {"resourceType": "Schema"},
     },
@@ -358,7 +389,13 @@ SCHEMAS = [
                 "members",
                 "complex",
                 multiValued=True,
-                subAttributes=[_attribute("value")],
+                subAttributes=[
+                    _attribute("value", mutability="immutable"),
+                    _attribute("display", mutability="readOnly"),
+                    _attribute(
+                        "$ref", "reference", mutability="immutable", referenceTypes=["User"]
+                    ),
+                ],
             ),
         ],
         "meta": {"resourceType": "Schema"},
@@ -368,7 +405,14 @@ SCHEMAS = [
         "id": GROUP_EXTENSION,
         "name": "ProgramRole",
         "description": "The program (slug) and role a group stands for.",
-        "attributes": [_attribute("program", required=True), _attribute("role", required=True)],
+        # Both are needed when the extension is sent; the extension itself is optional.
+        "attributes": [
+            _attribute("program"),
+            _attribute(
+                "role",
+                canonicalValues=[value for value, _ in ScimGroup.ROLE_CHOICES],
+            ),
+        ],
         "meta": {"resourceType": "Schema"},
     },
 ]
@@ -401,3 +445,8 @@ def resource_types(request: HttpRequest, token: ScimToken, pk: str = "") -> Http
 @scim_view(("GET",))
 def schemas(request: HttpRequest, token: ScimToken, pk: str = "") -> HttpResponse:
     return _by_id(SCHEMAS, pk) if pk else _listing(SCHEMAS)
+
+
+@scim_view(("GET", "POST", "PUT", "PATCH", "DELETE"))
+def not_found(request: HttpRequest, token: ScimToken, rest: str) -> HttpResponse:
+    raise ScimError(404, f"There is no SCIM endpoint /{rest}.")

@@ -107,5 +107,6 @@ ROWS += [
         ("scim_resource_type", "ResourceTypes/User", "GET"),
         ("scim_schemas", "Schemas", "GET"),
         ("scim_schema", "Schemas/urn:ietf:params:scim:schemas:core:2.0:User", "GET"),
+        ("scim_not_found", "Nothing/here", "GET"),
     )
 ]

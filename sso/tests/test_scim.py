@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from programs.models import Enrollment, ProgramRole
 from sso.models import EmailDomain, IdentityProvider, ScimToken, ScimUser
-from sso.scim.services import scim_token_create
+from sso.scim.services import GROUP_EXTENSION, scim_token_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -220,12 +220,16 @@ def test_an_existing_account_in_an_authoritative_domain_is_linked_not_copied(nor
          "invalidSyntax"),
         ("post", "Users", '{"name": {"givenName": "No"}}', 400, "invalidValue"),
         ("post", "Users", '{"userName": "not-an-email"}', 400, "invalidValue"),
+        ("post", "Users", '{"userName": "a", "emails": [{"value": "nope"}]}', 400, "invalidValue"),
+        ("post", "Users", '{"userName": "a", "emails": "a@north.edu"}', 400, "invalidValue"),
         ("post", "Users", '{"userName": "a@north.edu", "active": "maybe"}', 400, "invalidValue"),
         ("get", 'Users?filter=userName co "a"', "", 400, "invalidFilter"),
         ("get", "Users?filter=nickName eq \"a\"", "", 400, "invalidFilter"),
         ("get", "Users?startIndex=x", "", 400, "invalidValue"),
-        ("post", "Groups", '{"displayName": "im:dean"}', 400, "invalidValue"),
-        ("post", "Groups", '{"displayName": "nowhere:coach"}', 400, "invalidValue"),
+        ("post", "Groups", json.dumps({"displayName": "g", GROUP_EXTENSION: {"program": "im",
+         "role": "dean"}}), 400, "invalidValue"),
+        ("post", "Groups", json.dumps({"displayName": "g", GROUP_EXTENSION: {"program": "x",
+         "role": "coach"}}), 400, "invalidValue"),
         ("get", "Users/not-a-uuid", "", 404, ""),
         ("get", "Groups/00000000-0000-0000-0000-000000000000", "", 404, ""),
         ("post", "ServiceProviderConfig", "{}", 405, ""),
@@ -293,3 +297,34 @@ def test_manage_py_scim_token_prints_a_working_key(north, capsys):
     response, _ = Scim(key).call("get", "Users")
     assert response.status_code == 200
     assert ScimToken.objects.filter(institution=institution, name="Okta").exists()
+
+
+def test_user_name_may_be_any_string_when_emails_give_the_address(north):
+    _, _, scim = north
+    response, body = scim.call("post", "Users", {
+        "userName": "ALOVELACE", "emails": [{"value": "x@other.org"},
+                                            {"value": "Ada@north.edu", "primary": True}]})  # fmt: skip
+    assert response.status_code == 201, body
+    assert body["emails"][0]["value"] == "ada@north.edu"
+    assert User.objects.filter(email="ada@north.edu").exists()
+
+
+def test_an_unmapped_group_grants_nothing_until_mapped(north):
+    institution, program, scim = north
+    _, ada = scim.call("post", "Users", _user("ada@north.edu"))
+    group = _group(scim, "All staff", [ada["id"]])
+    assert GROUP_EXTENSION not in group
+    assert not ProgramRole.objects.exists()
+    response, body = scim.call("put", f"Groups/{group['id']}", {
+        "displayName": "All staff", "members": [{"value": ada["id"]}],
+        GROUP_EXTENSION: {"program": "im", "role": "faculty"}})  # fmt: skip
+    assert response.status_code == 200, body
+    assert ProgramRole.objects.filter(program=program, role="faculty").count() == 1
+    response, _ = scim.call("delete", f"Groups/{group['id']}")
+    assert response.status_code == 204 and not ProgramRole.objects.exists()
+
+
+def test_an_unknown_scim_path_is_a_scim_404(north):
+    _, _, scim = north
+    response, body = scim.call("get", "Nothing/here")
+    assert response.status_code == 404 and body["status"] == "404"

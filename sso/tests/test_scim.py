@@ -310,7 +310,7 @@ def test_user_name_may_be_any_string_when_emails_give_the_address(north):
 
 
 def test_an_unmapped_group_grants_nothing_until_mapped(north):
-    institution, program, scim = north
+    _, program, scim = north
     _, ada = scim.call("post", "Users", _user("ada@north.edu"))
     group = _group(scim, "All staff", [ada["id"]])
     assert GROUP_EXTENSION not in group

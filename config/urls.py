@@ -18,6 +18,8 @@ api_v1 = [
     path("", include("coaching.api_urls")),
     path("", include("learning.api_urls")),
     path("", include("committee.api_urls")),
+    path("", include("audit.api_urls")),
+    path("", include("accounts.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("audit/", include("audit.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not inline.

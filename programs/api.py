@@ -298,7 +298,9 @@ class EnrollmentListApi(APIView):
             cohort = Cohort.objects.filter(program=program, pk=cohort_id).first()
             if cohort is None:
                 raise DjangoValidationError({"cohort": "No such cohort in this program."})
-        enrollment = services.enrollment_create(program=program, cohort=cohort, **values)
+        enrollment = services.enrollment_create(
+            program=program, cohort=cohort, by=_user(request), **values
+        )
         return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
 
@@ -327,7 +329,7 @@ class RosterImportApi(APIView):
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         try:
-            result = services.roster_import(program=program, data=upload.read())
+            result = services.roster_import(program=program, data=upload.read(), by=_user(request))
         except services.RosterImportError as error:
             return Response(
                 {

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import User
+from audit.services import audit_record
 from frameworks.models import Competency, Framework
 from programs.models import (
     Cohort,
@@ -103,6 +104,13 @@ def program_create(
     program.full_clean()
     program.save()
     program.frameworks.set(list(frameworks))
+    audit_record(
+        actor=by,
+        action="program.create",
+        target=program,
+        institution_id=institution.pk,
+        after=_settings_of(program),
+    )
     if director_email.strip():
         program_role_grant(
             program=program, email=director_email, role=ProgramRole.Role.DIRECTOR, by=by
@@ -120,9 +128,11 @@ def program_update(
     review_months: int,
     year_start_month: int,
     frameworks: Iterable[Framework],
+    by: User | None = None,
 ) -> Program:
     """Change a program's settings and the frameworks it rates learners against."""
     _check_settings(duration_years, review_months, year_start_month)
+    before = _settings_of(program)
     program.name = name.strip()
     program.specialty = specialty.strip()
     program.duration_years = duration_years
@@ -131,7 +141,30 @@ def program_update(
     program.full_clean()
     program.save()
     program.frameworks.set(list(frameworks))
+    after = _settings_of(program)
+    if after != before:
+        audit_record(
+            actor=by,
+            action="program.update",
+            target=program,
+            institution_id=program.institution_id,
+            before={key: value for key, value in before.items() if after[key] != value},
+            after={key: value for key, value in after.items() if before[key] != value},
+        )
     return program
+
+
+def _settings_of(program: Program) -> dict[str, object]:
+    """A program's settings as the audit log records them."""
+    return {
+        "name": program.name,
+        "stage": program.stage,
+        "specialty": program.specialty,
+        "duration_years": program.duration_years,
+        "review_months": program.review_months,
+        "year_start_month": program.year_start_month,
+        "frameworks": sorted(program.frameworks.values_list("code", "version")),
+    }
 
 
 @transaction.atomic
@@ -178,6 +211,7 @@ def enrollment_create(
     training_year: int,
     start_date: dt.date,
     cohort: Cohort | None = None,
+    by: User | None = None,
 ) -> Enrollment:
     """Enrol someone (creating their account, without a password, if they have none)."""
     try:
@@ -199,7 +233,24 @@ def enrollment_create(
     )
     # Ratings of a returning or newly enrolled learner now count in the program's periods.
     enrollments_changed.send(sender=Enrollment, learner_ids=[learner.pk], program_id=program.pk)
+    audit_record(
+        actor=by,
+        action="enrollment.create",
+        target=enrollment,
+        institution_id=program.institution_id,
+        after=_enrollment_fields(enrollment),
+    )
     return enrollment
+
+
+def _enrollment_fields(enrollment: Enrollment) -> dict[str, object]:
+    return {
+        "learner": enrollment.learner.email,
+        "training_year": enrollment.training_year,
+        "cohort": enrollment.cohort.name if enrollment.cohort else None,
+        "start_date": enrollment.start_date,
+        "end_date": enrollment.end_date,
+    }
 
 
 @transaction.atomic
@@ -209,8 +260,10 @@ def enrollment_update(
     training_year: int,
     cohort: Cohort | None,
     end_date: dt.date | None,
+    by: User | None = None,
 ) -> Enrollment:
     """Move a learner to another year or cohort, or end their enrollment."""
+    before = _enrollment_fields(enrollment)
     _check_training_year(enrollment.program, training_year)
     if cohort is not None and cohort.program_id != enrollment.program_id:
         raise ValidationError({"cohort": "That cohort belongs to another program."})
@@ -220,10 +273,19 @@ def enrollment_update(
     enrollment.cohort = cohort
     enrollment.end_date = end_date
     enrollment.save(update_fields=["training_year", "cohort", "end_date"])
+    after = _enrollment_fields(enrollment)
+    if after != before:
+        audit_record(
+            actor=by,
+            action="enrollment.update",
+            target=enrollment,
+            institution_id=enrollment.program.institution_id,
+            before={key: value for key, value in before.items() if after[key] != value},
+            after={key: value for key, value in after.items() if before[key] != value},
+        )
     return enrollment
 
 
-@transaction.atomic
 def _may_change_directors(program: Program, by: User) -> bool:
     return (
         by.is_superuser
@@ -233,7 +295,8 @@ def _may_change_directors(program: Program, by: User) -> bool:
     )
 
 
-def program_role_grant(*, program: Program, email: str, role: str, by: User) -> ProgramRole:
+@transaction.atomic
+def program_role_grant(*, program: Program, email: str, role: str, by: User | None) -> ProgramRole:
     """Give a person (by email; an account is made if needed) a role in the program.
 
     Only a director (or an admin) may make someone a director: a coordinator cannot raise
@@ -241,14 +304,22 @@ def program_role_grant(*, program: Program, email: str, role: str, by: User) -> 
     """
     if role not in ProgramRole.Role.values:
         raise ValidationError({"role": "Choose one of the listed roles."})
-    if role == ProgramRole.Role.DIRECTOR and not _may_change_directors(program, by):
+    if role == ProgramRole.Role.DIRECTOR and (by is None or not _may_change_directors(program, by)):
         raise ValidationError({"role": "Only a director or an administrator can add a director."})
     try:
         validate_email(email.strip())
     except ValidationError as error:
         raise ValidationError({"email": "Give a valid email address."}) from error
     user = _user_for_email(email)
-    granted, _ = ProgramRole.objects.get_or_create(program=program, user=user, role=role)
+    granted, created = ProgramRole.objects.get_or_create(program=program, user=user, role=role)
+    if created:
+        audit_record(
+            actor=by,
+            action="program_role.grant",
+            target=granted,
+            institution_id=program.institution_id,
+            after={"person": user.email, "role": role, "program": program.name},
+        )
     return granted
 
 
@@ -265,6 +336,17 @@ def program_role_revoke(*, program_role: ProgramRole, by: User) -> None:
             raise ValidationError(
                 "A program needs a director: add another before removing this one."
             )
+    audit_record(
+        actor=by,
+        action="program_role.revoke",
+        target=program_role,
+        institution_id=program_role.program.institution_id,
+        before={
+            "person": program_role.user.email,
+            "role": program_role.role,
+            "program": program_role.program.name,
+        },
+    )
     program_role.delete()
 
 
@@ -534,7 +616,7 @@ def roster_parse(*, program: Program, data: bytes) -> list[_RosterRow]:
     return rows
 
 
-def roster_import(*, program: Program, data: bytes) -> RosterResult:
+def roster_import(*, program: Program, data: bytes, by: User | None = None) -> RosterResult:
     """Import a roster CSV (columns in docs/programs.md). All rows or none.
 
     New emails get an account without a password (they sign in through 'forgot password' or
@@ -590,6 +672,18 @@ def roster_import(*, program: Program, data: bytes) -> RosterResult:
         )
         result.enrollments_created = len(to_create)
         result.enrollments_updated = len(to_update)
+        audit_record(
+            actor=by,
+            action="roster.import",
+            target=program,
+            institution_id=program.institution_id,
+            after={
+                "rows": result.rows,
+                "accounts_created": result.accounts_created,
+                "enrollments_created": result.enrollments_created,
+                "enrollments_updated": result.enrollments_updated,
+            },
+        )
     return result
 
 

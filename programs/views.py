@@ -87,7 +87,7 @@ def program_show(request: HttpRequest, program_id: int) -> HttpResponse:
         )
         if request.method == "POST" and form.is_valid():
             try:
-                services.program_update(program=program, **form.cleaned_data)
+                services.program_update(program=program, by=_user(request), **form.cleaned_data)
             except ValidationError as error:
                 apply_errors(form, error)
             else:
@@ -140,7 +140,7 @@ def enrollment_index(request: HttpRequest, program_id: int) -> HttpResponse:
     form.limit_cohorts(program)
     if request.method == "POST" and form.is_valid():
         try:
-            services.enrollment_create(program=program, **form.cleaned_data)
+            services.enrollment_create(program=program, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -173,7 +173,9 @@ def enrollment_edit(request: HttpRequest, program_id: int, enrollment_id: int) -
     form.limit_cohorts(program)
     if request.method == "POST" and form.is_valid():
         try:
-            services.enrollment_update(enrollment=enrollment, **form.cleaned_data)
+            services.enrollment_update(
+                enrollment=enrollment, by=_user(request), **form.cleaned_data
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -288,7 +290,7 @@ def roster_import(request: HttpRequest, program_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read(services.ROSTER_MAX_BYTES + 1)
         try:
-            result = services.roster_import(program=program, data=data)
+            result = services.roster_import(program=program, data=data, by=_user(request))
         except services.RosterImportError as error:
             errors = error.errors
         else:

@@ -68,7 +68,7 @@ def test_a_wrong_token_gets_a_json_401(client, person, header):
 
 
 def test_a_revoked_token_gets_a_json_401(client, person):
-    key = api_token_create(user=person)
+    _, key = api_token_create(user=person)
     ApiToken.objects.get(user=person).revoke()
 
     response = me(client, key)
@@ -78,7 +78,7 @@ def test_a_revoked_token_gets_a_json_401(client, person):
 
 
 def test_a_token_of_a_deactivated_person_gets_a_json_401(client, person):
-    key = api_token_create(user=person)
+    _, key = api_token_create(user=person)
     person.is_active = False
     person.save()
 
@@ -86,7 +86,7 @@ def test_a_token_of_a_deactivated_person_gets_a_json_401(client, person):
 
 
 def test_token_use_is_recorded_at_most_once_a_minute(client, person):
-    key = api_token_create(user=person)
+    _, key = api_token_create(user=person)
     me(client, key)
     first = ApiToken.objects.get().last_used_at
     assert first is not None
@@ -131,7 +131,7 @@ def test_a_token_needs_a_name(client, person):
 
 
 def test_revoking_a_token_on_the_page_stops_it_working(client, person):
-    key = api_token_create(user=person, name="old")
+    _, key = api_token_create(user=person, name="old")
     token = ApiToken.objects.get()
     client.force_login(person)
 

@@ -162,6 +162,11 @@ CELERY_BEAT_SCHEDULE["assessments-observation-reminders"] = {
     "task": "assessments.observation_requests_remind",
     "schedule": crontab(minute=15, hour="7-17"),
 }
+# Programs: invitation emails whose task was lost are sent again (docs/programs.md).
+CELERY_BEAT_SCHEDULE["programs-invitations-sweep"] = {
+    "task": "programs.invitations_sweep",
+    "schedule": 60.0,
+}
 # Portfolio: exports and imports whose message was lost are sent again (docs/portfolio-export.md).
 CELERY_BEAT_SCHEDULE["portfolio-transfers-sweep"] = {
     "task": "portfolio.transfers_sweep",

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.api import Cursor
+from core.api import Cursor, cursor
 from frameworks.models import Framework
 from programs import services
 from programs.forms import period_values, program_defaults
@@ -30,6 +30,7 @@ from programs.models import (
     Enrollment,
     Expectation,
     Institution,
+    Invitation,
     Program,
     ReviewPeriod,
 )
@@ -168,6 +169,7 @@ class RosterResultSerializer(serializers.Serializer[Any]):
     accounts_created = serializers.IntegerField()
     enrollments_created = serializers.IntegerField()
     enrollments_updated = serializers.IntegerField()
+    invited = serializers.IntegerField(default=0, help_text="Invitations emailed.")
 
 
 RosterFailureSerializer = inline_serializer(
@@ -178,6 +180,10 @@ RosterFailureSerializer = inline_serializer(
 
 class RosterUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
+    invite = serializers.BooleanField(
+        default=False,
+        help_text="Email an invitation to every learner in the file who has not signed in yet.",
+    )
 
 
 class ExpectationSerializer(serializers.Serializer[Any]):
@@ -330,6 +336,13 @@ class RosterImportApi(APIView):
             )
         try:
             result = services.roster_import(program=program, data=upload.read(), by=_user(request))
+            options = RosterUploadSerializer(data={"invite": request.data.get("invite", False)})
+            options.is_valid(raise_exception=True)
+            invited = []
+            if options.validated_data["invite"]:
+                invited = services.invitations_create_from_roster(
+                    program=program, emails=result.emails, by=_user(request)
+                )
         except services.RosterImportError as error:
             return Response(
                 {
@@ -341,7 +354,8 @@ class RosterImportApi(APIView):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response(RosterResultSerializer(result).data)
+        data = RosterResultSerializer(result).data
+        return Response({**data, "invited": len(invited)})
 
 
 class ExpectationListApi(APIView):
@@ -451,6 +465,98 @@ class MeSerializer(serializers.Serializer[object]):
     email = serializers.EmailField()
     name = serializers.CharField()
     roles = serializers.ListField(child=serializers.CharField())
+
+
+class InvitationSerializer(serializers.ModelSerializer[Invitation]):
+    status = serializers.ChoiceField(
+        choices=["open", "accepted", "revoked", "expired"], read_only=True
+    )
+    role_label = serializers.CharField(read_only=True)
+    cohort = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "name",
+            "role",
+            "role_label",
+            "training_year",
+            "cohort",
+            "status",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+        ]
+        read_only_fields = fields
+
+
+class InvitationCreateSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Invitation.ROLE_CHOICES)
+    training_year = serializers.IntegerField(
+        min_value=1, max_value=10, required=False, allow_null=True, default=None
+    )
+    cohort = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class InvitationListApi(APIView):
+    """The program's invitations, newest first; POST invites someone by email (inviting the
+    same person to the same role again renews the open invitation)."""
+
+    pagination_class = cursor(("-created_at", "-id"))
+
+    @extend_schema(
+        responses=InvitationSerializer(many=True), operation_id="program_invitations_list"
+    )
+    def get(self, request: Request, program_id: int) -> Response:
+        program = _managed(request, program_id)
+        invitations = Invitation.objects.filter(program=program).select_related("program")
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(invitations, request, view=self)
+        return paginator.get_paginated_response(InvitationSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=InvitationCreateSerializer,
+        responses={201: InvitationSerializer},
+        operation_id="program_invitations_create",
+    )
+    def post(self, request: Request, program_id: int) -> Response:
+        program = _managed(request, program_id)
+        data = InvitationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        cohort = _cohort_of(program, values.pop("cohort"))
+        invitation = services.invitation_create(
+            program=program, cohort=cohort, by=_user(request), **values
+        )
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationRevokeApi(APIView):
+    """Withdraw an invitation that has not been used: its link stops working."""
+
+    @extend_schema(
+        request=None,
+        responses={200: InvitationSerializer},
+        operation_id="program_invitations_revoke",
+    )
+    def delete(self, request: Request, program_id: int, invitation_id: int) -> Response:
+        program = _managed(request, program_id)
+        invitation = get_object_or_404(Invitation.objects.filter(program=program), pk=invitation_id)
+        invitation = services.invitation_revoke(invitation=invitation, by=_user(request))
+        return Response(InvitationSerializer(invitation).data)
+
+
+def _cohort_of(program: Program, cohort_id: int | None) -> Cohort | None:
+    if cohort_id is None:
+        return None
+    cohort = Cohort.objects.filter(program=program, pk=cohort_id).first()
+    if cohort is None:
+        raise DjangoValidationError({"cohort": "No such cohort in this program."})
+    return cohort
 
 
 class MeRetrieveApi(APIView):

@@ -11,6 +11,12 @@ urlpatterns = [
     path(program + "cohorts/", api.CohortListApi.as_view(), name="api-cohort-list"),
     path(program + "enrollments/", api.EnrollmentListApi.as_view(), name="api-enrollment-list"),
     path(program + "roster/", api.RosterImportApi.as_view(), name="api-roster-import"),
+    path(program + "invitations/", api.InvitationListApi.as_view(), name="api-invitation-list"),
+    path(
+        program + "invitations/<int:invitation_id>/",
+        api.InvitationRevokeApi.as_view(),
+        name="api-invitation-revoke",
+    ),
     path(program + "expectations/", api.ExpectationListApi.as_view(), name="api-expectation-list"),
     path(program + "periods/", api.ReviewPeriodListApi.as_view(), name="api-period-list"),
     path(

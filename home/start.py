@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists
 from django.urls import reverse
 
 from accounts.models import User
 from assessments.models import AssessmentRequest
 from assessments.selectors.observations import requests_to_assessor
 from coaching.selectors import relationships_of
-from portfolio.selectors import checkins_visible_to, share_grants_of
+from portfolio.models import TimelineEntry
+from portfolio.selectors import checkins_visible_to, share_grants_of, timeline_entries_of
 from programs.models import Enrollment, ProgramRole
 
 FACULTY_REQUESTS_SHOWN = 5
@@ -33,35 +35,54 @@ class FirstStep:
 def first_steps(
     *, learner: User, enrollment: Enrollment | None, frameworks: list[str]
 ) -> list[FirstStep]:
-    """The learner's first steps in their program, or [] once all are done (three queries)."""
+    """The learner's first steps in their program, or [] once all are done (one query)."""
     if enrollment is None:
         return []
     program = enrollment.program
     against = ", ".join(frameworks) if frameworks else f"{program.name}'s competencies"
+    # One query: the three "done yet?" questions as EXISTS over each app's own selector.
+    checked_in, coached, shared = (
+        User.objects.filter(pk=learner.pk)
+        .annotate(
+            checked_in=Exists(checkins_visible_to(viewer=learner, learner=learner)),
+            coached=Exists(relationships_of(user=learner).filter(learner=learner)),
+            shared=Exists(share_grants_of(learner=learner).filter(program=program)),
+        )
+        .values_list("checked_in", "coached", "shared")
+        .get()
+    )
     steps = [
         FirstStep(
             "Do your first check-in",
             f"Rate yourself against {against} in a few minutes: it shows where you stand "
             f"against what {enrollment.year_label} expects.",
             reverse("checkin-start"),
-            checkins_visible_to(viewer=learner, learner=learner).exists(),
+            checked_in,
         ),
         FirstStep(
             "Connect a coach",
             "Invite a coach or advisor to follow your goals and progress; you choose what "
             "they see.",
             reverse("coaching-invite"),
-            relationships_of(user=learner).filter(learner=learner).exists(),
+            coached,
         ),
         FirstStep(
             "Share with your competency committee",
             f"Decide what {program.name}'s committee sees beyond the official record, such "
             "as your check-ins before a review.",
             reverse("share-list"),
-            share_grants_of(learner=learner).filter(program=program).exists(),
+            shared,
         ),
     ]
     return [] if all(step.done for step in steps) else steps
+
+
+def outside_stage(*, learner: User, enrollment: Enrollment | None) -> TimelineEntry | None:
+    """For someone who signed up without a program: the stage they said they are in (one
+    query), so the first screen can speak to it."""
+    if enrollment is not None:
+        return None
+    return timeline_entries_of(learner=learner).filter(end_date__isnull=True).last()
 
 
 def faculty_requests(*, user: User, roles: set[str]) -> list[AssessmentRequest] | None:

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import User
-from home.start import faculty_requests, first_steps
+from home.start import faculty_requests, first_steps, outside_stage
 from home.worklist import worklist_for
 from learning.selectors import next_clinic_refreshers
 from portfolio.dashboard import page_dashboard
@@ -37,6 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 learner=learner, enrollment=enrollment, frameworks=frameworks
             ),
             "faculty_requests": faculty_requests(user=learner, roles=roles),
+            "outside_stage": outside_stage(learner=learner, enrollment=enrollment),
             "shared_with_me": count_learners_sharing_with(viewer=learner),
             "next_clinic": next_clinic_refreshers(learner=learner),
             "worklist": worklist_for(user=learner, roles=roles),

@@ -29,6 +29,7 @@ from portfolio.models import (
     LearnerProfile,
     Scope,
     ShareGrant,
+    TimelineEntry,
 )
 from portfolio.selectors import Access, scope_of
 from portfolio.uploads import check_upload
@@ -499,3 +500,32 @@ def share_grant_revoke(*, grant: ShareGrant) -> ShareGrant:
         locked.save(update_fields=["revoked_at"])
     grant.revoked_at = locked.revoked_at
     return locked
+
+
+# What brings a person (accounts.forms.ARRIVAL_CHOICES) → the stage of training they are in.
+ARRIVAL_STAGES = {
+    "student": (Program.Stage.UME, "Medical school"),
+    "resident": (Program.Stage.GME, "Residency"),
+    "fellow": (Program.Stage.FELLOWSHIP, "Fellowship"),
+    "physician": (Program.Stage.CPD, "Practice"),
+}
+
+
+@transaction.atomic
+def stage_set_up(*, learner: User, arrived_as: str, where: str = "") -> TimelineEntry | None:
+    """Start a newcomer's timeline with the stage they say they are in (a stage outside any
+    program here), and a profile headline that says it. Nothing for an unknown answer."""
+    if arrived_as not in ARRIVAL_STAGES:
+        return None
+    stage, label = ARRIVAL_STAGES[arrived_as]
+    profile, _ = LearnerProfile.objects.get_or_create(learner=learner)
+    if not profile.headline:
+        profile.headline = f"{label}, {where}"[:200] if where else label
+        profile.save(update_fields=["headline", "updated_at"])
+    return TimelineEntry.objects.create(
+        learner=learner,
+        institution_name=where[:200],
+        program_name=label,
+        stage=stage,
+        start_date=timezone.localdate(),
+    )

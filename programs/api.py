@@ -334,12 +334,12 @@ class RosterImportApi(APIView):
                 {"detail": "The file is larger than 2 MB."},
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
+        # Read before importing, so a bad value imports nothing.
+        invite = serializers.BooleanField().to_internal_value(request.POST.get("invite", "false"))
         try:
             result = services.roster_import(program=program, data=upload.read(), by=_user(request))
-            options = RosterUploadSerializer(data={"invite": request.data.get("invite", False)})
-            options.is_valid(raise_exception=True)
             invited = []
-            if options.validated_data["invite"]:
+            if invite:
                 invited = services.invitations_create_from_roster(
                     program=program, emails=result.emails, by=_user(request)
                 )
@@ -472,7 +472,9 @@ class InvitationSerializer(serializers.ModelSerializer[Invitation]):
         choices=["open", "accepted", "revoked", "expired"], read_only=True
     )
     role_label = serializers.CharField(read_only=True)
-    cohort = serializers.PrimaryKeyRelatedField(read_only=True)
+    cohort: serializers.PrimaryKeyRelatedField[Cohort] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
 
     class Meta:
         model = Invitation

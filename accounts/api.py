@@ -81,7 +81,7 @@ class ApiTokenRevokeApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProfileSerializer(serializers.ModelSerializer[User]):
+class AccountProfileSerializer(serializers.ModelSerializer[User]):
     class Meta:
         model = User
         fields = ["id", "email", "display_name", "first_name", "last_name"]
@@ -92,20 +92,20 @@ class ProfileApi(APIView):
     """The caller's name as others see it. The email changes through the account pages,
     which verify the new address."""
 
-    @extend_schema(responses=ProfileSerializer, operation_id="account_profile_retrieve")
+    @extend_schema(responses=AccountProfileSerializer, operation_id="account_profile_retrieve")
     def get(self, request: Request) -> Response:
-        return Response(ProfileSerializer(_user(request)).data)
+        return Response(AccountProfileSerializer(_user(request)).data)
 
     @extend_schema(
-        request=ProfileSerializer,
-        responses=ProfileSerializer,
+        request=AccountProfileSerializer,
+        responses=AccountProfileSerializer,
         operation_id="account_profile_update",
     )
     def patch(self, request: Request) -> Response:
-        data = ProfileSerializer(_user(request), data=request.data, partial=True)
+        data = AccountProfileSerializer(_user(request), data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         user = services.profile_update(user=_user(request), **data.validated_data)
-        return Response(ProfileSerializer(user).data)
+        return Response(AccountProfileSerializer(user).data)
 
 
 class MfaStatusSerializer(serializers.Serializer[Any]):

@@ -295,6 +295,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "coaching.models.Meeting.Status",
         "ActionItemStatusEnum": "coaching.models.ActionItem.Status",
         "NotificationKindEnum": "notifications.models.Kind",
+        "ProgramRoleEnum": "programs.models.ProgramRole.Role",
+        "InvitationRoleEnum": "programs.models.Invitation.ROLE_CHOICES",
     },
 }
 

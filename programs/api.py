@@ -32,6 +32,7 @@ from programs.models import (
     Institution,
     Invitation,
     Program,
+    ProgramRole,
     ReviewPeriod,
 )
 from programs.selectors import (
@@ -158,6 +159,100 @@ class EnrollmentCreateSerializer(serializers.Serializer[Any]):
     cohort = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
+class EnrollmentUpdateSerializer(serializers.Serializer[Any]):
+    training_year = serializers.IntegerField(min_value=1, max_value=10)
+    cohort = serializers.IntegerField(allow_null=True)
+    end_date = serializers.DateField(allow_null=True)
+
+
+class EnrollmentDetailApi(APIView):
+    """One enrollment of the program: move the learner to another year or cohort, or end it."""
+
+    @extend_schema(
+        request=EnrollmentUpdateSerializer,
+        responses=EnrollmentSerializer,
+        operation_id="program_enrollments_update",
+    )
+    def patch(self, request: Request, program_id: int, enrollment_id: int) -> Response:
+        program = _managed(request, program_id)
+        enrollment = get_object_or_404(
+            enrollments_in(program=program).select_related("program"), pk=enrollment_id
+        )
+        current = {
+            "training_year": enrollment.training_year,
+            "cohort": enrollment.cohort_id,
+            "end_date": enrollment.end_date,
+        }
+        data = EnrollmentUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = {**current, **data.validated_data}
+        cohort = _cohort_of(program, values.pop("cohort"))
+        enrollment = services.enrollment_update(
+            enrollment=enrollment, cohort=cohort, by=_user(request), **values
+        )
+        return Response(EnrollmentSerializer(enrollment).data)
+
+
+class ProgramRoleSerializer(serializers.ModelSerializer[ProgramRole]):
+    email = serializers.EmailField(source="user.email")
+    name = serializers.CharField(source="user.name")
+
+    class Meta:
+        model = ProgramRole
+        fields = ["id", "email", "name", "role"]
+        read_only_fields = fields
+
+
+class ProgramRoleGrantSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=ProgramRole.Role.choices)
+
+
+class ProgramRoleListApi(APIView):
+    """Who holds which role in the program; POST gives someone (by email) a role."""
+
+    @extend_schema(responses=ProgramRoleSerializer(many=True), operation_id="program_roles_list")
+    def get(self, request: Request, program_id: int) -> Response:
+        program = _managed(request, program_id)
+        roles = (
+            ProgramRole.objects.filter(program=program)
+            .select_related("user")
+            .order_by("role", "user__email")
+        )
+        return Response(ProgramRoleSerializer(roles, many=True).data)
+
+    @extend_schema(
+        request=ProgramRoleGrantSerializer,
+        responses={201: ProgramRoleSerializer},
+        operation_id="program_roles_grant",
+    )
+    def post(self, request: Request, program_id: int) -> Response:
+        program = _managed(request, program_id)
+        data = ProgramRoleGrantSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        role = services.program_role_grant(
+            program=program, by=_user(request), **data.validated_data
+        )
+        return Response(ProgramRoleSerializer(role).data, status=status.HTTP_201_CREATED)
+
+
+class ProgramRoleRevokeApi(APIView):
+    """Take a role away (only directors remove directors, never the last one)."""
+
+    @extend_schema(request=None, responses={204: None}, operation_id="program_roles_revoke")
+    def delete(self, request: Request, program_id: int, role_id: int) -> Response:
+        program = _managed(request, program_id)
+        role = get_object_or_404(
+            ProgramRole.objects.filter(program=program).select_related("user", "program"),
+            pk=role_id,
+        )
+        try:
+            services.program_role_revoke(program_role=role, by=_user(request))
+        except DjangoValidationError as error:
+            return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class RosterErrorSerializer(serializers.Serializer[Any]):
     line = serializers.IntegerField()
     column = serializers.CharField()
@@ -244,11 +339,46 @@ class ProgramListApi(APIView):
         )
 
 
+class ProgramUpdateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    specialty = serializers.CharField(max_length=120, allow_blank=True)
+    duration_years = serializers.IntegerField(min_value=1, max_value=10)
+    review_months = serializers.ChoiceField(choices=[1, 2, 3, 4, 6, 12])
+    year_start_month = serializers.IntegerField(min_value=1, max_value=12)
+    frameworks = serializers.ListField(child=serializers.IntegerField(), help_text="Framework ids.")
+
+
 class ProgramDetailApi(APIView):
     @extend_schema(responses=ProgramSerializer, operation_id="programs_retrieve")
     def get(self, request: Request, program_id: int) -> Response:
         program = _visible(request, program_id)
         return Response(ProgramSerializer(program, context={"request": request}).data)
+
+    @extend_schema(
+        request=ProgramUpdateSerializer,
+        responses=ProgramSerializer,
+        operation_id="programs_update",
+    )
+    def patch(self, request: Request, program_id: int) -> Response:
+        """Change the program's settings (its director, coordinators and administrators);
+        fields not sent keep their value."""
+        program = _managed(request, program_id)
+        current = {
+            "name": program.name,
+            "specialty": program.specialty,
+            "duration_years": program.duration_years,
+            "review_months": program.review_months,
+            "year_start_month": program.year_start_month,
+            "frameworks": list(program.frameworks.values_list("pk", flat=True)),
+        }
+        data = ProgramUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = {**current, **data.validated_data}
+        frameworks = list(Framework.objects.filter(pk__in=values.pop("frameworks")))
+        services.program_update(program=program, frameworks=frameworks, by=_user(request), **values)
+        return Response(
+            ProgramSerializer(_visible(request, program_id), context={"request": request}).data
+        )
 
 
 class CohortListApi(APIView):
@@ -559,6 +689,30 @@ def _cohort_of(program: Program, cohort_id: int | None) -> Cohort | None:
     if cohort is None:
         raise DjangoValidationError({"cohort": "No such cohort in this program."})
     return cohort
+
+
+class InvitationAcceptSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(help_text="The token from the invitation's link.")
+
+
+class InvitationAcceptApi(APIView):
+    """Accept an invitation as the signed-in person: only the invited email may, once, before
+    it expires; otherwise 403, 404 or 410 with the reason, and nothing changes."""
+
+    @extend_schema(
+        request=InvitationAcceptSerializer,
+        responses={200: InvitationSerializer},
+        operation_id="invitations_accept",
+    )
+    def post(self, request: Request) -> Response:
+        data = InvitationAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            invitation = services.invitation_from_token(data.validated_data["token"])
+            invitation = services.invitation_accept(invitation=invitation, user=_user(request))
+        except services.InvitationRefused as refusal:
+            return Response({"detail": refusal.message}, status=refusal.status)
+        return Response(InvitationSerializer(invitation).data)
 
 
 class MeRetrieveApi(APIView):

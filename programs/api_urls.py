@@ -10,6 +10,18 @@ urlpatterns = [
     path(program, api.ProgramDetailApi.as_view(), name="api-program-detail"),
     path(program + "cohorts/", api.CohortListApi.as_view(), name="api-cohort-list"),
     path(program + "enrollments/", api.EnrollmentListApi.as_view(), name="api-enrollment-list"),
+    path(
+        program + "enrollments/<int:enrollment_id>/",
+        api.EnrollmentDetailApi.as_view(),
+        name="api-enrollment-detail",
+    ),
+    path(program + "roles/", api.ProgramRoleListApi.as_view(), name="api-program-role-list"),
+    path(
+        program + "roles/<int:role_id>/",
+        api.ProgramRoleRevokeApi.as_view(),
+        name="api-program-role-revoke",
+    ),
+    path("invitations/accept/", api.InvitationAcceptApi.as_view(), name="api-invitation-accept"),
     path(program + "roster/", api.RosterImportApi.as_view(), name="api-roster-import"),
     path(program + "invitations/", api.InvitationListApi.as_view(), name="api-invitation-list"),
     path(

@@ -259,3 +259,57 @@ ROWS += [
         method="DELETE",
     ),
 ]
+
+
+def _learners_enrollment(w) -> int:
+    return w.learner.enrollments.get(program=w.program).pk
+
+
+def _learners_invitation_token(w) -> dict[str, str]:
+    from programs.services import invitation_token
+
+    return {"token": invitation_token(_invitation(w, email=w.learner.email))}
+
+
+ROWS += [
+    Row(
+        "api-program-detail",
+        lambda w: _api(w),
+        same(404, anonymous=401, director=200, admin=200),
+        method="PATCH",
+        data=lambda w: {"specialty": "Internal medicine"},
+        content_type="application/json",
+    ),
+    Row(
+        "api-enrollment-detail",
+        lambda w: _api(w, f"enrollments/{_learners_enrollment(w)}/"),
+        same(404, anonymous=401, director=200, admin=200),
+        method="PATCH",
+        data=lambda w: {"training_year": 2},
+        content_type="application/json",
+    ),
+    Row("api-program-role-list", lambda w: _api(w, "roles/"), API_MANAGE),
+    Row(
+        "api-program-role-list",
+        lambda w: _api(w, "roles/"),
+        same(404, anonymous=401, director=201, admin=201),
+        method="POST",
+        data=lambda w: {"email": "new.faculty@example.org", "role": "faculty"},
+        content_type="application/json",
+    ),
+    Row(
+        "api-program-role-revoke",
+        lambda w: _api(w, f"roles/{_faculty_role(w)}/"),
+        same(404, anonymous=401, director=204, admin=204),
+        method="DELETE",
+    ),
+    Row(
+        "api-invitation-accept",
+        lambda w: "/api/v1/invitations/accept/",
+        same(403, anonymous=401, learner=200),
+        method="POST",
+        data=_learners_invitation_token,
+        content_type="application/json",
+        note="only the invited email accepts; anyone else gets 403 with the reason",
+    ),
+]

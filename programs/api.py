@@ -397,7 +397,7 @@ class CohortListApi(APIView):
         program = _managed(request, program_id)
         data = CohortSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cohort = services.cohort_create(program=program, **data.validated_data)
+        cohort = services.cohort_create(program=program, by=_user(request), **data.validated_data)
         return Response(CohortSerializer(cohort).data, status=status.HTTP_201_CREATED)
 
 
@@ -532,7 +532,7 @@ class ExpectationListApi(APIView):
             (item["competency_id"], item["training_year"]): item["level"]
             for item in data.validated_data["levels"]
         }
-        services.expectations_update(program=program, levels=levels)
+        services.expectations_update(program=program, levels=levels, by=_user(request))
         return Response(ExpectationSerializer(self._document(program), many=True).data)
 
 
@@ -557,6 +557,7 @@ class ReviewPeriodListApi(APIView):
             start_date=data.validated_data["start_date"],
             end_date=data.validated_data["end_date"],
             is_year_end=data.validated_data.get("is_year_end", False),
+            by=_user(request),
         )
         return Response(ReviewPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
 
@@ -582,7 +583,7 @@ class ReviewPeriodDetailApi(APIView):
         data = ReviewPeriodSerializer(period, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         period = services.review_period_update(
-            period=period, **{**period_values(period), **data.validated_data}
+            period=period, by=_user(request), **{**period_values(period), **data.validated_data}
         )
         return Response(ReviewPeriodSerializer(period).data)
 

@@ -181,7 +181,9 @@ def _settings_of(program: Program) -> dict[str, object]:
 
 
 @transaction.atomic
-def cohort_create(*, program: Program, name: str, start_year: int) -> Cohort:
+def cohort_create(
+    *, program: Program, name: str, start_year: int, by: User | None = None
+) -> Cohort:
     """Add a class of learners to a program; names are unique within the program."""
     name = name.strip()
     if not name:
@@ -190,7 +192,15 @@ def cohort_create(*, program: Program, name: str, start_year: int) -> Cohort:
         raise ValidationError({"name": f"This program already has a cohort named '{name}'."})
     if not 1900 <= start_year <= 2200:
         raise ValidationError({"start_year": "Give the year the cohort started, e.g. 2025."})
-    return Cohort.objects.create(program=program, name=name, start_year=start_year)
+    cohort = Cohort.objects.create(program=program, name=name, start_year=start_year)
+    audit_record(
+        actor=by,
+        action="cohort.create",
+        target=cohort,
+        institution_id=program.institution_id,
+        after={"name": name, "start_year": start_year},
+    )
+    return cohort
 
 
 def _user_for_email(email: str, name: str = "") -> User:
@@ -365,7 +375,10 @@ def program_role_revoke(*, program_role: ProgramRole, by: User) -> None:
 
 @transaction.atomic
 def expectations_update(
-    *, program: Program, levels: Mapping[tuple[int, int], Decimal | None]
+    *,
+    program: Program,
+    levels: Mapping[tuple[int, int], Decimal | None],
+    by: User | None = None,
 ) -> int:
     """Set expected levels per (competency id, training year).
 
@@ -399,25 +412,43 @@ def expectations_update(
     if errors:
         raise ValidationError(errors)
     changed = 0
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
     existing = {
         (e.competency_id, e.training_year): e
         for e in Expectation.objects.filter(program=program, competency_id__in=competencies)
     }
     for (competency_id, year), level in levels.items():
         current = existing.get((competency_id, year))
+        old = current.level if current is not None else None
         if level is None or Decimal(level) == program.default_expected_level(year):
+            new = None
             if current is not None:
                 current.delete()
-                changed += 1
         elif current is None:
+            new = Decimal(level)
             Expectation.objects.create(
                 program=program, competency_id=competency_id, training_year=year, level=level
             )
+        else:
+            new = Decimal(level)
+            if current.level != new:
+                current.level = new
+                current.save(update_fields=["level"])
+        if old != new:
             changed += 1
-        elif current.level != Decimal(level):
-            current.level = Decimal(level)
-            current.save(update_fields=["level"])
-            changed += 1
+            # None means the program's default level for that year.
+            key = f"{competencies[competency_id].code} year {year}"
+            before[key], after[key] = old, new
+    if changed:
+        audit_record(
+            actor=by,
+            action="expectations.update",
+            target=program,
+            institution_id=program.institution_id,
+            before=before,
+            after=after,
+        )
     return changed
 
 
@@ -732,6 +763,7 @@ def review_period_create(
     start_date: dt.date,
     end_date: dt.date,
     is_year_end: bool = False,
+    by: User | None = None,
 ) -> ReviewPeriod:
     """Add one review period; periods of a program never overlap."""
     if end_date < start_date:
@@ -745,7 +777,23 @@ def review_period_create(
         is_year_end=is_year_end,
     )
     review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
+    audit_record(
+        actor=by,
+        action="review_period.create",
+        target=period,
+        institution_id=program.institution_id,
+        after=_period_fields(period),
+    )
     return period
+
+
+def _period_fields(period: ReviewPeriod) -> dict[str, object]:
+    return {
+        "name": period.name,
+        "start_date": period.start_date,
+        "end_date": period.end_date,
+        "is_year_end": period.is_year_end,
+    }
 
 
 @transaction.atomic
@@ -756,6 +804,7 @@ def review_period_update(
     start_date: dt.date,
     end_date: dt.date,
     is_year_end: bool = False,
+    by: User | None = None,
 ) -> ReviewPeriod:
     """Correct a review period: its name, its dates, whether it closes a training year.
 
@@ -766,6 +815,7 @@ def review_period_update(
     period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
     if end_date < start_date:
         raise ValidationError({"end_date": "The period ends before it starts."})
+    before = _period_fields(period)
     dates_change = (start_date, end_date) != (period.start_date, period.end_date)
     if dates_change:
         review_period_dates_changing.send(sender=ReviewPeriod, period=period)
@@ -776,6 +826,16 @@ def review_period_update(
     period.save(update_fields=["name", "start_date", "end_date", "is_year_end"])
     if dates_change:
         review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
+    after = _period_fields(period)
+    if after != before:
+        audit_record(
+            actor=by,
+            action="review_period.update",
+            target=period,
+            institution_id=period.program.institution_id,
+            before={key: value for key, value in before.items() if after[key] != value},
+            after={key: value for key, value in after.items() if before[key] != value},
+        )
     return period
 
 

@@ -123,7 +123,7 @@ def cohort_index(request: HttpRequest, program_id: int) -> HttpResponse:
     form = forms.CohortForm(request.POST or None, initial={"start_year": timezone.now().year})
     if request.method == "POST" and form.is_valid():
         try:
-            services.cohort_create(program=program, **form.cleaned_data)
+            services.cohort_create(program=program, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -251,7 +251,9 @@ def expectation_index(request: HttpRequest, program_id: int) -> HttpResponse:
                     errors[f"{competency.pk}-{year}"] = "Give a number."
         if not errors:
             try:
-                changed = services.expectations_update(program=program, levels=levels)
+                changed = services.expectations_update(
+                    program=program, levels=levels, by=_user(request)
+                )
             except ValidationError as error:
                 errors = {k: " ".join(v) for k, v in error.message_dict.items()}
             else:
@@ -341,7 +343,9 @@ def period_index(request: HttpRequest, program_id: int) -> HttpResponse:
             raise Http404
         try:
             if form.is_bound and form.is_valid():
-                services.review_period_create(program=program, **form.cleaned_data)
+                services.review_period_create(
+                    program=program, by=_user(request), **form.cleaned_data
+                )
                 messages.success(request, "Review period added.")
                 return redirect("program-periods", program_id=program.pk)
             if generate.is_bound and generate.is_valid():
@@ -372,7 +376,7 @@ def period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpRe
     form = forms.PeriodForm(request.POST or None, initial=forms.period_values(period))
     if request.method == "POST" and form.is_valid():
         try:
-            services.review_period_update(period=period, **form.cleaned_data)
+            services.review_period_update(period=period, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:

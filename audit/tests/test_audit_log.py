@@ -181,3 +181,49 @@ def test_the_log_page_and_api_run_a_fixed_number_of_queries(
         # 1 session, 2 user, 3 count for the pager, 4 a page of events, 5 the action filter's
         # choices, 6 navigation roles.
         client.get("/audit/")
+
+
+def test_expected_levels_record_each_changed_level_before_and_after(program, director):
+    from programs.tests.factories import program_with_framework
+
+    _, leaves = program_with_framework(program, domains=1, per_domain=2)
+    first, second = leaves
+    default = program.default_expected_level(1)
+    programs.expectations_update(
+        program=program,
+        levels={(first.pk, 1): default + 1, (second.pk, 1): default},
+        by=director,
+    )
+
+    event = AuditEvent.objects.get(action="expectations.update")
+    assert event.before == {f"{first.code} year 1": None}
+    assert event.after == {f"{first.code} year 1": str(default + 1)}
+
+
+def test_a_cohort_and_a_review_period_are_recorded(program, director):
+    import datetime as dt
+
+    programs.cohort_create(program=program, name="Class of 2030", start_year=2027, by=director)
+    period = programs.review_period_create(
+        program=program,
+        name="",
+        start_date=dt.date(2027, 7, 1),
+        end_date=dt.date(2027, 12, 31),
+        by=director,
+    )
+    programs.review_period_update(
+        period=period,
+        name=period.name,
+        start_date=period.start_date,
+        end_date=period.end_date,
+        is_year_end=True,
+        by=director,
+    )
+
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", "actor"))
+    assert actions == [
+        ("cohort.create", director.pk),
+        ("review_period.create", director.pk),
+        ("review_period.update", director.pk),
+    ]
+    assert AuditEvent.objects.get(action="review_period.update").after == {"is_year_end": True}

@@ -298,3 +298,34 @@ def _upload(data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("roster.csv", data, content_type="text/csv")
+
+
+def test_the_roster_api_invites_when_asked(
+    client, program, director, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(director)
+    data = b"email,name,training_year,start_date\napi.roster@example.org,Api Roster,1,2025-07-01\n"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/api/v1/programs/{program.pk}/roster/", {"file": _upload(data), "invite": "true"}
+        )
+
+    assert response.status_code == 200 and response.json()["invited"] == 1
+    assert [m.to for m in mailoutbox] == [["api.roster@example.org"]]
+
+
+def test_an_invitation_whose_task_was_lost_is_sent_once_by_the_sweeper(
+    program, director, mailoutbox
+):
+    from programs.tasks import invitations_sweep
+
+    # No on-commit callbacks run here: as if the broker never got the task.
+    invitation_create(program=program, by=director, email="lost@example.org", role="coach")
+    assert invitations_sweep() == 0  # too fresh: left to its own task
+
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(minutes=5)):
+        assert invitations_sweep() == 1
+        assert invitations_sweep() == 0
+
+    assert [m.to for m in mailoutbox] == [["lost@example.org"]]

@@ -306,7 +306,7 @@ def packet_document(packet: Packet) -> dict[str, Any]:
     return {
         "learner": {
             "id": packet.learner.pk,
-            "email": packet.learner.email,
+            "email": packet.learner.contact_email,
             "name": packet.learner.name,
         },
         "period": ReviewPeriodSerializer(packet.period).data,

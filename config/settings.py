@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "learning",
     "home",
     "committee",
+    "privacy",
     "demo",
 ]
 
@@ -181,6 +182,24 @@ CELERY_BEAT_SCHEDULE["learning-fhir-pull"] = {
     "task": "learning.fhir_sources_pull",
     "schedule": crontab(minute=20),
 }
+# Privacy: the retention periods below, applied nightly (docs/privacy.md).
+CELERY_BEAT_SCHEDULE["privacy-retention"] = {
+    "task": "privacy.retention_enforce",
+    "schedule": crontab(hour=3, minute=30),
+}
+
+# --- Retention (docs/privacy.md) ---------------------------------------------------------------
+# An account nobody ever signed in to (made by a roster, a role or an unconfirmed sign-up) is
+# erased this many days after a program last needed it.
+RETENTION_NEVER_SIGNED_IN_DAYS = env.int("RETENTION_NEVER_SIGNED_IN_DAYS", default=180)
+# Inbox rows (and digest records) are deleted this many days after they were written.
+RETENTION_NOTIFICATION_DAYS = env.int("RETENTION_NOTIFICATION_DAYS", default=365)
+# Invitations never accepted name people who may never sign up: deleted this long after they
+# expired or were withdrawn.
+RETENTION_INVITATION_DAYS = env.int("RETENTION_INVITATION_DAYS", default=90)
+# The access log is the learner's own record and stays as long as their account (0); a
+# deployment whose policy says otherwise sets a number of days.
+RETENTION_ACCESS_LOG_DAYS = env.int("RETENTION_ACCESS_LOG_DAYS", default=0)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_URL: str = env.str("EMAIL_URL", default="consolemail://")
@@ -243,6 +262,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
+    # Re-entering the password: allauth's own confirmation and the erase-account page and API.
+    "reauthenticate": "10/m/user",
 }
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignupForm"}

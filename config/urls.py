@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("committee.api_urls")),
     path("", include("audit.api_urls")),
     path("", include("accounts.api_urls")),
+    path("", include("privacy.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
+    path("account/", include("privacy.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not inline.

@@ -509,3 +509,14 @@ def _next_link(page: dict[str, Any], *, base: str) -> str | None:
                 raise PullError("The server's next link points to another server; not followed.")
             return url
     return None
+
+
+@transaction.atomic
+def learning_erase_for_user(*, user: User) -> None:
+    """Erasure (docs/privacy.md): the person's feedback on resources, their EHR links and
+    sources (with any token), their upcoming visits and the record of their digests."""
+    Recommendation.objects.filter(learner=user).delete()
+    UpcomingVisit.objects.filter(learner=user).delete()
+    VisitDigest.objects.filter(learner=user).delete()
+    PractitionerLink.objects.filter(learner=user).delete()
+    FhirSource.objects.filter(learner=user).delete()

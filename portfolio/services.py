@@ -26,7 +26,9 @@ from portfolio.models import (
     Evidence,
     Goal,
     GoalProgressNote,
+    ImportedRecord,
     LearnerProfile,
+    PortfolioTransfer,
     Scope,
     ShareGrant,
     TimelineEntry,
@@ -529,3 +531,46 @@ def stage_set_up(*, learner: User, arrived_as: str, where: str = "") -> Timeline
         stage=stage,
         start_date=timezone.localdate(),
     )
+
+
+# --- Erasure (docs/privacy.md) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def portfolio_erase_for_user(*, user: User, label: str) -> list[str]:
+    """Delete everything in the person's portfolio, their access log and their export jobs;
+    revoke what others shared with them, and name them `label` in others' access logs.
+    Returns the stored files to delete once the erasure is committed (the caller does it:
+    a file deleted before a rollback could not be brought back)."""
+    files = [
+        name
+        for name in [
+            *Evidence.objects.filter(learner=user).exclude(file="").values_list("file", flat=True),
+            *PortfolioTransfer.objects.filter(learner=user)
+            .exclude(archive="")
+            .values_list("archive", flat=True),
+        ]
+        if name
+    ]
+    Goal.objects.filter(learner=user).delete()
+    Evidence.objects.filter(learner=user).delete()
+    LearnerProfile.objects.filter(learner=user).delete()
+    TimelineEntry.objects.filter(learner=user).delete()
+    ImportedRecord.objects.filter(learner=user).delete()
+    PortfolioTransfer.objects.filter(learner=user).delete()
+    AccessLog.objects.filter(learner=user).delete()
+    ShareGrant.objects.filter(learner=user).delete()
+    ShareGrant.objects.filter(grantee=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    # Another learner's log keeps the read (it is their record) but no longer the reader's name.
+    AccessLog.objects.filter(viewer=user).update(viewer_name=label)
+    return files
+
+
+@transaction.atomic
+def access_log_expire(*, before: dt.datetime) -> int:
+    """Retention, where a deployment sets one (RETENTION_ACCESS_LOG_DAYS; docs/privacy.md):
+    delete access-log rows older than `before`. Returns the rows deleted."""
+    deleted, _ = AccessLog.objects.filter(at__lt=before).delete()
+    return int(deleted)

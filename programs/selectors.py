@@ -388,3 +388,14 @@ def program_competencies(*, program: Program) -> QuerySet[Competency]:
         .select_related("parent", "framework__scale")
         .order_by("framework__code", "order", "pk")
     )
+
+
+def programs_only_directed_by(*, user: User) -> QuerySet[Program]:
+    """Programs whose one and only director is `user`: such a person cannot leave before
+    someone else directs the program (the same rule as removing the last director)."""
+    directors = ProgramRole.objects.filter(program=OuterRef("pk"), role=ProgramRole.Role.DIRECTOR)
+    return (
+        Program.objects.filter(roles__user=user, roles__role=ProgramRole.Role.DIRECTOR)
+        .exclude(Exists(directors.exclude(user=user)))
+        .order_by("name")
+    )

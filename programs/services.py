@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -1195,3 +1196,29 @@ def invitation_account_set_up(*, invitation: Invitation, name: str, password: st
         defaults={"email": user.email, "verified": True, "primary": True},
     )
     return user
+
+
+@transaction.atomic
+def programs_erase_for_user(*, user: User) -> None:
+    """Erasure (docs/privacy.md): the person's roles go; their enrollments stay as the
+    program's record of an anonymised former learner, ended today if still open, so the stub
+    leaves current cohorts, heatmaps and flags but past reviews still show."""
+    ProgramRole.objects.filter(user=user).delete()
+    # An invitation names the person by e-mail: it goes with them, accepted or not.
+    Invitation.objects.filter(Q(accepted_by=user) | Q(email__iexact=user.email)).delete()
+    today = timezone.localdate()
+    for enrollment in Enrollment.objects.current().filter(learner=user).select_for_update():
+        enrollment.end_date = max(today, enrollment.start_date)
+        enrollment.save(update_fields=["end_date"])
+
+
+@transaction.atomic
+def invitations_expire(*, before: dt.datetime) -> int:
+    """Retention (docs/privacy.md): delete invitations never accepted that expired, or were
+    withdrawn, before `before`; they name people who may never have signed up."""
+    deleted, _ = (
+        Invitation.objects.filter(accepted_at__isnull=True)
+        .filter(Q(expires_at__lt=before) | Q(revoked_at__lt=before))
+        .delete()
+    )
+    return int(deleted)

@@ -25,6 +25,8 @@ PAGE_TO_API: dict[str, set[str]] = {
     # accounts
     "api-token-list": {"api_tokens_create", "api_tokens_list"},
     "api-token-revoke": {"api_tokens_revoke"},
+    # privacy
+    "account-erase": {"me_erase"},
     # programs: settings, people, invitations, imports, calendar
     "program-create": {"programs_create"},
     "program-detail": {"programs_update"},

@@ -20,6 +20,8 @@ api_v1 = [
     path("", include("cpd.api_urls")),
     path("", include("handovers.api_urls")),
     path("", include("committee.api_urls")),
+    path("", include("audit.api_urls")),
+    path("", include("accounts.api_urls")),
     path("", include("privacy.api_urls")),
 ]
 
@@ -30,6 +32,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("audit/", include("audit.urls")),
     path("account/", include("privacy.urls")),
     path("api/v1/", include(api_v1)),
     # SCIM 2.0 provisioning for institutions' IT (docs/sso.md); bearer-token only.

@@ -38,7 +38,7 @@ from privacy.selectors import (
     erasure_preview,
 )
 from programs.models import Enrollment
-from programs.services import programs_erase_for_user
+from programs.services import invitations_expire, programs_erase_for_user
 from sso.scim.services import scim_erase_for_user
 
 logger = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ class RetentionReport:
     accounts_refused: int = 0
     notifications_deleted: int = 0
     access_log_deleted: int = 0
+    invitations_deleted: int = 0
 
 
 def retention_enforce(*, now: dt.datetime | None = None) -> RetentionReport:
@@ -133,6 +134,9 @@ def retention_enforce(*, now: dt.datetime | None = None) -> RetentionReport:
         report.accounts_erased += 1
     report.notifications_deleted = notifications_expire(
         before=now - dt.timedelta(days=settings.RETENTION_NOTIFICATION_DAYS)
+    )
+    report.invitations_deleted = invitations_expire(
+        before=now - dt.timedelta(days=settings.RETENTION_INVITATION_DAYS)
     )
     if settings.RETENTION_ACCESS_LOG_DAYS:
         report.access_log_deleted = access_log_expire(

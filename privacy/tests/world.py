@@ -62,6 +62,7 @@ from portfolio.models import (
 )
 from portfolio.tests.factories import framework_with_tree
 from programs.models import PracticeStage, ReviewPeriod
+from programs.services import invitation_accept, invitation_create
 from sso.models import ScimUser
 from tests import factories
 
@@ -97,6 +98,17 @@ def build_dana_world() -> DanaWorld:
     factories.ProgramRoleFactory(user=colleague, program=student_program, role="director")
     factories.ProgramRoleFactory(user=dana, program=student_program, role="faculty")
     factories.ProgramRoleFactory(user=dana, program=student_program, role="coach")
+
+    # Invitations: one Dana sent (which also writes her into the audit log), one she accepted.
+    invitation_create(
+        program=student_program, by=dana, email="new.student@example.org", role="coach"
+    )
+    invitation_accept(
+        invitation=invitation_create(
+            program=resident_program, by=colleague, email=dana.email, role="faculty"
+        ),
+        user=dana,
+    )
 
     # Signing in and the admin site.
     api_token_create(user=dana, name="script")

@@ -327,4 +327,6 @@ EMAIL_KEYED: dict[str, str] = {
     "account.EmailAddress.email": "an address of an account: erased with it",
     "programs.Invitation.email": "an invitation: erased with the account it was accepted by or "
     "addressed to; one never accepted is deleted RETENTION_INVITATION_DAYS after it expired",
+    "sso.ScimUser.email": "an institution's provisioning record: always points at an account, "
+    "erased with it (and when the institution's SCIM client deletes it)",
 }

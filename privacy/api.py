@@ -118,3 +118,51 @@ class MeEraseApi(APIView):
         logout(request._request)
         data = {"erased": result.erased, "kept": result.kept, "stub_label": result.stub_label}
         return Response(ErasureResultSerializer(data).data)
+
+
+class MergeRequestSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField(help_text="The other account's e-mail address.")
+    password = serializers.CharField(trim_whitespace=False, write_only=True)
+    confirm = serializers.BooleanField(help_text="Must be true.")
+
+
+class MergeResultSerializer(serializers.Serializer[Any]):
+    moved = serializers.IntegerField(help_text="Rows that now belong to this account.")
+
+
+class MeMergeApi(APIView):
+    """Merge another account of the caller into the caller's: the other account's address
+    and password prove it (docs/sso.md). The same form rules and service as the page."""
+
+    @extend_schema(
+        request=MergeRequestSerializer,
+        responses={
+            200: MergeResultSerializer,
+            400: OpenApiResponse(description="Wrong address or password, MFA on the other "
+                                 "account, or confirm not true"),
+            409: OpenApiResponse(ErasureRefusedSerializer,
+                                 description="A clash only a person can resolve"),
+            429: OpenApiResponse(description="Too many password attempts; wait a minute"),
+        },
+        operation_id="me_merge",
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        from privacy.forms import AccountMergeForm
+        from privacy.merge import MergeRefusedError, account_merge
+
+        user = cast(User, request.user)
+        if not ratelimit.consume(request._request, action="reauthenticate", user=user):
+            raise Throttled(detail="Too many password attempts. Wait a minute, then try again.")
+        incoming = MergeRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        form = AccountMergeForm(incoming.validated_data, user=user)
+        if not form.is_valid() or form.other is None:
+            raise serializers.ValidationError(form.errors.get_json_data())
+        try:
+            moved = account_merge(keep=user, other=form.other)
+        except MergeRefusedError as error:
+            return Response(
+                {"detail": " ".join(error.reasons), "blockers": error.reasons},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(MergeResultSerializer({"moved": sum(moved.values())}).data)

@@ -4,4 +4,5 @@ from privacy import api
 
 urlpatterns = [
     path("me/erase/", api.MeEraseApi.as_view(), name="api-me-erase"),
+    path("me/merge/", api.MeMergeApi.as_view(), name="api-me-merge"),
 ]

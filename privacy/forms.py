@@ -34,3 +34,48 @@ class AccountEraseForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class AccountMergeForm(forms.Form):
+    """Prove the other account: its address and password, with MFA accounts refused (their
+    second factor cannot be asked here yet). Every wrong answer says the same thing, so the
+    form does not tell which addresses have accounts."""
+
+    email = forms.EmailField(
+        label="The other account's e-mail address",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    password = forms.CharField(
+        label="The other account's password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+    confirm = forms.BooleanField(
+        label="Move everything of the other account into this one and close the other.",
+        error_messages={"required": "Tick the box to confirm."},
+    )
+
+    WRONG = "That address and password do not open another account."
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.other: User | None = None
+
+    def clean(self) -> dict[str, Any]:
+        from allauth.mfa.models import Authenticator
+
+        data = super().clean() or {}
+        email, password = data.get("email", ""), data.get("password", "")
+        if not email or not password:
+            return data
+        other = User.objects.filter(email__iexact=email, is_active=True).first()
+        if other is None or other.pk == self.user.pk or not other.check_password(password):
+            raise forms.ValidationError(self.WRONG)
+        if Authenticator.objects.filter(user=other).exists():
+            raise forms.ValidationError(
+                "The other account uses two-factor authentication. Turn it off there first, "
+                "then merge."
+            )
+        self.other = other
+        return data

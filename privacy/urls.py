@@ -5,4 +5,5 @@ from privacy import views
 urlpatterns = [
     path("erase/", views.account_erase_page, name="account-erase"),
     path("erased/", views.account_erased, name="account-erased"),
+    path("merge/", views.account_merge_page, name="account-merge"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.account.decorators import reauthentication_required
 from allauth.core import ratelimit
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from accounts.models import User
-from privacy.forms import AccountEraseForm
+from privacy.forms import AccountEraseForm, AccountMergeForm
+from privacy.merge import MergeRefusedError, account_merge
 from privacy.selectors import erasure_preview, latest_export_of
 from privacy.services import ErasureRefusedError, account_erase
 
@@ -45,6 +47,32 @@ def account_erase_page(request: HttpRequest) -> HttpResponse:
         "export": latest_export_of(user=user),
     }
     return render(request, "privacy/erase.html", context)
+
+
+@never_cache
+@login_required
+@reauthentication_required(allow_get=True, enabled=_without_password)
+def account_merge_page(request: HttpRequest) -> HttpResponse:
+    """Merge another account of the same person into this one: signed in here, the person
+    proves the other by its password; everything of the other moves here."""
+    user: User = request.user  # type: ignore[assignment]
+    # Each attempt at the other account's password counts like a sign-in attempt.
+    if request.method == "POST" and not ratelimit.consume(
+        request, action="reauthenticate", user=user
+    ):
+        return ratelimit.respond_429(request)
+    form = AccountMergeForm(request.POST or None, user=user)
+    refused: list[str] = []
+    if request.method == "POST" and form.is_valid() and form.other is not None:
+        try:
+            account_merge(keep=user, other=form.other)
+        except MergeRefusedError as error:
+            refused = error.reasons
+        else:
+            messages.success(request, f"{form.cleaned_data['email']} is now part of this account.")
+            return redirect("account-merge")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "privacy/merge.html", {"form": form, "refused": refused}, status=status)
 
 
 def account_erased(request: HttpRequest) -> HttpResponse:

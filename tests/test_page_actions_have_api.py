@@ -27,6 +27,7 @@ PAGE_TO_API: dict[str, set[str]] = {
     "api-token-revoke": {"api_tokens_revoke"},
     # privacy
     "account-erase": {"me_erase"},
+    "account-merge": {"me_merge"},
     # programs: settings, people, invitations, imports, calendar
     "program-create": {"programs_create"},
     "program-detail": {"programs_update"},

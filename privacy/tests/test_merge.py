@@ -1,0 +1,186 @@
+"""Merging two accounts of one person: every relation to the user has a merge rule, every row
+moves (or is resolved as its rule says), all at once, and the other account is closed."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.test import Client
+
+from accounts.models import ApiToken, User
+from committee.models import LearnerReview
+from portfolio.models import LearnerProfile
+from privacy import merge
+from privacy.merge import MERGE, Clash, MergeRefusedError, account_merge
+from privacy.policy import RULES
+from privacy.tests.test_coverage import _relations_to_user
+from privacy.tests.world import build_dana_world
+from programs.models import Enrollment, ProgramRole
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_relation_to_the_user_has_a_merge_rule():
+    missing = sorted(_relations_to_user() - set(MERGE))
+    assert not missing, (
+        f"Relations to the user without a merge rule in privacy/merge.py: {missing}. Say what "
+        "happens to these rows when a person merges two accounts (docs/sso.md)."
+    )
+    assert not sorted(set(MERGE) - _relations_to_user())
+    assert set(merge.relations()) == {(rule.model, rule.field) for rule in RULES}
+
+
+def _counts(user: User) -> dict[tuple[str, str], int]:
+    return {
+        (rule.model, rule.field): rule.rows(user.pk).count() for rule in RULES if rule.where is None
+    }
+
+
+def _keeper(world) -> User:
+    keep = factories.UserFactory(email="dana.okafor@hospital.org")
+    LearnerProfile.objects.create(learner=keep, headline="")
+    program = Enrollment.objects.get(learner=world.dana).program
+    Enrollment.objects.create(learner=keep, program=program, start_date=program_start(program))
+    ProgramRole.objects.create(
+        program=ProgramRole.objects.filter(user=world.dana).first().program,
+        user=keep,
+        role=ProgramRole.objects.filter(user=world.dana).first().role,
+    )
+    return keep
+
+
+def program_start(program):
+    return Enrollment.objects.filter(program=program).first().start_date
+
+
+def test_merge_moves_every_row_and_closes_the_other_account():
+    world = build_dana_world()
+    dana = world.dana
+    LearnerReview.objects.filter(learner=dana).delete()  # a clash case of its own, below
+    keep = _keeper(world)
+    before = _counts(dana)
+    token = ApiToken.objects.get(user=dana)
+    roles = set(ProgramRole.objects.filter(user=dana).values_list("program", "role"))
+
+    moved = account_merge(keep=keep, other=dana)
+
+    after = _counts(dana)
+    for relation, count in after.items():
+        if MERGE[relation].clash is Clash.STAY:
+            assert count == before[relation], relation
+        else:
+            assert count == 0, f"{relation} still points at the merged-away account"
+    assert sum(moved.values()) > 40
+    # Conflicts, as documented: both enrolled in the same program → one open, one ended.
+    program = Enrollment.objects.filter(learner=keep).first().program
+    both = Enrollment.objects.filter(learner=keep, program=program)
+    assert both.count() == 2 and both.filter(end_date__isnull=True).count() == 1
+    # Both had a profile: the kept one stays, its blank headline filled from the other's.
+    assert LearnerProfile.objects.get(learner=keep).headline == "PGY-3, internal medicine"
+    # Both held the same role: one row.
+    assert (
+        ProgramRole.objects.filter(user=keep).count()
+        == ProgramRole.objects.filter(user=keep).values("program", "role").distinct().count()
+    )
+    # The other account cannot be used; its address now leads to the kept account.
+    dana.refresh_from_db()
+    assert not dana.is_active and not dana.has_usable_password()
+    assert dana.email.endswith("@merged.invalid")
+    assert EmailAddress.objects.filter(user=keep, email="dana@example.org").exists()
+    token.refresh_from_db()
+    assert token.revoked_at is not None and token.user == keep
+
+
+def test_a_clash_only_a_person_can_resolve_refuses_and_changes_nothing():
+    world = build_dana_world()
+    keep = factories.UserFactory()
+    LearnerReview.objects.create(period=world.signed_review.period, learner=keep, training_year=3)
+    before = _counts(world.dana)
+    with pytest.raises(MergeRefusedError) as refused:
+        account_merge(keep=keep, other=world.dana)
+    assert "committee review for the same period" in str(refused.value)
+    assert _counts(world.dana) == before
+    world.dana.refresh_from_db()
+    assert world.dana.is_active
+
+
+def test_a_failure_half_way_leaves_both_accounts_as_they_were(monkeypatch):
+    world = build_dana_world()
+    keep = factories.UserFactory()
+    before = _counts(world.dana)
+    real_move = merge._move
+    calls = {"n": 0}
+
+    def failing(label, field, keep, other):
+        calls["n"] += 1
+        if calls["n"] == 20:
+            raise RuntimeError("disk full")
+        return real_move(label, field, keep, other)
+
+    monkeypatch.setattr(merge, "_move", failing)
+    with pytest.raises(RuntimeError):
+        account_merge(keep=keep, other=world.dana)
+    assert _counts(world.dana) == before
+    assert calls["n"] == 20
+
+
+def test_the_same_account_cannot_merge_into_itself():
+    user = factories.UserFactory()
+    with pytest.raises(MergeRefusedError):
+        account_merge(keep=user, other=user)
+
+
+# -------------------------------------------------------------------------- the page
+
+
+def _signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_merge_page_needs_the_other_accounts_password():
+    keep = factories.UserFactory(email="resident@hospital.org")
+    other = factories.UserFactory(email="student@school.edu")
+    other.set_password("correct horse battery")
+    other.save()
+    client = _signed_in(keep)
+    assert client.get("/account/merge/").status_code == 200
+
+    for email, password in (
+        ("student@school.edu", "wrong"),
+        ("nobody@school.edu", "correct horse battery"),
+        ("resident@hospital.org", "x"),
+        ("", ""),
+    ):
+        response = client.post("/account/merge/", {"email": email, "password": password})
+        assert response.status_code == 400, email
+        other.refresh_from_db()
+        assert other.is_active
+
+    response = client.post(
+        "/account/merge/",
+        {"email": "STUDENT@school.edu", "password": "correct horse battery", "confirm": "on"},
+    )
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert not other.is_active
+    assert EmailAddress.objects.filter(user=keep, email="student@school.edu").exists()
+
+
+def test_merge_page_refuses_an_account_with_two_factor_authentication():
+    from allauth.mfa.models import Authenticator
+
+    keep = factories.UserFactory()
+    other = factories.UserFactory(email="mfa@school.edu")
+    other.set_password("correct horse battery")
+    other.save()
+    Authenticator.objects.create(user=other, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    response = _signed_in(keep).post(
+        "/account/merge/",
+        {"email": "mfa@school.edu", "password": "correct horse battery", "confirm": "on"},
+    )
+    assert response.status_code == 400
+    other.refresh_from_db()
+    assert other.is_active

@@ -328,3 +328,31 @@ def test_an_unknown_scim_path_is_a_scim_404(north):
     _, _, scim = north
     response, body = scim.call("get", "Nothing/here")
     assert response.status_code == 404 and body["status"] == "404"
+
+
+def _count_queries(scim: Scim, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response, _ = scim.call("get", path)
+    assert response.status_code == 200
+    return len(queries)
+
+
+# token lookup, its last use, the count, the page, and one prefetch.
+@pytest.mark.parametrize(("path", "queries"), [("Users", 5), ("Groups", 5)])
+def test_list_query_count_does_not_grow_with_the_data(north, path, queries):
+    _, _, scim = north
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            _, body = scim.call(
+                "post", "Users", _user(f"p{ScimUser.objects.count()}-{i}@north.edu")
+            )
+            _group(scim, f"g-{body['id']}", [body["id"]])
+
+    grow(2)
+    small = _count_queries(scim, path)
+    grow(6)
+    assert _count_queries(scim, path) == small == queries

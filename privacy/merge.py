@@ -94,8 +94,8 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     ("assessments.AssessmentForm", "created_by"): S,
     ("assessments.Assessment", "assessor"): S,
     ("assessments.Assessment", "learner"): S,
-    # Summaries are computed from the rows above; clashing ones are rebuilt by the nightly
-    # summary job (docs/assessments.md).
+    # Summaries are computed from the rows above; `_summaries_refresh` rebuilds the kept
+    # account's after the move.
     ("assessments.MonthlyRatingSummary", "learner"): S,
     ("assessments.PeriodRatingSummary", "learner"): S,
     ("assessments.AssessmentRequest", "learner"): S,
@@ -155,8 +155,8 @@ def relations() -> list[tuple[str, str]]:
 
 def _constraints(model: type[Model], field: str) -> list[tuple[list[str], Q | None]]:
     """The unique constraints (other fields, condition) a user column takes part in."""
-    found = []
-    if model._meta.get_field(field).unique:
+    found: list[tuple[list[str], Q | None]] = []
+    if getattr(model._meta.get_field(field), "unique", False):
         found.append(([], None))
     for constraint in model._meta.constraints:
         if isinstance(constraint, UniqueConstraint) and field in (constraint.fields or ()):
@@ -217,6 +217,22 @@ def merge_blockers(*, keep: User, other: User) -> list[str]:
     return reasons
 
 
+def _summaries_refresh(keep: User) -> None:
+    """Recompute the kept account's rating summaries from its (now merged) ratings."""
+    from assessments.models import Assessment, MonthlyRatingSummary
+    from assessments.summaries.monthly import monthly_summaries_refresh
+    from assessments.summaries.periods import period_summaries_refresh_learner
+
+    for rated_by in MonthlyRatingSummary.RatedBy:
+        monthly_summaries_refresh(learner_id=keep.pk, rated_by=rated_by)
+    rated = Assessment.objects.filter(learner=keep)
+    period_summaries_refresh_learner(
+        learner_id=keep.pk,
+        competency_ids=rated.values_list("competency_id", flat=True).distinct(),
+        days=rated.values_list("observed_on", flat=True).distinct(),
+    )
+
+
 def _model(label: str) -> type[Model]:
     from django.apps import apps
 
@@ -264,6 +280,7 @@ def account_merge(*, keep: User, other: User) -> dict[str, int]:
     ApiToken.objects.filter(user=other, revoked_at__isnull=True).update(revoked_at=timezone.now())
     _fill_profile_blanks(keep, other)
     moved = {f"{label}.{field}": _move(label, field, keep, other) for label, field in relations()}
+    _summaries_refresh(keep)
     other.email = f"merged-{other.pk}@merged.invalid"
     other.is_active = False
     other.is_staff = other.is_superuser = False

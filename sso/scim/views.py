@@ -294,7 +294,7 @@ def service_provider_config(request: HttpRequest, token: ScimToken) -> HttpRespo
     )
 
 
-RESOURCE_TYPES = [
+RESOURCE_TYPES: list[dict[str, Any]] = [
     {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
         "id": "User",
@@ -329,7 +329,7 @@ def _attribute(name: str, kind: str = "string", **more: Any) -> dict[str, Any]:
     }
 
 
-SCHEMAS = [
+SCHEMAS: list[dict[str, Any]] = [
     {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
         "id": USER_SCHEMA,

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from audit.services import audit_record
 from sso.middleware import ORIGINS_CACHE_KEY
 from sso.models import EmailDomain, IdentityProvider, ScimGroup, ScimToken, ScimUser
 from sso.scim.services import scim_token_create, scim_user_delete
@@ -204,8 +205,20 @@ class ScimTokenAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ScimToken, form: Any, change: bool) -> None:
         if change:
             obj.save()
+            if "revoked_at" in form.changed_data:
+                audit_record(
+                    actor=request.user,  # type: ignore[arg-type]
+                    action="scim_token.revoke" if obj.revoked_at else "scim_token.restore",
+                    target=obj,
+                    institution_id=obj.institution_id,
+                    after={"revoked_at": obj.revoked_at},
+                )
             return
-        token, key = scim_token_create(institution=obj.institution, name=obj.name)
+        token, key = scim_token_create(
+            institution=obj.institution,
+            name=obj.name,
+            by=request.user,  # type: ignore[arg-type]
+        )
         obj.pk, obj.prefix, obj.key_hash = token.pk, token.prefix, token.key_hash
         messages.warning(
             request,

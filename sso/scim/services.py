@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.services import audit_record
 from programs.models import Enrollment, Institution, Program, ProgramRole
 from sso.models import ScimGroup, ScimToken, ScimUser
 from sso.selectors import email_domain
@@ -51,13 +52,34 @@ def _hash(key: str) -> str:
 
 
 @transaction.atomic
-def scim_token_create(*, institution: Institution, name: str) -> tuple[ScimToken, str]:
+def scim_token_create(
+    *, institution: Institution, name: str, by: User | None = None
+) -> tuple[ScimToken, str]:
     """A new bearer token for `institution`'s SCIM client; the key is returned only here."""
     key = "scim_" + secrets.token_urlsafe(32)
     token = ScimToken.objects.create(
         institution=institution, name=name, prefix=key[5:13], key_hash=_hash(key)
     )
+    audit_record(
+        actor=by,
+        action="scim_token.create",
+        target=token,
+        institution_id=institution.pk,
+        after={"name": name, "prefix": token.prefix},
+    )
     return token, key
+
+
+def _audit(action: str, target: ScimUser | ScimGroup, **changes: Any) -> None:
+    """Provisioning changes are recorded with no actor: the institution's SCIM client made
+    them (the token's name is in the record)."""
+    audit_record(
+        actor=None,
+        action=action,
+        target=target,
+        institution_id=target.institution_id,
+        after=changes or None,
+    )
 
 
 def scim_token_authenticate(*, key: str) -> ScimToken | None:
@@ -259,6 +281,7 @@ def scim_user_create(*, institution: Institution, data: Any) -> ScimUser:
         institution=institution, user=owner, created_account=created, **fields
     )
     _sync(record)
+    _audit("scim_user.create", record, **fields, created_account=created)
     return record
 
 
@@ -266,11 +289,14 @@ def _user_update(record: ScimUser, fields: dict[str, Any]) -> ScimUser:
     if "user_name" in fields and fields["user_name"] != record.user_name:
         # The account's address is the person's; a new userName only renames the record.
         _check_unique(record.institution, fields["user_name"], record)
+    changed = {k: v for k, v in fields.items() if getattr(record, k) != v}
     for key, value in fields.items():
         setattr(record, key, value)
     record.save()
     _apply_name(record)
     _sync(record)
+    if changed:
+        _audit("scim_user.update", record, **changed)
     return record
 
 
@@ -348,6 +374,7 @@ def scim_user_patch(*, record: ScimUser, data: Any) -> ScimUser:
 def scim_user_delete(*, record: ScimUser) -> None:
     """DELETE: the institution forgets the person; their roles there end, the account stays."""
     institution_roles_end(user=record.user, institution=record.institution)
+    _audit("scim_user.delete", record, user_name=record.user_name)
     record.delete()
 
 
@@ -440,6 +467,7 @@ def scim_group_create(*, institution: Institution, data: Any) -> ScimGroup:
         role=role,
     )
     _set_members(group, _members(institution, data.get("members", [])))
+    _audit("scim_group.create", group, display_name=name, program=program, role=role)
     return group
 
 
@@ -455,6 +483,7 @@ def scim_group_replace(*, group: ScimGroup, data: Any) -> ScimGroup:
     group.external_id = _text(data, "externalId") or ""
     group.save()
     _set_members(group, _members(group.institution, data.get("members", [])))
+    _audit("scim_group.replace", group, display_name=name, program=program, role=role)
     return group
 
 
@@ -509,12 +538,14 @@ def scim_group_patch(*, group: ScimGroup, data: Any) -> ScimGroup:
             raise ScimError(400, f"Unsupported path “{path}” for {op}.", "invalidPath")
     group.save()
     _set_members(group, list(dict.fromkeys(members)))
+    _audit("scim_group.patch", group, members=[str(m.pk) for m in members])
     return group
 
 
 @transaction.atomic
 def scim_group_delete(*, group: ScimGroup) -> None:
     _set_members(group, [])
+    _audit("scim_group.delete", group, display_name=group.display_name)
     group.delete()
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -84,7 +85,11 @@ def scim_view(methods: tuple[str, ...]) -> Callable[[View], View]:
 
 
 def _body(request: HttpRequest) -> Any:
-    if len(request.body) > MAX_BODY:
+    try:
+        size = len(request.body)
+    except RequestDataTooBig:  # past Django's own limit
+        size = MAX_BODY + 1
+    if size > MAX_BODY:
         raise ScimError(413, "The request body is larger than 1 MB.", "tooLarge")
     try:
         return json.loads(request.body or b"null")

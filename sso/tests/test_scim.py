@@ -356,3 +356,34 @@ def test_list_query_count_does_not_grow_with_the_data(north, path, queries):
     small = _count_queries(scim, path)
     grow(6)
     assert _count_queries(scim, path) == small == queries
+
+
+def test_provisioning_changes_are_in_the_audit_log(north):
+    from audit.models import AuditEvent
+
+    institution, _, scim = north
+    _, ada = scim.call("post", "Users", _user("ada@north.edu"))
+    scim.call("patch", f"Users/{ada['id']}", {
+        "Operations": [{"op": "replace", "path": "active", "value": False}]})  # fmt: skip
+    scim.call("delete", f"Users/{ada['id']}")
+    actions = list(
+        AuditEvent.objects.filter(institution_id=institution.pk)
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "scim_token.create", "scim_user.create", "scim_user.update", "scim_user.delete"
+    ]  # fmt: skip
+    update = AuditEvent.objects.get(action="scim_user.update")
+    assert update.after == {"active": False} and update.target_id == ada["id"]
+
+
+def test_an_oversized_body_is_413(north):
+    _, _, scim = north
+    response, body = scim.call("post", "Users", raw='{"userName": "' + "a" * 1_100_000 + '"}')
+    assert response.status_code == 413 and body["status"] == "413"
+    # Past Django's own limit the site-wide guard (core.middleware) answers 413 first.
+    response = scim.client.post("/scim/v2/Users", data="a" * 3_000_000, content_type=SCIM,
+                                **scim.headers)  # fmt: skip
+    assert response.status_code == 413
+    assert not ScimUser.objects.exists()

@@ -205,6 +205,12 @@ def merge_blockers(*, keep: User, other: User) -> list[str]:
     if keep.is_erased or other.is_erased or not other.is_active:
         return ["One of the accounts is closed."]
     reasons = []
+    from coaching.models import CoachingRelationship
+
+    pair = Q(learner=keep, coach=other) | Q(learner=other, coach=keep)
+    if CoachingRelationship.objects.filter(pair).exclude(status="ended").exists():
+        # After the merge the person would coach themselves.
+        reasons.append("One account coaches the other; end that coaching relationship first.")
     for label, field in relations():
         rule = MERGE[(label, field)]
         model = _model(label)
@@ -281,6 +287,10 @@ def account_merge(*, keep: User, other: User) -> dict[str, int]:
     _fill_profile_blanks(keep, other)
     moved = {f"{label}.{field}": _move(label, field, keep, other) for label, field in relations()}
     _summaries_refresh(keep)
+    from portfolio.models import ShareGrant
+
+    # A share one account gave the other is now a share with oneself: it means nothing.
+    ShareGrant.objects.filter(learner=keep, grantee=keep).delete()
     other.email = f"merged-{other.pk}@merged.invalid"
     other.is_active = False
     other.is_staff = other.is_superuser = False

@@ -127,6 +127,31 @@ def test_a_failure_half_way_leaves_both_accounts_as_they_were(monkeypatch):
     assert calls["n"] == 20
 
 
+def test_an_account_that_coaches_the_other_is_refused():
+    from coaching.models import CoachingRelationship
+
+    keep, other = factories.UserFactory(), factories.UserFactory()
+    CoachingRelationship.objects.create(learner=other, coach=keep, status="active")
+    with pytest.raises(MergeRefusedError, match="coaches the other"):
+        account_merge(keep=keep, other=other)
+
+
+def test_merge_page_query_count_is_constant():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for extra in (1, 5):
+        user = factories.UserFactory()
+        for _ in range(extra):
+            factories.EnrollmentFactory(learner=user)
+        client = _signed_in(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/account/merge/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
 def test_the_same_account_cannot_merge_into_itself():
     user = factories.UserFactory()
     with pytest.raises(MergeRefusedError):

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "home",
     "committee",
     "demo",
+    "xapi",
 ]
 
 MIDDLEWARE = [

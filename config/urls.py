@@ -45,6 +45,7 @@ urlpatterns = [
     path("coaching/", include("notifications.urls")),
     path("coaching/", include("coaching.urls")),
     path("learning/", include("learning.urls")),
+    path("xapi/", include("xapi.urls")),
     path("", include("home.urls")),
     path("", include("portfolio.urls")),
 ]

@@ -1,0 +1,51 @@
+"""Signed statements (JWS compact serialisation): the checks xAPI makes before storing one."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from xapi.validation import XapiError
+
+ALGORITHMS = {"RS256", "RS384", "RS512"}
+# Properties the LRS adds or may change; the signer never saw them.
+UNSIGNED = {"authority", "stored", "version", "attachments", "id", "timestamp"}
+
+
+def b64url_decode(text: str) -> bytes:
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        return base64.urlsafe_b64decode(padded.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError) as error:
+        raise XapiError("The signature is not a JWS (bad base64url).") from error
+
+
+def comparable(statement: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in statement.items() if key not in UNSIGNED}
+
+
+def check_signature(jws: bytes, statement: dict[str, Any]) -> None:
+    """Refuse a signature that is not a JWS of this statement with an RSA algorithm."""
+    try:
+        text = jws.decode("ascii").strip()
+    except UnicodeDecodeError as error:
+        raise XapiError("The signature is not a JWS.") from error
+    pieces = text.split(".")
+    if len(pieces) != 3 or not all(pieces):
+        raise XapiError("The signature is not a JWS in compact serialisation.")
+    try:
+        header = json.loads(b64url_decode(pieces[0]))
+        payload = json.loads(b64url_decode(pieces[1]))
+    except ValueError as error:
+        raise XapiError("The signature's header or payload is not JSON.") from error
+    if not isinstance(header, dict) or header.get("alg") not in ALGORITHMS:
+        raise XapiError("The signature must use RS256, RS384 or RS512.")
+    if not isinstance(payload, dict):
+        raise XapiError("The signature's payload is not a statement.")
+    if comparable(payload) != comparable(statement):
+        raise XapiError("The signature's payload does not match the statement.")
+    for key in ("id", "timestamp"):
+        if key in payload and key in statement and payload[key] != statement[key]:
+            raise XapiError(f"The signature's payload has a different {key}.")

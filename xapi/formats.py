@@ -10,13 +10,14 @@ from xapi.validation import IFI_KEYS
 
 def ids_agent(agent: dict[str, Any]) -> dict[str, Any]:
     kept = {key: agent[key] for key in ("objectType", *IFI_KEYS) if key in agent}
-    if "member" in agent:
+    # An identified group is named by its identifier; an anonymous one by its members.
+    if "member" in agent and len(kept) == 1:
         kept["member"] = [ids_agent(member) for member in agent["member"]]
     return kept
 
 
 def ids_activity(activity: dict[str, Any]) -> dict[str, Any]:
-    return {key: activity[key] for key in ("objectType", "id") if key in activity}
+    return {"id": activity["id"]}
 
 
 def ids_object(target: dict[str, Any]) -> dict[str, Any]:

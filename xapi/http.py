@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -133,9 +134,19 @@ def alternate_syntax(request: HttpRequest, headers: dict[str, str]) -> tuple[str
             params[name] = value
     if method in ("PUT", "POST") and "content" not in dict(form):
         raise XapiError("The alternate request syntax carries content in a 'content' field.")
+    # Statements sent this way are JSON unless the form says otherwise.
+    new_headers.setdefault("content-type", "application/json")
     headers.clear()
     headers.update(new_headers)
     return method, params, body
+
+
+def read_raw(request: HttpRequest) -> bytes:
+    try:
+        return request.body
+    except RawPostDataException as error:
+        # A middleware parsed a multipart/form-data body, which no xAPI resource takes.
+        raise XapiError("This content type is not accepted here.") from error
 
 
 def query_params(request: HttpRequest) -> dict[str, str]:
@@ -151,7 +162,9 @@ def query_params(request: HttpRequest) -> dict[str, str]:
 View = Callable[[XapiRequest], HttpResponse]
 
 
-def xapi_view(*, methods: set[str], version_required: bool = True) -> Callable[[View], Any]:
+def xapi_view(
+    *, methods: set[str], version_required: bool = True, consistent_through: bool = False
+) -> Callable[[View], Any]:
     """Wrap an xAPI resource: authenticate, negotiate the version, answer errors as JSON."""
 
     def decorate(view: View) -> Any:
@@ -165,7 +178,7 @@ def xapi_view(*, methods: set[str], version_required: bool = True) -> Callable[[
                     method, params, body = alternate_syntax(request, headers)
                     alternate = True
                 else:
-                    method, params, body = request.method or "GET", query_params(request), request.body
+                    method, params, body = request.method or "GET", query_params(request), read_raw(request)
                     alternate = False
                 raw_version = headers.get("x-experience-api-version")
                 if raw_version is not None and raw_version.strip().startswith("2."):
@@ -202,6 +215,10 @@ def xapi_view(*, methods: set[str], version_required: bool = True) -> Callable[[
             except XapiError as error:
                 response = error_response(error)
             response[VERSION_HEADER] = version
+            if consistent_through:
+                response["X-Experience-API-Consistent-Through"] = (
+                    timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+                )
             return response
 
         return wrapper

@@ -62,7 +62,7 @@ def statements_matching(client: LrsClient, query: StatementQuery) -> QuerySet[St
     if filtered:
         result = result.filter(
             Q(seq__in=matching.values("seq"))
-            | Q(ref_target__in=matching.filter(voided=False).values("statement_id"))
+            | Q(ref_target__in=matching.values("statement_id"))
         )
     if query.since is not None:
         result = result.filter(stored__gt=query.since)

@@ -380,8 +380,10 @@ def check_preconditions(
         tags = {tag.strip().strip('"') for tag in if_none_match.split(",")}
         if current is not None and ("*" in tags or current.etag in tags):
             raise XapiError("The document exists already (If-None-Match).", 412)
-    if require_precondition and current is not None and if_match is None and if_none_match is None:
-        raise XapiError("Send If-Match or If-None-Match to change an existing document.", 409)
+    if require_precondition and if_match is None and if_none_match is None:
+        if current is not None:
+            raise XapiError("Send If-Match or If-None-Match to change an existing document.", 409)
+        raise XapiError("Send If-None-Match: * (or If-Match) with a profile PUT.")
 
 
 def documents_delete(

@@ -6,9 +6,9 @@ Written from the xAPI 1.0.3 specification and IEEE 9274.1.1 (xAPI 2.0); `v2` tur
 
 from __future__ import annotations
 
+import json
 import re
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -298,7 +298,9 @@ def check_definition(value: Any, path: str) -> None:
     if "extensions" in value:
         check_extensions(value["extensions"], f"{path}.extensions")
     interaction = value.get("interactionType")
-    if interaction is not None and interaction not in INTERACTION_TYPES:
+    if interaction is not None and (
+        not isinstance(interaction, str) or interaction not in INTERACTION_TYPES
+    ):
         raise fail(f"{path}.interactionType", "is not an xAPI interaction type.")
     if "correctResponsesPattern" in value:
         pattern = value["correctResponsesPattern"]
@@ -571,8 +573,8 @@ def check_authority(value: Any, path: str) -> None:
     if value.get("objectType") == "Group":
         check_group(value, path)
         members = value.get("member", [])
-        if len(members) != 2:
-            raise fail(path, "a Group authority must have exactly two members (OAuth).")
+        if any(key in value for key in IFI_KEYS) or len(members) != 2:
+            raise fail(path, "a Group authority is anonymous with two members (OAuth).")
     else:
         check_agent(value, path)
 
@@ -593,8 +595,6 @@ def agent_ifi(value: Mapping[str, Any]) -> str:
 
 def parse_agent_param(text: str, *, group_allowed: bool = True) -> dict[str, Any]:
     """An `agent` query parameter: JSON naming an Agent (or identified Group)."""
-    import json
-
     try:
         value = json.loads(text)
     except ValueError as error:
@@ -610,16 +610,3 @@ def parse_agent_param(text: str, *, group_allowed: bool = True) -> dict[str, Any
     return value
 
 
-Validator = Callable[[Any, str], None]
-__all__ = [
-    "VOIDED_VERB",
-    "SIGNATURE_USAGE",
-    "Rules",
-    "XapiError",
-    "agent_ifi",
-    "check_statement",
-    "is_uuid",
-    "parse_agent_param",
-    "parse_timestamp",
-    "uuid",
-]

@@ -39,7 +39,7 @@ SINGLE_PARAMS = {"statementId", "voidedStatementId", "format", "attachments"}
 MORE_SALT = "xapi.statements.more"
 
 
-@xapi_view(methods={"GET", "PUT", "POST"})
+@xapi_view(methods={"GET", "PUT", "POST"}, consistent_through=True)
 def statements(request: XapiRequest) -> HttpResponse:
     if request.method in ("GET", "HEAD"):
         return statements_get(request)
@@ -234,9 +234,6 @@ def respond(
             build_multipart(parts, boundary),
             content_type=f'multipart/mixed; boundary="{boundary}"',
         )
-    response["X-Experience-API-Consistent-Through"] = (
-        timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    )
     return response
 
 

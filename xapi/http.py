@@ -12,7 +12,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 from urllib.parse import parse_qsl
@@ -50,7 +50,6 @@ class XapiRequest:
     client: LrsClient
     version: str
     django: HttpRequest
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def v2(self) -> bool:
@@ -162,6 +161,48 @@ def query_params(request: HttpRequest) -> dict[str, str]:
 View = Callable[[XapiRequest], HttpResponse]
 
 
+def negotiate(
+    request: HttpRequest, *, methods: set[str], version_required: bool, answer: list[str]
+) -> XapiRequest:
+    """Read an xAPI request; `answer[0]` becomes the version the response declares."""
+    headers = request_headers(request)
+    alternate = "method" in request.GET
+    if alternate:
+        method, params, body = alternate_syntax(request, headers)
+    else:
+        method, params, body = request.method or "GET", query_params(request), read_raw(request)
+    raw_version = headers.get("x-experience-api-version")
+    valid = raw_version is not None and bool(ACCEPTED_VERSION.match(raw_version.strip()))
+    if valid and raw_version is not None:
+        answer[0] = VERSION_2 if raw_version.strip().startswith("2.") else VERSION_1
+    client = None
+    if version_required:
+        client = authenticate(headers.get("authorization"))
+        if not valid:
+            # Without a version to go by, answer in the one this client last spoke.
+            answer[0] = client.xapi_version
+        elif client.xapi_version != answer[0]:
+            client.xapi_version = answer[0]
+            LrsClient.objects.filter(pk=client.pk).update(xapi_version=answer[0])
+    if raw_version is None and version_required:
+        raise XapiError("The X-Experience-API-Version header is required.")
+    if raw_version is not None and not valid:
+        raise XapiError(f"xAPI version '{raw_version}' is not supported.")
+    if alternate and answer[0] == VERSION_2:
+        raise XapiError("xAPI 2.0 does not allow the alternate request syntax.")
+    if method not in methods and not (method == "HEAD" and "GET" in methods):
+        raise XapiError(f"{method} is not allowed here.", status=405)
+    return XapiRequest(
+        method=method,
+        params=params,
+        headers=headers,
+        body=body,
+        client=client,  # type: ignore[arg-type]
+        version=answer[0],
+        django=request,
+    )
+
+
 def xapi_view(
     *, methods: set[str], version_required: bool = True, consistent_through: bool = False
 ) -> Callable[[View], Any]:
@@ -171,50 +212,19 @@ def xapi_view(
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest) -> HttpResponse:
-            version = VERSION_1
+            answer = [VERSION_2]
             try:
-                headers = request_headers(request)
-                if "method" in request.GET:
-                    method, params, body = alternate_syntax(request, headers)
-                    alternate = True
-                else:
-                    method, params, body = request.method or "GET", query_params(request), read_raw(request)
-                    alternate = False
-                raw_version = headers.get("x-experience-api-version")
-                if raw_version is not None and raw_version.strip().startswith("2."):
-                    version = VERSION_2
-                if alternate and version == VERSION_2:
-                    raise XapiError("xAPI 2.0 does not allow the alternate request syntax.")
-                if method not in methods and not (method == "HEAD" and "GET" in methods):
-                    raise XapiError(f"{method} is not allowed here.", status=405)
-                if version_required or raw_version is not None:
-                    if raw_version is None:
-                        raise XapiError("The X-Experience-API-Version header is required.")
-                    if not ACCEPTED_VERSION.match(raw_version.strip()):
-                        raise XapiError(f"xAPI version '{raw_version}' is not supported.")
-                client = (
-                    authenticate(headers.get("authorization"))
-                    if version_required
-                    else None
-                )
-                xapi_request = XapiRequest(
-                    method=method,
-                    params=params,
-                    headers=headers,
-                    body=body,
-                    client=client,  # type: ignore[arg-type]
-                    version=version,
-                    django=request,
-                    extra={"alternate": alternate},
+                xapi_request = negotiate(
+                    request, methods=methods, version_required=version_required, answer=answer
                 )
                 response = view(xapi_request)
-                if method == "HEAD":
+                if xapi_request.method == "HEAD":
                     length = len(response.content)
                     response.content = b""
                     response["Content-Length"] = str(length)
             except XapiError as error:
                 response = error_response(error)
-            response[VERSION_HEADER] = version
+            response[VERSION_HEADER] = answer[0]
             if consistent_through:
                 response["X-Experience-API-Consistent-Through"] = (
                     timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")

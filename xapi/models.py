@@ -41,6 +41,8 @@ class LrsClient(models.Model):
     rotated_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The xAPI version the client last sent: the answer's version when a request names none.
+    xapi_version = models.CharField(max_length=10, default="2.0.0")
 
     objects = LrsClientQuerySet.as_manager()
 

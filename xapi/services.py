@@ -24,7 +24,7 @@ from xapi.models import (
     hash_secret,
 )
 from xapi.multipart import Part
-from xapi.signatures import check_signature
+from xapi.signatures import check_signature, comparable
 from xapi.validation import (
     SIGNATURE_USAGE,
     VOIDED_VERB,
@@ -142,8 +142,8 @@ def same_statement(existing: dict[str, Any], incoming: dict[str, Any]) -> bool:
     ignored = {"id", "authority", "stored", "version"}
     if "timestamp" not in incoming:
         ignored.add("timestamp")
-    left = {k: v for k, v in existing.items() if k not in ignored}
-    right = {k: v for k, v in normalise(incoming).items() if k not in ignored}
+    left = comparable(existing, ignored)
+    right = comparable(normalise(incoming), ignored)
     return json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True)
 
 
@@ -337,7 +337,7 @@ def document_write(
     merge: bool,
     if_match: str | None,
     if_none_match: str | None,
-    require_precondition: bool,
+    precondition: str,
 ) -> Document:
     """Store a document (PUT replaces, POST merges JSON objects), honouring ETags."""
     with transaction.atomic():
@@ -346,7 +346,7 @@ def document_write(
             .filter(**key.filter(), document_id=document_id)
             .first()
         )
-        check_preconditions(current, if_match, if_none_match, require_precondition)
+        check_preconditions(current, if_match, if_none_match, precondition)
         if merge and current is not None:
             old = is_json_object(bytes(current.content))
             new = is_json_object(content)
@@ -370,7 +370,7 @@ def check_preconditions(
     current: Document | None,
     if_match: str | None,
     if_none_match: str | None,
-    require_precondition: bool,
+    precondition: str,
 ) -> None:
     if if_match is not None:
         tags = {tag.strip().strip('"') for tag in if_match.split(",")}
@@ -380,10 +380,11 @@ def check_preconditions(
         tags = {tag.strip().strip('"') for tag in if_none_match.split(",")}
         if current is not None and ("*" in tags or current.etag in tags):
             raise XapiError("The document exists already (If-None-Match).", 412)
-    if require_precondition and if_match is None and if_none_match is None:
+    if precondition != "none" and if_match is None and if_none_match is None:
         if current is not None:
             raise XapiError("Send If-Match or If-None-Match to change an existing document.", 409)
-        raise XapiError("Send If-None-Match: * (or If-Match) with a profile PUT.")
+        if precondition == "always":
+            raise XapiError("Send If-None-Match: * (or If-Match) with a profile PUT.")
 
 
 def documents_delete(
@@ -395,7 +396,7 @@ def documents_delete(
             documents = documents.filter(document_id=document_id)
             current = documents.first()
             if if_match is not None:
-                check_preconditions(current, if_match, None, False)
+                check_preconditions(current, if_match, None, "none")
             elif require_precondition and current is not None:
                 raise XapiError("Send If-Match to delete an existing document.", 409)
         documents.delete()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from xapi.validation import XapiError
 
 ALGORITHMS = {"RS256", "RS384", "RS512"}
 # Properties the LRS adds or may change; the signer never saw them.
-UNSIGNED = {"authority", "stored", "version", "attachments", "id", "timestamp"}
+UNSIGNED = frozenset({"authority", "stored", "version", "attachments", "id", "timestamp"})
 
 
 def b64url_decode(text: str) -> bytes:
@@ -22,8 +23,31 @@ def b64url_decode(text: str) -> bytes:
         raise XapiError("The signature is not a JWS (bad base64url).") from error
 
 
-def comparable(statement: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in statement.items() if key not in UNSIGNED}
+SECONDS = re.compile(r"(\d+)(?:\.(\d+))?S$")
+
+
+def truncate_duration(duration: Any) -> Any:
+    """A duration with its seconds cut to hundredths: finer precision is not compared."""
+    if not isinstance(duration, str):
+        return duration
+    match = SECONDS.search(duration)
+    if not match:
+        return duration
+    hundredths = (match.group(2) or "").ljust(2, "0")[:2]
+    return f"{duration[: match.start()]}{int(match.group(1))}.{hundredths}S"
+
+
+def comparable(
+    statement: dict[str, Any], ignored: set[str] | frozenset[str] = UNSIGNED
+) -> dict[str, Any]:
+    """The statement's properties but `ignored`, durations truncated as xAPI 2.0 compares."""
+    result = {key: value for key, value in statement.items() if key not in ignored}
+    for holder in (result, result.get("object")):
+        if isinstance(holder, dict) and isinstance(holder.get("result"), dict):
+            outcome = holder["result"]
+            if "duration" in outcome:
+                holder["result"] = {**outcome, "duration": truncate_duration(outcome["duration"])}
+    return result
 
 
 def check_signature(jws: bytes, statement: dict[str, Any]) -> None:

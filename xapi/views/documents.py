@@ -41,7 +41,7 @@ def document_response(document: Document) -> HttpResponse:
 
 def handle_documents(
     request: XapiRequest, key: DocumentKey, id_name: str, *, profile: bool
-) -> HttpResponse:
+) -> HttpResponse:  # noqa: C901
     """The four methods of a document resource once its owner (`key`) is known."""
     params = request.params
     document_id = params.get(id_name)
@@ -88,9 +88,22 @@ def handle_documents(
         merge=request.method == "POST",
         if_match=request.header("if-match"),
         if_none_match=request.header("if-none-match"),
-        require_precondition=profile and request.method == "PUT",
+        precondition=precondition_rule(request, profile=profile),
     )
     return HttpResponse(status=204)
+
+
+def precondition_rule(request: XapiRequest, *, profile: bool) -> str:
+    """Which PUTs must carry If-Match or If-None-Match.
+
+    Profiles always (409 when the document exists, 400 when not); states from xAPI 2.0 on,
+    when the document exists.
+    """
+    if request.method != "PUT":
+        return "none"
+    if profile:
+        return "always"
+    return "existing" if request.v2 else "none"
 
 
 @xapi_view(methods={"GET", "PUT", "POST", "DELETE"})
@@ -150,10 +163,9 @@ def activities(request: XapiRequest) -> HttpResponse:
     check_params(request.params, {"activityId"})
     activity_id = check_iri(require(request.params, "activityId"), "activityId")
     activity = Activity.objects.filter(activity_id=activity_id).first()
-    if activity is None:
-        raise XapiError("No such activity.", 404)
+    # Without a definition on record the answer is still an Activity, with its id alone.
     body: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
-    if activity.definition:
+    if activity is not None and activity.definition:
         body["definition"] = activity.definition
     return json_response(body)
 

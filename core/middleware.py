@@ -2,8 +2,8 @@
 
 PostgreSQL cannot store or compare text holding U+0000, so a NUL in a query parameter or a
 field reaches the database as an error (a 500). No legitimate input contains one: the request
-is answered 400 here, once, instead of every view checking its own parameters. API paths get
-the API's JSON error shape; pages get a plain 400.
+is answered 400 here, once, instead of every view checking its own parameters. API and xAPI
+paths get a JSON error; pages get a plain 400.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 
-API_PREFIX = "/api/"
+# Paths whose clients read JSON errors: the REST API and the xAPI learning record store.
+API_PREFIXES = ("/api/", "/xapi/")
 MESSAGE = "Request input must not contain NUL (\\u0000) characters."
 # A JSON string escape \u0000 that is not itself an escaped backslash followed by "u0000".
 JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
@@ -39,7 +41,10 @@ def has_nul(request: HttpRequest) -> bool:
         except MultiPartParserError:
             return False  # the view's own parsing reports a broken body
     if content_type == "application/json" or content_type.endswith("+json"):
-        body = request.body
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return False  # the view reports the size in its own error shape
         return b"\x00" in body or JSON_NUL.search(body) is not None
     return False
 
@@ -50,7 +55,7 @@ class RefuseNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if has_nul(request):
-            if request.path.startswith(API_PREFIX):
+            if request.path.startswith(API_PREFIXES):
                 return JsonResponse({"detail": MESSAGE}, status=400)
             return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -17,12 +17,14 @@ from functools import wraps
 from typing import Any
 from urllib.parse import parse_qsl
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from xapi.models import LrsClient, hash_secret
+from xapi.models import LrsClient
 from xapi.validation import XapiError
 
 VERSION_1 = "1.0.3"
@@ -75,7 +77,7 @@ def json_response(data: Any, status: int = 200) -> HttpResponse:
 
 
 def error_response(error: XapiError) -> HttpResponse:
-    response = json_response({"error": True, "message": error.message}, status=error.status)
+    response = json_response({"detail": error.message}, status=error.status)
     if error.status == 401:
         response["WWW-Authenticate"] = 'Basic realm="xAPI"'
     return response
@@ -104,7 +106,9 @@ def request_headers(request: HttpRequest) -> dict[str, str]:
     return headers
 
 
-def alternate_syntax(request: HttpRequest, headers: dict[str, str]) -> tuple[str, dict[str, str], bytes]:
+def alternate_syntax(
+    request: HttpRequest, headers: dict[str, str]
+) -> tuple[str, dict[str, str], bytes]:
     """Unpack a POST carrying another method in `?method=` (xAPI 1.0.3 only)."""
     if request.method != "POST":
         raise XapiError("The alternate request syntax must be sent as a POST.")
@@ -143,6 +147,11 @@ def alternate_syntax(request: HttpRequest, headers: dict[str, str]) -> tuple[str
 def read_raw(request: HttpRequest) -> bytes:
     try:
         return request.body
+    except RequestDataTooBig as error:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise XapiError(
+            f"The request is larger than this LRS takes ({limit} bytes).", 413
+        ) from error
     except RawPostDataException as error:
         # A middleware parsed a multipart/form-data body, which no xAPI resource takes.
         raise XapiError("This content type is not accepted here.") from error

@@ -108,6 +108,9 @@ class StatementAgent(models.Model):
     class Meta:
         indexes = [models.Index(fields=["ifi", "statement"], name="xapi_agent_ifi")]
 
+    def __str__(self) -> str:
+        return self.ifi
+
 
 class StatementActivity(models.Model):
     """An activity a statement names; `direct` when it is the object."""
@@ -119,6 +122,9 @@ class StatementActivity(models.Model):
     class Meta:
         indexes = [models.Index(fields=["activity_id", "statement"], name="xapi_activity_id")]
 
+    def __str__(self) -> str:
+        return self.activity_id
+
 
 class Attachment(models.Model):
     """Attachment content, once per SHA-256: statements name it by hash."""
@@ -126,6 +132,9 @@ class Attachment(models.Model):
     sha2 = models.CharField(max_length=128, primary_key=True)
     content_type = models.CharField(max_length=255)
     content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return self.sha2
 
 
 class Activity(models.Model):
@@ -136,6 +145,9 @@ class Activity(models.Model):
 
     class Meta:
         verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return self.activity_id
 
 
 class Document(models.Model):
@@ -169,7 +181,8 @@ class Document(models.Model):
 
     @staticmethod
     def etag_of(content: bytes) -> str:
-        return hashlib.sha1(content).hexdigest()
+        # An ETag names a version, it protects nothing: SHA-1 is what the xAPI examples use.
+        return hashlib.sha1(content, usedforsecurity=False).hexdigest()
 
 
 def new_statement_id() -> uuid.UUID:

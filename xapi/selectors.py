@@ -61,8 +61,7 @@ def statements_matching(client: LrsClient, query: StatementQuery) -> QuerySet[St
     result = visible.filter(voided=False)
     if filtered:
         result = result.filter(
-            Q(seq__in=matching.values("seq"))
-            | Q(ref_target__in=matching.values("statement_id"))
+            Q(seq__in=matching.values("seq")) | Q(ref_target__in=matching.values("statement_id"))
         )
     if query.since is not None:
         result = result.filter(stored__gt=query.since)

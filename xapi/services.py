@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +34,20 @@ from xapi.validation import (
     agent_ifi,
     check_statement,
 )
+
+# PostgreSQL's jsonb cannot hold U+0000; json.dumps writes it as this escape.
+NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def check_storable(statements: list[Any]) -> None:
+    """Refuse text PostgreSQL cannot store: NUL characters and unpaired surrogates."""
+    if NUL.search(json.dumps(statements).encode()):
+        raise XapiError("Statements must not contain NUL (\\u0000) characters.")
+    try:
+        json.dumps(statements, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise XapiError("Statements must not contain unpaired UTF-16 surrogates.") from error
+
 
 # --- clients ---------------------------------------------------------------------------
 
@@ -175,7 +190,9 @@ def check_parts(statements: list[dict[str, Any]], parts: list[Part]) -> dict[str
                 raise XapiError(f"Attachment {sha2} has no fileUrl and no part with its content.")
             if attachment["usageType"] == SIGNATURE_USAGE:
                 if attachment["contentType"] != "application/octet-stream":
-                    raise XapiError("A signature attachment's contentType is application/octet-stream.")
+                    raise XapiError(
+                        "A signature attachment's contentType is application/octet-stream."
+                    )
                 if sha2 not in by_hash:
                     raise XapiError("A signature attachment must be sent with the statement.")
                 check_signature(by_hash[sha2].content, statement)
@@ -208,7 +225,10 @@ def statements_store(
     voiding statement itself.
     """
     for index, statement in enumerate(statements):
-        check_statement(statement, rules, path=f"statement[{index}]" if len(statements) > 1 else "statement")
+        check_statement(
+            statement, rules, path=f"statement[{index}]" if len(statements) > 1 else "statement"
+        )
+    check_storable(statements)
     ids = [s["id"].lower() for s in statements if "id" in s]
     if len(ids) != len(set(ids)):
         raise XapiError("A batch may not carry the same statement id twice.")
@@ -350,7 +370,11 @@ def document_write(
         if merge and current is not None:
             old = is_json_object(bytes(current.content))
             new = is_json_object(content)
-            if old is None or new is None or not current.content_type.startswith("application/json"):
+            if (
+                old is None
+                or new is None
+                or not current.content_type.startswith("application/json")
+            ):
                 raise XapiError("POST merges JSON objects only; use PUT to replace.")
             content = json.dumps({**old, **new}).encode("utf-8")
             content_type = "application/json"

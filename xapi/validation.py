@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -87,7 +87,7 @@ def is_uuid(value: Any) -> bool:
 
 
 def parse_timestamp(value: Any, *, require_zone: bool = False) -> datetime | None:
-    """The instant an ISO 8601 timestamp names, or None when it is not one."""
+    """The instant an ISO 8601 timestamp names (UTC if it names no zone), or None."""
     if not isinstance(value, str):
         return None
     match = TIMESTAMP.match(value)
@@ -109,7 +109,8 @@ def parse_timestamp(value: Any, *, require_zone: bool = False) -> datetime | Non
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed
+    # A query's time without a zone is read as UTC, the zone the LRS stores.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def check_object(value: Any, path: str) -> dict[str, Any]:
@@ -146,9 +147,15 @@ def check_number(value: Any, path: str) -> float:
     return float(value)
 
 
+MAX_IRI = 2048
+MAX_IFI = 600
+
+
 def check_iri(value: Any, path: str) -> str:
     if not isinstance(value, str) or not IRI_SCHEME.match(value):
         raise fail(path, "must be an absolute IRI.")
+    if len(value) > MAX_IRI:
+        raise fail(path, f"is longer than {MAX_IRI} characters.")
     return value
 
 
@@ -200,6 +207,8 @@ def check_ifis(value: dict[str, Any], path: str, *, required: bool) -> None:
         check_iri(value["openid"], f"{path}.openid")
     if "account" in value:
         check_account(value["account"], f"{path}.account")
+    if len(agent_ifi(value)) > MAX_IFI:
+        raise fail(path, f"the identifier is longer than {MAX_IFI} characters.")
 
 
 AGENT_KEYS = {"objectType", "name", *IFI_KEYS}
@@ -608,5 +617,3 @@ def parse_agent_param(text: str, *, group_allowed: bool = True) -> dict[str, Any
     else:
         check_agent(value, "agent")
     return value
-
-

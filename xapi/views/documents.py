@@ -12,7 +12,14 @@ from django.utils.http import http_date
 from xapi.http import SUPPORTED_VERSIONS, XapiRequest, json_response, xapi_view
 from xapi.models import Activity, Document
 from xapi.services import DocumentKey, document_write, documents_delete
-from xapi.validation import XapiError, agent_ifi, check_iri, is_uuid, parse_agent_param, parse_timestamp
+from xapi.validation import (
+    XapiError,
+    agent_ifi,
+    check_iri,
+    is_uuid,
+    parse_agent_param,
+    parse_timestamp,
+)
 
 
 def require(params: dict[str, str], name: str) -> str:
@@ -41,7 +48,7 @@ def document_response(document: Document) -> HttpResponse:
 
 def handle_documents(
     request: XapiRequest, key: DocumentKey, id_name: str, *, profile: bool
-) -> HttpResponse:  # noqa: C901
+) -> HttpResponse:
     """The four methods of a document resource once its owner (`key`) is known."""
     params = request.params
     document_id = params.get(id_name)

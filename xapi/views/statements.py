@@ -8,17 +8,23 @@ from typing import Any
 
 from django.core import signing
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.http import http_date
 
 from xapi.formats import accept_languages, canonical, ids_statement
 from xapi.http import XapiRequest, json_response, xapi_view
-from xapi.models import Attachment, Statement
+from xapi.models import Attachment
 from xapi.multipart import Part, build_multipart, split_multipart
 from xapi.selectors import StatementQuery, statements_matching, statements_visible_to
 from xapi.services import statement_attachments, statements_store
-from xapi.validation import Rules, XapiError, check_iri, is_uuid, parse_agent_param, parse_timestamp
-from xapi.validation import agent_ifi
+from xapi.validation import (
+    Rules,
+    XapiError,
+    agent_ifi,
+    check_iri,
+    is_uuid,
+    parse_agent_param,
+    parse_timestamp,
+)
 
 MAX_LIMIT = 500
 QUERY_PARAMS = {
@@ -131,8 +137,6 @@ def parse_query(params: dict[str, str]) -> tuple[StatementQuery, int, dict[str, 
             parsed = parse_timestamp(params[name])
             if parsed is None:
                 raise XapiError(f"{name} must be an ISO 8601 timestamp.")
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=timezone.UTC)
             times[name] = parsed
     try:
         limit = int(params.get("limit", "0"))
@@ -244,9 +248,7 @@ def statement_page(
     output: dict[str, Any],
     params: dict[str, str],
 ) -> HttpResponse:
-    rows = list(
-        statements_matching(request.client, query).values_list("seq", "data")[: limit + 1]
-    )
+    rows = list(statements_matching(request.client, query).values_list("seq", "data")[: limit + 1])
     more = ""
     if len(rows) > limit:
         rows = rows[:limit]

@@ -6,7 +6,9 @@ from xapi.services import lrs_client_create
 
 
 class Command(BaseCommand):
-    help = "Issue xAPI credentials (HTTP Basic key and secret) to a client; the secret is shown once."
+    help = (
+        "Issue xAPI credentials (HTTP Basic key and secret) to a client; the secret is shown once."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="Who the client is, e.g. 'Simulation centre'.")

@@ -327,6 +327,13 @@ if not IS_POSTGRES:
     # extra columns, which is fine for the embedded default.
     SILENCED_SYSTEM_CHECKS.append("models.W040")
 
+# xAPI: statements whose actor is an `account` on this home page (name: the learner's email)
+# reach that learner, as do those whose `mbox` is one of the learner's verified emails.
+XAPI_ACCOUNT_HOMEPAGE: str = env.str("XAPI_ACCOUNT_HOMEPAGE", default="http://127.0.0.1:8000")
+# Statements about nobody who uses Continuum are deleted after this many days
+# (`manage.py prune_unclaimed_statements`, daily with the worker).
+XAPI_UNCLAIMED_DAYS: int = env.int("XAPI_UNCLAIMED_DAYS", default=365)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True

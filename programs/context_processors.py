@@ -79,6 +79,7 @@ _SECTION_OF_PREFIX = (
     ("coaching-", "coaching"),
     ("program-", "programs"),
     ("learning-", "learning"),
+    ("xapi-incoming", "learning"),
 )
 
 

@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from xapi.models import LrsClient
-from xapi.services import lrs_client_create, lrs_client_revoke, lrs_client_rotate
+from xapi.models import CompetencyMapping, LrsClient
+from xapi.services.clients import lrs_client_create, lrs_client_revoke, lrs_client_rotate
 
 
 @admin.register(LrsClient)
@@ -53,3 +53,12 @@ class LrsClientAdmin(admin.ModelAdmin):
         for client in queryset:
             lrs_client_revoke(client=client)
         messages.success(request, f"Revoked {queryset.count()} client(s).")
+
+
+@admin.register(CompetencyMapping)
+class CompetencyMappingAdmin(admin.ModelAdmin):
+    """Which competencies statements about an activity (by id or type) suggest to learners."""
+
+    list_display = ("activity_id", "activity_type", "competency")
+    search_fields = ("activity_id", "activity_type", "competency__code", "competency__title")
+    autocomplete_fields = ("competency",)

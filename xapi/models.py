@@ -12,6 +12,7 @@ import secrets
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -187,3 +188,53 @@ class Document(models.Model):
 
 def new_statement_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+class IncomingDecision(models.Model):
+    """A learner's answer to a statement about them: accepted as evidence, or dismissed."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted as evidence"
+        DISMISSED = "dismissed", "Dismissed"
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="xapi_decisions"
+    )
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="decisions")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    evidence = models.ForeignKey(
+        "portfolio.Evidence", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "statement"], name="xapi_decision_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} {self.status} {self.statement}"
+
+
+class CompetencyMapping(models.Model):
+    """Admin-maintained: statements about this activity (by id or by type) suggest a competency."""
+
+    activity_id = models.CharField(max_length=2048, blank=True, db_index=True)
+    activity_type = models.CharField(max_length=2048, blank=True, db_index=True)
+    competency = models.ForeignKey(
+        "frameworks.Competency", on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (models.Q(activity_id="") & ~models.Q(activity_type=""))
+                    | (~models.Q(activity_id="") & models.Q(activity_type=""))
+                ),
+                name="xapi_mapping_id_or_type",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id or self.activity_type} → {self.competency_id}"

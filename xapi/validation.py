@@ -602,6 +602,14 @@ def agent_ifi(value: Mapping[str, Any]) -> str:
     return ""
 
 
+def person_key(value: Mapping[str, Any]) -> str:
+    """The identifier a learner is matched on: email addresses compare case-insensitively."""
+    key = agent_ifi(value)
+    if key.startswith(("mbox:", "mbox_sha1sum:")):
+        return key.lower()
+    return key
+
+
 def parse_agent_param(text: str, *, group_allowed: bool = True) -> dict[str, Any]:
     """An `agent` query parameter: JSON naming an Agent (or identified Group)."""
     try:

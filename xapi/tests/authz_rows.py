@@ -7,7 +7,7 @@ statements a client reads is tested in `xapi/tests/test_access.py`.
 
 from __future__ import annotations
 
-from tests.authz import Row, same
+from tests.authz import Row, same, signed_in
 
 NEEDS_CLIENT = same(401)
 AGENT = '{"mbox":"mailto:learner@example.org"}'
@@ -32,4 +32,29 @@ ROWS = [
     ),
     Row("xapi:agent-profile", lambda w: f"/xapi/agents/profile?agent={AGENT}", NEEDS_CLIENT),
     Row("xapi:agents", lambda w: f"/xapi/agents?agent={AGENT}", NEEDS_CLIENT),
+]
+
+
+def _incoming_statement(w):
+    from xapi.tests.helpers import new_lrs, statement
+
+    [statement_id] = new_lrs("Authz").store(statement(actor={"mbox": f"mailto:{w.learner.email}"}))
+    return statement_id
+
+
+# Incoming learning is the learner's own: others get an empty page and 404 for the statement.
+ROWS += [
+    Row("xapi-incoming", lambda w: "/learning/incoming/", signed_in(200)),
+    Row(
+        "xapi-incoming-accept",
+        lambda w: f"/learning/incoming/{_incoming_statement(w)}/accept/",
+        same(404, anonymous=302, learner=302),
+        method="POST",
+    ),
+    Row(
+        "xapi-incoming-dismiss",
+        lambda w: f"/learning/incoming/{_incoming_statement(w)}/dismiss/",
+        same(404, anonymous=302, learner=302),
+        method="POST",
+    ),
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.test import Client
 
-from xapi.services import Credentials, lrs_client_create
+from xapi.services.clients import Credentials, lrs_client_create
 
 VERB = "http://adlnet.gov/expapi/verbs/completed"
 ACTIVITY = "http://example.org/activities/suturing-station"

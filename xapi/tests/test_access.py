@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from xapi.models import LrsClient, hash_secret
-from xapi.services import lrs_client_revoke, lrs_client_rotate
+from xapi.services.clients import lrs_client_revoke, lrs_client_rotate
 from xapi.tests.helpers import new_lrs, statement
 
 pytestmark = pytest.mark.django_db

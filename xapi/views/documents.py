@@ -11,7 +11,7 @@ from django.utils.http import http_date
 
 from xapi.http import SUPPORTED_VERSIONS, XapiRequest, json_response, xapi_view
 from xapi.models import Activity, Document
-from xapi.services import DocumentKey, document_write, documents_delete
+from xapi.services.documents import DocumentKey, document_write, documents_delete
 from xapi.validation import (
     XapiError,
     agent_ifi,

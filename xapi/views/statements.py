@@ -14,8 +14,8 @@ from xapi.formats import accept_languages, canonical, ids_statement
 from xapi.http import XapiRequest, json_response, xapi_view
 from xapi.models import Attachment
 from xapi.multipart import Part, build_multipart, split_multipart
-from xapi.selectors import StatementQuery, statements_matching, statements_visible_to
-from xapi.services import statement_attachments, statements_store
+from xapi.selectors.statements import StatementQuery, statements_matching, statements_visible_to
+from xapi.services.statements import statement_attachments, statements_store
 from xapi.validation import (
     Rules,
     XapiError,

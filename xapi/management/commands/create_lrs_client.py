@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from xapi.services import lrs_client_create
+from xapi.services.clients import lrs_client_create
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Writes of the learning record store: statements, documents and client credentials."""
+"""Storing statements: validation, attachments, voiding, the rows the filters use."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +16,10 @@ from django.utils import timezone
 from xapi.models import (
     Activity,
     Attachment,
-    Document,
     LrsClient,
     Statement,
     StatementActivity,
     StatementAgent,
-    hash_secret,
 )
 from xapi.multipart import Part
 from xapi.signatures import check_signature, comparable
@@ -33,6 +30,7 @@ from xapi.validation import (
     XapiError,
     agent_ifi,
     check_statement,
+    person_key,
 )
 
 # PostgreSQL's jsonb cannot hold U+0000; json.dumps writes it as this escape.
@@ -47,43 +45,6 @@ def check_storable(statements: list[Any]) -> None:
         json.dumps(statements, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as error:
         raise XapiError("Statements must not contain unpaired UTF-16 surrogates.") from error
-
-
-# --- clients ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Credentials:
-    client: LrsClient
-    key: str
-    secret: str
-
-
-def lrs_client_create(*, name: str, reads_all: bool = False) -> Credentials:
-    """Issue a client; the secret is returned once and only its hash is kept."""
-    secret = LrsClient.new_secret()
-    client = LrsClient.objects.create(
-        name=name, key=LrsClient.new_key(), secret_hash=hash_secret(secret), reads_all=reads_all
-    )
-    return Credentials(client=client, key=client.key, secret=secret)
-
-
-def lrs_client_rotate(*, client: LrsClient) -> Credentials:
-    """Replace a client's secret; the old one stops working at once."""
-    secret = LrsClient.new_secret()
-    client.secret_hash = hash_secret(secret)
-    client.rotated_at = timezone.now()
-    client.save(update_fields=["secret_hash", "rotated_at"])
-    return Credentials(client=client, key=client.key, secret=secret)
-
-
-def lrs_client_revoke(*, client: LrsClient) -> None:
-    if client.revoked_at is None:
-        client.revoked_at = timezone.now()
-        client.save(update_fields=["revoked_at"])
-
-
-# --- statements ------------------------------------------------------------------------
 
 
 def iter_agents(statement: dict[str, Any]) -> Iterator[tuple[dict[str, Any], bool]]:
@@ -273,7 +234,7 @@ def store_one(data: dict[str, Any], *, client: LrsClient) -> None:
                 verb_id=data["verb"]["id"],
                 registration=context.get("registration"),
                 ref_target=target["id"] if target.get("objectType") == "StatementRef" else None,
-                actor_ifi=agent_ifi(actor) if actor.get("objectType") != "Group" else "",
+                actor_ifi=person_key(actor) if actor.get("objectType") != "Group" else "",
             )
     except IntegrityError as error:
         raise XapiError(f"Statement {data['id']} was stored meanwhile.", 409) from error
@@ -317,110 +278,3 @@ def activity_define(*, activity_id: str, definition: dict[str, Any]) -> None:
     if merged != activity.definition:
         activity.definition = merged
         activity.save(update_fields=["definition"])
-
-
-# --- documents -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DocumentKey:
-    client: LrsClient
-    kind: str
-    activity_id: str = ""
-    agent_ifi: str = ""
-    registration: str = ""
-
-    def filter(self) -> dict[str, Any]:
-        return {
-            "client": self.client,
-            "kind": self.kind,
-            "activity_id": self.activity_id,
-            "agent_ifi": self.agent_ifi,
-            "registration": self.registration,
-        }
-
-
-def is_json_object(content: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def document_write(
-    *,
-    key: DocumentKey,
-    document_id: str,
-    content: bytes,
-    content_type: str,
-    merge: bool,
-    if_match: str | None,
-    if_none_match: str | None,
-    precondition: str,
-) -> Document:
-    """Store a document (PUT replaces, POST merges JSON objects), honouring ETags."""
-    with transaction.atomic():
-        current = (
-            Document.objects.select_for_update()
-            .filter(**key.filter(), document_id=document_id)
-            .first()
-        )
-        check_preconditions(current, if_match, if_none_match, precondition)
-        if merge and current is not None:
-            old = is_json_object(bytes(current.content))
-            new = is_json_object(content)
-            if (
-                old is None
-                or new is None
-                or not current.content_type.startswith("application/json")
-            ):
-                raise XapiError("POST merges JSON objects only; use PUT to replace.")
-            content = json.dumps({**old, **new}).encode("utf-8")
-            content_type = "application/json"
-        elif merge and is_json_object(content) is None:
-            raise XapiError("POST merges JSON objects only; use PUT to replace.")
-        if current is None:
-            current = Document(**key.filter(), document_id=document_id)
-        current.content = content
-        current.content_type = content_type or "application/octet-stream"
-        current.etag = Document.etag_of(content)
-        current.updated = timezone.now()
-        current.save()
-        return current
-
-
-def check_preconditions(
-    current: Document | None,
-    if_match: str | None,
-    if_none_match: str | None,
-    precondition: str,
-) -> None:
-    if if_match is not None:
-        tags = {tag.strip().strip('"') for tag in if_match.split(",")}
-        if current is None or ("*" not in tags and current.etag not in tags):
-            raise XapiError("The document changed since it was read (If-Match).", 412)
-    if if_none_match is not None:
-        tags = {tag.strip().strip('"') for tag in if_none_match.split(",")}
-        if current is not None and ("*" in tags or current.etag in tags):
-            raise XapiError("The document exists already (If-None-Match).", 412)
-    if precondition != "none" and if_match is None and if_none_match is None:
-        if current is not None:
-            raise XapiError("Send If-Match or If-None-Match to change an existing document.", 409)
-        if precondition == "always":
-            raise XapiError("Send If-None-Match: * (or If-Match) with a profile PUT.")
-
-
-def documents_delete(
-    *, key: DocumentKey, document_id: str | None, if_match: str | None, require_precondition: bool
-) -> None:
-    with transaction.atomic():
-        documents = Document.objects.select_for_update().filter(**key.filter())
-        if document_id is not None:
-            documents = documents.filter(document_id=document_id)
-            current = documents.first()
-            if if_match is not None:
-                check_preconditions(current, if_match, None, "none")
-            elif require_precondition and current is not None:
-                raise XapiError("Send If-Match to delete an existing document.", 409)
-        documents.delete()

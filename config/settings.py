@@ -162,6 +162,11 @@ CELERY_BEAT_SCHEDULE["assessments-observation-reminders"] = {
     "task": "assessments.observation_requests_remind",
     "schedule": crontab(minute=15, hour="7-17"),
 }
+# xAPI: statements about no learner leave after XAPI_UNCLAIMED_DAYS (docs/xapi.md).
+CELERY_BEAT_SCHEDULE["xapi-prune-unclaimed"] = {
+    "task": "xapi.statements_prune_unclaimed",
+    "schedule": crontab(hour=3, minute=40),
+}
 # Portfolio: exports and imports whose message was lost are sent again (docs/portfolio-export.md).
 CELERY_BEAT_SCHEDULE["portfolio-transfers-sweep"] = {
     "task": "portfolio.transfers_sweep",

@@ -208,8 +208,8 @@ def statements_store(
                     raise XapiError(f"Statement {data['id']} exists with other content.", 409)
                 continue
             new.append(data)
-        for data in new:
-            store_one(data, client=client)
+        if new:
+            statements_insert(new, client=client)
         for sha2, part in by_hash.items():
             Attachment.objects.get_or_create(
                 sha2=sha2, defaults={"content_type": part.content_type, "content": part.content}
@@ -220,44 +220,49 @@ def statements_store(
     return [p["id"] for p in prepared]
 
 
-def store_one(data: dict[str, Any], *, client: LrsClient) -> None:
-    target = data["object"]
-    context = data.get("context", {})
-    actor = data["actor"]
-    try:
-        with transaction.atomic():
-            row = Statement.objects.create(
+def statements_insert(new: list[dict[str, Any]], *, client: LrsClient) -> None:
+    """Insert a batch's new statements with the rows their filters use, a few queries a batch."""
+    rows = []
+    for data in new:
+        target, actor = data["object"], data["actor"]
+        rows.append(
+            Statement(
                 statement_id=data["id"],
                 client=client,
                 data=data,
                 stored=datetime.fromisoformat(data["stored"].replace("Z", "+00:00")),
                 verb_id=data["verb"]["id"],
-                registration=context.get("registration"),
+                registration=data.get("context", {}).get("registration"),
                 ref_target=target["id"] if target.get("objectType") == "StatementRef" else None,
                 actor_ifi=person_key(actor) if actor.get("objectType") != "Group" else "",
             )
+        )
+    try:
+        with transaction.atomic():
+            created = Statement.objects.bulk_create(rows)
     except IntegrityError as error:
-        raise XapiError(f"Statement {data['id']} was stored meanwhile.", 409) from error
-    agents = {(key, direct) for agent, direct in iter_agents(data) for key in agent_keys(agent)}
-    directs = {key for key, direct in agents if direct}
-    StatementAgent.objects.bulk_create(
-        StatementAgent(statement=row, ifi=key, direct=True) for key in directs
-    )
-    StatementAgent.objects.bulk_create(
-        StatementAgent(statement=row, ifi=key, direct=False)
-        for key in {key for key, direct in agents if not direct} - directs
-    )
-    activities: dict[str, bool] = {}
-    for activity, direct in iter_activities(data):
-        activities[activity["id"]] = activities.get(activity["id"], False) or direct
-        if "definition" in activity:
-            activity_define(activity_id=activity["id"], definition=activity["definition"])
-        else:
-            Activity.objects.get_or_create(activity_id=activity["id"])
-    StatementActivity.objects.bulk_create(
-        StatementActivity(statement=row, activity_id=key, direct=direct)
-        for key, direct in activities.items()
-    )
+        raise XapiError("A statement of the batch was stored meanwhile.", 409) from error
+    agent_rows, activity_rows = [], []
+    definitions: dict[str, list[dict[str, Any]]] = {}
+    for row in created:
+        agents = {(key, d) for agent, d in iter_agents(row.data) for key in agent_keys(agent)}
+        directs = {key for key, direct in agents if direct}
+        related = {key for key, direct in agents if not direct} - directs
+        agent_rows += [StatementAgent(statement=row, ifi=key, direct=True) for key in directs]
+        agent_rows += [StatementAgent(statement=row, ifi=key, direct=False) for key in related]
+        activities: dict[str, bool] = {}
+        for activity, direct in iter_activities(row.data):
+            activities[activity["id"]] = activities.get(activity["id"], False) or direct
+            found = definitions.setdefault(activity["id"], [])
+            if "definition" in activity:
+                found.append(activity["definition"])
+        activity_rows += [
+            StatementActivity(statement=row, activity_id=key, direct=direct)
+            for key, direct in activities.items()
+        ]
+    StatementAgent.objects.bulk_create(agent_rows)
+    StatementActivity.objects.bulk_create(activity_rows)
+    activities_define(definitions)
 
 
 def void_target(target_id: str) -> None:
@@ -266,15 +271,35 @@ def void_target(target_id: str) -> None:
     )
 
 
-def activity_define(*, activity_id: str, definition: dict[str, Any]) -> None:
-    """Merge a definition into the canonical one: language maps gain languages."""
-    activity, _ = Activity.objects.get_or_create(activity_id=activity_id)
-    merged = dict(activity.definition)
+def merge_definition(merged: dict[str, Any], definition: dict[str, Any]) -> dict[str, Any]:
+    """The canonical definition after one more: language maps gain languages."""
+    merged = dict(merged)
     for key, value in definition.items():
         if key in ("name", "description") and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
-    if merged != activity.definition:
-        activity.definition = merged
-        activity.save(update_fields=["definition"])
+    return merged
+
+
+def activities_define(definitions: dict[str, list[dict[str, Any]]]) -> None:
+    """Record each activity seen, merging the definitions statements gave it."""
+    if not definitions:
+        return
+    existing = Activity.objects.in_bulk(list(definitions), field_name="activity_id")
+    new: list[Activity] = []
+    changed: list[Activity] = []
+    for activity_id, given in definitions.items():
+        activity = existing.get(activity_id) or Activity(activity_id=activity_id, definition={})
+        merged = activity.definition
+        for definition in given:
+            merged = merge_definition(merged, definition)
+        if activity.pk is None:
+            activity.definition = merged
+            new.append(activity)
+        elif merged != activity.definition:
+            activity.definition = merged
+            changed.append(activity)
+    # A concurrent batch may record the same new activity; its definition then stands.
+    Activity.objects.bulk_create(new, ignore_conflicts=True)
+    Activity.objects.bulk_update(changed, ["definition"])

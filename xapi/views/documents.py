@@ -3,7 +3,6 @@ resources beside them."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpResponse
@@ -180,6 +179,3 @@ def activities(request: XapiRequest) -> HttpResponse:
 @xapi_view(methods={"GET"}, version_required=False)
 def about(request: XapiRequest) -> HttpResponse:
     return json_response({"version": SUPPORTED_VERSIONS, "extensions": {}})
-
-
-__all__ = ["json"]

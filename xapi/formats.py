@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from xapi.validation import IFI_KEYS
@@ -82,7 +81,7 @@ def canonical(value: Any, languages: list[str], key: str = "") -> Any:
         if key in LANGUAGE_MAP_KEYS and all(isinstance(v, str) for v in value.values()):
             return pick_language(value, languages)
         return {k: canonical(v, languages, k) for k, v in value.items() if k != "extensions"} | (
-            {"extensions": copy.deepcopy(value["extensions"])} if "extensions" in value else {}
+            {"extensions": value["extensions"]} if "extensions" in value else {}
         )
     if isinstance(value, list):
         return [canonical(item, languages, key) for item in value]

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from xapi.models import LrsClient
-from xapi.validation import XapiError
+from xapi.validation import XapiError, parse_json
 
 VERSION_1 = "1.0.3"
 VERSION_2 = "2.0.0"
@@ -65,10 +65,7 @@ class XapiRequest:
         return self.headers.get(name.lower())
 
     def json_body(self) -> Any:
-        try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
-            raise XapiError("The body is not valid JSON.") from error
+        return parse_json(self.body)
 
 
 def json_response(data: Any, status: int = 200) -> HttpResponse:

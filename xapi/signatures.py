@@ -62,7 +62,7 @@ def check_signature(jws: bytes, statement: dict[str, Any]) -> None:
     try:
         header = json.loads(b64url_decode(pieces[0]))
         payload = json.loads(b64url_decode(pieces[1]))
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise XapiError("The signature's header or payload is not JSON.") from error
     if not isinstance(header, dict) or header.get("alg") not in ALGORITHMS:
         raise XapiError("The signature must use RS256, RS384 or RS512.")

@@ -82,6 +82,35 @@ class Rules:
     v2: bool
 
 
+MAX_DEPTH = 64
+
+
+def too_deep(value: Any) -> bool:
+    """Whether JSON nests deeper than MAX_DEPTH (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+def parse_json(data: bytes | str, what: str = "The body") -> Any:
+    """JSON text as Python, or a 400: not UTF-8, not JSON, or nested past MAX_DEPTH."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        value = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise XapiError(f"{what} is not valid JSON.") from error
+    if too_deep(value):
+        raise XapiError(f"{what} nests deeper than {MAX_DEPTH} levels.")
+    return value
+
+
 def is_uuid(value: Any) -> bool:
     return isinstance(value, str) and bool(UUID_TEXT.match(value))
 
@@ -612,10 +641,7 @@ def person_key(value: Mapping[str, Any]) -> str:
 
 def parse_agent_param(text: str, *, group_allowed: bool = True) -> dict[str, Any]:
     """An `agent` query parameter: JSON naming an Agent (or identified Group)."""
-    try:
-        value = json.loads(text)
-    except ValueError as error:
-        raise XapiError("agent: not valid JSON.") from error
+    value = parse_json(text, "agent")
     if not isinstance(value, dict):
         raise XapiError("agent: must be a JSON object.")
     if value.get("objectType") == "Group" and group_allowed:

@@ -34,7 +34,7 @@ class DocumentKey:
 def is_json_object(content: bytes) -> dict[str, Any] | None:
     try:
         value = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 

@@ -140,6 +140,8 @@ def check_parts(statements: list[dict[str, Any]], parts: list[Part]) -> dict[str
             raise XapiError("Each attachment part needs an X-Experience-API-Hash header.")
         if part.headers.get("content-transfer-encoding", "").lower() != "binary":
             raise XapiError("Each attachment part needs Content-Transfer-Encoding: binary.")
+        if len(digest) > 128 or len(part.content_type) > 255:
+            raise XapiError("An attachment part's hash or content type is too long.")
         by_hash[digest] = part
     wanted: set[str] = set()
     for statement in statements:

@@ -214,3 +214,37 @@ def test_multipart_attachment_is_returned_byte_for_byte():
 
     assert response["Content-Type"].startswith("multipart/mixed")
     assert content in response.content
+
+
+def test_json_nested_past_the_limit_is_a_400_not_a_crash():
+    lrs = new_lrs()
+    nested: Any = "leaf"
+    for _ in range(70):
+        nested = {"k": nested}
+
+    deep_extension = lrs.post(
+        "statements", statement(result={"extensions": {"http://e.org/x": nested}})
+    )
+    absurd = lrs.post("statements", b"[" * 100_000 + b"]" * 100_000)
+
+    assert deep_extension.status_code == 400
+    assert absurd.status_code == 400
+    assert Statement.objects.count() == 0
+
+
+def test_document_ids_and_content_types_past_the_columns_are_400s():
+    lrs = new_lrs()
+    agent = json.dumps({"mbox": "mailto:ana@example.org"})
+    base = f"activities/state?activityId=http://example.org/a&agent={agent}"
+
+    long_id = lrs.put(f"{base}&stateId={'s' * 3000}", {"a": 1})
+    long_type = lrs.client.generic(
+        "PUT",
+        f"/xapi/{base}&stateId=ok",
+        b"{}",
+        content_type="application/json; x=" + "y" * 300,
+        **lrs.headers(),
+    )
+
+    assert long_id.status_code == 400
+    assert long_type.status_code == 400

@@ -20,6 +20,9 @@ from xapi.validation import (
     parse_timestamp,
 )
 
+MAX_DOCUMENT_ID = 2048
+MAX_CONTENT_TYPE = 255
+
 
 def require(params: dict[str, str], name: str) -> str:
     if name not in params:
@@ -51,6 +54,8 @@ def handle_documents(
     """The four methods of a document resource once its owner (`key`) is known."""
     params = request.params
     document_id = params.get(id_name)
+    if document_id is not None and len(document_id) > MAX_DOCUMENT_ID:
+        raise XapiError(f"{id_name} is longer than {MAX_DOCUMENT_ID} characters.")
     documents = Document.objects.filter(**key.filter())
     if request.method in ("GET", "HEAD"):
         if document_id is not None:
@@ -84,6 +89,8 @@ def handle_documents(
     if document_id is None:
         raise XapiError(f"The '{id_name}' parameter is required.")
     content_type = request.headers.get("content-type", "application/octet-stream")
+    if len(content_type) > MAX_CONTENT_TYPE:
+        raise XapiError(f"Content-Type is longer than {MAX_CONTENT_TYPE} characters.")
     if request.content_type == "application/json" and request.method == "PUT":
         request.json_body()
     document_write(

@@ -23,6 +23,7 @@ from xapi.validation import (
     check_iri,
     is_uuid,
     parse_agent_param,
+    parse_json,
     parse_timestamp,
 )
 
@@ -63,11 +64,7 @@ def read_body(request: XapiRequest) -> tuple[Any, list[Part]]:
         parts = split_multipart(request.headers.get("content-type", ""), request.body)
         if not parts or parts[0].content_type != "application/json":
             raise XapiError("The first part of a multipart statement request is JSON.")
-        try:
-            statements = json.loads(parts[0].content.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
-            raise XapiError("The statement part is not valid JSON.") from error
-        return statements, parts[1:]
+        return parse_json(parts[0].content, "The statement part"), parts[1:]
     raise XapiError("Statements are sent as application/json or multipart/mixed.")
 
 

@@ -42,6 +42,7 @@ IRI_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:[^\s]*$")
 UUID_TEXT = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
+MEDIA_TYPE = re.compile(r"^[\w!#$&^.+-]+/[\w!#$&^.+-]+\s*(;.*)?$")
 SHA1_HEX = re.compile(r"^[0-9a-fA-F]{40}$")
 EMAIL = re.compile(r"^mailto:[^@\s:]+@[^@\s]+\.[^@\s]+$|^mailto:[^@\s:]+@[^@\s.]+$")
 # ISO 8601 duration: PnYnMnDTnHnMnS (seconds may be fractional) or PnW.
@@ -523,7 +524,9 @@ def check_attachments(value: Any, path: str) -> None:
         check_language_map(attachment["display"], f"{where}.display")
         if "description" in attachment:
             check_language_map(attachment["description"], f"{where}.description")
-        check_string(attachment["contentType"], f"{where}.contentType")
+        content_type = check_string(attachment["contentType"], f"{where}.contentType")
+        if not MEDIA_TYPE.match(content_type):
+            raise fail(f"{where}.contentType", "must be an Internet media type (type/subtype).")
         length = attachment["length"]
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise fail(f"{where}.length", "must be a non-negative integer.")

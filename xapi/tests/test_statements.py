@@ -136,6 +136,18 @@ MALFORMED = {
     ),
     "an unpaired surrogate": statement(result={"response": "\ud800"}),
     "a property set to null": statement(result={"success": None}),
+    "an attachment content type that is no media type": statement(
+        attachments=[
+            {
+                "usageType": "http://example.org/usage/x",
+                "display": {"en": "x"},
+                "contentType": "2026-01-01",
+                "length": 1,
+                "sha2": "0" * 64,
+                "fileUrl": "http://example.org/x",
+            }
+        ]
+    ),
 }
 
 

@@ -43,6 +43,10 @@ def _missing_service(item: pytest.Item) -> str | None:
         return "needs Redis: set REDIS_URL=redis://… to a running server"
     if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
         return f"needs Chromium at {CHROMIUM}: apt-get install chromium"
+    if item.get_closest_marker("sso"):
+        from tests.sso import oidc_provider, simplesamlphp
+
+        return simplesamlphp.missing() or oidc_provider.missing()
     return None
 
 
@@ -91,3 +95,4 @@ def _isolated_cache_and_eager_tasks() -> Iterator[None]:
 
 
 from tests.fixtures import *  # noqa: E402,F403
+from tests.sso.fixtures import *  # noqa: E402,F403

@@ -36,6 +36,9 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=150, blank=True)
+    # Set when the person erased their account (docs/privacy.md): the row stays only as the
+    # anonymised stub that records others need (a signed-off review, an observation) point at.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -51,6 +54,16 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.email
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
+    def contact_email(self) -> str:
+        """The address to show people; none for an erased account's stub, whose stored
+        address is only a unique placeholder (docs/privacy.md)."""
+        return "" if self.is_erased else self.email
 
 
 def hash_token(raw: str) -> str:

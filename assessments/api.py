@@ -58,7 +58,7 @@ from assessments.services.observations import (
     observation_request_create,
     observation_request_decline,
 )
-from core.api import cursor
+from core.api import LimitOffset, cursor
 from frameworks.api import CompetencyOfItemSerializer
 from frameworks.models import Framework
 
@@ -489,27 +489,35 @@ class ObservationRequestDeclineApi(APIView):
 class ObservationAssessorListApi(APIView):
     """People the caller may ask for an observation (assessors of their current programs)."""
 
-    pagination_class = None
+    pagination_class = LimitOffset
 
     @extend_schema(
         responses=ObservationPersonSerializer(many=True), operation_id="observation_assessor_list"
     )
     def get(self, request: Request) -> Response:
         people = assessors_for(learner=_user(request))
-        return Response(ObservationPersonSerializer(cast(Any, people), many=True).data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(people, request, view=self)
+        return paginator.get_paginated_response(
+            ObservationPersonSerializer(cast(Any, page), many=True).data
+        )
 
 
 class ObservationLearnerListApi(APIView):
     """Learners the caller may observe unasked (current learners of programs they assess)."""
 
-    pagination_class = None
+    pagination_class = LimitOffset
 
     @extend_schema(
         responses=ObservationPersonSerializer(many=True), operation_id="observation_learner_list"
     )
     def get(self, request: Request) -> Response:
         people = learners_assessable_by(assessor=_user(request))
-        return Response(ObservationPersonSerializer(cast(Any, people), many=True).data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(people, request, view=self)
+        return paginator.get_paginated_response(
+            ObservationPersonSerializer(cast(Any, page), many=True).data
+        )
 
 
 # --- Assessments --------------------------------------------------------------------------------

@@ -23,10 +23,12 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
+from accounts.models import User
 from assessments.models import Assessment, SelfAssessment
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
 from frameworks.models import Competency, Framework, RatingScale, ScaleLevel
+from portfolio.models import Evidence
 from programs.models import Cohort, Institution, Program, ProgramRole, ReviewPeriod
 
 DOMAINS = [
@@ -48,12 +50,19 @@ class Scale:
     learners: int
     big_program: int  # current learners in the program whose heatmap is timed
     small_learners: int  # learners of the second, small institution
+    evidence: int = 100  # evidence items of the dashboard learner (the largest list timed)
 
 
 SCALES = {
-    "tiny": Scale("tiny", programs=3, learners=120, big_program=60, small_learners=12),
-    "small": Scale("small", programs=8, learners=1_000, big_program=300, small_learners=24),
-    "full": Scale("full", programs=20, learners=5_000, big_program=300, small_learners=24),
+    "tiny": Scale(
+        "tiny", programs=3, learners=120, big_program=60, small_learners=12, evidence=500
+    ),
+    "small": Scale(
+        "small", programs=8, learners=1_000, big_program=300, small_learners=24, evidence=2_000
+    ),
+    "full": Scale(
+        "full", programs=20, learners=5_000, big_program=300, small_learners=24, evidence=10_000
+    ),
 }
 
 
@@ -108,6 +117,7 @@ def _reset() -> None:
         "assessments_assessment",
         "assessments_selfassessment",
         "assessments_checkin",
+        "portfolio_evidence",
         "frameworks_leveldescriptor",
         "frameworks_competency",
         "frameworks_framework",
@@ -479,6 +489,8 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
                 f"  {reviews:,} reviews, {consensus:,} consensus ratings "
                 f"({time.perf_counter() - started:.1f}s)"
             )
+    evidence = _evidence(scale, leaves)
+    say(f"  {evidence:,} evidence items ({time.perf_counter() - started:.1f}s)")
     cells = period_summaries_rebuild()  # the heatmap's summary of the bulk-loaded ratings
     say(f"  period rating summary: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
     cells = monthly_summaries_rebuild()  # the dashboard's
@@ -515,8 +527,46 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
             "self_assessments": self_assessments,
             "reviews": reviews,
             "consensus": consensus,
+            "evidence": evidence,
         },
     )
+
+
+EVIDENCE_KINDS = [Evidence.Kind.CASE_LOG, Evidence.Kind.PROCEDURE_LOG, Evidence.Kind.REFLECTION]
+
+
+def _evidence(scale: Scale, leaves: list[Competency]) -> int:
+    """`scale.evidence` items for the dashboard learner and ten for the small institution's,
+    each tagged with one sub-competency: the largest list a person pages through."""
+    owners = [("learner00002@bench.example", scale.evidence)]
+    owners.append((f"learner{scale.learners:05d}@bench.example", 10))
+    first = dt.date(2020, 1, 1)
+    links = Evidence.competencies.through
+    total = 0
+    for email, count in owners:
+        learner_id = User.objects.get(email=email).pk
+        items = Evidence.objects.bulk_create(
+            (
+                Evidence(
+                    learner_id=learner_id,
+                    kind=EVIDENCE_KINDS[n % len(EVIDENCE_KINDS)],
+                    title=f"Case log entry {n + 1}",
+                    body="Saw the patient with the team; discussed the plan and follow-up.",
+                    occurred_on=first + dt.timedelta(days=n % 2000),
+                )
+                for n in range(count)
+            ),
+            batch_size=2000,
+        )
+        links.objects.bulk_create(
+            (
+                links(evidence_id=item.pk, competency_id=leaves[n % len(leaves)].pk)
+                for n, item in enumerate(items)
+            ),
+            batch_size=5000,
+        )
+        total += count
+    return total
 
 
 def locate(scale: Scale, today: dt.date) -> World:
@@ -551,6 +601,7 @@ def locate(scale: Scale, today: dt.date) -> World:
             "self_assessments": SelfAssessment.objects.count(),
             "reviews": LearnerReview.objects.count(),
             "consensus": ConsensusRating.objects.count(),
+            "evidence": Evidence.objects.count(),
         },
     )
 

@@ -98,6 +98,28 @@ UNION ALL SELECT * FROM self_month UNION ALL SELECT * FROM assessor_month
 """
 
 
+# (e) The largest list a person pages through, one learner's evidence: the first page
+# (newest first) with each item's sub-competency codes, in one query. The page adds the
+# total count it shows.
+EVIDENCE_PAGE_SQL = """
+SELECT e.id, e.public_id, e.kind, e.title, e.body, e.occurred_on, e.credit_hours,
+       e.external_source, e.external_id, e.file_name, e.file_type, e.file_size, e.updated_at,
+       ARRAY(SELECT c.code FROM portfolio_evidence_competencies ec
+             JOIN frameworks_competency c ON c.id = ec.competency_id
+             WHERE ec.evidence_id = e.id ORDER BY c.code) AS codes
+FROM portfolio_evidence e
+WHERE e.learner_id = %(learner)s
+ORDER BY e.occurred_on DESC, e.id DESC
+LIMIT %(limit)s
+"""
+EVIDENCE_COUNTED_SQL = f"""
+SELECT p.*, (SELECT count(*) FROM portfolio_evidence WHERE learner_id = %(learner)s)
+FROM ({EVIDENCE_PAGE_SQL}) p
+"""  # noqa: S608 — constants only
+EVIDENCE_API_PAGE = 50  # core.api.Cursor's page size
+EVIDENCE_HTML_PAGE = 25  # portfolio.views.PAGE_SIZE
+
+
 @dataclass
 class Row:
     label: str
@@ -271,6 +293,17 @@ def _check_overview(client: Client, url: str, raw: list[tuple[Any, ...]]) -> str
         ):
             raise SystemExit("overview numbers differ from the raw query")
     return f"{len(raw_by_key) - withheld} groups match, {withheld} withheld (< {MIN_CELL})"
+
+
+def _check_evidence(client: Client, raw: list[tuple[Any, ...]]) -> str:
+    """The API's first page is the raw query's: the same items in the same order, each with
+    the same sub-competency codes."""
+    data = client.get("/api/v1/evidence/").json()["results"]
+    api = [(item["id"], sorted(c["code"] for c in item["competencies"])) for item in data]
+    expected = [(row[0], list(row[-1])) for row in raw]
+    if api != expected:
+        raise SystemExit("evidence page differs from the raw query")
+    return f"first {len(api)} items match"
 
 
 def _check_dashboard(client: Client, raw: list[tuple[Any, ...]]) -> str:
@@ -447,6 +480,34 @@ def run(args: argparse.Namespace) -> int:
             )
         )
 
+    # (e) the largest list: the dashboard learner's evidence, first page.
+    small_learner_id = User.objects.get(email=world["small_learner_email"]).pk
+    for kind, url, sql, limit in (
+        ("JSON", "/api/v1/evidence/", EVIDENCE_PAGE_SQL, EVIDENCE_API_PAGE),
+        ("HTML", "/evidence/", EVIDENCE_COUNTED_SQL, EVIDENCE_HTML_PAGE),
+    ):
+        call = _get(learner, url)
+        evidence_params = {"learner": learner_id, "limit": limit}
+        median_ms, sql_ms, me_ms = _endpoint_and_limit(
+            call, learner_me, sql, evidence_params, rounds
+        )
+        mine = len(_sql(sql.replace("LIMIT %(limit)s", ""), evidence_params)())
+        theirs = len(_sql(sql.replace("LIMIT %(limit)s", ""), {"learner": small_learner_id})())
+        rows.append(
+            Row(
+                f"(e) evidence list {mine:,} items, {kind}",
+                median_ms=median_ms,
+                sql_ms=sql_ms,
+                me_ms=me_ms,
+                queries=(_queries(call), _queries(_get(small_learner, url))),
+                sizes=f"{mine}/{theirs}",
+                peak_mb=_peak_mb(call),
+                note=_check_evidence(learner, _sql(EVIDENCE_PAGE_SQL, evidence_params)())
+                if kind == "JSON"
+                else f"{limit} a page",
+            )
+        )
+
     # (d) check-in POST throughput against /api/v1/me/ requests per second, as another
     # learner of the same program: each run posts hundreds of self-assessments, which would
     # otherwise pile up in the dashboard learner's history and slow the raw query that sets
@@ -570,7 +631,7 @@ def _checkins(client: Client, rounds: Rounds) -> Row:
 def _xapi_rows(
     learner: Client, email: str, learner_id: int, rounds: Rounds, scale: str
 ) -> list[Row]:
-    """(e) statements per second in batches of 50 against /me per second; (f) the learner
+    """(f) statements per second in batches of 50 against /me per second; (g) the learner
     dashboard's ratio with STORED statements about the learner beside its ratio without."""
     from bench import xapi
 
@@ -584,7 +645,7 @@ def _xapi_rows(
         )
         statements_ps, me_ps = xapi.BATCH * 1000 / post_ms, 1000 / me_ms
         posting = Row(
-            "(e) xAPI POST (50 statements) vs /me",
+            "(f) xAPI POST (50 statements) vs /me",
             median_ms=post_ms,
             me_ms=me_ms,
             queries=(_queries(post), _queries(post)),
@@ -616,7 +677,7 @@ def _xapi_rows(
         ratio_before = (ratio(first) + ratio(measure())) / 2
         ratio_after = ratio(after)
         beside = Row(
-            f"(f) learner dashboard, HTML, {stored:,} statements stored",
+            f"(g) learner dashboard, HTML, {stored:,} statements stored",
             median_ms=after[0],
             sql_ms=after[1],
             me_ms=after[2],

@@ -14,8 +14,10 @@
      Query counts at two sizes; peak Python memory per request (tracemalloc) and the
      process's peak RSS.
      (d) check-in POST throughput as a ratio to /api/v1/me/ requests per second.
-     (e) xAPI statements posted in batches of 50 per second, against /api/v1/me/ per second;
-     (f) the dashboard's ratio with many statements about the learner stored and without
+     (e) the largest list, a learner's evidence (10,000 items at full scale), first page as
+     JSON and HTML, against the raw query of that page; query counts at 10,000 and 10 items.
+     (f) xAPI statements posted in batches of 50 per second, against /api/v1/me/ per second;
+     (g) the dashboard's ratio with many statements about the learner stored and without
      (bench/xapi.py).
 """
 

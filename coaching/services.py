@@ -620,3 +620,45 @@ def action_item_decline(*, item: ActionItem, by: User) -> ActionItem:
     locked.decided_at = timezone.now()
     locked.save(update_fields=["status", "decided_at"])
     return locked
+
+
+# --- Erasure (docs/privacy.md) ------------------------------------------------------------------
+
+CLOSED_ACCOUNT_TEXT = "Your coach closed their account; the coaching relationship has ended."
+
+
+@transaction.atomic
+def coaching_erase_for_user(*, user: User) -> None:
+    """Erasure of a person's coaching. As the learner: their relationships, meetings, action
+    items and every thread about their items go (the coaching is about them and formative,
+    not an official record). As a coach: relationships end and stay in the learner's history,
+    future meetings are cancelled, private notes (which only the coach could read) are
+    cleared, and each of their comments becomes a tombstone like a deleted comment."""
+    Thread.objects.filter(learner=user).delete()
+    Meeting.objects.filter(learner=user).delete()
+    ActionItem.objects.filter(learner=user).delete()
+    CoachingRelationship.objects.filter(learner=user).delete()
+
+    now = timezone.now()
+    for rel in CoachingRelationship.objects.open().filter(coach=user).select_related("learner"):
+        if rel.status == CoachingRelationship.Status.PENDING:
+            rel.status = CoachingRelationship.Status.DECLINED
+        else:
+            rel.status = CoachingRelationship.Status.ENDED
+            notification_send(
+                recipient=rel.learner,
+                kind=Kind.RELATIONSHIP,
+                title="A coaching relationship ended",
+                body=CLOSED_ACCOUNT_TEXT,
+                url=_relationship_url(rel),
+                dedupe_key=f"relationship:{rel.pk}:ended",
+            )
+        rel.ended_at = now
+        rel.ended_by = user
+        rel.save(update_fields=["status", "ended_at", "ended_by"])
+    Meeting.objects.upcoming().filter(coach=user).update(status=Meeting.Status.CANCELLED)
+    Meeting.objects.filter(coach=user).update(private_notes="", private_notes_html="")
+    CommentRevision.objects.filter(comment__author=user).delete()
+    Comment.objects.filter(author=user, deleted_at__isnull=True).update(
+        body="", body_html="", deleted_at=now
+    )

@@ -34,6 +34,7 @@ from committee.overview import overview_build
 from committee.packet import Packet, packet_build
 from committee.reports import CONSENSUS_COLUMNS, consensus_rows
 from committee.selectors import consensus_history, enrollment_in_period, reviews_of_learner
+from core.api import LimitOffset
 from programs.api import LearnerRefSerializer, ReviewPeriodSerializer
 from programs.models import Enrollment, Program, ReviewPeriod
 from programs.selectors import program_reviewed_by, programs_signed_off_by
@@ -306,7 +307,7 @@ def packet_document(packet: Packet) -> dict[str, Any]:
     return {
         "learner": {
             "id": packet.learner.pk,
-            "email": packet.learner.email,
+            "email": packet.learner.contact_email,
             "name": packet.learner.name,
         },
         "period": ReviewPeriodSerializer(packet.period).data,
@@ -516,7 +517,10 @@ class ReviewSignOffApi(APIView):
 
 
 class ConsensusListApi(APIView):
-    """The period's consensus ratings, one row per learner × sub-competency (as the CSV)."""
+    """The period's consensus ratings, one row per learner × sub-competency (as the CSV),
+    by pages of at most 200 rows (a 300-learner program has thousands)."""
+
+    pagination_class = LimitOffset
 
     @extend_schema(
         responses=inline_serializer(
@@ -530,7 +534,11 @@ class ConsensusListApi(APIView):
         program = _reviewed(request, program_id)
         period = _period(program, period_id)
         rows = consensus_rows(program=program, period=period)
-        return Response([dict(zip(CONSENSUS_COLUMNS, row, strict=True)) for row in rows])
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self) or []
+        return paginator.get_paginated_response(
+            [dict(zip(CONSENSUS_COLUMNS, row, strict=True)) for row in page]
+        )
 
 
 class HeatmapApi(APIView):

@@ -81,7 +81,7 @@ def consensus_rows(*, program: Program, period: ReviewPeriod) -> list[list[str]]
                     period.name,
                     period.start_date.isoformat(),
                     period.end_date.isoformat(),
-                    learner.email,
+                    learner.contact_email,
                     learner.name,
                     str(year),
                     competency.framework.code,
@@ -94,12 +94,12 @@ def consensus_rows(*, program: Program, period: ReviewPeriod) -> list[list[str]]
                     "" if rating is None else rating.amendment_reason,
                     ""
                     if rating is None or rating.recorded_by is None
-                    else rating.recorded_by.email,
+                    else rating.recorded_by.contact_email,
                     "" if rating is None else rating.recorded_at.isoformat(),
                     "not started" if review is None else review.status,
                     ""
                     if review is None or review.signed_off_by is None
-                    else review.signed_off_by.email,
+                    else review.signed_off_by.contact_email,
                     ""
                     if review is None or review.signed_off_at is None
                     else review.signed_off_at.isoformat(),

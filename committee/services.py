@@ -192,3 +192,13 @@ def refuse_new_dates_after_consensus(
                 "dates can no longer change."
             }
         )
+
+
+@transaction.atomic
+def committee_erase_for_user(*, user: User) -> None:
+    """Erasure (docs/privacy.md): a signed-off review is the program's record and stays, with
+    the learner's own response removed; a review still in committee decided nothing and goes
+    with the learner. Reviews the person signed off or ratings they recorded stay theirs,
+    attributed to the anonymised stub."""
+    LearnerReview.objects.filter(learner=user, status=LearnerReview.Status.DRAFT).delete()
+    LearnerReview.objects.filter(learner=user).update(learner_response="", responded_at=None)

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -48,14 +50,30 @@ INSTALLED_APPS = [
     "frameworks",
     "programs",
     "portfolio",
+    "cpd",
+    "handovers",
     "assessments",
     "coaching",
     "learning",
     "home",
     "committee",
+    "sso",
+    "privacy",
     "demo",
     "xapi",
 ]
+# SAML needs python3-saml, which needs xmlsec and lxml built on the same libxml2 (matching
+# wheels from PyPI). Without them, SAML identity providers are unavailable and the admin says so.
+SAML_AVAILABLE = True
+try:
+    import onelogin.saml2.auth  # noqa: F401
+    import xmlsec  # noqa: F401
+except ImportError:  # pragma: no cover - depends on the installation
+    SAML_AVAILABLE = False
+if SAML_AVAILABLE:
+    INSTALLED_APPS.insert(
+        INSTALLED_APPS.index("allauth.socialaccount") + 1, "allauth.socialaccount.providers.saml"
+    )
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -71,6 +89,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "programs.middleware.ProgramRolesMiddleware",
     "programs.middleware.StaffMfaMiddleware",
+    "sso.middleware.IdentityProviderFormAction",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -143,14 +162,17 @@ CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "notifications.notifications_sweep",
     "schedule": 60.0,
 }
+# Digests run again every hour of their window: each is claimed once per person and period (a
+# unique row), so the later runs send nothing twice, and a run whose message was lost (the
+# broker down at 06:30) is made up by the next one.
 CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
     "task": "notifications.daily_digests_send",
-    "schedule": crontab(hour=6, minute=30),
+    "schedule": crontab(hour="6-22", minute=30),
 }
 # Coaching: the coaches' weekly digests and reminders (docs/coaching.md).
 CELERY_BEAT_SCHEDULE["coaching-coach-digests"] = {
     "task": "coaching.coach_digests_send",
-    "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    "schedule": crontab(hour="7-22", minute=0, day_of_week="mon,tue"),
 }
 CELERY_BEAT_SCHEDULE["coaching-reminders"] = {
     "task": "coaching.reminders_send",
@@ -175,12 +197,31 @@ CELERY_BEAT_SCHEDULE["portfolio-transfers-sweep"] = {
 # Learning: evening-before clinic digest and FHIR pulls (docs/learning.md).
 CELERY_BEAT_SCHEDULE["learning-visit-digests"] = {
     "task": "learning.visit_digests_send",
-    "schedule": crontab(hour=18, minute=0),
+    "schedule": crontab(hour="18-22", minute=0),
 }
 CELERY_BEAT_SCHEDULE["learning-fhir-pull"] = {
     "task": "learning.fhir_sources_pull",
     "schedule": crontab(minute=20),
 }
+CELERY_BEAT_SCHEDULE["learning-fhir-pulls-sweep"] = {
+    "task": "learning.fhir_pulls_sweep",
+    "schedule": 60.0,
+}
+# Privacy: the retention periods below, applied nightly (docs/privacy.md).
+CELERY_BEAT_SCHEDULE["privacy-retention"] = {
+    "task": "privacy.retention_enforce",
+    "schedule": crontab(hour=3, minute=30),
+}
+
+# --- Retention (docs/privacy.md) ---------------------------------------------------------------
+# An account nobody ever signed in to (made by a roster, a role or an unconfirmed sign-up) is
+# erased this many days after a program last needed it.
+RETENTION_NEVER_SIGNED_IN_DAYS = env.int("RETENTION_NEVER_SIGNED_IN_DAYS", default=180)
+# Inbox rows (and digest records) are deleted this many days after they were written.
+RETENTION_NOTIFICATION_DAYS = env.int("RETENTION_NOTIFICATION_DAYS", default=365)
+# The access log is the learner's own record and stays as long as their account (0); a
+# deployment whose policy says otherwise sets a number of days.
+RETENTION_ACCESS_LOG_DAYS = env.int("RETENTION_ACCESS_LOG_DAYS", default=0)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_URL: str = env.str("EMAIL_URL", default="consolemail://")
@@ -241,13 +282,30 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
+    # Re-entering the password: allauth's own confirmation and the erase-account page and API.
+    "reauthenticate": "10/m/user",
 }
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+ACCOUNT_ADAPTER = "sso.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "sso.forms.LoginForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Continuum] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Continuum"
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+# Single sign-on (docs/sso.md): identity providers are configured per institution in the admin
+# (sso.IdentityProvider); allauth's SAML and OpenID Connect providers do the protocol work,
+# with our subclasses adding replay, nonce and signature checks.
+SOCIALACCOUNT_ADAPTER = "sso.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "saml": {"provider_class": "sso.saml.provider.InstitutionSAMLProvider"},
+    "openid_connect": {
+        "provider_class": "sso.oidc.provider.InstitutionOIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+    },
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # joining by email is sso.services.sso_admit's rule
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 # Staff roles (directors, coordinators, admins) must use MFA; on by default in production.
 ENFORCE_STAFF_MFA = env.bool("ENFORCE_STAFF_MFA", default=not DEBUG)
 
@@ -293,6 +351,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "coaching.models.Meeting.Status",
         "ActionItemStatusEnum": "coaching.models.ActionItem.Status",
         "NotificationKindEnum": "notifications.models.Kind",
+        "HandoverStatusEnum": "handovers.models.Handover.Status",
     },
 }
 

@@ -17,7 +17,10 @@ api_v1 = [
     path("", include("notifications.api_urls")),
     path("", include("coaching.api_urls")),
     path("", include("learning.api_urls")),
+    path("", include("cpd.api_urls")),
+    path("", include("handovers.api_urls")),
     path("", include("committee.api_urls")),
+    path("", include("privacy.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +30,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("account/", include("privacy.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not inline.
@@ -48,6 +52,8 @@ urlpatterns = [
     path("learning/incoming/", include("xapi.page_urls")),
     path("learning/", include("learning.urls")),
     path("xapi/", include("xapi.urls")),
+    path("", include("cpd.urls")),
+    path("handovers/", include("handovers.urls")),
     path("", include("home.urls")),
     path("", include("portfolio.urls")),
 ]

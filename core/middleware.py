@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -41,10 +42,7 @@ def has_nul(request: HttpRequest) -> bool:
         except MultiPartParserError:
             return False  # the view's own parsing reports a broken body
     if content_type == "application/json" or content_type.endswith("+json"):
-        try:
-            body = request.body
-        except RequestDataTooBig:
-            return False  # the view reports the size in its own error shape
+        body = request.body
         return b"\x00" in body or JSON_NUL.search(body) is not None
     return False
 
@@ -54,8 +52,25 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if has_nul(request):
+        try:
+            nul = has_nul(request)
+        except RequestDataTooBig:
+            # A JSON body is read whole here; past Django's limit the request is refused as
+            # too large (a file upload is not held in memory and has limits of its own).
+            return _too_large(request)
+        if nul:
             if request.path.startswith(API_PREFIXES):
                 return JsonResponse({"detail": MESSAGE}, status=400)
             return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+def _too_large(request: HttpRequest) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    message = (
+        f"The request body is larger than {limit // (1024 * 1024)} MB; "
+        "send a large document as a file upload (multipart/form-data)."
+    )
+    if request.path.startswith(API_PREFIXES):
+        return JsonResponse({"detail": message}, status=413)
+    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

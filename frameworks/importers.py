@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from core.csv import restore
+from core.jsonlimits import JsonTooLarge, json_bounds_check
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
 
 FORMAT_ID = "continuum-framework"
@@ -43,6 +44,11 @@ META_KEYS = (
     "scale_kind",
 )
 READ_CHUNK = 64 * 1024
+# A file within FRAMEWORK_IMPORT_MAX_BYTES can still parse into far more memory than its size
+# (every number becomes a Decimal, every CSV row a dict): these bound what is held at once. The
+# largest framework we know has a few thousand rows.
+MAX_JSON_VALUES = 500_000
+MAX_CSV_ROWS = 50_000
 
 Format = Literal["json", "csv"]
 FORMATS: tuple[Format, ...] = ("json", "csv")
@@ -632,6 +638,11 @@ def _json_list(value: object, where: JsonWhere, *, required: bool) -> list[Any]:
 def parse_json(text: str) -> FrameworkData:
     """Parse a framework in our JSON schema (docs/frameworks.md)."""
     try:
+        json_bounds_check(text, max_values=MAX_JSON_VALUES)
+    except JsonTooLarge as exc:
+        problem = "not valid JSON" if exc.too_deep else "the file is too large to read"
+        raise FrameworkImportError(f"{problem}: {exc.message}", where=JsonWhere(exc.path)) from None
+    try:
         doc = json.loads(
             text,
             parse_float=Decimal,
@@ -792,6 +803,11 @@ def _csv_rows(text: str) -> list[_CsvRow]:
                 header = [cell.strip().lower() for cell in cells]
                 _check_header(header, start)
                 continue
+            if len(rows) >= MAX_CSV_ROWS:
+                raise FrameworkImportError(
+                    f"more than {MAX_CSV_ROWS:,} rows; no framework is this large",
+                    where=CsvWhere(line=start),
+                )
             if len(cells) != len(header):
                 raise FrameworkImportError(
                     f"expected {len(header)} columns ({', '.join(header)}), found {len(cells)}",

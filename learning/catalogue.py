@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 
+from core.jsonlimits import JsonTooLarge, json_bounds_check
 from frameworks.models import Competency, Framework
 from learning.codes import normalise_code, system_of
 from learning.models import ICD10CM, SNOMED, LearningResource
@@ -45,6 +46,11 @@ PAIR_COLUMNS = ("snomed", "icd10cm", "display")
 STAGES = {value for value, _label in Program.Stage.choices}
 KINDS = {value for value, _label in LearningResource.Kind.choices}
 _url_validator = URLValidator(schemes=["http", "https"])
+# Bounds that keep checking a file (at most IMPORT_MAX_BYTES) within a small, known memory
+# budget whatever its bytes hold: rows and problems are kept in memory until the end.
+MAX_ROWS = 20_000
+MAX_ERRORS = 200
+MAX_JSON_VALUES = 500_000
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,11 @@ def parse_catalogue(content: bytes, *, filename: str = "") -> ParsedCatalogue:
         raise CatalogueError([RowError("file", "-", "is not UTF-8 text")]) from exc
     looks_json = filename.lower().endswith(".json") or text.lstrip().startswith(("{", "["))
     raw_resources, raw_pairs = _read_json(text) if looks_json else _read_csv(text)
-    errors: list[RowError] = []
+    if len(raw_resources) + len(raw_pairs) > MAX_ROWS:
+        raise CatalogueError(
+            [RowError("file", "-", f"more than {MAX_ROWS:,} rows; split the file")]
+        )
+    errors = _Problems()
     resources = [_check_resource(where, raw, errors) for where, raw in raw_resources]
     pairs = [_check_pair(where, raw, errors) for where, raw in raw_pairs]
     seen: dict[str, str] = {}
@@ -107,11 +117,32 @@ def parse_catalogue(content: bytes, *, filename: str = "") -> ParsedCatalogue:
         seen.setdefault(row.key, row.where)
     _resolve_competencies(resources, errors)
     if errors:
-        raise CatalogueError(errors)
+        raise CatalogueError(errors.reported())
     return ParsedCatalogue(resources=resources, pairs=pairs)
 
 
+class _Problems(list[RowError]):
+    """The problems found, of which the first MAX_ERRORS are kept (and their number)."""
+
+    found = 0
+
+    def append(self, error: RowError) -> None:
+        self.found += 1
+        if len(self) < MAX_ERRORS:
+            super().append(error)
+
+    def reported(self) -> list[RowError]:
+        more = self.found - len(self)
+        extra = [RowError("file", "-", f"{more:,} more problems not listed")] if more else []
+        return [*self, *extra]
+
+
 def _read_json(text: str) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    try:
+        json_bounds_check(text, max_values=MAX_JSON_VALUES)
+    except JsonTooLarge as exc:
+        problem = "not valid JSON" if exc.too_deep else "too large"
+        raise CatalogueError([RowError(exc.path, "-", f"{problem}: {exc.message}")]) from exc
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -145,9 +176,11 @@ def _read_csv(text: str) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
     if not header or unknown:
         message = f"unknown columns {unknown}" if unknown else "the header row is missing"
         raise CatalogueError([RowError("line 1", "-", f"{message}; expected {list(expected)}")])
-    rows = []
+    rows: list[tuple[str, Any]] = []
     for raw in reader:
         where = f"line {reader.line_num}"
+        if len(rows) >= MAX_ROWS:
+            raise CatalogueError([RowError(where, "-", f"more than {MAX_ROWS:,} rows")])
         if None in raw:
             raise CatalogueError([RowError(where, "-", "more cells than header columns")])
         if not any((value or "").strip() for value in raw.values()):

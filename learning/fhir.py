@@ -25,6 +25,7 @@ from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.encounter import Encounter
 from pydantic import ValidationError
 
+from core.jsonlimits import JsonTooLarge, json_bounds_check
 from learning.codes import normalise_code, system_of
 
 APPOINTMENT_STATUSES = {
@@ -82,6 +83,9 @@ VISIT_MODELS: dict[str, type[Appointment] | type[Encounter]] = {
     "Encounter": Encounter,
 }
 MAX_TEXT = 300
+# A bundle of 10,000 visits with their Conditions holds a few hundred thousand values; the
+# limit keeps a parsed bundle far below 300 MB whatever its bytes hold (core.jsonlimits).
+MAX_VALUES = 1_000_000
 
 
 def max_bytes() -> int:
@@ -132,8 +136,29 @@ class ParsedBundle:
 
 def load_json(content: bytes | str) -> Any:
     """The decoded JSON document, or BundleError naming where it stopped making sense."""
+    return load_json_counted(content, max_values=MAX_VALUES)[0]
+
+
+def load_json_counted(content: bytes | str, *, max_values: int) -> tuple[Any, int]:
+    """The decoded JSON document and how many values it holds.
+
+    Its size once parsed is checked first, by streaming, so memory stays bounded: more than
+    `max_values` values is a BundleError with status 413 naming where the count ran out."""
     try:
-        return json.loads(content)
+        values = json_bounds_check(content, max_values=max_values)
+    except JsonTooLarge as exc:
+        if exc.too_deep:
+            raise BundleError(
+                f"The upload is nested too deeply to be a FHIR Bundle: {exc.message} "
+                f"(at {exc.path})."
+            ) from exc
+        raise BundleError(
+            f"The bundle is too large to read: {exc.message} (at {exc.path}); "
+            "send at most 10,000 entries at once.",
+            status=413,
+        ) from exc
+    try:
+        return json.loads(content), values
     except RecursionError as exc:
         raise BundleError("The upload is nested too deeply to be a FHIR Bundle.") from exc
     except UnicodeDecodeError as exc:

@@ -371,3 +371,38 @@ class VisitDigest(models.Model):
 
     def __str__(self) -> str:
         return f"Digest for {self.learner} before {self.visit_date}"
+
+
+class FhirPull(models.Model):
+    """One pull of a learner's appointments from a FHIR server, as a job: the row is written
+    first and the message sent after it, so a pull asked for while the broker is down is not
+    lost (the sweeper sends it again), and the guarded pending → running step runs it once.
+    A link has at most one pull waiting or running."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    link = models.ForeignKey(PractitionerLink, on_delete=models.CASCADE, related_name="pulls")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    kept = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link"],
+                condition=Q(status__in=["pending", "running"]),
+                name="uniq_open_fhir_pull",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"FHIR pull {self.pk} ({self.status})"

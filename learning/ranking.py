@@ -29,8 +29,8 @@ from accounts.models import User
 from assessments.models import Assessment, SelfAssessment
 from frameworks.models import Competency
 from learning.models import LearningResource, Recommendation
-from programs.models import Enrollment
-from programs.selectors import current_enrollments, expected_levels
+from programs.models import Enrollment, PracticeStage, PracticeTarget, Program
+from programs.selectors import current_enrollments, expected_levels, practice_stage_of
 
 # Tunable weights, kept together so the docs and the code say the same thing.
 UNRATED_NEED = Decimal("0.25")  # an unrated competency counts as a quarter level of need
@@ -118,20 +118,26 @@ def _num(value: Decimal) -> str:
     return text
 
 
-def standings_of(*, learner: User, enrollments: list[Enrollment]) -> dict[int, Standing]:
-    """The learner's standing on every catalogue-linked competency of their current frameworks.
+def standings_of(
+    *, learner: User, enrollments: list[Enrollment], practice: PracticeStage | None = None
+) -> dict[int, Standing]:
+    """The learner's standing on every catalogue-linked competency of their current frameworks
+    (their programs' and their practice stage's).
 
-    Two queries: competencies with latest levels annotated, and expectations.
+    Two queries: competencies with latest levels annotated, and expectations; a third for the
+    practice stage's targets.
     """
     by_framework: dict[int, Enrollment] = {}
     for enrollment in enrollments:
         for framework in enrollment.program.frameworks.all():
             by_framework.setdefault(framework.pk, enrollment)
-    if not by_framework:
+    followed = {f.pk for f in practice.frameworks.all()} if practice is not None else set()
+    if not by_framework and not followed:
         return {}
     competencies: list[Competency] = list(
         Competency.objects.filter(
-            framework_id__in=list(by_framework), learning_resources__is_active=True
+            framework_id__in=list(by_framework.keys() | followed),
+            learning_resources__is_active=True,
         )
         .distinct()
         .annotate(
@@ -142,6 +148,11 @@ def standings_of(*, learner: User, enrollments: list[Enrollment]) -> dict[int, S
         )
     )
     expected = expected_levels(enrollments=enrollments, competencies=competencies)
+    if practice is not None:  # their own targets; never below what a program expects now
+        for competency_id, level in PracticeTarget.objects.filter(
+            stage=practice, competency__in=competencies
+        ).values_list("competency_id", "level"):
+            expected[competency_id] = max(level, expected.get(competency_id, level))
     standings = {}
     for competency in competencies:
         if competency.pk not in expected:
@@ -150,7 +161,13 @@ def standings_of(*, learner: User, enrollments: list[Enrollment]) -> dict[int, S
         standings[competency.pk] = Standing(
             competency=competency,
             expected=expected[competency.pk],
-            year_label=by_framework[competency.framework_id].year_label,
+            year_label=(
+                by_framework[competency.framework_id].year_label
+                if competency.framework_id in by_framework
+                else practice.label
+                if practice is not None
+                else ""
+            ),
             assessor_level=row.assessor_level,
             assessor_on=row.assessor_on,
             self_level=row.self_level,
@@ -175,11 +192,18 @@ def rank_resources(
     """The learner's recommendations, best first, each with its reason in words."""
     today = today or timezone.localdate()
     enrollments = current_enrollments(learner=learner)  # 1, 2: enrollments, frameworks
-    stage = enrollments[0].program.stage if enrollments else None
-    standings = standings_of(learner=learner, enrollments=enrollments)  # 3, 4
+    practice = practice_stage_of(learner=learner)  # 3 (and its frameworks when open)
+    stage = (
+        enrollments[0].program.stage
+        if enrollments
+        else Program.Stage.CPD
+        if practice is not None
+        else None
+    )
+    standings = standings_of(learner=learner, enrollments=enrollments, practice=practice)  # 4, 5
     if not standings:
         return []
-    feedback = {f.resource_id: f for f in Recommendation.objects.filter(learner=learner)}  # 5
+    feedback = {f.resource_id: f for f in Recommendation.objects.filter(learner=learner)}  # 6
     resources = list(
         LearningResource.objects.active()
         .filter(competencies__in=list(standings))
@@ -188,7 +212,7 @@ def rank_resources(
             Prefetch("competencies", queryset=Competency.objects.select_related("framework")),
             "codes",
         )
-    )  # 6, 7, 8
+    )  # 7, 8, 9
     liked, disliked = _feedback_counts(resources, feedback)
     ranked = []
     for resource in resources:

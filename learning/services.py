@@ -17,9 +17,18 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.models import User
+from cpd.services import cpd_activity_from_completion
+from learning import fhir
 from learning.anticipatory import anticipatory_learning
 from learning.catalogue import ParsedCatalogue, parse_catalogue
-from learning.fhir import BundleError, EntryReport, ParsedBundle, load_json, parse_bundle
+from learning.fhir import (
+    BundleError,
+    EntryReport,
+    ParsedBundle,
+    load_json,
+    load_json_counted,
+    parse_bundle,
+)
 from learning.models import (
     CodePair,
     FhirSource,
@@ -302,6 +311,7 @@ def recommendation_evidence_create(
 ) -> Evidence:
     """Turn a completed resource into portfolio evidence in one step (marking it done first).
 
+    A resource with CME credit also lands in the learner's CPD diary, once.
     Safe to repeat: a second call returns the evidence made the first time, as long as the
     learner has not deleted it. Competencies outside the learner's current frameworks are
     left off the evidence (the portfolio accepts only those).
@@ -340,6 +350,16 @@ def recommendation_evidence_create(
     )
     feedback.evidence_id = evidence.pk
     feedback.save(update_fields=["evidence_id", "updated_at"])
+    if credit is not None:  # the credit lands in the CPD diary, with this evidence
+        cpd_activity_from_completion(
+            learner=learner,
+            resource_key=resource.key,
+            title=resource.title,
+            hours=credit,
+            occurred_on=evidence.occurred_on,
+            competency_ids=competency_ids,
+            evidence_ids=[evidence.pk],
+        )
     return evidence
 
 
@@ -438,11 +458,14 @@ def visits_pull(*, link: PractitionerLink, today: dt.date | None = None) -> Visi
     url: str | None = f"{base}/Appointment?{query}"
     entries: list[Any] = []
     pages = 0
+    # All pages together stay within one bundle's memory budget (learning.fhir.MAX_VALUES).
+    budget = fhir.MAX_VALUES
     try:
         while url:
             if pages >= PULL_MAX_PAGES:
                 raise PullError(f"Stopped after {PULL_MAX_PAGES} pages.")
-            page = _fetch_json(url, token=source.token)
+            page, size = _fetch_json(url, token=source.token, max_values=budget)
+            budget -= size
             pages += 1
             if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
                 raise PullError(f"Page {pages} is not a FHIR Bundle.")
@@ -466,7 +489,8 @@ def visits_pull(*, link: PractitionerLink, today: dt.date | None = None) -> Visi
     return report
 
 
-def _fetch_json(url: str, *, token: str) -> Any:
+def _fetch_json(url: str, *, token: str, max_values: int) -> tuple[Any, int]:
+    """A page's JSON and how many values it holds (refused beyond `max_values`)."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise PullError("Only http(s) FHIR servers are supported.")
     headers = {"Accept": "application/fhir+json", "User-Agent": "Continuum"}
@@ -484,8 +508,10 @@ def _fetch_json(url: str, *, token: str) -> Any:
     if len(body) > PULL_MAX_BYTES:
         raise PullError("A page from the FHIR server was larger than 20 MB.")
     try:
-        return load_json(body)
+        return load_json_counted(body, max_values=max_values)
     except BundleError as exc:
+        if exc.status == 413:
+            raise PullError(f"The appointments are too many to read at once: {exc.detail}") from exc
         raise PullError(f"The FHIR server sent something that is not JSON: {exc.detail}") from exc
 
 
@@ -499,3 +525,14 @@ def _next_link(page: dict[str, Any], *, base: str) -> str | None:
                 raise PullError("The server's next link points to another server; not followed.")
             return url
     return None
+
+
+@transaction.atomic
+def learning_erase_for_user(*, user: User) -> None:
+    """Erasure (docs/privacy.md): the person's feedback on resources, their EHR links and
+    sources (with any token), their upcoming visits and the record of their digests."""
+    Recommendation.objects.filter(learner=user).delete()
+    UpcomingVisit.objects.filter(learner=user).delete()
+    VisitDigest.objects.filter(learner=user).delete()
+    PractitionerLink.objects.filter(learner=user).delete()
+    FhirSource.objects.filter(learner=user).delete()

@@ -1,20 +1,17 @@
 """Celery tasks: thin wrappers that take keys, load, and call learning.services.
 
-All are safe to run twice: digests are claimed once per learner and day, pulls upsert visits
-by FHIR resource id.
+All are safe to run twice: digests are claimed once per learner and day; pulls are job rows
+taken once (learning/pulls.py) and upsert visits by FHIR resource id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 
-from learning import services
-from learning.models import PractitionerLink
-
-logger = logging.getLogger(__name__)
+from learning import pulls, services
 
 
 @shared_task(name="learning.visit_digests_send", ignore_result=True)
@@ -25,26 +22,25 @@ def visit_digests_send(day: str | None = None) -> int:
 
 @shared_task(name="learning.fhir_sources_pull", ignore_result=True)
 def fhir_sources_pull() -> int:
-    """Beat, hourly: queue one pull per learner linked to an active FHIR server."""
-    link_ids = list(
-        PractitionerLink.objects.filter(
-            source__isnull=False, source__is_active=True, learner__is_active=True
-        ).values_list("pk", flat=True)
-    )
-    for link_id in link_ids:
-        fhir_pull.delay(link_id)
-    return len(link_ids)
+    """Beat, hourly: write one pull per learner linked to an active FHIR server (rows first:
+    learning/pulls.py) and send each after commit."""
+    return pulls.fhir_pulls_start_all()
 
 
-@shared_task(name="learning.fhir_pull", ignore_result=True)
-def fhir_pull(link_id: int) -> int:
-    """Pull one learner's upcoming appointments; the error is kept on the source if it fails."""
-    link = PractitionerLink.objects.select_related("source", "learner").filter(pk=link_id).first()
-    if link is None:
-        return 0
-    try:
-        report = services.visits_pull(link=link)
-    except services.PullError as exc:
-        logger.warning("FHIR pull for link %s failed: %s", link_id, exc)
-        return 0
-    return report.kept
+@shared_task(name="learning.fhir_pull", ignore_result=True, acks_late=True)
+def fhir_pull(pull_id: int) -> int:
+    """Run one pull job; a second message for the same job finds it taken and does nothing."""
+    pull = pulls.fhir_pull_run(pull_id=pull_id)
+    return pull.kept if pull is not None else 0
+
+
+@shared_task(name="learning.fhir_pulls_sweep", ignore_result=True)
+def fhir_pulls_sweep() -> int:
+    """Beat, every minute, and each worker at start: pulls whose message was lost go again."""
+    return pulls.fhir_pulls_sweep()
+
+
+@worker_ready.connect
+def _sweep_at_worker_start(**kwargs: object) -> None:
+    # A worker that starts after an outage picks up the pulls that waited for it.
+    fhir_pulls_sweep.delay()

@@ -89,6 +89,10 @@ def notifications_sweep(
     Notification.objects.filter(
         email_status=Notification.EmailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
     ).update(email_status=Notification.EmailStatus.PENDING, claimed_at=None)
+    # So do digests: failed, the next digest run (hourly through its window) tries again.
+    Digest.objects.filter(status=Digest.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        status=Digest.Status.FAILED
+    )
     pending = list(
         Notification.objects.email_pending()
         .filter(created_at__lte=now - grace)
@@ -123,6 +127,7 @@ def digest_claim(*, recipient: User, kind: str, period_start: dt.date) -> Claim 
                 period_start=period_start,
                 status=Digest.Status.SENDING,
                 attempts=1,
+                claimed_at=timezone.now(),
             )
         return Claim(digest=digest, first=True)
     except IntegrityError:
@@ -133,7 +138,7 @@ def digest_claim(*, recipient: User, kind: str, period_start: dt.date) -> Claim 
         period_start=period_start,
         status=Digest.Status.FAILED,
         attempts__lt=MAX_EMAIL_ATTEMPTS,
-    ).update(status=Digest.Status.SENDING, attempts=F("attempts") + 1)
+    ).update(status=Digest.Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now())
     if not retaken:
         return None
     return Claim(

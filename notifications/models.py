@@ -150,6 +150,9 @@ class Digest(models.Model):
     body = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the current attempt was claimed: an attempt this old still "sending" is a dead
+    # worker's, and the sweeper marks it failed so the next digest run tries again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

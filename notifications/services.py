@@ -8,6 +8,7 @@ just above accounts, so every domain app may call it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import partial
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from notifications.models import (
     SUMMARY_KINDS,
+    Digest,
     Frequency,
     Kind,
     Notification,
@@ -131,3 +133,29 @@ def enqueue_delivery(notification_id: int) -> bool:
         logger.warning("could not queue notification %s; the sweeper will send it", notification_id)
         return False
     return True
+
+
+@transaction.atomic
+def notifications_erase_for_user(*, user: User) -> None:
+    """Erasure (docs/privacy.md): the person's inbox, digests and preferences go with them."""
+    Notification.objects.filter(recipient=user).delete()
+    Digest.objects.filter(recipient=user).delete()
+    NotificationPreference.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def notifications_expire(*, before: dt.datetime) -> int:
+    """Retention (docs/privacy.md): delete inbox rows written before `before` whose email is
+    settled, and digests of periods before it (a digest is only ever retried within a week).
+    Safe to run twice. Returns the notifications deleted."""
+    deleted, _ = (
+        Notification.objects.filter(created_at__lt=before)
+        .exclude(
+            email_status__in=[Notification.EmailStatus.PENDING, Notification.EmailStatus.SENDING]
+        )
+        .delete()
+    )
+    Digest.objects.filter(period_start__lt=before.date()).exclude(
+        status=Digest.Status.SENDING
+    ).delete()
+    return int(deleted)

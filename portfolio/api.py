@@ -184,7 +184,7 @@ class DashboardSerializer(serializers.Serializer[Any]):
 
 def dashboard_points(dashboard: Dashboard) -> list[dict[str, Any]]:
     """The trajectory's monthly points; yours, then assessors', each by month and competency."""
-    codes = {row.competency.pk: row.competency.code for row in dashboard.rows}
+    codes = {c.pk: c.code for c in dashboard.charted}
     return [
         {
             "competency_id": p.competency_id,
@@ -247,7 +247,7 @@ def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
 
     # The trajectory's points as `dashboard_points` gives them, with each distinct month and
     # mean written once (hundreds of points share a few dozen of each).
-    codes = {row.competency.pk: row.competency.code for row in dashboard.rows}
+    codes = {c.pk: c.code for c in dashboard.charted}
     every_point = [*dashboard.self_points, *dashboard.assessor_points]
     months = {month: month.isoformat() for month in {p.month for p in every_point}}
     means = {mean: number(mean, HUNDREDTH) for mean in {p.mean for p in every_point}}
@@ -282,6 +282,79 @@ class MeDashboardApi(APIView):
         # The stages of training are at /api/v1/me/enrollments/; no need to read them here.
         dashboard = learner_dashboard(learner=_user(request), stages=False)
         return Response(dashboard_data(dashboard))
+
+
+class FrameworkMeanSerializer(serializers.Serializer[Any]):
+    month = serializers.DateField()
+    framework = serializers.CharField(source="code", help_text="The framework's name.")
+    rated_by = serializers.CharField()
+    mean = serializers.DecimalField(max_digits=4, decimal_places=2)
+    n = serializers.IntegerField()
+
+
+class ExpectedPointSerializer(serializers.Serializer[Any]):
+    on = serializers.DateField()
+    level = serializers.DecimalField(max_digits=3, decimal_places=1)
+
+
+class TrajectoryCompetencySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    framework = serializers.CharField(help_text="The framework's code.")
+    version = serializers.CharField()
+    current = serializers.BooleanField(help_text="On the dashboard now, not only in history.")
+    expected = ExpectedPointSerializer(
+        many=True, help_text="Corners of the expected trajectory; straight lines between."
+    )
+
+
+class BoundarySerializer(serializers.Serializer[Any]):
+    on = serializers.DateField()
+    label: Any = serializers.CharField()
+
+
+class TrajectorySerializer(serializers.Serializer[Any]):
+    competencies = TrajectoryCompetencySerializer(many=True)
+    framework_means = FrameworkMeanSerializer(many=True)
+    boundaries = BoundarySerializer(many=True)
+
+
+class MeTrajectoryApi(APIView):
+    """The trajectory across stages: every competency the learner was rated on (with its
+    framework, also after a change of program) and its expected trajectory, each framework's
+    monthly means (never across frameworks) and the stage changes. The monthly means per
+    competency are the dashboard's `trajectory`."""
+
+    @extend_schema(responses=TrajectorySerializer, operation_id="me_trajectory")
+    def get(self, request: Request) -> Response:
+        dashboard = learner_dashboard(learner=_user(request))
+        current = {row.competency.pk for row in dashboard.rows}
+        rated = {p.competency_id for p in [*dashboard.self_points, *dashboard.assessor_points]}
+        competencies = [
+            {
+                "id": c.pk,
+                "code": c.code,
+                "title": c.title,
+                "framework": c.framework.code,
+                "version": c.framework.version,
+                "current": c.pk in current,
+                "expected": [
+                    {"on": on, "level": level} for on, level in dashboard.expected_trajectory(c)
+                ],
+            }
+            for c in dashboard.charted
+            if c.pk in current or c.pk in rated
+        ]
+        return Response(
+            TrajectorySerializer(
+                {
+                    "competencies": competencies,
+                    "framework_means": dashboard.framework_monthly_rows(),
+                    "boundaries": dashboard.boundaries,
+                }
+            ).data
+        )
 
 
 # --- Evidence ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ urlpatterns = [
     path("me/enrollments/", api.MeEnrollmentListApi.as_view(), name="api-me-enrollments"),
     path("me/profile/", api.MeProfileApi.as_view(), name="api-me-profile"),
     path("me/dashboard/", api.MeDashboardApi.as_view(), name="api-me-dashboard"),
+    path("me/trajectory/", api.MeTrajectoryApi.as_view(), name="api-me-trajectory"),
     path("evidence/", api.EvidenceListApi.as_view(), name="api-evidence-list"),
     path("evidence/<int:pk>/", api.EvidenceDetailApi.as_view(), name="api-evidence-detail"),
     path("evidence/<int:pk>/file/", api.EvidenceFileApi.as_view(), name="api-evidence-file"),

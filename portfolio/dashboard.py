@@ -9,7 +9,7 @@ tables.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, cast
 
 from django.db import connection
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import MonthlyRatingSummary
@@ -26,13 +27,19 @@ from core.db import Read, Selection, read_together, split_row
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_read
+from programs.expectations import (
+    end_of_year_level,
+    expected_level,
+    year_fraction,
+)
 from programs.middleware import program_roles
-from programs.models import Enrollment, Program
+from programs.models import Enrollment, PracticeStage, Program
 from programs.selectors import (
-    OPEN_PROGRAMS_OF_LEARNER,
+    LearnerExpectations,
     enrollments_read,
     expected_levels_from,
-    learner_expectation_overrides_read,
+    learner_expectations_read,
+    practice_stages_read,
 )
 
 FOCUS_NEXT_SIZE = 5
@@ -157,6 +164,11 @@ class Dashboard:
     assessor_months: MonthlyMeans
     timeline: list[TimelineStage]
     boundaries: list[Boundary] = field(default_factory=list)
+    practice: PracticeStage | None = None
+    # Competencies of earlier stages' frameworks, for the history's labels.
+    earlier: dict[int, Competency] = field(default_factory=dict)
+    history: History | None = None
+    ratings: Ratings | None = None
 
     @property
     def self_points(self) -> list[TrajectoryPoint]:
@@ -174,13 +186,19 @@ class Dashboard:
     def rows(self) -> list[CompetencyRow]:
         return [row for section in self.sections for row in section.rows]
 
+    @cached_property
+    def charted(self) -> list[Competency]:
+        """Every competency the history may name: the dashboard's, in its order, then those
+        of earlier stages' frameworks in theirs."""
+        return [row.competency for row in self.rows] + list(self.earlier.values())
+
     def monthly_rows(self, competency: Competency | None = None) -> list[MonthlyRow]:
-        """The trajectory chart's numbers by month, then competency (in the levels table's
-        order; one from an earlier stage's framework, which the dashboard does not list, last
-        as "?"), then who rated; only `competency`'s when one is given."""
-        rank = {row.competency.pk: i for i, row in enumerate(self.rows)}
-        codes = [row.competency.code for row in self.rows] + ["?"]
-        elsewhere = len(self.rows)
+        """The trajectory chart's numbers by month, then competency (in `charted` order; one
+        the deployment does not know last, as "?"), then who rated; only `competency`'s when
+        one is given."""
+        rank = {c.pk: i for i, c in enumerate(self.charted)}
+        codes = [c.code for c in self.charted] + ["?"]
+        elsewhere = len(self.charted)
         lines = [
             (p.month, rank.get(p.competency_id, elsewhere), who, p.mean, p.n)
             for who, points in (("You", self.self_points), ("Assessors", self.assessor_points))
@@ -189,6 +207,45 @@ class Dashboard:
         ]
         lines.sort(key=itemgetter(0, 1, 2))
         return [MonthlyRow(month, codes[i], who, mean, n) for month, i, who, mean, n in lines]
+
+    def framework_monthly_rows(self) -> list[MonthlyRow]:
+        """Per framework, each month's mean of all its ratings, by who rated: the chart's
+        "mean" lines. Never across frameworks: their scales differ (an EPA entrustment level
+        is not a milestone level). `code` holds the framework's name."""
+        framework_of = {c.pk: c.framework for c in self.charted}
+        order: dict[int, int] = {}
+        for c in self.charted:
+            order.setdefault(c.framework_id, len(order))
+        sums: dict[tuple[dt.date, int, str], list[int]] = {}
+        for who, points in (("You", self.self_points), ("Assessors", self.assessor_points)):
+            for p in points:
+                framework = framework_of.get(p.competency_id)
+                if framework is None:
+                    continue
+                total = sums.setdefault((p.month, framework.pk, who), [0, 0])
+                total[0] += p.tenths
+                total[1] += p.n
+        names = {f.pk: f.name for f in framework_of.values()}
+        ranked = sorted(sums.items(), key=lambda item: (item[0][0], order[item[0][1]], item[0][2]))
+        rows = [
+            MonthlyRow(month, names[framework_id], who, _mean_of_tenths(tenths, n), n)
+            for (month, framework_id, who), (tenths, n) in ranked
+        ]
+        return rows
+
+    def history_ratings(
+        self,
+    ) -> dict[int, tuple[tuple[Decimal, dt.date] | None, tuple[Decimal, dt.date, int] | None]]:
+        """Per competency ever rated: the latest self (level, date) and assessors' (level,
+        date, count), whichever stage it was rated in."""
+        if self.ratings is None:
+            return {}
+        mine, theirs = self.ratings.latest_self, self.ratings.latest_assessor
+        return {pk: (mine.get(pk), theirs.get(pk)) for pk in mine.keys() | theirs.keys()}
+
+    def expected_trajectory(self, competency: Competency) -> list[tuple[dt.date, Decimal]]:
+        """`History.expected_trajectory` of one competency ([] without the history)."""
+        return self.history.expected_trajectory(competency) if self.history else []
 
     @cached_property
     def focus_next(self) -> list[CompetencyRow]:
@@ -206,18 +263,24 @@ STAGE_LABELS = dict(Program.Stage.choices)
 
 
 def timeline_of(*, learner: User) -> list[TimelineStage]:
-    """Every stage of training, here and elsewhere, oldest first (two queries, one round
-    trip on PostgreSQL)."""
+    """Every stage of training, here and elsewhere, and of practice, oldest first (three
+    queries, one round trip on PostgreSQL)."""
     return timeline_from(
-        *read_together(enrollments_read(learner=learner), timeline_entries_read(learner=learner))
+        *read_together(
+            enrollments_read(learner=learner),
+            timeline_entries_read(learner=learner),
+            practice_stages_read(learner=learner),
+        )
     )
 
 
 def timeline_from(
-    enrollments: list[Enrollment], entries: list[TimelineEntry]
+    enrollments: list[Enrollment],
+    entries: list[TimelineEntry],
+    practice_stages: Sequence[PracticeStage] = (),
 ) -> list[TimelineStage]:
-    """The stages of the learner's enrollments (as `enrollments_read` gives them) and of their
-    timeline entries, oldest first."""
+    """The stages of the learner's enrollments (as `enrollments_read` gives them), of their
+    timeline entries and of their own practice, oldest first."""
     stages = [
         TimelineStage(
             institution=e.program.institution.name,
@@ -244,6 +307,19 @@ def timeline_from(
                 current=False,
             )
         )
+    for practice in practice_stages:
+        stages.append(
+            TimelineStage(
+                institution="Your own",
+                program=practice.label,
+                stage=Program.Stage.CPD,
+                stage_label=STAGE_LABELS[Program.Stage.CPD],
+                year_label="",
+                start_date=practice.start_date,
+                end_date=practice.end_date,
+                current=practice.end_date is None,
+            )
+        )
     stages.sort(key=lambda s: (s.start_date, s.program))
     return stages
 
@@ -267,39 +343,80 @@ _COMPETENCY = Selection(
     Competency, ("id", "framework_id", "parent_id", "code", "title", "description", "order")
 )
 
+_PRACTICE_FRAMEWORKS = PracticeStage.frameworks.through
+_COMPETENCY_ORDER = ", ".join(
+    str(3 + position)
+    for position in (
+        _FRAMEWORK.attnames.index("code"),
+        _FRAMEWORK.attnames.index("version"),
+        _FRAMEWORK.width + _COMPETENCY.attnames.index("order"),
+        _FRAMEWORK.width + _COMPETENCY.attnames.index("id"),
+    )
+)
+# Each row is told by its first column: 0 a framework of a program the learner is in now,
+# 1 one their practice stage follows, 2 one of a program they were in, 3 a competency they
+# were rated on in any other framework (an imported history). The first two are the
+# dashboard's; the others keep the codes and titles of the history's earlier stages.
 _IN_USE_SQL = f"""
-SELECT pf.program_id, {_FRAMEWORK.columns("f")}, {_COMPETENCY.columns("c")}
-FROM {Program.frameworks.through._meta.db_table} pf
-JOIN {Framework._meta.db_table} f ON f.id = pf.framework_id
+SELECT u.part, u.program_id, {_FRAMEWORK.columns("f")}, {_COMPETENCY.columns("c")}
+FROM (
+  SELECT DISTINCT CASE WHEN e.end_date IS NULL THEN 0 ELSE 2 END AS part, pf.program_id,
+         pf.framework_id
+  FROM {Enrollment._meta.db_table} e
+  JOIN {Program.frameworks.through._meta.db_table} pf ON pf.program_id = e.program_id
+  WHERE e.learner_id = %s
+  UNION ALL
+  SELECT 1, NULL, sf.framework_id
+  FROM {_PRACTICE_FRAMEWORKS._meta.db_table} sf
+  JOIN {PracticeStage._meta.db_table} s ON s.id = sf.practicestage_id
+  WHERE s.learner_id = %s AND s.end_date IS NULL
+) u
+JOIN {Framework._meta.db_table} f ON f.id = u.framework_id
 JOIN {Competency._meta.db_table} c ON c.framework_id = f.id
-WHERE pf.program_id IN ({{programs}})
-  AND NOT EXISTS (SELECT 1 FROM {Competency._meta.db_table} ch WHERE ch.parent_id = c.id)
-ORDER BY f.code, f.version, c."order", c.id"""  # noqa: S608 — table and column names are ours
+WHERE NOT EXISTS (SELECT 1 FROM {Competency._meta.db_table} ch WHERE ch.parent_id = c.id)
+UNION ALL
+SELECT 3, NULL, {_FRAMEWORK.columns("f")}, {_COMPETENCY.columns("c")}
+FROM {Competency._meta.db_table} c
+JOIN {Framework._meta.db_table} f ON f.id = c.framework_id
+WHERE c.id IN (
+  SELECT r.competency_id FROM {MonthlyRatingSummary._meta.db_table} r WHERE r.learner_id = %s)
+ORDER BY 1, {_COMPETENCY_ORDER}"""  # noqa: S608 — table and column names are ours
 
 
-def competencies_in_use_read(
-    *, learner: User
-) -> Read[tuple[list[Competency], dict[int, set[int]]]]:
-    """The ratable competencies (leaves) of the frameworks of the programs the learner is in
-    now, in framework then competency order, each with its framework set; and the frameworks
-    of each program.
+@dataclass
+class InUse:
+    """The dashboard's competencies (of the programs the learner is in and of their practice
+    stage), in framework then competency order, each with its framework set; the frameworks
+    of every program they are or were in (`None`: their practice stage's); and the
+    competencies of their history outside those, for its labels."""
+
+    competencies: list[Competency]
+    frameworks_of: dict[int | None, set[int]]
+    earlier: dict[int, Competency]
+
+
+def competencies_in_use_read(*, learner: User) -> Read[InUse]:
+    """The ratable competencies (leaves) the learner works on now, and those of their
+    history (`InUse`).
 
     One plain statement: it runs on every dashboard, and the ORM's query building for three
     related tables cost more than the database's work."""
-    return Read(_IN_USE_SQL.format(programs=OPEN_PROGRAMS_OF_LEARNER), [learner.pk], _in_use_from)
+    return Read(_IN_USE_SQL, [learner.pk, learner.pk, learner.pk], _in_use_from)
 
 
-def _in_use_from(rows: list[tuple[Any, ...]]) -> tuple[list[Competency], dict[int, set[int]]]:
+def _in_use_from(rows: list[tuple[Any, ...]]) -> InUse:
     competencies: list[Competency] = []
-    frameworks_of: dict[int, set[int]] = {}
+    earlier: dict[int, Competency] = {}
+    frameworks_of: dict[int | None, set[int]] = {}
     frameworks: dict[int, Framework] = {}
     seen: set[int] = set()
     for row in rows:
-        program_id = row[0]
-        framework_values, competency_values = split_row(row[1:], _FRAMEWORK, _COMPETENCY)
+        part, program_id = row[0], row[1]
+        framework_values, competency_values = split_row(row[2:], _FRAMEWORK, _COMPETENCY)
         framework_id, competency_id = framework_values[0], competency_values[0]
-        frameworks_of.setdefault(program_id, set()).add(framework_id)
-        if competency_id in seen:  # another of the learner's programs uses the same framework
+        if part < 3:
+            frameworks_of.setdefault(program_id, set()).add(framework_id)
+        if competency_id in seen:  # another program (or the history) has the same one
             continue
         seen.add(competency_id)
         framework = frameworks.get(framework_id)
@@ -307,8 +424,11 @@ def _in_use_from(rows: list[tuple[Any, ...]]) -> tuple[list[Competency], dict[in
             framework = frameworks[framework_id] = _FRAMEWORK.build(framework_values)
         competency = _COMPETENCY.build(competency_values)
         competency.framework = framework  # no query per row later
-        competencies.append(competency)
-    return competencies, frameworks_of
+        if part < 2:
+            competencies.append(competency)
+        else:
+            earlier[competency_id] = competency
+    return InUse(competencies, frameworks_of, earlier)
 
 
 # --- The learner's ratings in one statement ---------------------------------------------------
@@ -421,7 +541,7 @@ def dashboard_reads(*, learner: User, stages: bool = True) -> list[Read[Any]]:
     reads: list[Read[Any]] = [
         enrollments_read(learner=learner),  # 1: for the timeline too
         competencies_in_use_read(learner=learner),  # 2
-        learner_expectation_overrides_read(learner=learner),  # 3
+        learner_expectations_read(learner=learner),  # 3: programs' levels, practice targets
         ratings_read(learner=learner),  # 4: latest levels and monthly means
     ]
     if stages:
@@ -431,7 +551,10 @@ def dashboard_reads(*, learner: User, stages: bool = True) -> list[Read[Any]]:
 
 def dashboard_from(results: Sequence[Any]) -> Dashboard:
     """The dashboard from the results of `dashboard_reads`, in their order."""
-    every_enrollment, (competencies, frameworks_of), overrides, ratings, *entries = results
+    every_enrollment, in_use, expectations, ratings, *entries = results
+    in_use = cast(InUse, in_use)
+    expectations = cast(LearnerExpectations, expectations)
+    competencies, frameworks_of = in_use.competencies, in_use.frameworks_of
     # The open ones, newest first (as `current_enrollments` orders them).
     enrollments = [e for e in reversed(every_enrollment) if e.end_date is None]
     deciding: dict[int, Enrollment] = {}  # framework id → the enrollment whose year counts
@@ -439,8 +562,12 @@ def dashboard_from(results: Sequence[Any]) -> Dashboard:
         for framework_id in frameworks_of.get(enrollment.program_id, ()):
             deciding.setdefault(framework_id, enrollment)
     expected = expected_levels_from(
-        {c.pk: deciding[c.framework_id] for c in competencies}, overrides
+        {c.pk: deciding[c.framework_id] for c in competencies if c.framework_id in deciding},
+        expectations.overrides,
     )
+    # In practice the learner's own target counts; never below what a program expects now.
+    for competency_id, target in expectations.targets.items():
+        expected[competency_id] = max(target, expected.get(competency_id, target))
     by_framework: dict[int, list[CompetencyRow]] = {}
     no_rating = (None, None)
     for c in competencies:
@@ -461,7 +588,9 @@ def dashboard_from(results: Sequence[Any]) -> Dashboard:
         FrameworkSection(framework=rows[0].competency.framework, rows=rows)
         for rows in by_framework.values()
     ]
-    timeline = timeline_from(every_enrollment, entries[0]) if entries else []
+    timeline = (
+        timeline_from(every_enrollment, entries[0], expectations.practice_stages) if entries else []
+    )
     return Dashboard(
         enrollments=enrollments,
         sections=sections,
@@ -469,4 +598,96 @@ def dashboard_from(results: Sequence[Any]) -> Dashboard:
         assessor_months=ratings.assessor_months,
         timeline=timeline,
         boundaries=boundaries_of(timeline),
+        practice=expectations.practice,
+        earlier=in_use.earlier,
+        history=History(every_enrollment, frameworks_of, expectations),
+        ratings=ratings,
     )
+
+
+@dataclass
+class History:
+    """What the expected trajectory is drawn from: every enrollment (oldest first), the
+    frameworks of each program (`None`: the practice stage's) and the expectations."""
+
+    enrollments: list[Enrollment]
+    frameworks_of: dict[int | None, set[int]]
+    expectations: LearnerExpectations
+    # An enrollment's corners for competencies its program sets no level for are the same
+    # for all of them: worked out once per enrollment.
+    _by_default: dict[int, list[tuple[dt.date, Decimal]]] = field(default_factory=dict)
+
+    def expected_trajectory(
+        self, competency: Competency, today: dt.date | None = None
+    ) -> list[tuple[dt.date, Decimal]]:
+        """The level expected of the learner on `competency` over time, as the corners of a
+        line: at each start and end of a stage using its framework and at each training
+        year's end between; in practice, their target from the stage's start to today. A
+        level never drops below one reached at an earlier stage."""
+        today = today or timezone.localdate()
+        points: list[tuple[dt.date, Decimal]] = []
+        for enrollment in self.enrollments:
+            if competency.framework_id not in self.frameworks_of.get(enrollment.program_id, ()):
+                continue
+            overrides = self.expectations.overrides.get(enrollment.program_id, {})
+            if any(key[0] == competency.pk for key in overrides):
+                points.extend(_enrollment_corners(enrollment, overrides, competency.pk, today))
+                continue
+            corners = self._by_default.get(enrollment.pk)
+            if corners is None:
+                corners = self._by_default[enrollment.pk] = _enrollment_corners(
+                    enrollment, {}, competency.pk, today
+                )
+            points.extend(corners)
+        practice = self.expectations.practice
+        target = self.expectations.targets.get(competency.pk)
+        if (
+            practice is not None
+            and target is not None
+            and competency.framework_id in self.frameworks_of.get(None, ())
+        ):
+            points.extend(
+                [(practice.start_date, target), (max(today, practice.start_date), target)]
+            )
+        points.sort(key=itemgetter(0))
+        floor = Decimal(0)
+        result: list[tuple[dt.date, Decimal]] = []
+        for day, level in points:
+            floor = max(floor, level)
+            if result and result[-1][0] == day:
+                result[-1] = (day, floor)
+            else:
+                result.append((day, floor))
+        return result
+
+
+def _enrollment_corners(
+    enrollment: Enrollment,
+    overrides: Mapping[tuple[int, int], Decimal],
+    competency_id: int,
+    today: dt.date,
+) -> list[tuple[dt.date, Decimal]]:
+    """The expected level at an enrollment's start, at each training year's end within it,
+    and at its end (or today)."""
+    program = enrollment.program
+    end = min(enrollment.end_date or today, today)
+    if end < enrollment.start_date:
+        return []
+    first_year = enrollment.training_year_on(enrollment.start_date, today)
+    last_year = enrollment.training_year_on(end, today)
+    start_fraction = year_fraction(program, enrollment.start_date)
+    corners = [
+        (
+            enrollment.start_date,
+            expected_level(program, overrides, competency_id, first_year, start_fraction),
+        )
+    ]
+    year_start = program.academic_year_of(enrollment.start_date)
+    for offset, year in enumerate(range(first_year, last_year)):
+        year_end = dt.date(year_start + offset + 1, program.year_start_month, 1) - dt.timedelta(1)
+        corners.append((year_end, end_of_year_level(program, overrides, competency_id, year)))
+    end_fraction = year_fraction(program, end)
+    corners.append(
+        (end, expected_level(program, overrides, competency_id, last_year, end_fraction))
+    )
+    return corners

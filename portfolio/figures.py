@@ -103,23 +103,41 @@ def _columns(
 
 def trajectory_series(dashboard: Dashboard) -> dict[str, Any]:
     """The trajectory chart's numbers, for static/js/portfolio-charts.js to draw: the months
-    rated (ISO dates, oldest first); the competencies, in the dashboard's order; your points and
-    assessors' as columns (`month` indexes `months`; `tenths` is the month's sum of levels in
-    tenths, from which the mean across all competencies is exact); the stage changes; and the
-    colours. One copy of each number: the browser builds the chart's ~50 traces and its menu.
+    rated (ISO dates, oldest first); the competencies rated, the dashboard's in its order and
+    then earlier stages' (each with its framework); the frameworks, whose "mean" lines never
+    mix scales; your points and assessors' as columns (`month` indexes `months`; `tenths` is
+    the month's sum of levels in tenths, from which each framework's mean is exact); each
+    competency's expected trajectory as the corners of a line; the stage changes; and the
+    colours. One copy of each number: the browser builds the chart's traces and its menu.
     """
     mine, theirs = dashboard.self_months, dashboard.assessor_months
     months = sorted({*mine.month, *theirs.month})
     month_index = {month: i for i, month in enumerate(months)}
     as_float = {mean: float(mean) for mean in {*mine.mean, *theirs.mean}}
+    rated = {*mine.competency, *theirs.competency}
+    shown = [c for c in dashboard.charted if c.pk in rated]
+    frameworks = {c.framework_id: c.framework for c in shown}
+    expected: dict[str, Any] = {}
+    for competency in shown:
+        line = dashboard.expected_trajectory(competency)
+        if line:
+            expected[str(competency.pk)] = {
+                "x": [day.isoformat() for day, _ in line],
+                "y": [float(level) for _, level in line],
+            }
     return {
         "months": [month.isoformat() for month in months],
-        "competencies": [
-            {"id": row.competency.pk, "code": row.competency.code} for row in dashboard.rows
-        ],
+        "competencies": [{"id": c.pk, "code": c.code, "framework": c.framework_id} for c in shown],
+        "frameworks": [{"id": f.pk, "name": f.name} for f in frameworks.values()],
         "you": _columns(mine, month_index, as_float),
         "assessors": _columns(theirs, month_index, as_float),
+        "expected": expected,
         "boundaries": [{"on": b.on.isoformat(), "label": b.label} for b in dashboard.boundaries],
-        "colours": {"you": SELF_COLOUR, "assessors": ASSESSOR_COLOUR, "stage": EXPECTED_COLOUR},
+        "colours": {
+            "you": SELF_COLOUR,
+            "assessors": ASSESSOR_COLOUR,
+            "expected": EXPECTED_COLOUR,
+            "stage": EXPECTED_COLOUR,
+        },
         "font": FONT,
     }

@@ -26,9 +26,12 @@ from portfolio.models import (
     Evidence,
     Goal,
     GoalProgressNote,
+    ImportedRecord,
     LearnerProfile,
+    PortfolioTransfer,
     Scope,
     ShareGrant,
+    TimelineEntry,
 )
 from portfolio.selectors import Access, scope_of
 from portfolio.uploads import check_upload
@@ -156,9 +159,7 @@ def competencies_in_use(
         ).select_related("framework")
     )
     if len(found) != len(wanted):
-        raise ValidationError(
-            {field: ["Choose competencies from the frameworks of your current program."]}
-        )
+        raise ValidationError({field: ["Choose competencies from the frameworks you follow now."]})
     return found
 
 
@@ -499,3 +500,46 @@ def share_grant_revoke(*, grant: ShareGrant) -> ShareGrant:
         locked.save(update_fields=["revoked_at"])
     grant.revoked_at = locked.revoked_at
     return locked
+
+
+# --- Erasure (docs/privacy.md) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def portfolio_erase_for_user(*, user: User, label: str) -> list[str]:
+    """Delete everything in the person's portfolio, their access log and their export jobs;
+    revoke what others shared with them, and name them `label` in others' access logs.
+    Returns the stored files to delete once the erasure is committed (the caller does it:
+    a file deleted before a rollback could not be brought back)."""
+    files = [
+        name
+        for name in [
+            *Evidence.objects.filter(learner=user).exclude(file="").values_list("file", flat=True),
+            *PortfolioTransfer.objects.filter(learner=user)
+            .exclude(archive="")
+            .values_list("archive", flat=True),
+        ]
+        if name
+    ]
+    Goal.objects.filter(learner=user).delete()
+    Evidence.objects.filter(learner=user).delete()
+    LearnerProfile.objects.filter(learner=user).delete()
+    TimelineEntry.objects.filter(learner=user).delete()
+    ImportedRecord.objects.filter(learner=user).delete()
+    PortfolioTransfer.objects.filter(learner=user).delete()
+    AccessLog.objects.filter(learner=user).delete()
+    ShareGrant.objects.filter(learner=user).delete()
+    ShareGrant.objects.filter(grantee=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    # Another learner's log keeps the read (it is their record) but no longer the reader's name.
+    AccessLog.objects.filter(viewer=user).update(viewer_name=label)
+    return files
+
+
+@transaction.atomic
+def access_log_expire(*, before: dt.datetime) -> int:
+    """Retention, where a deployment sets one (RETENTION_ACCESS_LOG_DAYS; docs/privacy.md):
+    delete access-log rows older than `before`. Returns the rows deleted."""
+    deleted, _ = AccessLog.objects.filter(at__lt=before).delete()
+    return int(deleted)

@@ -1624,10 +1624,16 @@ def portfolio_import_run(*, transfer_id: int) -> PortfolioTransfer | None:
                 for index, entry in enumerate(entries, start=1):
                     path = entry["file"]["path"]
                     extension = path.rsplit(".", 1)[-1].lower()
+                    # Named by job and member: a run that follows a worker killed while
+                    # copying overwrites that run's copies instead of leaving them behind.
+                    target = (
+                        f"evidence/{job.learner_id}/{uuid.uuid5(job.public_id, path).hex}"
+                        f".{extension}"
+                    )
+                    default_storage.delete(target)
                     with archive.open(path) as source:
                         name = default_storage.save(
-                            f"evidence/{job.learner_id}/{uuid.uuid4().hex}.{extension}",
-                            File(cast(IO[bytes], source), name=path),
+                            target, File(cast(IO[bytes], source), name=path)
                         )
                         stored[path] = (name, archive.getinfo(path).file_size)
                     if index % PROGRESS_EVERY == 0:

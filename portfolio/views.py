@@ -134,18 +134,27 @@ def progress_monthly(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portfolio/progress_monthly.html",
-        {"dashboard": dashboard, "chosen": chosen, "monthly_rows": dashboard.monthly_rows(chosen)},
+        {
+            "dashboard": dashboard,
+            "chosen": chosen,
+            "monthly_rows": dashboard.monthly_rows(chosen),
+            # The chart's other lines: a competency's expected trajectory, or, for all of
+            # them, each framework's mean.
+            "expected": dashboard.expected_trajectory(chosen) if chosen else [],
+            "framework_rows": [] if chosen else dashboard.framework_monthly_rows(),
+        },
     )
 
 
 def _chosen_competency(request: HttpRequest, dashboard: Dashboard) -> Competency | None:
-    """The competency `?competency=` names, among the dashboard's; 404 for any other value."""
+    """The competency `?competency=` names, among those the history charts; 404 for any
+    other value."""
     wanted = request.GET.get("competency", "")
     if not wanted:
         return None
-    for row in dashboard.rows:
-        if str(row.competency.pk) == wanted:
-            return row.competency
+    for competency in dashboard.charted:
+        if str(competency.pk) == wanted:
+            return competency
     raise Http404("No such competency on your dashboard.")
 
 
@@ -596,10 +605,10 @@ def access_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def shared_index(request: HttpRequest) -> HttpResponse:
+    # A program-wide grant can make a director's list as long as the program.
+    people = Paginator(learners_sharing_with(viewer=_user(request)), 50)
     return render(
-        request,
-        "portfolio/shared_index.html",
-        {"people": learners_sharing_with(viewer=_user(request))},
+        request, "portfolio/shared_index.html", {"page": people.get_page(request.GET.get("page"))}
     )
 
 

@@ -24,6 +24,9 @@ NAV_URL_NAMES = {
     "access_log": "access-log",
     "timeline": "portfolio-timeline",
     "transfer": "transfer-list",
+    "cpd": "cpd-diary",
+    "practice": "practice",
+    "handovers": "handover-list",
     "assessor_inbox": "assessor-inbox",
     "received": "assessments-received",
     "coaching": "coaching-home",
@@ -80,6 +83,10 @@ _SECTION_OF_PREFIX = (
     ("program-", "programs"),
     ("learning-", "learning"),
     ("xapi-incoming", "learning"),
+    ("cpd-", "cpd"),
+    ("practice", "timeline"),
+    ("handover-received", "programs"),
+    ("handover-", "handovers"),
 )
 
 

@@ -74,3 +74,19 @@ def expected_level(
     if training_year > program.duration_years:  # beyond the programme: hold the final level
         before = after
     return (before + (after - before) * fraction).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+# A program's default level at graduation (`Program.default_expected_level` in its last year),
+# and so the target of someone in practice who never had a program using the framework.
+GRADUATION_LEVEL = Decimal(4)
+
+
+def graduation_level(
+    program: Program,
+    overrides: Mapping[tuple[int, int], Decimal],
+    competency_id: int,
+    training_year: int,
+) -> Decimal:
+    """The level expected at the end of the last training year someone reached in `program`:
+    where an ended enrollment left them, and the floor of what comes after."""
+    return end_of_year_level(program, overrides, competency_id, training_year)

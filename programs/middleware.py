@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.sessions import mfa_asserted_by_idp
 from core.db import Read, read_together
 from programs.selectors import roles_read, user_holds_staff_role
 
@@ -98,6 +99,8 @@ class StaffMfaMiddleware:
             settings.ENFORCE_STAFF_MFA
             and request.user.is_authenticated
             and not request.path.startswith(_EXEMPT_PREFIXES)
+            # An identity provider that asserted a second factor satisfies the rule.
+            and not mfa_asserted_by_idp(request)
             and must_enrol_mfa(request.user)  # type: ignore[arg-type]
         ):
             if request.path.startswith(_API_PREFIX):

@@ -225,3 +225,63 @@ class ReviewPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program} · {self.name}"
+
+
+class PracticeStageQuerySet(models.QuerySet["PracticeStage"]):
+    def current(self) -> PracticeStageQuerySet:
+        return self.filter(end_date__isnull=True)
+
+
+class PracticeStage(models.Model):
+    """The learner's own stage after training (or without any): no program, no administrator.
+
+    The learner opens it, chooses the frameworks they follow and sets their own target level
+    for each competency (`PracticeTarget`); check-ins, goals and recommendations run on those
+    frameworks as they did on a program's."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_stages"
+    )
+    specialty = models.CharField(max_length=120, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    frameworks = models.ManyToManyField(Framework, related_name="practice_stages", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PracticeStageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["learner", "start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner"],
+                condition=Q(end_date__isnull=True),
+                name="uniq_open_practice_stage",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in practice since {self.start_date}"
+
+    @property
+    def label(self) -> str:
+        return f"Practice · {self.specialty}" if self.specialty else "Practice"
+
+
+class PracticeTarget(models.Model):
+    """The level a learner in practice aims at for one competency: their own expectation."""
+
+    stage = models.ForeignKey(PracticeStage, on_delete=models.CASCADE, related_name="targets")
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
+    level = models.DecimalField(max_digits=3, decimal_places=1)
+    # The level expected at graduation when the stage opened: a target never goes below it.
+    floor = models.DecimalField(max_digits=3, decimal_places=1, default=Decimal(1))
+
+    class Meta:
+        ordering = ["stage", "competency"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "competency"], name="uniq_practice_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competency_id}: {self.level}"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -27,6 +28,8 @@ from programs.models import (
     Enrollment,
     Expectation,
     Institution,
+    PracticeStage,
+    PracticeTarget,
     Program,
     ProgramRole,
     ReviewPeriod,
@@ -124,14 +127,48 @@ def current_enrollments(*, learner: User) -> list[Enrollment]:
 
 
 def frameworks_in_use(*, learner: User) -> QuerySet[Framework]:
-    """Frameworks of the programs the learner is currently enrolled in."""
+    """Frameworks the learner works on now: those of the programs they are enrolled in, and
+    those they chose to follow in their own practice stage."""
+    in_programs = Framework.objects.filter(
+        programs__enrollments__learner=learner, programs__enrollments__end_date__isnull=True
+    ).values("pk")
+    in_practice = Framework.objects.filter(
+        practice_stages__learner=learner, practice_stages__end_date__isnull=True
+    ).values("pk")
     return (
-        Framework.objects.filter(
-            programs__enrollments__learner=learner, programs__enrollments__end_date__isnull=True
-        )
+        Framework.objects.filter(Q(pk__in=in_programs) | Q(pk__in=in_practice))
         .select_related("scale")
-        .distinct()
         .order_by("code", "-version")
+    )
+
+
+def practice_stage_of(*, learner: User) -> PracticeStage | None:
+    """The learner's open practice stage, with its frameworks. Only the learner opens it."""
+    return (
+        PracticeStage.objects.current()
+        .filter(learner=learner)
+        .prefetch_related("frameworks")
+        .first()
+    )
+
+
+_PRACTICE_STAGE = Selection(PracticeStage)
+_PRACTICE_STAGES_SQL = f"""
+SELECT {_PRACTICE_STAGE.columns("s")} FROM {PracticeStage._meta.db_table} s
+WHERE s.learner_id = %s ORDER BY s.start_date, s.id"""  # noqa: S608 — our names
+
+
+def practice_stages_read(*, learner: User) -> Read[list[PracticeStage]]:
+    """The learner's practice stages, oldest first: for their timeline."""
+    return Read(_PRACTICE_STAGES_SQL, [learner.pk], _PRACTICE_STAGE.build_all)
+
+
+def practice_targets_of(*, stage: PracticeStage) -> QuerySet[PracticeTarget]:
+    """The stage's targets, with their competency and framework, in framework order."""
+    return (
+        PracticeTarget.objects.filter(stage=stage)
+        .select_related("competency", "competency__framework", "competency__framework__scale")
+        .order_by("competency__framework__code", "competency__order", "competency_id")
     )
 
 
@@ -216,11 +253,6 @@ _OVERRIDES_SQL = f"""
 SELECT program_id, competency_id, training_year, level FROM {Expectation._meta.db_table}
 WHERE program_id IN ({{programs}}){{competencies}}"""  # noqa: S608 — our names
 
-# The programs a learner is in now, inside another statement (one parameter: the learner).
-OPEN_PROGRAMS_OF_LEARNER = f"""
-SELECT e.program_id FROM {Enrollment._meta.db_table} e
-WHERE e.learner_id = %s AND e.end_date IS NULL"""  # noqa: S608 — our names
-
 
 def expectation_overrides(
     *, program_ids: list[int], competency_ids: list[int] | None = None
@@ -247,12 +279,83 @@ def expectation_overrides_read(
     return Read(sql, [*program_ids, *(competency_ids or [])], _overrides_from)
 
 
-def learner_expectation_overrides_read(
-    *, learner: User
-) -> Read[dict[int, dict[tuple[int, int], Decimal]]]:
-    """`expectation_overrides` of every program the learner is in now, as a read."""
-    sql = _OVERRIDES_SQL.format(programs=OPEN_PROGRAMS_OF_LEARNER, competencies="")
-    return Read(sql, [learner.pk], _overrides_from)
+@dataclass
+class LearnerExpectations:
+    """What decides the levels expected of a learner: the end-of-year levels set by every
+    program they were ever in (by program id, then (competency id, training year)), the
+    targets of their open practice stage (by competency id) and their practice stages."""
+
+    overrides: dict[int, dict[tuple[int, int], Decimal]]
+    targets: dict[int, Decimal]
+    practice_stages: list[PracticeStage]
+
+    @property
+    def practice(self) -> PracticeStage | None:
+        """The open practice stage, if any."""
+        return next((s for s in self.practice_stages if s.end_date is None), None)
+
+
+# The programs a learner is or was in, inside another statement (one parameter: the learner).
+PROGRAMS_OF_LEARNER = f"""
+SELECT e.program_id FROM {Enrollment._meta.db_table} e
+WHERE e.learner_id = %s"""  # noqa: S608 — our names
+
+# Three kinds of row in one statement, told apart by the first column: a program's override
+# ('p', program, competency, year, level), a target of the open practice stage ('t', stage,
+# competency, -, level) and a practice stage ('s', stage, -, -, -, start, end, specialty).
+_LEARNER_EXPECTATIONS_SQL = f"""
+SELECT 'p', program_id, competency_id, training_year, level,
+       CAST(NULL AS date), CAST(NULL AS date), CAST(NULL AS varchar(120))
+FROM {Expectation._meta.db_table} WHERE program_id IN ({PROGRAMS_OF_LEARNER})
+UNION ALL
+SELECT 't', t.stage_id, t.competency_id, 0, t.level,
+       CAST(NULL AS date), CAST(NULL AS date), CAST(NULL AS varchar(120))
+FROM {PracticeTarget._meta.db_table} t
+JOIN {PracticeStage._meta.db_table} s ON s.id = t.stage_id
+WHERE s.learner_id = %s AND s.end_date IS NULL
+UNION ALL
+SELECT 's', s.id, NULL, NULL, NULL, s.start_date, s.end_date, s.specialty
+FROM {PracticeStage._meta.db_table} s WHERE s.learner_id = %s"""  # noqa: S608 — our names
+
+
+def learner_expectations_read(*, learner: User) -> Read[LearnerExpectations]:
+    """Everything that decides the learner's expected levels, over all their stages, in one
+    plain statement (the dashboard reads it on every visit): programs' overrides, practice
+    targets and practice stages."""
+    return Read(
+        _LEARNER_EXPECTATIONS_SQL,
+        [learner.pk, learner.pk, learner.pk],
+        lambda rows: _learner_expectations_from(learner.pk, rows),
+    )
+
+
+def _as_day(value: Any) -> dt.date | None:
+    if isinstance(value, str):  # SQLite answers text
+        return dt.date.fromisoformat(value[:10])
+    return value if isinstance(value, dt.date) or value is None else None
+
+
+def _learner_expectations_from(learner_id: int, rows: list[tuple[Any, ...]]) -> LearnerExpectations:
+    overrides: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
+    targets: dict[int, Decimal] = {}
+    stages: list[PracticeStage] = []
+    for kind, owner, competency_id, year, level, start, end, specialty in rows:
+        if kind == "p":
+            overrides[owner][(competency_id, year)] = tenths_from_db(level)
+        elif kind == "t":
+            targets[competency_id] = tenths_from_db(level)
+        else:
+            stages.append(
+                PracticeStage(
+                    pk=owner,
+                    learner_id=learner_id,
+                    specialty=specialty or "",
+                    start_date=cast(dt.date, _as_day(start)),
+                    end_date=_as_day(end),
+                )
+            )
+    stages.sort(key=lambda s: (s.start_date, s.pk))
+    return LearnerExpectations(overrides=overrides, targets=targets, practice_stages=stages)
 
 
 def _overrides_from(rows: list[tuple[Any, ...]]) -> dict[int, dict[tuple[int, int], Decimal]]:
@@ -376,7 +479,7 @@ def enrollments_in(*, program: Program) -> QuerySet[Enrollment]:
     return (
         Enrollment.objects.filter(program=program)
         .select_related("learner", "cohort")
-        .order_by("end_date", "cohort__name", "learner__display_name", "learner__email")
+        .order_by("end_date", "cohort__name", "learner__display_name", "learner__email", "pk")
     )
 
 
@@ -387,4 +490,15 @@ def program_competencies(*, program: Program) -> QuerySet[Competency]:
         .filter(framework__in=program.frameworks.all())
         .select_related("parent", "framework__scale")
         .order_by("framework__code", "order", "pk")
+    )
+
+
+def programs_only_directed_by(*, user: User) -> QuerySet[Program]:
+    """Programs whose one and only director is `user`: such a person cannot leave before
+    someone else directs the program (the same rule as removing the last director)."""
+    directors = ProgramRole.objects.filter(program=OuterRef("pk"), role=ProgramRole.Role.DIRECTOR)
+    return (
+        Program.objects.filter(roles__user=user, roles__role=ProgramRole.Role.DIRECTOR)
+        .exclude(Exists(directors.exclude(user=user)))
+        .order_by("name")
     )

@@ -17,16 +17,20 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from frameworks.models import Competency, Framework
+from frameworks.models import Competency, Framework, ScaleLevel
+from programs.expectations import ENTRY_LEVEL, GRADUATION_LEVEL, graduation_level
 from programs.models import (
     Cohort,
     Enrollment,
     Expectation,
     Institution,
+    PracticeStage,
+    PracticeTarget,
     Program,
     ProgramRole,
     ReviewPeriod,
@@ -332,6 +336,9 @@ ROSTER_REQUIRED = ("email", "training_year", "start_date")
 ROSTER_OPTIONAL = ("name", "cohort", "end_date")
 ROSTER_MAX_BYTES = 2_000_000
 ROSTER_MAX_ROWS = 5_000
+# Problems are kept until the end (all rows or none); past this many, checking stops, so a
+# file of bad rows cannot fill memory with messages.
+ROSTER_MAX_ERRORS = 200
 
 
 @dataclass(frozen=True)
@@ -442,13 +449,20 @@ def roster_parse(*, program: Program, data: bytes) -> list[_RosterRow]:
     cohorts = {c.name.lower(): c for c in Cohort.objects.filter(program=program)}
     seen: dict[str, int] = {}
     rows: list[_RosterRow] = []
+    data_rows = 0
     try:
         for values in reader:
             line = reader.line_num
             if not any(v.strip() for v in values):
                 continue
-            if len(rows) >= ROSTER_MAX_ROWS:
+            data_rows += 1
+            if data_rows > ROSTER_MAX_ROWS:
                 errors.append(RosterError(line, "", f"More than {ROSTER_MAX_ROWS} rows."))
+                break
+            if len(errors) >= ROSTER_MAX_ERRORS:
+                errors.append(
+                    RosterError(line, "", f"Checking stopped after {ROSTER_MAX_ERRORS} problems.")
+                )
                 break
             if len(values) != len(header):
                 errors.append(
@@ -710,3 +724,234 @@ def review_periods_generate(*, program: Program, first_year: int, years: int) ->
     for period in created:
         review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
     return created
+
+
+@transaction.atomic
+def programs_erase_for_user(*, user: User) -> None:
+    """Erasure (docs/privacy.md): the person's roles go; their enrollments stay as the
+    program's record of an anonymised former learner, ended today if still open, so the stub
+    leaves current cohorts, heatmaps and flags but past reviews still show."""
+    ProgramRole.objects.filter(user=user).delete()
+    # Practice is the person's own stage, not a program's record.
+    PracticeStage.objects.filter(learner=user).delete()
+    today = timezone.localdate()
+    for enrollment in Enrollment.objects.current().filter(learner=user).select_for_update():
+        enrollment.end_date = max(today, enrollment.start_date)
+        enrollment.save(update_fields=["end_date"])
+
+
+# --- Practice: the learner's own stage -------------------------------------------------------
+
+
+def graduation_targets(*, learner: User, competencies: Iterable[Competency]) -> dict[int, Decimal]:
+    """Per competency id, the highest level any ended enrollment of the learner expected of
+    them at its end (the program's own levels where it set them); absent where no program of
+    theirs used the competency's framework. Two queries."""
+    competencies = list(competencies)
+    frameworks = {c.framework_id for c in competencies}
+    ended = list(
+        Enrollment.objects.filter(learner=learner, end_date__isnull=False)
+        .select_related("program")
+        .prefetch_related("program__frameworks")
+    )
+    overrides: dict[int, dict[tuple[int, int], Decimal]] = {}
+    for row in Expectation.objects.filter(
+        program_id__in={e.program_id for e in ended}, competency__in=competencies
+    ).values_list("program_id", "competency_id", "training_year", "level"):
+        overrides.setdefault(row[0], {})[(row[1], row[2])] = row[3]
+    levels: dict[int, Decimal] = {}
+    for enrollment in ended:
+        used = {f.pk for f in enrollment.program.frameworks.all()} & frameworks
+        for competency in competencies:
+            if competency.framework_id not in used:
+                continue
+            level = graduation_level(
+                enrollment.program,
+                overrides.get(enrollment.program_id, {}),
+                competency.pk,
+                enrollment.training_year,
+            )
+            levels[competency.pk] = max(level, levels.get(competency.pk, level))
+    return levels
+
+
+def _practice_frameworks(framework_ids: Iterable[int]) -> list[Framework]:
+    wanted = {int(pk) for pk in framework_ids}
+    if not wanted:
+        raise ValidationError({"frameworks": ["Choose at least one framework to follow."]})
+    frameworks = list(Framework.objects.filter(pk__in=wanted))
+    if len(frameworks) != len(wanted):
+        raise ValidationError({"frameworks": ["Choose frameworks from the list."]})
+    return frameworks
+
+
+def _targets_for(
+    *, learner: User, stage: PracticeStage, frameworks: list[Framework]
+) -> list[PracticeTarget]:
+    """New targets for every ratable competency of `frameworks`: the graduation target, or the
+    default graduation level where no program of the learner's used the framework."""
+    competencies = list(Competency.objects.ratable().filter(framework__in=frameworks))
+    graduation = graduation_targets(learner=learner, competencies=competencies)
+    return [
+        PracticeTarget(
+            stage=stage,
+            competency=competency,
+            level=graduation.get(competency.pk, GRADUATION_LEVEL),
+            floor=graduation.get(competency.pk, ENTRY_LEVEL),
+        )
+        for competency in competencies
+    ]
+
+
+def practice_start(
+    *,
+    learner: User,
+    specialty: str,
+    framework_ids: Iterable[int],
+    start_date: dt.date | None = None,
+) -> tuple[PracticeStage, bool]:
+    """Open the learner's own practice stage, following the frameworks they chose, each
+    competency's target set to the level expected at their graduation (default level 4).
+
+    Only when no enrollment of theirs is open: practice follows training. Starting again
+    while a stage is open returns that stage and `created=False` (a double submit)."""
+    existing = PracticeStage.objects.current().filter(learner=learner).first()
+    if existing is not None:
+        return existing, False
+    today = timezone.localdate()
+    day = start_date or today
+    errors: dict[str, list[str]] = {}
+    if Enrollment.objects.current().filter(learner=learner).exists():
+        errors["__all__"] = [
+            "Your training is still open: practice starts once your last enrollment ends."
+        ]
+    last_end = (
+        Enrollment.objects.filter(learner=learner)
+        .order_by("-end_date")
+        .values_list("end_date", flat=True)
+        .first()
+    )
+    if day > today:
+        errors["start_date"] = ["Practice cannot start in the future."]
+    elif last_end is not None and day < last_end:
+        errors["start_date"] = [f"Practice starts after your training ended ({last_end})."]
+    if len(specialty) > 120:
+        errors["specialty"] = ["Keep the specialty under 120 characters."]
+    try:
+        frameworks = _practice_frameworks(framework_ids)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            stage = PracticeStage.objects.create(
+                learner=learner, specialty=specialty.strip(), start_date=day
+            )
+            stage.frameworks.set(frameworks)
+            PracticeTarget.objects.bulk_create(
+                _targets_for(learner=learner, stage=stage, frameworks=frameworks)
+            )
+    except IntegrityError:
+        # Two submissions raced; the other opened the stage.
+        existing = PracticeStage.objects.current().filter(learner=learner).first()
+        if existing is None:
+            raise
+        return existing, False
+    return stage, True
+
+
+@transaction.atomic
+def practice_update(
+    *, stage: PracticeStage, specialty: str, framework_ids: Iterable[int]
+) -> PracticeStage:
+    """Change the specialty and the frameworks followed: a framework added gets graduation
+    targets, one dropped loses its targets (ratings made against it stay)."""
+    if len(specialty) > 120:
+        raise ValidationError({"specialty": ["Keep the specialty under 120 characters."]})
+    frameworks = _practice_frameworks(framework_ids)
+    before = set(stage.frameworks.values_list("pk", flat=True))
+    added = [f for f in frameworks if f.pk not in before]
+    stage.specialty = specialty.strip()
+    stage.save(update_fields=["specialty"])
+    stage.frameworks.set(frameworks)
+    PracticeTarget.objects.filter(stage=stage).exclude(
+        competency__framework__in=frameworks
+    ).delete()
+    if added:
+        PracticeTarget.objects.bulk_create(
+            _targets_for(learner=stage.learner, stage=stage, frameworks=added)
+        )
+    return stage
+
+
+class PracticeTargetsInvalidError(ValidationError):
+    """Targets that cannot be set; `item_errors` maps competency ids to messages. Nothing was
+    written."""
+
+    def __init__(self, errors: dict[str, list[str]], item_errors: dict[int, list[str]]) -> None:
+        super().__init__(errors)
+        self.item_errors = item_errors
+
+
+def _parse_level(raw: Decimal | str) -> Decimal | None:
+    try:
+        level = Decimal(str(raw).strip())
+    except ArithmeticError:
+        return None
+    return level if level.is_finite() else None
+
+
+@transaction.atomic
+def practice_targets_set(
+    *, stage: PracticeStage, levels: Mapping[int, Decimal | str]
+) -> list[PracticeTarget]:
+    """Set the learner's own target levels. Each must be on its framework's scale and no lower
+    than the level expected at graduation (expected levels never drop at a transition);
+    otherwise nothing changes."""
+    targets = {
+        t.competency_id: t
+        for t in PracticeTarget.objects.filter(stage=stage).select_related(
+            "competency", "competency__framework__scale"
+        )
+    }
+    scale_ids = {t.competency.framework.scale_id for t in targets.values()}
+    allowed: dict[int, set[Decimal]] = {}
+    for scale_id, value in ScaleLevel.objects.filter(scale_id__in=scale_ids).values_list(
+        "scale_id", "value"
+    ):
+        allowed.setdefault(scale_id, set()).add(value)
+    item_errors: dict[int, list[str]] = {}
+    changed: list[PracticeTarget] = []
+    for raw_id, raw_level in levels.items():
+        target = targets.get(int(raw_id))
+        if target is None:
+            item_errors[int(raw_id)] = ["Not a competency of the frameworks you follow."]
+            continue
+        level = _parse_level(raw_level)
+        scale = allowed.get(target.competency.framework.scale_id, set())
+        if level is None or level not in scale:
+            values = ", ".join(f"{v.normalize():f}" for v in sorted(scale))
+            item_errors[target.competency_id] = [f"Choose a level on the scale ({values})."]
+        elif level < target.floor:
+            item_errors[target.competency_id] = [
+                f"At graduation you were expected at {target.floor.normalize():f}: "
+                "a target does not go below that."
+            ]
+        elif level != target.level:
+            target.level = level
+            changed.append(target)
+    if item_errors:
+        label = {pk: t.competency.code for pk, t in targets.items()}
+        raise PracticeTargetsInvalidError(
+            {
+                "targets": [
+                    f"{label.get(pk, f'Competency {pk}')}: {message}"
+                    for pk, messages in item_errors.items()
+                    for message in messages
+                ]
+            },
+            item_errors,
+        )
+    PracticeTarget.objects.bulk_update(changed, ["level"])
+    return list(targets.values())

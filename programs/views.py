@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -35,6 +36,9 @@ from programs.selectors import (
     programs_visible_to,
     review_periods_of,
 )
+
+# A program's learners over the years run to thousands (a roster adds up to 5,000 at once).
+ENROLLMENTS_PAGE_SIZE = 100
 
 
 def _user(request: HttpRequest) -> User:
@@ -151,7 +155,9 @@ def enrollment_index(request: HttpRequest, program_id: int) -> HttpResponse:
         "programs/enrollments.html",
         {
             "program": program,
-            "enrollments": enrollments_in(program=program),
+            "page": Paginator(enrollments_in(program=program), ENROLLMENTS_PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
             "form": form,
             "tab": "enrollments",
         },

@@ -42,7 +42,7 @@ class Row:
     data: Callable[[World], dict[str, Any]] | None = None
     content_type: str | None = None
     note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # request META, e.g. HTTP_HOST
 
     def __post_init__(self) -> None:
         missing = set(ROLES) - set(self.expect)

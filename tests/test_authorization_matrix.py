@@ -120,7 +120,7 @@ def test_authorization(row: Row, role: str, world: World, client):
             kwargs = {"data": json.dumps(payload), "content_type": "application/json"}
         else:
             kwargs = {"data": payload}
-    response = getattr(client, row.method.lower())(path, **kwargs)
+    response = getattr(client, row.method.lower())(path, **kwargs, **row.extra)
     assert response.status_code == row.expect[role], (
         f"{row.method} {path} as {role}: got {response.status_code}, expected {row.expect[role]}"
     )

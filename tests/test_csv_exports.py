@@ -1,13 +1,14 @@
 """Every CSV the project writes keeps formula payloads from running in a spreadsheet.
 
 The walk covers each CSV producer: the committee's consensus report, the framework download
-page, the admin's export action and `manage.py export_framework`. A new CSV export belongs in
+page, the admin's export action, `manage.py export_framework` and the CPD transcript. A new CSV export belongs in
 `csv_exports` below.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 from io import StringIO
@@ -18,7 +19,9 @@ from django.test import Client
 
 from committee import services as committee_services
 from core.csv import FORMULA_STARTS
+from cpd.models import CpdActivity, CreditType
 from frameworks.models import Framework, LevelDescriptor, RatingScale, ScaleLevel
+from portfolio.models import Evidence
 from programs.tests.factories import ReviewPeriodFactory
 from tests.factories import (
     CompetencyFactory,
@@ -126,13 +129,35 @@ def csv_exports(client, program, director, admin):
     stdout = StringIO()
     call_command("export_framework", "poison", framework.version, "--format", "csv", stdout=stdout)
     out["export_framework command"] = stdout.getvalue()
+    out["CPD transcript"] = poisoned_cpd_transcript(client, program)
     return out
+
+
+def poisoned_cpd_transcript(client, program):
+    """A learner's CPD transcript whose titles, providers, notes and evidence are payloads."""
+    learner = UserFactory()
+    EnrollmentFactory(program=program, learner=learner)
+    for n in range(len(PAYLOADS)):
+        evidence = Evidence.objects.create(learner=learner, kind="document", title=payload(n + 1))
+        CpdActivity.objects.create(
+            learner=learner,
+            occurred_on=dt.date(2026, 1, 1 + n),
+            title=payload(n),
+            provider=payload(n + 2),
+            notes=payload(n + 3),
+            credit_type=CreditType.objects.get_or_create(
+                code="ama-pra-category-2", defaults={"name": "AMA PRA Category 2 Credit"}
+            )[0],
+            hours=Decimal(1),
+        ).evidence.add(evidence)
+    client.force_login(learner)
+    return _download(client, "/cpd/transcript.csv")
 
 
 def test_no_csv_export_writes_a_live_formula(client, program, director, admin_user):
     exports = csv_exports(client, program, director, admin_user)
 
-    assert len(exports) == 4
+    assert len(exports) == 5
     for name, text in exports.items():
         cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
         live = [cell for cell in cells if cell.startswith(FORMULA_STARTS)]

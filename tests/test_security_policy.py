@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from core.staticfiles import plotly_style_hashes
+from sso.middleware import PAGES_WITH_IDP_BUTTONS, enabled_origins
 from tests.authz import ROLES, Row
 from tests.test_authorization_matrix import ROWS, world  # noqa: F401 — the matrix's world
 from tests.test_health_and_settings import _run_manage
@@ -66,7 +67,7 @@ def test_every_html_page_sends_the_policy_with_a_fresh_nonce_and_nothing_inline(
     if person is not None:
         client.force_login(person)
     path = row.path(world)
-    first, second = client.get(path), client.get(path)
+    first, second = client.get(path, **row.extra), client.get(path, **row.extra)
     assert first.status_code == 200, path
     if not first["Content-Type"].startswith("text/html"):
         # JSON, CSV and files carry the policy too, without a nonce: nothing there runs.
@@ -110,7 +111,9 @@ def _assert_policy(name: str, first, second) -> None:
     assert policy["object-src"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"]
     assert policy["frame-ancestors"] == ["'none'"]
-    assert policy["form-action"] == ["'self'"]
+    # Pages with buttons that lead to an identity provider also allow its origin (docs/sso.md).
+    idps = enabled_origins() if name in PAGES_WITH_IDP_BUTTONS else []
+    assert policy["form-action"] == ["'self'", *idps]
     assert policy["connect-src"] == ["'self'"]
     assert policy["img-src"] == ["'self'", "data:"]
     header = first["Content-Security-Policy"]

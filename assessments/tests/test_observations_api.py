@@ -316,10 +316,10 @@ def test_calibration_api_for_the_learner_and_a_sharing_coach_only(api, obs, coac
 
 def test_people_lists_show_whom_i_may_ask_and_whom_i_may_observe(api, obs, coach, director):
     asked = as_(api, obs.learner).get("/api/v1/observation-assessors/").json()
-    assert {p["id"] for p in asked} == {obs.assessor.pk, director.pk}
+    assert {p["id"] for p in asked["results"]} == {obs.assessor.pk, director.pk}
     observed = as_(api, obs.assessor).get("/api/v1/observation-learners/").json()
-    assert [p["id"] for p in observed] == [obs.learner.pk]
-    assert as_(api, coach).get("/api/v1/observation-learners/").json() == []
+    assert [p["id"] for p in observed["results"]] == [obs.learner.pk]
+    assert as_(api, coach).get("/api/v1/observation-learners/").json()["count"] == 0
 
 
 def test_every_observation_endpoint_is_in_the_schema(api):

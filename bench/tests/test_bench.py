@@ -13,7 +13,15 @@ from django.test import Client
 
 from accounts.models import User
 from bench.generate import Scale, build
-from bench.measure import DASHBOARD_SQL, HEATMAP_SQL, _check_heatmap, _check_overview
+from bench.measure import (
+    DASHBOARD_SQL,
+    EVIDENCE_API_PAGE,
+    EVIDENCE_PAGE_SQL,
+    HEATMAP_SQL,
+    _check_evidence,
+    _check_heatmap,
+    _check_overview,
+)
 from committee.overview import OVERVIEW_MONTHS, overview_sql
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -84,3 +92,14 @@ def test_dashboard_query_covers_every_rated_competency(world):
     rows = _raw(DASHBOARD_SQL, {"learner": learner.pk})
     assert {r[0] for r in rows} == {"self", "assessor", "self-month", "assessor-month"}
     assert sum(1 for r in rows if r[0] == "assessor") == 22
+
+
+def test_evidence_page_query_returns_the_api_first_page(world):
+    learner = User.objects.get(email=world.learner_email)
+    raw = _raw(EVIDENCE_PAGE_SQL, {"learner": learner.pk, "limit": EVIDENCE_API_PAGE})
+
+    assert _check_evidence(_client(world.learner_email), raw) == "first 50 items match"
+    assert world.counts["evidence"] == MICRO.evidence + 10
+    # Newest first, each with its one sub-competency.
+    assert [r[5] for r in raw] == sorted((r[5] for r in raw), reverse=True)
+    assert all(len(r[-1]) == 1 for r in raw)

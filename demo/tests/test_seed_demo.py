@@ -18,6 +18,8 @@ from demo import extras, world
 from demo.seed import seed_demo
 from demo.tests.demo_frameworks import make_demo_frameworks
 from frameworks.models import Competency
+from portfolio.dashboard import learner_dashboard
+from portfolio.figures import trajectory_series
 from programs.models import Cohort, Enrollment, Expectation, Institution, Program, ProgramRole
 
 TODAY = dt.date(2026, 3, 15)
@@ -635,3 +637,46 @@ def test_ana_can_see_her_coach_and_committee_reading_what_she_shares(seeded):
     assert log.filter(viewer=seeded[NADIA], action="view", item_type="goal").exists()
     assert not log.filter(scope="reflections").exists()
     assert log.dates("at", "day").count() >= 3
+
+
+def test_after_the_move_to_residency_the_schools_epa_history_keeps_its_codes(frameworks, client):
+    """Ana's school rated her on the EPAs; her residency uses the milestones. Her history keeps
+    the EPAs' codes (no "?" in the table, no null code in the API), and each framework's mean
+    line rests on its own ratings only: the two scales are never averaged together."""
+    seed_demo(today=TODAY, learners=4, extras=False)
+    ana = User.objects.get(email="ana.rivera@demo.continuum.test")
+    dashboard = learner_dashboard(learner=ana)
+
+    rows = dashboard.monthly_rows()
+    assert rows and "?" not in {row.code for row in rows}
+    epa_codes = set(
+        Competency.objects.filter(framework__code="aamc-core-epas").values_list("code", flat=True)
+    )
+    assert epa_codes & {row.code for row in rows}
+    client.force_login(ana)
+    trajectory = client.get("/api/v1/me/dashboard/").json()["trajectory"]
+    assert trajectory and all(point["code"] for point in trajectory)
+    page = client.get(reverse("progress-monthly")).content.decode()
+    assert "<td>?</td>" not in page
+
+    by_framework = {row.code for row in dashboard.framework_monthly_rows()}
+    assert len(by_framework) == 2
+    checked = set()
+    for row in dashboard.framework_monthly_rows():
+        ratings = Assessment.objects.filter(
+            learner=ana,
+            observed_on__year=row.month.year,
+            observed_on__month=row.month.month,
+            competency__framework__name=row.code,
+        )
+        if row.rated_by == "Assessors":
+            levels = list(ratings.values_list("level", flat=True))
+            assert row.n == len(levels), row
+            assert row.mean == (sum(levels) / len(levels)).quantize(Decimal("0.01"))
+            checked.add(row.code)
+    assert checked == by_framework  # both frameworks' assessor means were recomputed
+    series = trajectory_series(dashboard)
+    assert len(series["frameworks"]) == 2
+    assert {c["framework"] for c in series["competencies"]} == {
+        f["id"] for f in series["frameworks"]
+    }

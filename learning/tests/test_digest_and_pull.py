@@ -13,7 +13,7 @@ from django.core import mail
 from django.utils import timezone
 
 from learning import tasks
-from learning.models import FhirSource, PractitionerLink, UpcomingVisit, VisitDigest
+from learning.models import FhirPull, FhirSource, PractitionerLink, UpcomingVisit, VisitDigest
 from learning.services import PullError, visit_digests_send, visits_pull
 from learning.tests.factories import LearningResourceFactory, UpcomingVisitFactory, fhir_json
 from notifications.models import Notification
@@ -225,10 +225,17 @@ def test_a_server_error_is_recorded_on_the_source(link, fhir_server):
     assert link.source.last_error.startswith("The FHIR server answered 500")
 
 
-def test_the_periodic_task_pulls_for_every_linked_learner(link, fhir_server, learner):
+def test_the_periodic_task_pulls_for_every_linked_learner(
+    link, fhir_server, learner, django_capture_on_commit_callbacks
+):
     server, base = fhir_server
     server.pages = _pages(base)
     FhirSource.objects.create(name="Off", learner=learner, base_url=base, is_active=False)
 
-    assert tasks.fhir_sources_pull.delay().get() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.fhir_sources_pull.delay().get() == 1
     assert UpcomingVisit.objects.filter(learner=learner, source=link.source).count() == 3
+    pull = FhirPull.objects.get()
+    assert (pull.link, pull.status, pull.kept) == (link, FhirPull.Status.DONE, 3)
+    # The pull is finished: its message again changes nothing.
+    assert tasks.fhir_pull.delay(pull.pk).get() == 0

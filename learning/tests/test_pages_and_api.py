@@ -69,10 +69,10 @@ def test_the_recommendations_page_runs_a_fixed_number_of_queries(
     signed_in, learner, im, size, django_assert_num_queries
 ):
     _rated_catalogue(learner, im, size)
-    # 1 session, 2 user; ranking: 3 enrollments, 4 program frameworks, 5 linked competencies
-    # with latest levels, 6 expectations, 7 feedback, 8 resources, 9 their competencies with
-    # frameworks, 10 their codes; 11 the header's navigation roles.
-    with django_assert_num_queries(11):
+    # 1 session, 2 user; ranking: 3 enrollments, 4 program frameworks, 5 practice stage (none
+    # open), 6 linked competencies with latest levels, 7 expectations, 8 feedback, 9 resources,
+    # 10 their competencies with frameworks, 11 their codes; 12 the header's navigation roles.
+    with django_assert_num_queries(12):
         response = signed_in.get("/learning/recommendations/")
     assert response.status_code == 200
     assert response.content.decode().count('class="reason"') == min(size, 10)
@@ -83,10 +83,10 @@ def test_the_recommendations_api_runs_ten_queries(
     signed_in, learner, im, size, django_assert_num_queries
 ):
     _rated_catalogue(learner, im, size)
-    # 1 session, 2 user; then ranking's eight: 3 enrollments, 4 program frameworks, 5 linked
-    # competencies with latest levels, 6 expectations, 7 feedback, 8 resources, 9 their
-    # competencies with frameworks, 10 their clinical codes.
-    with django_assert_num_queries(10):
+    # 1 session, 2 user; then ranking's nine: 3 enrollments, 4 program frameworks, 5 practice
+    # stage (none open), 6 linked competencies with latest levels, 7 expectations, 8 feedback,
+    # 9 resources, 10 their competencies with frameworks, 11 their clinical codes.
+    with django_assert_num_queries(11):
         response = signed_in.get("/api/v1/learning/recommendations/?limit=50")
     assert response.status_code == 200
     body = response.json()

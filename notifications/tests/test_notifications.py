@@ -211,3 +211,21 @@ def test_an_inactive_person_is_not_emailed(django_capture_on_commit_callbacks):
         notification = send(person)
     assert notification.email_status == Notification.EmailStatus.SKIPPED
     assert mail.outbox == []
+
+
+def test_a_digest_left_sending_by_a_dead_worker_is_sent_by_a_later_run(learner):
+    notification_preference_set(user=learner, kind=Kind.COMMENT, frequency=Frequency.DAILY)
+    send(learner, title="Waiting")
+    day = timezone.localdate()
+    # A worker claimed the digest and died before sending it.
+    claim = delivery.digest_claim(recipient=learner, kind=Digest.DigestKind.DAILY, period_start=day)
+    Notification.objects.filter(recipient=learner).update(digest=claim.digest)
+    assert delivery.daily_digests_send(day=day) == 0  # still claimed: nothing yet
+    # Fifteen minutes on, the sweeper marks the claim failed, and the next run sends it.
+    later = timezone.now() + delivery.STALE_CLAIM + dt.timedelta(seconds=1)
+    delivery.notifications_sweep(now=later)
+    assert Digest.objects.get().status == Digest.Status.FAILED
+    assert delivery.daily_digests_send(day=day) == 1
+    assert delivery.daily_digests_send(day=day) == 0
+    assert len(mail.outbox) == 1 and "Waiting" in mail.outbox[0].body
+    assert Digest.objects.get().status == Digest.Status.SENT

@@ -168,6 +168,7 @@ ROWS = [
     Row("api-me-enrollments", lambda w: "/api/v1/me/enrollments/", same(200, anonymous=401)),
     Row("api-me-profile", lambda w: "/api/v1/me/profile/", same(200, anonymous=401)),
     Row("api-me-dashboard", lambda w: "/api/v1/me/dashboard/", same(200, anonymous=401)),
+    Row("api-me-trajectory", lambda w: "/api/v1/me/trajectory/", same(200, anonymous=401)),
     Row("api-evidence-list", lambda w: "/api/v1/evidence/", same(200, anonymous=401)),
     Row(
         "api-evidence-list",

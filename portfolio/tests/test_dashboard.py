@@ -23,7 +23,11 @@ from portfolio.api import DashboardSerializer, dashboard_data, dashboard_points
 from portfolio.dashboard import learner_dashboard
 from portfolio.dashboard_html import Formats
 from portfolio.figures import standing_figure, trajectory_series
-from portfolio.tests.factories import AssessmentFactory, SelfAssessmentFactory
+from portfolio.tests.factories import (
+    AssessmentFactory,
+    SelfAssessmentFactory,
+    framework_with_tree,
+)
 from programs.models import Expectation
 from tests import factories as base
 
@@ -157,7 +161,11 @@ def test_the_figures_carry_the_same_numbers_as_the_table(learner, leaves):
     assert by_name["Expected now"]["x"][0] == 2.0
     series = trajectory_series(dashboard)
     assert series["months"] == ["2025-09-01"]
-    assert series["competencies"][0] == {"id": leaves[0].pk, "code": leaves[0].code}
+    assert series["competencies"][0] == {
+        "id": leaves[0].pk,
+        "code": leaves[0].code,
+        "framework": leaves[0].framework_id,
+    }
     assert series["you"] == {
         "competency": (leaves[0].pk,),
         "month": [0],
@@ -448,7 +456,8 @@ def test_the_api_sends_what_its_serializer_describes(learner, other_learner, ass
 
     assert json.loads(json.dumps(sent)) == json.loads(json.dumps(described))
     assert sent["focus_next"] and sent["trajectory"]
-    assert {p["code"] for p in sent["trajectory"] if p["competency_id"] == elsewhere.pk} == {None}
+    # A competency of a framework no program of the learner's uses keeps its code.
+    assert {p["code"] for p in sent["trajectory"] if p["competency_id"] == elsewhere.pk} == {"OLD1"}
 
 
 def test_the_api_has_the_trajectorys_monthly_means(client, learner, leaves):
@@ -573,3 +582,62 @@ def test_the_python_written_markup_reads_as_the_template_filters_would():
         assert formats.level(value) == floatformat(value, "-1")
         assert formats.level(value, "-2") == floatformat(value, "-2")
     assert formats.level(None) == "—"
+
+
+def test_the_trajectory_keeps_an_earlier_schools_epas_and_draws_the_expected_line(
+    client, learner, program, leaves, assessor
+):
+    """A school's EPAs, rated before the move to this residency, keep their codes; the mean
+    lines are per framework; the expected line and its table carry the same corners."""
+    school = base.ProgramFactory(stage="ume", duration_years=4)
+    epa_framework, epas = framework_with_tree(code="epas", domains=1, per_domain=2)
+    school.frameworks.add(epa_framework)
+    base.EnrollmentFactory(
+        learner=learner,
+        program=school,
+        training_year=4,
+        start_date=dt.date(2021, 7, 1),
+        end_date=dt.date(2025, 5, 31),
+    )
+    AssessmentFactory(
+        learner=learner,
+        assessor=assessor,
+        competency=epas[0],
+        level=Decimal(4),
+        observed_on=dt.date(2025, 3, 3),
+    )
+    AssessmentFactory(
+        learner=learner,
+        assessor=assessor,
+        competency=leaves[0],
+        level=Decimal(1),
+        observed_on=dt.date(2025, 3, 9),
+    )
+    dashboard = learner_dashboard(learner=learner)
+
+    assert {row.code for row in dashboard.monthly_rows()} == {"D1.1"}  # both frameworks' D1.1
+    means = {(r.code, r.mean) for r in dashboard.framework_monthly_rows()}
+    assert means == {("Test epas 2.0", Decimal(4)), ("Test im-milestones 2.0", Decimal(1))}
+    series = trajectory_series(dashboard)
+    assert len(series["frameworks"]) == 2
+    line = series["expected"][str(leaves[0].pk)]
+    assert line["x"][0] == "2025-07-01" and line["y"] == sorted(line["y"])
+
+    client.force_login(learner)
+    body = client.get("/api/v1/me/trajectory/").json()
+    school_epa = next(c for c in body["competencies"] if c["id"] == epas[0].pk)
+    assert (school_epa["code"], school_epa["framework"], school_epa["current"]) == (
+        "D1.1",
+        "epas",
+        False,
+    )
+    assert school_epa["expected"][0] == {"on": "2021-07-01", "level": "1.0"}
+    assert {m["framework"] for m in body["framework_means"]} == {
+        "Test epas 2.0",
+        "Test im-milestones 2.0",
+    }
+    page = client.get(reverse("progress-monthly"), {"competency": leaves[0].pk}).content.decode()
+    corners = dashboard.expected_trajectory(leaves[0])
+    assert page.count('<tr class="expected-row">') == len(corners) > 1
+    page = client.get(reverse("progress-monthly")).content.decode()
+    assert page.count('<tr class="framework-mean">') == 2

@@ -55,8 +55,9 @@ def test_enrollment_list_api_and_page(client, setup, size, django_assert_num_que
     with django_assert_num_queries(4):
         # 1 session, 2 user, 3 program with rights, 4 a page of enrollments with learner and cohort.
         client.get(f"/api/v1/programs/{program.pk}/enrollments/")
-    with django_assert_num_queries(6):
-        # 1 session, 2 user, 3 program, 4 enrollments, 5 cohorts for the form, 6 navigation roles.
+    with django_assert_num_queries(7):
+        # 1 session, 2 user, 3 program, 4 count, 5 a page of enrollments, 6 cohorts for the
+        # form, 7 navigation roles.
         client.get(f"/programs/{program.pk}/enrollments/")
 
 

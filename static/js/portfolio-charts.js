@@ -26,12 +26,14 @@
     };
   }
 
-  // Across competencies, each month's mean of all ratings: the sum of their levels over
-  // their number, exact because the sums come in whole tenths.
-  function meanOfAll(columns, months) {
+  // Across one framework's competencies, each month's mean of all ratings: the sum of their
+  // levels over their number, exact because the sums come in whole tenths. Never across
+  // frameworks: an EPA entrustment level and a milestone level are on different scales.
+  function meanOf(columns, months, inFramework) {
     var tenths = {};
     var counts = {};
     columns.month.forEach(function (m, i) {
+      if (!inFramework[columns.competency[i]]) return;
       tenths[m] = (tenths[m] || 0) + columns.tenths[i];
       counts[m] = (counts[m] || 0) + columns.n[i];
     });
@@ -67,28 +69,41 @@
   function trajectoryFigure(series) {
     var colours = series.colours;
     var months = series.months;
-    var yourMean = meanOfAll(series.you, months);
-    var theirMean = meanOfAll(series.assessors, months);
-    var traces = [
-      line("You (mean of all)", yourMean.x, yourMean.y, colours.you, true),
-      line("Assessors (mean of all)", theirMean.x, theirMean.y, colours.assessors, true),
-    ];
+    var traces = [];
+    var views = [];  // per menu entry: its label and the indexes of its traces
+    series.frameworks.forEach(function (f, index) {
+      var inFramework = {};
+      series.competencies.forEach(function (c) { if (c.framework === f.id) inFramework[c.id] = true; });
+      var yours = meanOf(series.you, months, inFramework);
+      var theirs = meanOf(series.assessors, months, inFramework);
+      var first = traces.length;
+      traces.push(line("You (mean) · " + f.name, yours.x, yours.y, colours.you, index === 0));
+      traces.push(line("Assessors (mean) · " + f.name, theirs.x, theirs.y, colours.assessors, index === 0));
+      views.push({ label: f.name + " (mean)", shows: [first, first + 1] });
+    });
     var mine = pointsOf(series.you, months);
     var theirs = pointsOf(series.assessors, months);
     var empty = { x: [], y: [] };
-    var shown = series.competencies.filter(function (c) { return mine[c.id] || theirs[c.id]; });
-    shown.forEach(function (c) {
+    series.competencies.forEach(function (c) {
       var you = mine[c.id] || empty;
       var them = theirs[c.id] || empty;
+      var first = traces.length;
+      var shows = [first, first + 1];
       traces.push(line("You · " + c.code, you.x, you.y, colours.you, false));
       traces.push(line("Assessors · " + c.code, them.x, them.y, colours.assessors, false));
+      var expected = series.expected[String(c.id)];
+      if (expected) {
+        var trace = line("Expected · " + c.code, expected.x, expected.y, colours.expected, false);
+        trace.mode = "lines";
+        trace.line.dash = "dot";
+        traces.push(trace);
+        shows.push(first + 2);
+      }
+      views.push({ label: c.code, shows: shows });
     });
-    function visibleOnly(first) {
-      return traces.map(function (_, i) { return i === first || i === first + 1; });
-    }
-    var buttons = [{ label: "All competencies (mean)", method: "update", args: [{ visible: visibleOnly(0) }] }];
-    shown.forEach(function (c, index) {
-      buttons.push({ label: c.code, method: "update", args: [{ visible: visibleOnly(2 + 2 * index) }] });
+    var buttons = views.map(function (view) {
+      var visible = traces.map(function (_, i) { return view.shows.indexOf(i) !== -1; });
+      return { label: view.label, method: "update", args: [{ visible: visible }] };
     });
 
     var span = months.concat(series.boundaries.map(function (b) { return b.on; })).sort();

@@ -92,9 +92,10 @@ def seed_history(learner, leaves, assessor) -> None:
 
 
 def assert_trajectory_drawn_from_the_series(page: Page, learner) -> None:
-    """The browser builds the trajectory chart from the page's series: the mean of all
-    competencies per month (yours, then assessors'), then one line per competency and rater,
-    and a menu entry per competency. The means must be the database's."""
+    """The browser builds the trajectory chart from the page's series: per framework, the mean
+    of its competencies per month (yours, then assessors'; never across frameworks), then per
+    competency a line per rater and its expected trajectory, and a menu entry for each. The
+    means must be the database's."""
     drawn = page.evaluate(
         """() => {
             const chart = document.getElementById("trajectory");
@@ -114,14 +115,16 @@ def assert_trajectory_drawn_from_the_series(page: Page, learner) -> None:
     assert drawn["months"] == [month.isoformat() for month in sorted(sums)]
     assert drawn["means"] == [round(float(t / n), 2) for t, n in (sums[m] for m in sorted(sums))]
     codes = [row.competency.code for row in dashboard.rows if row.self_level is not None]
-    assert drawn["names"][:4] == [
-        "You (mean of all)",
-        "Assessors (mean of all)",
+    framework = dashboard.rows[0].competency.framework.name
+    assert drawn["names"][:5] == [
+        f"You (mean) · {framework}",
+        f"Assessors (mean) · {framework}",
         f"You · {codes[0]}",
         f"Assessors · {codes[0]}",
+        f"Expected · {codes[0]}",
     ]
-    assert len(drawn["names"]) == 2 + 2 * len(codes)
-    assert drawn["menu"] == ["All competencies (mean)", *codes]
+    assert len(drawn["names"]) == 2 + 3 * len(codes)
+    assert drawn["menu"] == [f"{framework} (mean)", *codes]
 
 
 def assert_monthly_table_follows_the_chart(page: Page, learner, leaves) -> None:
@@ -130,7 +133,7 @@ def assert_monthly_table_follows_the_chart(page: Page, learner, leaves) -> None:
     page.get_by_role("link", name="The same numbers as a table").click()
     expect(page.get_by_role("heading", name="Monthly levels")).to_be_visible()
     dashboard = learner_dashboard(learner=learner)
-    rows = page.locator(".table-scroll table tbody tr")
+    rows = page.locator("#monthly-levels tbody tr")
     expect(rows).to_have_count(len(dashboard.self_points) + len(dashboard.assessor_points))
     leaf = leaves[0]
     page.get_by_label("Competency").select_option(str(leaf.pk))

@@ -10,6 +10,7 @@ from accounts.models import User
 from portfolio.models import Evidence
 from portfolio.services import evidence_create
 from xapi.models import IncomingDecision, Statement
+from xapi.selectors.incoming import learner_keys
 from xapi.summary import summarise
 
 
@@ -53,6 +54,16 @@ def incoming_accept(
             raise
         return decided.evidence
     return evidence
+
+
+@transaction.atomic
+def xapi_erase_for_user(*, user: User) -> None:
+    """Erasure (docs/privacy.md): the person's decisions on incoming learning and the
+    statements whose actor is them (by their verified emails or site account). Evidence made
+    from statements is the portfolio's and goes with it."""
+    keys = learner_keys(learner=user)
+    IncomingDecision.objects.filter(learner=user).delete()
+    Statement.objects.filter(actor_ifi__in=keys).delete()
 
 
 def incoming_dismiss(*, learner: User, statement: Statement) -> None:

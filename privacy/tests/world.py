@@ -1,0 +1,379 @@
+"""A person with rows through every relation to the user model, as learner and as colleague.
+
+Dana is a resident (a learner in one program) who also teaches and coaches in another, which
+is how one person comes to hold rows of every kind. `test_coverage` erases her and checks the
+outcome against `privacy.policy`; it fails first if some rule has no row here, so a new
+relation needs a line in this file as well as a rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import api_token_create
+from assessments.models import (
+    Assessment,
+    AssessmentRequest,
+    AssessmentResponse,
+    AssessmentVersion,
+    CheckIn,
+    SelfAssessment,
+)
+from assessments.summaries.monthly import monthly_summaries_rebuild
+from assessments.summaries.periods import period_summaries_rebuild
+from coaching.models import (
+    ActionItem,
+    CoachingRelationship,
+    Comment,
+    CommentRevision,
+    Meeting,
+    Thread,
+)
+from committee.models import ConsensusRating, LearnerReview
+from cpd.models import CpdActivity, CreditType, LicensingCycle
+from handovers.models import Handover
+from learning.models import FhirSource, PractitionerLink, Recommendation, UpcomingVisit, VisitDigest
+from learning.tests.factories import LearningResourceFactory
+from notifications.models import Digest, Notification, NotificationPreference
+from portfolio.models import (
+    AccessLog,
+    Evidence,
+    Goal,
+    ImportedRecord,
+    LearnerProfile,
+    PortfolioTransfer,
+    ShareGrant,
+    TimelineEntry,
+)
+from portfolio.tests.factories import framework_with_tree
+from programs.models import PracticeStage, ReviewPeriod
+from tests import factories
+
+
+@dataclass
+class DanaWorld:
+    dana: User
+    colleague: User  # coaches and rates Dana; directs her program
+    mentee: User  # a learner Dana rates and coaches
+    evidence: Evidence
+    export: PortfolioTransfer
+    signed_review: LearnerReview
+    draft_review: LearnerReview
+    comment_on_mentee: Comment
+    mentee_meeting: Meeting
+    open_request_to_dana: AssessmentRequest
+    dana_read: AccessLog
+
+
+def build_dana_world() -> DanaWorld:
+    framework, leaves = framework_with_tree()
+    resident_program = factories.ProgramFactory(name="Internal Medicine Residency")
+    student_program = factories.ProgramFactory(name="Medical School", stage="ume")
+    for program in (resident_program, student_program):
+        program.frameworks.add(framework)
+
+    dana = factories.UserFactory(email="dana@example.org", display_name="Dana Okafor")
+    colleague = factories.UserFactory(email="colleague@example.org", display_name="Dr Reyes")
+    mentee = factories.UserFactory(email="mentee@example.org", display_name="Sam Student")
+    factories.EnrollmentFactory(learner=dana, program=resident_program, training_year=3)
+    factories.EnrollmentFactory(learner=mentee, program=student_program)
+    factories.ProgramRoleFactory(user=colleague, program=resident_program, role="director")
+    factories.ProgramRoleFactory(user=colleague, program=student_program, role="director")
+    factories.ProgramRoleFactory(user=dana, program=student_program, role="faculty")
+    factories.ProgramRoleFactory(user=dana, program=student_program, role="coach")
+
+    # Signing in and the admin site.
+    api_token_create(user=dana, name="script")
+    Authenticator.objects.create(user=dana, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    SocialAccount.objects.create(user=dana, provider="northbridge", uid="dana@northbridge.edu")
+    group = Group.objects.create(name="Curriculum office")
+    dana.groups.add(group)
+    dana.user_permissions.add(Permission.objects.get(codename="view_user"))
+    LogEntry.objects.create(
+        user=dana,
+        content_type=ContentType.objects.get_for_model(Group),
+        object_id=str(group.pk),
+        object_repr=group.name,
+        action_flag=ADDITION,
+    )
+    LogEntry.objects.create(
+        user=colleague,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(dana.pk),
+        object_repr=dana.email,
+        action_flag=ADDITION,
+    )
+
+    # Notifications.
+    Notification.objects.create(recipient=dana, kind="comment", title="A comment")
+    Digest.objects.create(recipient=dana, kind="daily", period_start=dt.date(2025, 9, 1))
+    NotificationPreference.objects.create(user=dana, kind="comment", frequency="daily")
+
+    # Ratings: hers, of her, by her.
+    leaf = leaves[0]
+    checkin = CheckIn.objects.create(learner=dana)
+    SelfAssessment.objects.create(
+        learner=dana,
+        competency=leaf,
+        level=Decimal("3"),
+        assessed_on=dt.date(2025, 9, 1),
+        checkin=checkin,
+        note="I felt ready.",
+    )
+    of_dana = Assessment.objects.create(
+        assessor=colleague,
+        learner=dana,
+        competency=leaf,
+        level=Decimal("3"),
+        observed_on=dt.date(2025, 9, 10),
+        went_well="Clear plan.",
+        program=resident_program,
+    )
+    AssessmentResponse.objects.create(assessment=of_dana, learner=dana, text="Thank you!")
+    AssessmentRequest.objects.create(
+        learner=dana,
+        assessor=colleague,
+        program=resident_program,
+        framework=framework,
+        note="Clinic on Tuesday?",
+    )
+    by_dana = Assessment.objects.create(
+        assessor=dana,
+        learner=mentee,
+        competency=leaf,
+        level=Decimal("2"),
+        observed_on=dt.date(2025, 9, 12),
+        went_well="Good history.",
+        program=student_program,
+    )
+    AssessmentVersion.objects.create(
+        assessment=by_dana,
+        version=1,
+        kind="original",
+        level=Decimal("2"),
+        observed_on=by_dana.observed_on,
+        recorded_by=dana,
+    )
+    open_request = AssessmentRequest.objects.create(
+        learner=mentee, assessor=dana, program=student_program, framework=framework
+    )
+    periods = [
+        ReviewPeriod.objects.create(
+            program=resident_program, name=name, start_date=start, end_date=end
+        )
+        for name, start, end in [
+            ("Autumn 2025", dt.date(2025, 7, 1), dt.date(2025, 12, 31)),
+            ("Spring 2026", dt.date(2026, 1, 1), dt.date(2026, 6, 30)),
+        ]
+    ]
+
+    # Portfolio.
+    LearnerProfile.objects.create(learner=dana, headline="PGY-3, internal medicine")
+    TimelineEntry.objects.create(
+        learner=dana,
+        institution_name="Old School",
+        program_name="MD",
+        stage="ume",
+        start_date=dt.date(2019, 8, 1),
+    )
+    evidence = Evidence.objects.create(learner=dana, kind="document", title="Certificate")
+    evidence.file.save("upload.pdf", ContentFile(b"%PDF-1.4 dana"), save=True)
+    goal = Goal.objects.create(
+        learner=dana, title="Lead rounds", measure="Twice a week", target_date=dt.date(2026, 6, 1)
+    )
+    ShareGrant.objects.create(learner=dana, grantee=colleague, share_goals=True)
+    mentee_goal = Goal.objects.create(
+        learner=mentee, title="Take a history", measure="Observed", target_date=dt.date(2026, 6, 1)
+    )
+    grant_to_dana = ShareGrant.objects.create(learner=mentee, grantee=dana, share_goals=True)
+    AccessLog.objects.create(
+        learner=dana,
+        viewer=colleague,
+        viewer_name="Dr Reyes",
+        scope="goals",
+        item_type="goal",
+        item_id=goal.pk,
+        action="view",
+    )
+    dana_read = AccessLog.objects.create(
+        learner=mentee,
+        viewer=dana,
+        viewer_name="Dana Okafor",
+        grant=grant_to_dana,
+        scope="goals",
+        item_type="goal",
+        item_id=mentee_goal.pk,
+        action="view",
+    )
+    ImportedRecord.objects.create(learner=dana, kind="assessment", payload={"level": 2})
+    export = PortfolioTransfer.objects.create(
+        learner=dana, direction="export", status="done", finished_at=timezone.now()
+    )
+    export.archive.save(f"transfers/{dana.pk}/export.zip", ContentFile(b"PK zip"), save=True)
+
+    # Coaching: Dana coached by her colleague, and coaching her mentee.
+    own = CoachingRelationship.objects.create(
+        learner=dana, coach=colleague, origin="learner", status="active", proposed_by=dana
+    )
+    Meeting.objects.create(
+        relationship=own,
+        learner=dana,
+        coach=colleague,
+        starts_at=timezone.now(),
+        private_notes="About Dana",
+    )
+    own_thread = Thread.objects.create(
+        learner=dana, participant=colleague, target_type="goal", goal=goal
+    )
+    Comment.objects.create(
+        thread=own_thread, author=dana, body="My plan", body_html="<p>My plan</p>"
+    )
+    coaching = CoachingRelationship.objects.create(
+        learner=mentee, coach=dana, origin="program", status="active", proposed_by=dana
+    )
+    CoachingRelationship.objects.create(
+        learner=mentee,
+        coach=colleague,
+        origin="learner",
+        status="ended",
+        ended_by=dana,
+        ended_at=timezone.now(),
+    )
+    mentee_meeting = Meeting.objects.create(
+        relationship=coaching,
+        learner=mentee,
+        coach=dana,
+        starts_at=timezone.now() - dt.timedelta(days=2),
+        status="held",
+        shared_notes="We agreed on a plan.",
+        private_notes="Sam seemed tired.",
+        private_notes_html="<p>Sam seemed tired.</p>",
+    )
+    ActionItem.objects.create(meeting=mentee_meeting, learner=mentee, title="Read", created_by=dana)
+    own_meeting = own.meetings.get()
+    ActionItem.objects.create(
+        meeting=own_meeting, learner=dana, title="Practise", created_by=colleague
+    )
+    mentee_thread = Thread.objects.create(
+        learner=mentee, participant=dana, target_type="goal", goal=mentee_goal
+    )
+    comment = Comment.objects.create(
+        thread=mentee_thread,
+        author=dana,
+        body="Well done",
+        body_html="<p>Well done</p>",
+        edited_at=timezone.now(),
+    )
+    CommentRevision.objects.create(
+        comment=comment, body="Well dune", body_html="<p>Well dune</p>", written_at=timezone.now()
+    )
+
+    # Committee: reviews of Dana (one signed off, one in committee), and her committee work.
+    signed = LearnerReview.objects.create(
+        period=periods[0],
+        learner=dana,
+        training_year=3,
+        status="signed_off",
+        signed_off_by=colleague,
+        signed_off_at=timezone.now(),
+        summary="On track.",
+        learner_response="I agree.",
+        responded_at=timezone.now(),
+    )
+    ConsensusRating.objects.create(
+        review=signed,
+        competency=leaf,
+        level=Decimal("3"),
+        rationale="Observed",
+        recorded_by=colleague,
+    )
+    draft = LearnerReview.objects.create(period=periods[1], learner=dana, training_year=3)
+    student_period = ReviewPeriod.objects.create(
+        program=student_program,
+        name="Autumn",
+        start_date=dt.date(2025, 7, 1),
+        end_date=dt.date(2025, 12, 31),
+    )
+    mentee_review = LearnerReview.objects.create(
+        period=student_period,
+        learner=mentee,
+        training_year=1,
+        status="signed_off",
+        signed_off_by=dana,
+        signed_off_at=timezone.now(),
+    )
+    ConsensusRating.objects.create(
+        review=mentee_review,
+        competency=leaf,
+        level=Decimal("2"),
+        rationale="Fine",
+        recorded_by=dana,
+    )
+
+    # Learning.
+    Recommendation.objects.create(
+        learner=dana, resource=LearningResourceFactory(), rating="helpful"
+    )
+    source = FhirSource.objects.create(
+        name="Dana's clinic", learner=dana, base_url="https://ehr.example.org/fhir", token="secret"
+    )
+    PractitionerLink.objects.create(learner=dana, source=source, practitioner_id="pr-1")
+    UpcomingVisit.objects.create(
+        learner=dana,
+        resource_type="Appointment",
+        resource_id="a1",
+        visit_date=dt.date(2026, 1, 5),
+        status="booked",
+    )
+    VisitDigest.objects.create(learner=dana, visit_date=dt.date(2026, 1, 5))
+
+    # Practice, CPD and handovers: the person's own.
+    PracticeStage.objects.create(learner=dana, specialty="Medicine", start_date=dt.date(2020, 7, 1))
+    CpdActivity.objects.create(
+        learner=dana,
+        occurred_on=dt.date(2025, 3, 1),
+        title="Sepsis update",
+        credit_type=CreditType.objects.get(code="ama-pra-category-1"),
+        hours=Decimal("2"),
+    )
+    LicensingCycle.objects.create(
+        learner=dana,
+        name="State licence",
+        start_date=dt.date(2025, 1, 1),
+        end_date=dt.date(2027, 1, 1),
+        credits_required=Decimal("50"),
+    )
+    Handover.objects.create(learner=dana, program=student_program, note="For the school")
+    # The rows above were written without the services, which keep these exact as they go.
+    monthly_summaries_rebuild()
+    period_summaries_rebuild()
+
+    return DanaWorld(
+        dana=dana,
+        colleague=colleague,
+        mentee=mentee,
+        evidence=evidence,
+        export=export,
+        signed_review=signed,
+        draft_review=draft,
+        comment_on_mentee=comment,
+        mentee_meeting=mentee_meeting,
+        open_request_to_dana=open_request,
+        dana_read=dana_read,
+    )
+
+
+def rows_of(rule: Any, person_id: int) -> set[int]:
+    return set(rule.rows(person_id).values_list("pk", flat=True))

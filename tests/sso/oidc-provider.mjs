@@ -1,0 +1,60 @@
+// Runs panva's oidc-provider (OpenID Certified) on loopback for Continuum's SSO tests.
+// Usage: node oidc-provider.mjs CONFIG.json — the JSON names the port, the clients and the
+// people who may sign in. Sign-in uses the provider's own development interactions (a login
+// form and a consent form). With "publishOtherKey", the JWKS endpoint publishes a different
+// key under the signing key's ID, as an attacker's token would look to the client.
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Provider from 'oidc-provider';
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const issuer = `http://localhost:${config.port}`;
+
+function rsaJwk(kid) {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
+}
+
+const signingKey = rsaJwk('test-signing-key');
+
+const provider = new Provider(issuer, {
+  clients: config.clients,
+  jwks: { keys: [signingKey] },
+  async findAccount(ctx, id) {
+    const person = config.accounts[id];
+    if (!person) return undefined;
+    return {
+      accountId: id,
+      async claims() {
+        return { sub: id, ...person };
+      },
+    };
+  },
+  claims: {
+    openid: ['sub'],
+    email: ['email', 'email_verified'],
+    profile: ['name', 'given_name', 'family_name'],
+  },
+  features: {
+    devInteractions: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+  },
+  pkce: { required: () => true },
+  cookies: { keys: ['continuum-test-cookie-key'] },
+});
+
+if (config.publishOtherKey) {
+  const { d, p, q, dp, dq, qi, ...otherPublic } = rsaJwk('test-signing-key');
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/jwks') {
+      ctx.type = 'application/jwk-set+json';
+      ctx.body = { keys: [otherPublic] };
+      return;
+    }
+    await next();
+  });
+}
+
+provider.listen(config.port, 'localhost', () => {
+  console.log(`oidc-provider listening on ${issuer}`);
+});

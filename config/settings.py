@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "sso",
     "privacy",
     "demo",
+    "xapi",
 ]
 # SAML needs python3-saml, which needs xmlsec and lxml built on the same libxml2 (matching
 # wheels from PyPI). Without them, SAML identity providers are unavailable and the admin says so.
@@ -188,6 +189,11 @@ CELERY_BEAT_SCHEDULE["assessments-observation-reminders"] = {
 CELERY_BEAT_SCHEDULE["programs-invitations-sweep"] = {
     "task": "programs.invitations_sweep",
     "schedule": 60.0,
+}
+# xAPI: statements about no learner leave after XAPI_UNCLAIMED_DAYS (docs/xapi.md).
+CELERY_BEAT_SCHEDULE["xapi-prune-unclaimed"] = {
+    "task": "xapi.statements_prune_unclaimed",
+    "schedule": crontab(hour=3, minute=40),
 }
 # Portfolio: exports and imports whose message was lost are sent again (docs/portfolio-export.md).
 CELERY_BEAT_SCHEDULE["portfolio-transfers-sweep"] = {
@@ -397,6 +403,13 @@ if not IS_POSTGRES:
     # Covering indexes (INCLUDE columns) speed up PostgreSQL; SQLite builds them without the
     # extra columns, which is fine for the embedded default.
     SILENCED_SYSTEM_CHECKS.append("models.W040")
+
+# xAPI: statements whose actor is an `account` on this home page (name: the learner's email)
+# reach that learner, as do those whose `mbox` is one of the learner's verified emails.
+XAPI_ACCOUNT_HOMEPAGE: str = env.str("XAPI_ACCOUNT_HOMEPAGE", default="http://127.0.0.1:8000")
+# Statements about nobody who uses Continuum are deleted after this many days
+# (`manage.py prune_unclaimed_statements`, daily with the worker).
+XAPI_UNCLAIMED_DAYS: int = env.int("XAPI_UNCLAIMED_DAYS", default=365)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -53,7 +53,10 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("coaching/", include("notifications.urls")),
     path("coaching/", include("coaching.urls")),
+    # The learner's incoming xAPI statements sit with the other learning pages.
+    path("learning/incoming/", include("xapi.page_urls")),
     path("learning/", include("learning.urls")),
+    path("xapi/", include("xapi.urls")),
     path("", include("cpd.urls")),
     path("handovers/", include("handovers.urls")),
     path("", include("home.urls")),

@@ -312,6 +312,12 @@ RULES: tuple[Rule, ...] = (
     Rule("learning.PractitionerLink", "learner", E, "Your practitioner identifiers"),
     Rule("learning.UpcomingVisit", "learner", E, "Your upcoming clinic visits"),
     Rule("learning.VisitDigest", "learner", E, "The record of your pre-clinic e-mails"),
+    Rule(
+        "xapi.IncomingDecision",
+        "learner",
+        E,
+        "Your answers to incoming learning, and the xAPI statements about you",
+    ),
     # Practice, CPD and handovers
     Rule("programs.PracticeStage", "learner", E, "Your practice stage and its target levels"),
     Rule("cpd.CpdActivity", "learner", E, "Your CPD diary"),

@@ -40,6 +40,7 @@ from privacy.selectors import (
 from programs.models import Enrollment
 from programs.services import invitations_expire, programs_erase_for_user
 from sso.scim.services import scim_erase_for_user
+from xapi.services.incoming import xapi_erase_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def account_erase(*, user: User) -> ErasureResult:
         committee_erase_for_user(user=person)
         coaching_erase_for_user(user=person)
         learning_erase_for_user(user=person)
+        xapi_erase_for_user(user=person)
         handovers_erase_for_user(user=person)
         cpd_erase_for_user(user=person)
         files = portfolio_erase_for_user(user=person, label=label)

@@ -82,6 +82,7 @@ _SECTION_OF_PREFIX = (
     ("coaching-", "coaching"),
     ("program-", "programs"),
     ("learning-", "learning"),
+    ("xapi-incoming", "learning"),
     ("cpd-", "cpd"),
     ("practice", "timeline"),
     ("handover-received", "programs"),

@@ -94,6 +94,25 @@ PAGE_TO_API: dict[str, set[str]] = {
     "export-start": {"export_create"},
     "import-start": {"import_create"},
     "checkin-form": {"checkin_create"},
+    # assessment forms and entrustment decisions
+    "assessment-form-create": {"assessment_form_create"},
+    "assessment-form-retire": {"assessment_form_retire"},
+    "program-entrustment": {"program_entrustment_decision_record"},
+    "program-entrustment-sign-off": {"program_entrustment_decision_sign_off"},
+    # practice, CPD and handovers
+    "practice": {"me_practice_start", "me_practice_update"},
+    "practice-targets": {"me_practice_targets_set"},
+    "cpd-activity-create": {"cpd_activity_create"},
+    "cpd-activity-edit": {"cpd_activity_update"},
+    "cpd-activity-delete": {"cpd_activity_delete"},
+    "cpd-cycles": {"cpd_cycle_create"},
+    "cpd-cycle-edit": {"cpd_cycle_update"},
+    "cpd-cycle-delete": {"cpd_cycle_delete"},
+    "handover-create": {"handover_create"},
+    "handover-refresh": {"handover_refresh"},
+    "handover-send": {"handover_send"},
+    "handover-withdraw": {"handover_withdraw"},
+    "handover-delete": {"handover_delete"},
 }
 
 # Pages that post without an API twin, and why. Keep this short.
@@ -108,11 +127,16 @@ EXCEPTIONS: dict[str, str] = {
     "mfa_activate_totp": "MFA is set up by scanning a code in a browser; GET account/mfa/ "
     "reports its status",
     "mfa_authenticate": "the second step of a browser sign-in",
+    "socialaccount_connections": "connecting an institution's sign-in is a browser redirect "
+    "through its identity provider",
 }
 # Pages of other issues, named so that the gap stays visible.
 KNOWN_GAPS: dict[str, str] = {
     "admin:frameworks_framework_import": "framework import and export over the API belong to "
     "the framework-exchange issue (issue 17 part 7 leaves them there)",
+    "xapi-incoming-accept": "accepting incoming xAPI learning over /api/v1/ is still to come "
+    "(issue 20 part 3); the page is the only way today",
+    "xapi-incoming-dismiss": "as accepting: still to come in /api/v1/ (issue 20 part 3)",
 }
 
 _POSTS = re.compile(

@@ -65,6 +65,11 @@ from programs.models import PracticeStage, ReviewPeriod
 from programs.services import invitation_accept, invitation_create
 from sso.models import ScimUser
 from tests import factories
+from xapi.models import Statement
+from xapi.services.clients import lrs_client_create
+from xapi.services.incoming import incoming_dismiss
+from xapi.services.statements import statements_store
+from xapi.validation import Rules
 
 
 @dataclass
@@ -409,6 +414,22 @@ def build_dana_world() -> DanaWorld:
         status="booked",
     )
     VisitDigest.objects.create(learner=dana, visit_date=dt.date(2026, 1, 5))
+
+    # xAPI: a statement about Dana from a client, which she dismissed.
+    lrs = lrs_client_create(name="Simulation centre")
+    [statement_id] = statements_store(
+        client=lrs.client,
+        statements=[
+            {
+                "actor": {"mbox": "mailto:dana@example.org"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                "object": {"id": "https://sim.example.org/stations/1"},
+            }
+        ],
+        parts=[],
+        rules=Rules(v2=False),
+    )
+    incoming_dismiss(learner=dana, statement=Statement.objects.get(statement_id=statement_id))
 
     # Practice, CPD and handovers: the person's own.
     PracticeStage.objects.create(learner=dana, specialty="Medicine", start_date=dt.date(2020, 7, 1))

@@ -135,6 +135,8 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     ),
     ("committee.EntrustmentDecision", "recorded_by"): S,
     ("committee.EntrustmentDecision", "signed_off_by"): S,
+    # Both answered the same statement about them: the kept account's answer stands.
+    ("xapi.IncomingDecision", "learner"): S,
     ("sso.ScimUser", "user"): MergeRule(
         Clash.REFUSE,
         reason="The same institution provisions both accounts; ask its IT to remove one.",

@@ -10,7 +10,7 @@ from programs.models import PracticeStage
 from tests.factories import UserFactory
 
 
-def _built_in(code: str) -> CreditType:
+def built_in_credit_type(code: str) -> CreditType:
     """A shipped credit type, put back if a transactional test emptied the table."""
     _, name, is_category_1, order = next(t for t in BUILT_IN_CREDIT_TYPES if t[0] == code)
     return CreditType.objects.get_or_create(
@@ -19,11 +19,11 @@ def _built_in(code: str) -> CreditType:
 
 
 def category_1() -> CreditType:
-    return _built_in("ama-pra-category-1")
+    return built_in_credit_type("ama-pra-category-1")
 
 
 def category_2() -> CreditType:
-    return _built_in("ama-pra-category-2")
+    return built_in_credit_type("ama-pra-category-2")
 
 
 class CpdActivityFactory(factory.django.DjangoModelFactory):

@@ -45,7 +45,8 @@ from coaching.models import (
     Thread,
 )
 from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
-from cpd.models import CpdActivity, CreditType, LicensingCycle
+from cpd.models import CpdActivity, LicensingCycle
+from cpd.tests.factories import built_in_credit_type
 from handovers.models import Handover
 from learning.models import FhirSource, PractitionerLink, Recommendation, UpcomingVisit, VisitDigest
 from learning.tests.factories import LearningResourceFactory
@@ -437,7 +438,7 @@ def build_dana_world() -> DanaWorld:
         learner=dana,
         occurred_on=dt.date(2025, 3, 1),
         title="Sepsis update",
-        credit_type=CreditType.objects.get(code="ama-pra-category-1"),
+        credit_type=built_in_credit_type("ama-pra-category-1"),
         hours=Decimal("2"),
     )
     LicensingCycle.objects.create(

@@ -899,7 +899,7 @@ def rotation_schedule(request: HttpRequest, program_id: int) -> HttpResponse:
             "rotations": rotations_of(program=program),
             "page": page,
             "define": define,
-            "block": block,
+            "entry": block,
             "upload": upload,
             "errors": errors,
             "columns": rotation_services.SCHEDULE_COLUMNS,

@@ -285,9 +285,11 @@ def test_a_nudge_reminds_once_a_day_and_never_after_completion(obs, rotation, di
             submission_key=uuid.uuid4(),
         )
     block.refresh_from_db()
-    with time_machine.travel(dt.datetime(2026, 8, 2, 9, tzinfo=dt.UTC)):
-        with pytest.raises(svc.NudgeRefusedError):
-            svc.rotation_evaluation_nudge(block=block, by=director)
+    with (
+        time_machine.travel(dt.datetime(2026, 8, 2, 9, tzinfo=dt.UTC)),
+        pytest.raises(svc.NudgeRefusedError),
+    ):
+        svc.rotation_evaluation_nudge(block=block, by=director)
 
 
 def test_completion_counts_move_when_the_supervisor_answers(obs, rotation):

@@ -948,7 +948,9 @@ def _scheduled_program(request: Request, program_id: int) -> Program:
 
 class RotationSerializer(serializers.ModelSerializer[Rotation]):
     form = FormOfRatingSerializer(read_only=True)
-    competencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    competencies: serializers.SlugRelatedField[Competency] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
 
     class Meta:
         model = Rotation
@@ -1020,7 +1022,7 @@ class ScheduleUploadSerializer(serializers.Serializer[Any]):
 
 class CompletionRowSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="key")
-    label = serializers.CharField()
+    name = serializers.CharField(source="label", help_text="The faculty member or rotation.")
     requested = serializers.IntegerField()
     completed = serializers.IntegerField()
     waiting = serializers.IntegerField()

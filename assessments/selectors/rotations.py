@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from assessments.models import AssessmentRequest, Rotation, ScheduledRotation
@@ -79,22 +80,24 @@ class Completion:
 WAITING_SHOWN = 100
 
 
-def _counts(today: dt.date) -> dict[str, Count]:
+def _counted(rows: QuerySet[Any, Any], today: dt.date) -> QuerySet[Any, dict[str, Any]]:
+    """Per group: evaluations asked for, completed, waiting, and waiting past their due date."""
     asked = Q(evaluation_state=ScheduledRotation.State.REQUESTED, evaluation__isnull=False)
-    return {
-        "requested": Count("pk", filter=asked),
-        "completed": Count("pk", filter=asked & Q(evaluation__status=COMPLETED)),
-        "waiting": Count("pk", filter=asked & Q(evaluation__status=OPEN)),
-        "overdue": Count(
-            "pk", filter=asked & Q(evaluation__status=OPEN, evaluation__due_on__lt=today)
-        ),
-    }
+    waiting = asked & Q(evaluation__status=OPEN)
+    counted = rows.annotate(
+        requested=Count("pk", filter=asked),
+        completed=Count("pk", filter=asked & Q(evaluation__status=COMPLETED)),
+        waiting=Count("pk", filter=waiting),
+        overdue=Count("pk", filter=waiting & Q(evaluation__due_on__lt=today)),
+    )
+    return cast("QuerySet[Any, dict[str, Any]]", counted.filter(requested__gt=0))
 
 
 def completion_of(*, program: Program, today: dt.date) -> Completion:
     """Evaluations asked for, done and overdue, by supervising faculty and by rotation, plus
     the waiting ones (overdue first). Counted in the database: three queries at any size."""
     blocks = ScheduledRotation.objects.filter(rotation__program=program)
+    faculty = blocks.values("supervisor_id", "supervisor__display_name", "supervisor__email")
     by_faculty = [
         CompletionRow(
             r["supervisor_id"],
@@ -104,11 +107,11 @@ def completion_of(*, program: Program, today: dt.date) -> Completion:
             r["waiting"],
             r["overdue"],
         )
-        for r in blocks.values("supervisor_id", "supervisor__display_name", "supervisor__email")
-        .annotate(**_counts(today))
-        .filter(requested__gt=0)
-        .order_by("-overdue", F("supervisor__display_name").asc(), "supervisor_id")
+        for r in _counted(faculty, today).order_by(
+            "-overdue", "supervisor__display_name", "supervisor_id"
+        )
     ]
+    rotations = blocks.values("rotation_id", "rotation__name")
     by_rotation = [
         CompletionRow(
             r["rotation_id"],
@@ -118,10 +121,7 @@ def completion_of(*, program: Program, today: dt.date) -> Completion:
             r["waiting"],
             r["overdue"],
         )
-        for r in blocks.values("rotation_id", "rotation__name")
-        .annotate(**_counts(today))
-        .filter(requested__gt=0)
-        .order_by("-overdue", "rotation__name")
+        for r in _counted(rotations, today).order_by("-overdue", "rotation__name")
     ]
     waiting = (
         blocks.filter(evaluation__status=OPEN)

@@ -8,7 +8,6 @@ ValidationError becomes a 400 with field errors; a request that is no longer ope
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, cast
 
 from django.db.models import Q, QuerySet
@@ -1029,23 +1028,22 @@ class CompletionRowSerializer(serializers.Serializer[Any]):
     overdue = serializers.IntegerField()
 
 
-class WaitingEvaluationSerializer(ScheduledRotationSerializer):
-    due_on = serializers.DateField(source="evaluation.due_on", read_only=True)
-    overdue = serializers.SerializerMethodField()
-
-    class Meta(ScheduledRotationSerializer.Meta):
-        fields = [*ScheduledRotationSerializer.Meta.fields, "due_on", "overdue"]
-
-    def get_overdue(self, block: ScheduledRotation) -> bool:
-        today: dt.date = self.context["today"]
-        return block.evaluation is not None and block.evaluation.due_date < today
+class WaitingEvaluationSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="block_id", help_text="The block (for the nudge).")
+    evaluation = serializers.IntegerField(source="request_id", help_text="The request.")
+    supervisor = serializers.CharField()
+    learner = serializers.CharField()
+    rotation = serializers.CharField()
+    due_on = serializers.DateField()
+    last_reminded_on = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField()
 
 
 class CompletionSerializer(serializers.Serializer[Any]):
     today = serializers.DateField(help_text="The program's institution's date.")
     by_faculty = CompletionRowSerializer(many=True)
     by_rotation = CompletionRowSerializer(many=True)
-    waiting = WaitingEvaluationSerializer(many=True, help_text="Overdue first; at most 100.")
+    waiting = WaitingEvaluationSerializer(many=True, help_text="Overdue first; at most 50.")
     waiting_total = serializers.IntegerField()
 
 
@@ -1176,8 +1174,7 @@ class RotationCompletionApi(APIView):
                 "by_rotation": completion.by_rotation,
                 "waiting": completion.waiting,
                 "waiting_total": completion.waiting_total,
-            },
-            context={"today": today},
+            }
         ).data
         return Response(data)
 

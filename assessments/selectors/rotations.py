@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
 
@@ -69,65 +68,114 @@ class CompletionRow:
 
 
 @dataclass(frozen=True)
+class WaitingEvaluation:
+    """One evaluation still waiting for its supervisor, as the dashboard lists it."""
+
+    block_id: int
+    request_id: int
+    supervisor: str
+    learner: str
+    rotation: str
+    due_on: dt.date
+    last_reminded_on: dt.date | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
 class Completion:
     by_faculty: list[CompletionRow]
     by_rotation: list[CompletionRow]
-    # Evaluations still waiting, overdue first, then by due date (capped: the page says so).
-    waiting: list[ScheduledRotation]
+    # Evaluations still waiting, by due date (so overdue first); the first WAITING_SHOWN.
+    waiting: list[WaitingEvaluation]
     waiting_total: int
 
 
-WAITING_SHOWN = 100
+WAITING_SHOWN = 50
 
 
-def _counted(rows: QuerySet[Any, Any], today: dt.date) -> QuerySet[Any, dict[str, Any]]:
-    """Per group: evaluations asked for, completed, waiting, and waiting past their due date."""
-    asked = Q(evaluation_state=ScheduledRotation.State.REQUESTED, evaluation__isnull=False)
-    waiting = asked & Q(evaluation__status=OPEN)
-    counted = rows.annotate(
-        requested=Count("pk", filter=asked),
-        completed=Count("pk", filter=asked & Q(evaluation__status=COMPLETED)),
-        waiting=Count("pk", filter=waiting),
-        overdue=Count("pk", filter=waiting & Q(evaluation__due_on__lt=today)),
-    )
-    return cast("QuerySet[Any, dict[str, Any]]", counted.filter(requested__gt=0))
+def _person(display_name: str, first: str, last: str, email: str) -> str:
+    """`User.name` from values, without building a User per row."""
+    return display_name or f"{first} {last}".strip() or email
+
+
+def _rows(groups: dict[tuple[int, str], list[int]]) -> list[CompletionRow]:
+    rows = [CompletionRow(key, label, *numbers) for (key, label), numbers in groups.items()]
+    # Overdue first, then by name.
+    return sorted(rows, key=lambda r: (-r.overdue, r.label.lower(), r.key))
 
 
 def completion_of(*, program: Program, today: dt.date) -> Completion:
-    """Evaluations asked for, done and overdue, by supervising faculty and by rotation, plus
-    the waiting ones (overdue first). Counted in the database: three queries at any size."""
-    blocks = ScheduledRotation.objects.filter(rotation__program=program)
-    faculty = blocks.values("supervisor_id", "supervisor__display_name", "supervisor__email")
-    by_faculty = [
-        CompletionRow(
-            r["supervisor_id"],
-            r["supervisor__display_name"] or r["supervisor__email"],
-            r["requested"],
-            r["completed"],
-            r["waiting"],
-            r["overdue"],
+    """Evaluations asked for, done, waiting and overdue, by supervising faculty and by
+    rotation, plus the waiting ones (overdue first). Two queries at any size: the counts per
+    (faculty, rotation) pair, summed here both ways (at most faculty × rotations rows), and
+    the first waiting evaluations."""
+    asked = Q(evaluation_state=ScheduledRotation.State.REQUESTED, evaluation__isnull=False)
+    waiting = asked & Q(evaluation__status=OPEN)
+    pairs = (
+        ScheduledRotation.objects.filter(asked, rotation__program=program)
+        .values(
+            "supervisor_id",
+            "supervisor__display_name",
+            "supervisor__first_name",
+            "supervisor__last_name",
+            "supervisor__email",
+            "rotation_id",
+            "rotation__name",
         )
-        for r in _counted(faculty, today).order_by(
-            "-overdue", "supervisor__display_name", "supervisor_id"
+        .annotate(
+            requested=Count("pk"),
+            completed=Count("pk", filter=Q(evaluation__status=COMPLETED)),
+            waiting=Count("pk", filter=Q(evaluation__status=OPEN)),
+            overdue=Count("pk", filter=Q(evaluation__status=OPEN, evaluation__due_on__lt=today)),
         )
-    ]
-    rotations = blocks.values("rotation_id", "rotation__name")
-    by_rotation = [
-        CompletionRow(
-            r["rotation_id"],
-            r["rotation__name"],
-            r["requested"],
-            r["completed"],
-            r["waiting"],
-            r["overdue"],
-        )
-        for r in _counted(rotations, today).order_by("-overdue", "rotation__name")
-    ]
-    waiting = (
-        blocks.filter(evaluation__status=OPEN)
-        .select_related("rotation", "learner", "supervisor", "evaluation")
-        .order_by("evaluation__due_on", "pk")
+        .order_by()
     )
-    rows = list(waiting[:WAITING_SHOWN])
-    total = sum(r.waiting for r in by_rotation)
-    return Completion(by_faculty, by_rotation, rows, total)
+    by_faculty: dict[tuple[int, str], list[int]] = {}
+    by_rotation: dict[tuple[int, str], list[int]] = {}
+    for pair in pairs:
+        numbers = [pair["requested"], pair["completed"], pair["waiting"], pair["overdue"]]
+        faculty = (
+            pair["supervisor_id"],
+            _person(
+                pair["supervisor__display_name"],
+                pair["supervisor__first_name"],
+                pair["supervisor__last_name"],
+                pair["supervisor__email"],
+            ),
+        )
+        for groups, key in (
+            (by_faculty, faculty),
+            (by_rotation, (pair["rotation_id"], pair["rotation__name"])),
+        ):
+            total = groups.setdefault(key, [0, 0, 0, 0])
+            for index, number in enumerate(numbers):
+                total[index] += number
+    names = ("display_name", "first_name", "last_name", "email")
+    rows = (
+        ScheduledRotation.objects.filter(waiting, rotation__program=program)
+        .order_by("evaluation__due_on", "pk")
+        .values_list(
+            "pk",
+            "evaluation_id",
+            *(f"supervisor__{n}" for n in names),
+            *(f"learner__{n}" for n in names),
+            "rotation__name",
+            "evaluation__due_on",
+            "evaluation__last_reminded_on",
+        )[:WAITING_SHOWN]
+    )
+    shown = [
+        WaitingEvaluation(
+            block_id=row[0],
+            request_id=row[1],
+            supervisor=_person(*row[2:6]),
+            learner=_person(*row[6:10]),
+            rotation=row[10],
+            due_on=row[11],
+            last_reminded_on=row[12],
+            overdue=row[11] < today,
+        )
+        for row in rows
+    ]
+    faculty_rows = _rows(by_faculty)
+    return Completion(faculty_rows, _rows(by_rotation), shown, sum(r.waiting for r in faculty_rows))

@@ -299,7 +299,7 @@ def test_completion_counts_move_when_the_supervisor_answers(obs, rotation):
     assert [
         (r.label, r.requested, r.completed, r.waiting, r.overdue) for r in before.by_rotation
     ] == [("Cardiology", 1, 0, 1, 1)]
-    assert [b.pk for b in before.waiting] == [block.pk]
+    assert [w.block_id for w in before.waiting] == [block.pk]
     with time_machine.travel(dt.datetime(2026, 8, 20, 9, tzinfo=dt.UTC)):
         observation_request_complete(
             request=block.evaluation,

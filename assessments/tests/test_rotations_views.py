@@ -80,14 +80,14 @@ def test_completion_page_and_api_run_constant_queries(
     grow(obs, size)
     client.force_login(director)
     with time_machine.travel(dt.datetime(2026, 7, 20, 9, tzinfo=dt.UTC)):
-        with django_assert_num_queries(7):
-            # 1 session, 2 user, 3 program with rights and institution, 4 counts by faculty,
-            # 5 counts by rotation, 6 the waiting evaluations with people, 7 navigation roles.
+        with django_assert_num_queries(6):
+            # 1 session, 2 user, 3 program with rights and institution, 4 counts per faculty
+            # and rotation pair, 5 the first waiting evaluations, 6 navigation roles.
             response = client.get(f"/assessments/rotations/{obs.program.pk}/completion/")
         page = response.content.decode()
         assert page.count("overdue</strong>") == size - size // 2
-        with django_assert_num_queries(6):
-            # 1 session, 2 user, 3 program, 4 by faculty, 5 by rotation, 6 waiting.
+        with django_assert_num_queries(5):
+            # 1 session, 2 user, 3 program, 4 counts per pair, 5 the waiting evaluations.
             response = client.get(f"/api/v1/programs/{obs.program.pk}/rotation-completion/")
     body = response.json()
     assert body["waiting_total"] == size - size // 2

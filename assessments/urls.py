@@ -43,6 +43,6 @@ urlpatterns = [
         views.rotation_completion,
         name="rotation-completion",
     ),
-    path("rotations/blocks/<int:pk>/nudge/", views.rotation_nudge, name="rotation-nudge"),
+    path("rotations/<int:program_id>/nudge/", views.rotation_nudge, name="rotation-nudge"),
     # Calibration: self-assessments against assessors' ratings.
 ]

@@ -928,9 +928,11 @@ def rotation_completion(request: HttpRequest, program_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rotation_nudge(request: HttpRequest, pk: int) -> HttpResponse:
-    block = block_scheduled_by(user=_user(request), pk=pk)
-    if block is None:
+def rotation_nudge(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Remind the supervisor of one waiting evaluation (`block`) of the program, now."""
+    raw = request.POST.get("block", "")
+    block = block_scheduled_by(user=_user(request), pk=int(raw)) if raw.isdigit() else None
+    if block is None or block.rotation.program_id != program_id:
         raise Http404
     try:
         rotation_services.rotation_evaluation_nudge(block=block, by=_user(request))
@@ -938,4 +940,4 @@ def rotation_nudge(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, f"{block.supervisor.name} was reminded.")
-    return redirect("rotation-completion", program_id=block.rotation.program_id)
+    return redirect("rotation-completion", program_id=program_id)

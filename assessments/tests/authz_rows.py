@@ -385,9 +385,10 @@ ROWS += [
     ),
     Row(
         "rotation-nudge",
-        lambda w: f"/assessments/rotations/blocks/{_rotation_block(w).pk}/nudge/",
+        lambda w: f"/assessments/rotations/{w.program.pk}/nudge/",
         signed_in(404, director=302, admin=302),
         method="POST",
+        data=lambda w: {"block": _rotation_block(w).pk},
     ),
     Row(
         "api-rotation-list",

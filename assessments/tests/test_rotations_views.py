@@ -156,3 +156,23 @@ def test_a_second_nudge_the_same_day_is_a_409(client, obs, rotation, director):
     url = f"/api/v1/rotation-blocks/{block.pk}/nudge/"
     assert client.post(url).status_code == 200
     assert client.post(url).status_code == 409
+
+
+def test_the_nudge_page_action_reminds_once_and_refuses_another_programs_block(
+    client, obs, rotation, director, other_program
+):
+    grow(obs, 1)
+    block = ScheduledRotation.objects.get(evaluation__status=AssessmentRequest.Status.OPEN)
+    other_director = factories.UserFactory()
+    factories.ProgramRoleFactory(user=other_director, program=other_program, role="director")
+    client.force_login(other_director)
+    # Their own program's URL, someone else's block: 404, nothing sent.
+    response = client.post(f"/assessments/rotations/{other_program.pk}/nudge/", {"block": block.pk})
+    assert response.status_code == 404
+    client.force_login(director)
+    url = f"/assessments/rotations/{obs.program.pk}/nudge/"
+    response = client.post(url, {"block": block.pk}, follow=True)
+    assert "was reminded." in response.content.decode()
+    response = client.post(url, {"block": block.pk}, follow=True)
+    assert "already reminded today" in response.content.decode()
+    assert client.post(url, {"block": "x"}).status_code == 404

@@ -17,7 +17,7 @@ from accounts.models import User
 from assessments.models import AssessmentRequest, Rotation, ScheduledRotation
 from core.db import CompiledQuery, read_together
 from programs.models import Program
-from programs.selectors import programs_managed_by
+from programs.selectors import program_managed_by_read, programs_managed_by
 
 OPEN = AssessmentRequest.Status.OPEN
 COMPLETED = AssessmentRequest.Status.COMPLETED
@@ -25,7 +25,7 @@ COMPLETED = AssessmentRequest.Status.COMPLETED
 
 def program_scheduled_by(*, user: User, program_id: int) -> Program | None:
     """The program if `user` runs its schedule (director, coordinator; admins), else None."""
-    return programs_managed_by(user=user).filter(pk=program_id).first()
+    return program_managed_by_read(user=user, program_id=program_id).run()
 
 
 def rotations_of(*, program: Program) -> QuerySet[Rotation]:

@@ -12,9 +12,15 @@ from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +33,8 @@ from assessments.models import (
     AssessmentResponse,
     AssessmentVersion,
     ObservationSetting,
+    Rotation,
+    ScheduledRotation,
 )
 from assessments.selectors.forms import form_managed_by, forms_visible_to
 from assessments.selectors.observations import (
@@ -40,6 +48,14 @@ from assessments.selectors.observations import (
     requests_of_learner,
     requests_to_assessor,
 )
+from assessments.selectors.rotations import (
+    block_scheduled_by,
+    completion_of,
+    program_scheduled_by,
+    rotations_of,
+    schedule_of,
+)
+from assessments.services import rotations as rotation_services
 from assessments.services.forms import (
     FRAMEWORK_SCALE,
     LevelInput,
@@ -69,6 +85,7 @@ from assessments.services.observations import (
 from core.api import LimitOffset, cursor
 from frameworks.api import CompetencyOfItemSerializer, RatingScaleSerializer
 from frameworks.models import Competency, Framework, RatingScale
+from programs.models import Program
 from programs.selectors import programs_managed_by
 
 
@@ -934,3 +951,270 @@ class AssessmentFormRetireApi(APIView):
             raise Http404
         retired = assessment_form_retire(form=item)
         return Response(AssessmentFormSerializer(retired).data)
+
+
+# --- Rotation schedules and end-of-rotation evaluations ---------------------------------------
+# For the program's directors and coordinators (and admins); anyone else gets 404.
+
+
+def _scheduled_program(request: Request, program_id: int) -> Program:
+    program = program_scheduled_by(user=_user(request), program_id=program_id)
+    if program is None:
+        raise Http404
+    return program
+
+
+class RotationSerializer(serializers.ModelSerializer[Rotation]):
+    form = FormOfRatingSerializer(read_only=True)
+    competencies: serializers.SlugRelatedField[Competency] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+
+    class Meta:
+        model = Rotation
+        fields = ["id", "name", "form", "framework", "competencies", "due_days"]
+
+
+class RotationCreateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=120)
+    competencies = serializers.ListField(child=serializers.IntegerField(), max_length=6)
+    form = serializers.IntegerField(required=False, allow_null=True, default=None)
+    due_days = serializers.IntegerField(min_value=1, max_value=90, default=14)
+
+
+class ScheduledRotationSerializer(serializers.ModelSerializer[ScheduledRotation]):
+    learner = ObservationPersonSerializer(read_only=True)
+    supervisor = ObservationPersonSerializer(read_only=True)
+    rotation = serializers.CharField(source="rotation.name", read_only=True)
+    evaluation_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScheduledRotation
+        fields = [
+            "id",
+            "learner",
+            "rotation",
+            "site",
+            "start_on",
+            "end_on",
+            "supervisor",
+            "evaluation_state",
+            "evaluation",
+            "evaluation_status",
+        ]
+
+    def get_evaluation_status(self, block: ScheduledRotation) -> str | None:
+        return block.evaluation.status if block.evaluation is not None else None
+
+
+class ScheduledRotationCreateSerializer(serializers.Serializer[Any]):
+    learner = serializers.EmailField(help_text="The learner's email.")
+    rotation = serializers.CharField(max_length=120, help_text="A rotation's name.")
+    site = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    supervising_faculty = serializers.EmailField(help_text="The supervisor's email.")
+
+
+class ScheduleErrorSerializer(serializers.Serializer[Any]):
+    line = serializers.IntegerField()
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+ScheduleFailureSerializer = inline_serializer(
+    "ScheduleImportFailure",
+    {
+        "detail": serializers.CharField(),
+        "errors": ScheduleErrorSerializer(many=True, required=False),
+    },
+)
+ScheduleImportedSerializer = inline_serializer(
+    "ScheduleImported", {"imported": serializers.IntegerField()}
+)
+
+
+class ScheduleUploadSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField()
+
+
+class CompletionRowSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="key")
+    name = serializers.CharField(source="label", help_text="The faculty member or rotation.")
+    requested = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+
+
+class WaitingEvaluationSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="block_id", help_text="The block (for the nudge).")
+    evaluation = serializers.IntegerField(source="request_id", help_text="The request.")
+    supervisor = serializers.CharField()
+    learner = serializers.CharField()
+    rotation = serializers.CharField()
+    due_on = serializers.DateField()
+    last_reminded_on = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField()
+
+
+class CompletionSerializer(serializers.Serializer[Any]):
+    today = serializers.DateField(help_text="The program's institution's date.")
+    by_faculty = CompletionRowSerializer(many=True)
+    by_rotation = CompletionRowSerializer(many=True)
+    waiting = WaitingEvaluationSerializer(many=True, help_text="Overdue first; at most 50.")
+    waiting_total = serializers.IntegerField()
+
+
+class RotationListApi(APIView):
+    """The program's rotations; define one (the items and form its evaluation uses)."""
+
+    @extend_schema(responses=RotationSerializer(many=True), operation_id="rotation_list")
+    def get(self, request: Request, program_id: int) -> Response:
+        program = _scheduled_program(request, program_id)
+        return Response(RotationSerializer(rotations_of(program=program), many=True).data)
+
+    @extend_schema(
+        request=RotationCreateSerializer,
+        responses={201: RotationSerializer, 400: OpenApiResponse(description="Field errors")},
+        operation_id="rotation_create",
+    )
+    def post(self, request: Request, program_id: int) -> Response:
+        program = _scheduled_program(request, program_id)
+        data = RotationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        rotation = rotation_services.rotation_create(
+            program=program,
+            name=values["name"],
+            competency_ids=values["competencies"],
+            form_id=values["form"],
+            due_days=values["due_days"],
+        )
+        return Response(RotationSerializer(rotation).data, status=status.HTTP_201_CREATED)
+
+
+class RotationScheduleApi(APIView):
+    """The program's block schedule, earliest first (paginated); add one block."""
+
+    pagination_class = LimitOffset
+
+    @extend_schema(
+        responses=ScheduledRotationSerializer(many=True), operation_id="rotation_schedule_list"
+    )
+    def get(self, request: Request, program_id: int) -> Response:
+        program = _scheduled_program(request, program_id)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(schedule_of(program=program), request, view=self)
+        return paginator.get_paginated_response(ScheduledRotationSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=ScheduledRotationCreateSerializer,
+        responses={
+            201: ScheduledRotationSerializer,
+            400: OpenApiResponse(description="Field errors (unknown learner, overlap, …)"),
+        },
+        operation_id="rotation_schedule_add",
+    )
+    def post(self, request: Request, program_id: int) -> Response:
+        program = _scheduled_program(request, program_id)
+        data = ScheduledRotationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        block = rotation_services.scheduled_rotation_add(
+            program=program,
+            learner_email=values["learner"],
+            rotation_name=values["rotation"],
+            site=values["site"],
+            start_on=values["start"],
+            end_on=values["end"],
+            supervisor_email=values["supervising_faculty"],
+        )
+        return Response(ScheduledRotationSerializer(block).data, status=status.HTTP_201_CREATED)
+
+
+class RotationScheduleImportApi(APIView):
+    """Import a block schedule CSV (multipart field `file`). All rows or none; 400 lists every
+    problem with its line and column."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ScheduleUploadSerializer},
+        responses={
+            201: ScheduleImportedSerializer,
+            400: ScheduleFailureSerializer,
+            413: OpenApiResponse(description="Larger than 2 MB"),
+        },
+        operation_id="rotation_schedule_import",
+    )
+    def post(self, request: Request, program_id: int) -> Response:
+        program = _scheduled_program(request, program_id)
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response(
+                {"detail": "Send the CSV as a multipart field named 'file'.", "errors": []},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if upload.size is not None and upload.size > rotation_services.SCHEDULE_MAX_BYTES:
+            return Response(
+                {"detail": "The file is larger than 2 MB."},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        try:
+            created = rotation_services.schedule_import(program=program, chunks=upload.chunks())
+        except rotation_services.ScheduleImportError as error:
+            return Response(
+                {
+                    "detail": f"Nothing was imported: {len(error.errors)} problem(s).",
+                    "errors": [
+                        {"line": e.line, "column": e.column, "message": e.message}
+                        for e in error.errors
+                    ],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response({"imported": len(created)}, status=status.HTTP_201_CREATED)
+
+
+class RotationCompletionApi(APIView):
+    """End-of-rotation evaluations of the program: by faculty, by rotation, and the ones
+    waiting (overdue first)."""
+
+    @extend_schema(responses=CompletionSerializer, operation_id="rotation_completion")
+    def get(self, request: Request, program_id: int) -> Response:
+        program = _scheduled_program(request, program_id)
+        today = program.institution.local_today()
+        completion = completion_of(program=program, today=today)
+        data = CompletionSerializer(
+            {
+                "today": today,
+                "by_faculty": completion.by_faculty,
+                "by_rotation": completion.by_rotation,
+                "waiting": completion.waiting,
+                "waiting_total": completion.waiting_total,
+            }
+        ).data
+        return Response(data)
+
+
+class RotationNudgeApi(APIView):
+    """Remind a block's supervisor of its open evaluation now (at most once a day)."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ObservationRequestSerializer,
+            409: OpenApiResponse(description="Answered already, or reminded today"),
+        },
+        operation_id="rotation_evaluation_nudge",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        block = block_scheduled_by(user=_user(request), pk=pk)
+        if block is None:
+            raise Http404
+        try:
+            evaluation = rotation_services.rotation_evaluation_nudge(block=block, by=_user(request))
+        except rotation_services.NudgeRefusedError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(ObservationRequestSerializer(evaluation).data)

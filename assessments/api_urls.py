@@ -58,4 +58,29 @@ urlpatterns = [
         api.AssessmentResponseListApi.as_view(),
         name="api-assessment-response-list",
     ),
+    path(
+        "programs/<int:program_id>/rotations/",
+        api.RotationListApi.as_view(),
+        name="api-rotation-list",
+    ),
+    path(
+        "programs/<int:program_id>/rotation-schedule/",
+        api.RotationScheduleApi.as_view(),
+        name="api-rotation-schedule",
+    ),
+    path(
+        "programs/<int:program_id>/rotation-schedule/import/",
+        api.RotationScheduleImportApi.as_view(),
+        name="api-rotation-schedule-import",
+    ),
+    path(
+        "programs/<int:program_id>/rotation-completion/",
+        api.RotationCompletionApi.as_view(),
+        name="api-rotation-completion",
+    ),
+    path(
+        "rotation-blocks/<int:pk>/nudge/",
+        api.RotationNudgeApi.as_view(),
+        name="api-rotation-nudge",
+    ),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -19,7 +19,7 @@ from assessments.services.observations import (
     REQUEST_NOTE_MAX,
     RESPONSE_MAX,
 )
-from frameworks.models import Framework
+from frameworks.models import Competency, Framework
 
 
 class DateInput(forms.DateInput):
@@ -275,3 +275,53 @@ class AssessmentFormBuildForm(forms.Form):
                 key, _, value = line.partition("=")
                 mapping[key.strip()] = value.strip()
         return mapping
+
+
+# --- Rotation schedules ----------------------------------------------------------------------
+
+
+class RotationDefineForm(forms.Form):
+    """A rotation of the program: name, the items its evaluation rates, the form it uses."""
+
+    name = forms.CharField(max_length=120, label="Rotation name")
+    competencies = forms.ModelMultipleChoiceField(
+        queryset=Competency.objects.none(),
+        label="What the evaluation rates",
+        help_text="One EPA, or up to six sub-competencies of one framework.",
+    )
+    form = forms.ModelChoiceField(
+        queryset=AssessmentForm.objects.none(),
+        required=False,
+        label="Form",
+        help_text="Empty: the shipped form of the items' kind.",
+    )
+    due_days = forms.IntegerField(
+        min_value=1, max_value=90, initial=14, label="Days after the rotation to answer"
+    )
+
+    def __init__(self, *args: Any, program_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelMultipleChoiceField, self.fields["competencies"])  # type: ignore[type-arg]
+        field.queryset = (
+            Competency.objects.ratable()
+            .filter(framework__programs__pk=program_id)
+            .select_related("framework")
+            .order_by("framework__name", "order", "id")
+        )
+        form_field = cast(forms.ModelChoiceField, self.fields["form"])  # type: ignore[type-arg]
+        form_field.queryset = AssessmentForm.objects.available_in(program_id)
+
+
+class ScheduleUploadForm(forms.Form):
+    file = forms.FileField(label="Block schedule CSV file")
+
+
+class ScheduledRotationForm(forms.Form):
+    """One block entered by hand; checked by the same rules as a CSV row."""
+
+    learner_email = forms.EmailField(label="Learner's email")
+    rotation_name = forms.CharField(max_length=120, label="Rotation")
+    site = forms.CharField(max_length=120, required=False, label="Site")
+    start_on = forms.DateField(widget=DateInput(), label="First day")
+    end_on = forms.DateField(widget=DateInput(), label="Last day")
+    supervisor_email = forms.EmailField(label="Supervising faculty's email")

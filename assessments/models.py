@@ -450,3 +450,89 @@ class AssessmentResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Response by {self.learner} to assessment {self.assessment_id}"
+
+
+# --- Rotation schedules: who is where, and the evaluation each rotation's end calls for ------
+# Owned by assessments/services/rotations.py (docs/assessments.md, "Rotation schedules"). The
+# schedule lives here rather than in programs because each rotation names the form its
+# end-of-rotation evaluation is made on.
+
+
+class Rotation(models.Model):
+    """A rotation a program runs (e.g. "Cardiology"): the form and the items its supervising
+    faculty are asked to rate when a learner's block on it ends."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=120)
+    form = models.ForeignKey(AssessmentForm, on_delete=models.PROTECT, related_name="+")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
+    competencies = models.ManyToManyField(Competency, related_name="+")
+    # Days after the rotation's last day that the evaluation is due.
+    due_days = models.PositiveSmallIntegerField(default=14)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["program", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="uniq_rotation_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScheduledRotationQuerySet(models.QuerySet["ScheduledRotation"]):
+    def ended_unsent(self, today: dt.date) -> ScheduledRotationQuerySet:
+        """Blocks whose last day is before `today` and whose evaluation was never asked for."""
+        return self.filter(end_on__lt=today, evaluation_state=ScheduledRotation.State.SCHEDULED)
+
+
+class ScheduledRotation(models.Model):
+    """One learner's block on a rotation, at a site, under a supervising faculty member.
+
+    `evaluation_state` is the guard that makes the end-of-rotation evaluation go out once:
+    it moves scheduled → requested in the same transaction that creates the request, by a
+    conditional UPDATE, so two beat runs (or two workers) cannot both send it."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        REQUESTED = "requested", "Evaluation requested"
+
+    rotation = models.ForeignKey(Rotation, on_delete=models.PROTECT, related_name="blocks")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scheduled_rotations"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervised_rotations"
+    )
+    site = models.CharField(max_length=120, blank=True)
+    start_on = models.DateField()
+    end_on = models.DateField()
+    evaluation_state = models.CharField(
+        max_length=20, choices=State.choices, default=State.SCHEDULED
+    )
+    evaluation = models.OneToOneField(
+        AssessmentRequest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scheduled_rotation",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScheduledRotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_on", "id"]
+        indexes = [
+            models.Index(fields=["learner", "start_on"]),
+            models.Index(fields=["evaluation_state", "end_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__gte=models.F("start_on")), name="rotation_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} on {self.rotation} {self.start_on}–{self.end_on}"

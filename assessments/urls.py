@@ -36,5 +36,13 @@ urlpatterns = [
     path("forms/new/<int:program_id>/", views.form_create, name="assessment-form-create"),
     path("forms/<int:pk>/", views.form_detail, name="assessment-form-detail"),
     path("forms/<int:pk>/retire/", views.form_retire, name="assessment-form-retire"),
+    # Rotation schedules and the end-of-rotation evaluations they send.
+    path("rotations/<int:program_id>/", views.rotation_schedule, name="rotation-schedule"),
+    path(
+        "rotations/<int:program_id>/completion/",
+        views.rotation_completion,
+        name="rotation-completion",
+    ),
+    path("rotations/<int:program_id>/nudge/", views.rotation_nudge, name="rotation-nudge"),
     # Calibration: self-assessments against assessors' ratings.
 ]

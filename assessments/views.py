@@ -31,6 +31,9 @@ from assessments.forms import (
     ObservationRequestForm,
     ResponseForm,
     ReviseForm,
+    RotationDefineForm,
+    ScheduledRotationForm,
+    ScheduleUploadForm,
     StartObservationForm,
 )
 from assessments.models import Assessment, AssessmentForm, AssessmentRequest, ObservationSetting
@@ -60,6 +63,15 @@ from assessments.selectors.observations import (
     request_visible_to,
     requests_of_learner,
 )
+from assessments.selectors.rotations import (
+    WAITING_SHOWN,
+    block_scheduled_by,
+    completion_of,
+    program_scheduled_by,
+    rotations_of,
+    schedule_of,
+)
+from assessments.services import rotations as rotation_services
 from assessments.services.forms import (
     CUSTOM_SCALE,
     FRAMEWORK_SCALE,
@@ -819,3 +831,113 @@ def form_retire(request: HttpRequest, pk: int) -> HttpResponse:
     assessment_form_retire(form=item)
     messages.success(request, f"“{item.name}” is no longer offered for new observations.")
     return redirect("assessment-form-detail", item.pk)
+
+
+# --- Rotation schedules and end-of-rotation evaluations ---------------------------------------
+
+SCHEDULE_PAGE_SIZE = 50
+
+
+def _scheduled_program(request: HttpRequest, program_id: int) -> Any:
+    program = program_scheduled_by(user=_user(request), program_id=program_id)
+    if program is None:
+        raise Http404
+    return program
+
+
+@login_required
+def rotation_schedule(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The program's rotations and block schedule; define a rotation, add a block, import CSV."""
+    program = _scheduled_program(request, program_id)
+    action = request.POST.get("action") if request.method == "POST" else None
+    define = RotationDefineForm(request.POST if action == "define" else None, program_id=program.pk)
+    block = ScheduledRotationForm(request.POST if action == "add" else None)
+    upload = ScheduleUploadForm(
+        request.POST if action == "import" else None,
+        request.FILES if action == "import" else None,
+    )
+    errors: list[rotation_services.ScheduleError] = []
+    try:
+        if action == "define" and define.is_valid():
+            data = define.cleaned_data
+            rotation_services.rotation_create(
+                program=program,
+                name=data["name"],
+                competency_ids=[c.pk for c in data["competencies"]],
+                form_id=data["form"].pk if data["form"] else None,
+                due_days=data["due_days"],
+            )
+            messages.success(request, f"Rotation '{data['name']}' defined.")
+            return redirect("rotation-schedule", program_id=program.pk)
+        if action == "add" and block.is_valid():
+            rotation_services.scheduled_rotation_add(program=program, **block.cleaned_data)
+            messages.success(request, "Block added to the schedule.")
+            return redirect("rotation-schedule", program_id=program.pk)
+        if action == "import" and upload.is_valid():
+            file = upload.cleaned_data["file"]
+            if file.size > rotation_services.SCHEDULE_MAX_BYTES:
+                errors = [rotation_services.ScheduleError(0, "", "The file is larger than 2 MB.")]
+            else:
+                created = rotation_services.schedule_import(program=program, chunks=file.chunks())
+                messages.success(request, f"Imported {len(created)} blocks.")
+                return redirect("rotation-schedule", program_id=program.pk)
+    except rotation_services.ScheduleImportError as error:
+        errors = error.errors
+    except ValidationError as error:
+        target = define if action == "define" else block
+        for field, problems in error.message_dict.items():
+            target.add_error(field if field in target.fields else None, problems)
+    page = Paginator(schedule_of(program=program), SCHEDULE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "assessments/rotations/schedule.html",
+        {
+            "program": program,
+            "tab": "rotations",
+            "rotations": rotations_of(program=program),
+            "page": page,
+            "define": define,
+            "entry": block,
+            "upload": upload,
+            "errors": errors,
+            "columns": rotation_services.SCHEDULE_COLUMNS,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def rotation_completion(request: HttpRequest, program_id: int) -> HttpResponse:
+    """End-of-rotation evaluations: done and overdue by faculty and by rotation; nudges."""
+    program = _scheduled_program(request, program_id)
+    today = program.institution.local_today()
+    return render(
+        request,
+        "assessments/rotations/completion.html",
+        {
+            "program": program,
+            "tab": "evaluations",
+            "completion": completion_of(program=program, today=today),
+            "today": today,
+            "shown": WAITING_SHOWN,
+        },
+    )
+
+
+@login_required
+@require_POST
+def rotation_nudge(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Remind the supervisor of one waiting evaluation (`block`) of the program, now."""
+    raw = request.POST.get("block", "")
+    block = block_scheduled_by(user=_user(request), pk=int(raw)) if raw.isdigit() else None
+    if block is None or block.rotation.program_id != program_id:
+        raise Http404
+    try:
+        rotation_services.rotation_evaluation_nudge(block=block, by=_user(request))
+    except rotation_services.NudgeRefusedError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{block.supervisor.name} was reminded.")
+    return redirect("rotation-completion", program_id=program_id)

@@ -24,7 +24,14 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from accounts.models import User
-from assessments.models import Assessment, AssessmentForm, SelfAssessment
+from assessments.models import (
+    Assessment,
+    AssessmentForm,
+    AssessmentRequest,
+    Rotation,
+    ScheduledRotation,
+    SelfAssessment,
+)
 from assessments.services.forms import shipped_forms_ensure
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
@@ -107,6 +114,10 @@ def _reset() -> None:
     tables = [
         "committee_consensusrating",
         "committee_learnerreview",
+        "assessments_scheduledrotation",
+        "assessments_rotation_competencies",
+        "assessments_rotation",
+        "assessments_assessmentrequest",
         "programs_reviewperiod",
         "programs_expectation",
         "programs_programrole",
@@ -499,6 +510,8 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
             )
     evidence = _evidence(scale, leaves)
     say(f"  {evidence:,} evidence items ({time.perf_counter() - started:.1f}s)")
+    blocks = _rotations(today, framework, leaves[0], form)
+    say(f"  {blocks:,} rotation blocks ({time.perf_counter() - started:.1f}s)")
     cells = period_summaries_rebuild()  # the heatmap's summary of the bulk-loaded ratings
     say(f"  period rating summary: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
     cells = monthly_summaries_rebuild()  # the dashboard's
@@ -536,8 +549,125 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
             "reviews": reviews,
             "consensus": consensus,
             "evidence": evidence,
+            "rotation_blocks": blocks,
         },
     )
+
+
+ROTATIONS_PER_PROGRAM = 8
+BLOCK_DAYS = 28
+
+
+def _rotations(today: dt.date, framework: Framework, leaf: Competency, form: AssessmentForm) -> int:
+    """A year of four-week blocks for every enrolled learner (thirteen ended, one starting
+    today) on the program's eight rotations under its faculty, as a schedule import leaves
+    them; each ended block's evaluation asked for, most of them answered, the rest waiting
+    (overdue once 14 days past the block). What the completion dashboard counts."""
+    params: dict[str, Any] = {
+        "today": today,
+        "first": today - dt.timedelta(days=BLOCK_DAYS * 13),
+        "days": BLOCK_DAYS,
+        "rotations": ROTATIONS_PER_PROGRAM,
+        "faculty": FACULTY_PER_PROGRAM,
+        "framework": framework.pk,
+        "form": form.pk,
+        "leaf": leaf.pk,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        names, values = _columns(
+            Rotation,
+            {
+                "program_id": "p.id",
+                "name": "'Rotation ' || g",
+                "form_id": "%(form)s",
+                "framework_id": "%(framework)s",
+            },
+            params,
+        )
+        cursor.execute(
+            f"INSERT INTO {Rotation._meta.db_table} ({names}) SELECT {values} "  # noqa: S608
+            f"FROM {Program._meta.db_table} p, generate_series(1, %(rotations)s) g",
+            params,
+        )
+        through = Rotation.competencies.through._meta.db_table
+        cursor.execute(
+            f"INSERT INTO {through} (rotation_id, competency_id) "  # noqa: S608
+            f"SELECT id, %(leaf)s FROM {Rotation._meta.db_table}",
+            params,
+        )
+        cursor.execute(
+            """
+            CREATE TEMP TABLE bench_block ON COMMIT DROP AS
+            SELECT row_number() OVER (ORDER BY e.learner_id, k) AS n, e.learner_id,
+                   e.program_id, r.id AS rotation_id, f.user_id AS supervisor_id,
+                   %(first)s::date + %(days)s * k AS start_on,
+                   %(first)s::date + %(days)s * k + %(days)s - 1 AS end_on
+            FROM programs_enrollment e
+            CROSS JOIN generate_series(0, 13) AS k
+            JOIN LATERAL (
+                SELECT id FROM assessments_rotation WHERE program_id = e.program_id
+                ORDER BY id OFFSET (e.learner_id + k) %% %(rotations)s LIMIT 1
+            ) r ON true
+            JOIN LATERAL (
+                SELECT user_id FROM programs_programrole
+                WHERE program_id = e.program_id AND role = 'faculty'
+                ORDER BY user_id OFFSET (e.learner_id * 7 + k) %% %(faculty)s LIMIT 1
+            ) f ON true
+            WHERE e.end_date IS NULL
+            """,
+            params,
+        )
+        answered = "(b.n %% 10 < 8 OR b.end_on < %(today)s::date - 120)"
+        names, values = _columns(
+            AssessmentRequest,
+            {
+                "learner_id": "b.learner_id",
+                "assessor_id": "b.supervisor_id",
+                "program_id": "b.program_id",
+                "framework_id": "%(framework)s",
+                "form_id": "%(form)s",
+                "setting": "''",
+                "case_type": "'End of rotation'",
+                "note": "''",
+                "decline_reason": "''",
+                "encounter_on": "b.end_on",
+                "due_on": "b.end_on + 14",
+                "status": f"CASE WHEN {answered} THEN 'completed' ELSE 'open' END",
+                "closed_at": f"CASE WHEN {answered} THEN now() END",
+                # Pairs each request with its block below; unused by the application.
+                "client_token": "md5('bench-block-' || b.n)::uuid",
+                "created_at": "b.end_on + 1",
+                "updated_at": "now()",
+            },
+            params,
+        )
+        cursor.execute(
+            f"INSERT INTO {AssessmentRequest._meta.db_table} ({names}) "  # noqa: S608
+            f"SELECT {values} FROM bench_block b WHERE b.end_on < %(today)s",
+            params,
+        )
+        names, values = _columns(
+            ScheduledRotation,
+            {
+                "rotation_id": "b.rotation_id",
+                "learner_id": "b.learner_id",
+                "supervisor_id": "b.supervisor_id",
+                "site": "'General'",
+                "start_on": "b.start_on",
+                "end_on": "b.end_on",
+                "evaluation_state": "CASE WHEN r.id IS NULL THEN 'scheduled' ELSE 'requested' END",
+                "evaluation_id": "r.id",
+            },
+            params,
+        )
+        cursor.execute(
+            f"INSERT INTO {ScheduledRotation._meta.db_table} ({names}) "  # noqa: S608
+            f"SELECT {values} FROM bench_block b "
+            f"LEFT JOIN {AssessmentRequest._meta.db_table} r "
+            "ON r.learner_id = b.learner_id AND r.client_token = md5('bench-block-' || b.n)::uuid",
+            params,
+        )
+        return cursor.rowcount
 
 
 EVIDENCE_KINDS = [Evidence.Kind.CASE_LOG, Evidence.Kind.PROCEDURE_LOG, Evidence.Kind.REFLECTION]

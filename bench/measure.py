@@ -118,6 +118,32 @@ EVIDENCE_COUNTED_SQL = f"""
 SELECT p.*, (SELECT count(*) FROM portfolio_evidence WHERE learner_id = %(learner)s)
 FROM ({EVIDENCE_PAGE_SQL}) p
 """  # noqa: S608 — constants only
+# The completion dashboard's numbers from the raw tables in one query: evaluations asked
+# for, completed, waiting and overdue, by supervising faculty and by rotation, and the first
+# 50 waiting ones (due date order, so overdue first).
+COMPLETION_SQL = """
+WITH asked AS (
+    SELECT s.id, s.supervisor_id, s.rotation_id, r.status, r.due_on
+    FROM assessments_scheduledrotation s
+    JOIN assessments_rotation ro ON ro.id = s.rotation_id
+    JOIN assessments_assessmentrequest r ON r.id = s.evaluation_id
+    WHERE ro.program_id = %(program)s AND s.evaluation_state = 'requested'
+)
+SELECT 'faculty' AS grp, supervisor_id AS key, count(*),
+       count(*) FILTER (WHERE status = 'completed'),
+       count(*) FILTER (WHERE status = 'open'),
+       count(*) FILTER (WHERE status = 'open' AND due_on < %(today)s)
+FROM asked GROUP BY supervisor_id
+UNION ALL
+SELECT 'rotation', rotation_id, count(*),
+       count(*) FILTER (WHERE status = 'completed'),
+       count(*) FILTER (WHERE status = 'open'),
+       count(*) FILTER (WHERE status = 'open' AND due_on < %(today)s)
+FROM asked GROUP BY rotation_id
+UNION ALL
+(SELECT 'waiting', id, NULL, NULL, NULL, NULL FROM asked WHERE status = 'open'
+ ORDER BY due_on, id LIMIT 50)
+"""
 EVIDENCE_API_PAGE = 50  # core.api.Cursor's page size
 EVIDENCE_HTML_PAGE = 25  # portfolio.views.PAGE_SIZE
 
@@ -510,6 +536,34 @@ def run(args: argparse.Namespace) -> int:
             )
         )
 
+    # (f) end-of-rotation evaluation completion of the big program.
+    # The institution keeps UTC, its default time zone: its today is UTC's.
+    completion_params = {"program": program, "today": timezone.now().date()}
+    completion_raw = _sql(COMPLETION_SQL, completion_params)
+    small_program = world["small_program_id"]
+    blocks = _count_blocks(program)
+    for kind, url in (
+        ("JSON", f"/api/v1/programs/{program}/rotation-completion/"),
+        ("HTML", f"/assessments/rotations/{program}/completion/"),
+    ):
+        call = _get(director, url)
+        small_url = url.replace(f"/{program}/", f"/{small_program}/")
+        median_ms, sql_ms, me_ms = _endpoint_and_limit(
+            call, director_me, COMPLETION_SQL, completion_params, rounds
+        )
+        rows.append(
+            Row(
+                f"(f) evaluation completion {blocks:,} blocks, {kind}",
+                median_ms=median_ms,
+                sql_ms=sql_ms,
+                me_ms=me_ms,
+                queries=(_queries(call), _queries(_get(small_director, small_url))),
+                sizes=f"{blocks}/{_count_blocks(small_program)}",
+                peak_mb=_peak_mb(call),
+                note=_check_completion(director, url, completion_raw()) if kind == "JSON" else "",
+            )
+        )
+
     # (d) check-in POST throughput against /api/v1/me/ requests per second, as another
     # learner of the same program: each run posts hundreds of self-assessments, which would
     # otherwise pile up in the dashboard learner's history and slow the raw query that sets
@@ -551,6 +605,31 @@ def run(args: argparse.Namespace) -> int:
         )
     reset_queries()
     return 0
+
+
+def _count_blocks(program_id: int) -> int:
+    from assessments.models import ScheduledRotation
+
+    return ScheduledRotation.objects.filter(rotation__program_id=program_id).count()
+
+
+def _check_completion(client: Client, url: str, raw: list[tuple[Any, ...]]) -> str:
+    """The endpoint's numbers equal the raw query's, group by group, and the waiting list too."""
+    body = client.get(url).json()
+    expected = {(grp, key): tuple(numbers) for grp, key, *numbers in raw if grp != "waiting"}
+    got = {
+        ("faculty", r["id"]): (r["requested"], r["completed"], r["waiting"], r["overdue"])
+        for r in body["by_faculty"]
+    } | {
+        ("rotation", r["id"]): (r["requested"], r["completed"], r["waiting"], r["overdue"])
+        for r in body["by_rotation"]
+    }
+    if got != expected:
+        raise SystemExit("completion dashboard differs from the raw query")
+    waiting = [key for grp, key, *_ in raw if grp == "waiting"]
+    if [w["id"] for w in body["waiting"]] != waiting:
+        raise SystemExit("completion dashboard's waiting list differs from the raw query")
+    return f"equal to raw ({len(expected)} groups, {body['waiting_total']} waiting)"
 
 
 def _small_learners(world: dict[str, Any]) -> int:

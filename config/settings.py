@@ -195,6 +195,12 @@ CELERY_BEAT_SCHEDULE["xapi-prune-unclaimed"] = {
     "task": "xapi.statements_prune_unclaimed",
     "schedule": crontab(hour=3, minute=40),
 }
+# End-of-rotation evaluations: hourly, so each institution's midnight is caught within the
+# hour wherever it is; the block's state makes every later run a no-op for it.
+CELERY_BEAT_SCHEDULE["assessments-rotation-evaluations"] = {
+    "task": "assessments.rotation_evaluations_send",
+    "schedule": crontab(minute=5),
+}
 # Portfolio: exports and imports whose message was lost are sent again (docs/portfolio-export.md).
 CELERY_BEAT_SCHEDULE["portfolio-transfers-sweep"] = {
     "task": "portfolio.transfers_sweep",

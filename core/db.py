@@ -15,6 +15,7 @@ laptop default and the test suite use it, production uses PostgreSQL's own.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -281,27 +282,35 @@ class CompiledQuery:
     applied)."""
 
     _STAND_IN_BASE = -7_340_000_000_000_000
+    # Dates far before any real one stand in for date arguments (named in `dates`).
+    _DATE_STAND_IN_BASE = dt.date(1, 1, 1)
 
-    def __init__(self, make: Callable[..., QuerySet[Any, Any]]) -> None:
+    def __init__(self, make: Callable[..., QuerySet[Any, Any]], dates: Sequence[str] = ()) -> None:
         self._make = make
+        self._dates = frozenset(dates)
         self._compiled: dict[str, tuple[str, list[Any], Any]] = {}
+
+    def _stand_in(self, name: str, index: int) -> int | dt.date:
+        if name in self._dates:
+            return self._DATE_STAND_IN_BASE + dt.timedelta(days=index + 1)
+        return self._STAND_IN_BASE - index
 
     def _compile(self, names: Sequence[str]) -> tuple[str, list[Any], Any]:
         key = f"{connection.vendor}:{','.join(names)}"
         compiled = self._compiled.get(key)
         if compiled is None:
-            stand_ins = {name: self._STAND_IN_BASE - i for i, name in enumerate(names)}
+            stand_ins = {name: self._stand_in(name, i) for i, name in enumerate(names)}
             compiler = self._make(**stand_ins).query.get_compiler(DEFAULT_DB_ALIAS)
             sql, params = compiler.as_sql()
             by_value = {value: _Argument(name) for name, value in stand_ins.items()}
-            template = [by_value.get(p, p) if type(p) is int else p for p in params]
+            template = [by_value.get(p, p) if type(p) in (int, dt.date) else p for p in params]
             missing = set(names) - {p.name for p in template if isinstance(p, _Argument)}
             if missing:
                 raise ValueError(f"the statement does not use {sorted(missing)}")
             compiled = self._compiled[key] = (sql, template, compiler)
         return compiled
 
-    def read(self, **arguments: int) -> Read[list[tuple[Any, ...]]]:
+    def read(self, **arguments: int | dt.date) -> Read[list[tuple[Any, ...]]]:
         names = sorted(arguments)
         sql, template, compiler = self._compile(names)
         params = [arguments[p.name] if isinstance(p, _Argument) else p for p in template]

@@ -12,7 +12,7 @@ from programs.signals import enrollments_changed
 
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "program_count")
+    list_display = ("name", "slug", "time_zone", "program_count")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 

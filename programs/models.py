@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -11,15 +13,27 @@ from django.utils import timezone
 from frameworks.models import Competency, Framework
 
 
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not an IANA time zone (e.g. America/Toronto).")
+
+
 class Institution(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
+    # The institution's local clock: a rotation ends, and its reminders fall, on this
+    # zone's calendar day, not the server's.
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def local_today(self, now: dt.datetime | None = None) -> dt.date:
+        """Today's date on the institution's clock."""
+        return timezone.localtime(now or timezone.now(), zoneinfo.ZoneInfo(self.time_zone)).date()
 
 
 class Program(models.Model):

@@ -54,6 +54,7 @@ from assessments.selectors.observations import (
 from assessments.summaries.monthly import assessor_summaries_refresh
 from frameworks.models import Competency, Framework, RatingScale
 from notifications.services import notification_send
+from programs.models import Institution
 
 if TYPE_CHECKING:
     from programs.models import Program
@@ -949,7 +950,17 @@ def observation_requests_remind(*, today: dt.date | None = None) -> int:
     """Remind assessors of overdue open requests: at most one reminder per request per day,
     however often this runs (a conditional UPDATE claims the day; the notification's dedupe
     key makes a lost race harmless). Returns the number of reminders sent."""
-    today = today or timezone.localdate()
+    if today is None:
+        # Each program's day is its institution's: a request falls overdue, and its daily
+        # reminder falls due, at local midnight there.
+        return sum(
+            _remind_overdue(institution.local_today(), institution_id=institution.pk)
+            for institution in Institution.objects.order_by("pk")
+        )
+    return _remind_overdue(today)
+
+
+def _remind_overdue(today: dt.date, institution_id: int | None = None) -> int:
     sent = 0
     due = (
         AssessmentRequest.objects.overdue(today)
@@ -958,6 +969,8 @@ def observation_requests_remind(*, today: dt.date | None = None) -> int:
         .prefetch_related("competencies")
         .order_by("id")
     )
+    if institution_id is not None:
+        due = due.filter(program__institution_id=institution_id)
     for request in due.iterator(chunk_size=200):
         with transaction.atomic():
             claimed = (

@@ -7,10 +7,12 @@ director; the learner is enrolled in the same program. Nobody else may see them:
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
-from assessments.models import Assessment, AssessmentForm, AssessmentRequest
+from assessments.models import Assessment, AssessmentForm, AssessmentRequest, ScheduledRotation
+from assessments.services import rotations as rotation_services
 from assessments.services.forms import assessment_form_create, shipped_forms_ensure
 from assessments.tests.factories import (
     ObservedAssessmentFactory,
@@ -66,6 +68,22 @@ def _form(w: Any) -> AssessmentForm:
 def _shared_with_coach(w: Any) -> str:
     ShareGrantFactory(learner=w.learner, grantee=w.coach, share_checkins=True)
     return f"/assessments/calibration/{w.learner.pk}/"
+
+
+def _rotation_block(w: Any) -> ScheduledRotation:
+    """A block of the learner under the program's faculty member, its evaluation asked for."""
+    rotation = rotation_services.rotation_create(
+        program=w.program, name=f"Ward {uuid.uuid4().hex[:6]}", competency_ids=[_epa(w).pk]
+    )
+    block = ScheduledRotation.objects.create(
+        rotation=rotation,
+        learner=w.learner,
+        supervisor=w.assessor,
+        start_on=dt.date(2026, 1, 5),
+        end_on=dt.date(2026, 2, 1),
+    )
+    rotation_services._evaluation_send(block.pk)
+    return block
 
 
 # Pages every signed-in person may open: each shows only the viewer's own items.
@@ -352,5 +370,76 @@ ROWS += [
         "api-calibration-learner",
         lambda w: f"/api/v1/calibration/{w.learner.pk}/",
         same(404, anonymous=401, learner=200),
+    ),
+    # Rotation schedules: the program's directors and coordinators (and admins) only.
+    Row(
+        "rotation-schedule",
+        lambda w: f"/assessments/rotations/{w.program.pk}/",
+        signed_in(404, director=200, admin=200),
+    ),
+    Row(
+        "rotation-schedule",
+        lambda w: f"/assessments/rotations/{w.program.pk}/",
+        signed_in(404, director=400, admin=400),
+        method="POST",
+        data=lambda w: {"action": "add"},
+        note="an empty block: 400 with field errors for those who run the schedule",
+    ),
+    Row(
+        "rotation-completion",
+        lambda w: f"/assessments/rotations/{w.program.pk}/completion/",
+        signed_in(404, director=200, admin=200),
+    ),
+    Row(
+        "rotation-nudge",
+        lambda w: f"/assessments/rotations/{w.program.pk}/nudge/",
+        signed_in(404, director=302, admin=302),
+        method="POST",
+        data=lambda w: {"block": _rotation_block(w).pk},
+    ),
+    Row(
+        "api-rotation-list",
+        lambda w: f"/api/v1/programs/{w.program.pk}/rotations/",
+        same(404, anonymous=401, director=200, admin=200),
+    ),
+    Row(
+        "api-rotation-list",
+        lambda w: f"/api/v1/programs/{w.program.pk}/rotations/",
+        same(404, anonymous=401, director=201, admin=201),
+        method="POST",
+        data=lambda w: {"name": "Cardiology", "competencies": [_epa(w).pk]},
+        content_type="application/json",
+    ),
+    Row(
+        "api-rotation-schedule",
+        lambda w: f"/api/v1/programs/{w.program.pk}/rotation-schedule/",
+        same(404, anonymous=401, director=200, admin=200),
+    ),
+    Row(
+        "api-rotation-schedule",
+        lambda w: f"/api/v1/programs/{w.program.pk}/rotation-schedule/",
+        same(404, anonymous=401, director=400, admin=400),
+        method="POST",
+        data=lambda w: {},
+        content_type="application/json",
+    ),
+    Row(
+        "api-rotation-schedule-import",
+        lambda w: f"/api/v1/programs/{w.program.pk}/rotation-schedule/import/",
+        same(404, anonymous=401, director=400, admin=400),
+        method="POST",
+        data=lambda w: {},
+        note="no file: 400 for those who may import, 404 for everyone else",
+    ),
+    Row(
+        "api-rotation-completion",
+        lambda w: f"/api/v1/programs/{w.program.pk}/rotation-completion/",
+        same(404, anonymous=401, director=200, admin=200),
+    ),
+    Row(
+        "api-rotation-nudge",
+        lambda w: f"/api/v1/rotation-blocks/{_rotation_block(w).pk}/nudge/",
+        same(404, anonymous=401, director=200, admin=200),
+        method="POST",
     ),
 ]

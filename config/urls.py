@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("learning.api_urls")),
     path("", include("cpd.api_urls")),
     path("", include("handovers.api_urls")),
+    path("", include("credentials.api_urls")),
     path("", include("committee.api_urls")),
     path("", include("privacy.api_urls")),
 ]
@@ -51,6 +52,7 @@ urlpatterns = [
     path("learning/", include("learning.urls")),
     path("", include("cpd.urls")),
     path("handovers/", include("handovers.urls")),
+    path("credentials/", include("credentials.urls")),
     path("", include("home.urls")),
     path("", include("portfolio.urls")),
 ]

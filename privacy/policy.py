@@ -295,6 +295,12 @@ RULES: tuple[Rule, ...] = (
     Rule("cpd.CpdActivity", "learner", E, "Your CPD diary"),
     Rule("cpd.LicensingCycle", "learner", E, "Your licensing cycles"),
     Rule("handovers.Handover", "learner", E, "Your handovers, sent ones withdrawn"),
+    Rule(
+        "credentials.Credential",
+        "learner",
+        E,
+        "Your credentials: revoked, and the issuer's copy deleted",
+    ),
 )
 
 # Models that hold an e-mail address of someone who may have no account (an invitation, a

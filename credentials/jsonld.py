@@ -24,11 +24,8 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
-LOCAL_CONTEXTS = {
-    VC_V2: "credentials-v2.jsonld",
-    OB_V3: "ob-context-3.0.3.json",
-    MULTIKEY_V1: "multikey-v1.jsonld",
-}
+# URL -> vendored file; the independent verifier (tests/credentials_verifier/) reads it too.
+LOCAL_CONTEXTS: dict[str, str] = json.loads((CONTEXTS_DIR / "contexts.json").read_text())
 ED25519_PUB_PREFIX = b"\xed\x01"  # multicodec ed25519-pub, as a varint
 
 

@@ -36,6 +36,9 @@ class IssuerKey(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.key_id
+
 
 class Credential(models.Model):
     """The signed `OpenBadgeCredential` issued for one signed-off entrustment decision."""

@@ -49,9 +49,9 @@ def test_sign_off_issues_one_signed_open_badge_credential(credential, learner, p
 def test_a_decision_signed_off_before_any_key_is_issued_when_the_key_is_made(
     program, learner, director
 ):
-    credential = issued(program=program, learner=learner, by=director)
-    IssuerKey.objects.all().delete()
+    issued(program=program, learner=learner, by=director)
     Credential.objects.all().delete()
+    IssuerKey.objects.all().delete()  # as before the institution's first key
     decision = EntrustmentDecision.objects.get()
     assert credential_issue_for_decision(decision=decision) is None
     call_command("credentials_issuer_key", program.institution.slug)

@@ -29,6 +29,7 @@ from credentials.jsonld import (
 )
 from credentials.jsonld import public_from_multibase as _public
 from credentials.models import STATUS_LIST_BITS, Credential, IssuerKey
+from portfolio.models import RECORDS_SCOPE, AccessLog
 from programs.models import Institution
 
 logger = logging.getLogger(__name__)
@@ -273,4 +274,22 @@ def credentials_erase_for_user(*, user: Any) -> None:
         document={},
         revoked_at=Coalesce("revoked_at", Now()),
         revocation_reason="The holder erased their account.",
+    )
+
+
+def credential_view_log(*, credential: Credential, viewer: Any) -> None:
+    """Record in the holder's access log that someone opened the verification page of their
+    credential; a visitor without an account is logged as one (the link is public)."""
+    if credential.learner_id is None or getattr(viewer, "pk", None) == credential.learner_id:
+        return
+    signed_in = getattr(viewer, "is_authenticated", False)
+    AccessLog.objects.create(
+        learner_id=credential.learner_id,
+        viewer=viewer if signed_in else None,
+        viewer_name=viewer.name[:200] if signed_in else "A visitor with the verification link",
+        scope=RECORDS_SCOPE,
+        item_type="credential",
+        item_id=credential.pk,
+        item_label=credential.title[:200],
+        action=AccessLog.Action.VIEW,
     )

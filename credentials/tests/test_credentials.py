@@ -24,6 +24,7 @@ from credentials.services import (
     issuer_key_rotate,
 )
 from credentials.tests.factories import issued
+from portfolio.models import AccessLog
 
 pytestmark = pytest.mark.django_db
 
@@ -148,9 +149,21 @@ def test_the_api_verifies_and_names_what_is_wrong(credential):
     assert missing.status_code == 400
 
 
-def test_the_shared_verification_page_says_verified_then_revoked(credential):
+def test_the_shared_verification_page_says_verified_then_revoked(credential, learner, director):
     page = Client().get(f"/credentials/verify/{credential.public_id}/")
     assert b"Verified." in page.content
+    # Every opening by someone else lands in the holder's access log; their own does not.
+    owner = Client()
+    owner.force_login(learner)
+    owner.get(f"/credentials/verify/{credential.public_id}/")
+    staff = Client()
+    staff.force_login(director)
+    staff.get(f"/credentials/verify/{credential.public_id}/")
+    assert list(
+        AccessLog.objects.filter(learner=learner, item_type="credential")
+        .order_by("id")
+        .values_list("viewer_id", "viewer_name")
+    ) == [(None, "A visitor with the verification link"), (director.pk, director.name)]
     credential_revoke(credential=credential, reason="Decision withdrawn.")
     page = Client().get(f"/credentials/verify/{credential.public_id}/")
     assert b"Not verified." in page.content and b"revoked" in page.content

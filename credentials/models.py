@@ -40,23 +40,29 @@ class IssuerKey(models.Model):
         return self.key_id
 
 
+class StatusList(models.Model):
+    """An institution's revocation list: the next free index (never reused, even after a
+    credential row is erased) and the revoked indexes of credentials no longer on file."""
+
+    institution = models.OneToOneField(
+        "programs.Institution", on_delete=models.CASCADE, related_name="+"
+    )
+    next_index = models.PositiveIntegerField(default=0)
+    revoked_erased = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"status list of {self.institution_id}"
+
+
 class Credential(models.Model):
     """The signed `OpenBadgeCredential` issued for one signed-off entrustment decision."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # Both are cleared when the learner erases their account: the row stays, revoked, so its
-    # status list index is never handed to another credential.
     decision = models.OneToOneField(
-        "committee.EntrustmentDecision",
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        "committee.EntrustmentDecision", on_delete=models.CASCADE, related_name="+"
     )
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="credentials",
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credentials"
     )
     institution = models.ForeignKey(
         "programs.Institution", on_delete=models.PROTECT, related_name="+"

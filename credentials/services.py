@@ -13,8 +13,6 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
-from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from committee.models import EntrustmentDecision
@@ -28,7 +26,7 @@ from credentials.jsonld import (
     proof_verify,
 )
 from credentials.jsonld import public_from_multibase as _public
-from credentials.models import STATUS_LIST_BITS, Credential, IssuerKey
+from credentials.models import STATUS_LIST_BITS, Credential, IssuerKey, StatusList
 from portfolio.models import RECORDS_SCOPE, AccessLog
 from programs.models import Institution
 
@@ -76,11 +74,11 @@ def _achievement(decision: EntrustmentDecision) -> dict[str, Any]:
     epa = decision.competency
     level = f"{decision.level.normalize():f}"
     scale = epa.framework.scale
+    on_scale = f" of the {scale.name} scale" if scale is not None else ""
     narrative = (
         f"The {decision.program.name} competency committee reviewed the learner's assessments "
         f"on this activity and decided, on {decision.decided_on:%d %B %Y}, to entrust them with "
-        f"it at level {level} of the {scale.name} scale. The program director signed the "
-        "decision off."
+        f"it at level {level}{on_scale}. The program director signed the decision off."
     )
     if decision.conditions:
         narrative += f" Conditions: {decision.conditions}"
@@ -132,10 +130,12 @@ def credential_issue_for_decision(*, decision: EntrustmentDecision) -> Credentia
     if key is None:
         logger.info("No issuer key for %s; credential waits", institution.slug)
         return None
-    used = Credential.objects.filter(institution=institution).aggregate(m=Max("status_index"))
-    index = 0 if used["m"] is None else used["m"] + 1
+    status_list, _ = StatusList.objects.select_for_update().get_or_create(institution=institution)
+    index = status_list.next_index
     if index >= STATUS_LIST_BITS:
         raise ValidationError("The institution's status list is full.")
+    status_list.next_index = index + 1
+    status_list.save(update_fields=["next_index"])
     public_id = uuid.uuid4()
     now = timezone.now()
     achievement = _achievement(decision)
@@ -200,9 +200,15 @@ def status_list_signed(*, institution: Institution) -> dict[str, Any] | None:
     key = _active_key(institution)
     if key is None:
         return None
-    revoked = Credential.objects.filter(
-        institution=institution, revoked_at__isnull=False
-    ).values_list("status_index", flat=True)
+    revoked = set(
+        Credential.objects.filter(institution=institution, revoked_at__isnull=False).values_list(
+            "status_index", flat=True
+        )
+    )
+    erased = StatusList.objects.filter(institution=institution).values_list(
+        "revoked_erased", flat=True
+    )
+    revoked.update(*erased)
     document = issuer.status_list_credential(institution, revoked, _iso(key.created_at))
     return _sign(document, key, institution)
 
@@ -264,23 +270,22 @@ def credential_verify(*, document: Any) -> Verification:
     return Verification(True, [], credential, institution.name)
 
 
+@transaction.atomic
 def credentials_erase_for_user(*, user: Any) -> None:
-    """Erasure: the learner's credentials are revoked and the issuer's copies deleted; the
-    rows stay as bare status-list entries so no index is reused."""
-    Credential.objects.filter(learner=user).update(
-        learner=None,
-        decision=None,
-        title="",
-        document={},
-        revoked_at=Coalesce("revoked_at", Now()),
-        revocation_reason="The holder erased their account.",
-    )
+    """Erasure deletes the issuer's copies. A copy the learner keeps stays as valid as it was:
+    the indexes of revoked ones stay set in the status list, and no index is reused."""
+    revoked = Credential.objects.filter(learner=user, revoked_at__isnull=False)
+    for institution_id, index in revoked.values_list("institution_id", "status_index"):
+        status_list = StatusList.objects.select_for_update().get(institution_id=institution_id)
+        status_list.revoked_erased = sorted({*status_list.revoked_erased, index})
+        status_list.save(update_fields=["revoked_erased"])
+    Credential.objects.filter(learner=user).delete()
 
 
 def credential_view_log(*, credential: Credential, viewer: Any) -> None:
     """Record in the holder's access log that someone opened the verification page of their
     credential; a visitor without an account is logged as one (the link is public)."""
-    if credential.learner_id is None or getattr(viewer, "pk", None) == credential.learner_id:
+    if getattr(viewer, "pk", None) == credential.learner_id:
         return
     signed_in = getattr(viewer, "is_authenticated", False)
     AccessLog.objects.create(

@@ -299,7 +299,7 @@ RULES: tuple[Rule, ...] = (
         "credentials.Credential",
         "learner",
         E,
-        "Your credentials: revoked, and the issuer's copy deleted",
+        "The issuer's copies of your credentials (copies you keep stay valid)",
     ),
 )
 

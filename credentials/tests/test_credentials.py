@@ -21,6 +21,7 @@ from credentials.services import (
     credential_issue_for_decision,
     credential_revoke,
     credential_verify,
+    credentials_erase_for_user,
     issuer_key_rotate,
 )
 from credentials.tests.factories import issued
@@ -173,3 +174,20 @@ def test_signing_off_twice_does_not_issue_twice(credential, director):
     with pytest.raises(EntrustmentConflictError):
         entrustment_decision_sign_off(decision=credential.decision, by=director)
     assert Credential.objects.count() == 1
+
+
+def test_erasure_deletes_our_copies_but_keeps_revoked_bits_and_never_reuses_an_index(
+    program, learner, director
+):
+    kept = issued(program=program, learner=learner, by=director)
+    withdrawn = issued(program=program, learner=learner, by=director)
+    credential_revoke(credential=withdrawn, reason="Issued in error.")
+    credentials_erase_for_user(user=learner)
+    assert not Credential.objects.filter(pk__in=[kept.pk, withdrawn.pk]).exists()
+    slug = program.institution.slug
+    listed = Client().get(f"/credentials/status/{slug}/").json()
+    assert listed["credentialSubject"]["encodedList"] == issuer.encoded_list(
+        [withdrawn.status_index]
+    )
+    newer = issued(program=program, learner=learner, by=director)
+    assert newer.status_index > withdrawn.status_index > kept.status_index

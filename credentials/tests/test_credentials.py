@@ -191,3 +191,21 @@ def test_erasure_deletes_our_copies_but_keeps_revoked_bits_and_never_reuses_an_i
     )
     newer = issued(program=program, learner=learner, by=director)
     assert newer.status_index > withdrawn.status_index > kept.status_index
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"proof": {}},
+        {"proof": {"verificationMethod": 5}, "issuer": ["x"]},
+        {"proof": {"cryptosuite": "eddsa-rdfc-2022", "proofValue": "z!!"}, "issuer": {"id": 7}},
+        {"@context": 3, "proof": {"proofValue": "zabc", "cryptosuite": "eddsa-rdfc-2022"}},
+    ],
+)
+def test_odd_shapes_are_answered_not_crashed(shape, credential):
+    document = {**copy.deepcopy(credential.document), **shape}
+    response = APIClient().post(
+        "/api/v1/credentials/verify/", {"credential": document}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["verified"] is False and response.json()["problems"]

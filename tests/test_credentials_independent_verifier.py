@@ -1,6 +1,6 @@
 """Done-when check for verifiable credentials: Digital Bazaar's verifier (`@digitalbazaar/vc`
 with the `eddsa-rdfc-2022` cryptosuite and the Bitstring Status List checker), run under node,
-verifies a credential Continuum issued — resolving the issuer's did:web and status list from
+verifies a credential Continuum issued (before and after a key rotation) — resolving the issuer's did:web and status list from
 the app on loopback, and the JSON-LD contexts from the vendored files — then rejects it after
 one character of its subject changes, and again after it is revoked.
 
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from credentials.services import credential_revoke
+from credentials.services import credential_revoke, issuer_key_rotate
 from credentials.tests.factories import issued
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +84,12 @@ def test_digital_bazaar_verifies_our_credential_and_rejects_tampered_and_revoked
 
     good = run_verifier(verifier, document, live_server.url, tmp_path)
     assert good == {"verified": True, "revoked": False, "errors": []}
+
+    # After a key rotation the credential still verifies (the old key stays published) and
+    # the status list, now signed with the new key, verifies too.
+    issuer_key_rotate(institution=program.institution)
+    rotated = run_verifier(verifier, document, live_server.url, tmp_path)
+    assert rotated == {"verified": True, "revoked": False, "errors": []}
 
     tampered = copy.deepcopy(document)
     name = tampered["credentialSubject"]["achievement"]["name"]

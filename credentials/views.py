@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from credentials import issuer, services
+from credentials.forms import VerifyForm
 from credentials.models import Credential, IssuerKey
 from credentials.selectors import credentials_of
 from programs.models import Institution
@@ -35,6 +36,28 @@ def credential_download(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
     response = HttpResponse(json.dumps(credential.document, indent=2), content_type=LD_JSON)
     response["Content-Disposition"] = f'attachment; filename="credential-{public_id}.json"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def credential_check(request: HttpRequest) -> HttpResponse:
+    """Anyone pastes a credential and sees whether it checks out."""
+    form = VerifyForm(request.POST or None)
+    result = None
+    document: Any = None
+    if request.method == "POST" and form.is_valid():
+        document = form.cleaned_data["credential"]
+        result = services.credential_verify(document=document)
+        if result.credential is not None:
+            services.credential_view_log(credential=result.credential, viewer=request.user)
+    return render(
+        request,
+        "credentials/check.html",
+        {
+            "form": form,
+            "result": result,
+            "document": document if isinstance(document, dict) else None,
+        },
+    )
 
 
 @require_GET

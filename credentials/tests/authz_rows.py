@@ -35,6 +35,15 @@ ROWS = [
         same(200),
         note="the link the learner shares: public by design",
     ),
+    Row("credential-check", lambda w: "/credentials/verify/", same(200), note="public"),
+    Row(
+        "credential-check",
+        lambda w: "/credentials/verify/",
+        same(200),
+        method="POST",
+        data=lambda w: {"credential": "{}"},
+        note="public: anyone may check a credential",
+    ),
     Row(
         "credential-issuer",
         lambda w: f"/credentials/issuers/{_slug(w)}/did.json",

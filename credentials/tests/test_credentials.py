@@ -209,3 +209,15 @@ def test_odd_shapes_are_answered_not_crashed(shape, credential):
     )
     assert response.status_code == 200
     assert response.json()["verified"] is False and response.json()["problems"]
+
+
+def test_anyone_pastes_a_credential_and_sees_the_check(credential):
+    client = Client()
+    page = client.post("/credentials/verify/", {"credential": json.dumps(credential.document)})
+    assert b"Verified." in page.content
+    tampered = copy.deepcopy(credential.document)
+    tampered["credentialSubject"]["achievement"]["description"] += "!"
+    page = client.post("/credentials/verify/", {"credential": json.dumps(tampered)})
+    assert b"changed after issue" in page.content
+    page = client.post("/credentials/verify/", {"credential": "{not json"})
+    assert b"This is not JSON (line 1, column 2" in page.content

@@ -1,6 +1,6 @@
 """A resident earns a credential: the program director signs off the committee's entrustment
 decision; the resident finds the credential, downloads its JSON and opens the verification
-link; someone without an account opens that link on a phone and sees it verified."""
+link; someone without an account opens that link on a phone and sees it verified, then pastes a changed copy and sees it fail."""
 
 from __future__ import annotations
 
@@ -63,3 +63,10 @@ def test_a_signed_off_decision_becomes_a_credential_anyone_can_check(
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the verification page scrolls sideways on a phone ({width}px)"
     snapshot(phone_page, "credential-verify-phone")
+
+    # They paste a copy someone changed by one character: the check says so.
+    phone_page.get_by_role("link", name="Check another credential").click()
+    document["credentialSubject"]["achievement"]["name"] = title.replace("level 4", "level 5")
+    phone_page.get_by_label("Credential (JSON)").fill(json.dumps(document))
+    phone_page.get_by_role("button", name="Check").click()
+    expect(phone_page.get_by_role("alert")).to_contain_text("changed after issue")

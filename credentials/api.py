@@ -18,7 +18,7 @@ from accounts.models import User
 from core.api import cursor
 from credentials import services
 from credentials.models import Credential
-from credentials.selectors import credentials_of
+from credentials.selectors import credentials_of, credentials_revocable_by
 
 
 class CredentialSerializer(serializers.ModelSerializer[Credential]):
@@ -67,6 +67,29 @@ class CredentialDetailApi(APIView):
     def get(self, request: Request, public_id: uuid.UUID) -> Response:
         credential = get_object_or_404(
             credentials_of(viewer=cast(User, request.user)), public_id=public_id
+        )
+        return Response(CredentialSerializer(credential).data)
+
+
+class RevokeSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=500, help_text="Why, for the record.")
+
+
+class CredentialRevokeApi(APIView):
+    """The director of the decision's program revokes a credential; its status list bit is set
+    from the next fetch. Anyone else gets 404. Revoking twice changes nothing."""
+
+    @extend_schema(
+        request=RevokeSerializer, responses=CredentialSerializer, operation_id="credential_revoke"
+    )
+    def post(self, request: Request, public_id: uuid.UUID) -> Response:
+        credential = get_object_or_404(
+            credentials_revocable_by(user=cast(User, request.user)), public_id=public_id
+        )
+        data = RevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        credential = services.credential_revoke(
+            credential=credential, reason=data.validated_data["reason"]
         )
         return Response(CredentialSerializer(credential).data)
 

@@ -10,4 +10,9 @@ urlpatterns = [
         api.CredentialDetailApi.as_view(),
         name="api-credential-detail",
     ),
+    path(
+        "credentials/<uuid:public_id>/revoke/",
+        api.CredentialRevokeApi.as_view(),
+        name="api-credential-revoke",
+    ),
 ]

@@ -71,4 +71,13 @@ ROWS = [
         content_type="application/json",
         note="anyone may check a credential",
     ),
+    Row(
+        "api-credential-revoke",
+        lambda w: f"/api/v1/credentials/{_credential(w).public_id}/revoke/",
+        same(404, anonymous=401, director=200),
+        method="POST",
+        data=lambda w: {"reason": "Issued in error."},
+        content_type="application/json",
+        note="the director of the decision's program; not the learner, not another director",
+    ),
 ]

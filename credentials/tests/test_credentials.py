@@ -221,3 +221,21 @@ def test_anyone_pastes_a_credential_and_sees_the_check(credential):
     assert b"changed after issue" in page.content
     page = client.post("/credentials/verify/", {"credential": "{not json"})
     assert b"This is not JSON (line 1, column 2" in page.content
+
+
+def test_the_director_revokes_through_the_api_with_a_reason(credential, director, learner):
+    api = APIClient()
+    api.force_authenticate(director)
+    url = f"/api/v1/credentials/{credential.public_id}/revoke/"
+    missing = api.post(url, {}, format="json")
+    assert missing.status_code == 400 and "reason" in missing.json()
+    done = api.post(url, {"reason": "Decision withdrawn."}, format="json")
+    assert done.status_code == 200 and done.json()["revoked"] is True
+    credential.refresh_from_db()
+    assert credential.revocation_reason == "Decision withdrawn."
+    again = api.post(url, {"reason": "Twice."}, format="json")
+    assert again.status_code == 200
+    credential.refresh_from_db()
+    assert credential.revocation_reason == "Decision withdrawn."  # the first revocation stands
+    api.force_authenticate(learner)
+    assert api.post(url, {"reason": "Mine."}, format="json").status_code == 404

@@ -103,3 +103,27 @@ class ApiToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class SignInRefusal(models.Model):
+    """A sign-in attempt refused by the throttle (accounts.throttle), kept for administrators.
+
+    One row per account, address and reason while the refusal lasts, not one per attempt.
+    """
+
+    class Reason(models.TextChoices):
+        ACCOUNT_AND_ADDRESS = "account_address", "Too many wrong passwords for the account here"
+        ADDRESS_CEILING = "address_ceiling", "The address is over its ceiling of failures"
+
+    email = models.CharField(max_length=254, help_text="As typed; the account may not exist.")
+    address = models.GenericIPAddressField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    refused_at = models.DateTimeField(auto_now_add=True)
+    retry_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-refused_at"]
+        indexes = [models.Index(fields=["-refused_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.address} ({self.get_reason_display()})"

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts import services
 from accounts.forms import ApiTokenCreateForm
 from accounts.models import User
 from accounts.selectors import api_tokens_of
-from accounts.services import api_token_create
 
 
 @never_cache
@@ -22,7 +22,7 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
     new_key = None
     form = ApiTokenCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        new_key = api_token_create(user=user, name=form.cleaned_data["name"])
+        _, new_key = services.api_token_create(user=user, name=form.cleaned_data["name"])
         form = ApiTokenCreateForm()
     context = {"tokens": api_tokens_of(user=user), "form": form, "new_key": new_key}
     # The key is rendered straight from the POST and never stored, so it cannot be shown again.
@@ -33,6 +33,6 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(api_tokens_of(user=request.user), pk=pk)  # type: ignore[arg-type]
-    token.revoke()
+    services.api_token_revoke(token=token, by=request.user)  # type: ignore[arg-type]
     messages.success(request, f"Token “{token.name}” revoked. It no longer works.")
     return HttpResponseRedirect(reverse("api-token-list"))

@@ -28,7 +28,7 @@ from assessments.models import (
     AssessmentVersion,
     ObservationSetting,
 )
-from assessments.selectors.forms import forms_visible_to
+from assessments.selectors.forms import form_managed_by, forms_visible_to
 from assessments.selectors.observations import (
     assessment_visible_to,
     assessments_given,
@@ -40,7 +40,12 @@ from assessments.selectors.observations import (
     requests_of_learner,
     requests_to_assessor,
 )
-from assessments.services.forms import FRAMEWORK_SCALE, LevelInput, assessment_form_create
+from assessments.services.forms import (
+    FRAMEWORK_SCALE,
+    LevelInput,
+    assessment_form_create,
+    assessment_form_retire,
+)
 from assessments.services.observations import (
     CASE_TYPE_MAX,
     CORRECTION_WINDOW,
@@ -915,3 +920,17 @@ class AssessmentFormDetailApi(APIView):
         if item is None:
             raise Http404
         return Response(AssessmentFormSerializer(item).data)
+
+
+class AssessmentFormRetireApi(APIView):
+    """Stop offering a program's form for new observations; what was recorded on it stays."""
+
+    @extend_schema(
+        request=None, responses=AssessmentFormSerializer, operation_id="assessment_form_retire"
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        item = form_managed_by(user=_user(request), pk=pk)
+        if item is None or item.program_id is None:
+            raise Http404
+        retired = assessment_form_retire(form=item)
+        return Response(AssessmentFormSerializer(retired).data)

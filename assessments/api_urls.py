@@ -41,6 +41,11 @@ urlpatterns = [
         api.AssessmentFormDetailApi.as_view(),
         name="api-assessment-form-detail",
     ),
+    path(
+        "assessment-forms/<int:pk>/retire/",
+        api.AssessmentFormRetireApi.as_view(),
+        name="api-assessment-form-retire",
+    ),
     path("assessments/", api.AssessmentListApi.as_view(), name="api-assessment-list"),
     path("assessments/<int:pk>/", api.AssessmentDetailApi.as_view(), name="api-assessment-detail"),
     path(

@@ -516,6 +516,7 @@ def run(args: argparse.Namespace) -> int:
     # the dashboard's limit on every later `--reuse` run.
     poster = _client_for(_fellow_learner_email(learner_id))
     rows.append(_checkins(poster, rounds))
+    rows += _xapi_rows(learner, world["learner_email"], learner_id, rounds, scale)
 
     _print(rows, scale)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -627,6 +628,70 @@ def _checkins(client: Client, rounds: Rounds) -> Row:
     )
     row.extra = {"checkin_rps": checkin_rps, "me_rps": me_rps}
     return row
+
+
+def _xapi_rows(
+    learner: Client, email: str, learner_id: int, rounds: Rounds, scale: str
+) -> list[Row]:
+    """(f) statements per second in batches of 50 against /me per second; (g) the learner
+    dashboard's ratio with STORED statements about the learner beside its ratio without."""
+    from bench import xapi
+
+    client_id, auth = xapi.new_client()
+    try:
+        post = xapi.poster(Client(), auth, email)
+        me = _get(learner, "/api/v1/me/")
+        posts = max(rounds.least * 2, 10)
+        post_ms, me_ms = _timed_in_turns(
+            [post, me], Rounds(posts, rounds.budget_s, max(posts, rounds.most)), warmup=3
+        )
+        statements_ps, me_ps = xapi.BATCH * 1000 / post_ms, 1000 / me_ms
+        posting = Row(
+            "(f) xAPI POST (50 statements) vs /me",
+            median_ms=post_ms,
+            me_ms=me_ms,
+            queries=(_queries(post), _queries(post)),
+            sizes="same",
+            peak_mb=_peak_mb(post),
+            note=f"{statements_ps:.0f} statements/s vs {me_ps:.0f} /me/s: throughput ratio "
+            f"{statements_ps / me_ps:.2f} (target ≥ 2)",
+            extra={"statements_per_s": statements_ps, "me_rps": me_ps},
+        )
+        xapi.clear(client_id)
+        dashboard = _get(learner, "/progress/")
+        params = {"learner": learner_id}
+
+        def measure() -> tuple[float, float, float]:
+            return _endpoint_and_limit(dashboard, me, DASHBOARD_SQL, params, rounds)
+
+        def ratio(times: tuple[float, float, float]) -> float:
+            return times[0] / (times[1] + times[2])
+
+        # Without, with, without again: the machine's drift within the run falls on both
+        # sides alike when "without" is the mean of a measurement before and after.
+        first = measure()
+        queries_before = _queries(dashboard)
+        stored = xapi.STORED[scale]
+        xapi.store_many(client_id=client_id, email=email, count=stored)
+        after = measure()
+        queries_after = _queries(dashboard)
+        xapi.clear(client_id)
+        ratio_before = (ratio(first) + ratio(measure())) / 2
+        ratio_after = ratio(after)
+        beside = Row(
+            f"(g) learner dashboard, HTML, {stored:,} statements stored",
+            median_ms=after[0],
+            sql_ms=after[1],
+            me_ms=after[2],
+            queries=(queries_before, queries_after),
+            sizes="without/with statements",
+            note=f"ratio {ratio_before:.2f} without, {ratio_after:.2f} with: difference "
+            f"{ratio_after - ratio_before:+.2f} (target within 0.1)",
+            extra={"ratio_without": ratio_before, "ratio_with": ratio_after},
+        )
+        return [posting, beside]
+    finally:
+        xapi.clear(client_id)
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:

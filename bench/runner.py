@@ -16,6 +16,9 @@
      (d) check-in POST throughput as a ratio to /api/v1/me/ requests per second.
      (e) the largest list, a learner's evidence (10,000 items at full scale), first page as
      JSON and HTML, against the raw query of that page; query counts at 10,000 and 10 items.
+     (f) xAPI statements posted in batches of 50 per second, against /api/v1/me/ per second;
+     (g) the dashboard's ratio with many statements about the learner stored and without
+     (bench/xapi.py).
 """
 
 from __future__ import annotations

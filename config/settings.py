@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "accounts",
+    "audit",
     "notifications",
     "frameworks",
     "programs",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "sso",
     "privacy",
     "demo",
+    "xapi",
 ]
 # SAML needs python3-saml, which needs xmlsec and lxml built on the same libxml2 (matching
 # wheels from PyPI). Without them, SAML identity providers are unavailable and the admin says so.
@@ -184,6 +186,16 @@ CELERY_BEAT_SCHEDULE["assessments-observation-reminders"] = {
     "task": "assessments.observation_requests_remind",
     "schedule": crontab(minute=15, hour="7-17"),
 }
+# Programs: invitation emails whose task was lost are sent again (docs/programs.md).
+CELERY_BEAT_SCHEDULE["programs-invitations-sweep"] = {
+    "task": "programs.invitations_sweep",
+    "schedule": 60.0,
+}
+# xAPI: statements about no learner leave after XAPI_UNCLAIMED_DAYS (docs/xapi.md).
+CELERY_BEAT_SCHEDULE["xapi-prune-unclaimed"] = {
+    "task": "xapi.statements_prune_unclaimed",
+    "schedule": crontab(hour=3, minute=40),
+}
 # Portfolio: exports and imports whose message was lost are sent again (docs/portfolio-export.md).
 CELERY_BEAT_SCHEDULE["portfolio-transfers-sweep"] = {
     "task": "portfolio.transfers_sweep",
@@ -214,6 +226,9 @@ CELERY_BEAT_SCHEDULE["privacy-retention"] = {
 RETENTION_NEVER_SIGNED_IN_DAYS = env.int("RETENTION_NEVER_SIGNED_IN_DAYS", default=180)
 # Inbox rows (and digest records) are deleted this many days after they were written.
 RETENTION_NOTIFICATION_DAYS = env.int("RETENTION_NOTIFICATION_DAYS", default=365)
+# Invitations never accepted name people who may never sign up: deleted this long after they
+# expired or were withdrawn.
+RETENTION_INVITATION_DAYS = env.int("RETENTION_INVITATION_DAYS", default=90)
 # The access log is the learner's own record and stays as long as their account (0); a
 # deployment whose policy says otherwise sets a number of days.
 RETENTION_ACCESS_LOG_DAYS = env.int("RETENTION_ACCESS_LOG_DAYS", default=0)
@@ -273,9 +288,11 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Signing in is throttled by accounts.throttle per (account, address) with a high per-address
+# ceiling (docs/security.md); allauth's per-address limits would lock a ward out together.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "",
+    "login_failed": "",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -284,7 +301,7 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
 }
 ACCOUNT_ADAPTER = "sso.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"login": "sso.forms.LoginForm"}
+ACCOUNT_FORMS = {"login": "sso.forms.LoginForm", "signup": "accounts.forms.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Continuum] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Continuum"
@@ -350,6 +367,8 @@ SPECTACULAR_SETTINGS = {
         "ActionItemStatusEnum": "coaching.models.ActionItem.Status",
         "NotificationKindEnum": "notifications.models.Kind",
         "HandoverStatusEnum": "handovers.models.Handover.Status",
+        "ProgramRoleEnum": "programs.models.ProgramRole.Role",
+        "InvitationRoleEnum": "programs.models.Invitation.ROLE_CHOICES",
     },
 }
 
@@ -388,6 +407,13 @@ if not IS_POSTGRES:
     # Covering indexes (INCLUDE columns) speed up PostgreSQL; SQLite builds them without the
     # extra columns, which is fine for the embedded default.
     SILENCED_SYSTEM_CHECKS.append("models.W040")
+
+# xAPI: statements whose actor is an `account` on this home page (name: the learner's email)
+# reach that learner, as do those whose `mbox` is one of the learner's verified emails.
+XAPI_ACCOUNT_HOMEPAGE: str = env.str("XAPI_ACCOUNT_HOMEPAGE", default="http://127.0.0.1:8000")
+# Statements about nobody who uses Continuum are deleted after this many days
+# (`manage.py prune_unclaimed_statements`, daily with the worker).
+XAPI_UNCLAIMED_DAYS: int = env.int("XAPI_UNCLAIMED_DAYS", default=365)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

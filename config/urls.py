@@ -21,6 +21,8 @@ api_v1 = [
     path("", include("handovers.api_urls")),
     path("", include("credentials.api_urls")),
     path("", include("committee.api_urls")),
+    path("", include("audit.api_urls")),
+    path("", include("accounts.api_urls")),
     path("", include("privacy.api_urls")),
 ]
 
@@ -31,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("audit/", include("audit.urls")),
     path("account/", include("privacy.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -49,7 +52,10 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("coaching/", include("notifications.urls")),
     path("coaching/", include("coaching.urls")),
+    # The learner's incoming xAPI statements sit with the other learning pages.
+    path("learning/incoming/", include("xapi.page_urls")),
     path("learning/", include("learning.urls")),
+    path("xapi/", include("xapi.urls")),
     path("", include("cpd.urls")),
     path("handovers/", include("handovers.urls")),
     path("credentials/", include("credentials.urls")),

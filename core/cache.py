@@ -1,6 +1,6 @@
 """The cache: Redis, and while Redis cannot be reached, this process's memory.
 
-Signing in counts failed attempts in the cache (allauth's rate limits) and pages cache small
+Signing in counts failed attempts in the cache (accounts.throttle) and pages cache small
 things; with a plain Redis backend, every one of those requests answered 500 for as long as
 Redis was down. Here a Redis error falls back to a local-memory cache, logged once per outage,
 and Redis is tried again on the next call. During an outage each process counts on its own,

@@ -2,8 +2,8 @@
 
 PostgreSQL cannot store or compare text holding U+0000, so a NUL in a query parameter or a
 field reaches the database as an error (a 500). No legitimate input contains one: the request
-is answered 400 here, once, instead of every view checking its own parameters. API paths get
-the API's JSON error shape; pages get a plain 400.
+is answered 400 here, once, instead of every view checking its own parameters. API and xAPI
+paths get a JSON error; pages get a plain 400.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 
-API_PREFIX = "/api/"
+# Paths whose clients read JSON errors: the REST API and the xAPI learning record store.
+API_PREFIXES = ("/api/", "/xapi/")
 MESSAGE = "Request input must not contain NUL (\\u0000) characters."
 # A JSON string escape \u0000 that is not itself an escaped backslash followed by "u0000".
 JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
@@ -58,7 +59,7 @@ class RefuseNulMiddleware:
             # too large (a file upload is not held in memory and has limits of its own).
             return _too_large(request)
         if nul:
-            if request.path.startswith(API_PREFIX):
+            if request.path.startswith(API_PREFIXES):
                 return JsonResponse({"detail": MESSAGE}, status=400)
             return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
@@ -70,6 +71,6 @@ def _too_large(request: HttpRequest) -> HttpResponse:
         f"The request body is larger than {limit // (1024 * 1024)} MB; "
         "send a large document as a file upload (multipart/form-data)."
     )
-    if request.path.startswith(API_PREFIX):
+    if request.path.startswith(API_PREFIXES):
         return JsonResponse({"detail": message}, status=413)
     return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

@@ -183,6 +183,7 @@ class FrameworkAdmin(ReadOnlyAdmin):
                     fmt=form.cleaned_data["format"] or None,
                     filename=upload.name or "",
                     size=upload.size,
+                    by=request.user,  # type: ignore[arg-type]
                 )
             except FrameworkImportError as exc:
                 form.add_error("file", str(exc))

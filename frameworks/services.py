@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from audit.services import audit_record
 from frameworks import exporters, importers
 from frameworks.importers import (
     CompetencyData,
@@ -18,6 +19,9 @@ from frameworks.importers import (
     ScaleData,
 )
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "data"
 
@@ -35,6 +39,7 @@ def framework_import(
     fmt: Format | None = None,
     filename: str = "",
     size: int | None = None,
+    by: User | None = None,
 ) -> FrameworkImportResult:
     """Import one framework version from a JSON or CSV file, all or nothing.
 
@@ -52,7 +57,15 @@ def framework_import(
     )
     try:
         with transaction.atomic():
-            return _write(data)
+            result = _write(data)
+            if result.created:
+                audit_record(
+                    actor=by,
+                    action="framework.import",
+                    target=result.framework,
+                    after={"code": data.code, "version": data.version, "file": filename},
+                )
+            return result
     except IntegrityError:
         # Only reachable when another import of the same framework or scale commits between
         # our checks and our insert.

@@ -162,6 +162,15 @@ class HandoverSendApi(APIView):
         return Response(HandoverSerializer(handover).data)
 
 
+class HandoverRefreshApi(APIView):
+    """Rebuild a draft's content from the learner's record as it is now."""
+
+    @extend_schema(request=None, responses=HandoverSerializer, operation_id="handover_refresh")
+    def post(self, request: Request, public_id: uuid.UUID) -> Response:
+        handover = services.handover_refresh(handover=_own(request, public_id))
+        return Response(HandoverSerializer(handover).data)
+
+
 class HandoverWithdrawApi(APIView):
     """Withdraw a sent handover: the program no longer sees it."""
 

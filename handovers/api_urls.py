@@ -23,6 +23,11 @@ urlpatterns = [
         "handovers/<uuid:public_id>/send/", api.HandoverSendApi.as_view(), name="api-handover-send"
     ),
     path(
+        "handovers/<uuid:public_id>/refresh/",
+        api.HandoverRefreshApi.as_view(),
+        name="api-handover-refresh",
+    ),
+    path(
         "handovers/<uuid:public_id>/withdraw/",
         api.HandoverWithdrawApi.as_view(),
         name="api-handover-withdraw",

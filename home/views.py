@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import User
+from home.start import faculty_requests, first_steps, outside_stage
 from home.worklist import worklist_for
 from learning.selectors import next_clinic_refreshers
 from portfolio.dashboard import page_dashboard
@@ -23,14 +24,22 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "home/welcome.html")
     learner = cast(User, request.user)
     dashboard = page_dashboard(request, learner=learner, stages=False)
+    enrollment = dashboard.enrollments[0] if dashboard.enrollments else None
+    roles = program_roles(request).get()
+    frameworks = [section.framework.name for section in dashboard.sections]
     return render(
         request,
         "home/home.html",
         {
             "dashboard": dashboard,
-            "enrollment": dashboard.enrollments[0] if dashboard.enrollments else None,
+            "enrollment": enrollment,
+            "first_steps": first_steps(
+                learner=learner, enrollment=enrollment, frameworks=frameworks
+            ),
+            "faculty_requests": faculty_requests(user=learner, roles=roles),
+            "outside_stage": outside_stage(learner=learner, enrollment=enrollment),
             "shared_with_me": count_learners_sharing_with(viewer=learner),
             "next_clinic": next_clinic_refreshers(learner=learner),
-            "worklist": worklist_for(user=learner, roles=program_roles(request).get()),
+            "worklist": worklist_for(user=learner, roles=roles),
         },
     )

@@ -64,7 +64,11 @@ class LearningResourceAdmin(admin.ModelAdmin):
                 form.add_error("file", "The file is larger than 5 MB.")
             else:
                 try:
-                    result = catalogue_import(content=upload.read(), filename=upload.name or "")
+                    result = catalogue_import(
+                        content=upload.read(),
+                        filename=upload.name or "",
+                        by=request.user,  # type: ignore[arg-type]
+                    )
                 except CatalogueError as exc:
                     errors = [str(error) for error in exc.errors]
                     form.add_error("file", "Nothing was imported: fix the problems listed below.")

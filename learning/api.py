@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -21,6 +22,7 @@ from accounts.models import User
 from core.api import LimitOffset
 from frameworks.models import Competency
 from learning.anticipatory import Match
+from learning.catalogue import CatalogueError
 from learning.fhir import BundleError, max_bytes
 from learning.models import LearningResource, Recommendation, ResourceCode, UpcomingVisit
 from learning.ranking import RankedResource
@@ -37,6 +39,7 @@ from learning.selectors import (
 from learning.services import (
     OUTCOMES,
     FeedbackAction,
+    catalogue_import,
     practitioner_link_set,
     recommendation_evidence_create,
     recommendation_feedback,
@@ -470,3 +473,56 @@ class PractitionerApi(APIView):
             learner=_me(request), practitioner_id=incoming.validated_data["practitioner_id"]
         )
         return Response(PractitionerSerializer({"practitioner_id": link.practitioner_id}).data)
+
+
+CATALOGUE_MAX_BYTES = 5 * 1024 * 1024
+
+
+class CatalogueUploadSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="The catalogue as CSV or JSON (docs/learning.md).")
+
+
+class CatalogueImportResultSerializer(serializers.Serializer[Any]):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    pairs_created = serializers.IntegerField()
+
+
+class CatalogueImportApi(APIView):
+    """Import the learning catalogue (administrators who may add resources; 404 for anyone
+    else). All rows or none: 400 lists every problem with its line or item and field."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": CatalogueUploadSerializer},
+        responses={200: CatalogueImportResultSerializer},
+        operation_id="learning_catalogue_import",
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.has_perm("learning.add_learningresource"):
+            raise Http404
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ParseError("Send the catalogue as a multipart field named 'file'.")
+        if upload.size is not None and upload.size > CATALOGUE_MAX_BYTES:
+            return Response(
+                {"detail": "The file is larger than 5 MB."},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        try:
+            result = catalogue_import(
+                content=upload.read(), filename=upload.name or "", by=cast(User, request.user)
+            )
+        except CatalogueError as error:
+            return Response(
+                {
+                    "detail": f"Nothing was imported: {len(error.errors)} problem(s).",
+                    "errors": [
+                        {"where": e.where, "field": e.field, "message": e.message}
+                        for e in error.errors
+                    ],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(CatalogueImportResultSerializer(result).data)

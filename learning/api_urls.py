@@ -4,6 +4,11 @@ from learning import api
 
 urlpatterns = [
     path(
+        "learning/catalogue/import/",
+        api.CatalogueImportApi.as_view(),
+        name="api-learning-catalogue-import",
+    ),
+    path(
         "learning/resources/", api.LearningResourceListApi.as_view(), name="api-learning-resources"
     ),
     path(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.models import User
+from audit.services import audit_record
 from cpd.services import cpd_activity_from_completion
 from learning import fhir
 from learning.anticipatory import anticipatory_learning
@@ -60,7 +61,9 @@ class CatalogueImportResult:
 
 
 @transaction.atomic
-def catalogue_import(*, content: bytes, filename: str = "") -> CatalogueImportResult:
+def catalogue_import(
+    *, content: bytes, filename: str = "", by: User | None = None
+) -> CatalogueImportResult:
     """Create or update catalogue resources (by key) and code pairs from a CSV/JSON file.
 
     All rows are written or none: any row error raises learning.catalogue.CatalogueError
@@ -103,7 +106,14 @@ def catalogue_import(*, content: bytes, filename: str = "") -> CatalogueImportRe
             snomed_code=pair.snomed, icd10_code=pair.icd10, defaults={"display": pair.display}
         )
         pairs_created += int(made)
-    return CatalogueImportResult(created=created, updated=updated, pairs_created=pairs_created)
+    result = CatalogueImportResult(created=created, updated=updated, pairs_created=pairs_created)
+    audit_record(
+        actor=by,
+        action="catalogue.import",
+        target_label=filename or "learning catalogue",
+        after={"file": filename, "created": created, "updated": updated, "pairs": pairs_created},
+    )
+    return result
 
 
 # --- Upcoming visits ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def site_url(path: str) -> str:
     return f"{base}{path}" if path else base
 
 
-def _subject(text: str) -> str:
+def email_subject(text: str) -> str:
     prefix = getattr(settings, "ACCOUNT_EMAIL_SUBJECT_PREFIX", "[Continuum] ")
     return f"{prefix}{text}".replace("\n", " ")[:200]
 
@@ -59,7 +59,7 @@ def notification_email_deliver(*, notification_id: int) -> bool:
     context = {"notification": notification, "link": site_url(notification.url)}
     try:
         send_mail(
-            subject=_subject(notification.title),
+            subject=email_subject(notification.title),
             message=render_to_string("notifications/email/notification.txt", context),
             from_email=None,
             recipient_list=[notification.recipient.email],
@@ -152,7 +152,7 @@ def digest_send(*, digest: Digest, subject: str, body: str) -> None:
     Digest.objects.filter(pk=digest.pk).update(subject=subject[:200], body=body)
     try:
         send_mail(
-            subject=_subject(subject),
+            subject=email_subject(subject),
             message=body,
             from_email=None,
             recipient_list=[digest.recipient.email],

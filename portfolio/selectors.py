@@ -239,6 +239,11 @@ SELECT {_TIMELINE_ENTRY.columns("t")} FROM {TimelineEntry._meta.db_table} t
 WHERE t.learner_id = %s ORDER BY t.start_date, t.id"""  # noqa: S608 — our names
 
 
+def timeline_entries_of(*, learner: User) -> QuerySet[TimelineEntry]:
+    """The learner's stages outside this deployment, oldest first; nobody else's."""
+    return TimelineEntry.objects.filter(learner=learner).order_by("start_date", "pk")
+
+
 def timeline_entries_read(*, learner: User) -> Read[list[TimelineEntry]]:
     """Stages held outside this deployment; `programs.selectors.enrollments_read` has the
     rest. A plain statement, like that one: the progress page reads both on every visit."""

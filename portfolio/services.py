@@ -502,6 +502,35 @@ def share_grant_revoke(*, grant: ShareGrant) -> ShareGrant:
     return locked
 
 
+# What brings a person (accounts.forms.ARRIVAL_CHOICES) → the stage of training they are in.
+ARRIVAL_STAGES = {
+    "student": (Program.Stage.UME, "Medical school"),
+    "resident": (Program.Stage.GME, "Residency"),
+    "fellow": (Program.Stage.FELLOWSHIP, "Fellowship"),
+    "physician": (Program.Stage.CPD, "Practice"),
+}
+
+
+@transaction.atomic
+def stage_set_up(*, learner: User, arrived_as: str, where: str = "") -> TimelineEntry | None:
+    """Start a newcomer's timeline with the stage they say they are in (a stage outside any
+    program here), and a profile headline that says it. Nothing for an unknown answer."""
+    if arrived_as not in ARRIVAL_STAGES:
+        return None
+    stage, label = ARRIVAL_STAGES[arrived_as]
+    profile, _ = LearnerProfile.objects.get_or_create(learner=learner)
+    if not profile.headline:
+        profile.headline = f"{label}, {where}"[:200] if where else label
+        profile.save(update_fields=["headline", "updated_at"])
+    return TimelineEntry.objects.create(
+        learner=learner,
+        institution_name=where[:200],
+        program_name=label,
+        stage=stage,
+        start_date=timezone.localdate(),
+    )
+
+
 # --- Erasure (docs/privacy.md) ------------------------------------------------------------------
 
 

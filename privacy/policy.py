@@ -112,6 +112,27 @@ RULES: tuple[Rule, ...] = (
         "Enrollments in programs",
         "the program keeps that a former learner was enrolled; open ones end today",
     ),
+    Rule(
+        "programs.Invitation",
+        "accepted_by",
+        E,
+        "Invitations you accepted (and any still addressed to you)",
+    ),
+    Rule(
+        "programs.Invitation",
+        "invited_by",
+        K,
+        "Invitations you sent",
+        "the program's record; shown as sent by your anonymised name",
+    ),
+    Rule(
+        "audit.AuditEvent",
+        "actor",
+        K,
+        "Changes you made to programs, roles and settings",
+        "kept in the audit log of administration, which nobody can change, with the e-mail "
+        "address you had then",
+    ),
     # Ratings
     Rule("assessments.CheckIn", "learner", E, "Check-ins"),
     Rule("assessments.SelfAssessment", "learner", E, "Self-assessments"),
@@ -290,6 +311,12 @@ RULES: tuple[Rule, ...] = (
     Rule("learning.PractitionerLink", "learner", E, "Your practitioner identifiers"),
     Rule("learning.UpcomingVisit", "learner", E, "Your upcoming clinic visits"),
     Rule("learning.VisitDigest", "learner", E, "The record of your pre-clinic e-mails"),
+    Rule(
+        "xapi.IncomingDecision",
+        "learner",
+        E,
+        "Your answers to incoming learning, and the xAPI statements about you",
+    ),
     # Practice, CPD and handovers
     Rule("programs.PracticeStage", "learner", E, "Your practice stage and its target levels"),
     Rule("cpd.CpdActivity", "learner", E, "Your CPD diary"),
@@ -309,4 +336,6 @@ RULES: tuple[Rule, ...] = (
 EMAIL_KEYED: dict[str, str] = {
     "accounts.User.email": "the account itself: erased or anonymised with it",
     "account.EmailAddress.email": "an address of an account: erased with it",
+    "programs.Invitation.email": "an invitation: erased with the account it was accepted by or "
+    "addressed to; one never accepted is deleted RETENTION_INVITATION_DAYS after it expired",
 }

@@ -39,7 +39,8 @@ from privacy.selectors import (
     erasure_preview,
 )
 from programs.models import Enrollment
-from programs.services import programs_erase_for_user
+from programs.services import invitations_expire, programs_erase_for_user
+from xapi.services.incoming import xapi_erase_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def account_erase(*, user: User) -> ErasureResult:
         committee_erase_for_user(user=person)
         coaching_erase_for_user(user=person)
         learning_erase_for_user(user=person)
+        xapi_erase_for_user(user=person)
         handovers_erase_for_user(user=person)
         cpd_erase_for_user(user=person)
         files = portfolio_erase_for_user(user=person, label=label)
@@ -116,6 +118,7 @@ class RetentionReport:
     accounts_refused: int = 0
     notifications_deleted: int = 0
     access_log_deleted: int = 0
+    invitations_deleted: int = 0
 
 
 def retention_enforce(*, now: dt.datetime | None = None) -> RetentionReport:
@@ -133,6 +136,9 @@ def retention_enforce(*, now: dt.datetime | None = None) -> RetentionReport:
         report.accounts_erased += 1
     report.notifications_deleted = notifications_expire(
         before=now - dt.timedelta(days=settings.RETENTION_NOTIFICATION_DAYS)
+    )
+    report.invitations_deleted = invitations_expire(
+        before=now - dt.timedelta(days=settings.RETENTION_INVITATION_DAYS)
     )
     if settings.RETENTION_ACCESS_LOG_DAYS:
         report.access_log_deleted = access_log_expire(

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.api import Cursor
+from core.api import Cursor, cursor
 from frameworks.models import Framework
 from programs import services
 from programs.forms import period_values, program_defaults
@@ -30,7 +30,9 @@ from programs.models import (
     Enrollment,
     Expectation,
     Institution,
+    Invitation,
     Program,
+    ProgramRole,
     ReviewPeriod,
 )
 from programs.selectors import (
@@ -157,6 +159,100 @@ class EnrollmentCreateSerializer(serializers.Serializer[Any]):
     cohort = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
+class EnrollmentUpdateSerializer(serializers.Serializer[Any]):
+    training_year = serializers.IntegerField(min_value=1, max_value=10)
+    cohort = serializers.IntegerField(allow_null=True)
+    end_date = serializers.DateField(allow_null=True)
+
+
+class EnrollmentDetailApi(APIView):
+    """One enrollment of the program: move the learner to another year or cohort, or end it."""
+
+    @extend_schema(
+        request=EnrollmentUpdateSerializer,
+        responses=EnrollmentSerializer,
+        operation_id="program_enrollments_update",
+    )
+    def patch(self, request: Request, program_id: int, enrollment_id: int) -> Response:
+        program = _managed(request, program_id)
+        enrollment = get_object_or_404(
+            enrollments_in(program=program).select_related("program"), pk=enrollment_id
+        )
+        current = {
+            "training_year": enrollment.training_year,
+            "cohort": enrollment.cohort_id,
+            "end_date": enrollment.end_date,
+        }
+        data = EnrollmentUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = {**current, **data.validated_data}
+        cohort = _cohort_of(program, values.pop("cohort"))
+        enrollment = services.enrollment_update(
+            enrollment=enrollment, cohort=cohort, by=_user(request), **values
+        )
+        return Response(EnrollmentSerializer(enrollment).data)
+
+
+class ProgramRoleSerializer(serializers.ModelSerializer[ProgramRole]):
+    email = serializers.EmailField(source="user.email")
+    name = serializers.CharField(source="user.name")
+
+    class Meta:
+        model = ProgramRole
+        fields = ["id", "email", "name", "role"]
+        read_only_fields = fields
+
+
+class ProgramRoleGrantSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=ProgramRole.Role.choices)
+
+
+class ProgramRoleListApi(APIView):
+    """Who holds which role in the program; POST gives someone (by email) a role."""
+
+    @extend_schema(responses=ProgramRoleSerializer(many=True), operation_id="program_roles_list")
+    def get(self, request: Request, program_id: int) -> Response:
+        program = _managed(request, program_id)
+        roles = (
+            ProgramRole.objects.filter(program=program)
+            .select_related("user")
+            .order_by("role", "user__email")
+        )
+        return Response(ProgramRoleSerializer(roles, many=True).data)
+
+    @extend_schema(
+        request=ProgramRoleGrantSerializer,
+        responses={201: ProgramRoleSerializer},
+        operation_id="program_roles_grant",
+    )
+    def post(self, request: Request, program_id: int) -> Response:
+        program = _managed(request, program_id)
+        data = ProgramRoleGrantSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        role = services.program_role_grant(
+            program=program, by=_user(request), **data.validated_data
+        )
+        return Response(ProgramRoleSerializer(role).data, status=status.HTTP_201_CREATED)
+
+
+class ProgramRoleRevokeApi(APIView):
+    """Take a role away (only directors remove directors, never the last one)."""
+
+    @extend_schema(request=None, responses={204: None}, operation_id="program_roles_revoke")
+    def delete(self, request: Request, program_id: int, role_id: int) -> Response:
+        program = _managed(request, program_id)
+        role = get_object_or_404(
+            ProgramRole.objects.filter(program=program).select_related("user", "program"),
+            pk=role_id,
+        )
+        try:
+            services.program_role_revoke(program_role=role, by=_user(request))
+        except DjangoValidationError as error:
+            return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class RosterErrorSerializer(serializers.Serializer[Any]):
     line = serializers.IntegerField()
     column = serializers.CharField()
@@ -168,6 +264,7 @@ class RosterResultSerializer(serializers.Serializer[Any]):
     accounts_created = serializers.IntegerField()
     enrollments_created = serializers.IntegerField()
     enrollments_updated = serializers.IntegerField()
+    invited = serializers.IntegerField(default=0, help_text="Invitations emailed.")
 
 
 RosterFailureSerializer = inline_serializer(
@@ -182,6 +279,10 @@ RosterFailureSerializer = inline_serializer(
 
 class RosterUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
+    invite = serializers.BooleanField(
+        default=False,
+        help_text="Email an invitation to every learner in the file who has not signed in yet.",
+    )
 
 
 class ExpectationSerializer(serializers.Serializer[Any]):
@@ -242,11 +343,46 @@ class ProgramListApi(APIView):
         )
 
 
+class ProgramUpdateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    specialty = serializers.CharField(max_length=120, allow_blank=True)
+    duration_years = serializers.IntegerField(min_value=1, max_value=10)
+    review_months = serializers.ChoiceField(choices=[1, 2, 3, 4, 6, 12])
+    year_start_month = serializers.IntegerField(min_value=1, max_value=12)
+    frameworks = serializers.ListField(child=serializers.IntegerField(), help_text="Framework ids.")
+
+
 class ProgramDetailApi(APIView):
     @extend_schema(responses=ProgramSerializer, operation_id="programs_retrieve")
     def get(self, request: Request, program_id: int) -> Response:
         program = _visible(request, program_id)
         return Response(ProgramSerializer(program, context={"request": request}).data)
+
+    @extend_schema(
+        request=ProgramUpdateSerializer,
+        responses=ProgramSerializer,
+        operation_id="programs_update",
+    )
+    def patch(self, request: Request, program_id: int) -> Response:
+        """Change the program's settings (its director, coordinators and administrators);
+        fields not sent keep their value."""
+        program = _managed(request, program_id)
+        current = {
+            "name": program.name,
+            "specialty": program.specialty,
+            "duration_years": program.duration_years,
+            "review_months": program.review_months,
+            "year_start_month": program.year_start_month,
+            "frameworks": list(program.frameworks.values_list("pk", flat=True)),
+        }
+        data = ProgramUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = {**current, **data.validated_data}
+        frameworks = list(Framework.objects.filter(pk__in=values.pop("frameworks")))
+        services.program_update(program=program, frameworks=frameworks, by=_user(request), **values)
+        return Response(
+            ProgramSerializer(_visible(request, program_id), context={"request": request}).data
+        )
 
 
 class CohortListApi(APIView):
@@ -265,7 +401,7 @@ class CohortListApi(APIView):
         program = _managed(request, program_id)
         data = CohortSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cohort = services.cohort_create(program=program, **data.validated_data)
+        cohort = services.cohort_create(program=program, by=_user(request), **data.validated_data)
         return Response(CohortSerializer(cohort).data, status=status.HTTP_201_CREATED)
 
 
@@ -305,7 +441,9 @@ class EnrollmentListApi(APIView):
             cohort = Cohort.objects.filter(program=program, pk=cohort_id).first()
             if cohort is None:
                 raise DjangoValidationError({"cohort": "No such cohort in this program."})
-        enrollment = services.enrollment_create(program=program, cohort=cohort, **values)
+        enrollment = services.enrollment_create(
+            program=program, cohort=cohort, by=_user(request), **values
+        )
         return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
 
@@ -333,8 +471,15 @@ class RosterImportApi(APIView):
                 {"detail": "The file is larger than 2 MB."},
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
+        # Read before importing, so a bad value imports nothing.
+        invite = serializers.BooleanField().to_internal_value(request.POST.get("invite", "false"))
         try:
-            result = services.roster_import(program=program, data=upload.read())
+            result = services.roster_import(program=program, data=upload.read(), by=_user(request))
+            invited = []
+            if invite:
+                invited = services.invitations_create_from_roster(
+                    program=program, emails=result.emails, by=_user(request)
+                )
         except services.RosterImportError as error:
             return Response(
                 {
@@ -346,7 +491,8 @@ class RosterImportApi(APIView):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response(RosterResultSerializer(result).data)
+        data = RosterResultSerializer(result).data
+        return Response({**data, "invited": len(invited)})
 
 
 class ExpectationListApi(APIView):
@@ -393,7 +539,7 @@ class ExpectationListApi(APIView):
             (item["competency_id"], item["training_year"]): item["level"]
             for item in data.validated_data["levels"]
         }
-        services.expectations_update(program=program, levels=levels)
+        services.expectations_update(program=program, levels=levels, by=_user(request))
         return Response(ExpectationSerializer(self._document(program), many=True).data)
 
 
@@ -418,6 +564,7 @@ class ReviewPeriodListApi(APIView):
             start_date=data.validated_data["start_date"],
             end_date=data.validated_data["end_date"],
             is_year_end=data.validated_data.get("is_year_end", False),
+            by=_user(request),
         )
         return Response(ReviewPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
 
@@ -443,7 +590,7 @@ class ReviewPeriodDetailApi(APIView):
         data = ReviewPeriodSerializer(period, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         period = services.review_period_update(
-            period=period, **{**period_values(period), **data.validated_data}
+            period=period, by=_user(request), **{**period_values(period), **data.validated_data}
         )
         return Response(ReviewPeriodSerializer(period).data)
 
@@ -456,6 +603,124 @@ class MeSerializer(serializers.Serializer[object]):
     email = serializers.EmailField()
     name = serializers.CharField()
     roles = serializers.ListField(child=serializers.CharField())
+
+
+class InvitationSerializer(serializers.ModelSerializer[Invitation]):
+    status = serializers.ChoiceField(
+        choices=["open", "accepted", "revoked", "expired"], read_only=True
+    )
+    role_label = serializers.CharField(read_only=True)
+    cohort: serializers.PrimaryKeyRelatedField[Cohort] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "name",
+            "role",
+            "role_label",
+            "training_year",
+            "cohort",
+            "status",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+        ]
+        read_only_fields = fields
+
+
+class InvitationCreateSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Invitation.ROLE_CHOICES)
+    training_year = serializers.IntegerField(
+        min_value=1, max_value=10, required=False, allow_null=True, default=None
+    )
+    cohort = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class InvitationListApi(APIView):
+    """The program's invitations, newest first; POST invites someone by email (inviting the
+    same person to the same role again renews the open invitation)."""
+
+    pagination_class = cursor(("-created_at", "-id"))
+
+    @extend_schema(
+        responses=InvitationSerializer(many=True), operation_id="program_invitations_list"
+    )
+    def get(self, request: Request, program_id: int) -> Response:
+        program = _managed(request, program_id)
+        invitations = Invitation.objects.filter(program=program).select_related("program")
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(invitations, request, view=self)
+        return paginator.get_paginated_response(InvitationSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=InvitationCreateSerializer,
+        responses={201: InvitationSerializer},
+        operation_id="program_invitations_create",
+    )
+    def post(self, request: Request, program_id: int) -> Response:
+        program = _managed(request, program_id)
+        data = InvitationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        cohort = _cohort_of(program, values.pop("cohort"))
+        invitation = services.invitation_create(
+            program=program, cohort=cohort, by=_user(request), **values
+        )
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationRevokeApi(APIView):
+    """Withdraw an invitation that has not been used: its link stops working."""
+
+    @extend_schema(
+        request=None,
+        responses={200: InvitationSerializer},
+        operation_id="program_invitations_revoke",
+    )
+    def delete(self, request: Request, program_id: int, invitation_id: int) -> Response:
+        program = _managed(request, program_id)
+        invitation = get_object_or_404(Invitation.objects.filter(program=program), pk=invitation_id)
+        invitation = services.invitation_revoke(invitation=invitation, by=_user(request))
+        return Response(InvitationSerializer(invitation).data)
+
+
+def _cohort_of(program: Program, cohort_id: int | None) -> Cohort | None:
+    if cohort_id is None:
+        return None
+    cohort = Cohort.objects.filter(program=program, pk=cohort_id).first()
+    if cohort is None:
+        raise DjangoValidationError({"cohort": "No such cohort in this program."})
+    return cohort
+
+
+class InvitationAcceptSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(help_text="The token from the invitation's link.")
+
+
+class InvitationAcceptApi(APIView):
+    """Accept an invitation as the signed-in person: only the invited email may, once, before
+    it expires; otherwise 403, 404 or 410 with the reason, and nothing changes."""
+
+    @extend_schema(
+        request=InvitationAcceptSerializer,
+        responses={200: InvitationSerializer},
+        operation_id="invitations_accept",
+    )
+    def post(self, request: Request) -> Response:
+        data = InvitationAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            invitation = services.invitation_from_token(data.validated_data["token"])
+            invitation = services.invitation_accept(invitation=invitation, user=_user(request))
+        except services.InvitationRefused as refusal:
+            return Response({"detail": refusal.message}, status=refusal.status)
+        return Response(InvitationSerializer(invitation).data)
 
 
 class MeRetrieveApi(APIView):

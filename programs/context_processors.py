@@ -84,6 +84,7 @@ _SECTION_OF_PREFIX = (
     ("coaching-", "coaching"),
     ("program-", "programs"),
     ("learning-", "learning"),
+    ("xapi-incoming", "learning"),
     ("cpd-", "cpd"),
     ("practice", "timeline"),
     ("handover-received", "programs"),

@@ -7,7 +7,7 @@ from django import forms
 from django.forms.models import model_to_dict
 
 from frameworks.models import Framework
-from programs.models import Cohort, Institution, Program, ProgramRole, ReviewPeriod
+from programs.models import Cohort, Institution, Invitation, Program, ProgramRole, ReviewPeriod
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -121,6 +121,49 @@ class RoleForm(forms.Form):
 
 class RosterForm(forms.Form):
     file = forms.FileField(label="Roster CSV file")
+    invite = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Email an invitation to everyone who has not signed in yet",
+        help_text="The link takes them through sign-in or sign-up to this program.",
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    name = forms.CharField(max_length=150, required=False, help_text="Filled in for them.")
+    role = forms.ChoiceField(choices=Invitation.ROLE_CHOICES)
+    training_year = forms.IntegerField(
+        min_value=1, max_value=10, required=False, help_text="For learners."
+    )
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), required=False)
+
+    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = Cohort.objects.filter(program=program)  # type: ignore[attr-defined]
+
+
+NEW_PASSWORD = forms.PasswordInput(attrs={"autocomplete": "new-password"})
+
+
+class InvitationAccountForm(forms.Form):
+    """What an invited person without a password gives to set up their account."""
+
+    name = forms.CharField(max_length=150, label="Your name", help_text="As colleagues know you.")
+    password1 = forms.CharField(
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="The password again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
 
 
 class PeriodForm(forms.Form):

@@ -285,3 +285,82 @@ class PracticeTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.competency_id}: {self.level}"
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def open(self) -> InvitationQuerySet:
+        """Neither accepted, revoked nor expired."""
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join a program as a learner or in a role.
+
+    The link carries a signed token naming the invitation and its `nonce`: it works once, until
+    `expires_at`, and only for the person signed in with `email`. Accepting it enrols the
+    learner (or grants the role) as the invitation says.
+    """
+
+    LEARNER = "learner"
+    ROLE_CHOICES = [(LEARNER, "Learner"), *ProgramRole.Role.choices]
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    training_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    nonce = models.CharField(max_length=32, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["program", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "email", "role"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="uniq_open_invitation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.program} as {self.role_label}"
+
+    @property
+    def role_label(self) -> str:
+        if self.role == self.LEARNER:
+            if self.training_year:
+                return f"learner ({self.program.year_label(self.training_year)})"
+            return "learner"
+        return str(ProgramRole.Role(self.role).label)
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"

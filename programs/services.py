@@ -11,24 +11,36 @@ import calendar
 import csv
 import datetime as dt
 import io
+import logging
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from audit.services import audit_record
 from frameworks.models import Competency, Framework, ScaleLevel
+from notifications.delivery import email_subject, site_url
 from programs.expectations import ENTRY_LEVEL, GRADUATION_LEVEL, graduation_level
 from programs.models import (
     Cohort,
     Enrollment,
     Expectation,
     Institution,
+    Invitation,
     PracticeStage,
     PracticeTarget,
     Program,
@@ -40,6 +52,8 @@ from programs.signals import (
     review_period_dates_changed,
     review_period_dates_changing,
 )
+
+logger = logging.getLogger(__name__)
 
 # --- Program set-up ----------------------------------------------------------------------
 
@@ -107,6 +121,13 @@ def program_create(
     program.full_clean()
     program.save()
     program.frameworks.set(list(frameworks))
+    audit_record(
+        actor=by,
+        action="program.create",
+        target=program,
+        institution_id=institution.pk,
+        after=_settings_of(program),
+    )
     if director_email.strip():
         program_role_grant(
             program=program, email=director_email, role=ProgramRole.Role.DIRECTOR, by=by
@@ -124,9 +145,11 @@ def program_update(
     review_months: int,
     year_start_month: int,
     frameworks: Iterable[Framework],
+    by: User | None = None,
 ) -> Program:
     """Change a program's settings and the frameworks it rates learners against."""
     _check_settings(duration_years, review_months, year_start_month)
+    before = _settings_of(program)
     program.name = name.strip()
     program.specialty = specialty.strip()
     program.duration_years = duration_years
@@ -135,11 +158,36 @@ def program_update(
     program.full_clean()
     program.save()
     program.frameworks.set(list(frameworks))
+    after = _settings_of(program)
+    if after != before:
+        audit_record(
+            actor=by,
+            action="program.update",
+            target=program,
+            institution_id=program.institution_id,
+            before={key: value for key, value in before.items() if after[key] != value},
+            after={key: value for key, value in after.items() if before[key] != value},
+        )
     return program
 
 
+def _settings_of(program: Program) -> dict[str, object]:
+    """A program's settings as the audit log records them."""
+    return {
+        "name": program.name,
+        "stage": program.stage,
+        "specialty": program.specialty,
+        "duration_years": program.duration_years,
+        "review_months": program.review_months,
+        "year_start_month": program.year_start_month,
+        "frameworks": sorted(program.frameworks.values_list("code", "version")),
+    }
+
+
 @transaction.atomic
-def cohort_create(*, program: Program, name: str, start_year: int) -> Cohort:
+def cohort_create(
+    *, program: Program, name: str, start_year: int, by: User | None = None
+) -> Cohort:
     """Add a class of learners to a program; names are unique within the program."""
     name = name.strip()
     if not name:
@@ -148,7 +196,15 @@ def cohort_create(*, program: Program, name: str, start_year: int) -> Cohort:
         raise ValidationError({"name": f"This program already has a cohort named '{name}'."})
     if not 1900 <= start_year <= 2200:
         raise ValidationError({"start_year": "Give the year the cohort started, e.g. 2025."})
-    return Cohort.objects.create(program=program, name=name, start_year=start_year)
+    cohort = Cohort.objects.create(program=program, name=name, start_year=start_year)
+    audit_record(
+        actor=by,
+        action="cohort.create",
+        target=cohort,
+        institution_id=program.institution_id,
+        after={"name": name, "start_year": start_year},
+    )
+    return cohort
 
 
 def _user_for_email(email: str, name: str = "") -> User:
@@ -182,6 +238,7 @@ def enrollment_create(
     training_year: int,
     start_date: dt.date,
     cohort: Cohort | None = None,
+    by: User | None = None,
 ) -> Enrollment:
     """Enrol someone (creating their account, without a password, if they have none)."""
     try:
@@ -203,7 +260,24 @@ def enrollment_create(
     )
     # Ratings of a returning or newly enrolled learner now count in the program's periods.
     enrollments_changed.send(sender=Enrollment, learner_ids=[learner.pk], program_id=program.pk)
+    audit_record(
+        actor=by,
+        action="enrollment.create",
+        target=enrollment,
+        institution_id=program.institution_id,
+        after=_enrollment_fields(enrollment),
+    )
     return enrollment
+
+
+def _enrollment_fields(enrollment: Enrollment) -> dict[str, object]:
+    return {
+        "learner": enrollment.learner.email,
+        "training_year": enrollment.training_year,
+        "cohort": enrollment.cohort.name if enrollment.cohort else None,
+        "start_date": enrollment.start_date,
+        "end_date": enrollment.end_date,
+    }
 
 
 @transaction.atomic
@@ -213,8 +287,10 @@ def enrollment_update(
     training_year: int,
     cohort: Cohort | None,
     end_date: dt.date | None,
+    by: User | None = None,
 ) -> Enrollment:
     """Move a learner to another year or cohort, or end their enrollment."""
+    before = _enrollment_fields(enrollment)
     _check_training_year(enrollment.program, training_year)
     if cohort is not None and cohort.program_id != enrollment.program_id:
         raise ValidationError({"cohort": "That cohort belongs to another program."})
@@ -224,10 +300,19 @@ def enrollment_update(
     enrollment.cohort = cohort
     enrollment.end_date = end_date
     enrollment.save(update_fields=["training_year", "cohort", "end_date"])
+    after = _enrollment_fields(enrollment)
+    if after != before:
+        audit_record(
+            actor=by,
+            action="enrollment.update",
+            target=enrollment,
+            institution_id=enrollment.program.institution_id,
+            before={key: value for key, value in before.items() if after[key] != value},
+            after={key: value for key, value in after.items() if before[key] != value},
+        )
     return enrollment
 
 
-@transaction.atomic
 def _may_change_directors(program: Program, by: User) -> bool:
     return (
         by.is_superuser
@@ -237,7 +322,8 @@ def _may_change_directors(program: Program, by: User) -> bool:
     )
 
 
-def program_role_grant(*, program: Program, email: str, role: str, by: User) -> ProgramRole:
+@transaction.atomic
+def program_role_grant(*, program: Program, email: str, role: str, by: User | None) -> ProgramRole:
     """Give a person (by email; an account is made if needed) a role in the program.
 
     Only a director (or an admin) may make someone a director: a coordinator cannot raise
@@ -245,14 +331,22 @@ def program_role_grant(*, program: Program, email: str, role: str, by: User) -> 
     """
     if role not in ProgramRole.Role.values:
         raise ValidationError({"role": "Choose one of the listed roles."})
-    if role == ProgramRole.Role.DIRECTOR and not _may_change_directors(program, by):
+    if role == ProgramRole.Role.DIRECTOR and (by is None or not _may_change_directors(program, by)):
         raise ValidationError({"role": "Only a director or an administrator can add a director."})
     try:
         validate_email(email.strip())
     except ValidationError as error:
         raise ValidationError({"email": "Give a valid email address."}) from error
     user = _user_for_email(email)
-    granted, _ = ProgramRole.objects.get_or_create(program=program, user=user, role=role)
+    granted, created = ProgramRole.objects.get_or_create(program=program, user=user, role=role)
+    if created:
+        audit_record(
+            actor=by,
+            action="program_role.grant",
+            target=granted,
+            institution_id=program.institution_id,
+            after={"person": user.email, "role": role, "program": program.name},
+        )
     return granted
 
 
@@ -269,12 +363,26 @@ def program_role_revoke(*, program_role: ProgramRole, by: User) -> None:
             raise ValidationError(
                 "A program needs a director: add another before removing this one."
             )
+    audit_record(
+        actor=by,
+        action="program_role.revoke",
+        target=program_role,
+        institution_id=program_role.program.institution_id,
+        before={
+            "person": program_role.user.email,
+            "role": program_role.role,
+            "program": program_role.program.name,
+        },
+    )
     program_role.delete()
 
 
 @transaction.atomic
 def expectations_update(
-    *, program: Program, levels: Mapping[tuple[int, int], Decimal | None]
+    *,
+    program: Program,
+    levels: Mapping[tuple[int, int], Decimal | None],
+    by: User | None = None,
 ) -> int:
     """Set expected levels per (competency id, training year).
 
@@ -308,25 +416,43 @@ def expectations_update(
     if errors:
         raise ValidationError(errors)
     changed = 0
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
     existing = {
         (e.competency_id, e.training_year): e
         for e in Expectation.objects.filter(program=program, competency_id__in=competencies)
     }
     for (competency_id, year), level in levels.items():
         current = existing.get((competency_id, year))
+        old = current.level if current is not None else None
         if level is None or Decimal(level) == program.default_expected_level(year):
+            new = None
             if current is not None:
                 current.delete()
-                changed += 1
         elif current is None:
+            new = Decimal(level)
             Expectation.objects.create(
                 program=program, competency_id=competency_id, training_year=year, level=level
             )
+        else:
+            new = Decimal(level)
+            if current.level != new:
+                current.level = new
+                current.save(update_fields=["level"])
+        if old != new:
             changed += 1
-        elif current.level != Decimal(level):
-            current.level = Decimal(level)
-            current.save(update_fields=["level"])
-            changed += 1
+            # None means the program's default level for that year.
+            key = f"{competencies[competency_id].code} year {year}"
+            before[key], after[key] = old, new
+    if changed:
+        audit_record(
+            actor=by,
+            action="expectations.update",
+            target=program,
+            institution_id=program.institution_id,
+            before=before,
+            after=after,
+        )
     return changed
 
 
@@ -548,7 +674,7 @@ def roster_parse(*, program: Program, data: bytes) -> list[_RosterRow]:
     return rows
 
 
-def roster_import(*, program: Program, data: bytes) -> RosterResult:
+def roster_import(*, program: Program, data: bytes, by: User | None = None) -> RosterResult:
     """Import a roster CSV (columns in docs/programs.md). All rows or none.
 
     New emails get an account without a password (they sign in through 'forgot password' or
@@ -604,6 +730,18 @@ def roster_import(*, program: Program, data: bytes) -> RosterResult:
         )
         result.enrollments_created = len(to_create)
         result.enrollments_updated = len(to_update)
+        audit_record(
+            actor=by,
+            action="roster.import",
+            target=program,
+            institution_id=program.institution_id,
+            after={
+                "rows": result.rows,
+                "accounts_created": result.accounts_created,
+                "enrollments_created": result.enrollments_created,
+                "enrollments_updated": result.enrollments_updated,
+            },
+        )
     return result
 
 
@@ -639,6 +777,7 @@ def review_period_create(
     start_date: dt.date,
     end_date: dt.date,
     is_year_end: bool = False,
+    by: User | None = None,
 ) -> ReviewPeriod:
     """Add one review period; periods of a program never overlap."""
     if end_date < start_date:
@@ -652,7 +791,23 @@ def review_period_create(
         is_year_end=is_year_end,
     )
     review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
+    audit_record(
+        actor=by,
+        action="review_period.create",
+        target=period,
+        institution_id=program.institution_id,
+        after=_period_fields(period),
+    )
     return period
+
+
+def _period_fields(period: ReviewPeriod) -> dict[str, object]:
+    return {
+        "name": period.name,
+        "start_date": period.start_date,
+        "end_date": period.end_date,
+        "is_year_end": period.is_year_end,
+    }
 
 
 @transaction.atomic
@@ -663,6 +818,7 @@ def review_period_update(
     start_date: dt.date,
     end_date: dt.date,
     is_year_end: bool = False,
+    by: User | None = None,
 ) -> ReviewPeriod:
     """Correct a review period: its name, its dates, whether it closes a training year.
 
@@ -673,6 +829,7 @@ def review_period_update(
     period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
     if end_date < start_date:
         raise ValidationError({"end_date": "The period ends before it starts."})
+    before = _period_fields(period)
     dates_change = (start_date, end_date) != (period.start_date, period.end_date)
     if dates_change:
         review_period_dates_changing.send(sender=ReviewPeriod, period=period)
@@ -683,6 +840,16 @@ def review_period_update(
     period.save(update_fields=["name", "start_date", "end_date", "is_year_end"])
     if dates_change:
         review_period_dates_changed.send(sender=ReviewPeriod, period_id=period.pk)
+    after = _period_fields(period)
+    if after != before:
+        audit_record(
+            actor=by,
+            action="review_period.update",
+            target=period,
+            institution_id=period.program.institution_id,
+            before={key: value for key, value in before.items() if after[key] != value},
+            after={key: value for key, value in after.items() if before[key] != value},
+        )
     return period
 
 
@@ -726,6 +893,324 @@ def review_periods_generate(*, program: Program, first_year: int, years: int) ->
     return created
 
 
+# --- Invitations -------------------------------------------------------------------------
+
+INVITATION_DAYS = 14
+# The session keeps the link of an invitation being accepted, so that signing in any way
+# (password, SSO, a new account) accepts it (programs.receivers).
+PENDING_INVITATION = "programs.pending_invitation"
+_INVITATION_SALT = "programs.invitation"
+
+
+class InvitationRefused(Exception):
+    """An invitation that cannot be used, with the sentence to show the person."""
+
+    def __init__(self, message: str, *, status: int = 410) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The secret in the invitation's link: its id and nonce, signed with SECRET_KEY. A new
+    nonce (on resending) makes every earlier link stop working."""
+    return signing.dumps([invitation.pk, invitation.nonce], salt=_INVITATION_SALT)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The invitation a link names, whatever its state; InvitationRefused(404) if the link was
+    never valid or has been replaced by a newer one."""
+    try:
+        pk, nonce = signing.loads(token, salt=_INVITATION_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise InvitationRefused(
+            "This invitation link is not valid. Check that you opened the whole link from the "
+            "email, or ask the program for a new invitation.",
+            status=404,
+        ) from None
+    invitation = (
+        Invitation.objects.select_related("program__institution", "cohort", "invited_by")
+        .filter(pk=pk, nonce=nonce)
+        .first()
+    )
+    if invitation is None:
+        raise InvitationRefused(
+            "This invitation link has been replaced by a newer one or withdrawn. Use the "
+            "latest email from the program, or ask them to invite you again.",
+            status=404,
+        )
+    return invitation
+
+
+def invitation_check_usable(invitation: Invitation) -> None:
+    """Refuse an invitation that was used, withdrawn or has expired, saying which."""
+    if invitation.accepted_at is not None:
+        raise InvitationRefused(
+            "This invitation has already been used. Sign in to reach the program; if that was "
+            "not you, tell the program."
+        )
+    if invitation.revoked_at is not None:
+        raise InvitationRefused(
+            "The program has withdrawn this invitation. Ask them to invite you again."
+        )
+    if invitation.expires_at <= timezone.now():
+        raise InvitationRefused(
+            f"This invitation expired on {timezone.localtime(invitation.expires_at):%d %B %Y}. "
+            f"Ask {invitation.program.name} to invite you again."
+        )
+
+
+def _check_invitation_fields(
+    *, program: Program, role: str, training_year: int | None, cohort: Cohort | None, by: User
+) -> None:
+    if role not in dict(Invitation.ROLE_CHOICES):
+        raise ValidationError({"role": "Choose one of the listed roles."})
+    if role == ProgramRole.Role.DIRECTOR and not _may_change_directors(program, by):
+        raise ValidationError(
+            {"role": "Only a director or an administrator can invite a director."}
+        )
+    if role == Invitation.LEARNER:
+        if training_year is None:
+            raise ValidationError({"training_year": "Give the learner's training year."})
+        _check_training_year(program, training_year)
+    if cohort is not None and cohort.program_id != program.pk:
+        raise ValidationError({"cohort": "That cohort belongs to another program."})
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    program: Program,
+    email: str,
+    role: str,
+    by: User,
+    name: str = "",
+    training_year: int | None = None,
+    cohort: Cohort | None = None,
+) -> Invitation:
+    """Invite someone by email to the program as a learner (with a training year) or in a role,
+    and queue the email. Inviting the same person to the same role again renews the open
+    invitation (a new link, a new expiry, the old link stops working) instead of adding one."""
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ValidationError({"email": "Give a valid email address."}) from error
+    email = User.objects.normalize_email(email).lower()
+    _check_invitation_fields(
+        program=program, role=role, training_year=training_year, cohort=cohort, by=by
+    )
+    expires_at = timezone.now() + dt.timedelta(days=INVITATION_DAYS)
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(
+            program=program,
+            email=email,
+            role=role,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .first()
+    )
+    if invitation is None:
+        invitation = Invitation(program=program, email=email, role=role)
+    invitation.name = name.strip()[:150]
+    invitation.training_year = training_year if role == Invitation.LEARNER else None
+    invitation.cohort = cohort if role == Invitation.LEARNER else None
+    invitation.nonce = secrets.token_hex(16)
+    invitation.invited_by = by
+    invitation.expires_at = expires_at
+    invitation.email_sent_at = None
+    invitation.save()
+    audit_record(
+        actor=by,
+        action="invitation.create",
+        target=invitation,
+        institution_id=program.institution_id,
+        after={
+            "email": email,
+            "role": role,
+            "program": program.name,
+            "training_year": invitation.training_year,
+            "cohort": cohort.name if cohort else None,
+        },
+    )
+    invitation_id = invitation.pk
+    transaction.on_commit(lambda: _queue_invitation_email(invitation_id))
+    return invitation
+
+
+def _queue_invitation_email(invitation_id: int) -> None:
+    """Hand the email to the broker. Never raises: the row is written, and the sweeper
+    (`invitations_sweep`) sends what the broker did not take."""
+    from programs.tasks import invitation_email_send  # tasks import services: break the cycle
+
+    try:
+        invitation_email_send.apply_async((invitation_id,), retry=False)
+    except Exception:
+        logger.warning("could not queue invitation %s; the sweeper will send it", invitation_id)
+
+
+def invitations_unsent(*, older_than: dt.timedelta) -> list[int]:
+    """Open invitations whose email has not gone out, past the grace left to their own task."""
+    return list(
+        Invitation.objects.open()
+        .filter(email_sent_at__isnull=True, created_at__lt=timezone.now() - older_than)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:200]
+    )
+
+
+def invitation_email_deliver(*, invitation_id: int) -> bool:
+    """Email an open invitation its link, once per renewal. Returns whether this call sent it;
+    a failed send leaves it to be sent again."""
+    claimed = Invitation.objects.open().filter(pk=invitation_id, email_sent_at__isnull=True)
+    if not claimed.update(email_sent_at=timezone.now()):
+        return False
+    invitation = Invitation.objects.select_related("program__institution", "invited_by").get(
+        pk=invitation_id
+    )
+    link = site_url(reverse("invitation-accept", args=[invitation_token(invitation)]))
+    context = {"invitation": invitation, "link": link}
+    try:
+        send_mail(
+            subject=email_subject(f"Join {invitation.program.name} on Continuum"),
+            message=render_to_string("programs/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    except Exception:
+        Invitation.objects.filter(pk=invitation_id).update(email_sent_at=None)
+        raise
+    return True
+
+
+@transaction.atomic
+def invitations_create_from_roster(
+    *, program: Program, emails: Iterable[str], by: User
+) -> list[Invitation]:
+    """Invite the learners of an imported roster who have never signed in, with the training
+    year and cohort the roster gave them (their enrollment exists already)."""
+    enrollments = (
+        Enrollment.objects.current()
+        .filter(program=program, learner__email__in=list(emails), learner__last_login__isnull=True)
+        .select_related("learner", "cohort")
+    )
+    return [
+        invitation_create(
+            program=program,
+            email=enrollment.learner.email,
+            role=Invitation.LEARNER,
+            name=enrollment.learner.display_name,
+            training_year=enrollment.training_year,
+            cohort=enrollment.cohort,
+            by=by,
+        )
+        for enrollment in enrollments
+    ]
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+    """Withdraw an invitation that has not been used: its link stops working."""
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation has been accepted; remove the role instead.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=by,
+            action="invitation.revoke",
+            target=invitation,
+            institution_id=invitation.program.institution_id,
+            before={"email": invitation.email, "role": invitation.role},
+        )
+    return invitation
+
+
+def invitation_mismatch_message(invitation: Invitation, user: User) -> str:
+    return (
+        f"This invitation was sent to {invitation.email}, and you are signed in as "
+        f"{user.email}. Sign out and sign in (or create an account) with {invitation.email}, "
+        f"or ask the program to invite {user.email} instead. Nothing has changed."
+    )
+
+
+def invitation_welcome(invitation: Invitation) -> str:
+    return f"Welcome to {invitation.program.name}: you joined as {invitation.role_label}."
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Invitation:
+    """Join the program as the invitation says, for the person it was sent to, once.
+
+    A learner is enrolled (an enrollment from the roster stays as the roster made it); anyone
+    else gets the role. Refused with InvitationRefused, changing nothing, if the invitation is
+    used, withdrawn, expired, or for another email address.
+    """
+    invitation = (
+        Invitation.objects.select_for_update().select_related("program").get(pk=invitation.pk)
+    )
+    invitation_check_usable(invitation)
+    if user.email.lower() != invitation.email.lower():
+        raise InvitationRefused(invitation_mismatch_message(invitation, user), status=403)
+    program = invitation.program
+    if invitation.name and not user.display_name:
+        user.display_name = invitation.name
+        user.save(update_fields=["display_name"])
+    if invitation.role == Invitation.LEARNER:
+        if not Enrollment.objects.current().filter(program=program, learner=user).exists():
+            enrollment_create(
+                program=program,
+                email=user.email,
+                training_year=invitation.training_year or 1,
+                start_date=timezone.localdate(),
+                cohort=invitation.cohort,
+                by=invitation.invited_by,
+            )
+    else:
+        ProgramRole.objects.get_or_create(program=program, user=user, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        actor=user,
+        action="invitation.accept",
+        target=invitation,
+        institution_id=program.institution_id,
+        after={"email": user.email, "role": invitation.role, "program": program.name},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_account_set_up(*, invitation: Invitation, name: str, password: str) -> User:
+    """For an invited person without a way to sign in (a new email, or an account the roster
+    made): set their name and password. The link came to their inbox, so their email is
+    verified; an account that can already sign in is refused (it signs in instead)."""
+    invitation_check_usable(invitation)
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is not None and user.has_usable_password():
+        raise InvitationRefused(
+            "You already have an account: sign in to accept the invitation.", status=409
+        )
+    if user is None:
+        user = User(email=invitation.email)
+    user.display_name = name.strip()[:150] or user.display_name
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password1": error.messages}) from error
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user,
+        email__iexact=user.email,
+        defaults={"email": user.email, "verified": True, "primary": True},
+    )
+    return user
+
+
 @transaction.atomic
 def programs_erase_for_user(*, user: User) -> None:
     """Erasure (docs/privacy.md): the person's roles go; their enrollments stay as the
@@ -734,6 +1219,8 @@ def programs_erase_for_user(*, user: User) -> None:
     ProgramRole.objects.filter(user=user).delete()
     # Practice is the person's own stage, not a program's record.
     PracticeStage.objects.filter(learner=user).delete()
+    # An invitation names the person by e-mail: it goes with them, accepted or not.
+    Invitation.objects.filter(Q(accepted_by=user) | Q(email__iexact=user.email)).delete()
     today = timezone.localdate()
     for enrollment in Enrollment.objects.current().filter(learner=user).select_for_update():
         enrollment.end_date = max(today, enrollment.start_date)
@@ -955,3 +1442,15 @@ def practice_targets_set(
         )
     PracticeTarget.objects.bulk_update(changed, ["level"])
     return list(targets.values())
+
+
+@transaction.atomic
+def invitations_expire(*, before: dt.datetime) -> int:
+    """Retention (docs/privacy.md): delete invitations never accepted that expired, or were
+    withdrawn, before `before`; they name people who may never have signed up."""
+    deleted, _ = (
+        Invitation.objects.filter(accepted_at__isnull=True)
+        .filter(Q(expires_at__lt=before) | Q(revoked_at__lt=before))
+        .delete()
+    )
+    return int(deleted)

@@ -21,6 +21,13 @@ urlpatterns = [
     ),
     path("<int:program_id>/expectations/", views.expectation_index, name="program-expectations"),
     path("<int:program_id>/roster/", views.roster_import, name="program-roster"),
+    path("<int:program_id>/invitations/", views.invitation_index, name="program-invitations"),
+    path(
+        "<int:program_id>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="program-invitation-revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("<int:program_id>/periods/", views.period_index, name="program-periods"),
     path(
         "<int:program_id>/periods/<int:period_id>/edit/",

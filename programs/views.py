@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from allauth.account.adapter import get_adapter
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -25,6 +28,7 @@ from programs.models import (
     Cohort,
     Enrollment,
     Expectation,
+    Invitation,
     Program,
     ProgramRole,
     ReviewPeriod,
@@ -91,7 +95,7 @@ def program_show(request: HttpRequest, program_id: int) -> HttpResponse:
         )
         if request.method == "POST" and form.is_valid():
             try:
-                services.program_update(program=program, **form.cleaned_data)
+                services.program_update(program=program, by=_user(request), **form.cleaned_data)
             except ValidationError as error:
                 apply_errors(form, error)
             else:
@@ -123,7 +127,7 @@ def cohort_index(request: HttpRequest, program_id: int) -> HttpResponse:
     form = forms.CohortForm(request.POST or None, initial={"start_year": timezone.now().year})
     if request.method == "POST" and form.is_valid():
         try:
-            services.cohort_create(program=program, **form.cleaned_data)
+            services.cohort_create(program=program, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -144,7 +148,7 @@ def enrollment_index(request: HttpRequest, program_id: int) -> HttpResponse:
     form.limit_cohorts(program)
     if request.method == "POST" and form.is_valid():
         try:
-            services.enrollment_create(program=program, **form.cleaned_data)
+            services.enrollment_create(program=program, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -179,7 +183,9 @@ def enrollment_edit(request: HttpRequest, program_id: int, enrollment_id: int) -
     form.limit_cohorts(program)
     if request.method == "POST" and form.is_valid():
         try:
-            services.enrollment_update(enrollment=enrollment, **form.cleaned_data)
+            services.enrollment_update(
+                enrollment=enrollment, by=_user(request), **form.cleaned_data
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -251,7 +257,9 @@ def expectation_index(request: HttpRequest, program_id: int) -> HttpResponse:
                     errors[f"{competency.pk}-{year}"] = "Give a number."
         if not errors:
             try:
-                changed = services.expectations_update(program=program, levels=levels)
+                changed = services.expectations_update(
+                    program=program, levels=levels, by=_user(request)
+                )
             except ValidationError as error:
                 errors = {k: " ".join(v) for k, v in error.message_dict.items()}
             else:
@@ -294,16 +302,24 @@ def roster_import(request: HttpRequest, program_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read(services.ROSTER_MAX_BYTES + 1)
         try:
-            result = services.roster_import(program=program, data=data)
+            result = services.roster_import(program=program, data=data, by=_user(request))
         except services.RosterImportError as error:
             errors = error.errors
         else:
+            invited = []
+            if form.cleaned_data["invite"]:
+                invited = services.invitations_create_from_roster(
+                    program=program, emails=result.emails, by=_user(request)
+                )
             messages.success(
                 request,
                 f"Imported {result.rows} rows: {result.enrollments_created} enrolled, "
-                f"{result.enrollments_updated} updated, {result.accounts_created} new accounts.",
+                f"{result.enrollments_updated} updated, {result.accounts_created} new accounts, "
+                f"{len(invited)} invited by email.",
             )
-            return redirect("program-enrollments", program_id=program.pk)
+            return redirect(
+                "program-invitations" if invited else "program-enrollments", program_id=program.pk
+            )
     return render(
         request,
         "programs/roster.html",
@@ -333,7 +349,9 @@ def period_index(request: HttpRequest, program_id: int) -> HttpResponse:
             raise Http404
         try:
             if form.is_bound and form.is_valid():
-                services.review_period_create(program=program, **form.cleaned_data)
+                services.review_period_create(
+                    program=program, by=_user(request), **form.cleaned_data
+                )
                 messages.success(request, "Review period added.")
                 return redirect("program-periods", program_id=program.pk)
             if generate.is_bound and generate.is_valid():
@@ -364,7 +382,7 @@ def period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpRe
     form = forms.PeriodForm(request.POST or None, initial=forms.period_values(period))
     if request.method == "POST" and form.is_valid():
         try:
-            services.review_period_update(period=period, **form.cleaned_data)
+            services.review_period_update(period=period, by=_user(request), **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -376,3 +394,116 @@ def period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpRe
         {"program": program, "period": period, "form": form, "tab": "periods"},
         status=400 if form.errors else 200,
     )
+
+
+# --- Invitations -------------------------------------------------------------------------
+
+
+@login_required
+def invitation_index(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Invite someone by email with a role; the program's invitations, newest first."""
+    program = _managed(request, program_id)
+    form = forms.InvitationForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                program=program, by=_user(request), **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("program-invitations", program_id=program.pk)
+    invitations = Invitation.objects.filter(program=program).select_related(
+        "program", "accepted_by"
+    )[:200]
+    return render(
+        request,
+        "programs/invitations.html",
+        {"program": program, "form": form, "invitations": invitations, "tab": "invitations"},
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, program_id: int, invitation_id: int) -> HttpResponse:
+    program = _managed(request, program_id)
+    invitation = get_object_or_404(Invitation.objects.filter(program=program), pk=invitation_id)
+    try:
+        services.invitation_revoke(invitation=invitation, by=_user(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Invitation to {invitation.email} withdrawn.")
+    return redirect("program-invitations", program_id=program.pk)
+
+
+def _refused(request: HttpRequest, refusal: services.InvitationRefused) -> HttpResponse:
+    return render(
+        request,
+        "programs/invitation_refused.html",
+        {"message": refusal.message},
+        status=refusal.status,
+    )
+
+
+@never_cache
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an invitation's link opens. Signed in with the invited email: join. Signed
+    in as someone else: a clear refusal. Not signed in: sign in (any way), or, for an email
+    without a password yet, choose a name and password here; either way the invitation is
+    accepted as the person signs in."""
+    try:
+        invitation = services.invitation_from_token(token)
+        if request.user.is_authenticated and invitation.accepted_by_id == request.user.pk:
+            return redirect("home")
+        services.invitation_check_usable(invitation)
+    except services.InvitationRefused as refusal:
+        return _refused(request, refusal)
+    if request.user.is_authenticated:
+        return _invitation_for_signed_in(request, invitation)
+    request.session[services.PENDING_INVITATION] = token
+    # A sign-up with this address needs no confirmation email: the link came through it.
+    get_adapter(request).stash_verified_email(request, invitation.email)
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    can_sign_in = existing is not None and existing.has_usable_password()
+    form = forms.InvitationAccountForm(request.POST or None, initial={"name": invitation.name})
+    if request.method == "POST" and not can_sign_in and form.is_valid():
+        try:
+            user = services.invitation_account_set_up(
+                invitation=invitation,
+                name=form.cleaned_data["name"],
+                password=form.cleaned_data["password1"],
+            )
+        except services.InvitationRefused as refusal:
+            return _refused(request, refusal)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+            return redirect("home")
+    return render(
+        request,
+        "programs/invitation.html",
+        {"invitation": invitation, "form": form, "can_sign_in": can_sign_in},
+        status=400 if form.errors else 200,
+    )
+
+
+def _invitation_for_signed_in(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    user = _user(request)
+    if user.email.lower() != invitation.email.lower():
+        return render(
+            request,
+            "programs/invitation_refused.html",
+            {"message": services.invitation_mismatch_message(invitation, user), "sign_out": True},
+            status=403,
+        )
+    if request.method == "POST":
+        try:
+            services.invitation_accept(invitation=invitation, user=user)
+        except services.InvitationRefused as refusal:
+            return _refused(request, refusal)
+        messages.success(request, services.invitation_welcome(invitation))
+        return redirect("home")
+    return render(request, "programs/invitation.html", {"invitation": invitation, "join": True})

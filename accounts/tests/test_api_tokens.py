@@ -68,7 +68,7 @@ def test_a_wrong_token_gets_a_json_401(client, person, header):
 
 
 def test_a_revoked_token_gets_a_json_401(client, person):
-    key = api_token_create(user=person)
+    _, key = api_token_create(user=person)
     ApiToken.objects.get(user=person).revoke()
 
     response = me(client, key)
@@ -78,7 +78,7 @@ def test_a_revoked_token_gets_a_json_401(client, person):
 
 
 def test_a_token_of_a_deactivated_person_gets_a_json_401(client, person):
-    key = api_token_create(user=person)
+    _, key = api_token_create(user=person)
     person.is_active = False
     person.save()
 
@@ -86,7 +86,7 @@ def test_a_token_of_a_deactivated_person_gets_a_json_401(client, person):
 
 
 def test_token_use_is_recorded_at_most_once_a_minute(client, person):
-    key = api_token_create(user=person)
+    _, key = api_token_create(user=person)
     me(client, key)
     first = ApiToken.objects.get().last_used_at
     assert first is not None
@@ -131,7 +131,7 @@ def test_a_token_needs_a_name(client, person):
 
 
 def test_revoking_a_token_on_the_page_stops_it_working(client, person):
-    key = api_token_create(user=person, name="old")
+    _, key = api_token_create(user=person, name="old")
     token = ApiToken.objects.get()
     client.force_login(person)
 
@@ -177,3 +177,76 @@ def test_the_tokens_page_runs_a_fixed_number_of_queries(
         response = client.get("/account/tokens/")
 
     assert len(response.context["tokens"]) == count
+
+
+def test_tokens_are_created_listed_and_revoked_over_the_api_with_the_secret_shown_once(client):
+    person = UserFactory()
+    client.force_login(person)
+
+    created = client.post(
+        "/api/v1/account/tokens/", {"name": "Calendar sync"}, content_type="application/json"
+    )
+    listed = client.get("/api/v1/account/tokens/").json()["results"]
+    key = created.json()["key"]
+
+    assert created.status_code == 201 and len(key) > 30
+    assert [t["name"] for t in listed] == ["Calendar sync"]
+    assert "key" not in listed[0] and key not in str(listed)
+    client.logout()
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+    client.force_login(person)
+    assert client.delete(f"/api/v1/account/tokens/{listed[0]['id']}/").status_code == 204
+    client.logout()
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
+
+
+def test_someone_elses_token_cannot_be_revoked_over_the_api(client):
+    owner_token, _ = api_token_create(user=UserFactory())
+    client.force_login(UserFactory())
+
+    response = client.delete(f"/api/v1/account/tokens/{owner_token.pk}/")
+
+    assert response.status_code == 404
+    owner_token.refresh_from_db()
+    assert owner_token.revoked_at is None
+
+
+def test_profile_and_mfa_status_over_the_api(client):
+    person = UserFactory(display_name="Old Name")
+    client.force_login(person)
+
+    changed = client.patch(
+        "/api/v1/account/profile/",
+        {"display_name": "New Name", "email": "ignored@example.org"},
+        content_type="application/json",
+    )
+    mfa = client.get("/api/v1/account/mfa/").json()
+
+    assert changed.json()["display_name"] == "New Name"
+    assert changed.json()["email"] == person.email
+    assert mfa == {"enabled": False, "recovery_codes_left": 0}
+
+
+@pytest.mark.parametrize("size", [2, 7])
+def test_the_token_list_api_runs_a_fixed_number_of_queries(client, size, django_assert_num_queries):
+    person = UserFactory()
+    for n in range(size):
+        api_token_create(user=person, name=f"token {n}")
+    client.force_login(person)
+    with django_assert_num_queries(3):
+        # 1 session, 2 user, 3 a page of active tokens.
+        response = client.get("/api/v1/account/tokens/")
+    assert len(response.json()["results"]) == size
+
+
+def test_mfa_status_over_the_api_counts_unused_recovery_codes(client):
+    from accounts.tests.helpers import turn_on_mfa
+
+    person = UserFactory()
+    _, codes = turn_on_mfa(person)
+    client.force_login(person)
+
+    assert client.get("/api/v1/account/mfa/").json() == {
+        "enabled": True,
+        "recovery_codes_left": len(codes),
+    }

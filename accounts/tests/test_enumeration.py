@@ -27,7 +27,14 @@ def test_signup_with_an_existing_email_looks_exactly_like_a_new_signup(client, m
 
     def attempt(email: str):
         response = client.post(
-            "/accounts/signup/", {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+            "/accounts/signup/",
+            {
+                "email": email,
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+                "name": "Sam Person",
+                "arrived_as": "resident",
+            },
         )
         return _visible(response), _page_text(client, response, email)
 

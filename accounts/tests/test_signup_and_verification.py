@@ -5,15 +5,24 @@ from allauth.account.models import EmailAddress
 
 from accounts.models import User
 from accounts.tests.helpers import link_in
+from portfolio.models import LearnerProfile, TimelineEntry
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
 
 
-def sign_up(client, email: str):
+def sign_up(client, email: str, **extra: str):
     return client.post(
-        "/accounts/signup/", {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+        "/accounts/signup/",
+        {
+            "email": email,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "name": "Sam Person",
+            "arrived_as": "resident",
+            **extra,
+        },
     )
 
 
@@ -66,3 +75,39 @@ def test_an_invalid_confirmation_link_says_so_without_confirming_anything(client
 
     assert response.status_code == 200
     assert b"has expired or is not valid" in response.content
+
+
+def test_signup_asks_for_a_name_and_what_brings_the_person(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "x@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"name", "arrived_as"}
+    assert not User.objects.exists()
+
+
+def test_signup_sets_the_name_and_starts_the_timeline_at_the_stage_given(client, mailoutbox):
+    sign_up(client, "new.person@example.org", arrived_as="physician", where="Harbour Clinic")
+
+    user = User.objects.get()
+    assert user.display_name == "Sam Person"
+    entry = TimelineEntry.objects.get(learner=user)
+    assert (entry.stage, entry.program_name, entry.institution_name, entry.end_date) == (
+        "cpd",
+        "Practice",
+        "Harbour Clinic",
+        None,
+    )
+    assert LearnerProfile.objects.get(learner=user).headline == "Practice, Harbour Clinic"
+
+
+def test_a_new_persons_first_screen_speaks_to_their_stage(client, mailoutbox):
+    sign_up(client, "new.person@example.org", arrived_as="student")
+    client.force_login(User.objects.get())
+
+    page = client.get("/")
+
+    assert page.context["outside_stage"].stage == "ume"
+    assert b"Your timeline starts with medical school" in page.content

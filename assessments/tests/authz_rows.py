@@ -340,6 +340,13 @@ ROWS += [
         same(404, anonymous=401, learner=200, coach=200, director=200, admin=200),
         note="everyone of the program may meet its forms; nobody else",
     ),
+    Row(
+        "api-assessment-form-retire",
+        lambda w: f"/api/v1/assessment-forms/{_form(w).pk}/retire/",
+        same(404, anonymous=401, director=200, admin=200),
+        method="POST",
+        note="only those who build the program's forms retire them",
+    ),
     Row("api-calibration", lambda w: "/api/v1/calibration/", API_OWN),
     Row(
         "api-calibration-learner",

@@ -57,6 +57,12 @@ ROWS = [
         method="POST",
     ),
     Row(
+        "api-handover-refresh",
+        lambda w: f"/api/v1/handovers/{_draft(w).public_id}/refresh/",
+        same(404, anonymous=401, learner=200),
+        method="POST",
+    ),
+    Row(
         "api-handover-withdraw",
         lambda w: f"/api/v1/handovers/{_sent(w).public_id}/withdraw/",
         same(404, anonymous=401, learner=200),

@@ -138,3 +138,14 @@ ROWS = [
         content_type="application/json",
     ),
 ]
+
+ROWS += [
+    Row(
+        "api-learning-catalogue-import",
+        lambda w: "/api/v1/learning/catalogue/import/",
+        same(404, anonymous=401, admin=400),
+        method="POST",
+        data=lambda w: {},
+        note="administrators only; with no file the administrator gets 400",
+    ),
+]

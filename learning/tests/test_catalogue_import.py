@@ -178,3 +178,40 @@ def test_the_command_lists_every_error_and_imports_nothing(tmp_path):
 
     assert "nothing imported" in str(caught.value)
     assert "line 2, field 'title'" in str(caught.value)
+
+
+def _csv_upload(content: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("catalogue.csv", content.encode(), content_type="text/csv")
+
+
+def test_an_administrator_imports_the_catalogue_over_the_api_and_it_is_audited(
+    client, admin_user, frameworks
+):
+    from audit.models import AuditEvent
+
+    client.force_login(admin_user)
+    content = HEADER + "ok-1,Fine,,,article,10,,im-milestones:PC1,,,,,,,\n"
+
+    response = client.post("/api/v1/learning/catalogue/import/", {"file": _csv_upload(content)})
+
+    assert response.status_code == 200
+    assert response.json() == {"created": 1, "updated": 0, "pairs_created": 0}
+    event = AuditEvent.objects.get(action="catalogue.import")
+    assert event.actor == admin_user and event.after["created"] == 1
+
+
+def test_a_bad_catalogue_over_the_api_names_line_and_field_and_writes_nothing(
+    client, admin_user, frameworks
+):
+    client.force_login(admin_user)
+    content = HEADER + "bad-1,,,,podcast,ten,,,,,,,,,\n"
+
+    response = client.post("/api/v1/learning/catalogue/import/", {"file": _csv_upload(content)})
+
+    assert response.status_code == 400
+    assert {(e["where"], e["field"]) for e in response.json()["errors"]} >= {
+        ("line 2", "duration_minutes")
+    }
+    assert not LearningResource.objects.exists()

@@ -83,6 +83,8 @@ def test_erasing_signs_out_and_the_address_signs_up_afresh(client, learner, sign
             "email": "learner@example.org",
             "password1": "a-new-long-pass-9",
             "password2": "a-new-long-pass-9",
+            "name": "Returning Learner",
+            "arrived_as": "resident",
         },
     )
     assert signup.status_code == 302
@@ -115,7 +117,7 @@ def test_an_export_still_running_holds_the_erasure_back(learner):
 
 
 def test_the_api_erases_with_the_password_and_the_token_stops_working(client, learner):
-    key = api_token_create(user=learner)
+    _, key = api_token_create(user=learner)
     auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
 
     preview = client.get("/api/v1/me/erase/", **auth).json()

@@ -151,3 +151,37 @@ def test_the_beat_task_applies_the_periods_on_a_real_worker(real_worker, setting
     while User.objects.filter(pk=person.pk).exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not User.objects.filter(pk=person.pk).exists(), "the worker never erased the account"
+
+
+def test_invitations_never_accepted_go_after_the_period_and_accepted_ones_stay(
+    settings, program, director
+):
+    from programs.models import Invitation
+    from programs.services import invitation_accept, invitation_create
+
+    settings.RETENTION_INVITATION_DAYS = 90
+    lapsed = invitation_create(
+        program=program, by=director, email="lapsed@example.org", role="coach"
+    )
+    recent = invitation_create(
+        program=program, by=director, email="recent@example.org", role="coach"
+    )
+    joined = UserFactory(email="joined@example.org")
+    accepted = invitation_accept(
+        invitation=invitation_create(
+            program=program, by=director, email=joined.email, role="coach"
+        ),
+        user=joined,
+    )
+    Invitation.objects.filter(pk__in=[lapsed.pk, accepted.pk]).update(
+        expires_at=NOW - dt.timedelta(days=100)
+    )
+    Invitation.objects.filter(pk=recent.pk).update(expires_at=NOW - dt.timedelta(days=10))
+
+    report = retention_enforce(now=NOW)
+
+    assert report.invitations_deleted == 1
+    assert set(Invitation.objects.values_list("email", flat=True)) == {
+        "recent@example.org",
+        "joined@example.org",
+    }

@@ -63,7 +63,13 @@ from portfolio.models import (
 )
 from portfolio.tests.factories import framework_with_tree
 from programs.models import PracticeStage, ReviewPeriod
+from programs.services import invitation_accept, invitation_create
 from tests import factories
+from xapi.models import Statement
+from xapi.services.clients import lrs_client_create
+from xapi.services.incoming import incoming_dismiss
+from xapi.services.statements import statements_store
+from xapi.validation import Rules
 
 
 @dataclass
@@ -97,6 +103,17 @@ def build_dana_world() -> DanaWorld:
     factories.ProgramRoleFactory(user=colleague, program=student_program, role="director")
     factories.ProgramRoleFactory(user=dana, program=student_program, role="faculty")
     factories.ProgramRoleFactory(user=dana, program=student_program, role="coach")
+
+    # Invitations: one Dana sent (which also writes her into the audit log), one she accepted.
+    invitation_create(
+        program=student_program, by=dana, email="new.student@example.org", role="coach"
+    )
+    invitation_accept(
+        invitation=invitation_create(
+            program=resident_program, by=colleague, email=dana.email, role="faculty"
+        ),
+        user=dana,
+    )
 
     # Signing in and the admin site.
     api_token_create(user=dana, name="script")
@@ -394,6 +411,22 @@ def build_dana_world() -> DanaWorld:
         status="booked",
     )
     VisitDigest.objects.create(learner=dana, visit_date=dt.date(2026, 1, 5))
+
+    # xAPI: a statement about Dana from a client, which she dismissed.
+    lrs = lrs_client_create(name="Simulation centre")
+    [statement_id] = statements_store(
+        client=lrs.client,
+        statements=[
+            {
+                "actor": {"mbox": "mailto:dana@example.org"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                "object": {"id": "https://sim.example.org/stations/1"},
+            }
+        ],
+        parts=[],
+        rules=Rules(v2=False),
+    )
+    incoming_dismiss(learner=dana, statement=Statement.objects.get(statement_id=statement_id))
 
     # Practice, CPD and handovers: the person's own.
     PracticeStage.objects.create(learner=dana, specialty="Medicine", start_date=dt.date(2020, 7, 1))

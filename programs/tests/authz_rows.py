@@ -193,3 +193,123 @@ ROWS += [
         content_type="application/json",
     ),
 ]
+
+
+def _invitation(w, email: str = "invited@example.org"):
+    from programs.services import invitation_create
+
+    return invitation_create(program=w.program, by=w.director, email=email, role="coach")
+
+
+def _invitation_link(w) -> str:
+    from programs.services import invitation_token
+
+    return f"/programs/invitations/{invitation_token(_invitation(w))}/"
+
+
+def _learners_invitation_link(w) -> str:
+    from programs.services import invitation_token
+
+    invitation = _invitation(w, email=w.learner.email)
+    return f"/programs/invitations/{invitation_token(invitation)}/"
+
+
+ROWS += [
+    Row("program-invitations", lambda w: f"/programs/{_p(w)}/invitations/", MANAGE),
+    Row(
+        "program-invitations",
+        lambda w: f"/programs/{_p(w)}/invitations/",
+        signed_in(404, director=302, admin=302),
+        method="POST",
+        data=lambda w: {"email": "someone.new@example.org", "role": "faculty"},
+    ),
+    Row(
+        "program-invitation-revoke",
+        lambda w: f"/programs/{_p(w)}/invitations/{_invitation(w).pk}/revoke/",
+        signed_in(404, director=302, admin=302),
+        method="POST",
+    ),
+    Row(
+        "invitation-accept",
+        _invitation_link,
+        same(403, anonymous=200),
+        note="the link is the credential: anyone may open it; signed in as another email, 403",
+    ),
+    Row(
+        "invitation-accept",
+        _learners_invitation_link,
+        same(403, anonymous=200, learner=302),
+        method="POST",
+        data=lambda w: {},
+        note="only the invited email joins; anonymous gets the account form back (200)",
+    ),
+    Row("api-invitation-list", lambda w: _api(w, "invitations/"), API_MANAGE),
+    Row(
+        "api-invitation-list",
+        lambda w: _api(w, "invitations/"),
+        same(404, anonymous=401, director=201, admin=201),
+        method="POST",
+        data=lambda w: {"email": "someone.new@example.org", "role": "faculty"},
+        content_type="application/json",
+    ),
+    Row(
+        "api-invitation-revoke",
+        lambda w: _api(w, f"invitations/{_invitation(w).pk}/"),
+        API_MANAGE,
+        method="DELETE",
+    ),
+]
+
+
+def _learners_enrollment(w) -> int:
+    return w.learner.enrollments.get(program=w.program).pk
+
+
+def _learners_invitation_token(w) -> dict[str, str]:
+    from programs.services import invitation_token
+
+    return {"token": invitation_token(_invitation(w, email=w.learner.email))}
+
+
+ROWS += [
+    Row(
+        "api-program-detail",
+        lambda w: _api(w),
+        same(404, anonymous=401, director=200, admin=200),
+        method="PATCH",
+        data=lambda w: {"specialty": "Internal medicine"},
+        content_type="application/json",
+    ),
+    Row(
+        "api-enrollment-detail",
+        lambda w: _api(w, f"enrollments/{_learners_enrollment(w)}/"),
+        same(404, anonymous=401, director=200, admin=200),
+        method="PATCH",
+        data=lambda w: {"training_year": 2},
+        content_type="application/json",
+    ),
+    Row("api-program-role-list", lambda w: _api(w, "roles/"), API_MANAGE),
+    Row(
+        "api-program-role-list",
+        lambda w: _api(w, "roles/"),
+        same(404, anonymous=401, director=201, admin=201),
+        method="POST",
+        data=lambda w: {"email": "new.faculty@example.org", "role": "faculty"},
+        content_type="application/json",
+    ),
+    Row(
+        "api-program-role-revoke",
+        lambda w: _api(w, f"roles/{_faculty_role(w)}/"),
+        same(404, anonymous=401, director=204, admin=204),
+        method="DELETE",
+    ),
+    Row(
+        "api-invitation-accept",
+        lambda w: "/api/v1/invitations/accept/",
+        same(403, anonymous=401, learner=200),
+        method="POST",
+        data=_learners_invitation_token,
+        content_type="application/json",
+        note="only the invited email accepts; anyone else gets 403 with the reason",
+    ),
+]

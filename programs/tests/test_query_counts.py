@@ -108,11 +108,12 @@ def test_program_create_api(client, admin_user, size, django_assert_num_queries)
         "duration_years": 4,
         "frameworks": frameworks,
     }
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         # 1 session, 2 user, 3 institution, 4 frameworks (one query), 5 savepoint, 6 name
         # taken?, 7 slugs taken, 8-9 full_clean (institution exists, slug unique), 10 insert,
-        # 11 frameworks already linked, 12 link them, 13 release savepoint, 14 the program with
-        # the viewer's rights, 15 its frameworks.
+        # 11 frameworks already linked, 12 link them, 13 the frameworks for the audit log,
+        # 14 the audit event, 15 release savepoint, 16 the program with the viewer's rights,
+        # 17 its frameworks.
         response = client.post("/api/v1/programs/", body, content_type="application/json")
     assert response.status_code == 201
     assert len(response.json()["frameworks"]) == size

@@ -45,6 +45,8 @@ def test_new_person_signs_up_verifies_turns_on_mfa_and_logs_back_in_with_a_code(
     page.goto("/accounts/signup/")
     snapshot(page, f"signup-{size}")
     page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Your name").fill("Sam Person")
+    page.get_by_label("I am a resident").check()
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()

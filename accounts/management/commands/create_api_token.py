@@ -19,4 +19,5 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=options["email"]).first()
         if user is None:
             raise CommandError(f"No user with email {options['email']!r}.")
-        self.stdout.write(api_token_create(user=user, name=options["name"]))
+        _, key = api_token_create(user=user, name=options["name"])
+        self.stdout.write(key)

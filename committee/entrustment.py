@@ -21,7 +21,7 @@ signed-off only; drafts stay inside the committee).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -164,6 +164,11 @@ def entrustment_decision_record(
     return decision
 
 
+# Called inside the sign-off transaction with the signed-off decision: apps above the
+# committee (credentials) register here in their AppConfig.ready, so the layers stay one-way.
+SIGN_OFF_HOOKS: list[Callable[[EntrustmentDecision], object]] = []
+
+
 class EntrustmentConflictError(Exception):
     """The decision is already signed off (the API answers 409)."""
 
@@ -181,6 +186,8 @@ def entrustment_decision_sign_off(
     if changed != 1:
         raise EntrustmentConflictError("This decision is already signed off.")
     decision.refresh_from_db()
+    for hook in SIGN_OFF_HOOKS:
+        hook(decision)
     notification_send(
         recipient=decision.learner,
         kind="review",

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "portfolio",
     "cpd",
     "handovers",
+    "credentials",
     "assessments",
     "coaching",
     "learning",
@@ -241,6 +242,9 @@ RETENTION_ACCESS_LOG_DAYS = env.int("RETENTION_ACCESS_LOG_DAYS", default=0)
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_URL: str = env.str("EMAIL_URL", default="consolemail://")
 vars().update(env.email_url_config(EMAIL_URL))
+# The public host credentials are issued under (did:web spells a port as %3A): an issuer is
+# did:web:<host>:credentials:issuers:<institution slug> (docs/credentials.md).
+CREDENTIALS_HOST = env.str("CREDENTIALS_HOST", default="localhost%3A8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Continuum <noreply@continuum.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

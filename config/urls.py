@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("learning.api_urls")),
     path("", include("cpd.api_urls")),
     path("", include("handovers.api_urls")),
+    path("", include("credentials.api_urls")),
     path("", include("committee.api_urls")),
     path("", include("audit.api_urls")),
     path("", include("accounts.api_urls")),
@@ -59,6 +60,7 @@ urlpatterns = [
     path("xapi/", include("xapi.urls")),
     path("", include("cpd.urls")),
     path("handovers/", include("handovers.urls")),
+    path("credentials/", include("credentials.urls")),
     path("", include("home.urls")),
     path("", include("portfolio.urls")),
 ]

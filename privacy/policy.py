@@ -323,6 +323,12 @@ RULES: tuple[Rule, ...] = (
     Rule("cpd.CpdActivity", "learner", E, "Your CPD diary"),
     Rule("cpd.LicensingCycle", "learner", E, "Your licensing cycles"),
     Rule("handovers.Handover", "learner", E, "Your handovers, sent ones withdrawn"),
+    Rule(
+        "credentials.Credential",
+        "learner",
+        E,
+        "The issuer's copies of your credentials (copies you keep stay valid)",
+    ),
 )
 
 # Models that hold an e-mail address of someone who may have no account (an invitation, a

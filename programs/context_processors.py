@@ -27,6 +27,7 @@ NAV_URL_NAMES = {
     "cpd": "cpd-diary",
     "practice": "practice",
     "handovers": "handover-list",
+    "credentials": "credential-list",
     "assessor_inbox": "assessor-inbox",
     "received": "assessments-received",
     "coaching": "coaching-home",
@@ -77,6 +78,7 @@ _SECTION_OF_URL = {
     "transfer-list": "transfer",
     "transfer-detail": "transfer",
     "coaching-inbox": "inbox",
+    "credential-list": "credentials",
 }
 _SECTION_OF_PREFIX = (
     ("coaching-", "coaching"),

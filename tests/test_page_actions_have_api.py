@@ -112,6 +112,8 @@ PAGE_TO_API: dict[str, set[str]] = {
     "handover-refresh": {"handover_refresh"},
     "handover-send": {"handover_send"},
     "handover-withdraw": {"handover_withdraw"},
+    # credentials
+    "credential-check": {"credential_verify"},
     "handover-delete": {"handover_delete"},
 }
 

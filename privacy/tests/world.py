@@ -47,6 +47,7 @@ from coaching.models import (
 from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
 from cpd.models import CpdActivity, LicensingCycle
 from cpd.tests.factories import built_in_credit_type
+from credentials.services import credential_issue_for_decision, issuer_key_rotate
 from handovers.models import Handover
 from learning.models import FhirSource, PractitionerLink, Recommendation, UpcomingVisit, VisitDigest
 from learning.tests.factories import LearningResourceFactory
@@ -366,7 +367,7 @@ def build_dana_world() -> DanaWorld:
 
     # Entrustment decisions: of Dana (one in committee, one signed off), and by her.
     signed_off = {"status": "signed_off", "signed_off_at": timezone.now()}
-    EntrustmentDecision.objects.create(
+    dana_entrusted = EntrustmentDecision.objects.create(
         program=resident_program,
         learner=dana,
         competency=leaf,
@@ -449,6 +450,9 @@ def build_dana_world() -> DanaWorld:
         credits_required=Decimal("50"),
     )
     Handover.objects.create(learner=dana, program=student_program, note="For the school")
+    # The credential her signed-off entrustment decision earned.
+    issuer_key_rotate(institution=resident_program.institution)
+    credential_issue_for_decision(decision=dana_entrusted)
     # The rows above were written without the services, which keep these exact as they go.
     monthly_summaries_rebuild()
     period_summaries_rebuild()

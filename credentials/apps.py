@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CredentialsConfig(AppConfig):
+    name = "credentials"
+    verbose_name = "Credentials"
+
+    def ready(self) -> None:
+        from committee.entrustment import SIGN_OFF_HOOKS
+        from credentials.services import credential_issue_for_decision
+
+        # A signed-off entrustment decision earns its credential in the same transaction.
+        SIGN_OFF_HOOKS.append(lambda decision: credential_issue_for_decision(decision=decision))

@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -92,6 +93,23 @@ def _isolated_cache_and_eager_tasks() -> Iterator[None]:
     yield
     app.conf.task_always_eager = previous
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _rows_the_data_migrations_seed(django_db_setup: None, django_db_blocker: Any) -> None:
+    """A reused test database (`--reuse-db`) has lost the rows data migrations create (shipped
+    scales and forms, built-in credit types) if a transactional test of an earlier run emptied
+    the tables last; put them back before any test runs."""
+    from assessments.services.forms import shipped_forms_ensure
+    from cpd.models import BUILT_IN_CREDIT_TYPES
+    from cpd.tests.factories import built_in_credit_type
+    from frameworks.scales import shipped_scales_ensure
+
+    with django_db_blocker.unblock():
+        shipped_scales_ensure()
+        shipped_forms_ensure()
+        for code, *_ in BUILT_IN_CREDIT_TYPES:
+            built_in_credit_type(code)
 
 
 from tests.fixtures import *  # noqa: E402,F403

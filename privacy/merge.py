@@ -99,6 +99,8 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     ("assessments.MonthlyRatingSummary", "learner"): S,
     ("assessments.PeriodRatingSummary", "learner"): S,
     ("assessments.AssessmentRequest", "learner"): S,
+    ("assessments.ScheduledRotation", "learner"): S,
+    ("assessments.ScheduledRotation", "supervisor"): S,
     ("assessments.AssessmentRequest", "assessor"): S,
     ("assessments.AssessmentVersion", "recorded_by"): S,
     ("assessments.AssessmentResponse", "learner"): S,
@@ -137,6 +139,9 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     ("committee.EntrustmentDecision", "signed_off_by"): S,
     # Both answered the same statement about them: the kept account's answer stands.
     ("xapi.IncomingDecision", "learner"): S,
+    # The signed document names the learner by a salted hash of an address, not by account:
+    # it stays valid on the account it moves to.
+    ("credentials.Credential", "learner"): S,
     ("sso.ScimUser", "user"): MergeRule(
         Clash.REFUSE,
         reason="The same institution provisions both accounts; ask its IT to remove one.",

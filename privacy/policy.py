@@ -174,6 +174,14 @@ RULES: tuple[Rule, ...] = (
         "the learner's record; shown as written by your anonymised name",
     ),
     Rule("assessments.AssessmentVersion", "recorded_by", K, "Versions of assessments you wrote"),
+    Rule("assessments.ScheduledRotation", "learner", E, "Your rotation blocks in a schedule"),
+    Rule(
+        "assessments.ScheduledRotation",
+        "supervisor",
+        K,
+        "Rotation blocks you supervise",
+        "the program's schedule; the program names a new supervisor for blocks still ahead",
+    ),
     Rule("assessments.AssessmentForm", "created_by", K, "Assessment forms you built for a program"),
     Rule(
         "assessments.AssessmentRequest",

@@ -97,6 +97,8 @@ PAGE_TO_API: dict[str, set[str]] = {
     # assessment forms and entrustment decisions
     "assessment-form-create": {"assessment_form_create"},
     "assessment-form-retire": {"assessment_form_retire"},
+    "rotation-schedule": {"rotation_create", "rotation_schedule_add", "rotation_schedule_import"},
+    "rotation-nudge": {"rotation_evaluation_nudge"},
     "program-entrustment": {"program_entrustment_decision_record"},
     "program-entrustment-sign-off": {"program_entrustment_decision_sign_off"},
     # practice, CPD and handovers

@@ -13,7 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import AssessmentRequest, AssessmentResponse, CheckIn, SelfAssessment
+from assessments.models import (
+    AssessmentRequest,
+    AssessmentResponse,
+    CheckIn,
+    ScheduledRotation,
+    SelfAssessment,
+)
 from assessments.services.ratings import ratings_delete
 from notifications.services import notification_send
 
@@ -27,6 +33,8 @@ def assessments_erase_for_user(*, user: User) -> None:
     ratings_delete(CheckIn.objects.filter(learner=user))
     ratings_delete(SelfAssessment.objects.filter(learner=user))
     AssessmentResponse.objects.filter(learner=user).delete()
+    # The learner's rotation blocks go with their requests; blocks they supervise stay.
+    ScheduledRotation.objects.filter(learner=user).delete()
     AssessmentRequest.objects.filter(learner=user).delete()
     now = timezone.now()
     waiting = list(

@@ -30,6 +30,8 @@ from assessments.models import (
     AssessmentResponse,
     AssessmentVersion,
     CheckIn,
+    Rotation,
+    ScheduledRotation,
     SelfAssessment,
 )
 from assessments.services.forms import shipped_forms_ensure
@@ -211,6 +213,27 @@ def build_dana_world() -> DanaWorld:
         program=student_program,
         framework=framework,
         form=milestones_form,
+    )
+    # Rotation blocks: Dana's own, and one she supervises.
+    clinic = Rotation.objects.create(
+        program=resident_program, name="Clinic", form=milestones_form, framework=framework
+    )
+    wards = Rotation.objects.create(
+        program=student_program, name="Wards", form=milestones_form, framework=framework
+    )
+    ScheduledRotation.objects.create(
+        rotation=clinic,
+        learner=dana,
+        supervisor=colleague,
+        start_on=dt.date(2025, 9, 1),
+        end_on=dt.date(2025, 9, 28),
+    )
+    ScheduledRotation.objects.create(
+        rotation=wards,
+        learner=mentee,
+        supervisor=dana,
+        start_on=dt.date(2025, 9, 1),
+        end_on=dt.date(2025, 9, 28),
     )
     periods = [
         ReviewPeriod.objects.create(

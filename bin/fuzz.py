@@ -294,6 +294,10 @@ def _config(path: Path, identifiers: dict[tuple[str, str], list[Any]]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+# Paths whose real identifiers the run never uses: its own API token is among them.
+OWN_CREDENTIALS = ("/api/v1/account/tokens/",)
+
+
 def _identifiers(base_url: str, token: str) -> dict[tuple[str, str], list[Any]]:
     """Real values for every path parameter the role can read, found through the API itself.
 
@@ -308,6 +312,8 @@ def _identifiers(base_url: str, token: str) -> dict[tuple[str, str], list[Any]]:
     seen: dict[str, list[Any]] = {}
     found: dict[tuple[str, str], list[Any]] = {}
     for template in templates:
+        if template.startswith(OWN_CREDENTIALS):
+            continue  # a real id here would let the run revoke the token it signs in with
         for name in PARAMETER.findall(template):
             values = _values_for(template, name, lists, seen)
             if values:

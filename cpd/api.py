@@ -80,7 +80,9 @@ def _stage(request: Request) -> PracticeStage:
 class MePracticeApi(APIView):
     """The caller's own practice stage: read it, open it (continue into practice), change it."""
 
-    @extend_schema(responses=PracticeStageSerializer, operation_id="me_practice_retrieve")
+    @extend_schema(
+        responses={200: PracticeStageSerializer, 404: None}, operation_id="me_practice_retrieve"
+    )
     def get(self, request: Request) -> Response:
         return Response(PracticeStageSerializer(_stage(request)).data)
 
@@ -154,7 +156,8 @@ class MePracticeTargetsApi(APIView):
     """The caller's own target level per competency of the frameworks they follow."""
 
     @extend_schema(
-        responses=PracticeTargetSerializer(many=True), operation_id="me_practice_targets"
+        responses={200: PracticeTargetSerializer(many=True), 404: None},
+        operation_id="me_practice_targets",
     )
     def get(self, request: Request) -> Response:
         targets = practice_targets_of(stage=_stage(request))
@@ -409,7 +412,7 @@ class CycleDetailApi(APIView):
 class CpdSummaryApi(APIView):
     """The current licensing cycle's totals and what is still needed (404 without a cycle)."""
 
-    @extend_schema(responses=CycleTotalsSerializer, operation_id="cpd_summary")
+    @extend_schema(responses={200: CycleTotalsSerializer, 404: None}, operation_id="cpd_summary")
     def get(self, request: Request) -> Response:
         cycle = current_cycle(viewer=_user(request), learner=_user(request))
         if cycle is None:

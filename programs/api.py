@@ -611,7 +611,7 @@ class InvitationSerializer(serializers.ModelSerializer[Invitation]):
     )
     role_label = serializers.CharField(read_only=True)
     cohort: serializers.PrimaryKeyRelatedField[Cohort] = serializers.PrimaryKeyRelatedField(
-        read_only=True
+        read_only=True, allow_null=True
     )
 
     class Meta:

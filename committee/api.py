@@ -500,7 +500,7 @@ class ReviewSignOffApi(APIView):
 
     @extend_schema(
         request=SignOffSerializer,
-        responses={200: ReviewSerializer},
+        responses={200: ReviewSerializer, 409: None},
         operation_id="program_review_sign_off",
     )
     def post(self, request: Request, program_id: int, period_id: int, learner_id: int) -> Response:

@@ -239,7 +239,9 @@ class ProgramRoleListApi(APIView):
 class ProgramRoleRevokeApi(APIView):
     """Take a role away (only directors remove directors, never the last one)."""
 
-    @extend_schema(request=None, responses={204: None}, operation_id="program_roles_revoke")
+    @extend_schema(
+        request=None, responses={204: None, 409: None}, operation_id="program_roles_revoke"
+    )
     def delete(self, request: Request, program_id: int, role_id: int) -> Response:
         program = _managed(request, program_id)
         role = get_object_or_404(

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from cpd.models import BUILT_IN_CREDIT_TYPES, CreditType
+from cpd.models import BUILT_IN_CREDIT_TYPES
+from cpd.tests.factories import built_in_credit_type
 from portfolio.tests.factories import framework_with_tree
 from programs.models import Enrollment, Expectation
 
@@ -14,10 +15,8 @@ from programs.models import Enrollment, Expectation
 def _credit_types(db):
     """The shipped credit types: a transactional test elsewhere may have emptied the tables
     the data migration filled."""
-    for code, name, is_category_1, order in BUILT_IN_CREDIT_TYPES:
-        CreditType.objects.get_or_create(
-            code=code, defaults={"name": name, "is_category_1": is_category_1, "order": order}
-        )
+    for code, *_ in BUILT_IN_CREDIT_TYPES:
+        built_in_credit_type(code)
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from assessments.models import CheckIn
-from cpd.models import BUILT_IN_CREDIT_TYPES, CpdActivity, CreditType
+from cpd.models import BUILT_IN_CREDIT_TYPES, CpdActivity
+from cpd.tests.factories import built_in_credit_type
 from portfolio.tests.factories import framework_with_tree
 from programs.models import Enrollment, PracticeStage
 
@@ -27,10 +28,8 @@ def test_a_resident_graduates_and_carries_on_into_practice_alone(
     page: Page, phone_page: Page, login_as, learner, program, director, snapshot
 ):
     # A transactional test starts from an emptied database: the shipped credit types again.
-    for code, name, is_category_1, order in BUILT_IN_CREDIT_TYPES:
-        CreditType.objects.get_or_create(
-            code=code, defaults={"name": name, "is_category_1": is_category_1, "order": order}
-        )
+    for code, *_ in BUILT_IN_CREDIT_TYPES:
+        built_in_credit_type(code)
     framework, leaves = framework_with_tree(code="im-practice", domains=2, per_domain=3)
     program.frameworks.add(framework)
     today = timezone.localdate()

@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(DEPS)
 HOST ?= 127.0.0.1:8000
 ARGS ?=
 
-.PHONY: run serve setup test lint fuzz worker beat bench clean
+.PHONY: run serve setup test lint fuzz worker beat bench load clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ worker: $(STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench $(ARGS)
+
+# Locust against gunicorn on the benchmark's data, e.g. ARGS='--users 60 --duration 60s'.
+load: $(DEV_STAMP)
+	$(BIN)/python -m bench.load $(ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache .mypy_cache .ruff_cache

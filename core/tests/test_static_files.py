@@ -9,9 +9,9 @@ unmodified file its README names, and holds every trace type the charts draw.
 from __future__ import annotations
 
 import hashlib
-import re
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from coaching.agenda import agenda_draft
-from coaching.markdown import markdown_to_text, render_markdown
+from core.markdown import markdown_to_text, render_markdown
 from coaching.models import (
     BODY_MAX,
     NOTES_MAX,

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "portfolio",
     "cpd",
     "handovers",
+    "groups",
     "credentials",
     "assessments",
     "coaching",

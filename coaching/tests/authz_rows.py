@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from coaching.markdown import render_markdown
+from core.markdown import render_markdown
 from coaching.models import ActionItem, Comment, Meeting, Thread
 from coaching.tests.factories import RelationshipFactory
 from portfolio.tests.factories import (

@@ -92,7 +92,14 @@ class InvitationSerializer(serializers.ModelSerializer[Membership]):
         fields = ["group", "role", "invited_by", "invited_at"]
 
     @extend_schema_field(
-        {"type": "object", "properties": {"public_id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}}, "required": ["public_id", "name"]}
+        {
+            "type": "object",
+            "properties": {
+                "public_id": {"type": "string", "format": "uuid"},
+                "name": {"type": "string"},
+            },
+            "required": ["public_id", "name"],
+        }
     )
     def get_group(self, obj: Membership) -> dict[str, Any]:
         return {"public_id": str(obj.group.public_id), "name": obj.group.name}
@@ -229,9 +236,7 @@ class FeedbackRequestSerializer(serializers.ModelSerializer[FeedbackRequest]):
 class FeedbackCreateSerializer(serializers.Serializer[Any]):
     evidence = serializers.UUIDField(required=False, allow_null=True, default=None)
     topic = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
-    question = serializers.CharField(
-        max_length=2000, required=False, default="", allow_blank=True
-    )
+    question = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
 
 class AnswerSerializer(serializers.ModelSerializer[FeedbackAnswer]):
@@ -337,9 +342,7 @@ class InvitationAcceptApi(APIView):
         request=None, responses=MembershipSerializer, operation_id="group_invitation_accept"
     )
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
-        membership = services.group_invitation_accept(
-            membership=_invitation(request, public_id)
-        )
+        membership = services.group_invitation_accept(membership=_invitation(request, public_id))
         return Response(MembershipSerializer(membership).data)
 
 
@@ -350,9 +353,7 @@ class InvitationDeclineApi(APIView):
         request=None, responses=MembershipSerializer, operation_id="group_invitation_decline"
     )
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
-        membership = services.group_invitation_decline(
-            membership=_invitation(request, public_id)
-        )
+        membership = services.group_invitation_decline(membership=_invitation(request, public_id))
         return Response(MembershipSerializer(membership).data)
 
 

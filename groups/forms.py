@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from groups.models import FeedbackAnswer, Membership
+from groups.models import Membership
 from portfolio.models import Evidence
 
 
@@ -50,12 +50,12 @@ def _evidence_choices(evidence: QuerySet[Evidence]) -> list[tuple[str, str]]:
 class ShareForm(forms.Form):
     evidence = forms.ChoiceField(
         label="Share a piece of your evidence or a reflection",
-        help_text="Only what you choose here leaves your portfolio; leaving the group withdraws it.",
+        help_text="Only what you choose leaves your portfolio; leaving the group withdraws it.",
     )
 
     def __init__(self, *args: Any, evidence: QuerySet[Evidence], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["evidence"].choices = _evidence_choices(evidence)
+        cast(forms.ChoiceField, self.fields["evidence"]).choices = _evidence_choices(evidence)
 
 
 class GroupGoalForm(forms.Form):
@@ -75,9 +75,7 @@ class AdoptForm(forms.Form):
     target_date = forms.DateField(
         initial=_in_three_months, widget=forms.DateInput(attrs={"type": "date"})
     )
-    show_progress = forms.BooleanField(
-        required=False, label="Show my progress on it to the group"
-    )
+    show_progress = forms.BooleanField(required=False, label="Show my progress on it to the group")
 
 
 class FeedbackRequestForm(forms.Form):
@@ -100,20 +98,21 @@ class FeedbackRequestForm(forms.Form):
 
     def __init__(self, *args: Any, evidence: QuerySet[Evidence], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["evidence"].choices = _evidence_choices(evidence)
+        cast(forms.ChoiceField, self.fields["evidence"]).choices = _evidence_choices(evidence)
 
 
-class AnswerForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = FeedbackAnswer
-        fields = ["went_well", "to_improve", "clarity"]
-        labels = {
-            "went_well": "What worked well",
-            "to_improve": "One thing to change next time",
-            "clarity": "How clear was it?",
-        }
-        widgets = {
-            "went_well": forms.Textarea(attrs={"rows": 2}),
-            "to_improve": forms.Textarea(attrs={"rows": 2}),
-            "clarity": forms.RadioSelect,
-        }
+class AnswerForm(forms.Form):
+    went_well = forms.CharField(
+        label="What worked well", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    to_improve = forms.CharField(
+        label="One thing to change next time",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    clarity = forms.TypedChoiceField(
+        label="How clear was it? (1 = hard to follow, 5 = very clear)",
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )

@@ -248,7 +248,9 @@ def group_item_share(
 
 
 @transaction.atomic
-def group_goal_create(*, group: LearningGroup, creator: User, title: str, measure: str) -> GroupGoal:
+def group_goal_create(
+    *, group: LearningGroup, creator: User, title: str, measure: str
+) -> GroupGoal:
     """Add a goal for the group to work on together."""
     _active_membership(group, creator)
     goal = GroupGoal(group=group, title=title, measure=measure, created_by=creator)

@@ -114,12 +114,14 @@ def _goal_rows(
     mine = {a.group_goal_id: a for a in selectors.adoptions_of(learner=user, group=group)}
     rows = []
     for goal in selectors.group_goals_visible_to(viewer=user, group=group):
-        adopters = []
+        adopters: list[dict[str, Any]] = []
         my_adoption = mine.get(goal.pk)
         for adoption in goal.adoptions.all():
             if adoption.learner_id == user.pk:
                 # One's own goal as one sees it: shown or not, no notes repeated here.
-                own_shown = bool(my_adoption and my_adoption.grant and my_adoption.grant.is_active())
+                own_shown = bool(
+                    my_adoption and my_adoption.grant and my_adoption.grant.is_active()
+                )
                 own_goal = my_adoption.goal if my_adoption and own_shown else None
                 adopters.append({"name": "You", "goal": own_goal, "note": None})
                 continue
@@ -197,9 +199,7 @@ def _act(request: HttpRequest, public_id: uuid.UUID, action: str) -> HttpRespons
             services.group_goal_create(group=group, creator=user, **goal_form.cleaned_data)
             messages.success(request, "Goal added.")
         elif action == "feedback":
-            feedback_form = FeedbackRequestForm(
-                data, evidence=own_evidence_choices(learner=user)
-            )
+            feedback_form = FeedbackRequestForm(data, evidence=own_evidence_choices(learner=user))
             if not feedback_form.is_valid():
                 raise ValidationError("Choose a piece of your own evidence or name a presentation.")
             feedback = services.feedback_request_create(
@@ -286,7 +286,9 @@ def group_decline(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def group_goal_adopt(request: HttpRequest, public_id: uuid.UUID, goal_id: uuid.UUID) -> HttpResponse:
+def group_goal_adopt(
+    request: HttpRequest, public_id: uuid.UUID, goal_id: uuid.UUID
+) -> HttpResponse:
     user = _user(request)
     group = _member_group(request, public_id)
     group_goal = get_object_or_404(
@@ -358,13 +360,13 @@ def group_feedback_detail(
     form = AnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.feedback_answer_record(
-                request=feedback, responder=user, **form.cleaned_data
-            )
+            services.feedback_answer_record(request=feedback, responder=user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Thank you: your answer went to {feedback.asker.name} alone.")
+            messages.success(
+                request, f"Thank you: your answer went to {feedback.asker.name} alone."
+            )
             return redirect("group-feedback-detail", group.public_id, feedback.public_id)
     shared_open = feedback.grant is not None and feedback.grant.is_active()
     context = {

@@ -289,7 +289,9 @@ class ShareGrant(models.Model):
     evidence = models.ForeignKey(
         Evidence, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    goal = models.ForeignKey(Goal, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    goal = models.ForeignKey(
+        Goal, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     share_checkins = models.BooleanField(default=False)
     share_evidence = models.BooleanField(default=False)
     share_reflections = models.BooleanField(default=False)

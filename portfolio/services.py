@@ -552,9 +552,9 @@ def share_circle_leave(*, circle: ShareCircle, user: User) -> int:
     """Take `user` out of the circle and withdraw every item they shared to it, at once.
     Returns how many shares were withdrawn. Idempotent."""
     ShareCircleMember.objects.filter(circle=circle, user=user).delete()
-    return ShareGrant.objects.filter(
-        circle=circle, learner=user, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    return ShareGrant.objects.filter(circle=circle, learner=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -569,9 +569,7 @@ def circle_item_share(
     with a circle they are in. An item of anyone else is refused; sharing an item already
     shared returns the grant in force (a retry never duplicates)."""
     member = (
-        ShareCircleMember.objects.select_for_update()
-        .filter(circle=circle, user=learner)
-        .first()
+        ShareCircleMember.objects.select_for_update().filter(circle=circle, user=learner).first()
     )
     if member is None:
         raise ValidationError("Only people in the group can share to it.")
@@ -583,7 +581,7 @@ def circle_item_share(
         if evidence is None:
             raise ValidationError({"evidence": ["Share only evidence from your own portfolio."]})
     else:
-        goal = Goal.objects.filter(pk=goal_id, learner=learner).first()
+        goal = Goal.objects.filter(pk=int(goal_id or 0), learner=learner).first()
         if goal is None:
             raise ValidationError({"goal": ["Share only goals from your own plan."]})
     existing = (

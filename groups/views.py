@@ -9,6 +9,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -27,15 +28,23 @@ from groups.forms import (
     ShareForm,
 )
 from groups.models import LearningGroup, Membership
-from portfolio.models import AccessLog, ShareGrant
+from portfolio.models import AccessLog, Evidence, ShareGrant
 from portfolio.selectors import access_for, evidence_visible_to, own_evidence_choices
 from portfolio.services import access_log_record, access_log_record_shared
 
 FEED_SIZE = 50
+OWN_EVIDENCE_CHOICES = 200
 
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
+
+
+def _own_evidence(user: User) -> QuerySet[Evidence]:
+    """The person's latest evidence and reflections, to choose one to share."""
+    return own_evidence_choices(learner=user).only(
+        "id", "public_id", "title", "kind", "occurred_on"
+    )[:OWN_EVIDENCE_CHOICES]
 
 
 def _member_group(request: HttpRequest, public_id: uuid.UUID) -> LearningGroup:
@@ -87,7 +96,7 @@ def _detail_context(request: HttpRequest, group: LearningGroup) -> dict[str, Any
         key=lambda entry: entry[1],
         reverse=True,
     )[:FEED_SIZE]
-    own_evidence = own_evidence_choices(learner=user)
+    own_evidence = _own_evidence(user)
     membership = selectors.membership_of(viewer=user, group=group)
     return {
         "group": group,

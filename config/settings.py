@@ -374,6 +374,8 @@ SPECTACULAR_SETTINGS = {
         "ActionItemStatusEnum": "coaching.models.ActionItem.Status",
         "NotificationKindEnum": "notifications.models.Kind",
         "HandoverStatusEnum": "handovers.models.Handover.Status",
+        "GroupRoleEnum": "groups.models.Membership.Role",
+        "GroupMembershipStatusEnum": "groups.models.Membership.Status",
         "ProgramRoleEnum": "programs.models.ProgramRole.Role",
         "InvitationRoleEnum": "programs.models.Invitation.ROLE_CHOICES",
     },

@@ -49,7 +49,7 @@ def _known_group(request: Request, public_id: uuid.UUID) -> LearningGroup:
     )
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class GroupPersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -71,19 +71,19 @@ class GroupCreateSerializer(serializers.Serializer[Any]):
     purpose = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
 
-class MembershipSerializer(serializers.ModelSerializer[Membership]):
+class GroupMembershipSerializer(serializers.ModelSerializer[Membership]):
     person = serializers.SerializerMethodField()
 
     class Meta:
         model = Membership
         fields = ["person", "role", "status", "invited_at", "responded_at"]
 
-    @extend_schema_field(PersonSerializer)
+    @extend_schema_field(GroupPersonSerializer)
     def get_person(self, obj: Membership) -> dict[str, Any]:
         return _person(obj.user)
 
 
-class InvitationSerializer(serializers.ModelSerializer[Membership]):
+class GroupInvitationSerializer(serializers.ModelSerializer[Membership]):
     group = serializers.SerializerMethodField()
     invited_by = serializers.SerializerMethodField()
 
@@ -112,15 +112,17 @@ class GroupDetailSerializer(serializers.Serializer[Any]):
     public_id = serializers.UUIDField()
     name = serializers.CharField()
     purpose = serializers.CharField()
-    members = MembershipSerializer(many=True, help_text="Members, guests and open invitations.")
+    members = GroupMembershipSerializer(
+        many=True, help_text="Members, guests and open invitations."
+    )
 
 
-class InviteSerializer(serializers.Serializer[Any]):
+class GroupInviteSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.MEMBER)
 
 
-class PostSerializer(serializers.ModelSerializer[Post]):
+class GroupPostSerializer(serializers.ModelSerializer[Post]):
     author = serializers.SerializerMethodField()
     body_html = serializers.CharField(help_text="The body rendered and sanitised (nh3).")
 
@@ -128,21 +130,21 @@ class PostSerializer(serializers.ModelSerializer[Post]):
         model = Post
         fields = ["public_id", "author", "body", "body_html", "created_at"]
 
-    @extend_schema_field(PersonSerializer)
+    @extend_schema_field(GroupPersonSerializer)
     def get_author(self, obj: Post) -> dict[str, Any]:
         return _person(obj.author)
 
 
-class PostCreateSerializer(serializers.Serializer[Any]):
+class GroupPostCreateSerializer(serializers.Serializer[Any]):
     body = serializers.CharField(max_length=5000)
     client_token = serializers.UUIDField(
         required=False, allow_null=True, default=None, help_text="Retries with it never duplicate."
     )
 
 
-class SharedItemSerializer(serializers.Serializer[Any]):
+class GroupSharedItemSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
-    owner = PersonSerializer()
+    owner = GroupPersonSerializer()
     evidence = serializers.UUIDField()
     title = serializers.CharField()
     kind = serializers.CharField()
@@ -162,17 +164,17 @@ def _shared_item(grant: ShareGrant) -> dict[str, Any]:
     }
 
 
-class SharedItemDetailSerializer(SharedItemSerializer):
+class GroupSharedItemDetailSerializer(GroupSharedItemSerializer):
     body = serializers.CharField()
     occurred_on = serializers.DateField()
 
 
-class ShareCreateSerializer(serializers.Serializer[Any]):
+class GroupShareCreateSerializer(serializers.Serializer[Any]):
     evidence = serializers.UUIDField(help_text="A piece of your own evidence or a reflection.")
 
 
-class AdoptionSerializer(serializers.Serializer[Any]):
-    person = PersonSerializer()
+class GroupGoalAdoptionSerializer(serializers.Serializer[Any]):
+    person = GroupPersonSerializer()
     shows_progress = serializers.BooleanField()
     status = serializers.CharField(allow_null=True, help_text="Only when they show progress.")
     latest_note = serializers.CharField(allow_null=True, help_text="Only when they show progress.")
@@ -182,7 +184,7 @@ class GroupGoalSerializer(serializers.Serializer[Any]):
     public_id = serializers.UUIDField()
     title = serializers.CharField()
     measure = serializers.CharField()
-    adopted_by = AdoptionSerializer(many=True)
+    adopted_by = GroupGoalAdoptionSerializer(many=True)
 
 
 class GroupGoalCreateSerializer(serializers.Serializer[Any]):
@@ -190,21 +192,21 @@ class GroupGoalCreateSerializer(serializers.Serializer[Any]):
     measure = serializers.CharField(max_length=2000)
 
 
-class AdoptSerializer(serializers.Serializer[Any]):
+class GroupGoalAdoptSerializer(serializers.Serializer[Any]):
     target_date = serializers.DateField()
     show_progress = serializers.BooleanField(default=False)
 
 
-class AdoptedSerializer(serializers.Serializer[Any]):
+class GroupGoalAdoptedSerializer(serializers.Serializer[Any]):
     goal = serializers.UUIDField(help_text="The goal in your own plan.")
     shows_progress = serializers.BooleanField()
 
 
-class ProgressSerializer(serializers.Serializer[Any]):
+class GroupGoalProgressSerializer(serializers.Serializer[Any]):
     show = serializers.BooleanField()
 
 
-class FeedbackRequestSerializer(serializers.ModelSerializer[FeedbackRequest]):
+class GroupFeedbackRequestSerializer(serializers.ModelSerializer[FeedbackRequest]):
     asker = serializers.SerializerMethodField()
     shared_item = serializers.SerializerMethodField()
     answer_count = serializers.IntegerField()
@@ -223,7 +225,7 @@ class FeedbackRequestSerializer(serializers.ModelSerializer[FeedbackRequest]):
             "created_at",
         ]
 
-    @extend_schema_field(PersonSerializer)
+    @extend_schema_field(GroupPersonSerializer)
     def get_asker(self, obj: FeedbackRequest) -> dict[str, Any]:
         return _person(obj.asker)
 
@@ -233,39 +235,39 @@ class FeedbackRequestSerializer(serializers.ModelSerializer[FeedbackRequest]):
         return grant.pk if grant is not None and grant.is_active() else None
 
 
-class FeedbackCreateSerializer(serializers.Serializer[Any]):
+class GroupFeedbackCreateSerializer(serializers.Serializer[Any]):
     evidence = serializers.UUIDField(required=False, allow_null=True, default=None)
     topic = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     question = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
 
-class AnswerSerializer(serializers.ModelSerializer[FeedbackAnswer]):
+class FeedbackAnswerSerializer(serializers.ModelSerializer[FeedbackAnswer]):
     responder = serializers.SerializerMethodField()
 
     class Meta:
         model = FeedbackAnswer
         fields = ["public_id", "responder", "went_well", "to_improve", "clarity", "created_at"]
 
-    @extend_schema_field(PersonSerializer)
+    @extend_schema_field(GroupPersonSerializer)
     def get_responder(self, obj: FeedbackAnswer) -> dict[str, Any]:
         return _person(obj.responder)
 
 
-class AnswerCreateSerializer(serializers.Serializer[Any]):
+class FeedbackAnswerCreateSerializer(serializers.Serializer[Any]):
     went_well = serializers.CharField(max_length=2000)
     to_improve = serializers.CharField(max_length=2000)
     clarity = serializers.IntegerField(min_value=1, max_value=5)
 
 
-class FeedbackDetailSerializer(FeedbackRequestSerializer):
+class GroupFeedbackDetailSerializer(GroupFeedbackRequestSerializer):
     answers = serializers.SerializerMethodField()
 
-    class Meta(FeedbackRequestSerializer.Meta):
-        fields = [*FeedbackRequestSerializer.Meta.fields, "answers"]
+    class Meta(GroupFeedbackRequestSerializer.Meta):
+        fields = [*GroupFeedbackRequestSerializer.Meta.fields, "answers"]
 
-    @extend_schema_field(AnswerSerializer(many=True))
+    @extend_schema_field(FeedbackAnswerSerializer(many=True))
     def get_answers(self, obj: FeedbackRequest) -> list[dict[str, Any]]:
-        return list(AnswerSerializer(self.context["answers"], many=True).data)
+        return list(FeedbackAnswerSerializer(self.context["answers"], many=True).data)
 
 
 class GroupListApi(APIView):
@@ -299,13 +301,15 @@ class InvitationListApi(APIView):
 
     pagination_class = cursor(("-invited_at", "-id"))
 
-    @extend_schema(responses=InvitationSerializer(many=True), operation_id="group_invitation_list")
+    @extend_schema(
+        responses=GroupInvitationSerializer(many=True), operation_id="group_invitation_list"
+    )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.invitations_for(viewer=_user(request)), request, view=self
         )
-        return paginator.get_paginated_response(InvitationSerializer(page, many=True).data)
+        return paginator.get_paginated_response(GroupInvitationSerializer(page, many=True).data)
 
 
 class GroupDetailApi(APIView):
@@ -339,50 +343,50 @@ class InvitationAcceptApi(APIView):
     """Accept an invitation: join the group (refused when it is full)."""
 
     @extend_schema(
-        request=None, responses=MembershipSerializer, operation_id="group_invitation_accept"
+        request=None, responses=GroupMembershipSerializer, operation_id="group_invitation_accept"
     )
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
         membership = services.group_invitation_accept(membership=_invitation(request, public_id))
-        return Response(MembershipSerializer(membership).data)
+        return Response(GroupMembershipSerializer(membership).data)
 
 
 class InvitationDeclineApi(APIView):
     """Decline an invitation."""
 
     @extend_schema(
-        request=None, responses=MembershipSerializer, operation_id="group_invitation_decline"
+        request=None, responses=GroupMembershipSerializer, operation_id="group_invitation_decline"
     )
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
         membership = services.group_invitation_decline(membership=_invitation(request, public_id))
-        return Response(MembershipSerializer(membership).data)
+        return Response(GroupMembershipSerializer(membership).data)
 
 
 class GroupInviteApi(APIView):
     """Invite someone (a member, or a coach as a guest). A 13th person is refused (400)."""
 
     @extend_schema(
-        request=InviteSerializer,
-        responses={201: MembershipSerializer},
+        request=GroupInviteSerializer,
+        responses={201: GroupMembershipSerializer},
         operation_id="group_invite",
     )
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
         group = _known_group(request, public_id)
-        serializer = InviteSerializer(data=request.data)
+        serializer = GroupInviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = services.group_invite(
             group=group, inviter=_user(request), **serializer.validated_data
         )
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(GroupMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
-class LeaveResultSerializer(serializers.Serializer[Any]):
+class GroupLeaveResultSerializer(serializers.Serializer[Any]):
     shares_withdrawn = serializers.IntegerField()
 
 
 class GroupLeaveApi(APIView):
     """Leave the group: every item the caller shared to it is withdrawn."""
 
-    @extend_schema(request=None, responses=LeaveResultSerializer, operation_id="group_leave")
+    @extend_schema(request=None, responses=GroupLeaveResultSerializer, operation_id="group_leave")
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
         group = _known_group(request, public_id)
         withdrawn = services.group_leave(group=group, user=_user(request))
@@ -394,26 +398,26 @@ class PostListApi(APIView):
 
     pagination_class = cursor(("-created_at", "-id"))
 
-    @extend_schema(responses=PostSerializer(many=True), operation_id="group_post_list")
+    @extend_schema(responses=GroupPostSerializer(many=True), operation_id="group_post_list")
     def get(self, request: Request, public_id: uuid.UUID) -> Response:
         group = _member_group(request, public_id)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.posts_visible_to(viewer=_user(request), group=group), request, view=self
         )
-        return paginator.get_paginated_response(PostSerializer(page, many=True).data)
+        return paginator.get_paginated_response(GroupPostSerializer(page, many=True).data)
 
     @extend_schema(
-        request=PostCreateSerializer,
-        responses={201: PostSerializer},
+        request=GroupPostCreateSerializer,
+        responses={201: GroupPostSerializer},
         operation_id="group_post_create",
     )
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
         group = _known_group(request, public_id)
-        serializer = PostCreateSerializer(data=request.data)
+        serializer = GroupPostCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         post = services.post_create(group=group, author=_user(request), **serializer.validated_data)
-        return Response(PostSerializer(post).data, status=status.HTTP_201_CREATED)
+        return Response(GroupPostSerializer(post).data, status=status.HTTP_201_CREATED)
 
 
 class ShareListApi(APIView):
@@ -422,7 +426,7 @@ class ShareListApi(APIView):
 
     pagination_class = cursor(("-created_at", "-id"))
 
-    @extend_schema(responses=SharedItemSerializer(many=True), operation_id="group_share_list")
+    @extend_schema(responses=GroupSharedItemSerializer(many=True), operation_id="group_share_list")
     def get(self, request: Request, public_id: uuid.UUID) -> Response:
         group = _member_group(request, public_id)
         paginator = self.pagination_class()
@@ -434,17 +438,17 @@ class ShareListApi(APIView):
         grants = list(page or [])
         access_log_record_shared(viewer=_user(request), grants=grants)
         return paginator.get_paginated_response(
-            SharedItemSerializer([_shared_item(g) for g in grants], many=True).data
+            GroupSharedItemSerializer([_shared_item(g) for g in grants], many=True).data
         )
 
     @extend_schema(
-        request=ShareCreateSerializer,
-        responses={201: SharedItemSerializer},
+        request=GroupShareCreateSerializer,
+        responses={201: GroupSharedItemSerializer},
         operation_id="group_share_create",
     )
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
         group = _known_group(request, public_id)
-        serializer = ShareCreateSerializer(data=request.data)
+        serializer = GroupShareCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         grant = services.group_item_share(
             group=group,
@@ -452,14 +456,14 @@ class ShareListApi(APIView):
             evidence_public_id=serializer.validated_data["evidence"],
         )
         return Response(
-            SharedItemSerializer(_shared_item(grant)).data, status=status.HTTP_201_CREATED
+            GroupSharedItemSerializer(_shared_item(grant)).data, status=status.HTTP_201_CREATED
         )
 
 
 class ShareDetailApi(APIView):
     """One shared item, read through portfolio's rule; the read is in its owner's log."""
 
-    @extend_schema(responses=SharedItemDetailSerializer, operation_id="group_share_retrieve")
+    @extend_schema(responses=GroupSharedItemDetailSerializer, operation_id="group_share_retrieve")
     def get(self, request: Request, public_id: uuid.UUID, grant_id: int) -> Response:
         user = _user(request)
         group = _member_group(request, public_id)
@@ -473,7 +477,7 @@ class ShareDetailApi(APIView):
         )
         access_log_record(access=access, items=[evidence], action=AccessLog.Action.VIEW)
         return Response(
-            SharedItemDetailSerializer(
+            GroupSharedItemDetailSerializer(
                 {**_shared_item(grant), "body": evidence.body, "occurred_on": evidence.occurred_on}
             ).data
         )
@@ -547,11 +551,13 @@ class GroupGoalAdoptApi(APIView):
     """Take a group goal into one's own plan; adopting again returns the same goal."""
 
     @extend_schema(
-        request=AdoptSerializer, responses=AdoptedSerializer, operation_id="group_goal_adopt"
+        request=GroupGoalAdoptSerializer,
+        responses=GroupGoalAdoptedSerializer,
+        operation_id="group_goal_adopt",
     )
     def post(self, request: Request, public_id: uuid.UUID, goal_id: uuid.UUID) -> Response:
         group_goal = _group_goal(request, public_id, goal_id)
-        serializer = AdoptSerializer(data=request.data)
+        serializer = GroupGoalAdoptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adoption = services.group_goal_adopt(
             group_goal=group_goal, learner=_user(request), **serializer.validated_data
@@ -565,8 +571,8 @@ class GroupGoalProgressApi(APIView):
     """Show the group one's progress on an adopted goal, or hide it."""
 
     @extend_schema(
-        request=ProgressSerializer,
-        responses=AdoptedSerializer,
+        request=GroupGoalProgressSerializer,
+        responses=GroupGoalAdoptedSerializer,
         operation_id="group_goal_progress",
     )
     def post(self, request: Request, public_id: uuid.UUID, goal_id: uuid.UUID) -> Response:
@@ -575,7 +581,7 @@ class GroupGoalProgressApi(APIView):
             selectors.adoptions_of(learner=_user(request), group=group),
             group_goal__public_id=goal_id,
         )
-        serializer = ProgressSerializer(data=request.data)
+        serializer = GroupGoalProgressSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adoption = services.group_goal_progress_show(
             adoption=adoption, show=serializer.validated_data["show"]
@@ -592,7 +598,7 @@ class FeedbackListApi(APIView):
     pagination_class = cursor(("-created_at", "-id"))
 
     @extend_schema(
-        responses=FeedbackRequestSerializer(many=True), operation_id="group_feedback_list"
+        responses=GroupFeedbackRequestSerializer(many=True), operation_id="group_feedback_list"
     )
     def get(self, request: Request, public_id: uuid.UUID) -> Response:
         group = _member_group(request, public_id)
@@ -602,16 +608,18 @@ class FeedbackListApi(APIView):
             request,
             view=self,
         )
-        return paginator.get_paginated_response(FeedbackRequestSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            GroupFeedbackRequestSerializer(page, many=True).data
+        )
 
     @extend_schema(
-        request=FeedbackCreateSerializer,
-        responses={201: FeedbackRequestSerializer},
+        request=GroupFeedbackCreateSerializer,
+        responses={201: GroupFeedbackRequestSerializer},
         operation_id="group_feedback_create",
     )
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
         group = _known_group(request, public_id)
-        serializer = FeedbackCreateSerializer(data=request.data)
+        serializer = GroupFeedbackCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         created = services.feedback_request_create(
@@ -624,7 +632,9 @@ class FeedbackListApi(APIView):
         feedback = selectors.feedback_requests_visible_to(viewer=_user(request), group=group).get(
             pk=created.pk
         )
-        return Response(FeedbackRequestSerializer(feedback).data, status=status.HTTP_201_CREATED)
+        return Response(
+            GroupFeedbackRequestSerializer(feedback).data, status=status.HTTP_201_CREATED
+        )
 
 
 def _feedback(request: Request, public_id: uuid.UUID, request_id: uuid.UUID) -> FeedbackRequest:
@@ -638,11 +648,11 @@ def _feedback(request: Request, public_id: uuid.UUID, request_id: uuid.UUID) -> 
 class FeedbackDetailApi(APIView):
     """A request for feedback: all its answers for the asker, one's own for anyone else."""
 
-    @extend_schema(responses=FeedbackDetailSerializer, operation_id="group_feedback_retrieve")
+    @extend_schema(responses=GroupFeedbackDetailSerializer, operation_id="group_feedback_retrieve")
     def get(self, request: Request, public_id: uuid.UUID, request_id: uuid.UUID) -> Response:
         feedback = _feedback(request, public_id, request_id)
         answers = selectors.answers_visible_to(viewer=_user(request), request=feedback)
-        return Response(FeedbackDetailSerializer(feedback, context={"answers": answers}).data)
+        return Response(GroupFeedbackDetailSerializer(feedback, context={"answers": answers}).data)
 
 
 class FeedbackAnswerApi(APIView):
@@ -650,15 +660,15 @@ class FeedbackAnswerApi(APIView):
     returns the first answer."""
 
     @extend_schema(
-        request=AnswerCreateSerializer,
-        responses={201: AnswerSerializer},
+        request=FeedbackAnswerCreateSerializer,
+        responses={201: FeedbackAnswerSerializer},
         operation_id="group_feedback_answer",
     )
     def post(self, request: Request, public_id: uuid.UUID, request_id: uuid.UUID) -> Response:
         feedback = _feedback(request, public_id, request_id)
-        serializer = AnswerCreateSerializer(data=request.data)
+        serializer = FeedbackAnswerCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         answer = services.feedback_answer_record(
             request=feedback, responder=_user(request), **serializer.validated_data
         )
-        return Response(AnswerSerializer(answer).data, status=status.HTTP_201_CREATED)
+        return Response(FeedbackAnswerSerializer(answer).data, status=status.HTTP_201_CREATED)

@@ -35,7 +35,6 @@ from notifications.models import Kind, Notification
 from notifications.services import notification_preference_set
 from portfolio.models import AccessLog, Goal, ShareGrant
 from portfolio.selectors import (
-    access_for,
     evidence_visible_to,
     goals_visible_to,
     learners_sharing_with,

@@ -7,7 +7,8 @@
   but reads nothing in it.
 - Items shared to the group are read through `portfolio.selectors` (the circle's grants):
   the rule for a learner's items stays there.
-- Answers to a feedback request reach the asker; each responder reads only their own.
+- Answers to a feedback request reach the asker; each responder reads only their own. A
+  request leaves the group with its asker.
 """
 
 from __future__ import annotations
@@ -137,11 +138,16 @@ def feedback_requests_visible_to(
     *, viewer: User, group: LearningGroup
 ) -> QuerySet[FeedbackRequest]:
     """The group's requests for feedback, newest first, for its members only; each with how
-    many answered (the answers themselves are the asker's)."""
+    many answered (the answers themselves are the asker's). A request of someone who left
+    goes with them."""
     if not _is_member(viewer, group):
         return FeedbackRequest.objects.none()
     return (
-        FeedbackRequest.objects.filter(group=group)
+        FeedbackRequest.objects.filter(
+            group=group,
+            asker__group_memberships__group=group,
+            asker__group_memberships__status=Membership.Status.ACTIVE,
+        )
         .select_related("asker", "grant", "grant__evidence")
         .annotate(answer_count=Count("answers"))
         .order_by("-created_at", "-id")

@@ -105,12 +105,12 @@ def _detail_context(request: HttpRequest, group: LearningGroup) -> dict[str, Any
         "goal_rows": _goal_rows(user, group, goal_grants),
         "feed": feed,
         "requests": list(selectors.feedback_requests_visible_to(viewer=user, group=group)[:20]),
-        "post_form": PostForm(initial={"client_token": uuid.uuid4()}),
-        "share_form": ShareForm(evidence=own_evidence),
-        "invite_form": InviteForm(),
-        "goal_form": GroupGoalForm(),
-        "adopt_form": AdoptForm(),
-        "feedback_form": FeedbackRequestForm(evidence=own_evidence),
+        # One page, many forms: each its own element ids, so every label finds its field.
+        "post_form": PostForm(initial={"client_token": uuid.uuid4()}, auto_id="post_%s"),
+        "share_form": ShareForm(evidence=own_evidence, auto_id="share_%s"),
+        "invite_form": InviteForm(auto_id="invite_%s"),
+        "goal_form": GroupGoalForm(auto_id="goal_%s"),
+        "feedback_form": FeedbackRequestForm(evidence=own_evidence, auto_id="feedback_%s"),
     }
 
 
@@ -146,6 +146,7 @@ def _goal_rows(
         rows.append(
             {
                 "goal": goal,
+                "adopt_form": AdoptForm(auto_id=f"adopt_{goal.pk}_%s"),
                 "adopters": adopters,
                 "mine": my_adoption,
                 "mine_shown": bool(

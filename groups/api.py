@@ -291,8 +291,8 @@ class GroupListApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = GroupCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        group = services.group_create(creator=_user(request), **serializer.validated_data)
-        group.people = 1  # type: ignore[attr-defined]
+        created = services.group_create(creator=_user(request), **serializer.validated_data)
+        group = selectors.groups_of(viewer=_user(request)).get(pk=created.pk)
         return Response(GroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
 

@@ -422,6 +422,7 @@ def parse(text: str) -> FrameworkData:
         items[key] = _Item(number=number, identifier=identifier, obj=raw, where=where)
 
     links = _associations(doc, items, document_key, warnings)
+    _definitions(doc, warnings)
     _check_cycles(items)
     competencies = _competencies(items, warnings)
     kind = hints.get("kind", "")
@@ -526,6 +527,28 @@ def _associations(
                 "not kept"
             )
     return links
+
+
+def _definitions(doc: dict[str, Any], warnings: list[str]) -> None:
+    """CFDefinitions (item types, subjects, concepts, licences) have no place in a Continuum
+    framework; they are read only to report what deviates from the schema (a null where text
+    belongs, as some servers write)."""
+    definitions = doc.get("CFDefinitions")
+    if not isinstance(definitions, dict):
+        return
+    for section, entries in definitions.items():
+        if not isinstance(entries, list):
+            continue
+        for number, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue
+            nulls = [key for key, value in entry.items() if value is None]
+            if nulls:
+                where = _where(f"CFDefinitions.{section}", number, entry)
+                warnings.append(
+                    f"{where.label}: {', '.join(nulls)} is null, where CASE expects text; "
+                    "CFDefinitions are not kept"
+                )
 
 
 def _sequence(value: object, where: CaseWhere, warnings: list[str]) -> Decimal | None:

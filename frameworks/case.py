@@ -122,7 +122,7 @@ def document(framework: Framework, uris: Uris) -> dict[str, Any]:
     if framework.source_url:
         out["officialSourceURL"] = framework.source_url
     if framework.effective_date:
-        out["statusStartDate"] = f"{framework.effective_date.isoformat()}T00:00:00+00:00"
+        out["statusStartDate"] = framework.effective_date.isoformat()
     if framework.licence_note:
         out["notes"] = framework.licence_note
     return out

@@ -52,6 +52,9 @@ def _load(name: str) -> dict[str, Any]:
 
 
 def package_validator() -> jsonschema.Draft4Validator:
+    # Without a date-time checker, a date is valid under both branches of the schema's
+    # oneOf (date | date-time) and every package with one would fail.
+    assert "date-time" in jsonschema.FormatChecker().checkers, "install rfc3339-validator"
     return jsonschema.Draft4Validator(
         _load(SCHEMA_FILE), format_checker=jsonschema.FormatChecker()
     )
@@ -92,7 +95,7 @@ def response_validator(path: str, status: str = "200") -> jsonschema.Draft4Valid
     spec = _load(OPENAPI_FILE)
     definitions = spec["definitions"]
     schema = spec["paths"][path]["get"]["responses"][status]["schema"]
-    resolved = _flatten(_deref(schema, {k: _flatten(v) for k, v in definitions.items()}))
+    resolved = _flatten(_deref(schema, definitions))
     return jsonschema.Draft4Validator(
         resolved, format_checker=jsonschema.FormatChecker()
     )

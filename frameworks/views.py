@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from frameworks import exporters
 from frameworks.case import PATH as CASE_PATH
-from frameworks.importers import as_format
+from frameworks.importers import FORMATS, as_format
 from frameworks.selectors import framework_detail, framework_list
 
 
@@ -32,7 +32,7 @@ def framework_show(request: HttpRequest, code: str, version: str) -> HttpRespons
 def framework_download(request: HttpRequest, code: str, version: str, fmt: str) -> HttpResponse:
     """The framework version as a file: our JSON schema or CSV layout, a CASE package or
     MedBiquitous XML (each importable as is)."""
-    file_format = as_format(fmt) if fmt == fmt.lower() else None
+    file_format = as_format(fmt) if fmt in FORMATS else None
     if file_format is None:
         raise Http404
     framework = get_object_or_404(framework_detail(), code=code, version=version)

@@ -17,8 +17,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from frameworks import exporters
-from frameworks.importers import FORMATS, Format, FrameworkImportError
 from frameworks.case import PATH as CASE_PATH
+from frameworks.importers import FORMATS, Format, FrameworkImportError
 from frameworks.models import (
     Competency,
     CompetencyLink,
@@ -136,6 +136,10 @@ def _download(request: HttpRequest, frameworks: list[Framework], fmt: Format) ->
     return response
 
 
+def _with_tree(queryset: QuerySet[Framework]) -> list[Framework]:
+    return list(Framework.objects.with_tree().filter(pk__in=queryset))
+
+
 @admin.register(Framework)
 class FrameworkAdmin(ReadOnlyAdmin):
     list_display = (
@@ -178,21 +182,25 @@ class FrameworkAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Export selected frameworks as JSON")
     def export_json(self, request: HttpRequest, queryset: QuerySet[Framework]) -> HttpResponse:
-        return _download(request, list(Framework.objects.with_tree().filter(pk__in=queryset)), "json")
+        return _download(
+            request, list(Framework.objects.with_tree().filter(pk__in=queryset)), "json"
+        )
 
     @admin.action(description="Export selected frameworks as CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Framework]) -> HttpResponse:
-        return _download(request, list(Framework.objects.with_tree().filter(pk__in=queryset)), "csv")
+        return _download(
+            request, list(Framework.objects.with_tree().filter(pk__in=queryset)), "csv"
+        )
 
     @admin.action(description="Export selected frameworks as CASE 1.0 packages")
     def export_case(self, request: HttpRequest, queryset: QuerySet[Framework]) -> HttpResponse:
-        return _download(request, list(Framework.objects.with_tree().filter(pk__in=queryset)), "case")
+        return _download(
+            request, list(Framework.objects.with_tree().filter(pk__in=queryset)), "case"
+        )
 
     @admin.action(description="Export selected frameworks as MedBiquitous XML")
     def export_medbiq(self, request: HttpRequest, queryset: QuerySet[Framework]) -> HttpResponse:
-        return _download(
-            request, list(Framework.objects.with_tree().filter(pk__in=queryset)), "medbiq"
-        )
+        return _download(request, _with_tree(queryset), "medbiq")
 
     def _publish(self, request: HttpRequest, queryset: QuerySet[Framework], public: bool) -> None:
         if not request.user.has_perm("frameworks.change_framework"):
@@ -244,7 +252,9 @@ class FrameworkAdmin(ReadOnlyAdmin):
                     self.message_user(request, warning, messages.WARNING)
                 if len(result.warnings) > 50:
                     self.message_user(
-                        request, f"… and {len(result.warnings) - 50} more warnings.", messages.WARNING
+                        request,
+                        f"… and {len(result.warnings) - 50} more warnings.",
+                        messages.WARNING,
                     )
                 return HttpResponseRedirect(
                     reverse("admin:frameworks_framework_change", args=[result.framework.pk])
@@ -304,7 +314,10 @@ class CompetencyLinkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         try:
             link, _created = competency_link_create(
-                origin=obj.origin, destination=obj.destination, kind=obj.kind, by=request.user  # type: ignore[arg-type]
+                origin=obj.origin,
+                destination=obj.destination,
+                kind=obj.kind,
+                by=request.user,  # type: ignore[arg-type]
             )
         except CompetencyLinkError as exc:
             raise PermissionDenied(str(exc)) from exc

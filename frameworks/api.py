@@ -193,7 +193,10 @@ class FrameworkExportApi(APIView):
         operation_id="frameworks_export",
         parameters=[
             OpenApiParameter(
-                "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS),
+                "fmt",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=list(FORMATS),
                 description="json, csv, case or medbiq",
             )
         ],
@@ -267,14 +270,16 @@ class FrameworkImportApi(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise ParseError("Send the framework as a multipart field named 'file'.")
-        raw_format = request.data.get("format") or ""
+        raw_format = request.POST.get("format") or ""
         fmt: Format | None = None
         if raw_format:
             fmt = as_format(str(raw_format)) if raw_format in FORMATS else None
             if fmt is None:
                 return Response(
-                    {"detail": f"format must be one of {', '.join(FORMATS)}.",
-                     "format": ["Not a known format."]},
+                    {
+                        "detail": f"format must be one of {', '.join(FORMATS)}.",
+                        "format": ["Not a known format."],
+                    },
                     status=status.HTTP_400_BAD_REQUEST,
                 )
         limit = settings.FRAMEWORK_IMPORT_MAX_BYTES

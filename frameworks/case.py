@@ -63,7 +63,9 @@ ASSOCIATION_TYPES = (
     "hasSkillLevel",
 )
 SUBJECT_PREFIX = "continuum:"
-UUID_TEXT = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z")
+UUID_TEXT = re.compile(
+    r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z"
+)
 DEFAULT_SCALES = {"milestones": "milestone-levels", "epa": "entrustment-5"}
 
 
@@ -337,7 +339,9 @@ def _string(value: object) -> str:
 
 def _subject_hints(doc: dict[str, Any]) -> dict[str, str]:
     subject = doc.get("subject")
-    entries = [subject] if isinstance(subject, str) else subject if isinstance(subject, list) else []
+    entries = (
+        [subject] if isinstance(subject, str) else subject if isinstance(subject, list) else []
+    )
     hints = {}
     for entry in entries:
         if isinstance(entry, str) and entry.startswith(SUBJECT_PREFIX) and "=" in entry:
@@ -402,7 +406,12 @@ def parse(text: str) -> FrameworkData:
     # Items: identifiers unique across the package (the document's included).
     items: dict[str, _Item] = {}
     for number, raw in enumerate(_list(doc, "CFItems")):
-        where = _where("CFItems", number, raw, _string(raw.get("humanCodingScheme")) if isinstance(raw, dict) else "")
+        where = _where(
+            "CFItems",
+            number,
+            raw,
+            _string(raw.get("humanCodingScheme")) if isinstance(raw, dict) else "",
+        )
         if not isinstance(raw, dict):
             raise FrameworkImportError("must be an object", where=where)
         identifier = _identifier(raw, where)
@@ -492,9 +501,7 @@ def _associations(
                     field="destinationNodeURI",
                 )
             if destination == origin:
-                raise FrameworkImportError(
-                    "an item cannot be its own child (a cycle)", where=where
-                )
+                raise FrameworkImportError("an item cannot be its own child (a cycle)", where=where)
             if child.has_parent_link:
                 warnings.append(
                     f"{where.label}: {child.where.label} is already placed under another "
@@ -507,7 +514,9 @@ def _associations(
             child.sequence = _sequence(raw.get("sequenceNumber"), where, warnings)
         elif kind in CompetencyLink.Kind.values:
             if origin == document_key or destination == document_key:
-                warnings.append(f"{where.label}: a {kind} association with the document is not kept")
+                warnings.append(
+                    f"{where.label}: a {kind} association with the document is not kept"
+                )
                 continue
             try:
                 links.append(
@@ -567,7 +576,7 @@ def _sequence(value: object, where: CaseWhere, warnings: list[str]) -> Decimal |
         if number.is_finite():
             warnings.append(
                 f'{where.label}: sequenceNumber "{value}" is text, not a number; read as '
-                f"{importers.format_level(number) if number == number.to_integral_value() else number}"
+                f"{importers.format_level(number)}"
             )
             return number
     warnings.append(f"{where.label}: sequenceNumber is not a number; file order is used")
@@ -667,7 +676,9 @@ def _competencies(items: dict[str, _Item], warnings: list[str]) -> list[Competen
     return out
 
 
-def _competency(node: _Item, code: str, *, parent: str | None, warnings: list[str]) -> CompetencyData:
+def _competency(
+    node: _Item, code: str, *, parent: str | None, warnings: list[str]
+) -> CompetencyData:
     statement = _string(node.obj.get("fullStatement"))
     notes = _string(node.obj.get("notes"))
     title_limit = LIMITS["competency.title"]

@@ -14,14 +14,13 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from rest_framework import exceptions
 
 from accounts.authentication import HashedTokenAuthentication
 from frameworks import case, identifiers
-from frameworks.models import Competency, CompetencyLink, Framework
+from frameworks.models import Competency, CompetencyLink, CompetencyQuerySet, Framework
 from frameworks.selectors import (
     framework_detail,
     framework_links_from,
@@ -76,8 +75,11 @@ def _json(data: Any) -> JsonResponse:
 
 def _not_found(user: Any) -> JsonResponse:
     if not user.is_authenticated:
-        return _status(401, "Sign in or send a token to read frameworks that are not public.",
-                       "unauthorisedrequest")
+        return _status(
+            401,
+            "Sign in or send a token to read frameworks that are not public.",
+            "unauthorisedrequest",
+        )
     return _status(404, "No such object.", "unknownobject")
 
 
@@ -126,8 +128,9 @@ def documents(request: HttpRequest, user: Any) -> HttpResponse:
     limit = _page(request, "limit", MAX_LIMIT)
     offset = _page(request, "offset", 0)
     if limit is None or limit < 1 or offset is None or offset < 0:
-        return _status(400, "limit must be 1 or more and offset 0 or more.",
-                       "invalid_selection_field", "limit")
+        return _status(
+            400, "limit must be 1 or more and offset 0 or more.", "invalid_selection_field", "limit"
+        )
     limit = min(limit, MAX_LIMIT)
     uris = _uris(request)
     frameworks = frameworks_served_by_case(user=user).order_by("code", "-version")[
@@ -159,7 +162,7 @@ def package(request: HttpRequest, user: Any, sourced_id: str) -> HttpResponse:
     return _json(case.package(framework, _uris(request), links))
 
 
-def _latest(competencies: QuerySet[Competency]) -> Competency | None:
+def _latest(competencies: CompetencyQuerySet) -> Competency | None:
     """An item kept across versions has one identifier: the newest visible version answers."""
     return (
         competencies.select_related("framework", "framework__scale", "parent")
@@ -187,9 +190,7 @@ def association(request: HttpRequest, user: Any, sourced_id: str) -> HttpRespons
     """CFAssociations/{id}: an item's place in the tree, or a link between frameworks."""
     visible = frameworks_served_by_case(user=user).values("pk")
     uris = _uris(request)
-    competency = _latest(
-        Competency.objects.filter(child_of_uuid=sourced_id, framework__in=visible)
-    )
+    competency = _latest(Competency.objects.filter(child_of_uuid=sourced_id, framework__in=visible))
     if competency is not None:
         framework = competency.framework
         node = competency

@@ -137,9 +137,7 @@ def dump(framework: Framework) -> bytes:
     nodes = sorted(framework.competencies.all(), key=lambda c: (c.order, c.pk))
     by_pk = {node.pk: node for node in nodes}
     ordered = [n for n in nodes if n.parent_id is None]
-    ordered = [
-        x for top in ordered for x in [top, *(n for n in nodes if n.parent_id == top.pk)]
-    ]
+    ordered = [x for top in ordered for x in [top, *(n for n in nodes if n.parent_id == top.pk)]]
     for node in ordered:
         includes = _sub(root, _cf("Includes"))
         _sub(includes, _cf("Catalog"), UUID_CATALOG)
@@ -183,9 +181,7 @@ def dump(framework: Framework) -> bytes:
             entry = _sub(component, _pf("PerformanceLevel"))
             _sub(entry, _pf("Score"), _number(descriptor.level))
             _sub(entry, _pf("Description"), descriptor.text)
-    return bytes(
-        etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    )
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -317,7 +313,9 @@ def parse(raw: bytes) -> FrameworkData:
         for contribute in life.findall(_lom("contribute")):
             source = source or _text(contribute.find(_lom("entity")))
             date = contribute.find(_lom("date"))
-            effective = effective or _text(date.find(_lom("dateTime")) if date is not None else None)
+            effective = effective or _text(
+                date.find(_lom("dateTime")) if date is not None else None
+            )
     if not source:
         source = title
         warnings.append("lom:lifeCycle: no contributor; the title stands for the source")
@@ -356,20 +354,26 @@ def parse(raw: bytes) -> FrameworkData:
     parents = _relations(root, seen)
     competencies = _tree(includes, parents, objects, warnings)
     scale, scale_code, competencies = _performance(root, competencies, kind)
-    fields = {
+    fields: dict[str, Any] = {
         "code": importers._code(
-            code, general_where, "identifier", limit="framework.code",
+            code,
+            general_where,
+            "identifier",
+            limit="framework.code",
             pattern=importers.FRAMEWORK_CODE,
         ),
         "version": importers._code(
-            version, XmlWhere(life, "lom:lifeCycle"), "version",
-            limit="framework.version", pattern=importers.VERSION,
+            version,
+            XmlWhere(life, "lom:lifeCycle"),
+            "version",
+            limit="framework.version",
+            pattern=importers.VERSION,
         ),
         "name": importers._text(title, general_where, "title", limit="framework.name"),
         "kind": kind,
-        "effective_date": importers._date(
-            effective[:10], XmlWhere(life, "lom:lifeCycle"), "date"
-        ) if effective else None,
+        "effective_date": importers._date(effective[:10], XmlWhere(life, "lom:lifeCycle"), "date")
+        if effective
+        else None,
         "source": importers._text(
             source[:400], XmlWhere(life, "lom:lifeCycle"), "entity", limit="framework.source"
         ),
@@ -377,8 +381,11 @@ def parse(raw: bytes) -> FrameworkData:
         if location
         else "",
         "licence_note": importers._text(
-            licence, XmlWhere(rights, "lom:rights"), "description",
-            limit="framework.licence_note", required=False,
+            licence,
+            XmlWhere(rights, "lom:rights"),
+            "description",
+            limit="framework.licence_note",
+            required=False,
         ),
     }
     if not competencies:
@@ -441,9 +448,7 @@ def _relations(root: Any, included: dict[str, XmlWhere]) -> dict[str, tuple[str,
         one, two = element.find(_cf("Reference1")), element.find(_cf("Reference2"))
         relationship = _text(element.find(_cf("Relationship")))
         if one is None or two is None or not relationship:
-            raise FrameworkImportError(
-                "needs Reference1, Relationship and Reference2", where=where
-            )
+            raise FrameworkImportError("needs Reference1, Relationship and Reference2", where=where)
         first = _key(one, _cf("Catalog"), _cf("Entry"), where)
         second = _key(two, _cf("Catalog"), _cf("Entry"), where)
         for key in (first, second):
@@ -529,7 +534,10 @@ def _tree(
                     code=code,
                     title=importers._text(title, where, "title", limit="competency.title"),
                     description=importers._text(
-                        description, where, "description", limit="competency.description",
+                        description,
+                        where,
+                        "description",
+                        limit="competency.description",
                         required=False,
                     ),
                     parent=None if key == top else code_of[top],
@@ -555,7 +563,10 @@ def _performance(
     if level_set is not None:
         where = XmlWhere(level_set, "pf:PerformanceLevelSet")
         scale_code = importers._code(
-            level_set.get("code", ""), where, "code", limit="scale.code",
+            level_set.get("code", ""),
+            where,
+            "code",
+            limit="scale.code",
             pattern=importers.FRAMEWORK_CODE,
         )
         levels = []
@@ -568,12 +579,17 @@ def _performance(
                             _text(element.find(_pf("Score"))), lwhere, "Score", from_text=True
                         ),
                         label=importers._text(
-                            _text(element.find(_pf("Label"))), lwhere, "Label",
+                            _text(element.find(_pf("Label"))),
+                            lwhere,
+                            "Label",
                             limit="scale.label",
                         ),
                         anchor=importers._text(
-                            _text(element.find(_pf("Description"))), lwhere, "Description",
-                            limit="scale.anchor", required=False,
+                            _text(element.find(_pf("Description"))),
+                            lwhere,
+                            "Description",
+                            limit="scale.anchor",
+                            required=False,
                         ),
                     ),
                     lwhere,
@@ -626,5 +642,3 @@ def _performance(
         for c in competencies
     ]
     return scale, scale_code, final
-
-

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from uuid import uuid4
 from decimal import Decimal
+from uuid import uuid4
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch

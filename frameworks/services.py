@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
@@ -215,9 +215,8 @@ def _links_write(data: FrameworkData, written: Iterable[Competency]) -> list[str
     here = {competency.uuid: competency for competency in written}
     wanted = {link.origin for link in data.links} | {link.destination for link in data.links}
     stored: dict[uuid.UUID, Competency] = {}
-    for competency in (
-        Competency.objects.filter(uuid__in=wanted - here.keys())
-        .order_by("framework__imported_at", "pk")
+    for competency in Competency.objects.filter(uuid__in=wanted - here.keys()).order_by(
+        "framework__imported_at", "pk"
     ):
         stored[competency.uuid] = competency  # the latest version wins
     known = {**stored, **here}
@@ -355,8 +354,9 @@ def competency_link_create(
     """Link an item to an item of another framework (idempotent: the same link again returns
     the stored one, created False)."""
     if origin.framework_id == destination.framework_id:
-        raise CompetencyLinkError("both items are in the same framework version; link items of "
-                                  "two different frameworks")
+        raise CompetencyLinkError(
+            "both items are in the same framework version; link items of two different frameworks"
+        )
     if kind not in CompetencyLink.Kind.values:
         raise CompetencyLinkError(
             f'"{kind}" is not a link type; use one of {", ".join(CompetencyLink.Kind.values)}'
@@ -370,7 +370,11 @@ def competency_link_create(
                 actor=by,
                 action="framework.link",
                 target=link,
-                after={"origin": str(origin.uuid), "destination": str(destination.uuid), "kind": kind},
+                after={
+                    "origin": str(origin.uuid),
+                    "destination": str(destination.uuid),
+                    "kind": kind,
+                },
             )
     return link, created
 

@@ -28,9 +28,9 @@ from assessments.services.checkins import CheckInInvalidError, CheckInTokenConfl
 from core.csp import draws_charts
 from core.forms import apply_errors
 from frameworks.models import Competency
-from portfolio.carried import carried_evidence_of
 from portfolio import services, transfer
 from portfolio.calibration import calibration_for
+from portfolio.carried import carried_evidence_of
 from portfolio.dashboard import (
     Dashboard,
     learner_dashboard,

@@ -46,8 +46,12 @@ def _export(w) -> str:
 _PUBLIC = same(200)
 _PRIVATE = same(200, anonymous=401)
 _CASE_ROWS = [
-    Row(f"case-{name}", _case(kind, public), _PUBLIC if public else _PRIVATE,
-        note="public framework" if public else "framework not public")
+    Row(
+        f"case-{name}",
+        _case(kind, public),
+        _PUBLIC if public else _PRIVATE,
+        note="public framework" if public else "framework not public",
+    )
     for name, kind in (
         ("document", "CFDocuments"),
         ("package", "CFPackages"),

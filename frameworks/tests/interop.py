@@ -55,9 +55,7 @@ def package_validator() -> jsonschema.Draft4Validator:
     # Without a date-time checker, a date is valid under both branches of the schema's
     # oneOf (date | date-time) and every package with one would fail.
     assert "date-time" in jsonschema.FormatChecker().checkers, "install rfc3339-validator"
-    return jsonschema.Draft4Validator(
-        _load(SCHEMA_FILE), format_checker=jsonschema.FormatChecker()
-    )
+    return jsonschema.Draft4Validator(_load(SCHEMA_FILE), format_checker=jsonschema.FormatChecker())
 
 
 def _flatten(node: Any) -> Any:
@@ -96,9 +94,7 @@ def response_validator(path: str, status: str = "200") -> jsonschema.Draft4Valid
     definitions = spec["definitions"]
     schema = spec["paths"][path]["get"]["responses"][status]["schema"]
     resolved = _flatten(_deref(schema, definitions))
-    return jsonschema.Draft4Validator(
-        resolved, format_checker=jsonschema.FormatChecker()
-    )
+    return jsonschema.Draft4Validator(resolved, format_checker=jsonschema.FormatChecker())
 
 
 def errors(validator: jsonschema.Draft4Validator, instance: Any) -> list[str]:

@@ -186,7 +186,8 @@ def test_an_administrator_makes_a_version_public_for_the_case_api(as_admin, clie
     framework = shipped["im-milestones"]
 
     response = as_admin.post(
-        "/api/v1/frameworks/im-milestones/2.0/public/", {"public": True},
+        "/api/v1/frameworks/im-milestones/2.0/public/",
+        {"public": True},
         content_type="application/json",
     )
 
@@ -199,7 +200,8 @@ def test_an_administrator_makes_a_version_public_for_the_case_api(as_admin, clie
 
 def test_a_learner_cannot_change_the_public_flag(as_learner, shipped):
     response = as_learner.post(
-        "/api/v1/frameworks/im-milestones/2.0/public/", {"public": True},
+        "/api/v1/frameworks/im-milestones/2.0/public/",
+        {"public": True},
         content_type="application/json",
     )
 
@@ -241,7 +243,8 @@ def test_a_link_inside_one_framework_is_a_400(as_admin, shipped):
     pc2 = Competency.objects.get(framework__code="im-milestones", code="PC2")
 
     response = as_admin.post(
-        "/api/v1/frameworks/links/", {"origin": pc1.pk, "destination": pc2.pk},
+        "/api/v1/frameworks/links/",
+        {"origin": pc1.pk, "destination": pc2.pk},
         content_type="application/json",
     )
 
@@ -254,7 +257,8 @@ def test_a_learner_reads_links_but_cannot_make_them(as_learner, shipped):
     pc1 = Competency.objects.get(framework__code="im-milestones", code="PC1")
 
     response = as_learner.post(
-        "/api/v1/frameworks/links/", {"origin": epa.pk, "destination": pc1.pk},
+        "/api/v1/frameworks/links/",
+        {"origin": epa.pk, "destination": pc1.pk},
         content_type="application/json",
     )
 
@@ -263,9 +267,7 @@ def test_a_learner_reads_links_but_cannot_make_them(as_learner, shipped):
 
 
 @pytest.mark.parametrize("count", [1, 6])
-def test_the_link_list_runs_a_fixed_number_of_queries(
-    as_learner, django_assert_num_queries, count
-):
+def test_the_link_list_runs_a_fixed_number_of_queries(as_learner, django_assert_num_queries, count):
     left = framework_tree(domains=1, items=count)
     right = framework_tree(domains=1, items=count)
     pairs = zip(

@@ -46,7 +46,9 @@ def stored(code: str, version: str | None = None) -> Framework:
 
 
 def export(framework: Framework) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(exporters.export_file(framework, "case", case_base=URIS.base))
+    loaded: dict[str, Any] = json.loads(
+        exporters.export_file(framework, "case", case_base=URIS.base)
+    )
     return loaded
 
 
@@ -81,7 +83,12 @@ def test_the_package_carries_the_tree_as_ordered_is_child_of_associations(shippe
         assert parent == document or parent in items
 
     assert [code for _, code in sorted(children["document"])] == [
-        "PC", "MK", "SBP", "PBLI", "PROF", "ICS"
+        "PC",
+        "MK",
+        "SBP",
+        "PBLI",
+        "PROF",
+        "ICS",
     ]
     assert [code for _, code in sorted(children["PC"])] == [f"PC{n}" for n in range(1, 7)]
 
@@ -93,7 +100,16 @@ def test_level_descriptors_and_the_scale_are_a_rubric(shipped):
 
     assert scale["category"] == "scale:milestone-levels"
     assert [level["score"] for level in scale["CFRubricCriterionLevels"]] == [
-        0, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5
+        0,
+        1,
+        1.5,
+        2,
+        2.5,
+        3,
+        3.5,
+        4,
+        4.5,
+        5,
     ]
     pc1 = next(c for c in criteria if c["category"] == "PC1")
     descriptor = Competency.objects.get(framework=framework, code="PC1").descriptors.get(level=1)
@@ -292,7 +308,11 @@ def _child_of(n: int, origin: str, destination: str, kind: str = "isChildOf") ->
         "associationType": kind,
         "uri": f"https://x.example/CFAssociations/{identifier}",
         "originNodeURI": {"title": "o", "identifier": origin, "uri": "https://x.example/o"},
-        "destinationNodeURI": {"title": "d", "identifier": destination, "uri": "https://x.example/d"},
+        "destinationNodeURI": {
+            "title": "d",
+            "identifier": destination,
+            "uri": "https://x.example/d",
+        },
         "lastChangeDateTime": "2024-01-01T00:00:00+00:00",
     }
 
@@ -366,7 +386,11 @@ def test_an_item_missing_from_a_rubric_is_refused(shipped):
                     "identifier": str(uuid.uuid4()),
                     "uri": "https://x.example/c",
                     "lastChangeDateTime": "2024-01-01T00:00:00+00:00",
-                    "CFItemURI": {"title": "x", "identifier": str(uuid.uuid4()), "uri": "https://x"},
+                    "CFItemURI": {
+                        "title": "x",
+                        "identifier": str(uuid.uuid4()),
+                        "uri": "https://x",
+                    },
                 }
             ],
         }

@@ -33,9 +33,7 @@ def test_the_document_list_has_every_public_framework_in_its_openapi_shape(clien
     assert response.status_code == 200
     body = response.json()
     assert errors(response_validator("/CFDocuments"), body) == []
-    assert {d["identifier"] for d in body["CFDocuments"]} == {
-        str(f.uuid) for f in shipped.values()
-    }
+    assert {d["identifier"] for d in body["CFDocuments"]} == {str(f.uuid) for f in shipped.values()}
 
 
 @pytest.mark.parametrize("code", SHIPPED)
@@ -58,8 +56,11 @@ def test_every_read_endpoint_answers_for_every_shipped_framework(client, shipped
     assert errors(response_validator("/CFItems/{sourcedId}"), got_item) == []
     assert errors(response_validator("/CFAssociations/{sourcedId}"), got_association) == []
     assert errors(response_validator("/CFRubrics/{sourcedId}"), got_rubric) == []
-    document_uri = {"title": framework.name, "identifier": str(framework.uuid),
-                    "uri": f"http://testserver{BASE}CFDocuments/{framework.uuid}"}
+    document_uri = {
+        "title": framework.name,
+        "identifier": str(framework.uuid),
+        "uri": f"http://testserver{BASE}CFDocuments/{framework.uuid}",
+    }
     assert got_item == {**item, "CFDocumentURI": document_uri}
     assert got_association == {**association, "CFDocumentURI": document_uri}
     assert got_rubric == rubric
@@ -166,9 +167,7 @@ def test_the_list_pages_with_limit_and_offset(client, shipped):
 
 
 @pytest.mark.parametrize("count", [1, 6])
-def test_the_document_list_runs_a_fixed_number_of_queries(
-    client, django_assert_num_queries, count
-):
+def test_the_document_list_runs_a_fixed_number_of_queries(client, django_assert_num_queries, count):
     for _ in range(count):
         framework_tree(domains=1, items=1, public=True)
 

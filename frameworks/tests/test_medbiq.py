@@ -111,10 +111,9 @@ def test_the_export_has_every_element_the_specification_requires(shipped, code):
     # The performance levels: the scale, and each item's descriptors.
     level_set = root.find("cf:Extension/pf:PerformanceFramework/pf:PerformanceLevelSet", NS)
     assert level_set is not None
-    assert [Decimal(s) for s in level_set.xpath("pf:PerformanceLevel/pf:Score/text()",
-                                                namespaces=NS)] == [
-        level.value for level in framework.scale.levels.all()
-    ]
+    assert [
+        Decimal(s) for s in level_set.xpath("pf:PerformanceLevel/pf:Score/text()", namespaces=NS)
+    ] == [level.value for level in framework.scale.levels.all()]
 
 
 # --- The hand-written sample ------------------------------------------------------------------
@@ -187,7 +186,9 @@ UNDECLARED_ENTITY_WITH_EXTERNAL_DTD = b"""<?xml version="1.0"?>
 
 
 @pytest.mark.parametrize(
-    "raw", [BILLION_LAUGHS, EXTERNAL_ENTITY, PARAMETER_ENTITY], ids=["billion-laughs", "xxe", "param"]
+    "raw",
+    [BILLION_LAUGHS, EXTERNAL_ENTITY, PARAMETER_ENTITY],
+    ids=["billion-laughs", "xxe", "param"],
 )
 def test_a_file_that_declares_entities_is_refused_before_parsing(db, raw):
     message = refused(raw)
@@ -204,9 +205,7 @@ def test_an_entity_a_file_only_uses_is_refused_and_the_dtd_is_never_fetched(db):
 
 def test_the_parser_leaves_entities_unresolved_and_loads_nothing():
     parser = medbiq._parser()
-    tree = etree.fromstring(
-        b'<!DOCTYPE r [<!ENTITY e "expanded">]><r>&e;</r>', parser=parser
-    )
+    tree = etree.fromstring(b'<!DOCTYPE r [<!ENTITY e "expanded">]><r>&e;</r>', parser=parser)
 
     assert "expanded" not in etree.tostring(tree).decode()
 
@@ -295,7 +294,8 @@ def test_a_component_for_a_missing_competency_is_refused(db):
 
 def test_a_descriptor_off_the_scale_is_refused(db):
     raw = SAMPLE.read_bytes().replace(
-        b"<pf:Score>3</pf:Score><pf:Description>Ranks", b"<pf:Score>4</pf:Score><pf:Description>Ranks"
+        b"<pf:Score>3</pf:Score><pf:Description>Ranks",
+        b"<pf:Score>4</pf:Score><pf:Description>Ranks",
     )
 
     assert 'level 4 is not on the scale "northbridge-three"' in refused(raw)

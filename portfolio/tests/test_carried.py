@@ -55,8 +55,12 @@ def _evidence(learner, title: str, *competencies: Competency, on: dt.date) -> Ev
 
 def test_school_evidence_shows_against_the_linked_residency_competencies(client, resident):
     epa1 = _item("aamc-core-epas", "EPA1")
-    competency_link_create(origin=epa1, destination=_item("im-milestones", "PC1"), kind="isRelatedTo")
-    competency_link_create(origin=epa1, destination=_item("im-milestones", "PC2"), kind="isRelatedTo")
+    competency_link_create(
+        origin=epa1, destination=_item("im-milestones", "PC1"), kind="isRelatedTo"
+    )
+    competency_link_create(
+        origin=epa1, destination=_item("im-milestones", "PC2"), kind="isRelatedTo"
+    )
     history = _evidence(resident, "Took a full history on the ward", epa1, on=dt.date(2024, 3, 4))
     _evidence(resident, "Unlinked EPA", _item("aamc-core-epas", "EPA13"), on=dt.date(2024, 3, 5))
 
@@ -87,7 +91,9 @@ def test_nothing_is_carried_without_a_current_program(resident):
     from programs.models import Enrollment
 
     epa1 = _item("aamc-core-epas", "EPA1")
-    competency_link_create(origin=epa1, destination=_item("im-milestones", "PC1"), kind="isRelatedTo")
+    competency_link_create(
+        origin=epa1, destination=_item("im-milestones", "PC1"), kind="isRelatedTo"
+    )
     _evidence(resident, "History", epa1, on=dt.date(2024, 3, 4))
     Enrollment.objects.filter(learner=resident).update(end_date=dt.date(2026, 1, 1))
 
@@ -106,7 +112,9 @@ def test_evidence_tagged_with_the_current_frameworks_is_not_repeated(resident):
 
 def test_another_learners_evidence_never_shows(resident, other_learner):
     epa1 = _item("aamc-core-epas", "EPA1")
-    competency_link_create(origin=epa1, destination=_item("im-milestones", "PC1"), kind="isRelatedTo")
+    competency_link_create(
+        origin=epa1, destination=_item("im-milestones", "PC1"), kind="isRelatedTo"
+    )
     _evidence(other_learner, "Not yours", epa1, on=dt.date(2024, 3, 4))
 
     assert carried_evidence_of(learner=resident) == []

@@ -12,13 +12,16 @@ from frameworks.services import framework_import
 class Command(BaseCommand):
     help = (
         "Import one framework version from FILE (our JSON schema or CSV layout, a CASE 1.0 "
-        "package or MedBiquitous XML; see docs/frameworks.md). All or nothing; re-importing the same version is a no-op."
+        "package or MedBiquitous XML; see docs/frameworks.md). All or nothing; re-importing "
+        "the same version is a no-op."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument(
-            "--format", choices=FORMATS, help="json, csv, case or medbiq (default: from the file name and content)"
+            "--format",
+            choices=FORMATS,
+            help="json, csv, case or medbiq (default: from the file name and content)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -287,6 +287,15 @@ class CompetencyLinkForm(forms.ModelForm):  # type: ignore[type-arg]
         model = CompetencyLink
         fields = ("origin", "kind", "destination")
 
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        origin, destination = cleaned.get("origin"), cleaned.get("destination")
+        if origin and destination and origin.framework_id == destination.framework_id:
+            raise forms.ValidationError(
+                "Both items are in the same framework version; link items of two frameworks."
+            )
+        return cleaned
+
 
 @admin.register(CompetencyLink)
 class CompetencyLinkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

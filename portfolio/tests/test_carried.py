@@ -78,6 +78,36 @@ def test_school_evidence_shows_against_the_linked_residency_competencies(client,
     assert "Unlinked EPA" not in page
 
 
+def test_the_api_gives_the_same_as_the_page(client, resident):
+    epa1 = _item("aamc-core-epas", "EPA1")
+    pc1 = _item("im-milestones", "PC1")
+    competency_link_create(origin=epa1, destination=pc1, kind="isRelatedTo")
+    evidence = _evidence(resident, "History", epa1, on=dt.date(2024, 3, 4))
+    client.force_login(resident)
+
+    body = client.get("/api/v1/me/carried-evidence/").json()
+
+    assert body == [
+        {
+            "competency": {
+                "id": pc1.pk,
+                "code": "PC1",
+                "title": pc1.title,
+                "framework": "im-milestones",
+                "version": "2.0",
+            },
+            "evidence": [
+                {
+                    "evidence_id": evidence.pk,
+                    "title": "History",
+                    "occurred_on": "2024-03-04",
+                    "via": "EPA1 (aamc-core-epas 2014)",
+                }
+            ],
+        }
+    ]
+
+
 def test_a_link_counts_in_both_directions(resident):
     pc1 = _item("im-milestones", "PC1")
     epa1 = _item("aamc-core-epas", "EPA1")

@@ -56,6 +56,11 @@ CODE_CATALOG = "continuum:code"
 KIND_CATALOG = "continuum:kind"
 CONTENT_TYPE = "application/xml"
 _DECLARES_ENTITIES = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# Parsed, an element costs libxml2 a few hundred bytes whatever its text: within the byte limit
+# a file of nothing but empty elements would take far more memory than its size. Counting the
+# tags before parsing bounds it; the largest framework we know has a few thousand elements per
+# hundred competencies.
+MAX_XML_TAGS = 200_000
 
 
 def _cf(name: str) -> str:
@@ -265,6 +270,13 @@ def parse(raw: bytes) -> FrameworkData:
         raise FrameworkImportError(
             "the file declares XML entities (<!ENTITY …>); MedBiquitous files need none, and "
             "they are refused (they can read other files or expand without bound)",
+            where=importers.NOWHERE,
+        )
+    tags = raw.count(b"<")
+    if tags > MAX_XML_TAGS:
+        raise FrameworkImportError(
+            f"the file has {tags:,} tags; the limit is {MAX_XML_TAGS:,}, far above any "
+            "framework, so that memory stays bounded",
             where=importers.NOWHERE,
         )
     try:

@@ -326,3 +326,10 @@ def test_a_50_mb_file_is_refused_before_it_is_read(db, settings):
     with pytest.raises(FrameworkImportError, match="52,428,800 bytes"):
         framework_import(file=io.BytesIO(b""), fmt="medbiq", size=50 * 1024 * 1024)
     assert row_counts() == counts
+
+
+def test_a_file_of_countless_small_elements_is_refused_before_parsing(db):
+    raw = b"<CompetencyFramework>" + b"<a/>" * (medbiq.MAX_XML_TAGS + 1) + b"</CompetencyFramework>"
+    assert len(raw) < 5 * 1024 * 1024  # within the byte limit: the count is what refuses it
+
+    assert "tags; the limit is 200,000" in refused(raw)

@@ -584,22 +584,24 @@ def _sequence(value: object, where: CaseWhere, warnings: list[str]) -> Decimal |
 
 
 def _check_cycles(items: dict[str, _Item]) -> None:
-    for start in items.values():
-        path = [start.identifier]
-        node = start
-        steps = 0
-        while node.parent is not None:
-            parent = items[node.parent]
-            if parent.identifier == start.identifier:
-                chain = " → ".join(_label(items[str(i)]) for i in [*path, start.identifier])
+    """Refuse isChildOf associations that loop, naming the items of the loop. Each item is
+    walked once (a chain already known to reach the top is not walked again)."""
+    reaches_top: set[str] = set()
+    for start in items:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in reaches_top:
+            if node in on_path:
+                loop = [*path[path.index(node) :], node]
+                chain = " → ".join(_label(items[key]) for key in loop)
                 raise FrameworkImportError(
-                    f"the isChildOf associations form a cycle: {chain}", where=start.where
+                    f"the isChildOf associations form a cycle: {chain}", where=items[node].where
                 )
-            path.append(parent.identifier)
-            node = parent
-            steps += 1
-            if steps > len(items):  # a cycle further up; it is reported from its own items
-                break
+            path.append(node)
+            on_path.add(node)
+            node = items[node].parent
+        reaches_top.update(path)
 
 
 def _label(item: _Item) -> str:
@@ -628,10 +630,15 @@ def _competencies(items: dict[str, _Item], warnings: list[str]) -> list[Competen
             children_of.setdefault(item.parent, []).append(item)
 
     def descendants(item: _Item) -> list[_Item]:
-        out = []
-        for child in sorted(children_of.get(str(item.identifier), []), key=order):
+        """Depth-first, without recursion (a package may chain thousands of items)."""
+        out: list[_Item] = []
+        stack = sorted(children_of.get(str(item.identifier), []), key=order, reverse=True)
+        while stack:
+            child = stack.pop()
             out.append(child)
-            out.extend(descendants(child))
+            stack.extend(
+                sorted(children_of.get(str(child.identifier), []), key=order, reverse=True)
+            )
         return out
 
     for top in tops:

@@ -519,3 +519,33 @@ def test_sniffing_tells_a_case_package_from_our_own_json():
     assert importers.sniff(b'{"CFDocument": {}}', "json") == "case"
     assert importers.sniff(b'{"format": "continuum-framework"}', "json") == "json"
     assert importers.sniff(b"<x/>", "medbiq") == "medbiq"
+
+
+def test_a_long_chain_of_items_imports_flattened_without_recursion(shipped):
+    doc = _doc_id(1)
+    count = 3000
+    items = [_item(n, f"C{n}") for n in range(1, count + 1)]
+    associations = [_child_of(1, items[0]["identifier"], doc)] + [
+        _child_of(n + 1, items[n]["identifier"], items[n - 1]["identifier"])
+        for n in range(1, count)
+    ]
+    package = small_package()
+    package["CFItems"], package["CFAssociations"] = items, associations
+
+    result = import_package(package)
+
+    framework = stored("small")
+    assert framework.competencies.filter(parent__isnull=True).count() == 1
+    assert framework.competencies.count() == count
+    assert sum("more than two levels deep" in w for w in result.warnings) == count - 2
+
+
+def test_a_long_loop_is_refused_naming_every_item_of_it(shipped):
+    package = small_package()
+    a, a1, a2 = (i["identifier"] for i in package["CFItems"])
+    package["CFAssociations"] = [_child_of(1, a, a2), _child_of(2, a1, a), _child_of(3, a2, a1)]
+
+    message = refused(package)
+
+    assert "cycle" in message
+    assert all(code in message for code in ("A → ", "A1", "A2"))

@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RatingScaleKindEnum": "frameworks.models.RatingScale.Kind",
         "FrameworkKindEnum": "frameworks.models.Framework.Kind",
+        "CompetencyLinkKindEnum": "frameworks.models.CompetencyLink.Kind",
         "LearnerReviewStatusEnum": "committee.models.LearnerReview.Status",
         "EvidenceKindEnum": "portfolio.models.Evidence.Kind",
         "GoalStatusEnum": "portfolio.models.Goal.Status",

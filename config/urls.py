@@ -49,6 +49,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("frameworks/", include("frameworks.urls")),
+    # The CASE 1.0 REST API for frameworks (docs/frameworks.md); public or token.
+    path("ims/case/v1p0/", include("frameworks.case_urls")),
     # Committee review pages share the program pages' prefix; no path is in both.
     path("programs/", include("committee.urls")),
     path("programs/", include("programs.urls")),

@@ -28,6 +28,14 @@ from frameworks.models import Framework, RatingScale
 CONTENT_TYPES: dict[Format, str] = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
+    "case": "application/json",
+    "medbiq": "application/xml",
+}
+EXTENSIONS: dict[Format, str] = {
+    "json": "json",
+    "csv": "csv",
+    "case": "case.json",
+    "medbiq": "medbiq.xml",
 }
 
 
@@ -188,8 +196,28 @@ def dump_csv(data: FrameworkData) -> str:
 
 
 def dump(data: FrameworkData, fmt: Format) -> str:
+    """Our own formats, from data alone (CASE and MedBiquitous need the stored version: see
+    `export_file`)."""
+    if fmt not in ("json", "csv"):
+        raise ValueError(f"{fmt} needs the stored framework; use export_file")
     return dump_json(data) if fmt == "json" else dump_csv(data)
 
 
+def export_file(framework: Framework, fmt: Format, *, case_base: str) -> bytes:
+    """A stored version in any format. Expects `Framework.objects.with_tree()`; `case_base` is
+    the absolute address of the CASE API (`https://host/ims/case/v1p0/`), which CASE
+    identifiers' `uri`s point into."""
+    # The interchange modules build on the importers, as this one does.
+    from frameworks import case, medbiq
+    from frameworks.selectors import framework_links_from
+
+    if fmt == "case":
+        links = list(framework_links_from(framework=framework))
+        return case.dump(framework, case.Uris(case_base), links).encode()
+    if fmt == "medbiq":
+        return medbiq.dump(framework)
+    return dump(framework_data(framework), fmt).encode()
+
+
 def export_filename(framework: Framework, fmt: Format) -> str:
-    return f"{framework.code}-{framework.version}.{fmt}"
+    return f"{framework.code}-{framework.version}.{EXTENSIONS[fmt]}"

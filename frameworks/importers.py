@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any, Literal
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -50,8 +51,10 @@ READ_CHUNK = 64 * 1024
 MAX_JSON_VALUES = 500_000
 MAX_CSV_ROWS = 50_000
 
-Format = Literal["json", "csv"]
-FORMATS: tuple[Format, ...] = ("json", "csv")
+# Our own JSON and CSV, CASE 1.0 packages (frameworks/case.py) and MedBiquitous Competency
+# Framework XML (frameworks/medbiq.py).
+Format = Literal["json", "csv", "case", "medbiq"]
+FORMATS: tuple[Format, ...] = ("json", "csv", "case", "medbiq")
 
 FRAMEWORK_CODE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\Z")
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
@@ -202,6 +205,21 @@ class CompetencyData:
     parent: str | None = None
     descriptors: tuple[DescriptorData, ...] = ()  # sorted by level
     where: Where = field(default=NOWHERE, compare=False, repr=False)
+    # CASE identifiers a package brings (the item's, and its isChildOf association's).
+    uuid: UUID | None = field(default=None, compare=False, repr=False)
+    child_of_uuid: UUID | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class LinkData:
+    """A CASE association between items that is not the hierarchy (kept as a CompetencyLink
+    when both ends are known)."""
+
+    origin: UUID
+    destination: UUID
+    kind: str
+    uuid: UUID
+    where: Where = field(default=NOWHERE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -226,6 +244,11 @@ class FrameworkData:
     scale: ScaleData | None = field(default=None, compare=False)
     scale_where: Where = field(default=NOWHERE, compare=False, repr=False)
     scale_field: str = field(default="scale", compare=False, repr=False)
+    # What a CASE or MedBiquitous file brings beyond the framework itself.
+    uuid: UUID | None = field(default=None, compare=False, repr=False)
+    links: tuple[LinkData, ...] = field(default=(), compare=False, repr=False)
+    # Deviations the importer accepted, each naming the item (shown after the import).
+    warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def ratable(self) -> list[CompetencyData]:
         parents = {c.parent for c in self.competencies if c.parent}
@@ -298,24 +321,57 @@ def decode(raw: bytes) -> str:
 
 
 def as_format(value: str) -> Format | None:
-    """ "json" or "csv" (any case) as a Format; anything else None."""
+    """ "json", "csv", "case" or "medbiq" (any case; "xml" means MedBiquitous) as a Format;
+    anything else None."""
     lowered = value.lower()
-    return "json" if lowered == "json" else "csv" if lowered == "csv" else None
+    if lowered == "xml":
+        return "medbiq"
+    for fmt in FORMATS:
+        if lowered == fmt:
+            return fmt
+    return None
 
 
 def guess_format(name: str) -> Format:
+    """From the file name: .json (ours or CASE: `sniff` tells them apart), .csv, .xml."""
     fmt = as_format(os.path.splitext(name)[1].lstrip("."))
-    if fmt is not None:
+    if fmt in ("json", "csv", "medbiq"):
         return fmt
     raise FrameworkImportError(
-        f'cannot tell the format from the file name "{os.path.basename(name)}"; choose json or csv',
+        f'cannot tell the format from the file name "{os.path.basename(name)}"; choose json, '
+        "csv, case or medbiq",
         where=NOWHERE,
     )
 
 
+def sniff(raw: bytes, fmt: Format) -> Format:
+    """A .json file that is a CASE package (its first key is CFDocument, or it names one before
+    any `format`) is read as CASE."""
+    if fmt != "json":
+        return fmt
+    head = raw[:4096]
+    if b'"CFDocument"' in head and b'"continuum-framework"' not in head:
+        return "case"
+    return fmt
+
+
 def load(file: IO[bytes], *, fmt: Format, limit: int, size: int | None = None) -> FrameworkData:
-    """Read, decode and parse one framework file."""
-    text = decode(read_limited(file, limit=limit, size=size))
+    """Read, decode and parse one framework file (CASE and MedBiquitous: see `parse`)."""
+    return parse(read_limited(file, limit=limit, size=size), fmt)
+
+
+def parse(raw: bytes, fmt: Format) -> FrameworkData:
+    # The interchange formats build on this module, so they are imported here, not above.
+    fmt = sniff(raw, fmt)
+    if fmt == "medbiq":
+        from frameworks import medbiq
+
+        return medbiq.parse(raw)
+    text = decode(raw)
+    if fmt == "case":
+        from frameworks import case
+
+        return case.parse(text)
     return parse_json(text) if fmt == "json" else parse_csv(text)
 
 

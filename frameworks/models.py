@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from uuid import uuid4
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
@@ -88,6 +89,15 @@ class Framework(models.Model):
     licence_note = models.TextField(blank=True)
     scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="frameworks")
     imported_at = models.DateTimeField(auto_now_add=True)
+    # The CASE CFDocument identifier of this version (frameworks.identifiers says how it is
+    # chosen); unique, since CFDocuments/{id} names one version.
+    uuid = models.UUIDField(unique=True, default=uuid4, editable=False)
+    # Public frameworks are served by the CASE REST API without a token (an administrator
+    # decides; docs/frameworks.md).
+    public = models.BooleanField(
+        default=False,
+        help_text="Serve this version through the CASE REST API to anyone, without a token.",
+    )
 
     objects = FrameworkQuerySet.as_manager()
 
@@ -124,6 +134,12 @@ class Competency(models.Model):
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
+    # The CASE CFItem identifier. The same item (same framework code, item code and title)
+    # keeps it from one version to the next, so it is unique within a version only.
+    uuid = models.UUIDField(default=uuid4, editable=False, db_index=True)
+    # The identifier of the CASE isChildOf association that places this item in the tree
+    # (a domain's or top-level item's points at the document).
+    child_of_uuid = models.UUIDField(default=uuid4, editable=False, db_index=True)
 
     objects = CompetencyQuerySet.as_manager()
 
@@ -131,7 +147,8 @@ class Competency(models.Model):
         ordering = ["framework", "order"]
         verbose_name_plural = "competencies"
         constraints = [
-            models.UniqueConstraint(fields=["framework", "code"], name="uniq_competency_code")
+            models.UniqueConstraint(fields=["framework", "code"], name="uniq_competency_code"),
+            models.UniqueConstraint(fields=["framework", "uuid"], name="uniq_competency_uuid"),
         ]
 
     def __str__(self) -> str:
@@ -157,3 +174,37 @@ class LevelDescriptor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.competency.code} L{self.level}"
+
+
+class CompetencyLink(models.Model):
+    """An administrator's link from an item of one framework to an item of another (an AAMC
+    Core EPA to the milestone sub-competencies it informs). Exported as a CASE association;
+    the learner's timeline reads it to carry evidence across a transition."""
+
+    class Kind(models.TextChoices):
+        # CASE 1.0 association types that make sense between frameworks.
+        RELATED = "isRelatedTo", "is related to"
+        EXACT = "exactMatchOf", "is an exact match of"
+        PART = "isPartOf", "is part of"
+        PEER = "isPeerOf", "is a peer of"
+
+    origin = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="links_out")
+    destination = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RELATED)
+    uuid = models.UUIDField(unique=True, default=uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["origin", "destination"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "destination", "kind"], name="uniq_competency_link"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(origin=models.F("destination")),
+                name="competency_link_not_to_itself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin} {self.kind} {self.destination}"

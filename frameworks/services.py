@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -10,7 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from audit.services import audit_record
-from frameworks import exporters, importers
+from frameworks import exporters, identifiers, importers
 from frameworks.importers import (
     CompetencyData,
     Format,
@@ -18,7 +20,14 @@ from frameworks.importers import (
     FrameworkImportError,
     ScaleData,
 )
-from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
+from frameworks.models import (
+    Competency,
+    CompetencyLink,
+    Framework,
+    LevelDescriptor,
+    RatingScale,
+    ScaleLevel,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -31,6 +40,8 @@ class FrameworkImportResult:
     framework: Framework
     created: bool
     message: str
+    # Deviations the importer accepted (CASE, MedBiquitous), each naming the item.
+    warnings: tuple[str, ...] = field(default=())
 
 
 def framework_import(
@@ -55,6 +66,13 @@ def framework_import(
         limit=settings.FRAMEWORK_IMPORT_MAX_BYTES,
         size=size,
     )
+    return framework_data_import(data=data, filename=filename, by=by)
+
+
+def framework_data_import(
+    *, data: FrameworkData, filename: str = "", by: User | None = None
+) -> FrameworkImportResult:
+    """Write a framework version read by any importer (see `framework_import`)."""
     try:
         with transaction.atomic():
             result = _write(data)
@@ -116,6 +134,7 @@ def _write(data: FrameworkData) -> FrameworkImportResult:
             for level in data.scale.levels
         )
     framework = Framework.objects.create(
+        uuid=_document_uuid(data),
         code=data.code,
         version=data.version,
         name=data.name,
@@ -127,8 +146,10 @@ def _write(data: FrameworkData) -> FrameworkImportResult:
         scale=scale,
     )
     order = {competency.code: number for number, competency in enumerate(data.competencies)}
+    uuids = _item_uuids(data)
 
     def node(competency: CompetencyData, parent: Competency | None) -> Competency:
+        item = uuids[competency.code]
         return Competency(
             framework=framework,
             parent=parent,
@@ -136,6 +157,11 @@ def _write(data: FrameworkData) -> FrameworkImportResult:
             title=competency.title,
             description=competency.description,
             order=order[competency.code],
+            uuid=item,
+            child_of_uuid=competency.child_of_uuid
+            or identifiers.child_of_uuid(
+                item, uuids[competency.parent] if competency.parent else data.code
+            ),
         )
 
     # Two inserts: domains first, so their keys exist when the items that point at them go in.
@@ -150,7 +176,72 @@ def _write(data: FrameworkData) -> FrameworkImportResult:
         for c in data.competencies
         for d in c.descriptors
     )
-    return FrameworkImportResult(framework=framework, created=True, message=_summary(data))
+    warnings = list(data.warnings)
+    warnings.extend(_links_write(data, by_code.values()))
+    return FrameworkImportResult(
+        framework=framework, created=True, message=_summary(data), warnings=tuple(warnings)
+    )
+
+
+def _document_uuid(data: FrameworkData) -> uuid.UUID:
+    """The package's CFDocument identifier if no stored version has it, else our own."""
+    if data.uuid is not None and not Framework.objects.filter(uuid=data.uuid).exists():
+        return data.uuid
+    return identifiers.document_uuid(data.code, data.version)
+
+
+def _item_uuids(data: FrameworkData) -> dict[str, uuid.UUID]:
+    """Each item's CASE identifier: the package's, else the one the same item (same code and
+    title) has in the latest earlier version of this framework, else derived from both."""
+    earlier = {
+        (code, title): item
+        for code, title, item in Competency.objects.filter(framework__code=data.code)
+        .order_by("framework__imported_at", "framework_id")
+        .values_list("code", "title", "uuid")
+    }
+    return {
+        c.code: c.uuid
+        or earlier.get((c.code, c.title))
+        or identifiers.item_uuid(data.code, c.code, c.title)
+        for c in data.competencies
+    }
+
+
+def _links_write(data: FrameworkData, written: Iterable[Competency]) -> list[str]:
+    """Keep a package's links between items where both ends are known (in this package, or
+    stored); warn for the others."""
+    if not data.links:
+        return []
+    here = {competency.uuid: competency for competency in written}
+    wanted = {link.origin for link in data.links} | {link.destination for link in data.links}
+    stored: dict[uuid.UUID, Competency] = {}
+    for competency in Competency.objects.filter(uuid__in=wanted - here.keys()).order_by(
+        "framework__imported_at", "pk"
+    ):
+        stored[competency.uuid] = competency  # the latest version wins
+    known = {**stored, **here}
+    warnings = []
+    rows = []
+    for link in data.links:
+        origin, destination = known.get(link.origin), known.get(link.destination)
+        if origin is None or destination is None or origin == destination:
+            warnings.append(
+                f"{link.where.at()}: links an item that is neither in this package nor stored "
+                "here; not kept"
+            )
+            continue
+        rows.append(
+            CompetencyLink(
+                origin=origin,
+                destination=destination,
+                kind=link.kind,
+                uuid=link.uuid
+                if not CompetencyLink.objects.filter(uuid=link.uuid).exists()
+                else uuid.uuid4(),
+            )
+        )
+    CompetencyLink.objects.bulk_create(rows, ignore_conflicts=True)
+    return warnings
 
 
 def _plural(count: int, noun: str) -> str:
@@ -235,3 +326,69 @@ def _first_difference(stored: FrameworkData, incoming: FrameworkData) -> str | N
         if competency != old[code]:
             return f"{code} differs"
     return "the order of competencies differs"
+
+
+def framework_publish(*, framework: Framework, public: bool, by: User | None = None) -> Framework:
+    """Serve a version through the CASE REST API to anyone (public) or with a token only."""
+    with transaction.atomic():
+        if framework.public != public:
+            Framework.objects.filter(pk=framework.pk).update(public=public)
+            audit_record(
+                actor=by,
+                action="framework.publish" if public else "framework.unpublish",
+                target=framework,
+                before={"public": framework.public},
+                after={"public": public},
+            )
+            framework.public = public
+    return framework
+
+
+class CompetencyLinkError(ValueError):
+    """A link that cannot be made; the message says why."""
+
+
+def competency_link_create(
+    *, origin: Competency, destination: Competency, kind: str, by: User | None = None
+) -> tuple[CompetencyLink, bool]:
+    """Link an item to an item of another framework (idempotent: the same link again returns
+    the stored one, created False)."""
+    if origin.framework_id == destination.framework_id:
+        raise CompetencyLinkError(
+            "both items are in the same framework version; link items of two different frameworks"
+        )
+    if kind not in CompetencyLink.Kind.values:
+        raise CompetencyLinkError(
+            f'"{kind}" is not a link type; use one of {", ".join(CompetencyLink.Kind.values)}'
+        )
+    with transaction.atomic():
+        link, created = CompetencyLink.objects.get_or_create(
+            origin=origin, destination=destination, kind=kind
+        )
+        if created:
+            audit_record(
+                actor=by,
+                action="framework.link",
+                target=link,
+                after={
+                    "origin": str(origin.uuid),
+                    "destination": str(destination.uuid),
+                    "kind": kind,
+                },
+            )
+    return link, created
+
+
+def competency_link_delete(*, link: CompetencyLink, by: User | None = None) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=by,
+            action="framework.unlink",
+            target=link,
+            before={
+                "origin": str(link.origin.uuid),
+                "destination": str(link.destination.uuid),
+                "kind": link.kind,
+            },
+        )
+        link.delete()

@@ -5,7 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from frameworks import exporters
-from frameworks.importers import as_format
+from frameworks.case import PATH as CASE_PATH
+from frameworks.importers import FORMATS, as_format
 from frameworks.selectors import framework_detail, framework_list
 
 
@@ -29,13 +30,16 @@ def framework_show(request: HttpRequest, code: str, version: str) -> HttpRespons
 
 @login_required
 def framework_download(request: HttpRequest, code: str, version: str, fmt: str) -> HttpResponse:
-    """The framework version as a file in our JSON schema or CSV layout (importable as is)."""
-    file_format = as_format(fmt) if fmt == fmt.lower() else None
+    """The framework version as a file: our JSON schema or CSV layout, a CASE package or
+    MedBiquitous XML (each importable as is)."""
+    file_format = as_format(fmt) if fmt in FORMATS else None
     if file_format is None:
         raise Http404
     framework = get_object_or_404(framework_detail(), code=code, version=version)
-    text = exporters.dump(exporters.framework_data(framework), file_format)
-    response = HttpResponse(text, content_type=exporters.CONTENT_TYPES[file_format])
+    content = exporters.export_file(
+        framework, file_format, case_base=request.build_absolute_uri(CASE_PATH)
+    )
+    response = HttpResponse(content, content_type=exporters.CONTENT_TYPES[file_format])
     filename = exporters.export_filename(framework, file_format)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

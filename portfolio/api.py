@@ -38,6 +38,7 @@ from frameworks.api import CompetencyOfItemSerializer
 from frameworks.models import Framework
 from portfolio import services, transfer
 from portfolio.calibration import calibration_for
+from portfolio.carried import carried_evidence_of
 from portfolio.dashboard import CompetencyRow, Dashboard, learner_dashboard, timeline_of
 from portfolio.models import (
     AccessLog,
@@ -119,6 +120,30 @@ class MeEnrollmentListApi(APIView):
     def get(self, request: Request) -> Response:
         stages = timeline_of(learner=_user(request))
         return Response(TimelineStageSerializer(stages, many=True).data)
+
+
+class CarriedEvidenceSerializer(serializers.Serializer[Any]):
+    evidence_id = serializers.IntegerField(help_text="The evidence item (`/api/v1/evidence/ID/`).")
+    title = serializers.CharField()
+    occurred_on = serializers.DateField()
+    via = serializers.CharField(help_text="The earlier stage's competency it is tagged with.")
+
+
+class CarriedCompetencySerializer(serializers.Serializer[Any]):
+    competency = CompetencyOfItemSerializer()
+    evidence = CarriedEvidenceSerializer(many=True)
+
+
+class MeCarriedEvidenceApi(APIView):
+    """The caller's evidence from an earlier stage, against the competencies of their current
+    programs' frameworks, through links between frameworks (docs/frameworks.md)."""
+
+    @extend_schema(
+        responses=CarriedCompetencySerializer(many=True), operation_id="me_carried_evidence"
+    )
+    def get(self, request: Request) -> Response:
+        carried = carried_evidence_of(learner=_user(request))
+        return Response(CarriedCompetencySerializer(carried, many=True).data)
 
 
 class ProfileSerializer(serializers.ModelSerializer[LearnerProfile]):

@@ -4,6 +4,11 @@ from portfolio import api
 
 urlpatterns = [
     path("me/enrollments/", api.MeEnrollmentListApi.as_view(), name="api-me-enrollments"),
+    path(
+        "me/carried-evidence/",
+        api.MeCarriedEvidenceApi.as_view(),
+        name="api-me-carried-evidence",
+    ),
     path("me/profile/", api.MeProfileApi.as_view(), name="api-me-profile"),
     path("me/dashboard/", api.MeDashboardApi.as_view(), name="api-me-dashboard"),
     path("me/trajectory/", api.MeTrajectoryApi.as_view(), name="api-me-trajectory"),

@@ -30,6 +30,7 @@ from core.forms import apply_errors
 from frameworks.models import Competency
 from portfolio import services, transfer
 from portfolio.calibration import calibration_for
+from portfolio.carried import carried_evidence_of
 from portfolio.dashboard import (
     Dashboard,
     learner_dashboard,
@@ -182,7 +183,11 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 
 def _timeline_context(learner: User, form: ProfileForm) -> dict[str, Any]:
-    return {"form": form, "stages": timeline_of(learner=learner)}
+    return {
+        "form": form,
+        "stages": timeline_of(learner=learner),
+        "carried": carried_evidence_of(learner=learner),
+    }
 
 
 # --- Evidence and reflections ------------------------------------------------------------------

@@ -155,3 +155,69 @@ def test_export_action_zips_several_frameworks(admin_client):
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(archive.namelist()) == ["first-1.0.csv", "second-1.0.csv"]
     assert importers.parse_csv(archive.read("second-1.0.csv").decode()).code == "second"
+
+
+# --- Exchange formats, the public flag and links (issue 21) -----------------------------------
+
+
+@pytest.mark.parametrize(("action", "fmt"), [("export_case", "case"), ("export_medbiq", "medbiq")])
+def test_the_exchange_export_actions_give_importable_files(admin_client, action, fmt):
+    framework = framework_tree(domains=1, items=2, code="small")
+
+    response = admin_client.post(
+        "/admin/frameworks/framework/",
+        {"action": action, "_selected_action": [framework.pk]},
+    )
+
+    assert response.status_code == 200
+    data = importers.parse(response.content, fmt)
+    assert [c.code for c in data.competencies] == ["D0", "D0.0", "D0.1"]
+
+
+def test_the_public_actions_set_the_flag_and_are_audited(admin_client):
+    from audit.models import AuditEvent
+
+    framework = framework_tree(domains=1, items=1)
+
+    admin_client.post(
+        "/admin/frameworks/framework/",
+        {"action": "make_public", "_selected_action": [framework.pk]},
+    )
+    framework.refresh_from_db()
+    assert framework.public
+    admin_client.post(
+        "/admin/frameworks/framework/",
+        {"action": "make_not_public", "_selected_action": [framework.pk]},
+    )
+    framework.refresh_from_db()
+    assert not framework.public
+    assert list(
+        AuditEvent.objects.filter(action__startswith="framework.")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    ) == ["framework.publish", "framework.unpublish"]
+
+
+def test_an_administrator_links_items_of_two_frameworks_in_the_admin(admin_client):
+    from frameworks.models import CompetencyLink
+
+    left = framework_tree(domains=1, items=1).competencies.get(code="D0.0")
+    right = framework_tree(domains=1, items=1).competencies.get(code="D0.0")
+    same = left.framework.competencies.get(code="D0")
+    add = "/admin/frameworks/competencylink/add/"
+
+    refused = admin_client.post(
+        add, {"origin": left.pk, "destination": same.pk, "kind": "isRelatedTo"}
+    )
+    made = admin_client.post(
+        add, {"origin": left.pk, "destination": right.pk, "kind": "isRelatedTo"}
+    )
+
+    assert refused.status_code == 200
+    assert "same framework version" in refused.content.decode()
+    assert made.status_code == 302
+    link = CompetencyLink.objects.get()
+    assert (link.origin, link.destination) == (left, right)
+
+    admin_client.post(f"/admin/frameworks/competencylink/{link.pk}/delete/", {"post": "yes"})
+    assert not CompetencyLink.objects.exists()

@@ -275,7 +275,7 @@ def test_a_file_name_without_a_known_extension_needs_a_format():
         framework_import(file=io.BytesIO(CSV_TEXT.encode()), filename="tiny.txt")
 
     assert str(caught.value) == (
-        'cannot tell the format from the file name "tiny.txt"; choose json or csv'
+        'cannot tell the format from the file name "tiny.txt"; choose json, csv, case or medbiq'
     )
 
 

@@ -166,6 +166,12 @@ ROWS = [
     ),
     # --- API ---
     Row("api-me-enrollments", lambda w: "/api/v1/me/enrollments/", same(200, anonymous=401)),
+    Row(
+        "api-me-carried-evidence",
+        lambda w: "/api/v1/me/carried-evidence/",
+        same(200, anonymous=401),
+        note="each person's own evidence only",
+    ),
     Row("api-me-profile", lambda w: "/api/v1/me/profile/", same(200, anonymous=401)),
     Row("api-me-dashboard", lambda w: "/api/v1/me/dashboard/", same(200, anonymous=401)),
     Row("api-me-trajectory", lambda w: "/api/v1/me/trajectory/", same(200, anonymous=401)),

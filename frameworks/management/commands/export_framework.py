@@ -12,14 +12,19 @@ from frameworks.models import Framework
 
 class Command(BaseCommand):
     help = (
-        "Export framework CODE at VERSION in our JSON schema or CSV layout; "
-        "import_framework reads the result back unchanged."
+        "Export framework CODE at VERSION in our JSON schema or CSV layout, as a CASE 1.0 "
+        "package or as MedBiquitous XML; import_framework reads the result back unchanged."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("code")
         parser.add_argument("version")
         parser.add_argument("--format", choices=FORMATS, default="json")
+        parser.add_argument(
+            "--case-base",
+            default="http://localhost:8000/ims/case/v1p0/",
+            help="the CASE API address the package's uris point into (format case)",
+        )
         parser.add_argument(
             "-o", "--output", type=Path, help="write to this file (default: standard output)"
         )
@@ -38,14 +43,16 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No framework {options['code']} {options['version']}. Known: {known or 'none'}."
             )
-        text = exporters.dump(exporters.framework_data(framework), options["format"])
+        content = exporters.export_file(
+            framework, options["format"], case_base=options["case_base"]
+        )
         output: Path | None = options["output"]
         if output is None:
             # Write the exact text (no extra newline), so a redirected export is byte-identical.
-            self.stdout.write(text, ending="")
+            self.stdout.write(content.decode(), ending="")
             return
         try:
-            output.write_text(text, encoding="utf-8", newline="")
+            output.write_bytes(content)
         except OSError as exc:
             raise CommandError(f"{output}: cannot write the file ({exc.strerror}).") from None
         self.stderr.write(f"Wrote {framework.code} {framework.version} to {output}.")

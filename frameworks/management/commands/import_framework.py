@@ -11,14 +11,17 @@ from frameworks.services import framework_import
 
 class Command(BaseCommand):
     help = (
-        "Import one framework version from FILE (our JSON schema or CSV layout, see "
-        "docs/frameworks.md). All or nothing; re-importing the same version is a no-op."
+        "Import one framework version from FILE (our JSON schema or CSV layout, a CASE 1.0 "
+        "package or MedBiquitous XML; see docs/frameworks.md). All or nothing; re-importing "
+        "the same version is a no-op."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument(
-            "--format", choices=FORMATS, help="json or csv (default: from the file name)"
+            "--format",
+            choices=FORMATS,
+            help="json, csv, case or medbiq (default: from the file name and content)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,3 +36,5 @@ class Command(BaseCommand):
             except FrameworkImportError as exc:
                 raise CommandError(f"{path.name}: {exc}") from None
         self.stdout.write(result.message)
+        for warning in result.warnings:
+            self.stdout.write(f"warning: {warning}")

@@ -57,6 +57,17 @@ def issuer_key_rotate(*, institution: Institution) -> IssuerKey:
     return key
 
 
+def issuer_key_ensure(*, institution: Institution) -> tuple[IssuerKey, bool]:
+    """The institution's active key, made first if it has none (True when made): what a
+    deployment or the demo runs at setup, safe to run again."""
+    with transaction.atomic():
+        Institution.objects.select_for_update().get(pk=institution.pk)
+        key = _active_key(institution)
+        if key is not None:
+            return key, False
+        return issuer_key_rotate(institution=institution), True
+
+
 def _active_key(institution: Institution) -> IssuerKey | None:
     return IssuerKey.objects.filter(institution=institution, retired_at__isnull=True).first()
 

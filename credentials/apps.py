@@ -7,7 +7,11 @@ class CredentialsConfig(AppConfig):
 
     def ready(self) -> None:
         from committee.entrustment import SIGN_OFF_HOOKS
+        from credentials.archive import register
         from credentials.services import credential_issue_for_decision
+
+        # Issued credentials travel in the portable archive (portfolio's exporter).
+        register()
 
         # A signed-off entrustment decision earns its credential in the same transaction.
         SIGN_OFF_HOOKS.append(lambda decision: credential_issue_for_decision(decision=decision))

@@ -334,7 +334,9 @@ def portfolio_document(*, learner: User) -> ExportResult:
     unmatched_by_token: dict[str, list[dict[str, Any]]] = defaultdict(list)
     loose_unmatched: list[dict[str, Any]] = []
     assessments_imported: list[dict[str, Any]] = []
-    for record in ImportedRecord.objects.filter(learner=learner):
+    for record in ImportedRecord.objects.filter(learner=learner).exclude(
+        kind=ImportedRecord.Kind.RECORD
+    ):
         payload = dict(record.payload)
         if record.kind == ImportedRecord.Kind.ASSESSMENT:
             assessments_imported.append(payload)
@@ -1162,7 +1164,9 @@ def _records_here(*, learner: User, doc: dict[str, Any]) -> tuple[Counter[Any], 
     received: Counter[Any] = Counter()
     if not doc["self_assessments"] and not doc["assessments_received"]:
         return loose, received
-    for record in ImportedRecord.objects.filter(learner=learner):
+    for record in ImportedRecord.objects.filter(learner=learner).exclude(
+        kind=ImportedRecord.Kind.RECORD
+    ):
         payload = record.payload
         if record.kind == ImportedRecord.Kind.ASSESSMENT:
             received[_assessment_key(payload)] += 1

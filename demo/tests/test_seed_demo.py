@@ -692,9 +692,10 @@ def test_the_demo_institution_gets_one_issuer_key_and_its_sign_offs_earn_credent
     institution = Institution.objects.get(slug=world.INSTITUTION_SLUG)
     keys = list(IssuerKey.objects.filter(institution=institution).values_list("key_id", flat=True))
     call_command("seed_demo", learners=12, stdout=StringIO())
-    assert list(
-        IssuerKey.objects.filter(institution=institution).values_list("key_id", flat=True)
-    ) == keys
+    assert (
+        list(IssuerKey.objects.filter(institution=institution).values_list("key_id", flat=True))
+        == keys
+    )
     assert len(keys) == 1
 
     residency = Program.objects.get(institution=institution, slug=world.RESIDENCY)

@@ -67,6 +67,30 @@ def _activities(context: ExportContext) -> list[dict[str, Any]]:
     ]
 
 
+def _amount(
+    check: Checker, item: dict[str, Any], key: str, p: str, *, positive: bool
+) -> Decimal | None:
+    """Hours or credits: a number as text, to the hundredth, under 10,000 (0 allowed only
+    where `positive` is false). None when it is not one."""
+    try:
+        value = Decimal(str(item.get(key)))
+    except ArithmeticError:
+        value = Decimal("NaN")
+    low_ok = value > 0 if positive else value >= 0
+    if (
+        not value.is_finite()
+        or isinstance(item.get(key), bool)
+        or not isinstance(item.get(key), str)
+    ):
+        check.add(p + key, 'Expected a number written as text, like "2.5".')
+        return None
+    if not low_ok or value >= 10_000 or value != value.quantize(Decimal("0.01")):
+        bound = "more than 0" if positive else "0 or more"
+        check.add(p + key, f"Expected {bound}, under 10,000, to the hundredth at most.")
+        return None
+    return value
+
+
 def _check_activity(check: Checker, item: dict[str, Any], p: str, evidence: set[str]) -> None:
     check.date(item, "occurred_on", p)
     check.text(item, "title", p, max_length=200)
@@ -76,13 +100,7 @@ def _check_activity(check: Checker, item: dict[str, Any], p: str, evidence: set[
     credit = check.obj(item.get("credit_type"), p + "credit_type")
     check.text(credit, "code", p + "credit_type.", max_length=40)
     check.text(credit, "name", p + "credit_type.", max_length=120)
-    check.number(item, "hours", p)
-    if "hours" in item and str(item["hours"]).strip():
-        try:
-            if Decimal(str(item["hours"])) <= 0 or Decimal(str(item["hours"])) >= 10_000:
-                check.add(p + "hours", "Expected more than 0 and less than 10,000 hours.")
-        except ArithmeticError:
-            pass
+    _amount(check, item, "hours", p, positive=True)
     check.refs(item, "competencies", p)
     check.evidence_refs(item, "evidence", p, evidence)
 
@@ -177,20 +195,13 @@ def _cycles(context: ExportContext) -> list[dict[str, Any]]:
 def _check_cycle(check: Checker, item: dict[str, Any], p: str, evidence: set[str]) -> None:
     check.text(item, "name", p, max_length=120)
     check.date(item, "start_date", p)
-    check.whole(item, "length_months", p, minimum=1)
-    check.number(item, "credits_required", p)
-    check.number(item, "category_1_required", p)
-    try:
-        required = Decimal(str(item.get("credits_required")))
-        category_1 = Decimal(str(item.get("category_1_required")))
-    except ArithmeticError:
-        return
-    finite = required.is_finite() and category_1.is_finite()
-    if finite and not Decimal(0) <= category_1 <= required < 10_000:
-        check.add(
-            p + "category_1_required",
-            "Expected 0 to credits_required (and credits_required under 10,000).",
-        )
+    months = item.get("length_months")
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 120:
+        check.add(p + "length_months", "A cycle lasts from 1 to 120 months.")
+    required = _amount(check, item, "credits_required", p, positive=True)
+    category_1 = _amount(check, item, "category_1_required", p, positive=False)
+    if required is not None and category_1 is not None and category_1 > required:
+        check.add(p + "category_1_required", "Category 1 credits are part of the total.")
 
 
 def _cycle_ids(learner: User) -> list[uuid.UUID]:

@@ -149,6 +149,8 @@ def register() -> None:
     archive_section_register(
         ArchiveSection(
             key="coaching_threads",
+            label=lambda t: f"On {t['target']['label']} ({len(t['comments'])} comments)",
+            author=lambda t: t["with"],
             one="coaching thread",
             several="coaching threads",
             description="conversations with coaches and others on the learner's items",
@@ -161,6 +163,8 @@ def register() -> None:
     archive_section_register(
         ArchiveSection(
             key="coaching_meetings",
+            label=lambda m: f"Meeting ({m['status']}), {len(m['action_items'])} action items",
+            author=lambda m: m["coach"],
             one="coaching meeting",
             several="coaching meetings",
             description="coaching meetings with their shared notes and action items",

@@ -181,6 +181,8 @@ def register() -> None:
     archive_section_register(
         ArchiveSection(
             key="committee_reviews",
+            label=lambda r: f"{r['program']} · {r['period']}",
+            author=lambda r: r["signed_off_by"],
             one="committee review",
             several="committee reviews",
             description="signed-off committee reviews and the learner's responses",
@@ -194,6 +196,8 @@ def register() -> None:
     archive_section_register(
         ArchiveSection(
             key="entrustment_decisions",
+            label=lambda d: f"{d['competency']['code']} {d['title']} at level {d['level']}",
+            author=lambda d: d["signed_off_by"],
             one="entrustment decision",
             several="entrustment decisions",
             description="signed-off entrustment decisions",

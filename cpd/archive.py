@@ -235,6 +235,8 @@ def register() -> None:
     archive_section_register(
         ArchiveSection(
             key="cpd_activities",
+            label=lambda a: f"{a['title']} ({a['hours']} h, {a['credit_type']['name']})",
+            author=lambda a: a["provider"],
             one="CPD activity",
             several="CPD activities",
             description="the CPD diary",
@@ -251,6 +253,10 @@ def register() -> None:
     archive_section_register(
         ArchiveSection(
             key="licensing_cycles",
+            label=lambda c: (
+                f"{c['name']}: {c['credits_required']} credits in {c['length_months']} months"
+            ),
+            author=lambda c: "",
             one="licensing cycle",
             several="licensing cycles",
             description="the licensing cycles the CPD diary counts towards",

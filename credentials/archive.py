@@ -58,6 +58,8 @@ def register() -> None:
     archive_section_register(
         ArchiveSection(
             key="credentials",
+            label=lambda c: c["title"],
+            author=lambda c: c["issuer"],
             one="credential",
             several="credentials",
             description="verifiable credentials issued to the learner",

@@ -59,6 +59,8 @@ def register() -> None:
     archive_section_register(
         ArchiveSection(
             key="handovers",
+            label=lambda h: f"To {h['program']}, {h['institution']} ({h['status']})",
+            author=lambda h: "",
             one="handover",
             several="handovers",
             description="handovers the learner sent to the next program",

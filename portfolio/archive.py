@@ -18,6 +18,7 @@ added again.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -195,6 +196,10 @@ class ArchiveSection:
     restore: Restorer | None = None
     refs: Callable[[dict[str, Any]], Iterable[dict[str, str]]] = lambda item: ()
     description: str = ""
+    # For the page of kept records: a one-line name of the item, and who wrote it (the name
+    # as exported, a snapshot).
+    label: Callable[[dict[str, Any]], str] = lambda item: str(item.get("title", ""))
+    author: Callable[[dict[str, Any]], str] = lambda item: ""
 
 
 _SECTIONS: dict[str, ArchiveSection] = {}
@@ -208,6 +213,35 @@ def archive_section_register(section: ArchiveSection) -> None:
 def archive_sections() -> list[ArchiveSection]:
     """The registered sections, in key order (the document's keys are sorted anyway)."""
     return [_SECTIONS[key] for key in sorted(_SECTIONS)]
+
+
+@dataclass(frozen=True)
+class KeptRecord:
+    """A record kept from an archive, as the learner's page and API show it."""
+
+    record: ImportedRecord
+    section: str  # the section's name for people ("committee review")
+    label: str
+    author: str
+    dated: str  # the item's date or instant, as exported
+
+    @property
+    def text(self) -> str:
+        """The whole record as it was exported, for people to read."""
+        return json.dumps(self.record.payload, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def kept_record(record: ImportedRecord) -> KeptRecord:
+    section = _SECTIONS.get(record.section)
+    payload = record.payload if isinstance(record.payload, dict) else {}
+    if section is None:  # a section no app contributes any more
+        return KeptRecord(record, record.section.replace("_", " "), str(payload.get("id")), "", "")
+    try:
+        first = section.sort_key(payload)[0]
+        label, author = section.label(payload), section.author(payload)
+    except (KeyError, TypeError, IndexError):
+        first, label, author = "", str(payload.get("id")), ""
+    return KeptRecord(record, section.one, label, author, str(first or "")[:10])
 
 
 def _ordered(section: ArchiveSection | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -46,7 +46,7 @@ def test_the_learner_reads_their_kept_records_with_the_authors_names(client, lea
     )
     client.force_login(learner)
     page = client.get(reverse("kept-record-list")).content.decode()
-    assert "Committee review" in page and "IM residency · Period 0" in page
+    assert "Committee review: IM residency · Period 0" in page
     assert "By Dr Margaret Okafor" in page
     assert "Entrusted: EPA1" in page and "By Northbridge" in page
 

@@ -3,6 +3,7 @@ their own only, read-only, with the authors' names as exported; a fixed number o
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -83,3 +84,34 @@ def test_the_kept_record_lists_run_a_fixed_number_of_queries(
     with django_assert_num_queries(3):
         response = client.get("/api/v1/imported-records/")
     assert len(response.json()["results"]) == min(size, 50)
+
+
+def _export_queries(learner: Any, n: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cpd.services import cpd_activity_record
+    from cpd.tests.factories import category_1
+    from handovers.tests.factories import sent
+    from portfolio import transfer
+    from tests import factories as base
+
+    program = base.ProgramFactory()
+    for i in range(n):
+        cpd_activity_record(
+            learner=learner,
+            occurred_on=dt.date(2026, 1, 1 + i),
+            title=f"Course {i}",
+            credit_type=category_1().code,
+            hours="1",
+        )
+        sent(learner=learner, program=program)
+    keep(learner, n)
+    with CaptureQueriesContext(connection) as queries:
+        document = transfer.portfolio_document(learner=learner).document
+    assert len(document["cpd_activities"]) == n and len(document["committee_reviews"]) == n
+    return len(queries)
+
+
+def test_the_export_reads_the_sections_in_a_fixed_number_of_queries(learner, other_learner):
+    assert _export_queries(learner, 2) == _export_queries(other_learner, 12)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from committee.achievements import review_sign_off_hooks_run
 from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
 from frameworks.models import Competency
 from notifications.services import notification_send
@@ -87,7 +88,7 @@ def consensus_record(
     last_version = previous.aggregate(v=Max("version"))["v"] or 0
     previous.filter(is_current=True).update(is_current=False)
     try:
-        return ConsensusRating.objects.create(
+        rating = ConsensusRating.objects.create(
             review=review,
             competency=competency,
             level=level,
@@ -99,6 +100,10 @@ def consensus_record(
         )
     except IntegrityError as error:  # a concurrent save of the same cell
         raise ValidationError("Someone saved this rating at the same time; reload.") from error
+    if review.is_signed_off:
+        # An amendment may reach (or fall below) the graduation target.
+        review_sign_off_hooks_run(review)
+    return rating
 
 
 def _program_has_ratable(program: Program) -> bool:
@@ -144,6 +149,8 @@ def review_sign_off(*, review: LearnerReview, by: User, summary: str = "") -> Le
         review.summary = summary.strip()
     review.save(update_fields=["status", "signed_off_by", "signed_off_at", "summary"])
     _notify_learner_of_sign_off(review)
+    # Graduation-level milestone achievements earn their credentials in this transaction.
+    review_sign_off_hooks_run(review)
     return review
 
 

@@ -31,6 +31,7 @@ class CredentialSerializer(serializers.ModelSerializer[Credential]):
         model = Credential
         fields = [
             "public_id",
+            "kind",
             "title",
             "institution",
             "issued_at",

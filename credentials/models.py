@@ -55,12 +55,37 @@ class StatusList(models.Model):
 
 
 class Credential(models.Model):
-    """The signed `OpenBadgeCredential` issued for one signed-off entrustment decision."""
+    """The signed `OpenBadgeCredential` issued for one achievement: a signed-off entrustment
+    decision, or a graduation-level milestone achievement (the consensus rating that reached
+    the program's graduation target, `committee.achievements`; one per learner, program and
+    sub-competency, named by `achievement`)."""
+
+    class Kind(models.TextChoices):
+        ENTRUSTMENT = "entrustment", "Entrustment decision"
+        MILESTONE = "milestone", "Graduation-level milestone"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ENTRUSTMENT)
     decision = models.OneToOneField(
-        "committee.EntrustmentDecision", on_delete=models.CASCADE, related_name="+"
+        "committee.EntrustmentDecision",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
+    consensus = models.OneToOneField(
+        "committee.ConsensusRating",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # The program that signed it off (the director who may revoke it).
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # `milestone:<program id>:<competency id>` for a milestone achievement: one credential each.
+    achievement = models.CharField(max_length=80, blank=True)
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credentials"
     )
@@ -83,6 +108,19 @@ class Credential(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status_index__lt=STATUS_LIST_BITS),
                 name="credential_status_index_in_list",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="entrustment", decision__isnull=False, consensus__isnull=True)
+                    | models.Q(kind="milestone", decision__isnull=True, consensus__isnull=False)
+                    & ~models.Q(achievement="")
+                ),
+                name="credential_names_its_achievement",
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "achievement"],
+                condition=~models.Q(achievement=""),
+                name="uniq_credential_per_achievement",
             ),
         ]
 

@@ -1,5 +1,5 @@
 """Who may read which credential: the learner their own; the verification page anyone;
-the director of the decision's program may revoke."""
+the director of the program that signed it off may revoke."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def credentials_of(*, viewer: User) -> QuerySet[Credential]:
 
 
 def credentials_revocable_by(*, user: User) -> QuerySet[Credential]:
-    """Credentials whose decision was signed off in a program `user` directs: the director
-    may revoke them (a decision withdrawn, issued in error)."""
-    return Credential.objects.filter(
-        decision__program__in=programs_signed_off_by(user=user)
-    ).select_related("institution")
+    """Credentials signed off in a program `user` directs (a decision or a review of it): the
+    director may revoke them (a decision withdrawn, issued in error)."""
+    return Credential.objects.filter(program__in=programs_signed_off_by(user=user)).select_related(
+        "institution"
+    )

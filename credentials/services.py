@@ -8,6 +8,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from committee.models import EntrustmentDecision
+from committee.achievements import achievement_key, graduation_achievements, graduation_targets
+from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
 from credentials import issuer
 from credentials.jsonld import (
     OB_V3,
@@ -57,6 +59,17 @@ def issuer_key_rotate(*, institution: Institution) -> IssuerKey:
     return key
 
 
+def issuer_key_ensure(*, institution: Institution) -> tuple[IssuerKey, bool]:
+    """The institution's active key, made first if it has none (True when made): what a
+    deployment or the demo runs at setup, safe to run again."""
+    with transaction.atomic():
+        Institution.objects.select_for_update().get(pk=institution.pk)
+        key = _active_key(institution)
+        if key is not None:
+            return key, False
+        return issuer_key_rotate(institution=institution), True
+
+
 def _active_key(institution: Institution) -> IssuerKey | None:
     return IssuerKey.objects.filter(institution=institution, retired_at__isnull=True).first()
 
@@ -95,11 +108,38 @@ def _achievement(decision: EntrustmentDecision) -> dict[str, Any]:
     }
 
 
-def _subject(decision: EntrustmentDecision) -> dict[str, Any]:
+def _milestone_achievement(rating: ConsensusRating, target: Decimal) -> dict[str, Any]:
+    competency = rating.competency
+    program = rating.review.period.program
+    level = f"{rating.level.normalize():f}"
+    goal = f"{target.normalize():f}"
+    narrative = (
+        f"The {program.name} competency committee reviewed the learner over "
+        f"{rating.review.period.name} and agreed that they perform at level {level} of the "
+        f"milestones for this sub-competency, at or above level {goal}, the level the program "
+        f"expects at graduation. The program director signed the review off."
+    )
+    return {
+        "id": (
+            f"{issuer.origin()}/credentials/achievements/{competency.framework.code}/"
+            f"{competency.framework.version}/{competency.code}/graduation"
+        ),
+        "type": ["Achievement"],
+        "achievementType": "Competency",
+        "name": f"Graduation level reached: {competency.code} {competency.title}",
+        "description": (
+            f"Performance at the level a program expects at graduation on “{competency.title}” "
+            f"({competency.framework.name}), agreed by a program's competency committee."
+        ),
+        "criteria": {"narrative": narrative},
+    }
+
+
+def _subject(learner: Any, achievement: dict[str, Any]) -> dict[str, Any]:
     # The learner is named by a salted hash of their email: a holder proves it by showing the
     # address; the credential alone does not disclose it.
     salt = secrets.token_hex(8)
-    digest = hashlib.sha256((decision.learner.email + salt).encode()).hexdigest()
+    digest = hashlib.sha256((learner.email + salt).encode()).hexdigest()
     return {
         "type": ["AchievementSubject"],
         "identifier": [
@@ -111,21 +151,19 @@ def _subject(decision: EntrustmentDecision) -> dict[str, Any]:
                 "salt": salt,
             }
         ],
-        "achievement": _achievement(decision),
+        "achievement": achievement,
     }
 
 
-@transaction.atomic
-def credential_issue_for_decision(*, decision: EntrustmentDecision) -> Credential | None:
-    """Issue the learner's credential for a signed-off decision (once per decision). None
-    when the institution has no issuer key yet: `manage.py credentials_issuer_key` makes one
-    and issues what waited."""
-    existing = Credential.objects.filter(decision=decision).first()
-    if existing is not None:
-        return existing
-    if decision.status != EntrustmentDecision.Status.SIGNED_OFF:
-        raise ValidationError("Only a signed-off decision earns a credential.")
-    institution = Institution.objects.select_for_update().get(pk=decision.program.institution_id)
+def _issue(
+    *,
+    institution_id: int,
+    learner: Any,
+    described: dict[str, Any],
+    **row: Any,
+) -> Credential | None:
+    """Sign and store one credential (inside the caller's transaction); None without a key."""
+    institution = Institution.objects.select_for_update().get(pk=institution_id)
     key = _active_key(institution)
     if key is None:
         logger.info("No issuer key for %s; credential waits", institution.slug)
@@ -138,7 +176,6 @@ def credential_issue_for_decision(*, decision: EntrustmentDecision) -> Credentia
     status_list.save(update_fields=["next_index"])
     public_id = uuid.uuid4()
     now = timezone.now()
-    achievement = _achievement(decision)
     document = {
         "@context": [VC_V2, OB_V3],
         "id": f"urn:uuid:{public_id}",
@@ -149,8 +186,8 @@ def credential_issue_for_decision(*, decision: EntrustmentDecision) -> Credentia
             "name": institution.name,
         },
         "validFrom": _iso(now),
-        "name": achievement["name"],
-        "credentialSubject": _subject(decision),
+        "name": described["name"],
+        "credentialSubject": _subject(learner, described),
         "credentialStatus": {
             "id": f"{issuer.status_list_url(institution)}#{index}",
             "type": "BitstringStatusListEntry",
@@ -161,25 +198,110 @@ def credential_issue_for_decision(*, decision: EntrustmentDecision) -> Credentia
     }
     return Credential.objects.create(
         public_id=public_id,
-        decision=decision,
-        learner_id=decision.learner_id,
+        learner_id=learner.pk,
         institution=institution,
-        title=achievement["name"],
+        title=described["name"],
         status_index=index,
         document=_sign(document, key, institution),
         issued_at=now,
+        **row,
     )
+
+
+@transaction.atomic
+def credential_issue_for_decision(*, decision: EntrustmentDecision) -> Credential | None:
+    """Issue the learner's credential for a signed-off decision (once per decision). None
+    when the institution has no issuer key yet: `manage.py credentials_issuer_key` makes one
+    and issues what waited."""
+    existing = Credential.objects.filter(decision=decision).first()
+    if existing is not None:
+        return existing
+    if decision.status != EntrustmentDecision.Status.SIGNED_OFF:
+        raise ValidationError("Only a signed-off decision earns a credential.")
+    return _issue(
+        institution_id=decision.program.institution_id,
+        learner=decision.learner,
+        described=_achievement(decision),
+        kind=Credential.Kind.ENTRUSTMENT,
+        decision=decision,
+        program_id=decision.program_id,
+    )
+
+
+@transaction.atomic
+def credential_issue_for_milestone(
+    *, rating: ConsensusRating, target: Decimal
+) -> Credential | None:
+    """Issue the learner's credential for a graduation-level milestone achievement
+    (`committee.achievements`): once per learner, program and sub-competency, whichever
+    review reached it first. None without an issuer key (issued when one is made)."""
+    review = rating.review
+    program = review.period.program
+    key = achievement_key(program_id=program.pk, competency_id=rating.competency_id)
+    existing = Credential.objects.filter(learner_id=review.learner_id, achievement=key).first()
+    if existing is not None:
+        return existing
+    if not review.is_signed_off or not rating.is_current or rating.level < target:
+        raise ValidationError("Only a signed-off rating at the graduation target earns one.")
+    return _issue(
+        institution_id=program.institution_id,
+        learner=review.learner,
+        described=_milestone_achievement(rating, target),
+        kind=Credential.Kind.MILESTONE,
+        consensus=rating,
+        program_id=program.pk,
+        achievement=key,
+    )
+
+
+REVOKED_BY_AMENDMENT = (
+    "The committee amended the consensus rating below the level expected at graduation."
+)
+
+
+@transaction.atomic
+def credentials_for_review(*, review: LearnerReview) -> list[Credential]:
+    """After a review is signed off or amended: issue a credential for each graduation-level
+    milestone achievement it reaches, and revoke those it earned whose rating an amendment
+    took below the target. Returns the credentials issued or already held."""
+    reached = graduation_achievements(review=review)
+    targets = graduation_targets(
+        program=review.period.program, competency_ids={r.competency_id for r in reached}
+    )
+    held = [
+        credential
+        for rating in reached
+        if (
+            credential := credential_issue_for_milestone(
+                rating=rating, target=targets[rating.competency_id]
+            )
+        )
+        is not None
+    ]
+    fallen = Credential.objects.filter(consensus__review=review, revoked_at__isnull=True).exclude(
+        consensus__competency_id__in=[r.competency_id for r in reached]
+    )
+    for credential in fallen:
+        credential_revoke(credential=credential, reason=REVOKED_BY_AMENDMENT)
+    return held
 
 
 def credentials_issue_waiting(*, institution: Institution) -> int:
-    """Issue credentials for signed-off decisions that waited for a key; how many."""
+    """Issue credentials for signed-off decisions and graduation-level milestone achievements
+    that waited for a key; how many."""
     waiting = EntrustmentDecision.objects.filter(
         program__institution=institution, status=EntrustmentDecision.Status.SIGNED_OFF
-    ).exclude(pk__in=Credential.objects.values("decision_id"))
-    return sum(
+    ).exclude(pk__in=Credential.objects.filter(decision__isnull=False).values("decision_id"))
+    issued = sum(
         credential_issue_for_decision(decision=decision) is not None
         for decision in waiting.select_related("program", "competency__framework__scale")
     )
+    before = Credential.objects.filter(institution=institution).count()
+    for review in LearnerReview.objects.filter(
+        period__program__institution=institution, status=LearnerReview.Status.SIGNED_OFF
+    ).select_related("period__program", "learner"):
+        credentials_for_review(review=review)
+    return issued + Credential.objects.filter(institution=institution).count() - before
 
 
 @transaction.atomic

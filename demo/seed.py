@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
+from credentials.services import credentials_issue_waiting, issuer_key_ensure
 from demo.extras import EXTRA_MODELS, seed_extras
 from demo.groups import GROUP_MODELS, seed_groups
 from demo.world import (
@@ -47,6 +48,10 @@ def seed_demo(
         )
         if not Enrollment.objects.filter(program__institution=institution).exists():
             counts = seed_world(institution, roster, frameworks, today)
+    # The demo institution signs credentials without a manual `credentials_issuer_key` run.
+    _, key_made = issuer_key_ensure(institution=institution)
+    if key_made:
+        counts["issuer keys"] = 1
     created = bool(counts)
     if extras:
         before = _row_counts([*EXTRA_MODELS, *GROUP_MODELS])
@@ -57,6 +62,10 @@ def seed_demo(
         for name, n in added.items():
             counts[name] = counts.get(name, 0) + n
         created = created or bool(added)
+    issued = credentials_issue_waiting(institution=institution)
+    if issued:
+        counts["credentials"] = counts.get("credentials", 0) + issued
+        created = True
     if created:
         # The demo's ratings went in with bulk inserts, which bypass the services that keep
         # the summaries built from them exact.

@@ -37,6 +37,7 @@ from core.api import cursor
 from frameworks.api import CompetencyOfItemSerializer
 from frameworks.models import Framework
 from portfolio import services, transfer
+from portfolio.archive import kept_record
 from portfolio.calibration import calibration_for
 from portfolio.carried import carried_evidence_of
 from portfolio.dashboard import CompetencyRow, Dashboard, learner_dashboard, timeline_of
@@ -56,6 +57,7 @@ from portfolio.selectors import (
     checkins_visible_to,
     evidence_visible_to,
     goals_visible_to,
+    kept_records_of,
     profile_of,
     self_assessments_visible_to,
     share_grants_of,
@@ -1022,6 +1024,35 @@ class ImportListApi(APIView):
         )
         job.refresh_from_db()
         return Response(TransferSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class KeptRecordSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField(source="record.item_id", help_text="The item's id in the archive.")
+    section = serializers.CharField(
+        source="record.section", help_text="The archive section, e.g. committee_reviews."
+    )
+    section_name = serializers.CharField(source="section")
+    title = serializers.CharField(source="label", help_text="The item in one line.")
+    author = serializers.CharField(help_text="Who wrote it, as exported (a snapshot).")
+    dated = serializers.CharField(help_text="The item's date, as exported.")
+    imported_at = serializers.DateTimeField(source="record.created_at")
+    record = serializers.JSONField(source="record.payload", help_text="The item as exported.")
+
+
+class KeptRecordListApi(APIView):
+    """Records kept from the caller's imported archives (read-only: reviews, decisions,
+    coaching, credentials and handovers from other deployments), newest import first."""
+
+    pagination_class = cursor(("-created_at", "-id"))
+
+    @extend_schema(responses=KeptRecordSerializer(many=True), operation_id="kept_record_list")
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            kept_records_of(learner=_user(request)), request, view=self
+        )
+        kept = [kept_record(record) for record in page or []]
+        return paginator.get_paginated_response(KeptRecordSerializer(kept, many=True).data)
 
 
 class ImportDetailApi(APIView):

@@ -37,6 +37,7 @@ urlpatterns = [
         name="api-export-download",
     ),
     path("imports/", api.ImportListApi.as_view(), name="api-import-list"),
+    path("imported-records/", api.KeptRecordListApi.as_view(), name="api-kept-record-list"),
     path("imports/<uuid:public_id>/", api.ImportDetailApi.as_view(), name="api-import-detail"),
     path("check-ins/", api.CheckInListApi.as_view(), name="api-checkin-list"),
     path("check-ins/<int:pk>/", api.CheckInDetailApi.as_view(), name="api-checkin-detail"),

@@ -412,17 +412,30 @@ class ImportedRecord(models.Model):
     class Kind(models.TextChoices):
         SELF_ASSESSMENT = "self_assessment", "Self-assessment"
         ASSESSMENT = "assessment", "Assessment by someone else"
+        # An item of an archive section another app contributes (portfolio/archive.py): a
+        # committee review, a coaching thread, a credential… kept read-only, as exported.
+        RECORD = "record", "Record from an archive"
 
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imported_records"
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
+    # For records: the archive section (`committee_reviews`) and the item's identifier there.
+    section = models.CharField(max_length=60, blank=True)
+    item_id = models.UUIDField(null=True, blank=True)
     payload = models.JSONField()
     reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "section", "item_id"],
+                condition=models.Q(item_id__isnull=False),
+                name="uniq_imported_record_item",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Imported {self.kind} of {self.learner}"

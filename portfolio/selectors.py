@@ -36,6 +36,7 @@ from portfolio.models import (
     Evidence,
     Goal,
     GoalProgressNote,
+    ImportedRecord,
     LearnerProfile,
     PortfolioTransfer,
     Scope,
@@ -318,6 +319,14 @@ def timeline_entries_read(*, learner: User) -> Read[list[TimelineEntry]]:
 def transfers_of(*, learner: User) -> QuerySet[PortfolioTransfer]:
     """The learner's export and import jobs. Nobody else sees them."""
     return PortfolioTransfer.objects.filter(learner=learner)
+
+
+def kept_records_of(*, learner: User) -> QuerySet[ImportedRecord]:
+    """Records kept from the learner's imported archives (committee reviews, coaching threads,
+    credentials…), newest import first. Only the learner sees them."""
+    return ImportedRecord.objects.filter(learner=learner, kind=ImportedRecord.Kind.RECORD).order_by(
+        "-created_at", "-id"
+    )
 
 
 def own_evidence_choices(*, learner: User) -> QuerySet[Evidence]:

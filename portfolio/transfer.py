@@ -29,7 +29,7 @@ import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import IO, Any, Generic, TypeVar, cast
 
@@ -45,9 +45,28 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
+from assessments.models import (
+    Assessment,
+    AssessmentResponse,
+    AssessmentVersion,
+    CheckIn,
+    MonthlyRatingSummary,
+    SelfAssessment,
+)
 from assessments.summaries.monthly import monthly_summaries_refresh
 from frameworks.models import Competency, Framework
+from portfolio.archive import (
+    IDENTITY_NAMESPACE,
+    Checker,
+    ExportContext,
+    RestoreContext,
+    archive_sections,
+    local_id,
+    section_refs,
+    sections_check,
+    sections_export,
+    sections_import,
+)
 from portfolio.models import (
     Evidence,
     Goal,
@@ -63,15 +82,15 @@ from programs.models import Enrollment, Program
 logger = logging.getLogger(__name__)
 
 SCHEMA = "continuum-portfolio"
-SCHEMA_VERSION = 1
+# Version 2 adds the sections other apps contribute (portfolio/archive.py) and every version
+# of an amended rating; version 1 archives still import (their sections count as empty).
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 DOCUMENT = "portfolio.json"
 MANIFEST = "manifest.json"
 SUMMARY = "summary.html"
 PROGRESS_EVERY = 25
 BATCH = 500
-# Names identifiers this deployment derives: of stages held here, and of items imported whose
-# archive identifier another learner's item already holds (see `_identities`).
-IDENTITY_NAMESPACE = uuid.UUID("6f1d2c8e-4b7a-5e39-9c02-8a3f5d1e7b64")
 
 
 _M = TypeVar("_M", bound=models.Model)
@@ -147,7 +166,38 @@ def _sa_item(sa: SelfAssessment, evidence_refs: dict[int, str]) -> dict[str, Any
     }
 
 
-def _assessment_doc(a: Assessment) -> dict[str, Any]:
+def _version_doc(v: AssessmentVersion) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "kind": v.kind,
+        "level": _level(v.level),
+        "went_well": v.went_well,
+        "next_step": v.next_step,
+        "context": v.context,
+        "observed_on": _date(v.observed_on),
+        "reason": v.reason,
+        "recorded_by": v.recorded_by.name if v.recorded_by else "",
+        "recorded_at": _stamp(v.recorded_at),
+    }
+
+
+def _assessment_doc(a: Assessment, *, history: bool = True) -> dict[str, Any]:
+    """A rating by someone else; with `history`, every version of it (an amended one keeps
+    its earlier versions) and the learner's responses, as the learner sees them."""
+    if not history:
+        return _assessment_fields(a)
+    return {
+        **_assessment_fields(a),
+        "answers": {str(k): str(v) for k, v in (a.answers or {}).items()},
+        "versions": sorted((_version_doc(v) for v in a.versions.all()), key=lambda v: v["version"]),
+        "responses": sorted(
+            ({"text": r.text, "created_at": _stamp(r.created_at)} for r in a.responses.all()),
+            key=lambda r: (r["created_at"], r["text"]),
+        ),
+    }
+
+
+def _assessment_fields(a: Assessment) -> dict[str, Any]:
     return {
         **_ref(a.competency),
         "assessor": a.assessor.name if a.assessor else "",
@@ -284,7 +334,9 @@ def portfolio_document(*, learner: User) -> ExportResult:
     unmatched_by_token: dict[str, list[dict[str, Any]]] = defaultdict(list)
     loose_unmatched: list[dict[str, Any]] = []
     assessments_imported: list[dict[str, Any]] = []
-    for record in ImportedRecord.objects.filter(learner=learner):
+    for record in ImportedRecord.objects.filter(learner=learner).exclude(
+        kind=ImportedRecord.Kind.RECORD
+    ):
         payload = dict(record.payload)
         if record.kind == ImportedRecord.Kind.ASSESSMENT:
             assessments_imported.append(payload)
@@ -356,8 +408,11 @@ def portfolio_document(*, learner: User) -> ExportResult:
 
     assessments = [
         _assessment_doc(a)
-        for a in Assessment.objects.filter(learner=learner).select_related(
-            "assessor", "competency", "competency__framework", "scale", "form"
+        for a in Assessment.objects.filter(learner=learner)
+        .select_related("assessor", "competency", "competency__framework", "scale", "form")
+        .prefetch_related(
+            Prefetch("versions", queryset=AssessmentVersion.objects.select_related("recorded_by")),
+            Prefetch("responses", queryset=AssessmentResponse.objects.filter(learner=learner)),
         )
     ] + assessments_imported
     assessments.sort(
@@ -373,7 +428,10 @@ def portfolio_document(*, learner: User) -> ExportResult:
         )
     )
 
-    referenced: set[tuple[str, str]] = set()
+    sections = sections_export(ExportContext(learner=learner, evidence_refs=evidence_refs))
+    referenced: set[tuple[str, str]] = {
+        (r["framework"], r["version"]) for r in section_refs(sections)
+    }
     for entry in [*evidence_docs, *goals]:
         referenced |= {(r["framework"], r["version"]) for r in entry["competencies"]}
     for collection in ([i for c in checkins for i in c["items"]], loose, assessments):
@@ -401,6 +459,7 @@ def portfolio_document(*, learner: User) -> ExportResult:
         "self_assessments": sorted(loose, key=_item_sort),
         "goals": goals,
         "assessments_received": assessments,
+        **sections,
     }
     return ExportResult(document=document, files=files)
 
@@ -559,111 +618,28 @@ class ArchiveInvalidError(ValidationError):
         super().__init__(errors)
 
 
-class _Checker:
-    """Collects field errors with JSON paths, like `evidence[3].occurred_on`."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, path: str, message: str) -> None:
-        if len(self.errors) < 50:
-            self.errors.setdefault(path, []).append(message)
-
-    def obj(self, value: Any, path: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.add(path, "Expected an object.")
-            return {}
-        return value
-
-    def items(self, parent: dict[str, Any], key: str, path: str) -> list[Any]:
-        value = parent.get(key)
-        if not isinstance(value, list):
-            self.add(f"{path}{key}", "Expected a list.")
-            return []
-        return value
-
-    def text(self, parent: dict[str, Any], key: str, path: str, *, max_length: int) -> None:
-        value = parent.get(key)
-        if not isinstance(value, str):
-            self.add(f"{path}{key}", "Expected text.")
-        elif len(value) > max_length:
-            self.add(f"{path}{key}", f"Longer than {max_length} characters.")
-
-    def date(self, parent: dict[str, Any], key: str, path: str, *, optional: bool = False) -> None:
-        value = parent.get(key)
-        if value is None and optional:
-            return
-        try:
-            dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.add(f"{path}{key}", "Expected a date (YYYY-MM-DD).")
-
-    def number(
-        self, parent: dict[str, Any], key: str, path: str, *, optional: bool = False
-    ) -> None:
-        value = parent.get(key)
-        if value is None and optional:
-            return
-        try:
-            if not Decimal(str(value)).is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            self.add(f"{path}{key}", 'Expected a number written as text, like "2.5".')
-
-    def identifier(self, parent: dict[str, Any], key: str, path: str, seen: set[str]) -> None:
-        """An item's optional `id`: a UUID, once per section."""
-        value = parent.get(key)
-        if value is None:
-            return
-        try:
-            canonical = str(uuid.UUID(str(value)))
-        except ValueError:
-            self.add(f"{path}{key}", "Expected a UUID.")
-            return
-        if canonical in seen:
-            self.add(f"{path}{key}", "Each item needs its own identifier.")
-        seen.add(canonical)
-
-    def instant(self, parent: dict[str, Any], key: str, path: str) -> None:
-        """An optional date and time, which must name its time zone."""
-        value = parent.get(key)
-        if value is None:
-            return
-        try:
-            aware = dt.datetime.fromisoformat(str(value)).tzinfo is not None
-        except ValueError:
-            aware = False
-        if not aware:
-            self.add(f"{path}{key}", "Expected a date and time with its time zone (ISO 8601).")
-
-    def choice(self, parent: dict[str, Any], key: str, path: str, choices: Iterable[str]) -> None:
-        if parent.get(key) not in set(choices):
-            self.add(f"{path}{key}", f"Expected one of: {', '.join(sorted(choices))}.")
-
-    def refs(self, parent: dict[str, Any], key: str, path: str) -> None:
-        for index, ref in enumerate(self.items(parent, key, path)):
-            self.competency(self.obj(ref, f"{path}{key}[{index}]"), f"{path}{key}[{index}].")
-
-    def competency(self, ref: dict[str, Any], path: str) -> None:
-        for part in ("framework", "version", "code"):
-            self.text(ref, part, path, max_length=60)
+def _check_version(version: Any) -> None:
+    """Refuse a format version this deployment cannot read, saying which it reads."""
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > 0
+        raise ArchiveInvalidError(
+            {
+                "schema_version": [
+                    f"Version {version!r} of the portfolio format is not supported"
+                    + (" (it is newer than this deployment)" if newer else "")
+                    + f"; this deployment reads versions 1 to {SCHEMA_VERSION}."
+                ]
+            }
+        )
 
 
 def validate_document(document: Any) -> dict[str, Any]:
     """Check the document's shape and version; raise ArchiveInvalidError with field paths."""
-    check = _Checker()
+    check = Checker()
     doc = check.obj(document, "document")
     if doc.get("schema") != SCHEMA:
         raise ArchiveInvalidError({"schema": [f"This is not a Continuum portfolio ({SCHEMA})."]})
-    if doc.get("schema_version") != SCHEMA_VERSION:
-        raise ArchiveInvalidError(
-            {
-                "schema_version": [
-                    f"Version {doc.get('schema_version')!r} of the portfolio format is not "
-                    f"supported; this deployment reads version {SCHEMA_VERSION}."
-                ]
-            }
-        )
+    _check_version(doc.get("schema_version"))
     profile = check.obj(doc.get("profile"), "profile")
     check.text(profile, "headline", "profile.", max_length=200)
     check.text(profile, "about", "profile.", max_length=4000)
@@ -766,9 +742,36 @@ def validate_document(document: Any) -> dict[str, Any]:
         for key in ("scale", "scale_name", "form"):  # absent from archives made before forms
             if key in a:
                 check.text(a, key, p, max_length=200)
+        _check_history(check, a, p)
+    sections_check(check, doc, version=doc["schema_version"], evidence_refs=refs_seen)
     if check.errors:
         raise ArchiveInvalidError(check.errors)
     return doc
+
+
+def _check_history(check: Checker, a: dict[str, Any], p: str) -> None:
+    """A rating's versions, the learner's responses and answers (absent before version 2)."""
+    if "answers" in a:
+        answers = check.obj(a["answers"], p + "answers")
+        for key in answers:
+            check.text(answers, key, f"{p}answers.", max_length=4000)
+    if "versions" in a:
+        for j, v in enumerate(check.items(a, "versions", p)):
+            q = f"{p}versions[{j}]."
+            v = check.obj(v, q[:-1])
+            check.whole(v, "version", q, minimum=1)
+            check.choice(v, "kind", q, AssessmentVersion.Kind.values)
+            check.number(v, "level", q)
+            check.date(v, "observed_on", q)
+            check.instant(v, "recorded_at", q, optional=False)
+            for key in ("went_well", "next_step", "context", "reason", "recorded_by"):
+                check.text(v, key, q, max_length=2000)
+    if "responses" in a:
+        for j, r in enumerate(check.items(a, "responses", p)):
+            q = f"{p}responses[{j}]."
+            r = check.obj(r, q[:-1])
+            check.text(r, "text", q, max_length=2000)
+            check.instant(r, "created_at", q, optional=False)
 
 
 @dataclass
@@ -810,15 +813,7 @@ def read_archive(handle: Any) -> OpenedArchive:
             raise ArchiveInvalidError(
                 {"schema": [f"This is not a Continuum portfolio ({SCHEMA})."]}
             )
-        if manifest.get("schema_version") != SCHEMA_VERSION:
-            raise ArchiveInvalidError(
-                {
-                    "schema_version": [
-                        f"Version {manifest.get('schema_version')!r} of the portfolio format is "
-                        f"not supported; this deployment reads version {SCHEMA_VERSION}."
-                    ]
-                }
-            )
+        _check_version(manifest.get("schema_version"))
         if hashlib.sha256(body).hexdigest() != manifest.get("document_sha256"):
             raise ArchiveInvalidError(
                 {
@@ -874,9 +869,10 @@ ADDED, UPDATED, UNCHANGED = "added", "updated", "unchanged"
 
 def _counted(counts: dict[str, int]) -> str:
     """`133 evidence items, 1 goal and 2 check-ins`."""
+    words = {**SECTIONS, **{s.key: (s.one, s.several) for s in archive_sections()}}
     parts = [
         f"{counts[key]} {one if counts[key] == 1 else several}"
-        for key, (one, several) in SECTIONS.items()
+        for key, (one, several) in words.items()
         if counts.get(key)
     ]
     return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
@@ -981,6 +977,8 @@ def _all_refs(doc: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
             yield _ref_key(item)
     for item in [*doc["self_assessments"], *doc["assessments_received"]]:
         yield _ref_key(item)
+    for ref in section_refs(doc):
+        yield _ref_key(ref)
 
 
 def _import_self_item(
@@ -1057,10 +1055,7 @@ def _instant(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _local_id(learner: User, archive_id: uuid.UUID) -> uuid.UUID:
-    """The identifier an imported item gets when another learner's item holds the archive's:
-    derived from both, so the next import of the same archive finds the item again."""
-    return uuid.uuid5(IDENTITY_NAMESPACE, f"{learner.pk}:{archive_id}")
+_local_id = local_id
 
 
 @dataclass
@@ -1169,7 +1164,9 @@ def _records_here(*, learner: User, doc: dict[str, Any]) -> tuple[Counter[Any], 
     received: Counter[Any] = Counter()
     if not doc["self_assessments"] and not doc["assessments_received"]:
         return loose, received
-    for record in ImportedRecord.objects.filter(learner=learner):
+    for record in ImportedRecord.objects.filter(learner=learner).exclude(
+        kind=ImportedRecord.Kind.RECORD
+    ):
         payload = record.payload
         if record.kind == ImportedRecord.Kind.ASSESSMENT:
             received[_assessment_key(payload)] += 1
@@ -1186,7 +1183,7 @@ def _records_here(*, learner: User, doc: dict[str, Any]) -> tuple[Counter[Any], 
         for a in Assessment.objects.filter(learner=learner).select_related(
             "assessor", "competency__framework"
         ):
-            received[_assessment_key(_assessment_doc(a))] += 1
+            received[_assessment_key(_assessment_doc(a, history=False))] += 1
     return loose, received
 
 
@@ -1324,6 +1321,17 @@ def _import_records(
         )
     ImportedRecord.objects.bulk_create(leftovers, batch_size=BATCH)
     report.count("assessments_received", received)
+
+    context = RestoreContext(learner=learner, competency=matcher.get, evidence=evidence_by_ref)
+    for outcome in sections_import(context, doc):
+        report.count(outcome.key, outcome.added)
+        report.count(outcome.key, outcome.unchanged, outcome=UNCHANGED)
+        if outcome.kept:
+            report.notes.append(
+                f"{outcome.kept} {outcome.one if outcome.kept == 1 else outcome.several} "
+                "kept as read-only records, as they were exported."
+            )
+    report.notes.extend(context.notes)
 
 
 def _import_timeline(*, learner: User, doc: dict[str, Any], report: ImportReport) -> None:

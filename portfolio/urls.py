@@ -40,6 +40,7 @@ urlpatterns = [
     path("shared/<int:learner_id>/goals/<int:pk>/", views.shared_goal, name="shared-goal"),
     path("export/", views.transfer_list, name="transfer-list"),
     path("export/start/", views.export_start, name="export-start"),
+    path("export/records/", views.kept_record_list, name="kept-record-list"),
     path("export/import/", views.import_start, name="import-start"),
     path("export/<uuid:public_id>/", views.transfer_detail, name="transfer-detail"),
     path("export/<uuid:public_id>/download/", views.transfer_download, name="transfer-download"),

@@ -29,6 +29,7 @@ from core.csp import draws_charts
 from core.forms import apply_errors
 from frameworks.models import Competency
 from portfolio import services, transfer
+from portfolio.archive import kept_record
 from portfolio.calibration import calibration_for
 from portfolio.carried import carried_evidence_of
 from portfolio.dashboard import (
@@ -56,6 +57,7 @@ from portfolio.selectors import (
     checkins_visible_to,
     evidence_visible_to,
     goals_visible_to,
+    kept_records_of,
     learners_sharing_with,
     own_evidence_choices,
     profile_of,
@@ -70,6 +72,10 @@ from programs.selectors import frameworks_in_use
 PAGE_SIZE = 25
 # How many items of each kind a shared-portfolio page shows (and logs) at once.
 SHARED_PAGE_SIZE = 20
+
+
+# Records kept from imported archives, per page.
+KEPT_PAGE_SIZE = 25
 
 
 def _user(request: HttpRequest) -> User:
@@ -736,6 +742,18 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def export_start(request: HttpRequest) -> HttpResponse:
     job = transfer.portfolio_export_start(learner=_user(request))
     return redirect("transfer-detail", public_id=job.public_id)
+
+
+@login_required
+def kept_record_list(request: HttpRequest) -> HttpResponse:
+    """Records kept from imported archives: what others wrote about the learner elsewhere
+    (reviews, coaching, credentials…), read-only, with their authors' names as exported."""
+    page = _page(request, kept_records_of(learner=_user(request)), KEPT_PAGE_SIZE)
+    return render(
+        request,
+        "portfolio/kept_record_list.html",
+        {"page": page, "records": [kept_record(r) for r in page.object_list]},
+    )
 
 
 @login_required

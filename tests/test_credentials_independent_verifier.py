@@ -1,6 +1,7 @@
 """Done-when check for verifiable credentials: Digital Bazaar's verifier (`@digitalbazaar/vc`
 with the `eddsa-rdfc-2022` cryptosuite and the Bitstring Status List checker), run under node,
-verifies a credential Continuum issued (before and after a key rotation) — resolving the issuer's did:web and status list from
+verifies a credential Continuum issued (before and after a key rotation; for an entrustment
+decision and for a graduation-level milestone achievement) — resolving the issuer's did:web and status list from
 the app on loopback, and the JSON-LD contexts from the vendored files — then rejects it after
 one character of its subject changes, and again after it is revoked.
 
@@ -20,8 +21,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from credentials.models import Credential
 from credentials.services import credential_revoke, issuer_key_rotate
-from credentials.tests.factories import issued
+from credentials.tests.factories import issued, issuer_key, milestones, reviewed
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "credentials_verifier" / "verify.mjs"
@@ -115,3 +117,32 @@ def test_the_verifier_refuses_any_fetch_outside_the_app(
     outcome = run_verifier(verifier, credential.document, live_server.url, tmp_path)
     assert outcome["verified"] is False
     assert any("refused network fetch" in error for error in outcome["errors"])
+
+
+def test_digital_bazaar_verifies_a_milestone_credential_and_rejects_tampered_and_revoked(
+    verifier, live_server, program, learner, director, tmp_path, monkeypatch
+):
+    """The same independent check for a graduation-level milestone achievement's credential."""
+    monkeypatch.setattr(settings, "CREDENTIALS_HOST", ISSUER_HOST)
+    issuer_key(program)
+    leaves = milestones(program)
+    reviewed(
+        program=program, learner=learner, by=director, levels={leaves[0].pk: "4", leaves[1].pk: "2"}
+    )
+    credential = Credential.objects.get(learner=learner, kind=Credential.Kind.MILESTONE)
+    document = credential.document
+
+    good = run_verifier(verifier, document, live_server.url, tmp_path)
+    assert good == {"verified": True, "revoked": False, "errors": []}
+
+    tampered = copy.deepcopy(document)
+    name = tampered["credentialSubject"]["achievement"]["name"]
+    tampered["credentialSubject"]["achievement"]["name"] = name.replace("PC1", "PC2")
+    assert tampered != document
+    bad = run_verifier(verifier, tampered, live_server.url, tmp_path)
+    assert bad["verified"] is False and bad["revoked"] is not True
+    assert "Invalid signature." in bad["errors"]
+
+    credential_revoke(credential=credential, reason="Review reopened.")
+    revoked = run_verifier(verifier, document, live_server.url, tmp_path)
+    assert revoked["verified"] is False and revoked["revoked"] is True

@@ -680,3 +680,27 @@ def test_after_the_move_to_residency_the_schools_epa_history_keeps_its_codes(fra
     assert {c["framework"] for c in series["competencies"]} == {
         f["id"] for f in series["frameworks"]
     }
+
+
+def test_the_demo_institution_gets_one_issuer_key_and_its_sign_offs_earn_credentials(seeded):
+    """`make run` issues credentials without a manual `credentials_issuer_key` run: the seed
+    gives the institution a key once, and a decision signed off in the demo is verifiable."""
+    from credentials.models import IssuerKey
+    from credentials.services import credential_verify
+    from credentials.tests.factories import issued
+
+    institution = Institution.objects.get(slug=world.INSTITUTION_SLUG)
+    keys = list(IssuerKey.objects.filter(institution=institution).values_list("key_id", flat=True))
+    call_command("seed_demo", learners=12, stdout=StringIO())
+    assert (
+        list(IssuerKey.objects.filter(institution=institution).values_list("key_id", flat=True))
+        == keys
+    )
+    assert len(keys) == 1
+
+    residency = Program.objects.get(institution=institution, slug=world.RESIDENCY)
+    director = User.objects.get(email__startswith="margaret.okafor")
+    credential = issued(program=residency, learner=seeded[ANA], by=director)
+
+    assert IssuerKey.objects.filter(institution=institution).count() == 1
+    assert credential_verify(document=credential.document).verified

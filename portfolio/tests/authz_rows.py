@@ -151,6 +151,12 @@ ROWS = [
     Row("transfer-list", lambda w: "/export/", signed_in(200)),
     Row("export-start", lambda w: "/export/start/", signed_in(302), method="POST"),
     Row(
+        "kept-record-list",
+        lambda w: "/export/records/",
+        signed_in(200),
+        note="each person sees only their own kept records (tests/test_archive_records.py)",
+    ),
+    Row(
         "import-start",
         lambda w: "/export/import/",
         signed_in(400),
@@ -228,6 +234,12 @@ ROWS = [
         API_OWNER_ONLY,
     ),
     Row("api-import-list", lambda w: "/api/v1/imports/", same(200, anonymous=401)),
+    Row(
+        "api-kept-record-list",
+        lambda w: "/api/v1/imported-records/",
+        same(200, anonymous=401),
+        note="each person's own records only",
+    ),
     Row(
         "api-import-detail",
         lambda w: (

@@ -152,7 +152,7 @@ def test_the_document_names_frameworks_by_code_and_version(
     fill_portfolio(learner, program, leaves, assessor)
     document = transfer.portfolio_document(learner=learner).document
     assert document["schema"] == "continuum-portfolio"
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == transfer.SCHEMA_VERSION == 2
     assert document["frameworks"] == [
         {"framework": framework.code, "version": framework.version, "name": framework.name}
     ]
@@ -228,11 +228,14 @@ def test_a_tampered_file_is_refused(learner, program, leaves, assessor):
 
 def test_a_newer_format_version_is_refused_with_a_clear_message(learner, program, leaves, assessor):
     upload = make_archive(
-        learner, program, leaves, assessor, manifest_change=lambda m: m.update(schema_version=2)
+        learner, program, leaves, assessor, manifest_change=lambda m: m.update(schema_version=3)
     )
     with pytest.raises(transfer.ArchiveInvalidError) as error:
         transfer.portfolio_import_start(learner=learner, upload=upload)
-    assert "this deployment reads version 1" in error.value.message_dict["schema_version"][0]
+    message = error.value.message_dict["schema_version"][0]
+    assert "newer than this deployment" in message
+    assert "reads versions 1 to 2" in message
+    assert not PortfolioTransfer.objects.exists()
 
 
 def test_something_that_is_not_a_zip_is_refused(learner):

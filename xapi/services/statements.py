@@ -20,6 +20,7 @@ from xapi.models import (
     Statement,
     StatementActivity,
     StatementAgent,
+    StatementAttachment,
 )
 from xapi.multipart import Part
 from xapi.signatures import check_signature, comparable
@@ -245,6 +246,11 @@ def statements_insert(new: list[dict[str, Any]], *, client: LrsClient) -> None:
     except IntegrityError as error:
         raise XapiError("A statement of the batch was stored meanwhile.", 409) from error
     agent_rows, activity_rows = [], []
+    attachment_rows = [
+        StatementAttachment(statement=row, sha2=sha2)
+        for row in created
+        for sha2 in {attachment["sha2"] for attachment in statement_attachments(row.data)}
+    ]
     definitions: dict[str, list[dict[str, Any]]] = {}
     for row in created:
         agents = {(key, d) for agent, d in iter_agents(row.data) for key in agent_keys(agent)}
@@ -264,6 +270,8 @@ def statements_insert(new: list[dict[str, Any]], *, client: LrsClient) -> None:
         ]
     StatementAgent.objects.bulk_create(agent_rows)
     StatementActivity.objects.bulk_create(activity_rows)
+    if attachment_rows:
+        StatementAttachment.objects.bulk_create(attachment_rows)
     activities_define(definitions)
 
 

@@ -105,9 +105,7 @@ def test_accepting_with_a_competency_outside_my_frameworks_is_a_400_and_writes_n
     assert client.get(LIST).json()["count"] == 1
 
 
-def test_dismissing_hides_it_a_retry_is_harmless_and_it_cannot_be_accepted_after(
-    client, learner
-):
+def test_dismissing_hides_it_a_retry_is_harmless_and_it_cannot_be_accepted_after(client, learner):
     [statement_id] = new_lrs().store(about(learner.email))
     client.force_login(learner)
 
@@ -133,9 +131,7 @@ def test_an_accepted_statement_cannot_be_dismissed_after(client, learner):
     assert IncomingDecision.objects.get().status == IncomingDecision.Status.ACCEPTED
 
 
-def test_another_learner_sees_nothing_and_gets_404_for_my_statement(
-    client, learner, other_learner
-):
+def test_another_learner_sees_nothing_and_gets_404_for_my_statement(client, learner, other_learner):
     [statement_id] = new_lrs().store(about(learner.email))
     client.force_login(other_learner)
 

@@ -104,7 +104,8 @@ class IncomingStatementSerializer(serializers.Serializer[Any]):
 
 class AcceptRequestSerializer(serializers.Serializer[Any]):
     competencies = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        # Ids are 64-bit: a larger number is a 400 here, not an overflow in the database.
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         default=list,
         max_length=200,

@@ -96,10 +96,12 @@ def test_accepting_with_a_competency_outside_my_frameworks_is_a_400_and_writes_n
 
     response = accept(client, statement_id, [elsewhere.pk])
     malformed = accept(client, statement_id, ["not a number"])  # type: ignore[list-item]
+    overflowing = accept(client, statement_id, [2**70])
 
     assert response.status_code == 400
     assert response.json()["detail"]
     assert malformed.status_code == 400
+    assert overflowing.status_code == 400
     assert not Evidence.objects.exists()
     assert not IncomingDecision.objects.exists()
     assert client.get(LIST).json()["count"] == 1

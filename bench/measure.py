@@ -570,7 +570,9 @@ def run(args: argparse.Namespace) -> int:
     # the dashboard's limit on every later `--reuse` run.
     poster = _client_for(_fellow_learner_email(learner_id))
     rows.append(_checkins(poster, rounds))
-    rows += _xapi_rows(learner, world["learner_email"], learner_id, rounds, scale)
+    rows += _xapi_rows(
+        learner, world["learner_email"], learner_id, rounds, args.xapi_statements or None, scale
+    )
 
     _print(rows, scale)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -710,11 +712,17 @@ def _checkins(client: Client, rounds: Rounds) -> Row:
 
 
 def _xapi_rows(
-    learner: Client, email: str, learner_id: int, rounds: Rounds, scale: str
+    learner: Client,
+    email: str,
+    learner_id: int,
+    rounds: Rounds,
+    stored: int | None,
+    scale: str,
 ) -> list[Row]:
     """(f) statements per second in batches of 50 against /me per second; (g) the learner
     dashboard's ratio with STORED statements about the learner beside its ratio without."""
     from bench import xapi
+    from xapi.models import LrsClient
 
     client_id, auth = xapi.new_client()
     try:
@@ -750,8 +758,11 @@ def _xapi_rows(
         # sides alike when "without" is the mean of a measurement before and after.
         first = measure()
         queries_before = _queries(dashboard)
-        stored = xapi.STORED[scale]
+        stored = stored or xapi.STORED[scale]
+        seeding = time.perf_counter()
         xapi.store_many(client_id=client_id, email=email, count=stored)
+        seeded_s = time.perf_counter() - seeding
+        print(f"  (g) {stored:,} statements stored in {seeded_s:.1f}s")
         after = measure()
         queries_after = _queries(dashboard)
         xapi.clear(client_id)
@@ -766,11 +777,17 @@ def _xapi_rows(
             sizes="without/with statements",
             note=f"ratio {ratio_before:.2f} without, {ratio_after:.2f} with: difference "
             f"{ratio_after - ratio_before:+.2f} (target within 0.1)",
-            extra={"ratio_without": ratio_before, "ratio_with": ratio_after},
+            extra={
+                "ratio_without": ratio_before,
+                "ratio_with": ratio_after,
+                "statements_stored": stored,
+                "seeded_s": seeded_s,
+            },
         )
         return [posting, beside]
     finally:
         xapi.clear(client_id)
+        LrsClient.objects.filter(pk=client_id).delete()
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:

@@ -120,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=0, help="timed runs per measurement")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(
+        "--xapi-statements",
+        type=int,
+        default=0,
+        help="statements about the learner for row (g) (default: 100,000; 5,000 at tiny scale)",
+    )
+    parser.add_argument(
         "--phase",
         choices=["all", "generate", "measure"],
         default="all",
@@ -168,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         command += ["--repeat", str(args.repeat)]
     if args.json:
         command += ["--json", str(args.json)]
+    if args.xapi_statements:
+        command += ["--xapi-statements", str(args.xapi_statements)]
     result = subprocess.run(command, check=False, env={**os.environ, "DATABASE_URL": url})  # noqa: S603
     print(f"== benchmark finished in {time.perf_counter() - started:.1f}s")
     del lock

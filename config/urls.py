@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("notifications.api_urls")),
     path("", include("coaching.api_urls")),
     path("", include("learning.api_urls")),
+    path("", include("xapi.api_urls")),
     path("", include("cpd.api_urls")),
     path("", include("handovers.api_urls")),
     path("", include("groups.api_urls")),

@@ -78,6 +78,9 @@ PAGE_TO_API: dict[str, set[str]] = {
     "learning-feedback": {"learning_resource_feedback"},
     "learning-evidence": {"learning_resource_evidence_create"},
     "learning-visits": {"learning_visits_upload"},
+    # xapi: incoming learning
+    "xapi-incoming-accept": {"xapi_incoming_accept"},
+    "xapi-incoming-dismiss": {"xapi_incoming_dismiss"},
     "learning-visit-remove": {"v1_learning_visits_destroy"},
     "admin:learning_learningresource_import": {"learning_catalogue_import"},
     # frameworks (issue 21): the admin's import page; export and publishing are admin actions
@@ -151,9 +154,6 @@ EXCEPTIONS: dict[str, str] = {
 }
 # Pages of other issues, named so that the gap stays visible.
 KNOWN_GAPS: dict[str, str] = {
-    "xapi-incoming-accept": "accepting incoming xAPI learning over /api/v1/ is still to come "
-    "(issue 20 part 3); the page is the only way today",
-    "xapi-incoming-dismiss": "as accepting: still to come in /api/v1/ (issue 20 part 3)",
 }
 
 _POSTS = re.compile(

@@ -127,8 +127,25 @@ class StatementActivity(models.Model):
         return self.activity_id
 
 
+class StatementAttachment(models.Model):
+    """An attachment a statement (or its SubStatement) names, by hash: when the last
+    statement naming a hash goes, its stored content goes too."""
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="attachment_links"
+    )
+    sha2 = models.CharField(max_length=128)
+
+    class Meta:
+        indexes = [models.Index(fields=["sha2"], name="xapi_attachment_link_sha2")]
+
+    def __str__(self) -> str:
+        return self.sha2
+
+
 class Attachment(models.Model):
-    """Attachment content, once per SHA-256: statements name it by hash."""
+    """Attachment content, once per SHA-256: statements name it by hash
+    (`StatementAttachment`), and it is deleted when no statement names it any more."""
 
     sha2 = models.CharField(max_length=128, primary_key=True)
     content_type = models.CharField(max_length=255)

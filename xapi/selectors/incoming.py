@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from frameworks.models import Competency
 from programs.selectors import frameworks_in_use
-from xapi.models import CompetencyMapping, LrsClient, Statement
+from xapi.models import CompetencyMapping, IncomingDecision, LrsClient, Statement
 from xapi.validation import VOIDED_VERB
 
 
@@ -137,3 +137,13 @@ def suggestions_for(
                 found.setdefault(by_code[code].pk, Suggestion(by_code[code], "sent by the client"))
         result[row.seq] = list(found.values())
     return result
+
+
+def incoming_decision(*, learner: User, statement_id: str) -> IncomingDecision | None:
+    """The learner's earlier answer about a statement, or None: what a repeated accept or
+    dismiss (a retry) finds once the statement has left the incoming list."""
+    return (
+        IncomingDecision.objects.filter(learner=learner, statement__statement_id=statement_id)
+        .select_related("evidence")
+        .first()
+    )

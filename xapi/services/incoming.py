@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from portfolio.models import Evidence
 from portfolio.services import evidence_create
-from xapi.models import IncomingDecision, Statement
+from xapi.models import IncomingDecision, Statement, StatementAttachment
 from xapi.selectors.incoming import learner_keys
+from xapi.services.retention import attachments_delete_orphaned
 from xapi.summary import summarise
 
 
@@ -63,7 +64,12 @@ def xapi_erase_for_user(*, user: User) -> None:
     from statements is the portfolio's and goes with it."""
     keys = learner_keys(learner=user)
     IncomingDecision.objects.filter(learner=user).delete()
-    Statement.objects.filter(actor_ifi__in=keys).delete()
+    about = Statement.objects.filter(actor_ifi__in=keys)
+    hashes = set(
+        StatementAttachment.objects.filter(statement__in=about).values_list("sha2", flat=True)
+    )
+    about.delete()
+    attachments_delete_orphaned(candidates=hashes)
 
 
 def incoming_dismiss(*, learner: User, statement: Statement) -> None:

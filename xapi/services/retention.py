@@ -8,10 +8,11 @@ import hashlib
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
-from xapi.models import Statement
+from xapi.models import Attachment, Statement, StatementAttachment
 
 BATCH = 1000
 
@@ -32,7 +33,8 @@ def claimed_keys() -> set[str]:
 def statements_prune_unclaimed(*, now: dt.datetime | None = None) -> int:
     """Delete statements older than XAPI_UNCLAIMED_DAYS whose actor is no learner.
 
-    Statements a learner accepted or dismissed are kept whatever their age. Safe to run
+    Statements a learner accepted or dismissed are kept whatever their age; the content of
+    their attachments goes with them unless a remaining statement names it too. Safe to run
     twice: a second run finds nothing more to delete.
     """
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.XAPI_UNCLAIMED_DAYS)
@@ -43,7 +45,24 @@ def statements_prune_unclaimed(*, now: dt.datetime | None = None) -> int:
     ]
     deleted = 0
     for start in range(0, len(unclaimed), BATCH):
+        chunk = unclaimed[start : start + BATCH]
         with transaction.atomic():
-            count, _ = Statement.objects.filter(seq__in=unclaimed[start : start + BATCH]).delete()
+            hashes = set(
+                StatementAttachment.objects.filter(statement__in=chunk).values_list(
+                    "sha2", flat=True
+                )
+            )
+            count, _ = Statement.objects.filter(seq__in=chunk).delete()
+            count += attachments_delete_orphaned(candidates=hashes)
         deleted += count
     return deleted
+
+
+def attachments_delete_orphaned(*, candidates: set[str]) -> int:
+    """Delete the stored content of the `candidates` (hashes of attachments of statements just
+    deleted) that no remaining statement names. Returns how many were deleted."""
+    if not candidates:
+        return 0
+    still_named = StatementAttachment.objects.filter(sha2=OuterRef("sha2"))
+    count, _ = Attachment.objects.filter(sha2__in=candidates).filter(~Exists(still_named)).delete()
+    return count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import uuid
@@ -20,6 +21,7 @@ from xapi.models import (
     Statement,
     StatementActivity,
     StatementAgent,
+    StatementAttachment,
 )
 from xapi.multipart import Part
 from xapi.signatures import check_signature, comparable
@@ -131,6 +133,21 @@ def statement_attachments(statement: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+# A SHA-2 digest's hex length names its function.
+SHA2_BY_LENGTH = {56: "sha224", 64: "sha256", 96: "sha384", 128: "sha512"}
+
+
+def check_digest(digest: str, content: bytes) -> None:
+    """The part's content must be what its hash says: content is stored once per hash and
+    served for every statement naming that hash, so a part under another content's hash
+    would replace that content for everyone."""
+    name = SHA2_BY_LENGTH.get(len(digest))
+    if name is None or not all(c in "0123456789abcdefABCDEF" for c in digest):
+        raise XapiError(f"X-Experience-API-Hash {digest[:20]}… is not a SHA-2 hex digest.")
+    if hashlib.new(name, content).hexdigest() != digest.lower():
+        raise XapiError(f"The attachment part's content does not match its hash {digest}.")
+
+
 def check_parts(statements: list[dict[str, Any]], parts: list[Part]) -> dict[str, Part]:
     """Match multipart parts to the attachments that name them; all or nothing."""
     by_hash: dict[str, Part] = {}
@@ -142,6 +159,7 @@ def check_parts(statements: list[dict[str, Any]], parts: list[Part]) -> dict[str
             raise XapiError("Each attachment part needs Content-Transfer-Encoding: binary.")
         if len(digest) > 128 or len(part.content_type) > 255:
             raise XapiError("An attachment part's hash or content type is too long.")
+        check_digest(digest, part.content)
         by_hash[digest] = part
     wanted: set[str] = set()
     for statement in statements:
@@ -218,7 +236,7 @@ def statements_store(
             )
         for data in new:
             if data["verb"]["id"] == VOIDED_VERB:
-                void_target(data["object"]["id"])
+                void_target(data["object"]["id"], client=client)
     return [p["id"] for p in prepared]
 
 
@@ -245,6 +263,11 @@ def statements_insert(new: list[dict[str, Any]], *, client: LrsClient) -> None:
     except IntegrityError as error:
         raise XapiError("A statement of the batch was stored meanwhile.", 409) from error
     agent_rows, activity_rows = [], []
+    attachment_rows = [
+        StatementAttachment(statement=row, sha2=sha2)
+        for row in created
+        for sha2 in {attachment["sha2"] for attachment in statement_attachments(row.data)}
+    ]
     definitions: dict[str, list[dict[str, Any]]] = {}
     for row in created:
         agents = {(key, d) for agent, d in iter_agents(row.data) for key in agent_keys(agent)}
@@ -264,13 +287,19 @@ def statements_insert(new: list[dict[str, Any]], *, client: LrsClient) -> None:
         ]
     StatementAgent.objects.bulk_create(agent_rows)
     StatementActivity.objects.bulk_create(activity_rows)
+    if attachment_rows:
+        StatementAttachment.objects.bulk_create(attachment_rows)
     activities_define(definitions)
 
 
-def void_target(target_id: str) -> None:
-    Statement.objects.filter(statement_id=target_id).exclude(verb_id=VOIDED_VERB).update(
-        voided=True
-    )
+def void_target(target_id: str, *, client: LrsClient) -> None:
+    """Mark the target voided, if this client may read it: a client cannot void (hide from
+    queries and from the learner) another client's statement it cannot see. The voiding
+    statement is stored either way, as xAPI asks when the target is unknown."""
+    targets = Statement.objects.filter(statement_id=target_id).exclude(verb_id=VOIDED_VERB)
+    if not client.reads_all:
+        targets = targets.filter(client=client)
+    targets.update(voided=True)
 
 
 def merge_definition(merged: dict[str, Any], definition: dict[str, Any]) -> dict[str, Any]:

@@ -58,3 +58,21 @@ ROWS += [
         method="POST",
     ),
 ]
+
+# The same over /api/v1/: the learner's own; others 404, visitors 401.
+ROWS += [
+    Row("api-xapi-incoming", lambda w: "/api/v1/learning/incoming/", same(200, anonymous=401)),
+    Row(
+        "api-xapi-incoming-accept",
+        lambda w: f"/api/v1/learning/incoming/{_incoming_statement(w)}/accept/",
+        same(404, anonymous=401, learner=201),
+        method="POST",
+        data=lambda w: {"competencies": []},
+    ),
+    Row(
+        "api-xapi-incoming-dismiss",
+        lambda w: f"/api/v1/learning/incoming/{_incoming_statement(w)}/dismiss/",
+        same(404, anonymous=401, learner=204),
+        method="POST",
+    ),
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -57,6 +58,13 @@ class Lrs:
             "PUT", f"/xapi/{path}", data, content_type="application/json", **self.headers(**extra)
         )
 
+    def store_with_attachments(self, data: dict[str, Any], *contents: bytes) -> str:
+        """Store one statement carrying each of `contents` as a multipart attachment."""
+        response = self.post("statements", *with_attachments(data, *contents))
+        assert response.status_code == 200, response.content
+        [statement_id] = response.json()
+        return str(statement_id)
+
     def store(self, *statements: dict[str, Any]) -> list[str]:
         response = self.post("statements", list(statements))
         assert response.status_code == 200, response.content
@@ -69,3 +77,31 @@ def new_lrs(name: str = "Simulation centre", **options: Any) -> Lrs:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def with_attachments(data: dict[str, Any], *contents: bytes) -> tuple[bytes, str]:
+    """A multipart/mixed body (boundary zz): the statement naming each content, then the parts."""
+    hashes = [hashlib.sha256(content).hexdigest() for content in contents]
+    described = {
+        **data,
+        "attachments": [
+            {
+                "usageType": "http://example.org/usage/trace",
+                "display": {"en-US": "Trace"},
+                "contentType": "application/octet-stream",
+                "length": len(content),
+                "sha2": sha2,
+            }
+            for content, sha2 in zip(contents, hashes, strict=True)
+        ],
+    }
+    body = b"--zz\r\nContent-Type: application/json\r\n\r\n" + json.dumps(described).encode()
+    for content, sha2 in dict(zip(contents, hashes, strict=True)).items():
+        body += (
+            b"\r\n--zz\r\nContent-Type: application/octet-stream\r\n"
+            b"Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: "
+            + sha2.encode()
+            + b"\r\n\r\n"
+            + content
+        )
+    return body + b"\r\n--zz--", 'multipart/mixed; boundary="zz"'

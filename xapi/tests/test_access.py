@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from xapi.models import LrsClient, hash_secret
+from xapi.models import LrsClient, Statement, hash_secret
 from xapi.services.clients import lrs_client_revoke, lrs_client_rotate
 from xapi.tests.helpers import new_lrs, statement
 
@@ -28,6 +28,49 @@ def test_a_client_cannot_read_another_clients_statement():
     assert by_id.status_code == 404
     assert by_id.json()["detail"]
     assert listed == []
+
+
+def test_no_query_of_another_client_reaches_its_statements_or_attachments():
+    sim_centre, question_bank = new_lrs("Sim centre"), new_lrs("Question bank")
+    [theirs] = sim_centre.store(statement())
+    [attached] = [sim_centre.store_with_attachments(statement(), b"their trace")]
+    [voiding] = sim_centre.store(
+        statement(
+            verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+            object={"objectType": "StatementRef", "id": theirs},
+        )
+    )
+
+    queries = [
+        {"voidedStatementId": theirs},
+        {"statementId": voiding},
+        {"statementId": attached, "attachments": "true"},
+        {"agent": AGENT},
+        {"activity": "http://example.org/activities/suturing-station"},
+        {"verb": "http://adlnet.gov/expapi/verbs/completed"},
+    ]
+    answers = [question_bank.get("statements", query) for query in queries]
+    with_attachments = question_bank.get("statements", {"attachments": "true"})
+
+    assert [a.status_code for a in answers[:3]] == [404, 404, 404]
+    assert [a.json()["statements"] for a in answers[3:]] == [[], [], []]
+    assert with_attachments.status_code == 200
+    assert all(b"their trace" not in a.content for a in [*answers, with_attachments])
+
+
+def test_a_client_cannot_void_another_clients_statement():
+    sim_centre, question_bank = new_lrs("Sim centre"), new_lrs("Question bank")
+    [theirs] = sim_centre.store(statement())
+
+    question_bank.store(
+        statement(
+            verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+            object={"objectType": "StatementRef", "id": theirs},
+        )
+    )
+
+    assert sim_centre.get("statements", {"statementId": theirs}).status_code == 200
+    assert not Statement.objects.get(statement_id=theirs).voided
 
 
 def test_a_client_granted_reads_all_sees_every_clients_statements():

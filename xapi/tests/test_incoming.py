@@ -168,3 +168,25 @@ def test_incoming_page_query_count_is_constant(
         with django_assert_num_queries(8):
             response = client.get("/learning/incoming/")
         assert len(response.context["items"]) == (2 if size == 2 else 20)
+
+
+def test_a_statement_about_nobody_yet_is_shown_to_nobody_until_that_person_verifies(
+    client, learner, coach, director
+):
+    [statement_id] = new_lrs().store(about("newcomer@example.org"))
+    for person in (learner, coach, director):
+        client.force_login(person)
+        assert client.get("/learning/incoming/").context["items"] == []
+        assert client.get("/api/v1/learning/incoming/").json()["count"] == 0
+        assert client.post(f"/learning/incoming/{statement_id}/accept/").status_code == 404
+
+    newcomer = factories.UserFactory(email="newcomer@example.org")
+    EmailAddress.objects.filter(user=newcomer).delete()
+    EmailAddress.objects.create(user=newcomer, email="newcomer@example.org", verified=False)
+    client.force_login(newcomer)
+    assert client.get("/learning/incoming/").context["items"] == []
+
+    EmailAddress.objects.filter(user=newcomer).update(verified=True)
+
+    [item] = client.get("/learning/incoming/").context["items"]
+    assert str(item["statement"].statement_id) == statement_id

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from xapi.models import Statement, StatementAgent
-from xapi.tests.helpers import ACTIVITY, new_id, new_lrs, statement
+from xapi.models import Attachment, Statement, StatementAgent
+from xapi.tests.helpers import ACTIVITY, new_id, new_lrs, statement, with_attachments
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +136,24 @@ MALFORMED = {
     ),
     "an unpaired surrogate": statement(result={"response": "\ud800"}),
     "a property set to null": statement(result={"success": None}),
+    "an anonymous group with no members": statement(actor={"objectType": "Group", "member": []}),
+    "an identifier longer than the LRS keeps": statement(
+        actor={"account": {"homePage": "http://example.org", "name": "n" * 700}}
+    ),
+    "correct responses without an interaction type": with_definition(correctResponsesPattern=["a"]),
+    "a timestamp with the unknown offset -00:00": statement(timestamp="2026-01-01T10:00:00-00:00"),
+    "a negative attachment length": statement(
+        attachments=[
+            {
+                "usageType": "http://example.org/usage/x",
+                "display": {"en": "x"},
+                "contentType": "text/plain",
+                "length": -1,
+                "sha2": "0" * 64,
+                "fileUrl": "http://example.org/x",
+            }
+        ]
+    ),
     "an attachment content type that is no media type": statement(
         attachments=[
             {
@@ -260,3 +278,70 @@ def test_document_ids_and_content_types_past_the_columns_are_400s():
 
     assert long_id.status_code == 400
     assert long_type.status_code == 400
+
+
+# Rules of xAPI 2.0 only, sent as 2.0.
+MALFORMED_2_0 = {
+    "a timestamp without a time zone": statement(timestamp="2026-01-01T10:00:00"),
+    "a context agent with empty relevantTypes": statement(
+        context={
+            "contextAgents": [
+                {
+                    "objectType": "contextAgent",
+                    "agent": {"mbox": "mailto:tutor@example.org"},
+                    "relevantTypes": [],
+                }
+            ]
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED_2_0))
+def test_malformed_2_0_statement_is_a_400_and_stores_nothing(case):
+    lrs = new_lrs()
+    lrs.version = "2.0.0"
+
+    response = lrs.post("statements", MALFORMED_2_0[case])
+
+    assert response.status_code == 400, case
+    assert response.json()["detail"]
+    assert Statement.objects.count() == 0
+
+
+def test_an_oversized_attachment_is_a_413_and_stores_nothing(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 50_000
+    lrs = new_lrs()
+
+    response = lrs.post("statements", *with_attachments(statement(), b"x" * 60_000))
+
+    assert response.status_code == 413
+    assert "larger than this LRS takes" in response.json()["detail"]
+    assert not Statement.objects.exists()
+    assert not Attachment.objects.exists()
+
+
+def test_a_part_whose_content_does_not_match_its_hash_is_refused():
+    lrs = new_lrs()
+    body, content_type = with_attachments(statement(), b"the real trace")
+    forged = body.replace(b"the real trace", b"something else")
+
+    response = lrs.post("statements", forged, content_type)
+
+    assert response.status_code == 400
+    assert "does not match its hash" in response.json()["detail"]
+    assert not Statement.objects.exists()
+    assert not Attachment.objects.exists()
+
+
+def test_another_client_cannot_replace_stored_content_under_its_hash():
+    owner, intruder = new_lrs("Owner"), new_lrs("Intruder")
+    owner.store_with_attachments(statement(), b"ECG strip")
+    body, content_type = with_attachments(statement(), b"ECG strip")
+
+    replaced = intruder.post("statements", body.replace(b"ECG strip", b"ECG strap"), content_type)
+
+    assert replaced.status_code == 400
+    assert [bytes(c) for c in Attachment.objects.values_list("content", flat=True)] == [
+        b"ECG strip"
+    ]

@@ -153,8 +153,7 @@ EXCEPTIONS: dict[str, str] = {
     "through its identity provider",
 }
 # Pages of other issues, named so that the gap stays visible.
-KNOWN_GAPS: dict[str, str] = {
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 _POSTS = re.compile(
     r"request\.POST|request\.FILES|method == \"POST\"|require_POST"

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "portfolio",
     "cpd",
     "handovers",
+    "caselog",
     "credentials",
     "assessments",
     "coaching",

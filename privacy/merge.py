@@ -89,6 +89,9 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     ("cpd.CpdActivity", "learner"): S,  # the same imported source twice is one activity
     ("cpd.LicensingCycle", "learner"): S,
     ("handovers.Handover", "learner"): S,
+    ("caselog.CaseLogEntry", "learner"): S,
+    ("caselog.CaseLogEntry", "supervisor"): S,
+    ("caselog.CaseLogEntry", "verified_by"): S,
     ("assessments.CheckIn", "learner"): S,
     ("assessments.SelfAssessment", "learner"): S,
     ("assessments.AssessmentForm", "created_by"): S,

@@ -331,6 +331,22 @@ RULES: tuple[Rule, ...] = (
     Rule("cpd.CpdActivity", "learner", E, "Your CPD diary"),
     Rule("cpd.LicensingCycle", "learner", E, "Your licensing cycles"),
     Rule("handovers.Handover", "learner", E, "Your handovers, sent ones withdrawn"),
+    # The procedure and case log
+    Rule("caselog.CaseLogEntry", "learner", E, "Your procedure and case log"),
+    Rule(
+        "caselog.CaseLogEntry",
+        "supervisor",
+        K,
+        "Cases your learners logged under your supervision",
+        "their case logs; they name the anonymised account",
+    ),
+    Rule(
+        "caselog.CaseLogEntry",
+        "verified_by",
+        K,
+        "Cases you verified",
+        "their case logs stay verified, by the anonymised account",
+    ),
     Rule(
         "credentials.Credential",
         "learner",

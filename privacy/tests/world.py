@@ -47,6 +47,7 @@ from coaching.models import (
     Thread,
 )
 from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
+from caselog.models import CaseLogEntry, Procedure
 from cpd.models import CpdActivity, LicensingCycle
 from cpd.tests.factories import built_in_credit_type
 from credentials.services import credential_issue_for_decision, issuer_key_rotate
@@ -473,6 +474,32 @@ def build_dana_world() -> DanaWorld:
         credits_required=Decimal("50"),
     )
     Handover.objects.create(learner=dana, program=student_program, note="For the school")
+
+    # The case log: Dana's own entry, and a student's case she supervised and verified.
+    intubation = Procedure.objects.create(
+        program=resident_program, code="AIR-01", name="Intubation", minimum=5
+    )
+    suturing = Procedure.objects.create(program=student_program, code="SKN-01", name="Suturing")
+    CaseLogEntry.objects.create(
+        learner=dana,
+        procedure=intubation,
+        performed_on=dt.date(2025, 3, 2),
+        role=CaseLogEntry.Role.PERFORMED,
+        supervisor=colleague,
+        age_band=CaseLogEntry.AgeBand.ADULT,
+        sex=CaseLogEntry.Sex.FEMALE,
+    )
+    CaseLogEntry.objects.create(
+        learner=mentee,
+        procedure=suturing,
+        performed_on=dt.date(2025, 3, 3),
+        role=CaseLogEntry.Role.ASSISTED,
+        supervisor=dana,
+        age_band=CaseLogEntry.AgeBand.CHILD,
+        sex=CaseLogEntry.Sex.MALE,
+        verified_at=timezone.now(),
+        verified_by=dana,
+    )
     # The credential her signed-off entrustment decision earned.
     issuer_key_rotate(institution=resident_program.institution)
     credential_issue_for_decision(decision=dana_entrusted)

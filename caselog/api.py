@@ -52,14 +52,14 @@ class ProcedureWriteSerializer(serializers.Serializer[Any]):
     is_active = serializers.BooleanField(default=True)
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class CaseLogPersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
 class EntrySerializer(serializers.ModelSerializer[CaseLogEntry]):
     procedure = ProcedureSerializer(read_only=True)
-    supervisor = PersonSerializer(read_only=True)
+    supervisor = CaseLogPersonSerializer(read_only=True)
     verified = serializers.BooleanField(source="is_verified", read_only=True)
 
     class Meta:
@@ -82,7 +82,7 @@ class EntrySerializer(serializers.ModelSerializer[CaseLogEntry]):
 
 
 class EntryToVerifySerializer(EntrySerializer):
-    learner = PersonSerializer(read_only=True)
+    learner = CaseLogPersonSerializer(read_only=True)
 
     class Meta(EntrySerializer.Meta):
         fields = [*EntrySerializer.Meta.fields, "learner"]

@@ -56,7 +56,7 @@ def entries_to_verify(*, supervisor: User) -> QuerySet[CaseLogEntry]:
     """Entries that name `supervisor` and wait for their verification, oldest first."""
     return (
         CaseLogEntry.objects.filter(supervisor=supervisor, verified_at__isnull=True)
-        .select_related("procedure", "learner")
+        .select_related("procedure", "learner", "supervisor")
         .order_by("performed_on", "id")
     )
 

@@ -376,6 +376,7 @@ SPECTACULAR_SETTINGS = {
         "HandoverStatusEnum": "handovers.models.Handover.Status",
         "ProgramRoleEnum": "programs.models.ProgramRole.Role",
         "InvitationRoleEnum": "programs.models.Invitation.ROLE_CHOICES",
+        "CaseLogRoleEnum": "caselog.models.CaseLogEntry.Role",
     },
 }
 

@@ -114,6 +114,11 @@ PAGE_TO_API: dict[str, set[str]] = {
     "handover-refresh": {"handover_refresh"},
     "handover-send": {"handover_send"},
     "handover-withdraw": {"handover_withdraw"},
+    # the procedure and case log
+    "caselog-entry-create": {"caselog_entry_create"},
+    "caselog-entry-delete": {"caselog_entry_delete"},
+    "caselog-entry-verify": {"caselog_entry_verify"},
+    "caselog-procedures": {"program_procedures_save", "program_procedures_import"},
     # credentials
     "credential-check": {"credential_verify"},
     "handover-delete": {"handover_delete"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -21,7 +21,6 @@ from accounts.models import User
 from caselog import services
 from caselog.models import CaseLogEntry, Procedure
 from caselog.selectors import (
-    ProcedureTotal,
     entries_of,
     entries_to_verify,
     entry_for_supervisor,
@@ -95,14 +94,16 @@ class EntryWriteSerializer(serializers.Serializer[Any]):
     supervisor = serializers.IntegerField(min_value=1)
     age_band = serializers.ChoiceField(choices=CaseLogEntry.AgeBand.choices)
     sex = serializers.ChoiceField(choices=CaseLogEntry.Sex.choices)
-    site = serializers.CharField(max_length=services.SITE_MAX, required=False, default="", allow_blank=True)
+    site = serializers.CharField(
+        max_length=services.SITE_MAX, required=False, default="", allow_blank=True
+    )
     notes = serializers.CharField(
         max_length=services.NOTES_MAX, required=False, default="", allow_blank=True
     )
     client_token = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
-class TotalSerializer(serializers.Serializer[ProcedureTotal]):
+class TotalSerializer(serializers.Serializer[Any]):
     procedure_id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -130,9 +131,10 @@ class ProblemSerializer(serializers.Serializer[Any]):
     message = serializers.CharField()
 
 
-class ImportFailureSerializer(serializers.Serializer[Any]):
-    detail = serializers.CharField()
-    errors = ProblemSerializer(many=True)
+ImportFailureSerializer = inline_serializer(
+    "ProcedureImportFailure",
+    {"detail": serializers.CharField(), "errors": ProblemSerializer(many=True)},
+)
 
 
 # --- The learner's log ----------------------------------------------------------------------
@@ -219,9 +221,13 @@ class TotalsApi(APIView):
 class ProceduresToLogApi(APIView):
     """The procedures the caller may log now (their current programs' lists)."""
 
-    @extend_schema(responses=ProcedureSerializer(many=True), operation_id="caselog_procedure_choices")
+    @extend_schema(
+        responses=ProcedureSerializer(many=True), operation_id="caselog_procedure_choices"
+    )
     def get(self, request: Request) -> Response:
-        return Response(ProcedureSerializer(procedures_to_log(learner=_user(request)), many=True).data)
+        return Response(
+            ProcedureSerializer(procedures_to_log(learner=_user(request)), many=True).data
+        )
 
 
 # --- The supervisor -------------------------------------------------------------------------
@@ -237,9 +243,12 @@ class EntriesToVerifyApi(APIView):
     )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            entries_to_verify(supervisor=_user(request)), request, view=self
-        ) or []
+        page = (
+            paginator.paginate_queryset(
+                entries_to_verify(supervisor=_user(request)), request, view=self
+            )
+            or []
+        )
         access_log_record_official(
             viewer=_user(request),
             reads=[(e.learner_id, "caselogentry", e.pk, str(e)) for e in page],
@@ -250,7 +259,9 @@ class EntriesToVerifyApi(APIView):
 class EntryVerifyApi(APIView):
     """Verify an entry that names the caller as supervisor. Verifying twice changes nothing."""
 
-    @extend_schema(request=None, responses=EntryToVerifySerializer, operation_id="caselog_entry_verify")
+    @extend_schema(
+        request=None, responses=EntryToVerifySerializer, operation_id="caselog_entry_verify"
+    )
     def post(self, request: Request, pk: int) -> Response:
         entry = entry_for_supervisor(user=_user(request), pk=pk)
         if entry is None:

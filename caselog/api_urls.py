@@ -10,9 +10,7 @@ urlpatterns = [
         name="api-caselog-entry-detail",
     ),
     path("case-log/totals/", api.TotalsApi.as_view(), name="api-caselog-totals"),
-    path(
-        "case-log/procedures/", api.ProceduresToLogApi.as_view(), name="api-caselog-procedures"
-    ),
+    path("case-log/procedures/", api.ProceduresToLogApi.as_view(), name="api-caselog-procedures"),
     path(
         "case-log/to-verify/",
         api.EntriesToVerifyApi.as_view(),

@@ -44,7 +44,10 @@ class ProcedureForm(forms.Form):
     code = forms.CharField(max_length=40, help_text="A code already on the list changes it.")
     name = forms.CharField(max_length=200)
     minimum = forms.IntegerField(
-        min_value=0, max_value=10_000, initial=0, help_text="Counted: verified, performed or supervised."
+        min_value=0,
+        max_value=10_000,
+        initial=0,
+        help_text="Counted: verified, performed or supervised.",
     )
     is_active = forms.BooleanField(label="Learners may log it", required=False, initial=True)
 

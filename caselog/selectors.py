@@ -15,9 +15,7 @@ from caselog.models import CaseLogEntry, Procedure
 from programs.models import Enrollment, Program
 from programs.selectors import program_managed_by_read
 
-_COUNTED = Q(
-    entries__verified_at__isnull=False, entries__role__in=CaseLogEntry.COUNTED_ROLES
-)
+_COUNTED = Q(entries__verified_at__isnull=False, entries__role__in=CaseLogEntry.COUNTED_ROLES)
 
 
 def program_listed_by(*, user: User, program_id: int) -> Program | None:

@@ -108,7 +108,7 @@ def _procedure_values(
 def procedure_save(
     *,
     program: Program,
-    by: User,
+    by: User | None,
     code: str,
     name: str,
     minimum: int | str = 0,
@@ -189,14 +189,18 @@ def procedures_import(*, program: Program, by: User, data: bytes) -> tuple[int, 
     except StopIteration:
         raise ProcedureImportError([ProcedureProblem(1, "", "The file is empty.")]) from None
     except csv.Error as error:
-        raise ProcedureImportError([ProcedureProblem(1, "", f"Unreadable CSV: {error}.")]) from error
+        raise ProcedureImportError(
+            [ProcedureProblem(1, "", f"Unreadable CSV: {error}.")]
+        ) from error
     missing = [c for c in IMPORT_REQUIRED if c not in header]
     unknown = [c for c in header if c not in IMPORT_COLUMNS]
     if missing or unknown:
         for column in missing:
             errors.append(ProcedureProblem(1, column, "This column is missing."))
         for column in unknown:
-            errors.append(ProcedureProblem(1, column, f"Unknown column; use {', '.join(IMPORT_COLUMNS)}."))
+            errors.append(
+                ProcedureProblem(1, column, f"Unknown column; use {', '.join(IMPORT_COLUMNS)}.")
+            )
         raise ProcedureImportError(errors)
     rows: list[tuple[str, str, int, bool]] = []
     seen: dict[str, int] = {}
@@ -238,10 +242,7 @@ def procedures_import(*, program: Program, by: User, data: bytes) -> tuple[int, 
         )
     )
     Procedure.objects.bulk_create(
-        [
-            Procedure(program=program, code=c, name=n, minimum=m, is_active=a)
-            for c, n, m, a in rows
-        ],
+        [Procedure(program=program, code=c, name=n, minimum=m, is_active=a) for c, n, m, a in rows],
         update_conflicts=True,
         unique_fields=["program", "code"],
         update_fields=["name", "minimum", "is_active"],
@@ -302,9 +303,7 @@ def caselog_entry_record(
         Procedure.objects.filter(
             pk=procedure_id,
             is_active=True,
-            program__in=Enrollment.objects.current()
-            .filter(learner=learner)
-            .values("program_id"),
+            program__in=Enrollment.objects.current().filter(learner=learner).values("program_id"),
         )
         .select_related("program__institution")
         .first()
@@ -393,4 +392,3 @@ def caselog_erase_for_user(*, user: User) -> None:
     """Erasure (docs/privacy.md): a learner's log goes with them; entries they supervised or
     verified stay in their learners' logs, naming the anonymised account."""
     CaseLogEntry.objects.filter(learner=user).delete()
-

@@ -90,7 +90,9 @@ def test_a_field_that_looks_like_a_patient_identifier_is_refused_by_name(
 ):
     client.force_login(learner)
 
-    response = client.post("/api/v1/case-log/entries/", _payload(procedure, assessor, **{field: text}))
+    response = client.post(
+        "/api/v1/case-log/entries/", _payload(procedure, assessor, **{field: text})
+    )
 
     assert response.status_code == 400
     assert field in response.json()
@@ -208,9 +210,7 @@ def test_nobody_but_the_named_supervisor_verifies(client, learner, assessor, dir
     assert entry.verified_at is None
 
 
-def test_a_verified_entry_is_no_longer_the_learners_to_delete(
-    client, learner, assessor, procedure
-):
+def test_a_verified_entry_is_no_longer_the_learners_to_delete(client, learner, assessor, procedure):
     kept, _ = _record(learner, procedure, assessor)
     services.caselog_entry_verify(entry=kept, by=assessor)
     draft, _ = _record(learner, procedure, assessor, role="observed")
@@ -292,7 +292,13 @@ def test_a_director_adds_and_changes_a_procedure_by_its_code(client, director, p
     client.force_login(director)
     created = client.post(
         f"/programs/{program.pk}/procedures/",
-        {"action": "save", "code": "LP", "name": "Lumbar puncture", "minimum": "3", "is_active": "on"},
+        {
+            "action": "save",
+            "code": "LP",
+            "name": "Lumbar puncture",
+            "minimum": "3",
+            "is_active": "on",
+        },
     )
     changed = client.post(
         f"/api/v1/programs/{program.pk}/procedures/",
@@ -312,9 +318,13 @@ def _csv(text: str) -> SimpleUploadedFile:
 def test_the_import_names_each_bad_line_and_writes_nothing(client, director, program):
     ProcedureFactory(program=program, code="LP", name="Lumbar puncture", minimum=3)
     client.force_login(director)
-    text = "code,name,minimum\nLP,Lumbar puncture,4\nCVC,Central line,many\n,No code,1\nLP,Again,2\n"
+    text = (
+        "code,name,minimum\nLP,Lumbar puncture,4\nCVC,Central line,many\n,No code,1\nLP,Again,2\n"
+    )
 
-    response = client.post(f"/api/v1/programs/{program.pk}/procedures/import/", {"file": _csv(text)})
+    response = client.post(
+        f"/api/v1/programs/{program.pk}/procedures/import/", {"file": _csv(text)}
+    )
 
     assert response.status_code == 400
     problems = {(e["line"], e["column"]) for e in response.json()["errors"]}
@@ -330,9 +340,13 @@ def test_the_import_names_each_bad_line_and_writes_nothing(client, director, pro
 def test_the_import_adds_and_changes_in_one_go(client, director, program):
     ProcedureFactory(program=program, code="LP", name="Lumbar puncture", minimum=3)
     client.force_login(director)
-    text = "code,name,minimum,active\nLP,Lumbar puncture,6,yes\nCVC,Central line,10,\nOLD,Old,0,no\n"
+    text = (
+        "code,name,minimum,active\nLP,Lumbar puncture,6,yes\nCVC,Central line,10,\nOLD,Old,0,no\n"
+    )
 
-    response = client.post(f"/api/v1/programs/{program.pk}/procedures/import/", {"file": _csv(text)})
+    response = client.post(
+        f"/api/v1/programs/{program.pk}/procedures/import/", {"file": _csv(text)}
+    )
 
     assert response.status_code == 201
     assert response.json() == {"added": 2, "changed": 1}
@@ -352,7 +366,9 @@ def test_an_unreadable_or_unknown_file_is_refused_with_its_line(client, director
     ]
     for data, line in bad:
         upload = SimpleUploadedFile("p.csv", data, content_type="text/csv")
-        response = client.post(f"/api/v1/programs/{program.pk}/procedures/import/", {"file": upload})
+        response = client.post(
+            f"/api/v1/programs/{program.pk}/procedures/import/", {"file": upload}
+        )
         assert response.status_code == 400, data
         assert response.json()["errors"][0]["line"] == line
     assert not Procedure.objects.exists()

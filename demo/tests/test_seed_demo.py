@@ -680,3 +680,16 @@ def test_after_the_move_to_residency_the_schools_epa_history_keeps_its_codes(fra
     assert {c["framework"] for c in series["competencies"]} == {
         f["id"] for f in series["frameworks"]
     }
+
+
+def test_ana_logged_cases_on_the_residency_list_and_grace_verified_some(seeded):
+    from caselog.models import CaseLogEntry, Procedure
+
+    ana, grace = seeded[ANA], seeded[GRACE]
+    entries = CaseLogEntry.objects.filter(learner=ana)
+
+    assert Procedure.objects.filter(program__slug=world.RESIDENCY, minimum__gt=0).count() >= 5
+    assert entries.count() == len(extras.ANA_CASES)
+    assert set(entries.values_list("supervisor", flat=True)) == {grace.pk}
+    assert entries.filter(verified_by=grace).count() == 3
+    assert not entries.exclude(verified_at__isnull=True).filter(verified_by__isnull=True).exists()

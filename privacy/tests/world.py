@@ -38,6 +38,7 @@ from assessments.services.forms import shipped_forms_ensure
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
 from assessments.tests.factories import on_shipped_form
+from caselog.models import CaseLogEntry, Procedure
 from coaching.models import (
     ActionItem,
     CoachingRelationship,
@@ -47,7 +48,6 @@ from coaching.models import (
     Thread,
 )
 from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
-from caselog.models import CaseLogEntry, Procedure
 from cpd.models import CpdActivity, LicensingCycle
 from cpd.tests.factories import built_in_credit_type
 from credentials.services import credential_issue_for_decision, issuer_key_rotate

@@ -64,7 +64,9 @@ def test_a_learner_logs_a_case_and_the_supervisor_verifies_it_on_phones(
     login_as(supervisor, assessor)
     supervisor.goto("/assessments/inbox/")
     supervisor.get_by_role("link", name="Cases to verify").click()
-    expect(supervisor.get_by_role("heading", name=re.compile("CVC-01 · Central venous"))).to_be_visible()
+    expect(
+        supervisor.get_by_role("heading", name=re.compile("CVC-01 · Central venous"))
+    ).to_be_visible()
     no_sideways_scroll(supervisor)
     snapshot(supervisor, "caselog-verify-phone")
     supervisor.get_by_role("button", name=re.compile("^Verify")).click()

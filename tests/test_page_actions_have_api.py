@@ -99,6 +99,8 @@ PAGE_TO_API: dict[str, set[str]] = {
     "assessment-form-retire": {"assessment_form_retire"},
     "rotation-schedule": {"rotation_create", "rotation_schedule_add", "rotation_schedule_import"},
     "rotation-nudge": {"rotation_evaluation_nudge"},
+    "rotation-block-edit": {"rotation_schedule_update"},
+    "rotation-block-delete": {"rotation_schedule_delete"},
     "program-entrustment": {"program_entrustment_decision_record"},
     "program-entrustment-sign-off": {"program_entrustment_decision_sign_off"},
     # practice, CPD and handovers

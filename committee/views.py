@@ -117,9 +117,14 @@ def _packet_context(
     packet = packet_build(
         program=program, period=period, enrollment=enrollment, viewer=_user(request)
     )
+    sections = list(packet.sections)
     return {
         "program": program,
         "packet": packet,
+        # Each sub-competency with its neighbours, for the links between sections.
+        "section_links": list(
+            zip(sections, [None, *sections[:-1]], [*sections[1:], None], strict=True)
+        ),
         "figure": trajectory_figure(packet),
         "sign_off_form": forms.SignOffForm(),
         "tab": "heatmap",

@@ -29,7 +29,7 @@ from caselog.selectors import (
     program_listed_by,
     totals_of,
 )
-from core.api import cursor
+from core.api import LimitOffset, cursor
 from portfolio.services import access_log_record_official
 from programs.models import Program
 
@@ -281,12 +281,17 @@ def _program(request: Request, program_id: int) -> Program:
 
 
 class ProcedureListApi(APIView):
-    """The program's procedure list; add a procedure or change the one with the code."""
+    """The program's procedure list (`limit`/`offset` pages); add a procedure or change the
+    one with the code."""
+
+    pagination_class = LimitOffset
 
     @extend_schema(responses=ProcedureSerializer(many=True), operation_id="program_procedures_list")
     def get(self, request: Request, program_id: int) -> Response:
         procedures = procedures_of(program=_program(request, program_id))
-        return Response(ProcedureSerializer(procedures, many=True).data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(procedures, request, view=self)
+        return paginator.get_paginated_response(ProcedureSerializer(page, many=True).data)
 
     @extend_schema(
         request=ProcedureWriteSerializer,

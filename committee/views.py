@@ -122,9 +122,14 @@ def _packet_context(
         "program": program,
         "packet": packet,
         # Each sub-competency with its neighbours, for the links between sections.
-        "section_links": list(
-            zip(sections, [None, *sections[:-1]], [*sections[1:], None], strict=True)
-        ),
+        "section_links": [
+            (
+                section,
+                sections[i - 1] if i else None,
+                sections[i + 1] if i + 1 < len(sections) else None,
+            )
+            for i, section in enumerate(sections)
+        ],
         "figure": trajectory_figure(packet),
         "sign_off_form": forms.SignOffForm(),
         "tab": "heatmap",

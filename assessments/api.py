@@ -1133,6 +1133,60 @@ class RotationScheduleApi(APIView):
         return Response(ScheduledRotationSerializer(block).data, status=status.HTTP_201_CREATED)
 
 
+class RotationBlockApi(APIView):
+    """Change or delete one block of the program's schedule while its end-of-rotation
+    evaluation has not been asked for (a 409 after)."""
+
+    def _block(self, request: Request, program_id: int, pk: int) -> ScheduledRotation:
+        block = block_scheduled_by(user=_user(request), pk=pk)
+        if block is None or block.rotation.program_id != program_id:
+            raise Http404
+        return block
+
+    @extend_schema(
+        request=ScheduledRotationCreateSerializer,
+        responses={
+            200: ScheduledRotationSerializer,
+            400: OpenApiResponse(description="Field errors (unknown learner, overlap, …)"),
+            409: OpenApiResponse(description="The block's evaluation was already asked for"),
+        },
+        operation_id="rotation_schedule_update",
+    )
+    def put(self, request: Request, program_id: int, pk: int) -> Response:
+        block = self._block(request, program_id, pk)
+        data = ScheduledRotationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            block = rotation_services.scheduled_rotation_update(
+                block=block,
+                learner_email=values["learner"],
+                rotation_name=values["rotation"],
+                site=values["site"],
+                start_on=values["start"],
+                end_on=values["end"],
+                supervisor_email=values["supervising_faculty"],
+            )
+        except rotation_services.BlockLockedError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        block = self._block(request, program_id, pk)
+        return Response(ScheduledRotationSerializer(block).data)
+
+    @extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(description="The block's evaluation was already asked for"),
+        },
+        operation_id="rotation_schedule_delete",
+    )
+    def delete(self, request: Request, program_id: int, pk: int) -> Response:
+        try:
+            rotation_services.scheduled_rotation_delete(block=self._block(request, program_id, pk))
+        except rotation_services.BlockLockedError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class RotationScheduleImportApi(APIView):
     """Import a block schedule CSV (multipart field `file`). All rows or none; 400 lists every
     problem with its line and column."""

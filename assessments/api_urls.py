@@ -69,6 +69,11 @@ urlpatterns = [
         name="api-rotation-schedule",
     ),
     path(
+        "programs/<int:program_id>/rotation-schedule/<int:pk>/",
+        api.RotationBlockApi.as_view(),
+        name="api-rotation-block",
+    ),
+    path(
         "programs/<int:program_id>/rotation-schedule/import/",
         api.RotationScheduleImportApi.as_view(),
         name="api-rotation-schedule-import",

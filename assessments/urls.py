@@ -44,5 +44,15 @@ urlpatterns = [
         name="rotation-completion",
     ),
     path("rotations/<int:program_id>/nudge/", views.rotation_nudge, name="rotation-nudge"),
+    path(
+        "rotations/<int:program_id>/blocks/<int:pk>/",
+        views.rotation_block_edit,
+        name="rotation-block-edit",
+    ),
+    path(
+        "rotations/<int:program_id>/blocks/<int:pk>/delete/",
+        views.rotation_block_delete,
+        name="rotation-block-delete",
+    ),
     # Calibration: self-assessments against assessors' ratings.
 ]

@@ -36,7 +36,13 @@ from assessments.forms import (
     ScheduleUploadForm,
     StartObservationForm,
 )
-from assessments.models import Assessment, AssessmentForm, AssessmentRequest, ObservationSetting
+from assessments.models import (
+    Assessment,
+    AssessmentForm,
+    AssessmentRequest,
+    ObservationSetting,
+    ScheduledRotation,
+)
 from assessments.selectors.forms import (
     form_managed_by,
     forms_available,
@@ -941,3 +947,75 @@ def rotation_nudge(request: HttpRequest, program_id: int) -> HttpResponse:
     else:
         messages.success(request, f"{block.supervisor.name} was reminded.")
     return redirect("rotation-completion", program_id=program_id)
+
+
+def _block_of(request: HttpRequest, program_id: int, pk: int) -> Any:
+    block = block_scheduled_by(user=_user(request), pk=pk)
+    if block is None or block.rotation.program_id != program_id:
+        raise Http404
+    return block
+
+
+@login_required
+def rotation_block_edit(request: HttpRequest, program_id: int, pk: int) -> HttpResponse:
+    """Change a block of the schedule while its evaluation has not been asked for."""
+    block = _block_of(request, program_id, pk)
+    initial = {
+        "learner_email": block.learner.email,
+        "rotation_name": block.rotation.name,
+        "site": block.site,
+        "start_on": block.start_on,
+        "end_on": block.end_on,
+        "supervisor_email": block.supervisor.email,
+    }
+    form = ScheduledRotationForm(request.POST or None, initial=initial)
+    locked = block.evaluation_state != ScheduledRotation.State.SCHEDULED
+    if request.method == "POST" and form.is_valid():
+        try:
+            rotation_services.scheduled_rotation_update(block=block, **form.cleaned_data)
+        except rotation_services.BlockLockedError as error:
+            messages.error(request, str(error))
+            return redirect("rotation-schedule", program_id=program_id)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(_BLOCK_FIELDS.get(field), problems)
+        else:
+            messages.success(request, "Block changed.")
+            return redirect("rotation-schedule", program_id=program_id)
+    return render(
+        request,
+        "assessments/rotations/block_edit.html",
+        {
+            "program": block.rotation.program,
+            "tab": "rotations",
+            # Not "block": inside a template block that name is the block itself.
+            "scheduled": block,
+            "form": form,
+            "locked": locked,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# The schedule's column names (as in its CSV) to the block form's fields.
+_BLOCK_FIELDS = {
+    "learner": "learner_email",
+    "rotation": "rotation_name",
+    "site": "site",
+    "start": "start_on",
+    "end": "end_on",
+    "supervising_faculty": "supervisor_email",
+}
+
+
+@login_required
+@require_POST
+def rotation_block_delete(request: HttpRequest, program_id: int, pk: int) -> HttpResponse:
+    block = _block_of(request, program_id, pk)
+    try:
+        rotation_services.scheduled_rotation_delete(block=block)
+    except rotation_services.BlockLockedError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Block removed from the schedule.")
+    return redirect("rotation-schedule", program_id=program_id)

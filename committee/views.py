@@ -117,9 +117,19 @@ def _packet_context(
     packet = packet_build(
         program=program, period=period, enrollment=enrollment, viewer=_user(request)
     )
+    sections = list(packet.sections)
     return {
         "program": program,
         "packet": packet,
+        # Each sub-competency with its neighbours, for the links between sections.
+        "section_links": [
+            (
+                section,
+                sections[i - 1] if i else None,
+                sections[i + 1] if i + 1 < len(sections) else None,
+            )
+            for i, section in enumerate(sections)
+        ],
         "figure": trajectory_figure(packet),
         "sign_off_form": forms.SignOffForm(),
         "tab": "heatmap",

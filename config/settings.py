@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cpd",
     "handovers",
     "groups",
+    "caselog",
     "credentials",
     "assessments",
     "coaching",
@@ -387,6 +388,7 @@ SPECTACULAR_SETTINGS = {
         "GroupMembershipStatusEnum": "groups.models.Membership.Status",
         "ProgramRoleEnum": "programs.models.ProgramRole.Role",
         "InvitationRoleEnum": "programs.models.Invitation.ROLE_CHOICES",
+        "CaseLogRoleEnum": "caselog.models.CaseLogEntry.Role",
     },
 }
 

@@ -7,6 +7,7 @@
 - Plain statements for summary tables and their checks (`fetch_all`, `execute`,
   `summary_differences`), and the SQL text helpers they use.
 - A median that runs inside the database on PostgreSQL and on SQLite.
+- `InSubquery`, a filter on a few ids a subquery picks that PostgreSQL reaches by index.
 
 PostgreSQL has `percentile_cont(0.5) WITHIN GROUP (ORDER BY …)`. SQLite has no median, so a
 small aggregate is registered on every SQLite connection (see `register_sqlite_median`); the
@@ -23,7 +24,16 @@ from typing import Any, Generic, TypeVar, cast, overload
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Aggregate, FloatField, Model, QuerySet
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Expression,
+    F,
+    FloatField,
+    Model,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
@@ -361,3 +371,45 @@ def execute(sql: str, params: Sequence[Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
+
+
+class InSubquery(Expression):
+    """`column IN (subquery)` as a filter condition, written on PostgreSQL as
+    `column = ANY(ARRAY(subquery))`.
+
+    PostgreSQL plans `IN (subquery)` as a join and, when the subquery picks a few ids of a
+    small table (a program's rotations), usually scans the whole big table to join it; with
+    `= ANY(ARRAY(...))` it runs the subquery once first and reaches the rows it names by
+    their index. The rotation completion dashboard's statements went from scanning every
+    program's blocks to reading the program's own (`make bench` row (f)). Elsewhere (SQLite)
+    it is the plain `IN`."""
+
+    conditional = True
+
+    def __init__(self, column: str, queryset: QuerySet[Any, Any]) -> None:
+        super().__init__(output_field=BooleanField())
+        self.column: Any = F(column)
+        self.subquery: Any = Subquery(queryset)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column, self.subquery]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        self.column, self.subquery = exprs
+
+    def _parts(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, str, list[Any]]:
+        column, column_params = compiler.compile(self.column)
+        subquery, subquery_params = compiler.compile(self.subquery)
+        return column, subquery, [*column_params, *subquery_params]
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        column, subquery, params = self._parts(compiler, connection)
+        return f"{column} IN {subquery}", params
+
+    def as_postgresql(
+        self, compiler: Any, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        column, subquery, params = self._parts(compiler, connection)
+        return f"{column} = ANY(ARRAY{subquery})", params

@@ -46,6 +46,8 @@ from assessments.services.observations import (
     observation_request_decline,
     observation_requests_remind,
 )
+from caselog.models import CaseLogEntry, Procedure
+from caselog.services import caselog_entry_record, caselog_entry_verify, procedure_save
 from coaching.models import ActionItem, CoachingRelationship, Comment, Meeting, Thread
 from coaching.selectors import target_visible_to
 from coaching.services import (
@@ -139,6 +141,8 @@ EXTRA_MODELS: tuple[type[models.Model], ...] = (
     ReviewPeriod,
     LearnerReview,
     ConsensusRating,
+    Procedure,
+    CaseLogEntry,
 )
 
 ANA = email_for(RESIDENT_NAMES[0])
@@ -238,6 +242,7 @@ def seed_extras(*, institution: Institution) -> None:
         _coaching(cast, today, goals)
         _observations(cast, today)
         _committee(cast, today)
+        _case_log(cast, today)
 
 
 # --- Email ------------------------------------------------------------------------------------
@@ -1394,3 +1399,53 @@ def _committee(cast: Cast, today: dt.date) -> None:
                 rationale="Provisional, pending the end of the period. " + _consensus_text(levels),
                 by=helen,
             )
+
+
+# --- The procedure and case log ---------------------------------------------------------------
+
+# The residency's procedure list: code, name, minimum number (invented numbers, not a board's).
+RESIDENCY_PROCEDURES = (
+    ("IM-ABG", "Arterial blood gas sampling", 5),
+    ("IM-ART", "Arterial line placement", 3),
+    ("IM-CVC", "Central venous catheter placement", 5),
+    ("IM-LP", "Lumbar puncture", 3),
+    ("IM-PARA", "Paracentesis", 3),
+    ("IM-THOR", "Thoracentesis", 3),
+)
+# Ana's entries: procedure code, days ago, role, site, age band, sex, verified by Grace.
+ANA_CASES = (
+    ("IM-CVC", 40, "assisted", "Northbridge General ICU", "older", "male", True),
+    ("IM-CVC", 26, "performed", "Northbridge General ICU", "adult", "female", True),
+    ("IM-PARA", 12, "performed", "Northbridge General, ward 5", "adult", "male", True),
+    ("IM-LP", 3, "performed", "Northbridge General ED", "adult", "female", False),
+)
+
+
+def _case_log(cast: Cast, today: dt.date) -> None:
+    """The residency's procedure list and a few of Ana's cases, some verified by Grace."""
+    director = User.objects.filter(
+        program_roles__program=cast.residency, program_roles__role="director"
+    ).first()
+    for code, name, minimum in RESIDENCY_PROCEDURES:
+        if not Procedure.objects.filter(program=cast.residency, code=code).exists():
+            procedure_save(
+                program=cast.residency, by=director, code=code, name=name, minimum=minimum
+            )
+    ana, grace = cast.get(ANA), cast.need(GRACE)
+    if ana is None:
+        return
+    procedures = dict(Procedure.objects.filter(program=cast.residency).values_list("code", "pk"))
+    for number, (code, days_ago, role, site, age_band, sex, verified) in enumerate(ANA_CASES):
+        entry, created = caselog_entry_record(
+            learner=ana,
+            procedure_id=procedures[code],
+            performed_on=today - dt.timedelta(days=days_ago),
+            role=role,
+            supervisor_id=grace.pk,
+            age_band=age_band,
+            sex=sex,
+            site=site,
+            client_token=_id("case", number),
+        )
+        if created and verified:
+            caselog_entry_verify(entry=entry, by=grace)

@@ -363,6 +363,22 @@ RULES: tuple[Rule, ...] = (
         "the people you invited stay in the group",
     ),
     Rule("groups.GroupGoal", "created_by", K, "Goals you proposed to a group", "they stay"),
+    # The procedure and case log
+    Rule("caselog.CaseLogEntry", "learner", E, "Your procedure and case log"),
+    Rule(
+        "caselog.CaseLogEntry",
+        "supervisor",
+        K,
+        "Cases your learners logged under your supervision",
+        "their case logs; they name the anonymised account",
+    ),
+    Rule(
+        "caselog.CaseLogEntry",
+        "verified_by",
+        K,
+        "Cases you verified",
+        "their case logs stay verified, by the anonymised account",
+    ),
     Rule(
         "credentials.Credential",
         "learner",

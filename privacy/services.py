@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_erase
 from assessments.services.erasure import assessments_erase_for_user
+from caselog.services import caselog_erase_for_user
 from coaching.services import coaching_erase_for_user
 from committee.services import committee_erase_for_user
 from cpd.services import cpd_erase_for_user
@@ -99,6 +100,7 @@ def account_erase(*, user: User) -> ErasureResult:
         groups_erase_for_user(user=person)
         handovers_erase_for_user(user=person)
         cpd_erase_for_user(user=person)
+        caselog_erase_for_user(user=person)
         files = portfolio_erase_for_user(user=person, label=label)
         assessments_erase_for_user(user=person)
         programs_erase_for_user(user=person)

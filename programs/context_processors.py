@@ -25,6 +25,7 @@ NAV_URL_NAMES = {
     "timeline": "portfolio-timeline",
     "transfer": "transfer-list",
     "cpd": "cpd-diary",
+    "caselog": "caselog",
     "practice": "practice",
     "handovers": "handover-list",
     "groups": "group-list",
@@ -80,6 +81,9 @@ _SECTION_OF_URL = {
     "transfer-detail": "transfer",
     "coaching-inbox": "inbox",
     "credential-list": "credentials",
+    "caselog": "caselog",
+    "caselog-entry-create": "caselog",
+    "caselog-procedures": "programs",
 }
 _SECTION_OF_PREFIX = (
     ("coaching-", "coaching"),

@@ -1,7 +1,7 @@
 """Every CSV the project writes keeps formula payloads from running in a spreadsheet.
 
 The walk covers each CSV producer: the committee's consensus report, the framework download
-page, the admin's export action, `manage.py export_framework` and the CPD transcript. A new CSV export belongs in
+page, the admin's export action, `manage.py export_framework`, the CPD transcript and the case log. A new CSV export belongs in
 `csv_exports` below.
 """
 
@@ -17,6 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from caselog.tests.factories import CaseLogEntryFactory, ProcedureFactory
 from committee import services as committee_services
 from core.csv import FORMULA_STARTS
 from cpd.models import CpdActivity, CreditType
@@ -130,7 +131,23 @@ def csv_exports(client, program, director, admin):
     call_command("export_framework", "poison", framework.version, "--format", "csv", stdout=stdout)
     out["export_framework command"] = stdout.getvalue()
     out["CPD transcript"] = poisoned_cpd_transcript(client, program)
+    out["case log"] = poisoned_case_log(client, program)
     return out
+
+
+def poisoned_case_log(client, program):
+    """A learner's case log whose procedure names, codes, sites and notes are payloads."""
+    learner = UserFactory()
+    EnrollmentFactory(program=program, learner=learner)
+    for n in range(len(PAYLOADS)):
+        CaseLogEntryFactory(
+            learner=learner,
+            procedure=ProcedureFactory(program=program, code=payload(n), name=payload(n + 1)),
+            site=payload(n + 2),
+            notes=payload(n + 3),
+        )
+    client.force_login(learner)
+    return _download(client, "/case-log/export.csv")
 
 
 def poisoned_cpd_transcript(client, program):
@@ -157,7 +174,7 @@ def poisoned_cpd_transcript(client, program):
 def test_no_csv_export_writes_a_live_formula(client, program, director, admin_user):
     exports = csv_exports(client, program, director, admin_user)
 
-    assert len(exports) == 5
+    assert len(exports) == 6
     for name, text in exports.items():
         cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
         live = [cell for cell in cells if cell.startswith(FORMULA_STARTS)]

@@ -104,6 +104,8 @@ PAGE_TO_API: dict[str, set[str]] = {
     "assessment-form-retire": {"assessment_form_retire"},
     "rotation-schedule": {"rotation_create", "rotation_schedule_add", "rotation_schedule_import"},
     "rotation-nudge": {"rotation_evaluation_nudge"},
+    "rotation-block-edit": {"rotation_schedule_update"},
+    "rotation-block-delete": {"rotation_schedule_delete"},
     "program-entrustment": {"program_entrustment_decision_record"},
     "program-entrustment-sign-off": {"program_entrustment_decision_sign_off"},
     # practice, CPD and handovers
@@ -132,6 +134,11 @@ PAGE_TO_API: dict[str, set[str]] = {
     "group-goal-progress": {"group_goal_progress"},
     "group-feedback-create": {"group_feedback_create"},
     "group-feedback-detail": {"group_feedback_answer"},
+    # the procedure and case log
+    "caselog-entry-create": {"caselog_entry_create"},
+    "caselog-entry-delete": {"caselog_entry_delete"},
+    "caselog-entry-verify": {"caselog_entry_verify"},
+    "caselog-procedures": {"program_procedures_save", "program_procedures_import"},
     # credentials
     "credential-check": {"credential_verify"},
     "handover-delete": {"handover_delete"},

@@ -230,7 +230,10 @@ def _read_rows(chunks: Iterable[bytes]) -> tuple[list[_Row], list[ScheduleError]
 
 
 def _check_rows(
-    program: Program, rows: list[_Row], errors: list[ScheduleError]
+    program: Program,
+    rows: list[_Row],
+    errors: list[ScheduleError],
+    replacing: int | None = None,
 ) -> list[ScheduledRotation]:
     """Resolve names to rows of the database (three queries whatever the file's length) and
     check every rule; the blocks to create, unsaved."""
@@ -306,14 +309,18 @@ def _check_rows(
         )
         lines[id(block)] = row.line
         blocks.append(block)
-    _check_overlaps(blocks, lines, errors)
+    _check_overlaps(blocks, lines, errors, replacing)
     return blocks
 
 
 def _check_overlaps(
-    blocks: list[ScheduledRotation], lines: dict[int, int], errors: list[ScheduleError]
+    blocks: list[ScheduledRotation],
+    lines: dict[int, int],
+    errors: list[ScheduleError],
+    replacing: int | None = None,
 ) -> None:
-    """One learner is on one rotation at a time: against the other rows and the schedule."""
+    """One learner is on one rotation at a time: against the other rows and the schedule
+    (without the block `replacing`, which an edit changes)."""
     by_learner: dict[int, list[ScheduledRotation]] = {}
     for block in blocks:
         by_learner.setdefault(block.learner_id, []).append(block)
@@ -341,9 +348,10 @@ def _check_overlaps(
         window |= Q(
             learner_id=block.learner_id, start_on__lte=block.end_on, end_on__gte=block.start_on
         )
-    existing = list(
-        ScheduledRotation.objects.filter(window).select_related("rotation").order_by("start_on")
-    )
+    others = ScheduledRotation.objects.filter(window)
+    if replacing is not None:
+        others = others.exclude(pk=replacing)
+    existing = list(others.select_related("rotation").order_by("start_on"))
     for block in blocks:
         for other in existing:
             if (
@@ -402,6 +410,63 @@ def scheduled_rotation_add(
             raise ValidationError({e.column or "__all__": [e.message] for e in errors})
         blocks[0].save()
         return blocks[0]
+
+
+class BlockLockedError(Exception):
+    """The block's evaluation was asked for: the block is part of that record now (409)."""
+
+
+def _lock_scheduled(block: ScheduledRotation) -> ScheduledRotation:
+    locked = ScheduledRotation.objects.select_for_update().get(pk=block.pk)
+    if locked.evaluation_state != ScheduledRotation.State.SCHEDULED:
+        raise BlockLockedError(
+            "Its end-of-rotation evaluation was already asked for; the block can no longer "
+            "be changed or deleted."
+        )
+    return locked
+
+
+def scheduled_rotation_update(
+    *,
+    block: ScheduledRotation,
+    learner_email: str,
+    rotation_name: str,
+    start_on: dt.date,
+    end_on: dt.date,
+    supervisor_email: str,
+    site: str = "",
+) -> ScheduledRotation:
+    """Change a block whose evaluation has not been asked for yet: the same checks as adding
+    one, its own old dates aside. Refused (BlockLockedError) once the evaluation went out."""
+    row = _Row(
+        line=1,
+        learner_email=learner_email.strip().lower(),
+        rotation_name=rotation_name.strip(),
+        site=site.strip(),
+        start_on=start_on,
+        end_on=end_on,
+        supervisor_email=supervisor_email.strip().lower(),
+    )
+    errors: list[ScheduleError] = []
+    with transaction.atomic():
+        locked = _lock_scheduled(block)
+        program = locked.rotation.program
+        checked = _check_rows(program, [row], errors, replacing=locked.pk)
+        if errors:
+            raise ValidationError({e.column or "__all__": [e.message] for e in errors})
+        new = checked[0]
+        for field in ("rotation", "learner", "supervisor", "site", "start_on", "end_on"):
+            setattr(locked, field, getattr(new, field))
+        locked.save(
+            update_fields=["rotation", "learner", "supervisor", "site", "start_on", "end_on"]
+        )
+        return locked
+
+
+def scheduled_rotation_delete(*, block: ScheduledRotation) -> None:
+    """Remove a block whose evaluation has not been asked for yet."""
+    with transaction.atomic():
+        _lock_scheduled(block).delete()
 
 
 # --- End-of-rotation evaluations ------------------------------------------------------------

@@ -86,6 +86,20 @@ def _rotation_block(w: Any) -> ScheduledRotation:
     return block
 
 
+def _scheduled_block(w: Any) -> ScheduledRotation:
+    """A block of the learner still ahead: no evaluation asked for yet."""
+    rotation = rotation_services.rotation_create(
+        program=w.program, name=f"Ward {uuid.uuid4().hex[:6]}", competency_ids=[_epa(w).pk]
+    )
+    return ScheduledRotation.objects.create(
+        rotation=rotation,
+        learner=w.learner,
+        supervisor=w.assessor,
+        start_on=dt.date(2030, 1, 5),
+        end_on=dt.date(2030, 2, 1),
+    )
+
+
 # Pages every signed-in person may open: each shows only the viewer's own items.
 OWN = signed_in(200)
 # Only the learner and the director (the request's assessor) see a request.
@@ -384,6 +398,31 @@ ROWS += [
         method="POST",
         data=lambda w: {"action": "add"},
         note="an empty block: 400 with field errors for those who run the schedule",
+    ),
+    Row(
+        "rotation-block-edit",
+        lambda w: f"/assessments/rotations/{w.program.pk}/blocks/{_scheduled_block(w).pk}/",
+        signed_in(404, director=200, admin=200),
+    ),
+    Row(
+        "rotation-block-edit",
+        lambda w: f"/assessments/rotations/{w.program.pk}/blocks/{_scheduled_block(w).pk}/",
+        signed_in(404, director=400, admin=400),
+        method="POST",
+        data=lambda w: {},
+        note="an empty block: 400 with field errors for those who run the schedule",
+    ),
+    Row(
+        "rotation-block-delete",
+        lambda w: f"/assessments/rotations/{w.program.pk}/blocks/{_scheduled_block(w).pk}/delete/",
+        signed_in(404, director=302, admin=302),
+        method="POST",
+    ),
+    Row(
+        "api-rotation-block",
+        lambda w: f"/api/v1/programs/{w.program.pk}/rotation-schedule/{_scheduled_block(w).pk}/",
+        same(404, anonymous=401, director=204, admin=204),
+        method="DELETE",
     ),
     Row(
         "rotation-completion",

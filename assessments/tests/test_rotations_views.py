@@ -176,3 +176,136 @@ def test_the_nudge_page_action_reminds_once_and_refuses_another_programs_block(
     response = client.post(url, {"block": block.pk}, follow=True)
     assert "already reminded today" in response.content.decode()
     assert client.post(url, {"block": "x"}).status_code == 404
+
+
+# --- Changing and deleting a block --------------------------------------------------------
+
+
+def _block(obs, rotation, start=dt.date(2030, 3, 1), end=dt.date(2030, 3, 28)):
+    return ScheduledRotation.objects.create(
+        rotation=rotation, learner=obs.learner, supervisor=obs.assessor, start_on=start, end_on=end
+    )
+
+
+def _form(obs, rotation, **changes):
+    values = {
+        "learner_email": obs.learner.email,
+        "rotation_name": rotation.name,
+        "site": "Northbridge General",
+        "start_on": "2030-03-02",
+        "end_on": "2030-03-29",
+        "supervisor_email": obs.assessor.email,
+    }
+    values.update(changes)
+    return values
+
+
+def test_a_director_changes_a_block_on_the_page(client, obs, rotation, director):
+    block = _block(obs, rotation)
+    client.force_login(director)
+    page = client.get(f"/assessments/rotations/{obs.program.pk}/")
+    assert f'/assessments/rotations/{obs.program.pk}/blocks/{block.pk}/"' in page.content.decode()
+
+    response = client.post(
+        f"/assessments/rotations/{obs.program.pk}/blocks/{block.pk}/", _form(obs, rotation)
+    )
+
+    assert response.status_code == 302
+    block.refresh_from_db()
+    assert (block.site, block.start_on, block.end_on) == (
+        "Northbridge General",
+        dt.date(2030, 3, 2),
+        dt.date(2030, 3, 29),
+    )
+
+
+def test_a_change_that_overlaps_another_block_is_refused_and_nothing_changes(
+    client, obs, rotation, director
+):
+    block = _block(obs, rotation)
+    _block(obs, rotation, start=dt.date(2030, 4, 1), end=dt.date(2030, 4, 28))
+    client.force_login(director)
+
+    response = client.put(
+        f"/api/v1/programs/{obs.program.pk}/rotation-schedule/{block.pk}/",
+        {
+            "learner": obs.learner.email,
+            "rotation": rotation.name,
+            "start": "2030-03-01",
+            "end": "2030-04-10",
+            "supervising_faculty": obs.assessor.email,
+        },
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert "start" in response.json()
+    block.refresh_from_db()
+    assert block.end_on == dt.date(2030, 3, 28)
+    page = client.post(
+        f"/assessments/rotations/{obs.program.pk}/blocks/{block.pk}/",
+        _form(obs, rotation, end_on="2030-04-10"),
+    )
+    assert page.status_code == 400 and "Overlaps" in page.content.decode()
+
+
+def test_a_block_keeps_its_own_dates_when_changed(client, obs, rotation, director):
+    block = _block(obs, rotation)
+    client.force_login(director)
+    response = client.put(
+        f"/api/v1/programs/{obs.program.pk}/rotation-schedule/{block.pk}/",
+        {
+            "learner": obs.learner.email,
+            "rotation": rotation.name,
+            "site": "Ward 3",
+            "start": "2030-03-01",
+            "end": "2030-03-28",
+            "supervising_faculty": obs.assessor.email,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["site"] == "Ward 3"
+
+
+def test_a_block_whose_evaluation_went_out_is_neither_changed_nor_deleted(
+    client, obs, rotation, director
+):
+    block = _block(obs, rotation, start=dt.date(2026, 1, 5), end=dt.date(2026, 2, 1))
+    svc._evaluation_send(block.pk)
+    client.force_login(director)
+    url = f"/api/v1/programs/{obs.program.pk}/rotation-schedule/{block.pk}/"
+
+    assert client.delete(url).status_code == 409
+    changed = client.put(
+        url,
+        {
+            "learner": obs.learner.email,
+            "rotation": rotation.name,
+            "start": "2026-01-05",
+            "end": "2026-02-03",
+            "supervising_faculty": obs.assessor.email,
+        },
+        content_type="application/json",
+    )
+    assert changed.status_code == 409
+    page = client.get(f"/assessments/rotations/{obs.program.pk}/blocks/{block.pk}/")
+    assert "can no longer be changed" in page.content.decode()
+    block.refresh_from_db()
+    assert block.end_on == dt.date(2026, 2, 1)
+
+
+def test_a_block_still_ahead_is_deleted_on_the_page(client, obs, rotation, director):
+    block = _block(obs, rotation)
+    client.force_login(director)
+    response = client.post(f"/assessments/rotations/{obs.program.pk}/blocks/{block.pk}/delete/")
+    assert response.status_code == 302
+    assert not ScheduledRotation.objects.filter(pk=block.pk).exists()
+
+
+def test_another_programs_director_cannot_touch_a_block(client, obs, rotation, other_director):
+    block = _block(obs, rotation)
+    client.force_login(other_director)
+    url = f"/api/v1/programs/{obs.program.pk}/rotation-schedule/{block.pk}/"
+    assert client.delete(url).status_code == 404
+    assert ScheduledRotation.objects.filter(pk=block.pk).exists()

@@ -230,3 +230,30 @@ def test_sign_off_tells_the_learner_once_with_a_link_to_the_review(setup, direct
     with pytest.raises(ValidationError):  # a second sign-off is refused, so no second note
         services.review_sign_off(review=review, by=director)
     assert Notification.objects.filter(recipient=learner, kind="review").count() == 1
+
+
+def test_the_packet_folds_settled_sections_and_links_each_to_its_neighbours(
+    client, setup, director, learner
+):
+    program, leaves, period, _, review = setup
+    record(review, leaves[0], "2", director)
+    client.force_login(director)
+
+    page = client.get(f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/")
+
+    html = page.content.decode()
+    settled, open_one = (
+        html.split(f'id="c-{leaf.pk}"')[1].split("</section>")[0] for leaf in leaves
+    )
+    # A consensus and no flag: folded, its consensus in the fold's summary line.
+    assert '<details class="section-body" data-section-body >' in settled
+    assert "Consensus <strong" in settled
+    # Still to discuss: open.
+    assert '<details class="section-body" data-section-body open>' in open_one
+    assert f'href="#c-{leaves[1].pk}" rel="next">Next: {leaves[1].code}' in settled
+    assert f'href="#c-{leaves[0].pk}" rel="prev">Previous: {leaves[0].code}' in open_one
+    # The printable packet opens every section.
+    printed = client.get(
+        f"/programs/{program.pk}/periods/{period.pk}/learners/{learner.pk}/print/"
+    ).content.decode()
+    assert printed.count("data-section-body open>") == len(leaves)

@@ -704,3 +704,14 @@ def test_the_demo_institution_gets_one_issuer_key_and_its_sign_offs_earn_credent
 
     assert IssuerKey.objects.filter(institution=institution).count() == 1
     assert credential_verify(document=credential.document).verified
+def test_ana_logged_cases_on_the_residency_list_and_grace_verified_some(seeded):
+    from caselog.models import CaseLogEntry, Procedure
+
+    ana, grace = seeded[ANA], seeded[GRACE]
+    entries = CaseLogEntry.objects.filter(learner=ana)
+
+    assert Procedure.objects.filter(program__slug=world.RESIDENCY, minimum__gt=0).count() >= 5
+    assert entries.count() == len(extras.ANA_CASES)
+    assert set(entries.values_list("supervisor", flat=True)) == {grace.pk}
+    assert entries.filter(verified_by=grace).count() == 3
+    assert not entries.exclude(verified_at__isnull=True).filter(verified_by__isnull=True).exists()

@@ -38,6 +38,7 @@ from assessments.services.forms import shipped_forms_ensure
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
 from assessments.tests.factories import on_shipped_form
+from caselog.models import CaseLogEntry, Procedure
 from coaching.models import (
     ActionItem,
     CoachingRelationship,
@@ -500,6 +501,32 @@ def build_dana_world() -> DanaWorld:
     theirs = feedback_request_create(group=group, asker=colleague, topic="Their talk")
     feedback_answer_record(
         request=theirs, responder=dana, went_well="Clear", to_improve="Slower", clarity=4
+    )
+
+    # The case log: Dana's own entry, and a student's case she supervised and verified.
+    intubation = Procedure.objects.create(
+        program=resident_program, code="AIR-01", name="Intubation", minimum=5
+    )
+    suturing = Procedure.objects.create(program=student_program, code="SKN-01", name="Suturing")
+    CaseLogEntry.objects.create(
+        learner=dana,
+        procedure=intubation,
+        performed_on=dt.date(2025, 3, 2),
+        role=CaseLogEntry.Role.PERFORMED,
+        supervisor=colleague,
+        age_band=CaseLogEntry.AgeBand.ADULT,
+        sex=CaseLogEntry.Sex.FEMALE,
+    )
+    CaseLogEntry.objects.create(
+        learner=mentee,
+        procedure=suturing,
+        performed_on=dt.date(2025, 3, 3),
+        role=CaseLogEntry.Role.ASSISTED,
+        supervisor=dana,
+        age_band=CaseLogEntry.AgeBand.CHILD,
+        sex=CaseLogEntry.Sex.MALE,
+        verified_at=timezone.now(),
+        verified_by=dana,
     )
     # The credential her signed-off entrustment decision earned.
     issuer_key_rotate(institution=resident_program.institution)

@@ -704,6 +704,8 @@ def test_the_demo_institution_gets_one_issuer_key_and_its_sign_offs_earn_credent
 
     assert IssuerKey.objects.filter(institution=institution).count() == 1
     assert credential_verify(document=credential.document).verified
+
+
 def test_ana_logged_cases_on_the_residency_list_and_grace_verified_some(seeded):
     from caselog.models import CaseLogEntry, Procedure
 

@@ -6,10 +6,13 @@ Each is safe to run twice.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 
 from assessments.services import feedback, observations, rotations
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="assessments.observation_requests_remind", ignore_result=True)
@@ -41,5 +44,5 @@ def feedback_emails_sweep() -> int:
         try:
             sent += feedback.feedback_email_deliver(request_id=request_id)
         except Exception:  # one bad address must not stop the sweep; it is retried next time
-            continue
+            logger.warning("feedback email %s failed; it is tried again", request_id)
     return sent

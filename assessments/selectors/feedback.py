@@ -166,7 +166,9 @@ def _aggregate(form: FeedbackForm, evaluations: Iterable[TeachingEvaluation]) ->
 def teaching_results_for(*, teacher: User) -> list[EvaluationResult]:
     """The teacher's own results, per program, only where at least 5 learners answered."""
     evaluations = list(
-        TeachingEvaluation.objects.filter(subject=TeachingEvaluation.Subject.TEACHER, teacher=teacher)
+        TeachingEvaluation.objects.filter(
+            subject=TeachingEvaluation.Subject.TEACHER, teacher=teacher
+        )
         .select_related("program")
         .only("ratings", "comment", "program__name", "program_id")
     )
@@ -213,8 +215,7 @@ def program_teaching_results(*, program: Program) -> ProgramResults:
     """Teachers' and rotations' aggregates in the program, each over at least 5 responses;
     a rotation only if at least 5 learners have been scheduled on it. Three queries."""
     evaluations = list(
-        TeachingEvaluation.objects.filter(program=program)
-        .select_related("teacher", "rotation")
+        TeachingEvaluation.objects.filter(program=program).select_related("teacher", "rotation")
     )
     learners_on = dict(
         ScheduledRotation.objects.filter(rotation__program=program)
@@ -285,9 +286,7 @@ def evaluable_by(*, learner: User, today: dt.date | None = None) -> list[Evaluab
     ]
     rotations = [
         Evaluable("rotation", r.pk, r.name, r.pk in done_rotations)
-        for r in Rotation.objects.filter(
-            blocks__learner=learner, blocks__start_on__lte=today
-        )
+        for r in Rotation.objects.filter(blocks__learner=learner, blocks__start_on__lte=today)
         .distinct()
         .order_by("name")
         .only("pk", "name")

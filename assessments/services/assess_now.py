@@ -86,9 +86,7 @@ def code_from_token(token: str) -> AssessNowCode:
     except signing.BadSignature as error:
         raise AssessNowError("invalid", INVALID) from error
     code = (
-        AssessNowCode.objects.select_related(
-            "learner", "program__institution", "framework", "form"
-        )
+        AssessNowCode.objects.select_related("learner", "program__institution", "framework", "form")
         .filter(pk=pk)
         .first()
     )

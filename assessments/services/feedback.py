@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -442,3 +443,14 @@ def rotation_evaluation_create(
             )
     except IntegrityError as error:
         raise EvaluationConflictError("You have evaluated this rotation already.") from error
+
+
+def feedback_rater_emails_clear(*, now: dt.datetime | None = None) -> int:
+    """Blank the rater's email of links that were answered or have closed: it was kept only
+    to send the link (retention, docs/privacy.md). Returns how many were blanked."""
+    now = now or timezone.now()
+    return (
+        FeedbackRequest.objects.exclude(rater_email="")
+        .filter(Q(responded_at__isnull=False) | Q(expires_at__lte=now))
+        .update(rater_email="")
+    )

@@ -49,6 +49,7 @@ from programs.models import Enrollment, Program
 CODE_SALT = "assessments.assess-now.code"
 LINK_SALT = "assessments.assess-now.link"
 NOTE = "Assess me now: scanned on the spot."
+MAX_LINKS_PER_CODE = 3
 
 
 class AssessNowError(Exception):
@@ -76,14 +77,14 @@ def link_minutes() -> int:
 
 def code_token(code: AssessNowCode) -> str:
     """The code as it travels in the QR code's URL: the row's key, signed."""
-    return signing.dumps(code.pk, salt=CODE_SALT, compress=True)
+    return signing.Signer(salt=CODE_SALT).sign(str(code.pk))
 
 
 def code_from_token(token: str) -> AssessNowCode:
     """The code a token names, or AssessNowError("invalid")."""
     try:
-        pk = signing.loads(token, salt=CODE_SALT)
-    except signing.BadSignature as error:
+        pk = int(signing.Signer(salt=CODE_SALT).unsign(token))
+    except (signing.BadSignature, ValueError) as error:
         raise AssessNowError("invalid", INVALID) from error
     code = (
         AssessNowCode.objects.select_related("learner", "program__institution", "framework", "form")
@@ -96,13 +97,13 @@ def code_from_token(token: str) -> AssessNowCode:
 
 
 def link_token(link: AssessNowLink) -> str:
-    return signing.dumps(link.pk, salt=LINK_SALT, compress=True)
+    return signing.Signer(salt=LINK_SALT).sign(str(link.pk))
 
 
 def link_from_token(token: str) -> AssessNowLink:
     try:
-        pk = signing.loads(token, salt=LINK_SALT)
-    except signing.BadSignature as error:
+        pk = int(signing.Signer(salt=LINK_SALT).unsign(token))
+    except (signing.BadSignature, ValueError) as error:
         raise AssessNowError("invalid", "This is not a valid sign-in link.") from error
     link = AssessNowLink.objects.select_related("code", "user").filter(pk=pk).first()
     if link is None:
@@ -269,6 +270,9 @@ def assess_now_link_request(*, code: AssessNowCode, email: str) -> LinkResult:
     ):
         return LinkResult(sent=False)
     if is_mfa_enabled(user):
+        return LinkResult(sent=False)
+    if AssessNowLink.objects.filter(code=code).count() >= MAX_LINKS_PER_CODE:
+        # Someone holding the code cannot flood a colleague's mailbox.
         return LinkResult(sent=False)
     with transaction.atomic():
         link = AssessNowLink.objects.create(

@@ -124,7 +124,7 @@ def link_days() -> int:
 
 
 def feedback_token(request: FeedbackRequest) -> str:
-    return signing.dumps(request.pk, salt=LINK_SALT, compress=True)
+    return signing.Signer(salt=LINK_SALT).sign(str(request.pk))
 
 
 class FeedbackLinkError(Exception):
@@ -142,8 +142,8 @@ LINK_EXPIRED = "This feedback link has closed."
 
 def feedback_request_from_token(token: str) -> FeedbackRequest:
     try:
-        pk = signing.loads(token, salt=LINK_SALT)
-    except signing.BadSignature as error:
+        pk = int(signing.Signer(salt=LINK_SALT).unsign(token))
+    except (signing.BadSignature, ValueError) as error:
         raise FeedbackLinkError("invalid", LINK_INVALID) from error
     found = FeedbackRequest.objects.select_related("learner").filter(pk=pk).first()
     if found is None:

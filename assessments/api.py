@@ -1691,3 +1691,53 @@ class ProgramTeachingResultsApi(APIView):
         return Response(
             ProgramTeachingResultsSerializer(program_teaching_results(program=program)).data
         )
+
+
+class TeachingResultDetailApi(APIView):
+    """The caller's result as a teacher in one program: a 404 until at least 5 learners
+    there have evaluated them (the threshold hides even that there are any)."""
+
+    @extend_schema(responses=EvaluationResultSerializer, operation_id="me_teaching_result")
+    def get(self, request: Request, program_id: int) -> Response:
+        found = next(
+            (r for r in teaching_results_for(teacher=_user(request)) if r.subject_id == program_id),
+            None,
+        )
+        if found is None:
+            raise Http404
+        return Response(EvaluationResultSerializer(found).data)
+
+
+class ProgramRotationResultApi(APIView):
+    """For the program's directors: one rotation's aggregate, a 404 until it has at least 5
+    responses and at least 5 learners on its schedule."""
+
+    @extend_schema(responses=EvaluationResultSerializer, operation_id="program_rotation_result")
+    def get(self, request: Request, program_id: int, rotation_id: int) -> Response:
+        program = program_directed_by(user=_user(request), program_id=program_id)
+        if program is None:
+            raise Http404
+        found = next(
+            (
+                r
+                for r in program_teaching_results(program=program).rotations
+                if r.subject_id == rotation_id
+            ),
+            None,
+        )
+        if found is None:
+            raise Http404
+        return Response(EvaluationResultSerializer(found).data)
+
+
+class FeedbackGroupApi(APIView):
+    """One group of the caller's feedback (a rater type, or `other`): a 404 until it holds
+    at least 3 answers."""
+
+    @extend_schema(responses=FeedbackGroupSerializer, operation_id="me_feedback_group")
+    def get(self, request: Request, key: str) -> Response:
+        summary = feedback_summary_for(learner=_user(request))
+        found = next((g for g in summary.groups if g.key == key), None)
+        if found is None:
+            raise Http404
+        return Response(FeedbackGroupSerializer(found).data)

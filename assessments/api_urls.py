@@ -106,4 +106,15 @@ urlpatterns = [
         api.ProgramTeachingResultsApi.as_view(),
         name="api-program-teaching-results",
     ),
+    path(
+        "me/teaching-results/<int:program_id>/",
+        api.TeachingResultDetailApi.as_view(),
+        name="api-me-teaching-result",
+    ),
+    path(
+        "programs/<int:program_id>/teaching-results/rotations/<int:rotation_id>/",
+        api.ProgramRotationResultApi.as_view(),
+        name="api-program-rotation-result",
+    ),
+    path("me/feedback/<slug:key>/", api.FeedbackGroupApi.as_view(), name="api-me-feedback-group"),
 ]

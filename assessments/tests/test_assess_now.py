@@ -30,9 +30,7 @@ def code(obs):
 
 def test_a_code_expires_after_the_configured_minutes(obs, settings):
     settings.ASSESS_NOW_CODE_MINUTES = 3
-    made, created = svc.assess_now_code_create(
-        learner=obs.learner, competency_ids=[obs.epas[0].pk]
-    )
+    made, created = svc.assess_now_code_create(learner=obs.learner, competency_ids=[obs.epas[0].pk])
     assert created
     assert (made.expires_at - made.created_at) == dt.timedelta(minutes=3)
 
@@ -79,9 +77,11 @@ def test_a_second_scan_is_refused_and_writes_nothing(obs, code, director):
 
 
 def test_an_expired_code_is_refused_and_writes_nothing(obs, code):
-    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
-        with pytest.raises(svc.AssessNowError) as error:
-            svc.assess_now_redeem(code=code, assessor=obs.assessor)
+    with (
+        time_machine.travel(timezone.now() + dt.timedelta(minutes=11)),
+        pytest.raises(svc.AssessNowError) as error,
+    ):
+        svc.assess_now_redeem(code=code, assessor=obs.assessor)
     assert error.value.kind == "expired"
     assert not AssessmentRequest.objects.exists()
     code.refresh_from_db()
@@ -254,7 +254,9 @@ def test_api_expired_and_made_up_codes_are_clear_errors(client, obs, code):
 def test_api_outsider_redeeming_gets_403(client, code, other_director):
     client.force_login(other_director)
     response = client.post(
-        "/api/v1/assess-now/redeem/", {"code": svc.code_token(code)}, content_type="application/json"
+        "/api/v1/assess-now/redeem/",
+        {"code": svc.code_token(code)},
+        content_type="application/json",
     )
     assert response.status_code == 403
     assert not AssessmentRequest.objects.exists()

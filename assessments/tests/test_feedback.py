@@ -62,9 +62,11 @@ def test_a_link_works_once(obs):
 def test_a_closed_link_is_refused(obs, settings):
     settings.FEEDBACK_LINK_DAYS = 2
     made = ask(obs.learner, "peer")
-    with time_machine.travel(timezone.now() + dt.timedelta(days=3)):
-        with pytest.raises(svc.FeedbackLinkError) as error:
-            svc.feedback_respond(request=made, ratings=COLLEAGUE)
+    with (
+        time_machine.travel(timezone.now() + dt.timedelta(days=3)),
+        pytest.raises(svc.FeedbackLinkError) as error,
+    ):
+        svc.feedback_respond(request=made, ratings=COLLEAGUE)
     assert error.value.kind == "expired"
     assert not FeedbackResponse.objects.exists()
 
@@ -332,9 +334,7 @@ def test_director_results_page_and_api_run_constant_queries(
         )
 
 
-def test_teacher_results_page_and_api_run_constant_queries(
-    client, obs, django_assert_num_queries
-):
+def test_teacher_results_page_and_api_run_constant_queries(client, obs, django_assert_num_queries):
     client.force_login(obs.assessor)
     for size in (5, 10):
         for learner in learners(obs.program, 5):

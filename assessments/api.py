@@ -1565,7 +1565,6 @@ class FeedbackAnswerApi(APIView):
     """A rater answers through their one-time link. No account; works once."""
 
     permission_classes = [AllowAny]
-    authentication_classes: list[Any] = []
 
     @extend_schema(
         request=FeedbackAnswerSerializer,

@@ -99,6 +99,12 @@ PAGE_TO_API: dict[str, set[str]] = {
     "assessment-form-retire": {"assessment_form_retire"},
     "rotation-schedule": {"rotation_create", "rotation_schedule_add", "rotation_schedule_import"},
     "rotation-nudge": {"rotation_evaluation_nudge"},
+    # assess me now, multi-source feedback, teaching evaluations
+    "assess-now-start": {"assess_now_create"},
+    "assess-now-email": {"assess_now_sign_in_link_create"},
+    "feedback-home": {"feedback_request_create"},
+    "feedback-respond": {"feedback_answer"},
+    "teaching-evaluation-create": {"teaching_evaluation_create"},
     "program-entrustment": {"program_entrustment_decision_record"},
     "program-entrustment-sign-off": {"program_entrustment_decision_sign_off"},
     # practice, CPD and handovers
@@ -131,6 +137,8 @@ EXCEPTIONS: dict[str, str] = {
     "mfa_activate_totp": "MFA is set up by scanning a code in a browser; GET account/mfa/ "
     "reports its status",
     "mfa_authenticate": "the second step of a browser sign-in",
+    "assess-now-link": "the emailed one-time link signs a browser in; over the API the "
+    "assessor authenticates as usual and redeems the code with assess_now_redeem",
     "socialaccount_connections": "connecting an institution's sign-in is a browser redirect "
     "through its identity provider",
 }

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, SelfAssessment
+from assessments.selectors.feedback import feedback_summary_for, teaching_results_for
 from demo import extras, world
 from demo.seed import seed_demo
 from demo.tests.demo_frameworks import make_demo_frameworks
@@ -680,3 +681,13 @@ def test_after_the_move_to_residency_the_schools_epa_history_keeps_its_codes(fra
     assert {c["framework"] for c in series["competencies"]} == {
         f["id"] for f in series["frameworks"]
     }
+
+
+def test_ana_sees_patients_and_nurses_feedback_and_grace_her_teaching_results(seeded):
+    ana = User.objects.get(email=extras.ANA)
+    summary = feedback_summary_for(learner=ana)
+    assert [g.key for g in summary.groups] == ["nurse", "patient"]
+    assert summary.waiting == 2  # one peer, one other staff member: pooled, under 3
+    grace = User.objects.get(email=extras.GRACE)
+    (result,) = teaching_results_for(teacher=grace)
+    assert result.n >= 5

@@ -360,8 +360,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 # Models that hold an e-mail address of someone who may have no account (an invitation, a
-# request to an outside assessor): each must have a retention rule in privacy.services.
-# Nothing holds one yet; `test_coverage` fails for a model with an e-mail field not listed.
+# request to an outside assessor, a feedback link): each must have a retention rule in
+# privacy.services; `test_coverage` fails for a model with an e-mail field not listed.
 EMAIL_KEYED: dict[str, str] = {
     "accounts.User.email": "the account itself: erased or anonymised with it",
     "account.EmailAddress.email": "an address of an account: erased with it",

@@ -18,6 +18,7 @@ from assessments.selectors.feedback import (
     program_teaching_results,
     teaching_results_for,
 )
+from assessments.selectors.observations import assessors_for
 from assessments.services import feedback as svc
 from assessments.services import rotations as rotation_services
 from assessments.tests.factories import *  # noqa: F403
@@ -372,3 +373,38 @@ def test_api_evaluation_errors(client, obs):
     )
     assert twice.status_code == 409
     assert Evaluation.objects.count() == 1
+
+
+def test_what_a_learner_may_evaluate_runs_constant_queries(client, obs, django_assert_num_queries):
+    client.force_login(obs.learner)
+    for size in (2, 8):
+        while Evaluation.objects.filter(author=obs.learner).count() < size // 2:
+            teacher = factories.UserFactory()
+            factories.ProgramRoleFactory(user=teacher, program=obs.program, role="faculty")
+            svc.teacher_evaluation_create(
+                author=obs.learner, teacher_id=teacher.pk, ratings=TEACHING
+            )
+        for _ in range(size // 2):
+            teacher = factories.UserFactory()
+            factories.ProgramRoleFactory(user=teacher, program=obs.program, role="faculty")
+        _rotation_with(obs, 1, 0)
+        ScheduledRotation.objects.create(
+            rotation=_rotation_with(obs, 0, 0),
+            learner=obs.learner,
+            supervisor=obs.assessor,
+            start_on=dt.date(2026, 1, 5),
+            end_on=dt.date(2026, 2, 1),
+        )
+        teachers = assessors_for(learner=obs.learner).count()
+        rotations = ScheduledRotation.objects.filter(learner=obs.learner).count()
+        with django_assert_num_queries(6):
+            # 1 session, 2 user, 3 what the learner evaluated, 4 teachers of their programs,
+            # 5 rotations they were on, 6 the navigation's roles.
+            page = client.get("/assessments/evaluations/")
+        assert page.content.decode().count("· evaluated") == size // 2
+        with django_assert_num_queries(5):
+            # 1 session, 2 user, 3 what the learner evaluated, 4 teachers, 5 rotations.
+            body = client.get("/api/v1/teaching-evaluations/").json()
+        assert [e["subject"] for e in body].count("teacher") == teachers
+        assert [e["subject"] for e in body].count("rotation") == rotations
+        assert sum(e["done"] for e in body) == size // 2

@@ -1052,10 +1052,22 @@ def assess_now_show(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _assess_now_error(request: HttpRequest, error: AssessNowError) -> HttpResponse:
+def _assess_now_error(
+    request: HttpRequest, error: AssessNowError, code: Any = None
+) -> HttpResponse:
     status = {"expired": 410, "used": 409}.get(error.kind, 404)
+    # The assessor who redeemed the code, scanning it again, is pointed back to their form.
+    resume = ""
+    request_id = getattr(code, "request_id", None)
+    if error.kind == "used" and request_id and request.user.is_authenticated:
+        mine = request_for_assessor(assessor=_user(request), pk=request_id)
+        if mine is not None:
+            resume = reverse("observation-request-complete", args=[mine.pk])
     return render(
-        request, "assessments/assess_now/error.html", {"message": str(error)}, status=status
+        request,
+        "assessments/assess_now/error.html",
+        {"message": str(error), "resume": resume},
+        status=status,
     )
 
 
@@ -1080,6 +1092,7 @@ def _scan_page(
 def assess_now_scan(request: HttpRequest, token: str) -> HttpResponse:
     """The URL in the QR code. Signed in, an assessor of the learner redeems the code by
     opening it and lands on the filled form; otherwise the page offers to sign in."""
+    code = None
     try:
         code = code_from_token(token)
         if not request.user.is_authenticated:
@@ -1090,7 +1103,7 @@ def assess_now_scan(request: HttpRequest, token: str) -> HttpResponse:
             return _scan_page(request, code, token, AssessNowEmailForm(), sent=False)
         made = assess_now_redeem(code=code, assessor=_user(request))
     except AssessNowError as error:
-        return _assess_now_error(request, error)
+        return _assess_now_error(request, error, code)
     except ValidationError as error:
         return render(
             request,

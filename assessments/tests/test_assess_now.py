@@ -138,6 +138,7 @@ def test_a_reused_code_page_says_so_with_nothing_written(client, obs, code, dire
     response = client.get(f"/assessments/now/scan/{svc.code_token(code)}/")
     assert response.status_code == 409
     assert "already been used" in response.content.decode()
+    assert "Open the form you started" not in response.content.decode()
     assert AssessmentRequest.objects.count() == 1
 
 
@@ -271,3 +272,13 @@ def test_api_sign_in_link_answers_the_same_whether_or_not_it_went(client, obs, c
         )
         assert response.status_code == 202
     assert AssessNowLink.objects.count() == 1
+
+
+def test_the_assessor_scanning_again_is_refused_but_pointed_to_their_form(client, obs, code):
+    client.force_login(obs.assessor)
+    client.get(f"/assessments/now/scan/{svc.code_token(code)}/")
+    again = client.get(f"/assessments/now/scan/{svc.code_token(code)}/")
+    request = AssessmentRequest.objects.get()
+    assert again.status_code == 409
+    assert f"/assessments/requests/{request.pk}/complete/" in again.content.decode()
+    assert AssessmentRequest.objects.count() == 1

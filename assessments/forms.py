@@ -363,3 +363,17 @@ class FeedbackAskForm(forms.Form):
 
 class AssessNowEmailForm(forms.Form):
     email = forms.EmailField(label="Your work email", max_length=254)
+
+
+class FeedbackProgramAskForm(FeedbackAskForm):
+    """A director or coordinator asks a rater about one of the program's learners."""
+
+    learner = AssessorChoiceField(
+        queryset=User.objects.none(), label="About which learner?", empty_label="Choose…"
+    )
+
+    field_order = ["learner", "rater_type", "anonymous", "rater_name", "rater_email"]
+
+    def __init__(self, *args: Any, learners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["learner"].queryset = learners  # type: ignore[attr-defined]

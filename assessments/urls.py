@@ -53,6 +53,7 @@ urlpatterns = [
     # Multi-source feedback: the learner's links and results; the rater's one-time form.
     path("feedback/", views.feedback_home, name="feedback-home"),
     path("feedback/<int:pk>/", views.feedback_link, name="feedback-link"),
+    path("feedback/program/<int:program_id>/", views.feedback_program, name="feedback-program"),
     path("feedback/answer/<str:token>/", views.feedback_respond_view, name="feedback-respond"),
     # Learners evaluate teachers and rotations; results in aggregate only.
     path("evaluations/", views.teaching_evaluations, name="teaching-evaluations"),

@@ -33,6 +33,7 @@ from assessments.forms import (
     AssessNowForm,
     DeclineForm,
     FeedbackAskForm,
+    FeedbackProgramAskForm,
     ObservationRequestForm,
     ResponseForm,
     ReviseForm,
@@ -48,9 +49,11 @@ from assessments.selectors.feedback import (
     assess_now_code_of,
     evaluable_by,
     feedback_request_of,
+    feedback_requests_made_by,
     feedback_requests_of,
     feedback_summary_for,
     program_directed_by,
+    program_learners,
     program_teaching_results,
     teaching_results_for,
 )
@@ -1260,6 +1263,57 @@ def feedback_respond_view(request: HttpRequest, token: str) -> HttpResponse:
             "comment": posted.get("comment", ""),
         },
         status=400 if errors else 200,
+    )
+
+
+@login_required
+def feedback_program(request: HttpRequest, program_id: int) -> HttpResponse:
+    """A director or coordinator asks raters about the program's learners; the answers go to
+    the learner alone (the page lists only the links this person made)."""
+    asker = _user(request)
+    program = programs_managed_by(user=asker).filter(pk=program_id).first()
+    if program is None:
+        raise Http404
+    form = FeedbackProgramAskForm(request.POST or None, learners=program_learners(program=program))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _, created = feedback_request_create(
+                learner=data["learner"],
+                by=asker,
+                rater_type=data["rater_type"],
+                rater_name=data["rater_name"],
+                rater_email=data["rater_email"],
+                anonymous=data["anonymous"],
+                program_id=program.pk,
+                client_token=data["client_token"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if created:
+                messages.success(request, f"Feedback link made for {data['learner'].name}.")
+            return redirect("feedback-program", program.pk)
+    page = Paginator(feedback_requests_made_by(asker=asker, program=program), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    now = timezone.now()
+    rows = [
+        {
+            "item": item,
+            "url": request.build_absolute_uri(
+                reverse("feedback-respond", args=[feedback_token(item)])
+            )
+            if item.responded_at is None and now < item.expires_at
+            else "",
+        }
+        for item in page
+    ]
+    return render(
+        request,
+        "assessments/feedback/program.html",
+        {"program": program, "form": form, "page": page, "rows": rows, "now": now},
+        status=400 if form.errors else 200,
     )
 
 

@@ -103,6 +103,7 @@ PAGE_TO_API: dict[str, set[str]] = {
     "assess-now-start": {"assess_now_create"},
     "assess-now-email": {"assess_now_sign_in_link_create"},
     "feedback-home": {"feedback_request_create"},
+    "feedback-program": {"feedback_request_create"},
     "feedback-respond": {"feedback_answer"},
     "teaching-evaluation-create": {"teaching_evaluation_create"},
     "program-entrustment": {"program_entrustment_decision_record"},

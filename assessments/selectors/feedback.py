@@ -292,3 +292,22 @@ def evaluable_by(*, learner: User, today: dt.date | None = None) -> list[Evaluab
         .only("pk", "name")
     ]
     return teachers + rotations
+
+
+def feedback_requests_made_by(*, asker: User, program: Program) -> QuerySet[FeedbackRequest]:
+    """The links a director or coordinator made for the program's learners (what was asked;
+    the answers are the learners' alone)."""
+    return (
+        FeedbackRequest.objects.filter(program=program, asked_by=asker)
+        .exclude(learner=asker)
+        .select_related("learner")
+    )
+
+
+def program_learners(*, program: Program) -> QuerySet[User]:
+    """The program's current learners, for choosing whom a feedback link is about."""
+    return (
+        User.objects.filter(enrollments__program=program, enrollments__end_date__isnull=True)
+        .distinct()
+        .order_by("display_name", "email")
+    )

@@ -724,3 +724,25 @@ ROWS += [
         note="threshold: 5 learners and 5 responses: the director sees the aggregate",
     ),
 ]
+
+ROWS += [
+    Row(
+        "feedback-program",
+        lambda w: f"/assessments/feedback/program/{w.program.pk}/",
+        same(404, anonymous=302, director=200, admin=200),
+        note="the program's directors and coordinators (and admins)",
+    ),
+    Row(
+        "feedback-program",
+        lambda w: f"/assessments/feedback/program/{w.program.pk}/",
+        same(404, anonymous=302, director=302, admin=400),
+        method="POST",
+        data=lambda w: {
+            "learner": w.learner.pk,
+            "rater_type": "nurse",
+            "anonymous": "on",
+            "client_token": str(uuid.uuid4()),
+        },
+        note="an admin without a role in the program may look but not ask",
+    ),
+]

@@ -408,3 +408,33 @@ def test_what_a_learner_may_evaluate_runs_constant_queries(client, obs, django_a
         assert [e["subject"] for e in body].count("teacher") == teachers
         assert [e["subject"] for e in body].count("rotation") == rotations
         assert sum(e["done"] for e in body) == size // 2
+
+
+def test_program_feedback_page_asks_about_a_learner_and_runs_constant_queries(
+    client, obs, director, django_assert_num_queries
+):
+    client.force_login(director)
+    url = f"/assessments/feedback/program/{obs.program.pk}/"
+    response = client.post(
+        url,
+        {
+            "learner": obs.learner.pk,
+            "rater_type": "peer",
+            "anonymous": "on",
+            "client_token": str(uuid.uuid4()),
+        },
+    )
+    assert response.status_code == 302
+    made = FeedbackRequest.objects.get()
+    assert (made.learner, made.asked_by, made.program) == (obs.learner, director, obs.program)
+    for size in (2, 9):
+        while FeedbackRequest.objects.count() < size:
+            svc.feedback_request_create(learner=obs.learner, by=director, rater_type="patient")
+        with django_assert_num_queries(7):
+            # 1 session, 2 user, 3 the managed program, 4 count and 5 a page of the links
+            # with learners, 6 the program's learners to choose from, 7 the navigation's roles.
+            page = client.get(url)
+        assert (
+            page.content.decode().count('<a href="http://testserver/assessments/feedback/answer/')
+            == size
+        )

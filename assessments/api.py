@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import segno
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -21,6 +25,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,9 +37,20 @@ from assessments.models import (
     AssessmentRequest,
     AssessmentResponse,
     AssessmentVersion,
+    FeedbackRequest,
     ObservationSetting,
+    RaterType,
     Rotation,
     ScheduledRotation,
+    TeachingEvaluation,
+)
+from assessments.selectors.feedback import (
+    evaluable_by,
+    feedback_requests_of,
+    feedback_summary_for,
+    program_directed_by,
+    program_teaching_results,
+    teaching_results_for,
 )
 from assessments.selectors.forms import form_managed_by, forms_visible_to
 from assessments.selectors.observations import (
@@ -56,6 +72,24 @@ from assessments.selectors.rotations import (
     schedule_of,
 )
 from assessments.services import rotations as rotation_services
+from assessments.services.assess_now import (
+    AssessNowError,
+    assess_now_code_create,
+    assess_now_link_request,
+    assess_now_redeem,
+    code_from_token,
+    code_token,
+)
+from assessments.services.feedback import (
+    EvaluationConflictError,
+    FeedbackLinkError,
+    feedback_request_create,
+    feedback_request_from_token,
+    feedback_respond,
+    feedback_token,
+    rotation_evaluation_create,
+    teacher_evaluation_create,
+)
 from assessments.services.forms import (
     FRAMEWORK_SCALE,
     LevelInput,
@@ -1272,3 +1306,491 @@ class RotationNudgeApi(APIView):
         except rotation_services.NudgeRefusedError as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(ObservationRequestSerializer(evaluation).data)
+
+
+# --- Assess me now ----------------------------------------------------------------------------
+
+
+def _gone(error: AssessNowError | FeedbackLinkError) -> Response:
+    """A used code or link is a 409, an expired one a 410, a made-up one a 404."""
+    code = {"used": status.HTTP_409_CONFLICT, "expired": status.HTTP_410_GONE}.get(
+        error.kind, status.HTTP_404_NOT_FOUND
+    )
+    return Response({"detail": str(error)}, status=code)
+
+
+class AssessNowCreateSerializer(serializers.Serializer[Any]):
+    competencies = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=20,
+        help_text="One EPA, or sub-competencies of one milestone framework.",
+    )
+    setting = serializers.ChoiceField(
+        choices=ObservationSetting.choices, required=False, allow_blank=True, default=""
+    )
+    case_type = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=CASE_TYPE_MAX
+    )
+    form = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    client_token = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+
+class AssessNowCodeSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    url = serializers.CharField(help_text="What the QR code carries: the assessor opens it.")
+    code = serializers.CharField(help_text="The code alone, for `/assess-now/redeem/`.")
+    qr_svg = serializers.CharField(help_text="The QR code of `url`, as an SVG document.")
+    expires_at = serializers.DateTimeField()
+    program = serializers.IntegerField()
+    form = serializers.IntegerField()
+    competencies = serializers.ListField(child=serializers.IntegerField())
+
+
+class AssessNowRedeemSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(max_length=200, help_text="The code from the QR code's URL.")
+
+
+class AssessNowLinkRequestSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+
+
+class DetailSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+
+
+class AssessNowCreateApi(APIView):
+    """The learner makes an "assess me now" code: it expires in `ASSESS_NOW_CODE_MINUTES`
+    (default 10) and works once."""
+
+    @extend_schema(
+        request=AssessNowCreateSerializer,
+        responses={
+            201: AssessNowCodeSerializer,
+            200: OpenApiResponse(AssessNowCodeSerializer, description="Same client token"),
+        },
+        operation_id="assess_now_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = AssessNowCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        code, created = assess_now_code_create(
+            learner=_user(request),
+            competency_ids=data["competencies"],
+            setting=data["setting"],
+            case_type=data["case_type"],
+            form_id=data["form"],
+            client_token=data["client_token"],
+        )
+        token = code_token(code)
+        url = request.build_absolute_uri(reverse("assess-now-scan", args=[token]))
+        body = {
+            "id": code.pk,
+            "url": url,
+            "code": token,
+            "qr_svg": segno.make(url, error="m").svg_inline(scale=4, title="QR code"),
+            "expires_at": code.expires_at,
+            "program": code.program_id,
+            "form": code.form_id,
+            "competencies": sorted(c.pk for c in code.competencies.all()),
+        }
+        return Response(
+            AssessNowCodeSerializer(body).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class AssessNowRedeemApi(APIView):
+    """An assessor of the learner's program redeems a code: an observation request to them,
+    ready to complete with `/observation-requests/<id>/complete/`. Works once."""
+
+    @extend_schema(
+        request=AssessNowRedeemSerializer,
+        responses={
+            201: ObservationRequestSerializer,
+            403: OpenApiResponse(description="Not faculty of the learner's program"),
+            404: OpenApiResponse(description="Not a valid code"),
+            409: OpenApiResponse(description="The code has been used"),
+            410: OpenApiResponse(description="The code has expired"),
+        },
+        operation_id="assess_now_redeem",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = AssessNowRedeemSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            code = code_from_token(serializer.validated_data["code"])
+            made = assess_now_redeem(code=code, assessor=_user(request))
+        except AssessNowError as error:
+            return _gone(error)
+        except DjangoValidationError as error:
+            raise ApiPermissionDenied(" ".join(error.messages)) from error
+        shown = request_visible_to(viewer=_user(request), pk=made.pk)
+        return Response(ObservationRequestSerializer(shown).data, status=status.HTTP_201_CREATED)
+
+
+class AssessNowLinkRequestApi(APIView):
+    """Ask for a one-time sign-in link for a code. Anyone may ask; the link goes only to an
+    address on the faculty list of the code's program, and the answer never says whether
+    it went."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=AssessNowLinkRequestSerializer,
+        responses={
+            202: DetailSerializer,
+            404: OpenApiResponse(description="Not a valid code"),
+            409: OpenApiResponse(description="The code has been used"),
+            410: OpenApiResponse(description="The code has expired"),
+        },
+        operation_id="assess_now_sign_in_link_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = AssessNowLinkRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            code = code_from_token(serializer.validated_data["code"])
+            assess_now_link_request(code=code, email=serializer.validated_data["email"])
+        except AssessNowError as error:
+            return _gone(error)
+        return Response(
+            {
+                "detail": "If that address is on the program's faculty list, a one-time "
+                "sign-in link is on its way."
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+# --- Multi-source feedback --------------------------------------------------------------------
+
+
+class FeedbackRequestSerializer(serializers.ModelSerializer[FeedbackRequest]):
+    url = serializers.SerializerMethodField(help_text="The one-time link (while it is open).")
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FeedbackRequest
+        fields = [
+            "id",
+            "learner",
+            "program",
+            "rater_type",
+            "anonymous",
+            "rater_name",
+            "rater_email",
+            "created_at",
+            "expires_at",
+            "status",
+            "url",
+        ]
+
+    def get_status(self, obj: FeedbackRequest) -> str:
+        if obj.responded_at is not None:
+            return "answered"
+        return "closed" if timezone.now() >= obj.expires_at else "open"
+
+    def get_url(self, obj: FeedbackRequest) -> str:
+        if obj.responded_at is not None or timezone.now() >= obj.expires_at:
+            return ""
+        path = reverse("feedback-respond", args=[feedback_token(obj)])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class FeedbackRequestCreateSerializer(serializers.Serializer[Any]):
+    rater_type = serializers.ChoiceField(choices=RaterType.choices)
+    anonymous = serializers.BooleanField(required=False, default=True)
+    rater_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+    rater_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    learner = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For a program's director or coordinator: the learner asked about "
+        "(default: the caller, asking for themself).",
+    )
+    program = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    client_token = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+
+class FeedbackRequestListApi(APIView):
+    """The caller's feedback links, newest first; ask a rater for feedback (the learner, or a
+    director or coordinator of the learner's program)."""
+
+    pagination_class = LimitOffset
+
+    @extend_schema(
+        responses=FeedbackRequestSerializer(many=True), operation_id="feedback_request_list"
+    )
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            feedback_requests_of(learner=_user(request)), request, view=self
+        )
+        return paginator.get_paginated_response(
+            FeedbackRequestSerializer(page, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(
+        request=FeedbackRequestCreateSerializer,
+        responses={
+            201: FeedbackRequestSerializer,
+            200: OpenApiResponse(FeedbackRequestSerializer, description="Same client token"),
+        },
+        operation_id="feedback_request_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = FeedbackRequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        by = _user(request)
+        learner = by
+        if data["learner"] is not None and data["learner"] != by.pk:
+            found = User.objects.filter(pk=data["learner"], is_active=True).first()
+            if found is None:
+                raise DjangoValidationError(
+                    {"learner": ["Choose a learner enrolled in a program you run."]}
+                )
+            learner = found
+        made, created = feedback_request_create(
+            learner=learner,
+            by=by,
+            rater_type=data["rater_type"],
+            rater_name=data["rater_name"],
+            rater_email=data["rater_email"],
+            anonymous=data["anonymous"],
+            program_id=data["program"],
+            client_token=data["client_token"],
+        )
+        return Response(
+            FeedbackRequestSerializer(made, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class ItemMeanSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    text = serializers.CharField()
+    mean = serializers.FloatField()
+    n = serializers.IntegerField()
+
+
+class FeedbackGroupSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField(help_text="A rater type, or `other` for the pooled groups.")
+    name = serializers.CharField(source="label")
+    n = serializers.IntegerField()
+    items = ItemMeanSerializer(many=True)
+    comments = serializers.ListField(child=serializers.CharField())
+    names = serializers.ListField(child=serializers.CharField(), help_text="Named forms only.")
+
+
+class FeedbackSummarySerializer(serializers.Serializer[Any]):
+    groups = FeedbackGroupSerializer(many=True)
+    waiting = serializers.IntegerField(help_text="Answers whose group has fewer than 3 yet.")
+    total = serializers.IntegerField()
+
+
+class FeedbackSummaryApi(APIView):
+    """The caller's feedback, in groups of at least 3 raters of one type (smaller groups
+    pooled as `other`, shown from 3)."""
+
+    @extend_schema(responses=FeedbackSummarySerializer, operation_id="me_feedback_summary")
+    def get(self, request: Request) -> Response:
+        return Response(
+            FeedbackSummarySerializer(feedback_summary_for(learner=_user(request))).data
+        )
+
+
+class FeedbackAnswerSerializer(serializers.Serializer[Any]):
+    link = serializers.CharField(max_length=300, help_text="The token at the end of the link.")
+    ratings = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Each statement of the rater's form → a value on its scale.",
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class FeedbackAnswerApi(APIView):
+    """A rater answers through their one-time link. No account; works once."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=FeedbackAnswerSerializer,
+        responses={
+            201: DetailSerializer,
+            404: OpenApiResponse(description="Not a valid link"),
+            409: OpenApiResponse(description="The link has been used"),
+            410: OpenApiResponse(description="The link has closed"),
+        },
+        operation_id="feedback_answer",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = FeedbackAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            item = feedback_request_from_token(data["link"])
+            feedback_respond(request=item, ratings=data["ratings"], comment=data["comment"])
+        except FeedbackLinkError as error:
+            return _gone(error)
+        return Response({"detail": "Thank you."}, status=status.HTTP_201_CREATED)
+
+
+# --- Teaching evaluations -------------------------------------------------------------------
+
+
+class EvaluableSerializer(serializers.Serializer[Any]):
+    subject = serializers.ChoiceField(choices=TeachingEvaluation.Subject.choices)
+    pk = serializers.IntegerField(help_text="The teacher's or the rotation's id.")
+    name = serializers.CharField()
+    done = serializers.BooleanField()
+
+
+class TeachingEvaluationCreateSerializer(serializers.Serializer[Any]):
+    teacher = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    rotation = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    ratings = serializers.DictField(child=serializers.IntegerField())
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs["teacher"] is None) == (attrs["rotation"] is None):
+            raise serializers.ValidationError("Name a teacher or a rotation, not both.")
+        return attrs
+
+
+class TeachingEvaluationListApi(APIView):
+    """Whom and what the caller may evaluate (and whether they have); evaluate one."""
+
+    @extend_schema(
+        responses=EvaluableSerializer(many=True), operation_id="teaching_evaluation_list"
+    )
+    def get(self, request: Request) -> Response:
+        return Response(EvaluableSerializer(evaluable_by(learner=_user(request)), many=True).data)
+
+    @extend_schema(
+        request=TeachingEvaluationCreateSerializer,
+        responses={
+            201: DetailSerializer,
+            409: OpenApiResponse(description="Evaluated already"),
+        },
+        operation_id="teaching_evaluation_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TeachingEvaluationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            if data["teacher"] is not None:
+                teacher_evaluation_create(
+                    author=_user(request),
+                    teacher_id=data["teacher"],
+                    ratings=data["ratings"],
+                    comment=data["comment"],
+                )
+            else:
+                rotation_evaluation_create(
+                    author=_user(request),
+                    rotation_id=data["rotation"],
+                    ratings=data["ratings"],
+                    comment=data["comment"],
+                )
+        except EvaluationConflictError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response({"detail": "Thank you."}, status=status.HTTP_201_CREATED)
+
+
+class EvaluationResultSerializer(serializers.Serializer[Any]):
+    subject_id = serializers.IntegerField()
+    name = serializers.CharField()
+    program = serializers.CharField()
+    n = serializers.IntegerField()
+    items = ItemMeanSerializer(many=True)
+    comments = serializers.ListField(child=serializers.CharField())
+
+
+class ProgramTeachingResultsSerializer(serializers.Serializer[Any]):
+    teachers = EvaluationResultSerializer(many=True)
+    rotations = EvaluationResultSerializer(many=True)
+
+
+class TeachingResultsApi(APIView):
+    """The caller's results as a teacher, per program, each over at least 5 responses."""
+
+    @extend_schema(
+        responses=EvaluationResultSerializer(many=True), operation_id="me_teaching_results"
+    )
+    def get(self, request: Request) -> Response:
+        results = teaching_results_for(teacher=_user(request))
+        return Response(EvaluationResultSerializer(results, many=True).data)
+
+
+class ProgramTeachingResultsApi(APIView):
+    """For the program's directors: teachers' and rotations' aggregates (at least 5
+    responses; rotations with at least 5 learners)."""
+
+    @extend_schema(
+        responses=ProgramTeachingResultsSerializer, operation_id="program_teaching_results"
+    )
+    def get(self, request: Request, program_id: int) -> Response:
+        program = program_directed_by(user=_user(request), program_id=program_id)
+        if program is None:
+            raise Http404
+        return Response(
+            ProgramTeachingResultsSerializer(program_teaching_results(program=program)).data
+        )
+
+
+class TeachingResultDetailApi(APIView):
+    """The caller's result as a teacher in one program: a 404 until at least 5 learners
+    there have evaluated them (the threshold hides even that there are any)."""
+
+    @extend_schema(responses=EvaluationResultSerializer, operation_id="me_teaching_result")
+    def get(self, request: Request, program_id: int) -> Response:
+        found = next(
+            (r for r in teaching_results_for(teacher=_user(request)) if r.subject_id == program_id),
+            None,
+        )
+        if found is None:
+            raise Http404
+        return Response(EvaluationResultSerializer(found).data)
+
+
+class ProgramRotationResultApi(APIView):
+    """For the program's directors: one rotation's aggregate, a 404 until it has at least 5
+    responses and at least 5 learners on its schedule."""
+
+    @extend_schema(responses=EvaluationResultSerializer, operation_id="program_rotation_result")
+    def get(self, request: Request, program_id: int, rotation_id: int) -> Response:
+        program = program_directed_by(user=_user(request), program_id=program_id)
+        if program is None:
+            raise Http404
+        found = next(
+            (
+                r
+                for r in program_teaching_results(program=program).rotations
+                if r.subject_id == rotation_id
+            ),
+            None,
+        )
+        if found is None:
+            raise Http404
+        return Response(EvaluationResultSerializer(found).data)
+
+
+class FeedbackGroupApi(APIView):
+    """One group of the caller's feedback (a rater type, or `other`): a 404 until it holds
+    at least 3 answers."""
+
+    @extend_schema(responses=FeedbackGroupSerializer, operation_id="me_feedback_group")
+    def get(self, request: Request, key: str) -> Response:
+        summary = feedback_summary_for(learner=_user(request))
+        found = next((g for g in summary.groups if g.key == key), None)
+        if found is None:
+            raise Http404
+        return Response(FeedbackGroupSerializer(found).data)

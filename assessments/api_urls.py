@@ -88,4 +88,38 @@ urlpatterns = [
         api.RotationNudgeApi.as_view(),
         name="api-rotation-nudge",
     ),
+    path("assess-now/", api.AssessNowCreateApi.as_view(), name="api-assess-now-create"),
+    path("assess-now/redeem/", api.AssessNowRedeemApi.as_view(), name="api-assess-now-redeem"),
+    path(
+        "assess-now/sign-in-link/",
+        api.AssessNowLinkRequestApi.as_view(),
+        name="api-assess-now-sign-in-link",
+    ),
+    path(
+        "feedback-requests/", api.FeedbackRequestListApi.as_view(), name="api-feedback-request-list"
+    ),
+    path("feedback-answers/", api.FeedbackAnswerApi.as_view(), name="api-feedback-answer"),
+    path("me/feedback/", api.FeedbackSummaryApi.as_view(), name="api-me-feedback"),
+    path(
+        "teaching-evaluations/",
+        api.TeachingEvaluationListApi.as_view(),
+        name="api-teaching-evaluation-list",
+    ),
+    path("me/teaching-results/", api.TeachingResultsApi.as_view(), name="api-me-teaching-results"),
+    path(
+        "programs/<int:program_id>/teaching-results/",
+        api.ProgramTeachingResultsApi.as_view(),
+        name="api-program-teaching-results",
+    ),
+    path(
+        "me/teaching-results/<int:program_id>/",
+        api.TeachingResultDetailApi.as_view(),
+        name="api-me-teaching-result",
+    ),
+    path(
+        "programs/<int:program_id>/teaching-results/rotations/<int:rotation_id>/",
+        api.ProgramRotationResultApi.as_view(),
+        name="api-program-rotation-result",
+    ),
+    path("me/feedback/<slug:key>/", api.FeedbackGroupApi.as_view(), name="api-me-feedback-group"),
 ]

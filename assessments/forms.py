@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import AssessmentForm, ObservationSetting
+from assessments.models import AssessmentForm, ObservationSetting, RaterType
 from assessments.services.observations import (
     CASE_TYPE_MAX,
     DECLINE_REASON_MAX,
@@ -325,3 +325,55 @@ class ScheduledRotationForm(forms.Form):
     start_on = forms.DateField(widget=DateInput(), label="First day")
     end_on = forms.DateField(widget=DateInput(), label="Last day")
     supervisor_email = forms.EmailField(label="Supervising faculty's email")
+
+
+class AssessNowForm(ObservationRequestForm):
+    """What a learner picks for an "assess me now" code: the request form without the
+    assessor (whoever scans it), the dates and the note."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("assessors", User.objects.none())
+        super().__init__(*args, **kwargs)
+        for name in ("assessor", "encounter_on", "due_on", "note"):
+            del self.fields[name]
+
+
+class FeedbackAskForm(forms.Form):
+    """Ask one rater for feedback by one-time link."""
+
+    rater_type = forms.ChoiceField(label="Who will answer?", choices=())
+    anonymous = forms.BooleanField(
+        label="Anonymous (their name is not shown to the learner)", required=False, initial=True
+    )
+    rater_name = forms.CharField(
+        label="Their name (named forms only)", required=False, max_length=120
+    )
+    rater_email = forms.EmailField(
+        label="Their email (optional; never for patients)",
+        required=False,
+        help_text="We email them the link. Without one, hand them the link or its QR code.",
+    )
+    client_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"client_token": uuid.uuid4(), "anonymous": True})
+        super().__init__(*args, **kwargs)
+        self.fields["rater_type"].choices = [("", "Choose…"), *RaterType.choices]  # type: ignore[attr-defined]
+
+
+class AssessNowEmailForm(forms.Form):
+    email = forms.EmailField(label="Your work email", max_length=254)
+
+
+class FeedbackProgramAskForm(FeedbackAskForm):
+    """A director or coordinator asks a rater about one of the program's learners."""
+
+    learner = AssessorChoiceField(
+        queryset=User.objects.none(), label="About which learner?", empty_label="Choose…"
+    )
+
+    field_order = ["learner", "rater_type", "anonymous", "rater_name", "rater_email"]
+
+    def __init__(self, *args: Any, learners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["learner"].queryset = learners  # type: ignore[attr-defined]

@@ -536,3 +536,184 @@ class ScheduledRotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} on {self.rotation} {self.start_on}–{self.end_on}"
+
+
+# --- Assess me now ---------------------------------------------------------------------------
+
+
+class AssessNowCode(models.Model):
+    """A learner's "assess me now" code, shown as a QR code and redeemed once.
+
+    The assessor who redeems it (within `expires_at`) gets an observation request on the
+    code's items and form; `redeemed_at` is the guard that makes it work once: it is set by a
+    conditional UPDATE in the transaction that creates the request."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
+    form = models.ForeignKey(AssessmentForm, on_delete=models.PROTECT, related_name="+")
+    competencies = models.ManyToManyField(Competency, related_name="+")
+    setting = models.CharField(max_length=20, choices=ObservationSetting.choices, blank=True)
+    case_type = models.CharField(max_length=120, blank=True)
+    client_token = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    request = models.OneToOneField(
+        AssessmentRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "client_token"], name="assess_now_code_token_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assess-now code {self.pk} of {self.learner_id}"
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+
+class AssessNowLink(models.Model):
+    """A one-time sign-in link to redeem a code, emailed to a person on the faculty list of
+    the code's program. `used_at` is set by a conditional UPDATE: the link works once."""
+
+    code = models.ForeignKey(AssessNowCode, on_delete=models.CASCADE, related_name="links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Sign-in link {self.pk} for code {self.code_id}"
+
+
+# --- Multi-source feedback -------------------------------------------------------------------
+
+
+class RaterType(models.TextChoices):
+    NURSE = "nurse", "Nurse"
+    PEER = "peer", "Peer"
+    STAFF = "staff", "Other staff"
+    PATIENT = "patient", "Patient"
+
+
+class FeedbackRequest(models.Model):
+    """A one-time link asking a nurse, peer, other staff member or patient for feedback on a
+    learner. Nobody who answers needs an account; nothing identifies a patient (no name, no
+    email). `responded_at` is set by a conditional UPDATE with the response: one use."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rater_type = models.CharField(max_length=20, choices=RaterType.choices)
+    anonymous = models.BooleanField(default=True)
+    rater_name = models.CharField(max_length=120, blank=True)
+    rater_email = models.EmailField(blank=True)
+    client_token = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["learner", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asked_by", "client_token"], name="feedback_request_token_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(rater_type="patient") | (Q(rater_name="") & Q(rater_email="")),
+                name="feedback_patient_unidentified",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback request {self.pk} for {self.learner_id}"
+
+
+class FeedbackResponse(models.Model):
+    """One rater's answers on the short form of their rater type."""
+
+    request = models.OneToOneField(
+        FeedbackRequest, on_delete=models.CASCADE, related_name="response"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    rater_type = models.CharField(max_length=20, choices=RaterType.choices)
+    form_code = models.CharField(max_length=40)
+    ratings = models.JSONField(default=dict)
+    comment = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["learner", "rater_type"])]
+
+    def __str__(self) -> str:
+        return f"Feedback response {self.pk}"
+
+
+class TeachingEvaluation(models.Model):
+    """A learner's evaluation of a teacher or of a rotation. Its author is kept only so that
+    each learner evaluates once and can erase it; results are shown only in aggregate."""
+
+    class Subject(models.TextChoices):
+        TEACHER = "teacher", "Teacher"
+        ROTATION = "rotation", "Rotation"
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=20, choices=Subject.choices)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    rotation = models.ForeignKey(
+        Rotation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    ratings = models.JSONField(default=dict)
+    comment = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["program", "subject"]),
+            models.Index(fields=["teacher"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(subject="teacher", teacher__isnull=False, rotation__isnull=True)
+                    | Q(subject="rotation", rotation__isnull=False, teacher__isnull=True)
+                ),
+                name="teaching_evaluation_one_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["author", "program", "teacher"],
+                condition=Q(subject="teacher"),
+                name="teaching_evaluation_once_per_teacher",
+            ),
+            models.UniqueConstraint(
+                fields=["author", "rotation"],
+                condition=Q(subject="rotation"),
+                name="teaching_evaluation_once_per_rotation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Teaching evaluation {self.pk}"

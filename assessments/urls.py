@@ -54,5 +54,29 @@ urlpatterns = [
         views.rotation_block_delete,
         name="rotation-block-delete",
     ),
+    # Assess me now: the learner's QR code, the assessor's scan, the one-time sign-in link.
+    path("now/", views.assess_now_start, name="assess-now-start"),
+    path("now/<int:pk>/", views.assess_now_show, name="assess-now-show"),
+    path("now/scan/<str:token>/", views.assess_now_scan, name="assess-now-scan"),
+    path("now/scan/<str:token>/email/", views.assess_now_email, name="assess-now-email"),
+    path("now/link/<str:token>/", views.assess_now_link, name="assess-now-link"),
+    # Multi-source feedback: the learner's links and results; the rater's one-time form.
+    path("feedback/", views.feedback_home, name="feedback-home"),
+    path("feedback/<int:pk>/", views.feedback_link, name="feedback-link"),
+    path("feedback/program/<int:program_id>/", views.feedback_program, name="feedback-program"),
+    path("feedback/answer/<str:token>/", views.feedback_respond_view, name="feedback-respond"),
+    # Learners evaluate teachers and rotations; results in aggregate only.
+    path("evaluations/", views.teaching_evaluations, name="teaching-evaluations"),
+    path("evaluations/results/", views.teaching_results, name="teaching-results"),
+    path(
+        "evaluations/program/<int:program_id>/",
+        views.teaching_program_results,
+        name="teaching-program-results",
+    ),
+    path(
+        "evaluations/<str:subject>/<int:pk>/",
+        views.teaching_evaluation_create,
+        name="teaching-evaluation-create",
+    ),
     # Calibration: self-assessments against assessors' ratings.
 ]

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
+import segno
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -27,7 +29,11 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from assessments.forms import (
     AssessmentFormBuildForm,
+    AssessNowEmailForm,
+    AssessNowForm,
     DeclineForm,
+    FeedbackAskForm,
+    FeedbackProgramAskForm,
     ObservationRequestForm,
     ResponseForm,
     ReviseForm,
@@ -42,6 +48,20 @@ from assessments.models import (
     AssessmentRequest,
     ObservationSetting,
     ScheduledRotation,
+)
+from assessments.selectors.feedback import (
+    MIN_EVALUATIONS,
+    MIN_GROUP,
+    assess_now_code_of,
+    evaluable_by,
+    feedback_request_of,
+    feedback_requests_made_by,
+    feedback_requests_of,
+    feedback_summary_for,
+    program_directed_by,
+    program_learners,
+    program_teaching_results,
+    teaching_results_for,
 )
 from assessments.selectors.forms import (
     form_managed_by,
@@ -77,7 +97,34 @@ from assessments.selectors.rotations import (
     rotations_of,
     schedule_of,
 )
+from assessments.services import assess_now as assess_now_services
 from assessments.services import rotations as rotation_services
+from assessments.services.assess_now import (
+    AssessNowError,
+    assess_now_code_create,
+    assess_now_link_request,
+    assess_now_link_use,
+    assess_now_redeem,
+    code_from_token,
+    code_minutes,
+    code_token,
+    link_from_token,
+    link_minutes,
+)
+from assessments.services.feedback import (
+    ROTATION_FORM,
+    TEACHER_FORM,
+    EvaluationConflictError,
+    FeedbackLinkError,
+    check_link_open,
+    feedback_request_create,
+    feedback_request_from_token,
+    feedback_respond,
+    feedback_token,
+    form_for_rater,
+    rotation_evaluation_create,
+    teacher_evaluation_create,
+)
 from assessments.services.forms import (
     CUSTOM_SCALE,
     FRAMEWORK_SCALE,
@@ -1019,3 +1066,419 @@ def rotation_block_delete(request: HttpRequest, program_id: int, pk: int) -> Htt
     else:
         messages.success(request, "Block removed from the schedule.")
     return redirect("rotation-schedule", program_id=program_id)
+
+
+# --- Assess me now ----------------------------------------------------------------------------
+
+
+def qr_svg(url: str, title: str) -> str:
+    """The URL as a QR code, an inline SVG (no script, no style: the page's CSS sizes it)."""
+    return cast(
+        str,
+        segno.make(url, error="m").svg_inline(
+            scale=1, omitsize=True, title=title, svgclass="qr-code", dark="#000", light="#fff"
+        ),
+    )
+
+
+@login_required
+def assess_now_start(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    frameworks = list(observable_frameworks(learner=learner))
+    form = AssessNowForm(
+        request.POST or None,
+        learner=learner,
+        frameworks=frameworks,
+        program_forms=list(program_forms_for_learner(learner=learner)),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            code, _ = assess_now_code_create(
+                learner=learner,
+                competency_ids=form.competency_ids(),
+                setting=data["setting"],
+                case_type=data["case_type"],
+                form_id=data["form"],
+                client_token=data["client_token"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return redirect("assess-now-show", code.pk)
+    return render(
+        request,
+        "assessments/assess_now/start.html",
+        {"form": form, "frameworks": frameworks, "minutes": code_minutes()},
+    )
+
+
+@login_required
+def assess_now_show(request: HttpRequest, pk: int) -> HttpResponse:
+    code = assess_now_code_of(learner=_user(request), pk=pk)
+    if code is None:
+        raise Http404
+    url = request.build_absolute_uri(reverse("assess-now-scan", args=[code_token(code)]))
+    usable = code.redeemed_at is None and not code.is_expired()
+    return render(
+        request,
+        "assessments/assess_now/show.html",
+        {
+            "code": code,
+            "url": url,
+            "usable": usable,
+            "qr": qr_svg(url, "QR code to observe me now") if usable else "",
+            "competencies": list(code.competencies.all()),
+        },
+    )
+
+
+def _assess_now_error(
+    request: HttpRequest, error: AssessNowError, code: Any = None
+) -> HttpResponse:
+    status = {"expired": 410, "used": 409}.get(error.kind, 404)
+    # The assessor who redeemed the code, scanning it again, is pointed back to their form.
+    resume = ""
+    request_id = getattr(code, "request_id", None)
+    if error.kind == "used" and request_id and request.user.is_authenticated:
+        mine = request_for_assessor(assessor=_user(request), pk=request_id)
+        if mine is not None:
+            resume = reverse("observation-request-complete", args=[mine.pk])
+    return render(
+        request,
+        "assessments/assess_now/error.html",
+        {"message": str(error), "resume": resume},
+        status=status,
+    )
+
+
+def _scan_page(
+    request: HttpRequest, code: Any, token: str, email_form: Any, sent: bool, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "assessments/assess_now/scan.html",
+        {
+            "code": code,
+            "token": token,
+            "email_form": email_form,
+            "sent": sent,
+            "login_url": f"{reverse('account_login')}?next={request.path}",
+            "minutes": link_minutes(),
+        },
+        status=status,
+    )
+
+
+def assess_now_scan(request: HttpRequest, token: str) -> HttpResponse:
+    """The URL in the QR code. Signed in, an assessor of the learner redeems the code by
+    opening it and lands on the filled form; otherwise the page offers to sign in."""
+    code = None
+    try:
+        code = code_from_token(token)
+        if not request.user.is_authenticated:
+            if code.redeemed_at is not None:
+                raise AssessNowError("used", assess_now_services.USED)
+            if code.is_expired():
+                raise AssessNowError("expired", assess_now_services.EXPIRED)
+            return _scan_page(request, code, token, AssessNowEmailForm(), sent=False)
+        made = assess_now_redeem(code=code, assessor=_user(request))
+    except AssessNowError as error:
+        return _assess_now_error(request, error, code)
+    except ValidationError as error:
+        return render(
+            request,
+            "assessments/assess_now/error.html",
+            {"message": " ".join(error.messages)},
+            status=403,
+        )
+    messages.success(request, f"Observing {made.learner.name} now.")
+    return redirect("observation-request-complete", made.pk)
+
+
+@require_POST
+def assess_now_email(request: HttpRequest, token: str) -> HttpResponse:
+    """Someone on the faculty list, not signed in on this phone, asks for a one-time link."""
+    form = AssessNowEmailForm(request.POST)
+    try:
+        code = code_from_token(token)
+        if not form.is_valid():
+            return _scan_page(request, code, token, form, sent=False, status=400)
+        assess_now_link_request(code=code, email=form.cleaned_data["email"])
+    except AssessNowError as error:
+        return _assess_now_error(request, error)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return _scan_page(request, code, token, form, sent=False, status=400)
+    return _scan_page(request, code, token, AssessNowEmailForm(), sent=True)
+
+
+def assess_now_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed one-time link. Opening it shows a button (mail scanners that open links
+    must not spend it); pressing it signs the person in and redeems the code."""
+    try:
+        link = link_from_token(token)
+        if request.method == "POST":
+            made = assess_now_link_use(link=link)
+            login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Signed in. Observing {made.learner.name} now.")
+            return redirect("observation-request-complete", made.pk)
+        if link.used_at is not None:
+            raise AssessNowError("used", assess_now_services.LINK_USED)
+        if timezone.now() >= link.expires_at:
+            raise AssessNowError("expired", assess_now_services.LINK_EXPIRED)
+    except AssessNowError as error:
+        return _assess_now_error(request, error)
+    except ValidationError as error:
+        return render(
+            request,
+            "assessments/assess_now/error.html",
+            {"message": " ".join(error.messages)},
+            status=403,
+        )
+    return render(request, "assessments/assess_now/link.html", {"link": link})
+
+
+# --- Multi-source feedback --------------------------------------------------------------------
+
+
+@login_required
+def feedback_home(request: HttpRequest) -> HttpResponse:
+    learner = _user(request)
+    form = FeedbackAskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made, created = feedback_request_create(
+                learner=learner,
+                by=learner,
+                rater_type=data["rater_type"],
+                rater_name=data["rater_name"],
+                rater_email=data["rater_email"],
+                anonymous=data["anonymous"],
+                client_token=data["client_token"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if created:
+                messages.success(request, "Feedback link made.")
+            return redirect("feedback-link", made.pk)
+    page = Paginator(feedback_requests_of(learner=learner), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "assessments/feedback/home.html",
+        {
+            "form": form,
+            "page": page,
+            "summary": feedback_summary_for(learner=learner),
+            "min_group": MIN_GROUP,
+            "now": timezone.now(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def feedback_link(request: HttpRequest, pk: int) -> HttpResponse:
+    item = feedback_request_of(learner=_user(request), pk=pk)
+    if item is None:
+        raise Http404
+    url = request.build_absolute_uri(reverse("feedback-respond", args=[feedback_token(item)]))
+    usable = item.responded_at is None and timezone.now() < item.expires_at
+    return render(
+        request,
+        "assessments/feedback/link.html",
+        {
+            "item": item,
+            "url": url,
+            "usable": usable,
+            "qr": qr_svg(url, "QR code of the feedback link") if usable else "",
+        },
+    )
+
+
+def feedback_respond_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The rater's page: no account, no sign-in. Works once."""
+    errors: dict[str, list[str]] = {}
+    try:
+        item = feedback_request_from_token(token)
+        check_link_open(item)
+        spec = form_for_rater(item.rater_type)
+        if request.method == "POST":
+            try:
+                feedback_respond(
+                    request=item,
+                    ratings={
+                        code: request.POST.get(f"rating-{code}", "") for code, _ in spec.items
+                    },
+                    comment=request.POST.get("comment", ""),
+                )
+            except ValidationError as error:
+                errors = error.message_dict
+            else:
+                return render(request, "assessments/feedback/thanks.html", {"item": item})
+    except FeedbackLinkError as error:
+        status = {"expired": 410, "used": 409}.get(error.kind, 404)
+        return render(
+            request, "assessments/feedback/closed.html", {"message": str(error)}, status=status
+        )
+    posted = request.POST if request.method == "POST" else {}
+    items = [
+        {"code": code, "text": text, "chosen": str(posted.get(f"rating-{code}", ""))}
+        for code, text in spec.items
+    ]
+    return render(
+        request,
+        "assessments/feedback/respond.html",
+        {
+            "item": item,
+            "spec": spec,
+            "items": items,
+            "errors": errors,
+            "comment": posted.get("comment", ""),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def feedback_program(request: HttpRequest, program_id: int) -> HttpResponse:
+    """A director or coordinator asks raters about the program's learners; the answers go to
+    the learner alone (the page lists only the links this person made)."""
+    asker = _user(request)
+    program = programs_managed_by(user=asker).filter(pk=program_id).first()
+    if program is None:
+        raise Http404
+    form = FeedbackProgramAskForm(request.POST or None, learners=program_learners(program=program))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _, created = feedback_request_create(
+                learner=data["learner"],
+                by=asker,
+                rater_type=data["rater_type"],
+                rater_name=data["rater_name"],
+                rater_email=data["rater_email"],
+                anonymous=data["anonymous"],
+                program_id=program.pk,
+                client_token=data["client_token"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if created:
+                messages.success(request, f"Feedback link made for {data['learner'].name}.")
+            return redirect("feedback-program", program.pk)
+    page = Paginator(feedback_requests_made_by(asker=asker, program=program), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    now = timezone.now()
+    rows = [
+        {
+            "item": item,
+            "url": request.build_absolute_uri(
+                reverse("feedback-respond", args=[feedback_token(item)])
+            )
+            if item.responded_at is None and now < item.expires_at
+            else "",
+        }
+        for item in page
+    ]
+    return render(
+        request,
+        "assessments/feedback/program.html",
+        {"program": program, "form": form, "page": page, "rows": rows, "now": now},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Teaching evaluations -------------------------------------------------------------------
+
+
+@login_required
+def teaching_evaluations(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "assessments/evaluations/list.html",
+        {"items": evaluable_by(learner=_user(request)), "min": MIN_EVALUATIONS},
+    )
+
+
+@login_required
+def teaching_evaluation_create(request: HttpRequest, subject: str, pk: int) -> HttpResponse:
+    if subject not in ("teacher", "rotation"):
+        raise Http404
+    learner = _user(request)
+    target = next(
+        (e for e in evaluable_by(learner=learner) if e.subject == subject and e.pk == pk), None
+    )
+    if target is None:
+        raise Http404
+    spec = TEACHER_FORM if subject == "teacher" else ROTATION_FORM
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        ratings = {code: request.POST.get(f"rating-{code}", "") for code, _ in spec.items}
+        comment = request.POST.get("comment", "")
+        try:
+            if subject == "teacher":
+                teacher_evaluation_create(
+                    author=learner, teacher_id=pk, ratings=ratings, comment=comment
+                )
+            else:
+                rotation_evaluation_create(
+                    author=learner, rotation_id=pk, ratings=ratings, comment=comment
+                )
+        except ValidationError as error:
+            errors = error.message_dict
+        except EvaluationConflictError as error:
+            messages.error(request, str(error))
+            return redirect("teaching-evaluations")
+        else:
+            messages.success(request, f"Thank you: your evaluation of {target.name} is in.")
+            return redirect("teaching-evaluations")
+    posted = request.POST if request.method == "POST" else {}
+    items = [
+        {"code": code, "text": text, "chosen": str(posted.get(f"rating-{code}", ""))}
+        for code, text in spec.items
+    ]
+    return render(
+        request,
+        "assessments/evaluations/form.html",
+        {
+            "target": target,
+            "spec": spec,
+            "items": items,
+            "errors": errors,
+            "comment": posted.get("comment", ""),
+            "min": MIN_EVALUATIONS,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def teaching_results(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "assessments/evaluations/results.html",
+        {"results": teaching_results_for(teacher=_user(request)), "min": MIN_EVALUATIONS},
+    )
+
+
+@login_required
+def teaching_program_results(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = program_directed_by(user=_user(request), program_id=program_id)
+    if program is None:
+        raise Http404
+    return render(
+        request,
+        "assessments/evaluations/program_results.html",
+        {
+            "program": program,
+            "results": program_teaching_results(program=program),
+            "min": MIN_EVALUATIONS,
+        },
+    )

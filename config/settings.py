@@ -204,6 +204,11 @@ CELERY_BEAT_SCHEDULE["assessments-rotation-evaluations"] = {
     "task": "assessments.rotation_evaluations_send",
     "schedule": crontab(minute=5),
 }
+# Multi-source feedback: emailed links whose message was lost are sent again.
+CELERY_BEAT_SCHEDULE["assessments-feedback-emails-sweep"] = {
+    "task": "assessments.feedback_emails_sweep",
+    "schedule": 120.0,
+}
 # Portfolio: exports and imports whose message was lost are sent again (docs/portfolio-export.md).
 CELERY_BEAT_SCHEDULE["portfolio-transfers-sweep"] = {
     "task": "portfolio.transfers_sweep",
@@ -279,6 +284,13 @@ STORAGES = {
         else "core.staticstorage.CompressedManifestStaticFiles"
     },
 }
+# "Assess me now" (docs/assessments.md): how long a learner's QR code may be scanned, and how
+# long the one-time sign-in link emailed to a faculty member works.
+ASSESS_NOW_CODE_MINUTES = env.int("ASSESS_NOW_CODE_MINUTES", default=10)
+ASSESS_NOW_LINK_MINUTES = env.int("ASSESS_NOW_LINK_MINUTES", default=15)
+# Multi-source feedback: how long a one-time feedback link stays open.
+FEEDBACK_LINK_DAYS = env.int("FEEDBACK_LINK_DAYS", default=21)
+
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 FRAMEWORK_IMPORT_MAX_BYTES = env.int("FRAMEWORK_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 

@@ -37,7 +37,20 @@ from django.utils import timezone
 
 import learning
 from accounts.models import User
-from assessments.models import Assessment, AssessmentRequest, AssessmentResponse, AssessmentVersion
+from assessments.models import (
+    Assessment,
+    AssessmentRequest,
+    AssessmentResponse,
+    AssessmentVersion,
+    FeedbackRequest,
+    FeedbackResponse,
+    TeachingEvaluation,
+)
+from assessments.services.feedback import (
+    feedback_request_create,
+    feedback_respond,
+    teacher_evaluation_create,
+)
 from assessments.services.observations import (
     RatingInput,
     assessment_respond,
@@ -138,6 +151,9 @@ EXTRA_MODELS: tuple[type[models.Model], ...] = (
     Assessment,
     AssessmentVersion,
     AssessmentResponse,
+    FeedbackRequest,
+    FeedbackResponse,
+    TeachingEvaluation,
     ReviewPeriod,
     LearnerReview,
     ConsensusRating,
@@ -241,6 +257,7 @@ def seed_extras(*, institution: Institution) -> None:
         goals = _portfolios(cast, today)
         _coaching(cast, today, goals)
         _observations(cast, today)
+        _feedback(cast)
         _committee(cast, today)
         _case_log(cast, today)
 
@@ -1208,6 +1225,79 @@ def _observations(cast: Cast, today: dt.date) -> None:
             _backdate_notices([f"observation-request:{request.pk}:declined"], declined_at)
     if created_any:
         observation_requests_remind(today=today)
+
+
+# --- Multi-source feedback and teaching evaluations --------------------------------------------
+
+# Ana's feedback: four patients and three nurses (both groups shown), one peer and one other
+# staff member (pooled as "other", still under 3, so waiting), one patient link still open.
+MSF_ANSWERS: list[tuple[str, dict[str, int], str]] = [
+    (
+        "patient",
+        {"listened": 4, "explained": 4, "respect": 4, "involved": 3},
+        "Took time to explain my new tablets.",
+    ),
+    ("patient", {"listened": 4, "explained": 3, "respect": 4, "involved": 3}, ""),
+    (
+        "patient",
+        {"listened": 3, "explained": 3, "respect": 4, "involved": 2},
+        "I would have liked a say in when I go home.",
+    ),
+    (
+        "patient",
+        {"listened": 4, "explained": 4, "respect": 4, "involved": 4},
+        "Kind, and came back when she said she would.",
+    ),
+    (
+        "nurse",
+        {"communication": 4, "respect": 5, "reliability": 4, "safety": 4},
+        "Clear plans at handover.",
+    ),
+    (
+        "nurse",
+        {"communication": 3, "respect": 5, "reliability": 4, "safety": 4},
+        "Answer pages a little sooner on busy nights.",
+    ),
+    ("nurse", {"communication": 4, "respect": 4, "reliability": 5, "safety": 5}, ""),
+    (
+        "peer",
+        {"communication": 4, "respect": 5, "reliability": 4, "safety": 4},
+        "Good at sharing the list fairly.",
+    ),
+    ("staff", {"communication": 4, "respect": 5, "reliability": 5, "safety": 4}, ""),
+]
+TEACHING_ANSWERS = {"time": 4, "feedback": 4, "climate": 5, "supervision": 4}
+
+
+def _feedback(cast: Cast) -> None:
+    """Feedback for Ana from patients and the team, and residents' evaluations of Grace (six
+    of them, so she and the director see an aggregate)."""
+    ana = cast.get(ANA)
+    if ana is None:
+        return
+    for number, (rater_type, ratings, comment) in enumerate(MSF_ANSWERS):
+        made, created = feedback_request_create(
+            learner=ana, by=ana, rater_type=rater_type, client_token=_id("feedback", number)
+        )
+        if created:
+            feedback_respond(request=made, ratings=ratings, comment=comment)
+    feedback_request_create(
+        learner=ana, by=ana, rater_type="patient", client_token=_id("feedback", "open")
+    )
+    grace = cast.need(GRACE)
+    residents = (
+        Enrollment.objects.current()
+        .filter(program=cast.residency)
+        .exclude(learner=grace)
+        .order_by("learner__email")
+        .select_related("learner")[:6]
+    )
+    done = set(TeachingEvaluation.objects.filter(teacher=grace).values_list("author_id", flat=True))
+    for enrollment in residents:
+        if enrollment.learner_id not in done:
+            teacher_evaluation_create(
+                author=enrollment.learner, teacher_id=grace.pk, ratings=TEACHING_ANSWERS
+            )
 
 
 def _complete(request: AssessmentRequest, grace: User, ana: User, today: dt.date) -> None:

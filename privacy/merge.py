@@ -117,6 +117,15 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     ("assessments.AssessmentRequest", "assessor"): S,
     ("assessments.AssessmentVersion", "recorded_by"): S,
     ("assessments.AssessmentResponse", "learner"): S,
+    ("assessments.AssessNowCode", "learner"): S,
+    ("assessments.AssessNowLink", "user"): S,
+    ("assessments.FeedbackRequest", "learner"): S,
+    ("assessments.FeedbackRequest", "asked_by"): S,
+    ("assessments.FeedbackResponse", "learner"): S,
+    # A learner evaluates a teacher once per program: where both accounts did, the kept
+    # account's evaluation stays.
+    ("assessments.TeachingEvaluation", "author"): S,
+    ("assessments.TeachingEvaluation", "teacher"): S,
     ("coaching.CoachingRelationship", "learner"): MergeRule(
         Clash.REFUSE, reason="Both accounts have an open coaching relationship with the same coach."
     ),

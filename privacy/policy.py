@@ -182,6 +182,26 @@ RULES: tuple[Rule, ...] = (
         "Rotation blocks you supervise",
         "the program's schedule; the program names a new supervisor for blocks still ahead",
     ),
+    Rule("assessments.AssessNowCode", "learner", E, "Your assess-me-now codes"),
+    Rule("assessments.AssessNowLink", "user", E, "One-time sign-in links emailed to you"),
+    Rule(
+        "assessments.FeedbackRequest",
+        "learner",
+        E,
+        "Feedback links about you, with the answers they brought",
+    ),
+    Rule(
+        "assessments.FeedbackRequest",
+        "asked_by",
+        K,
+        "Feedback links you made for a learner of your program",
+        "the learner's; shown as made by your anonymised name",
+    ),
+    Rule("assessments.FeedbackResponse", "learner", E, "Feedback answers about you"),
+    Rule(
+        "assessments.TeachingEvaluation", "author", E, "Your evaluations of teachers and rotations"
+    ),
+    Rule("assessments.TeachingEvaluation", "teacher", E, "Learners' evaluations of your teaching"),
     Rule("assessments.AssessmentForm", "created_by", K, "Assessment forms you built for a program"),
     Rule(
         "assessments.AssessmentRequest",
@@ -388,8 +408,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 # Models that hold an e-mail address of someone who may have no account (an invitation, a
-# request to an outside assessor): each must have a retention rule in privacy.services.
-# Nothing holds one yet; `test_coverage` fails for a model with an e-mail field not listed.
+# request to an outside assessor, a feedback link): each must have a retention rule in
+# privacy.services; `test_coverage` fails for a model with an e-mail field not listed.
 EMAIL_KEYED: dict[str, str] = {
     "accounts.User.email": "the account itself: erased or anonymised with it",
     "account.EmailAddress.email": "an address of an account: erased with it",
@@ -397,4 +417,6 @@ EMAIL_KEYED: dict[str, str] = {
     "addressed to; one never accepted is deleted RETENTION_INVITATION_DAYS after it expired",
     "sso.ScimUser.email": "an institution's provisioning record: always points at an account, "
     "erased with it (and when the institution's SCIM client deletes it)",
+    "assessments.FeedbackRequest.rater_email": "where a feedback link was emailed: blanked "
+    "once the link is answered or has closed (retention run), erased with the learner",
 }

@@ -23,6 +23,7 @@ from accounts.models import User
 from accounts.services import user_erase
 from assessments.services.erasure import assessments_erase_for_user
 from caselog.services import caselog_erase_for_user
+from assessments.services.feedback import feedback_rater_emails_clear
 from coaching.services import coaching_erase_for_user
 from committee.services import committee_erase_for_user
 from cpd.services import cpd_erase_for_user
@@ -125,6 +126,7 @@ class RetentionReport:
     notifications_deleted: int = 0
     access_log_deleted: int = 0
     invitations_deleted: int = 0
+    rater_emails_cleared: int = 0
 
 
 def retention_enforce(*, now: dt.datetime | None = None) -> RetentionReport:
@@ -146,6 +148,7 @@ def retention_enforce(*, now: dt.datetime | None = None) -> RetentionReport:
     report.invitations_deleted = invitations_expire(
         before=now - dt.timedelta(days=settings.RETENTION_INVITATION_DAYS)
     )
+    report.rater_emails_cleared = feedback_rater_emails_clear(now=now)
     if settings.RETENTION_ACCESS_LOG_DAYS:
         report.access_log_deleted = access_log_expire(
             before=now - dt.timedelta(days=settings.RETENTION_ACCESS_LOG_DAYS)

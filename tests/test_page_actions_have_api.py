@@ -106,6 +106,13 @@ PAGE_TO_API: dict[str, set[str]] = {
     "rotation-nudge": {"rotation_evaluation_nudge"},
     "rotation-block-edit": {"rotation_schedule_update"},
     "rotation-block-delete": {"rotation_schedule_delete"},
+    # assess me now, multi-source feedback, teaching evaluations
+    "assess-now-start": {"assess_now_create"},
+    "assess-now-email": {"assess_now_sign_in_link_create"},
+    "feedback-home": {"feedback_request_create"},
+    "feedback-program": {"feedback_request_create"},
+    "feedback-respond": {"feedback_answer"},
+    "teaching-evaluation-create": {"teaching_evaluation_create"},
     "program-entrustment": {"program_entrustment_decision_record"},
     "program-entrustment-sign-off": {"program_entrustment_decision_sign_off"},
     # practice, CPD and handovers
@@ -156,6 +163,8 @@ EXCEPTIONS: dict[str, str] = {
     "mfa_activate_totp": "MFA is set up by scanning a code in a browser; GET account/mfa/ "
     "reports its status",
     "mfa_authenticate": "the second step of a browser sign-in",
+    "assess-now-link": "the emailed one-time link signs a browser in; over the API the "
+    "assessor authenticates as usual and redeems the code with assess_now_redeem",
     "socialaccount_connections": "connecting an institution's sign-in is a browser redirect "
     "through its identity provider",
 }

@@ -16,9 +16,14 @@ from accounts.models import User
 from assessments.models import (
     AssessmentRequest,
     AssessmentResponse,
+    AssessNowCode,
+    AssessNowLink,
     CheckIn,
+    FeedbackRequest,
+    FeedbackResponse,
     ScheduledRotation,
     SelfAssessment,
+    TeachingEvaluation,
 )
 from assessments.services.ratings import ratings_delete
 from notifications.services import notification_send
@@ -33,6 +38,14 @@ def assessments_erase_for_user(*, user: User) -> None:
     ratings_delete(CheckIn.objects.filter(learner=user))
     ratings_delete(SelfAssessment.objects.filter(learner=user))
     AssessmentResponse.objects.filter(learner=user).delete()
+    # Assess-now codes and links, feedback about the person and teaching evaluations by or
+    # of them are theirs; links they made for a learner stay with the learner.
+    AssessNowLink.objects.filter(user=user).delete()
+    AssessNowCode.objects.filter(learner=user).delete()
+    FeedbackResponse.objects.filter(learner=user).delete()
+    FeedbackRequest.objects.filter(learner=user).delete()
+    TeachingEvaluation.objects.filter(author=user).delete()
+    TeachingEvaluation.objects.filter(teacher=user).delete()
     # The learner's rotation blocks go with their requests; blocks they supervise stay.
     ScheduledRotation.objects.filter(learner=user).delete()
     AssessmentRequest.objects.filter(learner=user).delete()

@@ -11,8 +11,27 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from assessments.models import Assessment, AssessmentForm, AssessmentRequest, ScheduledRotation
+from assessments.models import (
+    Assessment,
+    AssessmentForm,
+    AssessmentRequest,
+    AssessNowLink,
+    ScheduledRotation,
+)
 from assessments.services import rotations as rotation_services
+from assessments.services.assess_now import (
+    assess_now_code_create,
+    assess_now_link_request,
+    code_token,
+    link_token,
+)
+from assessments.services.feedback import (
+    feedback_request_create,
+    feedback_respond,
+    feedback_token,
+    rotation_evaluation_create,
+    teacher_evaluation_create,
+)
 from assessments.services.forms import assessment_form_create, shipped_forms_ensure
 from assessments.tests.factories import (
     ObservedAssessmentFactory,
@@ -20,6 +39,7 @@ from assessments.tests.factories import (
     milestone_framework,
 )
 from portfolio.tests.factories import ShareGrantFactory
+from tests import factories
 from tests.authz import Row, same, signed_in
 
 
@@ -480,5 +500,288 @@ ROWS += [
         lambda w: f"/api/v1/rotation-blocks/{_rotation_block(w).pk}/nudge/",
         same(404, anonymous=401, director=200, admin=200),
         method="POST",
+    ),
+]
+
+
+# --- Assess me now, multi-source feedback, teaching evaluations --------------------------------
+# The director is an assessor of the learner's program: they redeem the learner's code and are
+# the teacher learners evaluate. The anonymity thresholds show as statuses on the result
+# endpoints: one response short of the threshold is a 404 for everyone.
+
+
+def _code(w: Any) -> Any:
+    made, _ = assess_now_code_create(learner=w.learner, competency_ids=[_epa(w).pk])
+    return made
+
+
+def _code_token(w: Any) -> str:
+    return code_token(_code(w))
+
+
+def _link_token(w: Any) -> str:
+    code = _code(w)
+    assess_now_link_request(code=code, email=w.director.email)
+    return link_token(AssessNowLink.objects.get(code=code))
+
+
+def _feedback(w: Any, rater_type: str = "patient") -> Any:
+    made, _ = feedback_request_create(learner=w.learner, by=w.learner, rater_type=rater_type)
+    return made
+
+
+def _feedback_token(w: Any) -> str:
+    return feedback_token(_feedback(w))
+
+
+PATIENT_ANSWERS = {"listened": 4, "explained": 3, "respect": 4, "involved": 3}
+TEACHING_ANSWERS = {"time": 4, "feedback": 3, "climate": 5, "supervision": 4}
+
+
+def _patients_answered(w: Any, n: int) -> str:
+    for _ in range(n):
+        feedback_respond(request=_feedback(w), ratings=PATIENT_ANSWERS)
+    return "/api/v1/me/feedback/patient/"
+
+
+def _new_learners(w: Any, n: int) -> list[Any]:
+    made = []
+    for _ in range(n):
+        user = factories.UserFactory()
+        factories.EnrollmentFactory(learner=user, program=w.program)
+        made.append(user)
+    return made
+
+
+def _director_evaluated_by(w: Any, n: int) -> str:
+    for author in _new_learners(w, n):
+        teacher_evaluation_create(author=author, teacher_id=w.director.pk, ratings=TEACHING_ANSWERS)
+    return f"/api/v1/me/teaching-results/{w.program.pk}/"
+
+
+def _rotation_evaluated(w: Any, learners: int, answers: int) -> str:
+    rotation = rotation_services.rotation_create(
+        program=w.program, name=f"Ward {uuid.uuid4().hex[:6]}", competency_ids=[_epa(w).pk]
+    )
+    group = _new_learners(w, learners)
+    for learner in group:
+        ScheduledRotation.objects.create(
+            rotation=rotation,
+            learner=learner,
+            supervisor=w.assessor,
+            start_on=dt.date(2026, 1, 5),
+            end_on=dt.date(2026, 2, 1),
+        )
+    for learner in group[:answers]:
+        rotation_evaluation_create(
+            author=learner,
+            rotation_id=rotation.pk,
+            ratings={"expectations": 3, "supervision": 4, "learning": 4, "workload": 2},
+        )
+    return f"/api/v1/programs/{w.program.pk}/teaching-results/rotations/{rotation.pk}/"
+
+
+ONLY_LEARNER = same(404, anonymous=302, learner=200)
+API_NOBODY = same(404, anonymous=401)
+
+ROWS += [
+    Row("assess-now-start", lambda w: "/assessments/now/", OWN),
+    Row(
+        "assess-now-start",
+        lambda w: "/assessments/now/",
+        signed_in(200, learner=302),
+        method="POST",
+        data=lambda w: {"epa": _epa(w).pk, "client_token": str(uuid.uuid4())},
+        note="others are enrolled nowhere with this EPA: the form again",
+    ),
+    Row("assess-now-show", lambda w: f"/assessments/now/{_code(w).pk}/", ONLY_LEARNER),
+    Row(
+        "assess-now-scan",
+        lambda w: f"/assessments/now/scan/{_code_token(w)}/",
+        same(403, anonymous=200, director=302, admin=403),
+        note="the director (faculty there) lands on the form; a visitor is offered sign-in; "
+        "anyone else is told only faculty of the program may answer",
+    ),
+    Row(
+        "assess-now-email",
+        lambda w: f"/assessments/now/scan/{_code_token(w)}/email/",
+        same(200),
+        method="POST",
+        data=lambda w: {"email": "someone@example.org"},
+        note="the same answer whoever asks, whatever the address",
+    ),
+    Row(
+        "assess-now-link",
+        lambda w: f"/assessments/now/link/{_link_token(w)}/",
+        same(200),
+        note="a button, spending nothing; pressing it signs in the link's person",
+    ),
+    Row("feedback-home", lambda w: "/assessments/feedback/", OWN),
+    Row(
+        "feedback-home",
+        lambda w: "/assessments/feedback/",
+        signed_in(400, learner=302, other_learner=302),
+        method="POST",
+        data=lambda w: {"rater_type": "patient", "client_token": str(uuid.uuid4())},
+        note="anyone enrolled in a program may ask about themself; others see the form again",
+    ),
+    Row("feedback-link", lambda w: f"/assessments/feedback/{_feedback(w).pk}/", ONLY_LEARNER),
+    Row(
+        "feedback-respond",
+        lambda w: f"/assessments/feedback/answer/{_feedback_token(w)}/",
+        same(200),
+        note="the rater needs no account",
+    ),
+    Row(
+        "feedback-respond",
+        lambda w: f"/assessments/feedback/answer/{_feedback_token(w)}/",
+        same(200),
+        method="POST",
+        data=lambda w: {f"rating-{k}": v for k, v in PATIENT_ANSWERS.items()},
+    ),
+    Row("teaching-evaluations", lambda w: "/assessments/evaluations/", OWN),
+    Row(
+        "teaching-evaluation-create",
+        lambda w: f"/assessments/evaluations/teacher/{w.director.pk}/",
+        same(404, anonymous=302, learner=200),
+        note="only learners of a program where the person teaches",
+    ),
+    Row(
+        "teaching-evaluation-create",
+        lambda w: f"/assessments/evaluations/teacher/{w.director.pk}/",
+        same(404, anonymous=302, learner=302),
+        method="POST",
+        data=lambda w: {f"rating-{k}": v for k, v in TEACHING_ANSWERS.items()},
+    ),
+    Row("teaching-results", lambda w: "/assessments/evaluations/results/", OWN),
+    Row(
+        "teaching-program-results",
+        lambda w: f"/assessments/evaluations/program/{w.program.pk}/",
+        same(404, anonymous=302, director=200),
+        note="the program's directors only",
+    ),
+    # API.
+    Row(
+        "api-assess-now-create",
+        lambda w: "/api/v1/assess-now/",
+        same(400, anonymous=401, learner=201),
+        method="POST",
+        data=lambda w: {"competencies": [_epa(w).pk]},
+        content_type="application/json",
+    ),
+    Row(
+        "api-assess-now-redeem",
+        lambda w: "/api/v1/assess-now/redeem/",
+        same(403, anonymous=401, director=201),
+        method="POST",
+        data=lambda w: {"code": _code_token(w)},
+        content_type="application/json",
+    ),
+    Row(
+        "api-assess-now-sign-in-link",
+        lambda w: "/api/v1/assess-now/sign-in-link/",
+        same(202),
+        method="POST",
+        data=lambda w: {"code": _code_token(w), "email": "someone@example.org"},
+        content_type="application/json",
+    ),
+    Row("api-feedback-request-list", lambda w: "/api/v1/feedback-requests/", API_OWN),
+    Row(
+        "api-feedback-request-list",
+        lambda w: "/api/v1/feedback-requests/",
+        same(400, anonymous=401, learner=201, director=201),
+        method="POST",
+        data=lambda w: {"rater_type": "nurse", "learner": w.learner.pk},
+        content_type="application/json",
+        note="the learner, or a director of the learner's program",
+    ),
+    Row(
+        "api-feedback-answer",
+        lambda w: "/api/v1/feedback-answers/",
+        same(201),
+        method="POST",
+        data=lambda w: {"link": _feedback_token(w), "ratings": PATIENT_ANSWERS},
+        content_type="application/json",
+        note="the rater needs no account",
+    ),
+    Row("api-me-feedback", lambda w: "/api/v1/me/feedback/", API_OWN),
+    Row(
+        "api-me-feedback-group",
+        lambda w: _patients_answered(w, 2),
+        API_NOBODY,
+        note="threshold: two patients' answers are not shown, even to the learner",
+    ),
+    Row(
+        "api-me-feedback-group",
+        lambda w: _patients_answered(w, 3),
+        same(404, anonymous=401, learner=200),
+        note="threshold: from the third answer the learner sees the group",
+    ),
+    Row("api-teaching-evaluation-list", lambda w: "/api/v1/teaching-evaluations/", API_OWN),
+    Row(
+        "api-teaching-evaluation-list",
+        lambda w: "/api/v1/teaching-evaluations/",
+        same(400, anonymous=401, learner=201),
+        method="POST",
+        data=lambda w: {"teacher": w.director.pk, "ratings": TEACHING_ANSWERS},
+        content_type="application/json",
+    ),
+    Row("api-me-teaching-results", lambda w: "/api/v1/me/teaching-results/", API_OWN),
+    Row(
+        "api-me-teaching-result",
+        lambda w: _director_evaluated_by(w, 4),
+        API_NOBODY,
+        note="threshold: a teacher with 4 responses sees nothing",
+    ),
+    Row(
+        "api-me-teaching-result",
+        lambda w: _director_evaluated_by(w, 5),
+        same(404, anonymous=401, director=200),
+        note="threshold: with 5 the teacher sees the aggregate (and nobody else does here)",
+    ),
+    Row(
+        "api-program-teaching-results",
+        lambda w: f"/api/v1/programs/{w.program.pk}/teaching-results/",
+        same(404, anonymous=401, director=200),
+    ),
+    Row(
+        "api-program-rotation-result",
+        lambda w: _rotation_evaluated(w, learners=4, answers=4),
+        API_NOBODY,
+        note="threshold: a rotation with 4 learners is never shown",
+    ),
+    Row(
+        "api-program-rotation-result",
+        lambda w: _rotation_evaluated(w, learners=9, answers=4),
+        API_NOBODY,
+        note="threshold: 9 learners but 4 responses is not shown",
+    ),
+    Row(
+        "api-program-rotation-result",
+        lambda w: _rotation_evaluated(w, learners=5, answers=5),
+        same(404, anonymous=401, director=200),
+        note="threshold: 5 learners and 5 responses: the director sees the aggregate",
+    ),
+]
+
+ROWS += [
+    Row(
+        "feedback-program",
+        lambda w: f"/assessments/feedback/program/{w.program.pk}/",
+        same(404, anonymous=302, director=200, admin=200),
+        note="the program's directors and coordinators (and admins)",
+    ),
+    Row(
+        "feedback-program",
+        lambda w: f"/assessments/feedback/program/{w.program.pk}/",
+        same(404, anonymous=302, director=302, admin=400),
+        method="POST",
+        data=lambda w: {
+            "learner": w.learner.pk,
+            "rater_type": "nurse",
+            "anonymous": "on",
+            "client_token": str(uuid.uuid4()),
+        },
+        note="an admin without a role in the program may look but not ask",
     ),
 ]

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from assessments.models import Assessment, CheckIn, SelfAssessment
+from assessments.selectors.feedback import feedback_summary_for, teaching_results_for
 from demo import extras, world
 from demo.seed import seed_demo
 from demo.tests.demo_frameworks import make_demo_frameworks
@@ -717,3 +718,13 @@ def test_ana_logged_cases_on_the_residency_list_and_grace_verified_some(seeded):
     assert set(entries.values_list("supervisor", flat=True)) == {grace.pk}
     assert entries.filter(verified_by=grace).count() == 3
     assert not entries.exclude(verified_at__isnull=True).filter(verified_by__isnull=True).exists()
+
+
+def test_ana_sees_patients_and_nurses_feedback_and_grace_her_teaching_results(seeded):
+    ana = User.objects.get(email=extras.ANA)
+    summary = feedback_summary_for(learner=ana)
+    assert [g.key for g in summary.groups] == ["nurse", "patient"]
+    assert summary.waiting == 2  # one peer, one other staff member: pooled, under 3
+    grace = User.objects.get(email=extras.GRACE)
+    (result,) = teaching_results_for(teacher=grace)
+    assert result.n >= 5

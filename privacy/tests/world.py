@@ -29,10 +29,15 @@ from assessments.models import (
     AssessmentRequest,
     AssessmentResponse,
     AssessmentVersion,
+    AssessNowCode,
+    AssessNowLink,
     CheckIn,
+    FeedbackRequest,
+    FeedbackResponse,
     Rotation,
     ScheduledRotation,
     SelfAssessment,
+    TeachingEvaluation,
 )
 from assessments.services.forms import shipped_forms_ensure
 from assessments.summaries.monthly import monthly_summaries_rebuild
@@ -246,6 +251,47 @@ def build_dana_world() -> DanaWorld:
         supervisor=dana,
         start_on=dt.date(2025, 9, 1),
         end_on=dt.date(2025, 9, 28),
+    )
+    # Assess me now, multi-source feedback, teaching evaluations.
+    code = AssessNowCode.objects.create(
+        learner=dana,
+        program=resident_program,
+        framework=framework,
+        form=milestones_form,
+        expires_at=timezone.now(),
+    )
+    mentee_code = AssessNowCode.objects.create(
+        learner=mentee,
+        program=student_program,
+        framework=framework,
+        form=milestones_form,
+        expires_at=timezone.now(),
+    )
+    AssessNowLink.objects.create(code=mentee_code, user=dana, expires_at=timezone.now())
+    AssessNowLink.objects.create(code=code, user=colleague, expires_at=timezone.now())
+    about_dana = FeedbackRequest.objects.create(
+        learner=dana,
+        program=resident_program,
+        asked_by=dana,
+        rater_type="nurse",
+        expires_at=timezone.now(),
+        responded_at=timezone.now(),
+    )
+    FeedbackResponse.objects.create(
+        request=about_dana, learner=dana, rater_type="nurse", form_code="msf-colleague"
+    )
+    FeedbackRequest.objects.create(
+        learner=mentee,
+        program=student_program,
+        asked_by=dana,
+        rater_type="patient",
+        expires_at=timezone.now(),
+    )
+    TeachingEvaluation.objects.create(
+        author=dana, program=resident_program, subject="teacher", teacher=colleague
+    )
+    TeachingEvaluation.objects.create(
+        author=mentee, program=student_program, subject="teacher", teacher=dana
     )
     periods = [
         ReviewPeriod.objects.create(

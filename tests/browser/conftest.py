@@ -6,6 +6,7 @@ Fixtures:
 - `phone_page`: the same at phone size (390×844, touch).
 - `login_as(page, user)`: signs `user` in by session cookie, for journeys that do not test login.
 - `second_page`: another desktop context, for a second person in the same journey.
+- `second_phone_page`: another phone-sized context (the second phone of "assess me now").
 - `snapshot(page, name)`: saves a full-page screenshot to $CONTINUUM_SHOTS_DIR/<name>.png when
   that variable is set (to look at screens while building them); does nothing otherwise.
 
@@ -189,3 +190,19 @@ def snapshot() -> Callable[[Page, str], None]:
             page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def second_phone_page(
+    request: pytest.FixtureRequest, browser: Browser, live_server: Any
+) -> Iterator[Page]:
+    """Another phone-sized context: a second person's phone in the same journey."""
+    yield from _page_in_new_context(
+        request,
+        browser,
+        live_server.url,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )

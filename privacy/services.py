@@ -22,8 +22,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_erase
 from assessments.services.erasure import assessments_erase_for_user
-from caselog.services import caselog_erase_for_user
 from assessments.services.feedback import feedback_rater_emails_clear
+from caselog.services import caselog_erase_for_user
 from coaching.services import coaching_erase_for_user
 from committee.services import committee_erase_for_user
 from cpd.services import cpd_erase_for_user

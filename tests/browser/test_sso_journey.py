@@ -158,15 +158,6 @@ def test_the_sign_in_choices_fit_a_phone(phone_page: Page, saml_setup: SamlSetup
     phone_page.wait_for_url(f"{saml_setup.idp.base}**")
 
 
-def test_a_sign_in_started_by_a_link_continues_to_the_idp(page: Page, saml_setup: SamlSetup):
-    # A portal link to /accounts/saml/<slug>/login/ shows a page with one button (a GET never
-    # leaves by itself); that button's redirect to the IdP must pass the form-action policy.
-    page.goto(f"{saml_setup.base}/accounts/saml/northbridge/login/")
-    page.get_by_role("button", name="Continue to Northbridge SSO").click()
-    page.wait_for_url(f"{saml_setup.idp.base}**")
-    expect(page.locator("input[name=username]")).to_be_visible()
-
-
 def test_a_person_who_came_through_sso_adds_a_personal_address_and_password_to_keep_access(
     page: Page, saml_setup: SamlSetup
 ):
@@ -205,3 +196,12 @@ def test_a_person_who_came_through_sso_adds_a_personal_address_and_password_to_k
     page.get_by_role("button", name="Log in").click()
     expect(page.locator(".account-menu summary")).to_be_visible()
     assert User.objects.count() == 1
+
+
+def test_a_sign_in_started_by_a_link_continues_to_the_idp(page: Page, saml_setup: SamlSetup):
+    # A portal link to /accounts/saml/<slug>/login/ shows a page with one button (a GET never
+    # leaves by itself); that button's redirect to the IdP must pass the form-action policy.
+    page.goto(f"{saml_setup.base}/accounts/saml/northbridge/login/")
+    page.get_by_role("button", name="Continue to Northbridge SSO").click()
+    page.wait_for_url(f"{saml_setup.idp.base}**")
+    expect(page.locator("input[name=username]")).to_be_visible()

@@ -54,10 +54,19 @@ def prove(client: Client, setup: OidcSetup, login: str = "cora"):
 
 def test_an_account_that_signs_in_only_through_sso_is_proven_by_signing_in_to_it(oidc_setup):
     keep = factories.UserFactory(email="cora.personal@example.org")
-    cora = sso_only_account(oidc_setup)
-    EvidenceFactory(learner=cora, title="Night float reflections")
     client = signed_in(oidc_setup, keep)
 
+    # Before Cora has an account there, the sign-in proves nothing, and neither creates an
+    # account nor links the provider to this one.
+    page = prove(client, oidc_setup)
+    assert "does not open another Continuum account" in page.content.decode()
+    assert User.objects.count() == 1
+    assert not SocialAccount.objects.exists()
+    nothing = client.post("/api/v1/me/merge/", {"confirm": True}, content_type="application/json")
+    assert nothing.status_code == 400
+
+    cora = sso_only_account(oidc_setup)
+    EvidenceFactory(learner=cora, title="Night float reflections")
     page = prove(client, oidc_setup)
     text = page.content.decode()
     assert "cora@riverside.org" in text and "Riverside Login" in text
@@ -106,22 +115,6 @@ def test_an_sso_account_with_two_factor_authentication_also_needs_its_code(oidc_
     assert response.status_code == 200, response.content
     cora.refresh_from_db()
     assert not cora.is_active
-
-
-def test_a_sign_in_that_opens_no_other_account_proves_nothing(oidc_setup):
-    # Cora has no account yet: the proof sign-in must neither create nor link one.
-    keep = factories.UserFactory(email="cora.personal@example.org")
-    client = signed_in(oidc_setup, keep)
-    page = prove(client, oidc_setup)
-    assert "does not open another Continuum account" in page.content.decode()
-    assert User.objects.count() == 1
-    assert not SocialAccount.objects.exists()
-    assert (
-        client.post(
-            "/api/v1/me/merge/", {"confirm": True}, content_type="application/json"
-        ).status_code
-        == 400
-    )
 
 
 def test_proving_the_account_one_is_signed_in_to_proves_nothing(oidc_setup):

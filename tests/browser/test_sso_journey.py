@@ -205,3 +205,76 @@ def test_a_sign_in_started_by_a_link_continues_to_the_idp(page: Page, saml_setup
     page.get_by_role("button", name="Continue to Northbridge SSO").click()
     page.wait_for_url(f"{saml_setup.idp.base}**")
     expect(page.locator("input[name=username]")).to_be_visible()
+
+
+def _director_at(institution, email: str) -> User:
+    from tests import factories
+
+    person = factories.UserFactory(email=email)
+    program = factories.ProgramFactory(institution=institution)
+    factories.ProgramRoleFactory(user=person, program=program, role="director")
+    return person
+
+
+@pytest.mark.parametrize(
+    ("oidc_setup_asserting", "satisfied"),
+    [({"amr": ["pwd", "mfa"]}, True), ({"amr": ["pwd"]}, False)],
+    ids=["amr-mfa", "amr-pwd-only"],
+    indirect=["oidc_setup_asserting"],
+)
+def test_a_director_passes_the_staff_mfa_gate_only_when_oidc_asserts_mfa(
+    page: Page, oidc_setup_asserting: OidcSetup, settings, satisfied: bool
+):
+    """oidc-provider's ID token says how the person signed in (`amr`); "mfa" there counts as
+    the director's second factor, a password alone does not and TOTP is still asked for."""
+    settings.ENFORCE_STAFF_MFA = True
+    setup = oidc_setup_asserting
+    _director_at(setup.provider.institution, "cora@riverside.org")
+    oidc_sign_in(page, setup, "cora")
+    page.goto(f"{setup.base}/programs/")
+    if satisfied:
+        expect(page.get_by_role("heading", name="Programs", exact=True)).to_be_visible()
+        assert "/2fa/" not in page.url
+    else:
+        # Sent to set up TOTP (after confirming it is them), not to the programs page.
+        expect(
+            page.get_by_text("Your role requires two-factor authentication.", exact=False)
+        ).to_be_visible()
+        expect(page.get_by_role("heading", name="Programs", exact=True)).to_have_count(0)
+
+
+@pytest.mark.parametrize("idp_asserts_mfa", [True, False], ids=["authn-context-mfa", "password"])
+def test_a_director_passes_the_staff_mfa_gate_only_when_saml_asserts_mfa(
+    page: Page, saml_setup: SamlSetup, settings, idp_asserts_mfa: bool
+):
+    """SimpleSAMLphp says how the person signed in (AuthnContextClassRef): the REFEDS MFA
+    profile counts as the director's second factor; a password alone does not."""
+    from tests.sso.fixtures import saml_provider
+
+    settings.ENFORCE_STAFF_MFA = True
+    setup = saml_setup
+    ada = _director_at(saml_setup.provider.institution, "ada@northbridge.edu")
+    if idp_asserts_mfa:
+        saml_setup.provider.enabled = False
+        saml_setup.provider.save()
+        provider = saml_provider(
+            saml_setup.idp,
+            saml_setup.base,
+            slug="northbridge-mfa",
+            institution=saml_setup.provider.institution,
+            domain="",
+            mfa=True,
+        )
+        setup = SamlSetup(idp=saml_setup.idp, provider=provider, base=saml_setup.base)
+        SocialAccount.objects.create(user=ada, provider=provider.slug, uid="ada@northbridge.edu")
+    saml_sign_in(page, setup, "ada")
+    page.goto(f"{setup.base}/programs/")
+    if idp_asserts_mfa:
+        expect(page.get_by_role("heading", name="Programs", exact=True)).to_be_visible()
+        assert "/2fa/" not in page.url
+    else:
+        # Sent to set up TOTP (after confirming it is them), not to the programs page.
+        expect(
+            page.get_by_text("Your role requires two-factor authentication.", exact=False)
+        ).to_be_visible()
+        expect(page.get_by_role("heading", name="Programs", exact=True)).to_have_count(0)

@@ -278,3 +278,51 @@ def test_a_director_passes_the_staff_mfa_gate_only_when_saml_asserts_mfa(
             page.get_by_text("Your role requires two-factor authentication.", exact=False)
         ).to_be_visible()
         expect(page.get_by_role("heading", name="Programs", exact=True)).to_have_count(0)
+
+
+def test_an_invitation_followed_through_saml_lands_on_the_first_check_in(
+    page: Page, saml_setup: SamlSetup
+):
+    """A resident invited at the institution's address follows the link, signs in through
+    SimpleSAMLphp instead of choosing a password, and lands enrolled on a first screen that
+    leads to a first check-in."""
+    import re
+
+    from programs.models import Enrollment
+    from programs.services import invitation_create, invitation_token
+    from programs.tests.factories import program_with_framework
+    from tests import factories
+
+    program = factories.ProgramFactory(
+        institution=saml_setup.provider.institution, name="Northbridge Internal Medicine"
+    )
+    program_with_framework(program, domains=1, per_domain=2)
+    director = factories.UserFactory(email="director@example.org")
+    factories.ProgramRoleFactory(user=director, program=program, role="director")
+    invitation = invitation_create(
+        program=program,
+        email="ben@northbridge.edu",
+        role="learner",
+        by=director,
+        name="Ben Amari",
+        training_year=1,
+    )
+
+    page.goto(f"{saml_setup.base}/programs/invitations/{invitation_token(invitation)}/")
+    expect(page.get_by_role("heading", name=f"Join {program.name}")).to_be_visible()
+    page.get_by_role("link", name="sign in another way").click()
+    page.get_by_role("button", name="Sign in with Northbridge SSO").click()
+    page.wait_for_url(f"{saml_setup.idp.base}**")
+    page.locator("input[name=username]").fill("ben")
+    page.locator("input[name=password]").fill(str(SAML_PEOPLE["ben"]["password"]))
+    page.locator("button[type=submit], input[type=submit]").first.click()
+    page.wait_for_url(f"{saml_setup.base}/**")
+
+    page.goto(f"{saml_setup.base}/")
+    start = page.get_by_role("region", name="Start here")
+    expect(start).to_be_visible()
+    start.get_by_role("link", name="Do your first check-in").click()
+    expect(page.get_by_role("heading", name=re.compile("^Check-in"))).to_be_visible()
+    enrollment = Enrollment.objects.get(learner__email="ben@northbridge.edu", program=program)
+    assert enrollment.training_year == 1
+    assert SocialAccount.objects.get(user=enrollment.learner).provider == "northbridge"

@@ -16,9 +16,11 @@ from tests.sso.simplesamlphp import PEOPLE as SAML_PEOPLE
 pytestmark = [pytest.mark.browser, pytest.mark.sso, pytest.mark.django_db(transaction=True)]
 
 
-def saml_sign_in(page: Page, setup: SamlSetup, login: str) -> None:
+def saml_sign_in(
+    page: Page, setup: SamlSetup, login: str, button: str = "Sign in with Northbridge SSO"
+) -> None:
     page.goto(f"{setup.base}/accounts/login/")
-    page.get_by_role("button", name="Sign in with Northbridge SSO").click()
+    page.get_by_role("button", name=button, exact=True).click()
     page.wait_for_url(f"{setup.idp.base}**")
     page.locator("input[name=username]").fill(login)
     page.locator("input[name=password]").fill(str(SAML_PEOPLE[login]["password"]))
@@ -216,68 +218,75 @@ def _director_at(institution, email: str) -> User:
     return person
 
 
+def _gated(page: Page, base: str) -> None:
+    """The staff MFA gate: sent to set up TOTP (after confirming it is them), not the page."""
+    page.goto(f"{base}/programs/")
+    expect(page.get_by_text("Your role requires two-factor authentication.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Programs", exact=True)).to_have_count(0)
+
+
+def _through(page: Page, base: str) -> None:
+    page.goto(f"{base}/programs/")
+    expect(page.get_by_role("heading", name="Programs", exact=True)).to_be_visible()
+    assert "/2fa/" not in page.url
+
+
 @pytest.mark.parametrize(
-    ("oidc_setup_asserting", "satisfied"),
-    [({"amr": ["pwd", "mfa"]}, True), ({"amr": ["pwd"]}, False)],
-    ids=["amr-mfa", "amr-pwd-only"],
-    indirect=["oidc_setup_asserting"],
+    "oidc_setup_asserting",
+    [{"amr": {"cora": ["pwd", "mfa"], "dora": ["pwd"]}}],
+    indirect=True,
 )
 def test_a_director_passes_the_staff_mfa_gate_only_when_oidc_asserts_mfa(
-    page: Page, oidc_setup_asserting: OidcSetup, settings, satisfied: bool
+    page: Page, oidc_setup_asserting: OidcSetup, settings
 ):
-    """oidc-provider's ID token says how the person signed in (`amr`); "mfa" there counts as
-    the director's second factor, a password alone does not and TOTP is still asked for."""
+    """oidc-provider's ID token says how each person signed in (`amr`): "mfa" there counts as
+    a director's second factor; a password alone does not, and TOTP is still asked for."""
     settings.ENFORCE_STAFF_MFA = True
     setup = oidc_setup_asserting
     _director_at(setup.provider.institution, "cora@riverside.org")
-    oidc_sign_in(page, setup, "cora")
-    page.goto(f"{setup.base}/programs/")
-    if satisfied:
-        expect(page.get_by_role("heading", name="Programs", exact=True)).to_be_visible()
-        assert "/2fa/" not in page.url
-    else:
-        # Sent to set up TOTP (after confirming it is them), not to the programs page.
-        expect(
-            page.get_by_text("Your role requires two-factor authentication.", exact=False)
-        ).to_be_visible()
-        expect(page.get_by_role("heading", name="Programs", exact=True)).to_have_count(0)
+    _director_at(setup.provider.institution, "dora@riverside.org")
+
+    oidc_sign_in(page, setup, "cora")  # amr: pwd, mfa
+    _through(page, setup.base)
+    sign_out(page)
+    page.wait_for_url(f"{setup.op.issuer}/session/end**")
+    page.get_by_role("button", name="Yes, sign me out").click()
+    page.wait_for_url(f"{setup.base}/accounts/login/**")
+
+    oidc_sign_in(page, setup, "dora")  # amr: pwd
+    _gated(page, setup.base)
 
 
-@pytest.mark.parametrize("idp_asserts_mfa", [True, False], ids=["authn-context-mfa", "password"])
 def test_a_director_passes_the_staff_mfa_gate_only_when_saml_asserts_mfa(
-    page: Page, saml_setup: SamlSetup, settings, idp_asserts_mfa: bool
+    page: Page, saml_setup: SamlSetup, settings
 ):
     """SimpleSAMLphp says how the person signed in (AuthnContextClassRef): the REFEDS MFA
-    profile counts as the director's second factor; a password alone does not."""
+    profile (sent to one service provider) counts as a director's second factor; a password
+    alone (the other) does not."""
     from tests.sso.fixtures import saml_provider
 
     settings.ENFORCE_STAFF_MFA = True
-    setup = saml_setup
-    ada = _director_at(saml_setup.provider.institution, "ada@northbridge.edu")
-    if idp_asserts_mfa:
-        saml_setup.provider.enabled = False
-        saml_setup.provider.save()
-        provider = saml_provider(
-            saml_setup.idp,
-            saml_setup.base,
-            slug="northbridge-mfa",
-            institution=saml_setup.provider.institution,
-            domain="",
-            mfa=True,
-        )
-        setup = SamlSetup(idp=saml_setup.idp, provider=provider, base=saml_setup.base)
-        SocialAccount.objects.create(user=ada, provider=provider.slug, uid="ada@northbridge.edu")
-    saml_sign_in(page, setup, "ada")
-    page.goto(f"{setup.base}/programs/")
-    if idp_asserts_mfa:
-        expect(page.get_by_role("heading", name="Programs", exact=True)).to_be_visible()
-        assert "/2fa/" not in page.url
-    else:
-        # Sent to set up TOTP (after confirming it is them), not to the programs page.
-        expect(
-            page.get_by_text("Your role requires two-factor authentication.", exact=False)
-        ).to_be_visible()
-        expect(page.get_by_role("heading", name="Programs", exact=True)).to_have_count(0)
+    institution = saml_setup.provider.institution
+    secure = saml_provider(
+        saml_setup.idp,
+        saml_setup.base,
+        slug="northbridge-mfa",
+        institution=institution,
+        domain="",
+        mfa=True,
+        name="Northbridge Secure Login",
+    )
+    ada = _director_at(institution, "ada@northbridge.edu")
+    SocialAccount.objects.create(user=ada, provider=secure.slug, uid="ada@northbridge.edu")
+    _director_at(institution, "ben@northbridge.edu")
+
+    saml_sign_in(page, saml_setup, "ada", button="Sign in with Northbridge Secure Login")
+    _through(page, saml_setup.base)
+    sign_out(page)
+    page.wait_for_url(f"{saml_setup.base}/accounts/login/**")
+
+    saml_sign_in(page, saml_setup, "ben")  # the other service provider: no MFA context
+    _gated(page, saml_setup.base)
 
 
 def test_an_invitation_followed_through_saml_lands_on_the_first_check_in(

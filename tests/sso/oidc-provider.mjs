@@ -3,8 +3,9 @@
 // people who may sign in. Sign-in uses the provider's own development interactions (a login
 // form and a consent form). With "publishOtherKey", the JWKS endpoint publishes a different
 // key under the signing key's ID, as an attacker's token would look to the client. With
-// "loginAmr" (and "loginAcr"), every sign-in is recorded as made with those authentication
-// methods (and that context class), as an IdP that asked for a second factor reports it.
+// "loginAmr" (a list, or lists by account ID) and "loginAcr", sign-ins are recorded as made
+// with those authentication methods and that context class, as an IdP that asked for a
+// second factor reports it.
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
@@ -53,9 +54,12 @@ if (config.loginAmr || config.loginAcr) {
   const finished = provider.interactionFinished.bind(provider);
   provider.interactionFinished = (req, res, result, options) => {
     if (result && result.login) {
+      const amr = Array.isArray(config.loginAmr)
+        ? config.loginAmr
+        : (config.loginAmr || {})[result.login.accountId];
       result.login = {
         ...result.login,
-        ...(config.loginAmr ? { amr: config.loginAmr } : {}),
+        ...(amr ? { amr } : {}),
         ...(config.loginAcr ? { acr: config.loginAcr } : {}),
       };
     }

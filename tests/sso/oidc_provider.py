@@ -28,6 +28,13 @@ PEOPLE = {
         "given_name": "Cora",
         "family_name": "Lindqvist",
     },
+    "dora": {
+        "email": "dora@riverside.org",
+        "email_verified": True,
+        "name": "Dora Lindqvist",
+        "given_name": "Dora",
+        "family_name": "Lindqvist",
+    },
 }
 
 
@@ -67,7 +74,7 @@ class OidcProvider:
         *,
         clients: list[dict[str, object]],
         publish_other_key: bool = False,
-        login_amr: list[str] | None = None,
+        login_amr: list[str] | dict[str, list[str]] | None = None,
         login_acr: str | None = None,
     ) -> None:
         home = install()
@@ -103,11 +110,11 @@ def start_oidc_provider(
     *,
     clients: list[dict[str, object]],
     publish_other_key: bool = False,
-    login_amr: list[str] | None = None,
+    login_amr: list[str] | dict[str, list[str]] | None = None,
     login_acr: str | None = None,
 ) -> OidcProvider:
-    """Start oidc-provider; with `login_amr`/`login_acr`, its ID tokens say every sign-in used
-    those methods / that context class."""
+    """Start oidc-provider; with `login_amr` (for everyone, or by account ID) and `login_acr`,
+    its ID tokens say the sign-in used those methods / that context class."""
     provider = OidcProvider(port=free_port(), folder=folder)
     provider.start(
         clients=clients,

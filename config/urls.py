@@ -24,7 +24,7 @@ api_v1 = [
     path("", include("caselog.api_urls")),
     path("", include("credentials.api_urls")),
     path("", include("committee.api_urls")),
-    path("", include("audit.api_urls")),
+    path("", include("programs.audit_api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("privacy.api_urls")),
 ]
@@ -36,7 +36,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("programs.audit_urls")),
     path("account/", include("privacy.urls")),
     path("api/v1/", include(api_v1)),
     # SCIM 2.0 provisioning for institutions' IT (docs/sso.md); bearer-token only.

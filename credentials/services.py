@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
+from audit.services import audit_record
 from committee.achievements import achievement_key, graduation_achievements, graduation_targets
 from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
 from credentials import issuer
@@ -40,14 +42,15 @@ def _iso(moment: Any) -> str:
 
 
 @transaction.atomic
-def issuer_key_rotate(*, institution: Institution) -> IssuerKey:
+def issuer_key_rotate(*, institution: Institution, by: User | None = None) -> IssuerKey:
     """Give the institution a new active key; the previous one is retired (kept, still
-    published) so credentials it signed stay verifiable."""
+    published) so credentials it signed stay verifiable. Recorded in the audit log
+    (`issuer_key.generate` for the first key, `issuer_key.rotate` after), never the key."""
     Institution.objects.select_for_update().get(pk=institution.pk)
     now = timezone.now()
-    IssuerKey.objects.filter(institution=institution, retired_at__isnull=True).update(
-        retired_at=now
-    )
+    active = IssuerKey.objects.filter(institution=institution, retired_at__isnull=True)
+    retired = list(active.values_list("key_id", flat=True))
+    active.update(retired_at=now)
     private = Ed25519PrivateKey.generate()
     key = IssuerKey.objects.create(
         institution=institution,
@@ -55,6 +58,15 @@ def issuer_key_rotate(*, institution: Institution) -> IssuerKey:
         private_key=private.private_bytes_raw(),
         public_multibase=multibase_public(private.public_key()),
         created_at=now,
+    )
+    audit_record(
+        actor=by,
+        action="issuer_key.rotate" if retired else "issuer_key.generate",
+        target=key,
+        target_label=f"{institution.name} · {key.key_id}",
+        institution_id=institution.pk,
+        before={"active_key": retired} if retired else None,
+        after={"active_key": key.key_id, "public_key": key.public_multibase},
     )
     return key
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from accounts.sessions import merge_proof_forget, merge_proof_of
 from privacy.selectors import PreviewLine, erasure_preview
 from privacy.services import ErasureRefusedError, account_erase
 
@@ -121,8 +122,21 @@ class MeEraseApi(APIView):
 
 
 class MergeRequestSerializer(serializers.Serializer[Any]):
-    email = serializers.EmailField(help_text="The other account's e-mail address.")
-    password = serializers.CharField(trim_whitespace=False, write_only=True)
+    email = serializers.EmailField(
+        required=False,
+        help_text="The other account's e-mail address. Leave out, with the password, to use "
+        "the proof a sign-in through an identity provider left in this session (the merge "
+        "page starts that sign-in).",
+    )
+    password = serializers.CharField(trim_whitespace=False, write_only=True, required=False)
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        write_only=True,
+        help_text="When the other account uses two-factor authentication: a current code of "
+        "its authenticator app or one of its recovery codes.",
+    )
     confirm = serializers.BooleanField(help_text="Must be true.")
 
 
@@ -132,14 +146,17 @@ class MergeResultSerializer(serializers.Serializer[Any]):
 
 class MeMergeApi(APIView):
     """Merge another account of the caller into the caller's: the other account's address
-    and password prove it (docs/sso.md). The same form rules and service as the page."""
+    and password prove it, or a fresh sign-in to it through an identity provider that the
+    merge page started in this session; an account with two-factor authentication also needs
+    its code (docs/sso.md). The same form rules and service as the page."""
 
     @extend_schema(
         request=MergeRequestSerializer,
         responses={
             200: MergeResultSerializer,
-            400: OpenApiResponse(description="Wrong address or password, MFA on the other "
-                                 "account, or confirm not true"),
+            400: OpenApiResponse(description="Wrong address or password, no proof in this "
+                                 "session, a missing or wrong two-factor code, or confirm "
+                                 "not true"),
             409: OpenApiResponse(ErasureRefusedSerializer,
                                  description="A clash only a person can resolve"),
             429: OpenApiResponse(description="Too many password attempts; wait a minute"),
@@ -155,7 +172,21 @@ class MeMergeApi(APIView):
             raise Throttled(detail="Too many password attempts. Wait a minute, then try again.")
         incoming = MergeRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        form = AccountMergeForm(incoming.validated_data, user=user)
+        proven = None
+        if not incoming.validated_data.get("email") and not incoming.validated_data.get("password"):
+            proof = merge_proof_of(request._request, keep_id=user.pk)
+            proven = User.objects.filter(pk=proof[0], is_active=True).first() if proof else None
+            if proven is None:
+                raise serializers.ValidationError(
+                    {
+                        "email": [
+                            "Give the other account's address and password, or first prove it "
+                            "by signing in to it through its identity provider from the merge "
+                            "page."
+                        ]
+                    }
+                )
+        form = AccountMergeForm(incoming.validated_data, user=user, proven=proven)
         if not form.is_valid() or form.other is None:
             raise serializers.ValidationError(form.errors.get_json_data())
         try:
@@ -165,4 +196,5 @@ class MeMergeApi(APIView):
                 {"detail": " ".join(error.reasons), "blockers": error.reasons},
                 status=status.HTTP_409_CONFLICT,
             )
+        merge_proof_forget(request._request)
         return Response(MergeResultSerializer({"moved": sum(moved.values())}).data)

@@ -72,6 +72,7 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     ("notifications.Digest", "recipient"): S,
     ("notifications.NotificationPreference", "user"): S,
     ("programs.ProgramRole", "user"): S,
+    ("programs.InstitutionRole", "user"): S,
     ("programs.Enrollment", "learner"): MergeRule(Clash.CLOSE, _today_end),
     ("programs.PracticeStage", "learner"): MergeRule(Clash.CLOSE, _today_end),
     ("programs.Invitation", "invited_by"): S,

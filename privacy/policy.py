@@ -106,6 +106,7 @@ RULES: tuple[Rule, ...] = (
     Rule("notifications.NotificationPreference", "user", E, "Notification settings"),
     # Programs
     Rule("programs.ProgramRole", "user", E, "Roles in programs"),
+    Rule("programs.InstitutionRole", "user", E, "Roles across an institution (administrator)"),
     Rule(
         "programs.Enrollment",
         "learner",

@@ -6,7 +6,16 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from programs.models import Cohort, Enrollment, Expectation, Institution, Program, ProgramRole
+from programs.models import (
+    Cohort,
+    Enrollment,
+    Expectation,
+    Institution,
+    InstitutionRole,
+    Program,
+    ProgramRole,
+)
+from programs.services import institution_role_grant, institution_role_revoke
 from programs.signals import enrollments_changed
 
 
@@ -22,6 +31,39 @@ class InstitutionAdmin(admin.ModelAdmin):
     @admin.display(description="Programs", ordering="n_programs")
     def program_count(self, obj: Any) -> int:
         return int(obj.n_programs)
+
+
+@admin.register(InstitutionRole)
+class InstitutionRoleAdmin(admin.ModelAdmin):
+    """Institution administrators: granted and revoked here (recorded in the audit log); a
+    grant is never edited, only revoked and granted again."""
+
+    list_display = ("user", "institution", "role")
+    list_filter = ("institution", "role")
+    list_select_related = ("user", "institution")
+    search_fields = ("user__email", "institution__name")
+    autocomplete_fields = ("user",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: InstitutionRole, form: Any, change: bool
+    ) -> None:
+        held = institution_role_grant(
+            institution=obj.institution,
+            user=obj.user,
+            role=obj.role,
+            by=request.user,  # type: ignore[arg-type]
+        )
+        obj.pk = held.pk
+
+    def delete_model(self, request: HttpRequest, obj: InstitutionRole) -> None:
+        institution_role_revoke(institution_role=obj, by=request.user)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[InstitutionRole]) -> None:
+        for held in queryset.select_related("user", "institution"):
+            institution_role_revoke(institution_role=held, by=request.user)  # type: ignore[arg-type]
 
 
 class CohortInline(admin.TabularInline):

@@ -36,6 +36,32 @@ class Institution(models.Model):
         return timezone.localtime(now or timezone.now(), zoneinfo.ZoneInfo(self.time_zone)).date()
 
 
+class InstitutionRole(models.Model):
+    """A role someone holds across a whole institution rather than in one program. An
+    institution administrator reads the institution's audit log of administration (its
+    programs' roles, invitations, settings and imports, and its SSO and SCIM settings)."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Institution administrator"
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="institution_roles"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ADMIN)
+
+    class Meta:
+        ordering = ["institution", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "user", "role"], name="uniq_institution_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.institution}"
+
+
 class Program(models.Model):
     """A course of training: medical school, residency, fellowship or CPD."""
 

@@ -29,12 +29,24 @@ from programs.models import (
     Enrollment,
     Expectation,
     Institution,
+    InstitutionRole,
     PracticeStage,
     PracticeTarget,
     Program,
     ProgramRole,
     ReviewPeriod,
 )
+
+
+def institutions_administered_by(*, user: User) -> list[int]:
+    """The ids of the institutions `user` administers (an institution role)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return list(
+        InstitutionRole.objects.filter(user=user, role=InstitutionRole.Role.ADMIN)
+        .order_by("institution_id")
+        .values_list("institution_id", flat=True)
+    )
 
 
 def user_holds_staff_role(*, user: User) -> bool:

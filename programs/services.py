@@ -40,6 +40,7 @@ from programs.models import (
     Enrollment,
     Expectation,
     Institution,
+    InstitutionRole,
     Invitation,
     PracticeStage,
     PracticeTarget,
@@ -375,6 +376,43 @@ def program_role_revoke(*, program_role: ProgramRole, by: User) -> None:
         },
     )
     program_role.delete()
+
+
+@transaction.atomic
+def institution_role_grant(
+    *, institution: Institution, user: User, role: str = InstitutionRole.Role.ADMIN, by: User | None
+) -> InstitutionRole:
+    """Give `user` a role across `institution` (an administrator, by a superuser in the
+    admin); recorded in the audit log. Granting a role already held changes nothing."""
+    held, created = InstitutionRole.objects.get_or_create(
+        institution=institution, user=user, role=role
+    )
+    if created:
+        audit_record(
+            actor=by,
+            action="institution_role.grant",
+            target=held,
+            institution_id=institution.pk,
+            after={"person": user.email, "role": role, "institution": institution.name},
+        )
+    return held
+
+
+@transaction.atomic
+def institution_role_revoke(*, institution_role: InstitutionRole, by: User | None) -> None:
+    """Take an institution role away; recorded in the audit log."""
+    audit_record(
+        actor=by,
+        action="institution_role.revoke",
+        target=institution_role,
+        institution_id=institution_role.institution_id,
+        before={
+            "person": institution_role.user.email,
+            "role": institution_role.role,
+            "institution": institution_role.institution.name,
+        },
+    )
+    institution_role.delete()
 
 
 @transaction.atomic
@@ -1217,6 +1255,7 @@ def programs_erase_for_user(*, user: User) -> None:
     program's record of an anonymised former learner, ended today if still open, so the stub
     leaves current cohorts, heatmaps and flags but past reviews still show."""
     ProgramRole.objects.filter(user=user).delete()
+    InstitutionRole.objects.filter(user=user).delete()
     # Practice is the person's own stage, not a program's record.
     PracticeStage.objects.filter(learner=user).delete()
     # An invitation names the person by e-mail: it goes with them, accepted or not.

@@ -35,6 +35,7 @@ from programs.models import (
 )
 from programs.selectors import (
     enrollments_in,
+    institutions_administered_by,
     program_competencies,
     programs_managed_by,
     programs_visible_to,
@@ -62,8 +63,14 @@ def _visible(request: HttpRequest, program_id: int) -> Program:
 
 @login_required
 def program_index(request: HttpRequest) -> HttpResponse:
-    programs = programs_visible_to(user=_user(request)).order_by("institution__name", "name")
-    return render(request, "programs/list.html", {"programs": programs})
+    user = _user(request)
+    programs = programs_visible_to(user=user).order_by("institution__name", "name")
+    reads_audit_log = user.is_superuser or bool(institutions_administered_by(user=user))
+    return render(
+        request,
+        "programs/list.html",
+        {"programs": programs, "reads_audit_log": reads_audit_log},
+    )
 
 
 @login_required

@@ -10,13 +10,15 @@ from allauth.account.signals import user_logged_in
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
+from django.contrib import messages
 from django.dispatch import receiver
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.adapters import AccountAdapter as BaseAccountAdapter
 from accounts.models import User
-from accounts.sessions import IDP_SESSION_KEY
+from accounts.sessions import IDP_SESSION_KEY, MERGE_PROOF_STATE, merge_proof_record
 from sso import logout as sso_logout
 from sso.models import IdentityProvider
 from sso.selectors import email_domain, provider_by_slug, providers_enabled
@@ -138,6 +140,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         except SignInRefused as error:
             logger.warning("SSO sign-in refused (%s): %s", provider.slug, error)
             raise refused(request, provider.name, str(error)) from error
+        data = (sociallogin.state or {}).get("data")
+        if connecting and isinstance(data, dict) and MERGE_PROOF_STATE in data:
+            self._merge_proof(request, sociallogin, provider, data, mfa_values)
         if not sociallogin.is_existing and not connecting and admission.user is not None:
             # The institution vouches for this address: the sign-in joins that account.
             sociallogin.connect(request, admission.user)
@@ -146,6 +151,52 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             "mfa": admission.mfa,
             **logout,
         }
+
+    def _merge_proof(
+        self,
+        request: HttpRequest,
+        sociallogin: SocialLogin,
+        provider: IdentityProvider,
+        data: dict[str, Any],
+        mfa_values: list[str],
+    ) -> None:
+        """A sign-in the merge page started to prove another account (docs/sso.md, *Merging
+        two accounts*): nobody is signed in or linked; the session remembers which account this
+        fresh sign-in opens, and the person goes back to the merge page."""
+        keep_id = data.get(MERGE_PROOF_STATE)
+        back = str(data.get("back") or "/")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+            back = "/"
+        if not request.user.is_authenticated or request.user.pk != keep_id:
+            raise refused(
+                request,
+                provider.name,
+                "This sign-in was started to prove an account for someone else's merge. "
+                "Start the merge again from your own account.",
+            )
+        other: User | None = sociallogin.user if sociallogin.is_existing else None
+        if other is None:
+            # Not linked yet: the account this sign-in would join by its address, if any.
+            try:
+                other = sso_admit(
+                    provider=provider,
+                    email=sociallogin.user.email or "",
+                    existing_user=None,
+                    mfa_values=mfa_values,
+                ).user
+            except SignInRefused:
+                other = None
+        if other is None or other.pk == keep_id or not other.is_active:
+            messages.error(
+                request,
+                f"That sign-in through {provider.name} does not open another Continuum account.",
+            )
+        else:
+            merge_proof_record(
+                request, keep_id=request.user.pk, other_id=other.pk, provider_name=provider.name
+            )
+            logger.info("account %s proved account %s through %s", keep_id, other.pk, provider.slug)
+        raise ImmediateHttpResponse(HttpResponseRedirect(back))
 
     def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: Any) -> Any:
         user = super().populate_user(request, sociallogin, data)

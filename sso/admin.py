@@ -15,7 +15,13 @@ from audit.services import audit_record
 from sso.middleware import ORIGINS_CACHE_KEY
 from sso.models import EmailDomain, IdentityProvider, ScimGroup, ScimToken, ScimUser
 from sso.scim.services import scim_token_create, scim_user_delete
-from sso.services import saml_metadata_fetch, saml_metadata_parse, sp_keypair_ensure
+from sso.services import (
+    identity_provider_audit,
+    identity_provider_settings,
+    saml_metadata_fetch,
+    saml_metadata_parse,
+    sp_keypair_ensure,
+)
 
 SAML_MISSING = (
     "SAML is unavailable on this server: python3-saml with matching xmlsec and lxml wheels is "
@@ -175,6 +181,12 @@ class IdentityProviderAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: IdentityProvider, form: Any, change: bool
     ) -> None:
+        # The settings as they were, for the audit log once the domains are saved too.
+        stored = IdentityProvider.objects.filter(pk=obj.pk).first() if change else None
+        form.audit_before = identity_provider_settings(stored) if stored else None
+        form.audit_secret_changed = bool(
+            stored and stored.oidc_client_secret != obj.oidc_client_secret
+        )
         imported = getattr(form, "imported", None)
         if obj.protocol == IdentityProvider.Protocol.SAML:
             if imported is not None:
@@ -183,12 +195,28 @@ class IdentityProviderAdmin(admin.ModelAdmin):
         obj.save()
         cache.delete(ORIGINS_CACHE_KEY)
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        identity_provider_audit(
+            provider=form.instance,
+            before=getattr(form, "audit_before", None),
+            by=request.user,  # type: ignore[arg-type]
+            secret_changed=getattr(form, "audit_secret_changed", False),
+        )
+
     def delete_model(self, request: HttpRequest, obj: IdentityProvider) -> None:
+        identity_provider_audit(
+            provider=obj,
+            before=identity_provider_settings(obj),
+            by=request.user,  # type: ignore[arg-type]
+            deleted=True,
+        )
         super().delete_model(request, obj)
         cache.delete(ORIGINS_CACHE_KEY)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        super().delete_queryset(request, queryset)
+        for provider in queryset:
+            self.delete_model(request, provider)
         cache.delete(ORIGINS_CACHE_KEY)
 
 

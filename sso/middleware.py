@@ -19,7 +19,13 @@ ORIGINS_CACHE_KEY = "sso:form-action-origins"
 # Pages whose buttons post to us and are redirected to an IdP: sign in, the "continue" page of
 # a sign-in started by a link, and connecting another sign-in to an account.
 PAGES_WITH_IDP_BUTTONS = frozenset(
-    {"account_login", "saml_login", "openid_connect_login", "socialaccount_connections"}
+    {
+        "account_login",
+        "saml_login",
+        "openid_connect_login",
+        "socialaccount_connections",
+        "account-merge",
+    }
 )
 
 

@@ -196,3 +196,105 @@ def saml_session_values(extra: dict[str, Any]) -> dict[str, Any]:
         "name_id_format": extra.get("name_id_format"),
         "session_index": extra.get("session_index"),
     }
+
+
+# --- The audit log of SSO settings (docs/audit.md) ---------------------------------------
+
+_PROVIDER_FIELDS = (
+    "institution_id",
+    "name",
+    "slug",
+    "protocol",
+    "enabled",
+    "enforces_mfa",
+    "mfa_values",
+    "saml_metadata_url",
+    "saml_allow_idp_initiated",
+    "saml_require_encryption",
+    "saml_attributes",
+    "oidc_issuer",
+    "oidc_client_id",
+)
+
+
+def _fingerprint(pem_or_base64: str) -> str:
+    """A certificate's SHA-256 over its text, short: tells a new key from the old one."""
+    import hashlib
+
+    text = "".join(line for line in pem_or_base64.split() if "-----" not in line)
+    return hashlib.sha256(text.encode()).hexdigest()[:16] if text else ""
+
+
+def identity_provider_settings(provider: IdentityProvider) -> dict[str, Any]:
+    """The settings of an identity provider as the audit log keeps them: the fields, its
+    domains, the IdP's entity ID and endpoints, certificates by fingerprint, and only whether
+    a client secret is set (never a secret or a private key)."""
+    values: dict[str, Any] = {field: getattr(provider, field) for field in _PROVIDER_FIELDS}
+    idp = provider.saml_idp or {}
+    values.update(
+        {
+            "idp_entity_id": idp.get("entity_id", ""),
+            "idp_sso_url": idp.get("sso_url", ""),
+            "idp_slo_url": idp.get("slo_url", ""),
+            "idp_certificate": _fingerprint(idp.get("x509cert", "")),
+            "sp_certificate": _fingerprint(provider.sp_certificate),
+            "oidc_client_secret": "set" if provider.oidc_client_secret else "",
+            "domains": sorted(
+                f"{domain.domain}"
+                + (" authoritative" if domain.authoritative else "")
+                + (" sso-required" if domain.sso_required else "")
+                for domain in EmailDomain.objects.filter(provider_id=provider.pk)
+            )
+            if provider.pk
+            else [],
+        }
+    )
+    return values
+
+
+def identity_provider_audit(
+    *,
+    provider: IdentityProvider,
+    before: dict[str, Any] | None,
+    by: User | None,
+    secret_changed: bool = False,
+    deleted: bool = False,
+) -> None:
+    """Record a change of an identity provider's settings (made in the admin): what changed,
+    before and after; a new service-provider key pair shows as a new `sp_certificate`."""
+    from audit.services import audit_record
+
+    if deleted:
+        audit_record(
+            actor=by,
+            action="identity_provider.delete",
+            target=provider,
+            institution_id=provider.institution_id,
+            before=before,
+        )
+        return
+    after = identity_provider_settings(provider)
+    if before is None:
+        audit_record(
+            actor=by,
+            action="identity_provider.create",
+            target=provider,
+            institution_id=provider.institution_id,
+            after=after,
+        )
+        return
+    changed = sorted(key for key in after if after[key] != before.get(key))
+    if secret_changed and "oidc_client_secret" not in changed:
+        changed.append("oidc_client_secret")
+        before = {**before, "oidc_client_secret": "set (old)"}
+        after = {**after, "oidc_client_secret": "set (new)"}
+    if not changed:
+        return
+    audit_record(
+        actor=by,
+        action="identity_provider.update",
+        target=provider,
+        institution_id=provider.institution_id,
+        before={key: before.get(key) for key in changed},
+        after={key: after[key] for key in changed},
+    )

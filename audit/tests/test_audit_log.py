@@ -174,12 +174,12 @@ def test_the_log_page_and_api_run_a_fixed_number_of_queries(
     for n in range(size):
         audit_record(actor=UserFactory(), action=f"test.action{n % 3}", after={"n": n})
     client.force_login(admin_user)
-    with django_assert_num_queries(3):
-        # 1 session, 2 user, 3 a page of events.
+    with django_assert_num_queries(4):
+        # 1 session, 2 user, 3 the institutions they administer, 4 a page of events.
         client.get("/api/v1/audit/events/")
-    with django_assert_num_queries(6):
-        # 1 session, 2 user, 3 count for the pager, 4 a page of events, 5 the action filter's
-        # choices, 6 navigation roles.
+    with django_assert_num_queries(7):
+        # 1 session, 2 user, 3 the institutions they administer, 4 count for the pager, 5 a
+        # page of events, 6 the action filter's choices, 7 navigation roles.
         client.get("/audit/")
 
 
@@ -227,3 +227,88 @@ def test_a_cohort_and_a_review_period_are_recorded(program, director):
         ("review_period.update", director.pk),
     ]
     assert AuditEvent.objects.get(action="review_period.update").after == {"is_year_end": True}
+
+
+# ---------------------------------------------------- institution administrators read their own
+
+
+def test_an_institution_administrator_reads_only_their_institutions_events(client, director):
+    from programs.models import InstitutionRole
+    from tests import factories
+
+    ours = factories.ProgramFactory()
+    theirs = factories.ProgramFactory()
+    assert ours.institution_id != theirs.institution_id
+    reader = UserFactory(email="it.lead@northbridge.edu")
+    programs.institution_role_grant(institution=ours.institution, user=reader, by=None)
+    audit_record(actor=director, action="program.update", institution_id=ours.institution_id)
+    audit_record(
+        actor=director, action="identity_provider.update", institution_id=ours.institution_id
+    )
+    audit_record(actor=director, action="program.update", institution_id=theirs.institution_id)
+    audit_record(actor=director, action="catalogue.import")  # no institution: superusers'
+    client.force_login(reader)
+
+    api = client.get("/api/v1/audit/events/").json()["results"]
+    assert {(e["action"], e["institution_id"]) for e in api} == {
+        ("institution_role.grant", ours.institution_id),
+        ("program.update", ours.institution_id),
+        ("identity_provider.update", ours.institution_id),
+    }
+    page = client.get("/audit/?action=program.update")
+    assert page.status_code == 200
+    assert len(page.context["page"].object_list) == 1
+    # The filter offers only the actions this reader can see.
+    assert "catalogue.import" not in page.context["actions"]
+
+    # Revoked: the log is closed to them again.
+    role = InstitutionRole.objects.get(user=reader)
+    programs.institution_role_revoke(institution_role=role, by=None)
+    assert client.get("/audit/").status_code == 404
+    assert client.get("/api/v1/audit/events/").status_code == 404
+
+
+def test_granting_and_revoking_an_institution_administrator_is_recorded(admin_user):
+    from tests import factories
+
+    institution = factories.ProgramFactory().institution
+    reader = UserFactory(email="it.lead@northbridge.edu")
+    role = programs.institution_role_grant(institution=institution, user=reader, by=admin_user)
+    again = programs.institution_role_grant(institution=institution, user=reader, by=admin_user)
+    assert again.pk == role.pk
+    programs.institution_role_revoke(institution_role=role, by=admin_user)
+
+    events = list(AuditEvent.objects.order_by("id"))
+    assert [e.action for e in events] == ["institution_role.grant", "institution_role.revoke"]
+    assert events[0].after == {
+        "person": "it.lead@northbridge.edu",
+        "role": "admin",
+        "institution": institution.name,
+    }
+    assert events[1].before == events[0].after
+    assert {e.institution_id for e in events} == {institution.pk}
+
+
+def test_the_admin_grants_and_revokes_institution_administrators_through_the_services(
+    client, admin_user
+):
+    from programs.models import InstitutionRole
+    from tests import factories
+
+    institution = factories.ProgramFactory().institution
+    reader = UserFactory(email="it.lead@northbridge.edu")
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/programs/institutionrole/add/",
+        {"institution": institution.pk, "user": reader.pk, "role": "admin"},
+    )
+    assert response.status_code == 302, response.content[:3000]
+    role = InstitutionRole.objects.get()
+    response = client.post(f"/admin/programs/institutionrole/{role.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not InstitutionRole.objects.exists()
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", "actor"))
+    assert actions == [
+        ("institution_role.grant", admin_user.pk),
+        ("institution_role.revoke", admin_user.pk),
+    ]

@@ -239,3 +239,18 @@ def test_the_director_revokes_through_the_api_with_a_reason(credential, director
     assert credential.revocation_reason == "Decision withdrawn."  # the first revocation stands
     api.force_authenticate(learner)
     assert api.post(url, {"reason": "Mine."}, format="json").status_code == 404
+
+
+def test_generating_and_rotating_the_signing_key_is_in_the_audit_log(program, admin_user):
+    from audit.models import AuditEvent
+
+    first = issuer_key_rotate(institution=program.institution, by=admin_user)
+    second = issuer_key_rotate(institution=program.institution)
+
+    generated, rotated = AuditEvent.objects.order_by("id")
+    assert (generated.action, generated.actor) == ("issuer_key.generate", admin_user)
+    assert generated.after == {"active_key": first.key_id, "public_key": first.public_multibase}
+    assert (rotated.action, rotated.actor) == ("issuer_key.rotate", None)
+    assert rotated.before == {"active_key": [first.key_id]}
+    assert rotated.after["active_key"] == second.key_id
+    assert {generated.institution_id, rotated.institution_id} == {program.institution_id}

@@ -146,6 +146,7 @@ def test_merge_page_query_count_is_constant():
         for _ in range(extra):
             factories.EnrollmentFactory(learner=user)
         client = _signed_in(user)
+        client.get("/account/merge/")  # fills the identity providers' origins cache (CSP)
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/account/merge/").status_code == 200
         counts.append(len(queries))
@@ -196,18 +197,137 @@ def test_merge_page_needs_the_other_accounts_password():
     assert EmailAddress.objects.filter(user=keep, email="student@school.edu").exists()
 
 
-def test_merge_page_refuses_an_account_with_two_factor_authentication():
-    from allauth.mfa.models import Authenticator
+def totp_for(user: User) -> str:
+    """Give `user` allauth's TOTP authenticator; returns its secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def test_merge_page_asks_an_account_with_two_factor_authentication_for_its_code():
+    keep = factories.UserFactory()
+    other = factories.UserFactory(email="mfa@school.edu")
+    other.set_password("correct horse battery")
+    other.save()
+    secret = totp_for(other)
+    client = _signed_in(keep)
+    proof = {"email": "mfa@school.edu", "password": "correct horse battery", "confirm": "on"}
+
+    missing = client.post("/account/merge/", proof)
+    assert missing.status_code == 400
+    assert "uses two-factor authentication" in missing.content.decode()
+    wrong = client.post("/account/merge/", {**proof, "code": "000000"})
+    assert wrong.status_code == 400
+    assert "does not match the other account" in wrong.content.decode()
+    # The right code, but with a wrong password: still the one answer for a wrong password.
+    bad_password = client.post(
+        "/account/merge/", {**proof, "password": "nope", "code": totp_code(secret)}
+    )
+    assert "That address and password do not open another account." in (
+        bad_password.content.decode()
+    )
+    other.refresh_from_db()
+    assert other.is_active
+
+    response = client.post("/account/merge/", {**proof, "code": totp_code(secret)})
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert not other.is_active
+
+
+def test_a_recovery_code_of_the_other_account_proves_its_second_factor_once():
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 
     keep = factories.UserFactory()
     other = factories.UserFactory(email="mfa@school.edu")
     other.set_password("correct horse battery")
     other.save()
-    Authenticator.objects.create(user=other, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    totp_for(other)
+    recovery = RecoveryCodes.activate(other).get_unused_codes()[0]
     response = _signed_in(keep).post(
-        "/account/merge/",
-        {"email": "mfa@school.edu", "password": "correct horse battery", "confirm": "on"},
+        "/api/v1/me/merge/",
+        {
+            "email": "mfa@school.edu",
+            "password": "correct horse battery",
+            "code": recovery,
+            "confirm": True,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    other.refresh_from_db()
+    assert not other.is_active
+
+
+def test_the_api_asks_for_the_code_too_and_changes_nothing_without_it():
+    keep = factories.UserFactory()
+    other = factories.UserFactory(email="mfa@school.edu")
+    other.set_password("correct horse battery")
+    other.save()
+    totp_for(other)
+    response = _signed_in(keep).post(
+        "/api/v1/me/merge/",
+        {"email": "mfa@school.edu", "password": "correct horse battery", "confirm": True},
+        content_type="application/json",
     )
     assert response.status_code == 400
+    assert "code" in response.json()
     other.refresh_from_db()
     assert other.is_active
+
+
+def test_without_a_password_or_a_proof_in_the_session_the_api_refuses():
+    keep = factories.UserFactory()
+    response = _signed_in(keep).post(
+        "/api/v1/me/merge/", {"confirm": True}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "identity provider" in response.json()["email"][0]
+
+
+def test_a_proof_left_by_another_account_or_too_old_does_not_count():
+    import time
+
+    from accounts.sessions import MERGE_PROOF_KEY, MERGE_PROOF_SECONDS
+
+    keep = factories.UserFactory()
+    other = factories.UserFactory(email="sso-only@school.edu")
+    other.set_unusable_password()
+    other.save()
+    client = _signed_in(keep)
+    for entry in (
+        {"user": other.pk, "other": keep.pk, "provider": "X", "at": time.time()},
+        {
+            "user": keep.pk,
+            "other": other.pk,
+            "provider": "X",
+            "at": time.time() - 1 - MERGE_PROOF_SECONDS,
+        },
+    ):
+        session = client.session
+        session[MERGE_PROOF_KEY] = entry
+        session.save()
+        response = client.post(
+            "/api/v1/me/merge/", {"confirm": True}, content_type="application/json"
+        )
+        assert response.status_code == 400
+    other.refresh_from_db()
+    assert other.is_active
+
+
+def test_proving_through_an_unknown_or_disabled_provider_is_not_found():
+    response = _signed_in(factories.UserFactory()).post("/account/merge/", {"prove": "nowhere"})
+    assert response.status_code == 404

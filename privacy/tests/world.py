@@ -82,7 +82,7 @@ from portfolio.models import (
     TimelineEntry,
 )
 from portfolio.tests.factories import framework_with_tree
-from programs.models import PracticeStage, ReviewPeriod
+from programs.models import InstitutionRole, PracticeStage, ReviewPeriod
 from programs.services import invitation_accept, invitation_create
 from sso.models import ScimUser
 from tests import factories
@@ -124,6 +124,7 @@ def build_dana_world() -> DanaWorld:
     factories.ProgramRoleFactory(user=colleague, program=student_program, role="director")
     factories.ProgramRoleFactory(user=dana, program=student_program, role="faculty")
     factories.ProgramRoleFactory(user=dana, program=student_program, role="coach")
+    InstitutionRole.objects.create(institution=student_program.institution, user=dana)
 
     # Invitations: one Dana sent (which also writes her into the audit log), one she accepted.
     invitation_create(

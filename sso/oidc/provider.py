@@ -24,7 +24,8 @@ class InstitutionOIDCProvider(OpenIDConnectProvider):
         **kwargs: Any,
     ) -> HttpResponse:
         nonce = secrets.token_urlsafe(24)
-        auth_params = dict(kwargs.pop("auth_params", None) or self.get_auth_params())
+        # Extra parameters (e.g. prompt=login for a fresh sign-in) add to the configured ones.
+        auth_params = {**self.get_auth_params(), **(kwargs.pop("auth_params", None) or {})}
         auth_params["nonce"] = nonce
         response: HttpResponse = super().redirect(
             request, process, next_url, data, auth_params=auth_params, nonce=nonce, **kwargs

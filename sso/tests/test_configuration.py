@@ -268,3 +268,61 @@ def test_sign_in_page_reads_the_providers_in_one_query_whatever_their_number(
     with django_assert_num_queries(1):
         response = client.get("/accounts/login/")
     assert response.content.decode().count("Sign in with IdP") == providers
+
+
+def test_sso_settings_changes_are_in_the_institutions_audit_log(admin_user, client):
+    """Creating, changing and deleting an identity provider in the admin is recorded with the
+    settings before and after (no secret or private key), under its institution, where that
+    institution's administrators read it and another's do not."""
+    from audit.models import AuditEvent
+    from programs.services import institution_role_grant
+
+    client.force_login(admin_user)
+    institution = factories.InstitutionFactory()
+    upload = SimpleUploadedFile("idp.xml", idp_metadata().encode(), content_type="text/xml")
+    response = client.post(
+        "/admin/sso/identityprovider/add/", {**admin_form(institution), "metadata_file": upload}
+    )
+    assert response.status_code == 302
+    provider = IdentityProvider.objects.get()
+    created = AuditEvent.objects.get(action="identity_provider.create")
+    assert created.institution_id == institution.pk and created.actor == admin_user
+    assert created.after["domains"] == ["northbridge.edu authoritative sso-required"]
+    assert created.after["idp_entity_id"] == "https://idp.northbridge.edu/idp"
+    assert len(created.after["sp_certificate"]) == 16  # a fingerprint, not the key
+    assert "PRIVATE" not in str(created.after)
+
+    domain = provider.domains.get()
+    change = {
+        **admin_form(institution, enforces_mfa="on"),
+        "domains-INITIAL_FORMS": "1",
+        "domains-0-id": str(domain.pk),
+        "domains-0-provider": str(provider.pk),
+        "domains-0-sso_required": "",
+    }
+    response = client.post(f"/admin/sso/identityprovider/{provider.pk}/change/", change)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    updated = AuditEvent.objects.get(action="identity_provider.update")
+    assert updated.before == {
+        "domains": ["northbridge.edu authoritative sso-required"],
+        "enforces_mfa": False,
+    }
+    assert updated.after == {"domains": ["northbridge.edu authoritative"], "enforces_mfa": True}
+
+    response = client.post(f"/admin/sso/identityprovider/{provider.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    deleted = AuditEvent.objects.get(action="identity_provider.delete")
+    assert deleted.before["slug"] == "northbridge" and deleted.after is None
+
+    it_lead = factories.UserFactory()
+    institution_role_grant(institution=institution, user=it_lead, by=admin_user)
+    elsewhere = factories.UserFactory()
+    institution_role_grant(
+        institution=factories.InstitutionFactory(), user=elsewhere, by=admin_user
+    )
+    client.force_login(it_lead)
+    actions = {e["action"] for e in client.get("/api/v1/audit/events/").json()["results"]}
+    assert {"identity_provider.create", "identity_provider.update"} <= actions
+    client.force_login(elsewhere)
+    actions = {e["action"] for e in client.get("/api/v1/audit/events/").json()["results"]}
+    assert not any(action.startswith("identity_provider.") for action in actions)

@@ -234,3 +234,39 @@ def test_staff_mfa_is_satisfied_only_by_an_asserted_authn_context(
     else:
         assert home.status_code == 302
         assert "/2fa/totp/activate" in home["Location"]
+
+
+def test_a_service_provider_registered_again_with_a_new_key_is_trusted_at_once(saml_setup):
+    """Each test registers its service provider at the shared SimpleSAMLphp with a new key
+    pair, under the same entity ID. The IdP must check the very next signed AuthnRequest
+    against the new certificate, however soon it comes after a request that read the old one
+    (PHP's opcache kept the old metadata file for up to two seconds; see
+    tests/sso/simplesamlphp.py)."""
+    import time
+
+    import requests
+
+    from sso.services import sp_keypair_ensure
+
+    client = client_for(saml_setup)
+    login = saml_setup.sp_urls()["login"].replace(saml_setup.base, "")
+    # Let the metadata file grow older than opcache's update protection (2 s), so the IdP
+    # would keep the compiled file; then have it read the file once.
+    time.sleep(2.2)
+    first = requests.get(client.post(login)["Location"], timeout=15)
+    assert first.status_code == 200 and 'name="username"' in first.text
+
+    provider = saml_setup.provider
+    provider.sp_certificate = provider.sp_private_key = ""
+    sp_keypair_ensure(provider=provider)
+    provider.save()
+    urls = saml_setup.sp_urls()
+    saml_setup.idp.add_service_provider(
+        entity_id=urls["entity_id"],
+        acs=urls["acs"],
+        sls=urls["sls"],
+        certificate=provider.sp_certificate,
+    )
+    second = requests.get(client.post(login)["Location"], timeout=15)
+    assert "Unable to validate signature" not in second.text
+    assert second.status_code == 200 and 'name="username"' in second.text

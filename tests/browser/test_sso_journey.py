@@ -16,9 +16,11 @@ from tests.sso.simplesamlphp import PEOPLE as SAML_PEOPLE
 pytestmark = [pytest.mark.browser, pytest.mark.sso, pytest.mark.django_db(transaction=True)]
 
 
-def saml_sign_in(page: Page, setup: SamlSetup, login: str) -> None:
+def saml_sign_in(
+    page: Page, setup: SamlSetup, login: str, button: str = "Sign in with Northbridge SSO"
+) -> None:
     page.goto(f"{setup.base}/accounts/login/")
-    page.get_by_role("button", name="Sign in with Northbridge SSO").click()
+    page.get_by_role("button", name=button, exact=True).click()
     page.wait_for_url(f"{setup.idp.base}**")
     page.locator("input[name=username]").fill(login)
     page.locator("input[name=password]").fill(str(SAML_PEOPLE[login]["password"]))
@@ -158,15 +160,6 @@ def test_the_sign_in_choices_fit_a_phone(phone_page: Page, saml_setup: SamlSetup
     phone_page.wait_for_url(f"{saml_setup.idp.base}**")
 
 
-def test_a_sign_in_started_by_a_link_continues_to_the_idp(page: Page, saml_setup: SamlSetup):
-    # A portal link to /accounts/saml/<slug>/login/ shows a page with one button (a GET never
-    # leaves by itself); that button's redirect to the IdP must pass the form-action policy.
-    page.goto(f"{saml_setup.base}/accounts/saml/northbridge/login/")
-    page.get_by_role("button", name="Continue to Northbridge SSO").click()
-    page.wait_for_url(f"{saml_setup.idp.base}**")
-    expect(page.locator("input[name=username]")).to_be_visible()
-
-
 def test_a_person_who_came_through_sso_adds_a_personal_address_and_password_to_keep_access(
     page: Page, saml_setup: SamlSetup
 ):
@@ -205,3 +198,140 @@ def test_a_person_who_came_through_sso_adds_a_personal_address_and_password_to_k
     page.get_by_role("button", name="Log in").click()
     expect(page.locator(".account-menu summary")).to_be_visible()
     assert User.objects.count() == 1
+
+
+def test_a_sign_in_started_by_a_link_continues_to_the_idp(page: Page, saml_setup: SamlSetup):
+    # A portal link to /accounts/saml/<slug>/login/ shows a page with one button (a GET never
+    # leaves by itself); that button's redirect to the IdP must pass the form-action policy.
+    page.goto(f"{saml_setup.base}/accounts/saml/northbridge/login/")
+    page.get_by_role("button", name="Continue to Northbridge SSO").click()
+    page.wait_for_url(f"{saml_setup.idp.base}**")
+    expect(page.locator("input[name=username]")).to_be_visible()
+
+
+def _director_at(institution, email: str) -> User:
+    from tests import factories
+
+    person = factories.UserFactory(email=email)
+    program = factories.ProgramFactory(institution=institution)
+    factories.ProgramRoleFactory(user=person, program=program, role="director")
+    return person
+
+
+def _gated(page: Page, base: str) -> None:
+    """The staff MFA gate: sent to set up TOTP (after confirming it is them), not the page."""
+    page.goto(f"{base}/programs/")
+    expect(page.get_by_text("Your role requires two-factor authentication.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Programs", exact=True)).to_have_count(0)
+
+
+def _through(page: Page, base: str) -> None:
+    page.goto(f"{base}/programs/")
+    expect(page.get_by_role("heading", name="Programs", exact=True)).to_be_visible()
+    assert "/2fa/" not in page.url
+
+
+@pytest.mark.parametrize(
+    "oidc_setup_asserting",
+    [{"amr": {"cora": ["pwd", "mfa"], "dora": ["pwd"]}}],
+    indirect=True,
+)
+def test_a_director_passes_the_staff_mfa_gate_only_when_oidc_asserts_mfa(
+    page: Page, oidc_setup_asserting: OidcSetup, settings
+):
+    """oidc-provider's ID token says how each person signed in (`amr`): "mfa" there counts as
+    a director's second factor; a password alone does not, and TOTP is still asked for."""
+    settings.ENFORCE_STAFF_MFA = True
+    setup = oidc_setup_asserting
+    _director_at(setup.provider.institution, "cora@riverside.org")
+    _director_at(setup.provider.institution, "dora@riverside.org")
+
+    oidc_sign_in(page, setup, "cora")  # amr: pwd, mfa
+    _through(page, setup.base)
+    sign_out(page)
+    page.wait_for_url(f"{setup.op.issuer}/session/end**")
+    page.get_by_role("button", name="Yes, sign me out").click()
+    page.wait_for_url(f"{setup.base}/accounts/login/**")
+
+    oidc_sign_in(page, setup, "dora")  # amr: pwd
+    _gated(page, setup.base)
+
+
+def test_a_director_passes_the_staff_mfa_gate_only_when_saml_asserts_mfa(
+    page: Page, saml_setup: SamlSetup, settings
+):
+    """SimpleSAMLphp says how the person signed in (AuthnContextClassRef): the REFEDS MFA
+    profile (sent to one service provider) counts as a director's second factor; a password
+    alone (the other) does not."""
+    from tests.sso.fixtures import saml_provider
+
+    settings.ENFORCE_STAFF_MFA = True
+    institution = saml_setup.provider.institution
+    secure = saml_provider(
+        saml_setup.idp,
+        saml_setup.base,
+        slug="northbridge-mfa",
+        institution=institution,
+        domain="",
+        mfa=True,
+        name="Northbridge Secure Login",
+    )
+    ada = _director_at(institution, "ada@northbridge.edu")
+    SocialAccount.objects.create(user=ada, provider=secure.slug, uid="ada@northbridge.edu")
+    _director_at(institution, "ben@northbridge.edu")
+
+    saml_sign_in(page, saml_setup, "ada", button="Sign in with Northbridge Secure Login")
+    _through(page, saml_setup.base)
+    sign_out(page)
+    page.wait_for_url(f"{saml_setup.base}/accounts/login/**")
+
+    saml_sign_in(page, saml_setup, "ben")  # the other service provider: no MFA context
+    _gated(page, saml_setup.base)
+
+
+def test_an_invitation_followed_through_saml_lands_on_the_first_check_in(
+    page: Page, saml_setup: SamlSetup
+):
+    """A resident invited at the institution's address follows the link, signs in through
+    SimpleSAMLphp instead of choosing a password, and lands enrolled on a first screen that
+    leads to a first check-in."""
+    import re
+
+    from programs.models import Enrollment
+    from programs.services import invitation_create, invitation_token
+    from programs.tests.factories import program_with_framework
+    from tests import factories
+
+    program = factories.ProgramFactory(
+        institution=saml_setup.provider.institution, name="Northbridge Internal Medicine"
+    )
+    program_with_framework(program, domains=1, per_domain=2)
+    director = factories.UserFactory(email="director@example.org")
+    factories.ProgramRoleFactory(user=director, program=program, role="director")
+    invitation = invitation_create(
+        program=program,
+        email="ben@northbridge.edu",
+        role="learner",
+        by=director,
+        name="Ben Amari",
+        training_year=1,
+    )
+
+    page.goto(f"{saml_setup.base}/programs/invitations/{invitation_token(invitation)}/")
+    expect(page.get_by_role("heading", name=f"Join {program.name}")).to_be_visible()
+    page.get_by_role("link", name="sign in another way").click()
+    page.get_by_role("button", name="Sign in with Northbridge SSO").click()
+    page.wait_for_url(f"{saml_setup.idp.base}**")
+    page.locator("input[name=username]").fill("ben")
+    page.locator("input[name=password]").fill(str(SAML_PEOPLE["ben"]["password"]))
+    page.locator("button[type=submit], input[type=submit]").first.click()
+    page.wait_for_url(f"{saml_setup.base}/**")
+
+    page.goto(f"{saml_setup.base}/")
+    start = page.get_by_role("region", name="Start here")
+    expect(start).to_be_visible()
+    start.get_by_role("link", name="Do your first check-in").click()
+    expect(page.get_by_role("heading", name=re.compile("^Check-in"))).to_be_visible()
+    enrollment = Enrollment.objects.get(learner__email="ben@northbridge.edu", program=program)
+    assert enrollment.training_year == 1
+    assert SocialAccount.objects.get(user=enrollment.learner).provider == "northbridge"

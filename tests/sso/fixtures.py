@@ -155,3 +155,24 @@ def oidc_setup_wrong_keys(
         yield OidcSetup(op=op, provider=oidc_provider_row(op), base=base)
     finally:
         op.stop()
+
+
+@pytest.fixture
+def oidc_setup_asserting(
+    request: pytest.FixtureRequest, tmp_path: Path, live_server: Any, transactional_db: Any
+) -> Iterator[OidcSetup]:
+    """oidc-provider whose ID tokens carry the authentication methods and context class in
+    `request.param` ({"amr": [...], "acr": "..."}), for every sign-in (parametrize with
+    indirect=True)."""
+    asserted: dict[str, Any] = request.param
+    base = app_url(live_server)
+    op = start_oidc_provider(
+        tmp_path,
+        clients=[_oidc_client(base, "riverside")],
+        login_amr=asserted.get("amr"),
+        login_acr=asserted.get("acr"),
+    )
+    try:
+        yield OidcSetup(op=op, provider=oidc_provider_row(op), base=base)
+    finally:
+        op.stop()

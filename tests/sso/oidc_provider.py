@@ -28,6 +28,13 @@ PEOPLE = {
         "given_name": "Cora",
         "family_name": "Lindqvist",
     },
+    "dora": {
+        "email": "dora@riverside.org",
+        "email_verified": True,
+        "name": "Dora Lindqvist",
+        "given_name": "Dora",
+        "family_name": "Lindqvist",
+    },
 }
 
 
@@ -62,7 +69,14 @@ class OidcProvider:
     def issuer(self) -> str:
         return f"http://localhost:{self.port}"
 
-    def start(self, *, clients: list[dict[str, object]], publish_other_key: bool = False) -> None:
+    def start(
+        self,
+        *,
+        clients: list[dict[str, object]],
+        publish_other_key: bool = False,
+        login_amr: list[str] | dict[str, list[str]] | None = None,
+        login_acr: str | None = None,
+    ) -> None:
         home = install()
         config = self.folder / f"oidc-{self.port}.json"
         config.write_text(
@@ -72,6 +86,8 @@ class OidcProvider:
                     "clients": clients,
                     "accounts": PEOPLE,
                     "publishOtherKey": publish_other_key,
+                    "loginAmr": login_amr,
+                    "loginAcr": login_acr,
                 }
             )
         )
@@ -90,8 +106,20 @@ class OidcProvider:
 
 
 def start_oidc_provider(
-    folder: Path, *, clients: list[dict[str, object]], publish_other_key: bool = False
+    folder: Path,
+    *,
+    clients: list[dict[str, object]],
+    publish_other_key: bool = False,
+    login_amr: list[str] | dict[str, list[str]] | None = None,
+    login_acr: str | None = None,
 ) -> OidcProvider:
+    """Start oidc-provider; with `login_amr` (for everyone, or by account ID) and `login_acr`,
+    its ID tokens say the sign-in used those methods / that context class."""
     provider = OidcProvider(port=free_port(), folder=folder)
-    provider.start(clients=clients, publish_other_key=publish_other_key)
+    provider.start(
+        clients=clients,
+        publish_other_key=publish_other_key,
+        login_amr=login_amr,
+        login_acr=login_acr,
+    )
     return provider

@@ -203,8 +203,23 @@ class SimpleSAMLphp:
         self.write_config()
         log = self.folder / "server.log"
         env = {**os.environ, "SIMPLESAMLPHP_CONFIG_DIR": str(self.folder)}
+        # No opcache: PHP's built-in server caches compiled files (opcache applies to the
+        # `cli-server` SAPI even when opcache.enable_cli is off) and looks at a file's mtime,
+        # in whole seconds, at most every opcache.revalidate_freq (2) seconds. Each test
+        # registers its service provider with a new certificate by rewriting
+        # saml20-sp-remote.php; rewritten within that window, the old compiled file stayed in
+        # use and the next signed AuthnRequest failed with "Unable to validate signature on
+        # query string" (it was checked against the previous test's certificate).
         self.process = subprocess.Popen(
-            ["php", "-S", f"localhost:{self.port}", "-t", str(SIMPLESAMLPHP_DIR / "www")],
+            [
+                "php",
+                "-d",
+                "opcache.enable=0",
+                "-S",
+                f"localhost:{self.port}",
+                "-t",
+                str(SIMPLESAMLPHP_DIR / "www"),
+            ],
             env=env,
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,

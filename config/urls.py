@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("cpd.api_urls")),
     path("", include("handovers.api_urls")),
     path("", include("credentials.api_urls")),
+    path("", include("equity.api_urls")),
     path("", include("committee.api_urls")),
     path("", include("audit.api_urls")),
     path("", include("accounts.api_urls")),
@@ -61,6 +62,7 @@ urlpatterns = [
     path("", include("cpd.urls")),
     path("handovers/", include("handovers.urls")),
     path("credentials/", include("credentials.urls")),
+    path("equity/", include("equity.urls")),
     path("", include("home.urls")),
     path("", include("portfolio.urls")),
 ]

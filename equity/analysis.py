@@ -3,9 +3,9 @@ the adjusted difference between groups, and an assessor's gap against colleagues
 
 The model (docs/equity.md, *Methods*): ordinary least squares of the outcome on indicators
 of the group (against a reference group), of the training year and of the period, with
-standard errors clustered by learner (one learner's ratings are not independent) and a 95 %
-interval from the t distribution with (learners - 1) degrees of freedom. statsmodels does
-the fitting.
+standard errors clustered by learner (one learner's ratings are not independent; the CR2
+small-sample form) and a 95 % interval from the t distribution with (learners - 1) degrees
+of freedom. statsmodels does the fitting.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import statsmodels.api as sm
+from scipy import stats
 
 from equity.suppression import MIN_LEARNERS
 
@@ -86,13 +87,39 @@ def _dummies(values: Sequence[Any], name: str) -> tuple[list[str], np.ndarray]:
     return [f"{name} {level}" for level in levels], matrix.reshape(len(values), len(levels))
 
 
-def _fit(
-    y: np.ndarray, columns: list[np.ndarray], names: list[str], clusters: Sequence[int]
-) -> Any:
+@dataclass
+class Fit:
+    params: np.ndarray
+    bse: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+def _fit(y: np.ndarray, columns: list[np.ndarray], clusters: Sequence[int]) -> Fit:
+    """Least squares (statsmodels) with a cluster-robust covariance of the bias-reduced kind
+    (CR2): each learner's residuals are scaled up by how much the fit itself pulled them in,
+    which plain clustered errors (CR1) leave out and which made their intervals too narrow
+    with a program's number of learners (docs/equity.md). Intervals use t with G - 1 degrees
+    of freedom, G the number of learners."""
     design = np.column_stack([np.ones(len(y)), *columns]) if columns else np.ones((len(y), 1))
+    params = sm.OLS(y, design).fit().params
+    residuals = y - design @ params
+    bread = np.linalg.pinv(design.T @ design)
     codes = np.unique(np.asarray(clusters), return_inverse=True)[1]
-    model = sm.OLS(y, design)
-    return model.fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
+    meat = np.zeros_like(bread)
+    for code in range(codes.max() + 1):
+        rows = codes == code
+        x = design[rows]
+        leverage = x @ bread @ x.T
+        values, vectors = np.linalg.eigh(np.eye(len(x)) - leverage)
+        values = np.clip(values, 1e-12, None)
+        adjust = vectors @ np.diag(values**-0.5) @ vectors.T
+        score = x.T @ (adjust @ residuals[rows])
+        meat += np.outer(score, score)
+    covariance = bread @ meat @ bread
+    bse = np.sqrt(np.clip(np.diag(covariance), 0, None))
+    quantile = stats.t.ppf(0.5 + LEVEL / 2, max(int(codes.max()), 1))
+    return Fit(params, bse, params - quantile * bse, params + quantile * bse)
 
 
 def adjusted_differences(rows: Sequence[Row], *, reference: str) -> list[Difference]:
@@ -117,15 +144,14 @@ def adjusted_differences(rows: Sequence[Row], *, reference: str) -> list[Differe
     clusters = [row.learner for row in kept]
     if len(set(clusters)) < 2 * MIN_LEARNERS:
         return []
-    result = _fit(y, columns, names, clusters)
-    interval = result.conf_int(alpha=1 - LEVEL)
+    result = _fit(y, columns, clusters)
     terms = [
         Term(
             name=name,
             estimate=float(result.params[i]),
             se=float(result.bse[i]),
-            low=float(interval[i][0]),
-            high=float(interval[i][1]),
+            low=float(result.low[i]),
+            high=float(result.high[i]),
         )
         for i, name in enumerate(names)
     ]
@@ -191,10 +217,8 @@ def assessor_gaps(rows: Sequence[Row], *, assessor: int, reference: str) -> list
         y = np.array([row.value - centre[(row.competency, row.year, row.period)] for row in kept])
         g = np.array([1.0 if row.group == group else 0.0 for row in kept])
         m = np.array([1.0 if row.assessor == assessor else 0.0 for row in kept])
-        result = _fit(y, [g, m, g * m], ["intercept", "group", "mine", "group × mine"], [
-            row.learner for row in kept
-        ])
-        low, high = result.conf_int(alpha=1 - LEVEL)[3]
+        result = _fit(y, [g, m, g * m], [row.learner for row in kept])
+        low, high = result.low[3], result.high[3]
         colleagues = float(result.params[1])
         difference = float(result.params[3])
         gaps.append(

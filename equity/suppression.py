@@ -14,9 +14,14 @@ from those learners' data. The rules, applied in this order until nothing change
    shown group is hidden too.
 3. Across scopes, an institution's cell is its programs' cells put together, and one person
    may see both (a director sees their program and the institution; an administrator every
-   program). An institution cell is hidden when the learners it adds to its programs' shown
-   cells of the same group are 1 to MIN_LEARNERS - 1; rule 2 then runs again on the
-   institution's slice.
+   program). Subtracting shown program cells from an institution cell must not leave one
+   hidden cell, nor let rule 2's complement be undone.
+
+Rules 2 and 3 are applied exactly rather than by rule of thumb: for each slice, what a strong
+attacker knows is written as linear equations on the unknown counts per program and group
+(`_Equations`), and while any hidden cell's count follows from them, one more shown cell is
+hidden — an institution cell before a program's, then the smallest, whose hiding breaks
+the chain.
 
 Nothing else is published: no totals over groups, no roll-up over years, periods or
 competencies, and the regressions read only shown cells (`equity.analysis`). So every number
@@ -30,6 +35,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 MIN_LEARNERS = 5
 
@@ -78,12 +85,12 @@ def program_scope(program_id: int) -> str:
 def cells_decide(units: Iterable[Unit]) -> Cells:
     """Every cell of every program and of the institution, each shown or hidden with why."""
     cells: Cells = {}
-    wholes: dict[tuple[str, Slice], set[int]] = defaultdict(set)
+    programs_of: dict[Slice, set[int]] = defaultdict(set)
     for unit in units:
+        programs_of[unit.slice].add(unit.program)
+        if unit.group is None:
+            continue
         for scope in (program_scope(unit.program), INSTITUTION):
-            wholes[(scope, unit.slice)].add(unit.learner)
-            if unit.group is None:
-                continue
             key = (scope, unit.slice, unit.group)
             if key not in cells:
                 cells[key] = Cell(scope, unit.slice, unit.group, set())
@@ -92,56 +99,79 @@ def cells_decide(units: Iterable[Unit]) -> Cells:
     for cell in cells.values():
         if len(cell.learners) < MIN_LEARNERS:
             cell.hidden = SMALL
-    by_slice: dict[tuple[str, Slice], list[Cell]] = defaultdict(list)
+    by_slice: dict[Slice, list[Cell]] = defaultdict(list)
     for cell in cells.values():
-        by_slice[(cell.scope, cell.slice)].append(cell)
-    programs = [key for key in by_slice if key[0] != INSTITUTION]
-    for key in programs:
-        _complement_within(by_slice[key], wholes[key])
-    institution = [key for key in by_slice if key[0] == INSTITUTION]
-    parts: dict[tuple[Slice, str], list[Cell]] = defaultdict(list)
-    for cell in cells.values():
-        if cell.scope != INSTITUTION:
-            parts[(cell.slice, cell.group)].append(cell)
-    changed = True
-    while changed:
-        changed = False
-        for key in institution:
-            changed |= _complement_within(by_slice[key], wholes[key])
-            changed |= _complement_across(by_slice[key], parts)
+        by_slice[cell.slice].append(cell)
+    for slice_, slice_cells in by_slice.items():
+        _complement(slice_cells, sorted(programs_of[slice_]))
     return cells
 
 
-def _complement_within(slice_cells: list[Cell], whole: set[int]) -> bool:
-    """Rule 2 on one slice; True if it hid something."""
-    changed = False
+class _Equations:
+    """What a strong attacker knows about one slice, as linear equations on the unknown
+    counts y[program, group]: each program's whole, how many gave no group (we assume even
+    that is known), which groups are absent, and every shown cell (a program's cell is one
+    count; the institution's is the sum over programs)."""
+
+    def __init__(self, cells: list[Cell], programs: list[int]):
+        self.groups = sorted({c.group for c in cells})
+        self.programs = programs
+        self.width = len(programs) * (len(self.groups) + 1)
+        present = {(c.scope, c.group) for c in cells}
+        rows = []
+        for p in programs:
+            rows.append(self._row([p], [*self.groups, None]))  # the whole
+            rows.append(self._row([p], [None]))  # no group
+            for g in self.groups:
+                if (program_scope(p), g) not in present:
+                    rows.append(self._row([p], [g]))  # absent: known to be zero
+        self.base = np.array(rows)
+
+    def _row(self, programs: list[int], groups: list[str | None]) -> np.ndarray:
+        row = np.zeros(self.width)
+        stride = len(self.groups) + 1
+        for p in programs:
+            offset = self.programs.index(p) * stride
+            for g in groups:
+                row[offset + (stride - 1 if g is None else self.groups.index(g))] = 1
+        return row
+
+    def of(self, cell: Cell) -> np.ndarray:
+        if cell.scope == INSTITUTION:
+            return self._row(self.programs, [cell.group])
+        return self._row([int(cell.scope.split(":")[1])], [cell.group])
+
+    def derivable(self, shown: list[Cell], hidden: list[Cell]) -> list[Cell]:
+        known = np.vstack([self.base, *(self.of(c) for c in shown)])
+        rank = np.linalg.matrix_rank(known)
+        return [
+            c for c in hidden if np.linalg.matrix_rank(np.vstack([known, self.of(c)])) == rank
+        ]
+
+
+def _complement(cells: list[Cell], programs: list[int]) -> None:
+    """Rules 2 and 3 on one slice, checked exactly: while a hidden cell's count follows from
+    the equations, hide one more shown cell — an institution's before a program's, then the
+    smallest, whose hiding breaks that chain; failing any single one, the first of them."""
+    if all(c.shown for c in cells):
+        return
+    equations = _Equations(cells, programs)
     while True:
-        shown = [cell for cell in slice_cells if cell.shown]
-        covered = set().union(*(cell.learners for cell in shown)) if shown else set()
-        rest = len(whole - covered)
-        if not shown or rest == 0 or rest >= MIN_LEARNERS:
-            return changed
-        smallest = min(shown, key=lambda cell: (len(cell.learners), cell.group))
-        smallest.hidden = COMPLEMENT
-        changed = True
-
-
-def _complement_across(
-    institution_cells: list[Cell], parts: dict[tuple[Slice, str], list[Cell]]
-) -> bool:
-    """Rule 3 on one institution slice; True if it hid something. What a cell adds is counted
-    in (program, learner) pairs: a learner in two programs, shown in one, still brings the
-    other's data."""
-    changed = False
-    for cell in institution_cells:
-        if not cell.shown:
-            continue
-        covered: set[tuple[int, int]] = set()
-        for part in parts[(cell.slice, cell.group)]:
-            if part.shown:
-                covered |= part.sources
-        added = len({learner for _, learner in cell.sources - covered})
-        if 0 < added < MIN_LEARNERS:
-            cell.hidden = COMPLEMENT
-            changed = True
-    return changed
+        shown = [c for c in cells if c.shown]
+        leaks = equations.derivable(shown, [c for c in cells if not c.shown])
+        if not leaks or not shown:
+            return
+        leak = leaks[0]
+        # The institution's cells go first: a director's own program keeps its cells.
+        candidates = sorted(
+            shown, key=lambda c: (c.scope != INSTITUTION, len(c.learners), c.scope, c.group)
+        )
+        chosen = next(
+            (
+                c
+                for c in candidates
+                if not equations.derivable([s for s in shown if s is not c], [leak])
+            ),
+            candidates[0],
+        )
+        chosen.hidden = COMPLEMENT

@@ -13,6 +13,8 @@ from django.template.response import TemplateResponse
 
 from equity.models import Characteristic, CharacteristicCategory, CharacteristicOption
 
+ROUND_TO = 5
+
 
 class OptionInline(admin.TabularInline):
     model = CharacteristicOption
@@ -28,9 +30,10 @@ class CharacteristicCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Characteristic)
 class CharacteristicAdmin(admin.ModelAdmin):
-    """Counts only: per category, how many answered (any answer, "prefer not to say"
-    included). No breakdown by option or by "prefer not to say": either, set beside the equity
-    view's shown cells, could let a hidden small group be worked out."""
+    """Counts only: per category, about how many answered (any answer, "prefer not to say"
+    included), rounded down to a multiple of five. No breakdown by option, and no exact
+    count: set beside a slice of the equity view, an exact number of answers would tell how
+    many gave none, and with it a hidden small group (docs/equity.md, *Suppression*)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -52,11 +55,12 @@ class CharacteristicAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         if not self.has_view_permission(request):
             raise Http404
-        counts = (
-            CharacteristicCategory.objects.select_related("institution")
+        counts = [
+            (category, category.answered // ROUND_TO * ROUND_TO)
+            for category in CharacteristicCategory.objects.select_related("institution")
             .annotate(answered=Count("answers"))
             .order_by("institution__name", "order", "name")
-        )
+        ]
         context = {
             **self.admin_site.each_context(request),
             "title": "Characteristics (counts only)",

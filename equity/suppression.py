@@ -17,11 +17,9 @@ from those learners' data. The rules, applied in this order until nothing change
    program). Subtracting shown program cells from an institution cell must not leave one
    hidden cell, nor let rule 2's complement be undone.
 
-Rules 2 and 3 are applied exactly rather than by rule of thumb: for each slice, what a strong
-attacker knows is written as linear equations on the unknown counts per program and group
-(`_Equations`), and while any hidden cell's count follows from them, one more shown cell is
-hidden — an institution cell before a program's, then the smallest, whose hiding breaks
-the chain.
+Besides, each slice is audited exactly: what someone who sees every view knows is written as
+linear equations on the unknown counts per program and group (`_Equations`), and while any
+hidden cell's count follows from them, one more cell is hidden.
 
 Nothing else is published: no totals over groups, no roll-up over years, periods or
 competencies, and the regressions read only shown cells (`equity.analysis`). So every number
@@ -86,8 +84,11 @@ def cells_decide(units: Iterable[Unit]) -> Cells:
     """Every cell of every program and of the institution, each shown or hidden with why."""
     cells: Cells = {}
     programs_of: dict[Slice, set[int]] = defaultdict(set)
+    wholes: dict[Slice, dict[str, set[tuple[int, int]]]] = defaultdict(lambda: defaultdict(set))
     for unit in units:
         programs_of[unit.slice].add(unit.program)
+        for scope in (program_scope(unit.program), INSTITUTION):
+            wholes[unit.slice][scope].add((unit.program, unit.learner))
         if unit.group is None:
             continue
         for scope in (program_scope(unit.program), INSTITUTION):
@@ -103,15 +104,16 @@ def cells_decide(units: Iterable[Unit]) -> Cells:
     for cell in cells.values():
         by_slice[cell.slice].append(cell)
     for slice_, slice_cells in by_slice.items():
-        _complement(slice_cells, sorted(programs_of[slice_]))
+        _complement(slice_cells, sorted(programs_of[slice_]), wholes[slice_])
     return cells
 
 
 class _Equations:
-    """What a strong attacker knows about one slice, as linear equations on the unknown
-    counts y[program, group]: each program's whole, how many gave no group (we assume even
-    that is known), which groups are absent, and every shown cell (a program's cell is one
-    count; the institution's is the sum over programs)."""
+    """What someone who sees every view knows about one slice, as linear equations on the
+    unknown counts y[program, group]: each program's whole (a director sees all its
+    learners), which groups are absent, and every shown cell (a program's cell is one count;
+    the institution's is the sum over programs). How many gave no group is not known to
+    anyone in a slice, so "no group" is one more unknown per program."""
 
     def __init__(self, cells: list[Cell], programs: list[int]):
         self.groups = sorted({c.group for c in cells})
@@ -121,7 +123,6 @@ class _Equations:
         rows = []
         for p in programs:
             rows.append(self._row([p], [*self.groups, None]))  # the whole
-            rows.append(self._row([p], [None]))  # no group
             for g in self.groups:
                 if (program_scope(p), g) not in present:
                     rows.append(self._row([p], [g]))  # absent: known to be zero
@@ -149,29 +150,71 @@ class _Equations:
         ]
 
 
-def _complement(cells: list[Cell], programs: list[int]) -> None:
-    """Rules 2 and 3 on one slice, checked exactly: while a hidden cell's count follows from
-    the equations, hide one more shown cell — an institution's before a program's, then the
-    smallest, whose hiding breaks that chain; failing any single one, the first of them."""
-    if all(c.shown for c in cells):
-        return
+def _rest(cells: list[Cell], whole: set[tuple[int, int]], scope: str) -> int:
+    """Learners of a scope's slice in no shown cell: hidden groups and those with no group."""
+    covered: set[tuple[int, int]] = set()
+    for c in cells:
+        if c.shown and c.scope == scope:
+            covered |= c.sources
+    return len({learner for _, learner in whole - covered})
+
+
+def _added(cell: Cell, cells: list[Cell]) -> int:
+    """Learners an institution cell adds to its programs' shown cells of the same group."""
+    covered: set[tuple[int, int]] = set()
+    for c in cells:
+        if c.shown and c.scope != INSTITUTION and c.group == cell.group:
+            covered |= c.sources
+    return len({learner for _, learner in cell.sources - covered})
+
+
+def _small(n: int) -> bool:
+    return 0 < n < MIN_LEARNERS
+
+
+def _complement(
+    cells: list[Cell], programs: list[int], wholes: dict[str, set[tuple[int, int]]]
+) -> None:
+    """Rules 2 and 3 on one slice, until none applies: what a scope's shown cells leave out
+    must be nobody or at least MIN_LEARNERS learners, and so must what an institution cell
+    adds to its programs' shown cells; and no hidden cell's count may follow exactly from the
+    equations. Each round hides one more cell: an institution's before a program's, then the
+    smallest, preferring one whose hiding settles the problem at hand."""
     equations = _Equations(cells, programs)
     while True:
         shown = [c for c in cells if c.shown]
-        leaks = equations.derivable(shown, [c for c in cells if not c.shown])
-        if not leaks or not shown:
+        if not shown:
             return
-        leak = leaks[0]
-        # The institution's cells go first: a director's own program keeps its cells.
+        problem: tuple[str, Cell | str] | None = None
+        in_view = {c.scope for c in shown}
+        for scope, whole in wholes.items():
+            if scope in in_view and _small(_rest(cells, whole, scope)):
+                problem = ("rest", scope)
+                break
+        if problem is None:
+            for cell in shown:
+                if cell.scope == INSTITUTION and _small(_added(cell, cells)):
+                    problem = ("added", cell)
+                    break
+        if problem is None:
+            leaks = equations.derivable(shown, [c for c in cells if not c.shown])
+            if not leaks:
+                return
+            problem = ("leak", leaks[0])
+        kind, subject = problem
+        if kind == "added":
+            assert isinstance(subject, Cell)
+            subject.hidden = COMPLEMENT
+            continue
         candidates = sorted(
-            shown, key=lambda c: (c.scope != INSTITUTION, len(c.learners), c.scope, c.group)
+            (c for c in shown if kind != "rest" or c.scope == subject),
+            key=lambda c: (c.scope != INSTITUTION, len(c.learners), c.scope, c.group),
         )
-        chosen = next(
-            (
-                c
-                for c in candidates
-                if not equations.derivable([s for s in shown if s is not c], [leak])
-            ),
-            candidates[0],
-        )
-        chosen.hidden = COMPLEMENT
+        if kind == "leak":
+            assert isinstance(subject, Cell)
+            settles = [
+                c for c in candidates
+                if not equations.derivable([s for s in shown if s is not c], [subject])
+            ]  # fmt: skip
+            candidates = settles or candidates
+        candidates[0].hidden = COMPLEMENT

@@ -1,9 +1,9 @@
 """No combination of the cells one person can obtain reveals a group under 5.
 
-The attacker is as strong as we can make them: they see every program's view and the
-institution's (an administrator does), they know every slice's learners (a director sees
-them all), and they even know how many in each slice gave no answer or preferred not to say.
-Unknown to them is who is in which group. Each shown cell is a linear equation on those
+The attacker sees every program's view and the institution's (an administrator does) and
+knows every slice's learners (a director sees them all). Unknown to them is who is in which
+group, and how many in a slice gave no answer (nobody sees answers; the admin's counts are
+rounded and institution-wide). Each shown cell is a linear equation on those
 unknowns; a hidden cell's count can be worked out exactly when its equation is a linear
 combination of the known ones. The test checks that none is, in many random worlds, and that
 the same check finds leaks when only the small-cell rule (without its complements) is applied.
@@ -46,7 +46,8 @@ def _world(rng: random.Random) -> list[Unit]:
 
 
 def _leaks(units: list[Unit], cells: Cells) -> list[Cell]:
-    """Hidden cells whose count follows from the shown cells and what the attacker knows."""
+    """Hidden cells whose count follows from the shown cells and what the attacker knows,
+    and sets of 1–4 learners left over by a scope's shown cells."""
     leaks = []
     by_slice: dict[tuple, list[Unit]] = defaultdict(list)
     for unit in units:
@@ -72,8 +73,17 @@ def _leaks(units: list[Unit], cells: Cells) -> list[Cell]:
                 vector[index[(u.learner, g)]] = 1
             known.append(vector)
         scopes = {program_scope(u.program) for u in members} | {INSTITUTION}
+        # What a scope's shown cells leave out, and what an institution cell adds to its
+        # programs' shown cells, is nobody or at least five learners.
         for scope in scopes:
-            known.append(row(scope, NONE))  # the strong attacker knows who did not answer
+            inside = {u.learner for u in members if scope in (INSTITUTION, program_scope(u.program))}
+            covered = set().union(*(
+                c.learners for c in cells.values()
+                if c.slice == slice_ and c.scope == scope and c.shown
+            ))  # fmt: skip
+            rest = len(inside - covered)
+            if covered and 0 < rest < MIN_LEARNERS:
+                leaks.append(Cell(scope, slice_, "rest", inside - covered))
         slice_cells = [c for c in cells.values() if c.slice == slice_]
         known += [row(c.scope, c.group) for c in slice_cells if c.shown]
         matrix = np.array(known)
@@ -128,7 +138,9 @@ def test_an_institution_cell_that_adds_fewer_than_five_to_its_programs_is_hidden
 
 def test_one_hidden_group_beside_shown_ones_takes_the_smallest_shown_with_it():
     slice_ = ("rating", 1, 1, "p1")
-    units = [Unit(1, slice_, n, "a") for n in range(9)]
+    units = [Unit(2, slice_, 500 + n, "a") for n in range(7)]  # another program, all shown
+    units += [Unit(2, slice_, 600 + n, "b") for n in range(7)]
+    units += [Unit(1, slice_, n, "a") for n in range(9)]
     units += [Unit(1, slice_, 100 + n, "b") for n in range(6)]
     units += [Unit(1, slice_, 200 + n, "c") for n in range(2)]
     cells = cells_decide(units)

@@ -86,9 +86,11 @@ def equity_fit_for(
     category_key: str,
     program_id: int | None = None,
     institution_id: int | None = None,
+    scopes: EquityScopes | None = None,
 ) -> EquityFit | None:
-    """The stored fit of a scope the viewer may see, or None (a 404 for the caller)."""
-    scopes = equity_scopes_for(viewer=viewer)
+    """The stored fit of a scope the viewer may see, or None (a 404 for the caller).
+    `scopes`, when the caller has them already, must be `equity_scopes_for(viewer)`."""
+    scopes = scopes or equity_scopes_for(viewer=viewer)
     fits = EquityFit.objects.select_related("category", "program", "institution")
     if program_id is not None:
         if program_id not in {p.pk for p in scopes.programs}:

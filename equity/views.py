@@ -18,6 +18,7 @@ from equity.fitting import MEASURES
 from equity.forms import PREFER_NOT, CharacteristicsForm
 from equity.models import EquityFit
 from equity.selectors import (
+    EquityScopes,
     assessor_signals_for,
     categories_for,
     categories_of_institutions,
@@ -42,7 +43,9 @@ def characteristics(request: HttpRequest) -> HttpResponse:
     categories = list(categories_for(learner=learner))
     answers = {a.category_id: a for a in characteristics_of(owner=learner)}
     form = CharacteristicsForm(
-        request.POST or None, categories=categories, answers=answers
+        request.POST if request.method == "POST" else None,
+        categories=categories,
+        answers=answers,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -86,8 +89,7 @@ def characteristic_delete(request: HttpRequest, key: str) -> HttpResponse:
     return redirect("equity-characteristics")
 
 
-def _scope_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    scopes = equity_scopes_for(viewer=_user(request))
+def _scope_choices(scopes: EquityScopes) -> list[tuple[str, str]]:
     choices = [(f"program:{p.pk}", p.name) for p in scopes.programs]
     choices += [(f"institution:{i.pk}", f"{i.name} — all programs") for i in scopes.institutions]
     return choices
@@ -101,7 +103,7 @@ def equity_view(request: HttpRequest) -> HttpResponse:
     scopes = equity_scopes_for(viewer=viewer)
     if not scopes:
         raise Http404
-    choices = _scope_choices(request)
+    choices = _scope_choices(scopes)
     scope = request.GET.get("scope") or choices[0][0]
     if scope not in dict(choices):
         raise Http404
@@ -116,6 +118,7 @@ def equity_view(request: HttpRequest) -> HttpResponse:
         category_key=category_key,
         program_id=int(raw_id) if kind == "program" else None,
         institution_id=int(raw_id) if kind == "institution" else None,
+        scopes=scopes,
     )
     context: dict[str, Any] = {
         "scope_choices": choices,

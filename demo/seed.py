@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
+from demo.equity import seed_equity
 from demo.extras import EXTRA_MODELS, seed_extras
 from demo.world import (
     DEFAULT_LEARNERS,
@@ -55,6 +56,12 @@ def seed_demo(
         for name, n in added.items():
             counts[name] = counts.get(name, 0) + n
         created = created or bool(added)
+        # The equity view's answers and its first fit (demo.equity), kept apart from the
+        # extras so the fit runs once the ratings and periods it reads are all in.
+        answers = seed_equity(institution=institution)
+        if answers:
+            counts["characteristics"] = answers
+            created = True
     if created:
         # The demo's ratings went in with bulk inserts, which bypass the services that keep
         # the summaries built from them exact.

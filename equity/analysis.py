@@ -11,6 +11,7 @@ of freedom. statsmodels does the fitting.
 from __future__ import annotations
 
 import statistics
+import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
 from equity.suppression import MIN_LEARNERS
 
@@ -102,7 +104,12 @@ def _fit(y: np.ndarray, columns: list[np.ndarray], clusters: Sequence[int]) -> F
     with a program's number of learners (docs/equity.md). Intervals use t with G - 1 degrees
     of freedom, G the number of learners."""
     design = np.column_stack([np.ones(len(y)), *columns]) if columns else np.ones((len(y), 1))
-    params = sm.OLS(y, design).fit().params
+    with warnings.catch_warnings():
+        # Training year and period can be collinear (a cohort moves up a year each year);
+        # the group's coefficient stays identified, and statsmodels' pseudo-inverse gives
+        # the others one of their equivalent values.
+        warnings.simplefilter("ignore", SingularMatrixWarning)
+        params = sm.OLS(y, design).fit().params
     residuals = y - design @ params
     bread = np.linalg.pinv(design.T @ design)
     codes = np.unique(np.asarray(clusters), return_inverse=True)[1]

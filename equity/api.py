@@ -30,7 +30,7 @@ USES_LISTED = 50
 
 class OptionSerializer(serializers.Serializer[Any]):
     key = serializers.SlugField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the field, not DRF's attribute
 
 
 class CategorySerializer(serializers.Serializer[Any]):
@@ -165,7 +165,7 @@ class EstimateSerializer(serializers.Serializer[Any]):
 
 class KeyLabelSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the field, not DRF's attribute
 
 
 class EquityViewSerializer(serializers.Serializer[Any]):
@@ -228,11 +228,15 @@ class EquityViewApi(APIView):
                 )
             raise NotFound()
         competency = ids["competency"]
-        cells = [c for c in fit.cells if competency is None or c["competency"] in (competency, None)]
+        cells = [
+            c for c in fit.cells if competency is None or c["competency"] in (competency, None)
+        ]
         estimates = [
             e for e in fit.estimates if competency is None or e["competency"] in (competency, None)
         ]
-        scope = f"program:{fit.program_id}" if fit.program_id else f"institution:{fit.institution_id}"
+        scope = (
+            f"program:{fit.program_id}" if fit.program_id else f"institution:{fit.institution_id}"
+        )
         payload = {
             "scope": scope,
             "category": fit.category,

@@ -104,7 +104,9 @@ def dataset_load(*, institution: Institution, today: dt.date) -> Dataset:
     return data
 
 
-def _load_program(data: Dataset, program: Program, periods: list[ReviewPeriod], today: dt.date):
+def _load_program(
+    data: Dataset, program: Program, periods: list[ReviewPeriod], today: dt.date
+) -> None:
     first, last = periods[0].start_date, periods[-1].end_date
     enrollments: dict[int, list[Enrollment]] = defaultdict(list)
     for enrollment in Enrollment.objects.filter(program=program, start_date__lte=last).exclude(
@@ -133,21 +135,34 @@ def _load_program(data: Dataset, program: Program, periods: list[ReviewPeriod], 
         )
         .annotate(narrative=Length("went_well") + Length("next_step"))
         .values_list(
-            "pk", "learner_id", "assessor_id", "competency_id", "counted_level", "observed_on",
+            "pk",
+            "learner_id",
+            "assessor_id",
+            "competency_id",
+            "counted_level",
+            "observed_on",
             "narrative",
-        )  # fmt: skip
+        )
     )
     for pk, learner, assessor, competency, level, day, narrative in ratings:
         where = placed(learner, day)
-        if where is None:
+        if where is None or level is None:
             continue
         year, key = where
         counts[(learner, year, key)] += 1
         data.observations.append(
             Observation(
-                program.pk, RATING, competency, year, key, learner, float(level),
-                float(narrative or 0), assessor, pk,
-            )  # fmt: skip
+                program.pk,
+                RATING,
+                competency,
+                year,
+                key,
+                learner,
+                float(level),
+                float(narrative or 0),
+                assessor,
+                pk,
+            )
         )
     # How often: every learner enrolled in a period counts, those never rated with 0.
     for period in periods:
@@ -161,9 +176,14 @@ def _load_program(data: Dataset, program: Program, periods: list[ReviewPeriod], 
                     year = training_year_at(program, e.training_year, e.end_date, day, today)
                     data.observations.append(
                         Observation(
-                            program.pk, FREQUENCY, None, year, key, learner,
+                            program.pk,
+                            FREQUENCY,
+                            None,
+                            year,
+                            key,
+                            learner,
                             float(counts.get((learner, year, key), 0)),
-                        )  # fmt: skip
+                        )
                     )
                     break
     consensus = ConsensusRating.objects.current().filter(
@@ -217,8 +237,14 @@ def category_compute(data: Dataset, category: CharacteristicCategory) -> Categor
 
     units = set()
     for o in data.observations:
-        units.add(Unit(o.program, (o.measure, o.competency, o.year, o.period), o.learner,
-                       groups.get(o.learner)))  # fmt: skip
+        units.add(
+            Unit(
+                o.program,
+                (o.measure, o.competency, o.year, o.period),
+                o.learner,
+                groups.get(o.learner),
+            )
+        )
     decided = cells_decide(units)
 
     # Values per cell, per scope; one rating counts once in the institution.

@@ -49,9 +49,7 @@ class CharacteristicOption(models.Model):
 
     class Meta:
         ordering = ["category", "order", "label"]
-        constraints = [
-            models.UniqueConstraint(fields=["category", "key"], name="uniq_option_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["category", "key"], name="uniq_option_key")]
 
     def __str__(self) -> str:
         return self.label

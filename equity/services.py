@@ -53,9 +53,7 @@ def characteristic_record(
             )
     else:
         if not option_key:
-            raise CharacteristicError(
-                "Choose an answer, or “prefer not to say”.", field="option"
-            )
+            raise CharacteristicError("Choose an answer, or “prefer not to say”.", field="option")
         option = CharacteristicOption.objects.filter(category=category, key=option_key).first()
         if option is None:
             raise CharacteristicError(

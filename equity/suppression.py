@@ -145,9 +145,7 @@ class _Equations:
     def derivable(self, shown: list[Cell], hidden: list[Cell]) -> list[Cell]:
         known = np.vstack([self.base, *(self.of(c) for c in shown)])
         rank = np.linalg.matrix_rank(known)
-        return [
-            c for c in hidden if np.linalg.matrix_rank(np.vstack([known, self.of(c)])) == rank
-        ]
+        return [c for c in hidden if np.linalg.matrix_rank(np.vstack([known, self.of(c)])) == rank]
 
 
 def _rest(cells: list[Cell], whole: set[tuple[int, int]], scope: str) -> int:

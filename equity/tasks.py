@@ -3,6 +3,8 @@ numbers over the old ones)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from celery import shared_task
 from django.db import transaction
 from django.db.models import Max
@@ -41,6 +43,6 @@ def closed_periods_fit() -> int:
             last=Max("data_through")
         )["last"]
         if fitted is None or fitted < closed:
-            transaction.on_commit(lambda pk=institution_id: fits_refresh.delay(pk))
+            transaction.on_commit(partial(fits_refresh.delay, institution_id))
             queued += 1
     return queued

@@ -19,7 +19,10 @@ from programs.tests.factories import ReviewPeriodFactory, milestone_framework
 from tests.factories import EnrollmentFactory, ProgramFactory, ProgramRoleFactory, UserFactory
 
 TODAY = dt.date(2026, 5, 1)
-PERIODS = ((dt.date(2025, 7, 1), dt.date(2025, 12, 31)), (dt.date(2026, 1, 1), dt.date(2026, 3, 31)))
+PERIODS = (
+    (dt.date(2025, 7, 1), dt.date(2025, 12, 31)),
+    (dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+)
 MEN_HIGHER = 0.5  # the gap built into assessor ratings
 STRICT_ASSESSOR_GAP = -0.8  # one assessor rates women lower still
 

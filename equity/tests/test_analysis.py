@@ -65,7 +65,9 @@ def test_the_model_reports_its_n_and_every_coefficient():
 
 
 def test_a_group_under_five_learners_gets_no_difference():
-    rows = [r for r in _dataset(np.random.default_rng(5), gap=GAP) if r.group == "a" or r.learner < 8]
+    rows = [
+        r for r in _dataset(np.random.default_rng(5), gap=GAP) if r.group == "a" or r.learner < 8
+    ]
     assert adjusted_differences(rows, reference="a") == []
 
 

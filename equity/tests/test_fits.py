@@ -107,9 +107,7 @@ def test_refitting_stores_the_same_numbers(fitted):
     assert before == after
 
 
-def test_the_daily_task_fits_once_after_a_period_closes(
-    fitted, django_capture_on_commit_callbacks
-):
+def test_the_daily_task_fits_once_after_a_period_closes(fitted, django_capture_on_commit_callbacks):
     EquityFit.objects.all().delete()
     with time_machine.travel(TODAY):
         with django_capture_on_commit_callbacks(execute=True):

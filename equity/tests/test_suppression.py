@@ -59,8 +59,10 @@ def _leaks(units: list[Unit], cells: Cells) -> list[Cell]:
         )}  # fmt: skip
         width = len(index)
 
-        def row(scope: str, group: str) -> np.ndarray:
-            vector = np.zeros(width)
+        def row(
+            scope: str, group: str, members: list[Unit] = members, index: dict = index
+        ) -> np.ndarray:
+            vector = np.zeros(len(index))
             for u in members:
                 if scope == INSTITUTION or scope == program_scope(u.program):
                     vector[index[(u.learner, group)]] = 1
@@ -76,7 +78,9 @@ def _leaks(units: list[Unit], cells: Cells) -> list[Cell]:
         # What a scope's shown cells leave out, and what an institution cell adds to its
         # programs' shown cells, is nobody or at least five learners.
         for scope in scopes:
-            inside = {u.learner for u in members if scope in (INSTITUTION, program_scope(u.program))}
+            inside = {
+                u.learner for u in members if scope in (INSTITUTION, program_scope(u.program))
+            }
             covered = set().union(*(
                 c.learners for c in cells.values()
                 if c.slice == slice_ and c.scope == scope and c.shown

@@ -88,7 +88,8 @@ def test_the_director_reads_the_institution_too_but_not_another_program(
     )
     assert (
         client.get(
-            "/api/v1/equity/view/", {"institution": other_program.institution.pk, "category": "gender"}
+            "/api/v1/equity/view/",
+            {"institution": other_program.institution.pk, "category": "gender"},
         ).status_code
         == 404
     )

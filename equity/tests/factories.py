@@ -55,7 +55,13 @@ MAIN_MIX = {"woman": 12, "man": 12, "non-binary": 2, "": 8, "pnts": 2}
 SISTER_MIX = {"woman": 10, "man": 10, "non-binary": 1, "": 10}
 
 
-def equity_world(program: Program | None = None, *, seed: int = 1) -> EquityWorld:
+def equity_world(
+    program: Program | None = None,
+    *,
+    seed: int = 1,
+    main_mix: dict[str, int] | None = None,
+    sister_mix: dict[str, int] | None = None,
+) -> EquityWorld:
     rng = random.Random(seed)
     program = program or ProgramFactory()
     framework, leaves = milestone_framework(domains=1, per_domain=2)
@@ -64,7 +70,7 @@ def equity_world(program: Program | None = None, *, seed: int = 1) -> EquityWorl
     assessors = [UserFactory() for _ in range(6)]
     world = EquityWorld(program, sister, category, [], assessors)
     ratings = []
-    for target, mix in ((program, MAIN_MIX), (sister, SISTER_MIX)):
+    for target, mix in ((program, main_mix or MAIN_MIX), (sister, sister_mix or SISTER_MIX)):
         target.frameworks.add(framework)
         for assessor in assessors:
             ProgramRoleFactory(user=assessor, program=target, role="faculty")

@@ -4,6 +4,7 @@ gap against colleagues'."""
 from __future__ import annotations
 
 import numpy as np
+import statsmodels.api as sm
 
 from equity.analysis import Row, adjusted_differences, assessor_gaps, summary
 
@@ -41,10 +42,7 @@ def test_the_95_interval_contains_a_known_gap_in_at_least_90_of_100_data_sets():
 def test_clustering_widens_the_interval_against_treating_ratings_as_independent():
     rng = np.random.default_rng(7)
     [clustered] = adjusted_differences(_dataset(rng, gap=0.0), reference="a")
-    naive_se = np.std([0.0])  # placeholder overwritten below
     rows = _dataset(np.random.default_rng(7), gap=0.0)
-    import statsmodels.api as sm
-
     design = np.column_stack(
         [np.ones(len(rows)), [1.0 if r.group == "b" else 0.0 for r in rows]]
         + [[1.0 if r.year == y else 0.0 for r in rows] for y in (2, 3)]

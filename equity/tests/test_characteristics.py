@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from equity.models import Characteristic
+from equity.services import characteristic_record
 from equity.tests.factories import gender_category
-from tests.factories import UserFactory
+from tests.factories import EnrollmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,11 +131,7 @@ def test_api_delete_is_204_then_404(client, learner, category):
 def test_the_admin_shows_rounded_counts_and_never_an_answer(client, admin_user, category):
     for _ in range(7):
         learner = UserFactory()
-        from tests.factories import EnrollmentFactory
-
         EnrollmentFactory(learner=learner, program=category.institution.programs.first())
-        from equity.services import characteristic_record
-
         characteristic_record(learner=learner, category_key="gender", option_key="woman")
     client.force_login(admin_user)
     response = client.get("/admin/equity/characteristic/")
@@ -150,8 +147,6 @@ def test_query_counts_of_the_own_list_do_not_grow_with_answers(
     client, learner, category, django_assert_num_queries
 ):
     client.force_login(learner)
-    from equity.services import characteristic_record
-
     characteristic_record(learner=learner, category_key="gender", option_key="woman")
     # Expect 6 queries: * session * user * categories * their options * answers * uses
     with django_assert_num_queries(6):

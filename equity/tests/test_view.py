@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from equity.models import AssessorSignal, EquityFit
+from equity.services import equity_fits_refresh
 from equity.suppression import COMPLEMENT, SMALL
+from equity.tests.factories import TODAY, equity_world
 from tests.factories import ProgramRoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +146,33 @@ def test_signal_list_query_count_is_constant(client, fitted, django_assert_num_q
         )
     with django_assert_num_queries(3):
         client.get("/api/v1/equity/assessor-signal/")
+
+
+def test_an_institution_total_minus_a_program_s_is_a_suppressed_cell_in_the_api(client):
+    # The sister program has one woman per training year: the institution's women minus the
+    # main program's (six a year, shown) would be her.
+    world = equity_world(sister_mix={"woman": 2, "man": 12, "": 10})
+    equity_fits_refresh(institution=world.program.institution, today=TODAY)
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    program = client.get(
+        "/api/v1/equity/view/", {"program": world.program.pk, "category": "gender"}
+    ).json()
+    institution = client.get(
+        "/api/v1/equity/view/",
+        {"institution": world.program.institution.pk, "category": "gender"},
+    ).json()
+    key = ("rating", "woman")
+    shown_in_program = [
+        c for c in program["cells"] if (c["measure"], c["group"]) == key and not c["suppressed"]
+    ]
+    assert shown_in_program
+    for cell in shown_in_program:
+        [total] = [
+            c
+            for c in institution["cells"]
+            if (c["measure"], c["group"], c["competency"], c["training_year"], c["period"])
+            == (*key, cell["competency"], cell["training_year"], cell["period"])
+        ]
+        assert total["suppressed"] and total["reason"] == COMPLEMENT
+        assert total["mean"] is None and total["learners"] is None

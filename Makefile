@@ -2,17 +2,28 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Two install levels: `make run` needs only the app; tests, lint, fuzz and bench add the dev
+# tools. Each stamp is keyed on pyproject.toml, so a dependency change reinstalls.
+DEPS := $(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-run-$(DEPS)
+DEV_STAMP := $(VENV)/.installed-dev-$(DEPS)
 HOST ?= 127.0.0.1:8000
 ARGS ?=
 
-.PHONY: run serve setup test lint fuzz worker beat bench clean
+.PHONY: run serve setup test lint fuzz worker beat bench load clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@rm -f $(VENV)/.installed-run-*
+	@touch $@
+
+$(DEV_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@rm -f $(VENV)/.installed-*
+	@rm -f $(VENV)/.installed-dev-*
 	@touch $@
 
 setup: $(STAMP)
@@ -30,11 +41,11 @@ run: setup
 serve: $(STAMP)
 	PYTHON=$(BIN)/python ./bin/serve
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	@mkdir -p var
 	$(BIN)/python -m pytest $(ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
@@ -42,14 +53,18 @@ lint: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Schemathesis against the served app as a learner and a director, on a throwaway database.
-fuzz: $(STAMP)
+fuzz: $(DEV_STAMP)
 	$(BIN)/python bin/fuzz.py $(ARGS)
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker --beat --loglevel INFO
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench $(ARGS)
+
+# Locust against gunicorn on the benchmark's data, e.g. ARGS='--users 60 --duration 60s'.
+load: $(DEV_STAMP)
+	$(BIN)/python -m bench.load $(ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -120,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=0, help="timed runs per measurement")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(
-        "--phase", choices=["all", "measure"], default="all", help=argparse.SUPPRESS
+        "--phase",
+        choices=["all", "generate", "measure"],
+        default="all",
+        help="generate: only make sure the data is there (bench/load.py)",
     )
     args = parser.parse_args(argv)
 
@@ -157,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connections
 
     connections.close_all()
+    if args.phase == "generate":
+        return 0
     print("== measuring (fresh process)")
     command = [sys.executable, "-m", "bench", "--phase", "measure", "--scale", args.scale]
     if args.repeat:

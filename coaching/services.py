@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from coaching.agenda import agenda_draft
-from coaching.markdown import markdown_to_text, render_markdown
 from coaching.models import (
     BODY_MAX,
     NOTES_MAX,
@@ -34,6 +33,7 @@ from coaching.selectors import (
     coach_candidates,
     programs_assigning_coaches,
 )
+from core.markdown import markdown_to_text, render_markdown
 from notifications.models import Kind
 from notifications.services import notification_preference_set, notification_send
 from portfolio.models import Goal, Scope

@@ -146,7 +146,11 @@ def _shared_with_committee(
     broad = access_for(viewer=viewer, learner=learner)
     if broad.is_owner:
         return {}, [], ""
-    grants = tuple(g for g in broad.grants if g.program_id in (None, program.pk))
+    # Items a learner shared with a learning group the viewer is in are not shared with the
+    # committee: circle grants stay out of the packet.
+    grants = tuple(
+        g for g in broad.grants if g.program_id in (None, program.pk) and g.circle_id is None
+    )
     access = Access(viewer=viewer, learner=learner, is_owner=False, grants=grants)
     notes: list[str] = []
     by_competency: dict[int, list[Any]] = defaultdict(list)

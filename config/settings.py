@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "portfolio",
     "cpd",
     "handovers",
+    "groups",
     "credentials",
     "equity",
     "assessments",
@@ -260,11 +261,19 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# collectstatic writes a gzip and a Brotli copy of each file (Brotli: the `Brotli` package).
+# Source maps are for developers' tools only: not worth the minute their compression takes.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    # Already compressed: WhiteNoise's own list.
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf",
+    "flv", "woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg",
+    "webm", "wmv",
+    "map",
+]  # fmt: skip
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "core.staticfiles.PlotlyFinder",  # plotly.js from the installed package, no CDN
 ]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 # Learner files are never served from a public URL; views stream them after a permission check.
@@ -380,6 +389,8 @@ SPECTACULAR_SETTINGS = {
         "ActionItemStatusEnum": "coaching.models.ActionItem.Status",
         "NotificationKindEnum": "notifications.models.Kind",
         "HandoverStatusEnum": "handovers.models.Handover.Status",
+        "GroupRoleEnum": "groups.models.Membership.Role",
+        "GroupMembershipStatusEnum": "groups.models.Membership.Status",
         "ProgramRoleEnum": "programs.models.ProgramRole.Role",
         "InvitationRoleEnum": "programs.models.Invitation.ROLE_CHOICES",
     },

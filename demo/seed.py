@@ -14,6 +14,7 @@ from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
 from demo.equity import seed_equity
 from demo.extras import EXTRA_MODELS, seed_extras
+from demo.groups import GROUP_MODELS, seed_groups
 from demo.world import (
     DEFAULT_LEARNERS,
     INSTITUTION_NAME,
@@ -49,9 +50,10 @@ def seed_demo(
             counts = seed_world(institution, roster, frameworks, today)
     created = bool(counts)
     if extras:
-        before = _row_counts(EXTRA_MODELS)
+        before = _row_counts([*EXTRA_MODELS, *GROUP_MODELS])
         seed_extras(institution=institution)
-        after = _row_counts(EXTRA_MODELS)
+        seed_groups(institution=institution)
+        after = _row_counts([*EXTRA_MODELS, *GROUP_MODELS])
         added = {name: after[name] - before[name] for name in after if after[name] > before[name]}
         for name, n in added.items():
             counts[name] = counts.get(name, 0) + n

@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     ASSESSMENT = "assessment", "Assessments about me"
     REVIEW = "review", "Committee reviews"
     LEARNING = "learning", "Learning suggestions before clinics"
+    GROUP = "group", "Learning groups: invitations, posts, shares and peer feedback"
 
 
 class Frequency(models.TextChoices):

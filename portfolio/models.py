@@ -209,6 +209,34 @@ class GoalProgressNote(models.Model):
         return f"Progress on {self.goal_id} ({self.noted_on})"
 
 
+class ShareCircle(models.Model):
+    """A set of people that a higher app keeps in step (a learning group's members), to whom a
+    learner can share single items. Portfolio knows only who is in it, not what it is for."""
+
+    label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ShareCircleMember(models.Model):
+    """One person who reads what is shared to a circle while they belong to it."""
+
+    circle = models.ForeignKey(ShareCircle, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_circles"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["circle", "user"], name="uniq_share_circle_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in circle {self.circle_id}"
+
+
 class ShareGrantQuerySet(models.QuerySet["ShareGrant"]):
     def active(self, now: dt.datetime | None = None) -> ShareGrantQuerySet:
         """Neither revoked nor past its expiry, as of `now`."""
@@ -222,7 +250,8 @@ class ShareGrantQuerySet(models.QuerySet["ShareGrant"]):
 
 
 class ShareGrant(models.Model):
-    """The learner's consent for one person, or one program's committee, to read some scopes."""
+    """The learner's consent for one person, or one program's committee, to read some scopes;
+    or, for a circle (a learning group), to read one item: a piece of evidence or a goal."""
 
     SCOPE_FIELDS: dict[Scope, str] = {
         Scope.CHECKINS: "share_checkins",
@@ -249,6 +278,20 @@ class ShareGrant(models.Model):
         related_name="share_grants",
         help_text="Shares with this program's director, coordinators and committee.",
     )
+    circle = models.ForeignKey(
+        ShareCircle,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="grants",
+        help_text="Shares one item with whoever is in this circle.",
+    )
+    evidence = models.ForeignKey(
+        Evidence, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    goal = models.ForeignKey(
+        Goal, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     share_checkins = models.BooleanField(default=False)
     share_evidence = models.BooleanField(default=False)
     share_reflections = models.BooleanField(default=False)
@@ -266,11 +309,25 @@ class ShareGrant(models.Model):
             models.Index(fields=["grantee", "revoked_at"]),
             models.Index(fields=["program", "revoked_at"]),
             models.Index(fields=["learner", "revoked_at"]),
+            models.Index(fields=["circle", "revoked_at"]),
         ]
         constraints = [
+            # A person or a program gets whole scopes; a circle gets exactly one item.
             models.CheckConstraint(
-                condition=(Q(grantee__isnull=False) & Q(program__isnull=True))
-                | (Q(grantee__isnull=True) & Q(program__isnull=False)),
+                condition=(
+                    Q(evidence__isnull=True, goal__isnull=True, circle__isnull=True)
+                    & (
+                        (Q(grantee__isnull=False) & Q(program__isnull=True))
+                        | (Q(grantee__isnull=True) & Q(program__isnull=False))
+                    )
+                )
+                | (
+                    Q(circle__isnull=False, grantee__isnull=True, program__isnull=True)
+                    & (
+                        (Q(evidence__isnull=False) & Q(goal__isnull=True))
+                        | (Q(evidence__isnull=True) & Q(goal__isnull=False))
+                    )
+                ),
                 name="share_grant_one_audience",
             )
         ]
@@ -282,7 +339,23 @@ class ShareGrant(models.Model):
     def audience_label(self) -> str:
         if self.grantee_id is not None:
             return str(self.grantee)
+        if self.circle_id is not None:
+            return str(self.circle)
         return f"{self.program} competency committee"
+
+    @property
+    def item(self) -> Evidence | Goal | None:
+        """The one item a circle grant opens (None for a grant of whole scopes)."""
+        return self.evidence if self.evidence_id is not None else self.goal
+
+    def opens_item(self, item: object) -> bool:
+        if isinstance(item, Evidence):
+            return self.evidence_id == item.pk
+        if isinstance(item, Goal):
+            return self.goal_id == item.pk
+        if isinstance(item, GoalProgressNote):
+            return self.goal_id == item.goal_id
+        return False
 
     @property
     def scopes(self) -> list[Scope]:

@@ -9,6 +9,9 @@ The rules (DESIGN.md, "Ownership and access"):
     * a grant to a named person applies to that person;
     * a grant to a program's committee applies to whoever holds a director, coordinator or
       committee role in that program.
+- A learner may also share one item (a piece of evidence, a reflection or a goal) with a
+  circle: a set of people a higher app keeps (a learning group's members). Such a grant opens
+  that item alone, to whoever is in the circle now; leaving the circle closes it.
 - Everyone else gets an empty QuerySet, which views turn into a 404 (never a hint that an
   item exists).
 - Grants are read on every request, so a revocation takes effect on the next one.
@@ -36,6 +39,8 @@ from portfolio.models import (
     LearnerProfile,
     PortfolioTransfer,
     Scope,
+    ShareCircle,
+    ShareCircleMember,
     ShareGrant,
     TimelineEntry,
 )
@@ -78,6 +83,27 @@ class Access:
                 return grant
         return None
 
+    @property
+    def shared_evidence_ids(self) -> frozenset[int]:
+        """Single pieces of evidence shared with a circle the viewer is in."""
+        return frozenset(g.evidence_id for g in self.grants if g.evidence_id is not None)
+
+    @property
+    def shared_goal_ids(self) -> frozenset[int]:
+        """Single goals shared with a circle the viewer is in."""
+        return frozenset(g.goal_id for g in self.grants if g.goal_id is not None)
+
+    def grant_for_item(self, item: object) -> ShareGrant | None:
+        """The grant that lets the viewer read `item`: one of whole scopes first, else the
+        circle grant of that one item."""
+        grant = self.grant_for(scope_of(item))
+        if grant is not None:
+            return grant
+        for grant in sorted(self.grants, key=lambda g: (g.created_at, g.pk)):
+            if grant.opens_item(item):
+                return grant
+        return None
+
 
 def _committee_program_ids(viewer: User) -> QuerySet[ProgramRole, int]:
     return ProgramRole.objects.filter(user=viewer, role__in=COMMITTEE_ROLES).values_list(
@@ -94,29 +120,56 @@ def grants_applying_to(*, viewer: User, now: dt.datetime | None = None) -> Query
     )
 
 
+def _circle_grants_applying_to(
+    *, viewer: User, now: dt.datetime | None = None
+) -> QuerySet[ShareGrant]:
+    """Active single-item grants to circles `viewer` is in (never the viewer's own)."""
+    circles = ShareCircleMember.objects.filter(user=viewer).values("circle_id")
+    return ShareGrant.objects.active(now).filter(circle_id__in=circles).exclude(learner=viewer)
+
+
 def access_for(*, viewer: User, learner: User, now: dt.datetime | None = None) -> Access:
     """Decide what `viewer` may read of `learner`'s portfolio: no query for the owner, one
-    for anyone else."""
+    for anyone else (grants of whole scopes and single items shared to circles together)."""
     if viewer.pk == learner.pk:
         return Access(viewer=viewer, learner=learner, is_owner=True)
     if not viewer.is_authenticated or not viewer.is_active:
         return Access(viewer=viewer, learner=learner, is_owner=False)
-    grants = tuple(grants_applying_to(viewer=viewer, now=now).filter(learner=learner))
+    grants = tuple(
+        grants_applying_to(viewer=viewer, now=now).filter(learner=learner)
+        | _circle_grants_applying_to(viewer=viewer, now=now).filter(learner=learner)
+    )
     return Access(viewer=viewer, learner=learner, is_owner=False, grants=grants)
+
+
+def circle_grants_visible_to(
+    *, viewer: User, circle: ShareCircle, now: dt.datetime | None = None
+) -> QuerySet[ShareGrant]:
+    """The items shared to `circle` that are in force, newest first, for a person in the
+    circle (their own shares included); nothing for anyone else."""
+    if not ShareCircleMember.objects.filter(circle=circle, user=viewer).exists():
+        return ShareGrant.objects.none()
+    return (
+        ShareGrant.objects.active(now)
+        .filter(circle=circle)
+        .select_related("learner", "evidence", "goal")
+        .order_by("-created_at", "-id")
+    )
 
 
 def active_grants(*, learner: User, now: dt.datetime | None = None) -> QuerySet[ShareGrant]:
     """The learner's own grants that are in force now, with their audience loaded."""
     return (
         ShareGrant.objects.active(now)
-        .filter(learner=learner)
+        .filter(learner=learner, circle__isnull=True)
         .select_related("grantee", "program", "program__institution")
     )
 
 
 def share_grants_of(*, learner: User) -> QuerySet[ShareGrant]:
-    """Every grant the learner ever gave, including revoked and expired ones (their history)."""
-    return ShareGrant.objects.filter(learner=learner).select_related(
+    """Every grant of whole scopes the learner ever gave, including revoked and expired ones
+    (their history). Single items shared to a group are listed by the group."""
+    return ShareGrant.objects.filter(learner=learner, circle__isnull=True).select_related(
         "grantee", "program", "program__institution"
     )
 
@@ -150,7 +203,8 @@ def evidence_visible_to(
 ) -> QuerySet[Evidence]:
     """The learner's evidence and reflections that `viewer` may read.
 
-    Reflections are their own scope: sharing evidence never shares reflections.
+    Reflections are their own scope: sharing evidence never shares reflections. An item
+    shared to a circle the viewer is in is readable on its own.
     """
     access = _access(viewer, learner, access)
     items = Evidence.objects.filter(learner=learner).prefetch_related("competencies__framework")
@@ -159,6 +213,14 @@ def evidence_visible_to(
     evidence, reflections = access.allows(Scope.EVIDENCE), access.allows(Scope.REFLECTIONS)
     if evidence and reflections:
         return items
+    shared = access.shared_evidence_ids
+    if shared:
+        opened = Q(pk__in=sorted(shared))
+        if evidence:
+            opened |= ~Q(kind=Evidence.Kind.REFLECTION)
+        if reflections:
+            opened |= Q(kind=Evidence.Kind.REFLECTION)
+        return items.filter(opened)
     if evidence:
         return items.not_reflections()
     if reflections:
@@ -174,9 +236,12 @@ def goals_visible_to(
     Evidence linked to a goal is listed only when the evidence itself is visible to `viewer`.
     """
     access = _access(viewer, learner, access)
+    goals = Goal.objects.filter(learner=learner)
     if not access.allows(Scope.GOALS):
-        return Goal.objects.none()
-    return Goal.objects.filter(learner=learner).prefetch_related(
+        if not access.shared_goal_ids:
+            return Goal.objects.none()
+        goals = goals.filter(pk__in=sorted(access.shared_goal_ids))
+    return goals.prefetch_related(
         "competencies__framework",
         Prefetch(
             "evidence",

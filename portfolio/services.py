@@ -30,6 +30,8 @@ from portfolio.models import (
     LearnerProfile,
     PortfolioTransfer,
     Scope,
+    ShareCircle,
+    ShareCircleMember,
     ShareGrant,
     TimelineEntry,
 )
@@ -100,8 +102,36 @@ def access_log_record(
             access_log_entry(
                 learner_id=access.learner.pk,
                 viewer=access.viewer,
-                grant=access.grant_for(scope),
+                grant=access.grant_for_item(item),
                 scope=scope,
+                item_type=type(item).__name__.lower(),
+                item_id=item.pk,
+                label=_item_label(item),
+                action=action,
+                at=now,
+            )
+        )
+    AccessLog.objects.bulk_create(rows)
+    return len(rows)
+
+
+def access_log_record_shared(
+    *, viewer: User, grants: Iterable[ShareGrant], action: str = AccessLog.Action.LIST
+) -> int:
+    """Log reads of items shared to a circle: each in its owner's log, naming the grant.
+    The viewer's own items are not logged. One INSERT for all of them."""
+    now = timezone.now()
+    rows = []
+    for grant in grants:
+        item = grant.item
+        if item is None or grant.learner_id == viewer.pk:
+            continue
+        rows.append(
+            access_log_entry(
+                learner_id=grant.learner_id,
+                viewer=viewer,
+                grant=grant,
+                scope=scope_of(item),
                 item_type=type(item).__name__.lower(),
                 item_id=item.pk,
                 label=_item_label(item),
@@ -502,6 +532,71 @@ def share_grant_revoke(*, grant: ShareGrant) -> ShareGrant:
     return locked
 
 
+# --- Circles: single items shared with a set of people (a learning group) ------------------------
+
+
+@transaction.atomic
+def share_circle_create(*, label: str) -> ShareCircle:
+    """A new, empty circle; the app that owns it keeps its members in step."""
+    return ShareCircle.objects.create(label=label[:200])
+
+
+@transaction.atomic
+def share_circle_join(*, circle: ShareCircle, user: User) -> None:
+    """Put `user` in the circle: from now on they read what is shared to it. Idempotent."""
+    ShareCircleMember.objects.get_or_create(circle=circle, user=user)
+
+
+@transaction.atomic
+def share_circle_leave(*, circle: ShareCircle, user: User) -> int:
+    """Take `user` out of the circle and withdraw every item they shared to it, at once.
+    Returns how many shares were withdrawn. Idempotent."""
+    ShareCircleMember.objects.filter(circle=circle, user=user).delete()
+    return ShareGrant.objects.filter(circle=circle, learner=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def circle_item_share(
+    *,
+    learner: User,
+    circle: ShareCircle,
+    evidence_id: int | None = None,
+    goal_id: int | None = None,
+) -> ShareGrant:
+    """Share one item of the learner's own (a piece of evidence or a reflection, or a goal)
+    with a circle they are in. An item of anyone else is refused; sharing an item already
+    shared returns the grant in force (a retry never duplicates)."""
+    member = (
+        ShareCircleMember.objects.select_for_update().filter(circle=circle, user=learner).first()
+    )
+    if member is None:
+        raise ValidationError("Only people in the group can share to it.")
+    if (evidence_id is None) == (goal_id is None):
+        raise ValidationError("Share exactly one item: a piece of evidence or a goal.")
+    evidence = goal = None
+    if evidence_id is not None:
+        evidence = Evidence.objects.filter(pk=evidence_id, learner=learner).first()
+        if evidence is None:
+            raise ValidationError({"evidence": ["Share only evidence from your own portfolio."]})
+    else:
+        goal = Goal.objects.filter(pk=int(goal_id or 0), learner=learner).first()
+        if goal is None:
+            raise ValidationError({"goal": ["Share only goals from your own plan."]})
+    existing = (
+        ShareGrant.objects.active()
+        .filter(circle=circle, learner=learner, evidence=evidence, goal=goal)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    grant = ShareGrant(learner=learner, circle=circle, evidence=evidence, goal=goal)
+    grant.full_clean()
+    grant.save()
+    return grant
+
+
 # What brings a person (accounts.forms.ARRIVAL_CHOICES) → the stage of training they are in.
 ARRIVAL_STAGES = {
     "student": (Program.Stage.UME, "Medical school"),
@@ -558,6 +653,7 @@ def portfolio_erase_for_user(*, user: User, label: str) -> list[str]:
     PortfolioTransfer.objects.filter(learner=user).delete()
     AccessLog.objects.filter(learner=user).delete()
     ShareGrant.objects.filter(learner=user).delete()
+    ShareCircleMember.objects.filter(user=user).delete()
     ShareGrant.objects.filter(grantee=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )

@@ -89,6 +89,16 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     ("cpd.CpdActivity", "learner"): S,  # the same imported source twice is one activity
     ("cpd.LicensingCycle", "learner"): S,
     ("handovers.Handover", "learner"): S,
+    # Learning groups: one place per group and person; the kept account's place wins.
+    ("portfolio.ShareCircleMember", "user"): S,
+    ("groups.Membership", "user"): S,
+    ("groups.Membership", "invited_by"): S,
+    ("groups.LearningGroup", "created_by"): S,
+    ("groups.GroupGoal", "created_by"): S,
+    ("groups.GoalAdoption", "learner"): S,
+    ("groups.Post", "author"): S,
+    ("groups.FeedbackRequest", "asker"): S,
+    ("groups.FeedbackAnswer", "responder"): S,
     ("assessments.CheckIn", "learner"): S,
     ("assessments.SelfAssessment", "learner"): S,
     ("assessments.AssessmentForm", "created_by"): S,

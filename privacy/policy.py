@@ -331,6 +331,38 @@ RULES: tuple[Rule, ...] = (
     Rule("cpd.CpdActivity", "learner", E, "Your CPD diary"),
     Rule("cpd.LicensingCycle", "learner", E, "Your licensing cycles"),
     Rule("handovers.Handover", "learner", E, "Your handovers, sent ones withdrawn"),
+    # Learning groups
+    Rule(
+        "portfolio.ShareCircleMember",
+        "user",
+        E,
+        "Your places in learning groups' circles (what others shared there closes to you)",
+    ),
+    Rule(
+        "groups.Membership",
+        "user",
+        E,
+        "Your places in learning groups; what you shared to a group is withdrawn",
+    ),
+    Rule("groups.Post", "author", E, "Your posts in learning groups"),
+    Rule("groups.FeedbackRequest", "asker", E, "Your requests for peer feedback, with answers"),
+    Rule("groups.FeedbackAnswer", "responder", E, "Your answers to others' feedback requests"),
+    Rule("groups.GoalAdoption", "learner", E, "Group goals you adopted (the goals go too)"),
+    Rule(
+        "groups.LearningGroup",
+        "created_by",
+        K,
+        "Learning groups you started",
+        "they stay with their other members",
+    ),
+    Rule(
+        "groups.Membership",
+        "invited_by",
+        K,
+        "Invitations to groups you sent",
+        "the people you invited stay in the group",
+    ),
+    Rule("groups.GroupGoal", "created_by", K, "Goals you proposed to a group", "they stay"),
     Rule(
         "credentials.Credential",
         "learner",

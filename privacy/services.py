@@ -27,6 +27,7 @@ from committee.services import committee_erase_for_user
 from cpd.services import cpd_erase_for_user
 from credentials.services import credentials_erase_for_user
 from equity.services import equity_erase_for_user
+from groups.services import groups_erase_for_user
 from handovers.services import handovers_erase_for_user
 from learning.services import learning_erase_for_user
 from notifications.services import notifications_erase_for_user, notifications_expire
@@ -97,6 +98,7 @@ def account_erase(*, user: User) -> ErasureResult:
         coaching_erase_for_user(user=person)
         learning_erase_for_user(user=person)
         xapi_erase_for_user(user=person)
+        groups_erase_for_user(user=person)
         handovers_erase_for_user(user=person)
         cpd_erase_for_user(user=person)
         files = portfolio_erase_for_user(user=person, label=label)

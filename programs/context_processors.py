@@ -27,6 +27,7 @@ NAV_URL_NAMES = {
     "cpd": "cpd-diary",
     "practice": "practice",
     "handovers": "handover-list",
+    "groups": "group-list",
     "credentials": "credential-list",
     "assessor_inbox": "assessor-inbox",
     "received": "assessments-received",
@@ -89,6 +90,7 @@ _SECTION_OF_PREFIX = (
     ("practice", "timeline"),
     ("handover-received", "programs"),
     ("handover-", "handovers"),
+    ("group-", "groups"),
 )
 
 

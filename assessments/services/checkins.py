@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import CheckIn, MonthlyRatingSummary, SelfAssessment
-from assessments.summaries.monthly import monthly_summaries_refresh
+from assessments.summaries.monthly import NewRating, monthly_summaries_add
 from frameworks.models import Competency, Framework, ScaleLevel
 from programs.selectors import frameworks_in_use
 
@@ -170,10 +170,10 @@ def checkin_record(
             )
             if on_recorded is not None:
                 on_recorded(rows)
-            monthly_summaries_refresh(
+            monthly_summaries_add(
                 learner_id=learner.pk,
                 rated_by=RatedBy.SELF,
-                competency_ids=levels.keys(),
+                ratings=[NewRating(row.competency_id, day, row.level) for row in rows],
             )
     except IntegrityError:
         # Two requests with one token raced; the other one won. Return what it recorded.

@@ -7,8 +7,10 @@ rating refreshes that learner's cells of the competencies it touches, in the sam
 transaction, by recomputing every month of them from the raw rows with the same SQL the full
 rebuild uses —
 
-- a check-in recorded (`assessments.services.checkins`), a portfolio imported
-  (`portfolio.transfer`);
+- a check-in recorded (`assessments.services.checkins`): it only adds ratings, so on PostgreSQL
+  each is folded into its month's cell by one upsert (`monthly_summaries_add`), the arithmetic
+  of the raw rule, instead of recomputing every month;
+- a portfolio imported (`portfolio.transfer`);
 - an assessment recorded or revised (`assessments.services.observations`), through
   `assessor_summaries_refresh`, which refreshes the committee's period rating summary too;
 - ratings or check-ins deleted in the admin (`assessments.admin`).
@@ -22,7 +24,8 @@ bypass the services.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -112,6 +115,58 @@ def monthly_summaries_refresh(
         rated_by=rated_by,
         scope=f" AND learner_id = %s AND competency_id IN ({placeholders(len(competencies))})",
         params=[learner_id, *competencies],
+    )
+
+
+@dataclass(frozen=True)
+class NewRating:
+    """A rating just inserted: which cell it lands in, and its level."""
+
+    competency_id: int
+    day: dt.date
+    level: Decimal
+
+
+def _tenths(level: Decimal) -> int:
+    return int((level * 10).to_integral_value())
+
+
+def monthly_summaries_add(*, learner_id: int, rated_by: int, ratings: Sequence[NewRating]) -> int:
+    """After ratings were only added (a check-in never changes or removes any): fold each into
+    its month's cell with one upsert, instead of recomputing every month of the competency.
+
+    The arithmetic is the raw rule's: the sum and the count grow, and the new rating becomes
+    the month's latest unless the cell already holds a later day. On the same day the new
+    rating wins, as it does in the raw rule (it has the latest entry time). Each rating must be
+    in a cell of its own (a check-in rates a competency once). Returns the rows written."""
+    if not ratings:
+        return 0
+    if connection.vendor != "postgresql":
+        # The cell's unique index carries INCLUDE columns, which only PostgreSQL builds; without
+        # an index to conflict on, the embedded default recomputes the competencies instead.
+        competency_ids = [r.competency_id for r in ratings]
+        return monthly_summaries_refresh(
+            learner_id=learner_id, rated_by=rated_by, competency_ids=competency_ids
+        )
+    cells = {(r.competency_id, r.day.replace(day=1)) for r in ratings}
+    if len(cells) != len(ratings):
+        raise ValueError("monthly_summaries_add takes at most one new rating per cell")
+    values = ", ".join(["(%s, %s, %s, %s, %s, 1, %s, %s)"] * len(ratings))
+    params: list[Any] = []
+    for rating in ratings:
+        tenths = _tenths(rating.level)
+        month = rating.day.replace(day=1)
+        params += [learner_id, int(rated_by), rating.competency_id, month, tenths, tenths]
+        params.append(rating.day)
+    later = f"EXCLUDED.last_on >= {TABLE}.last_on"
+    return execute(
+        f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES {values} "  # noqa: S608 — placeholders only
+        "ON CONFLICT (learner_id, rated_by, month, competency_id) DO UPDATE SET "
+        f"total_tenths = {TABLE}.total_tenths + EXCLUDED.total_tenths, "
+        f"n = {TABLE}.n + EXCLUDED.n, "
+        f"last_tenths = CASE WHEN {later} THEN EXCLUDED.last_tenths ELSE {TABLE}.last_tenths END, "
+        f"last_on = CASE WHEN {later} THEN EXCLUDED.last_on ELSE {TABLE}.last_on END",
+        params,
     )
 
 

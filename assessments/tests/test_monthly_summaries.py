@@ -117,6 +117,42 @@ def test_a_backdated_check_in_entered_later_does_not_become_the_months_latest(le
     assert_exact()
 
 
+@pytest.mark.postgres  # the upsert needs the cell's unique index, which only PostgreSQL builds
+def test_a_check_in_folds_into_its_own_month_and_leaves_other_months_rows_untouched(
+    learner, leaves
+):
+    check_in(learner, dt.date(2026, 3, 5), (leaves[0], "2"))
+    march_row = MonthlyRatingSummary.objects.get(learner=learner, month=MARCH)
+
+    check_in(learner, dt.date(2026, 4, 10), (leaves[0], "4"))
+    check_in(learner, dt.date(2026, 4, 12), (leaves[0], "3"))
+
+    # Not deleted and re-inserted: the March row is the same row, and April has one row.
+    assert MonthlyRatingSummary.objects.get(learner=learner, month=MARCH).pk == march_row.pk
+    assert cells(learner, SELF)[(leaves[0].pk, APRIL)] == (
+        Decimal(7),
+        2,
+        Decimal(3),
+        dt.date(2026, 4, 12),
+    )
+    assert_exact()
+
+
+def test_many_check_ins_in_any_order_of_days_keep_the_summary_exact(learner, leaves):
+    days = [
+        dt.date(2026, 3, 20),
+        dt.date(2026, 3, 2),
+        dt.date(2026, 5, 1),
+        dt.date(2026, 3, 20),
+        dt.date(2026, 4, 30),
+        dt.date(2026, 3, 1),
+        dt.date(2026, 5, 1),
+    ]
+    for i, day in enumerate(days):
+        check_in(learner, day, (leaves[0], str(1 + i % 4)), (leaves[1], str(4 - i % 4)))
+    assert_exact()
+
+
 # --- Portfolio import ---------------------------------------------------------------------------
 
 

@@ -11,9 +11,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from coaching.markdown import render_markdown
 from coaching.models import ActionItem, Comment, Meeting, Thread
 from coaching.tests.factories import RelationshipFactory
+from core.markdown import render_markdown
 from portfolio.tests.factories import (
     CheckInFactory,
     EvidenceFactory,

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from coaching import services
-from coaching.markdown import render_markdown
 from coaching.models import BODY_MAX, Comment, CommentRevision, Thread
 from coaching.selectors import target_visible_to, threads_readable_by
 from coaching.tests.html_safety import XSS_PAYLOADS, unsafe_parts
+from core.markdown import render_markdown
 from notifications.models import Notification
 from portfolio.models import AccessLog
 from portfolio.services import share_grant_revoke

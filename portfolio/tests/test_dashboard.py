@@ -207,7 +207,7 @@ def test_the_progress_page_shows_charts_tables_and_local_plotly(client, learner,
     SelfAssessmentFactory(learner=learner, competency=leaves[0], level=Decimal("1"))
     client.force_login(learner)
     html = client.get(reverse("progress")).content.decode()
-    assert "/static/vendor/plotly.min.js" in html
+    assert "/static/vendor/plotly-cartesian.min.js" in html
     assert 'id="standing-' in html and 'id="trajectory"' in html
     assert "<caption>Latest levels and gaps" in html
     assert "Focus next" in html
@@ -229,7 +229,7 @@ def test_home_sums_up_where_you_stand_and_links_to_the_progress_page(client, lea
 
 
 def test_plotly_is_served_from_our_own_static_files(client):
-    response = client.get("/static/vendor/plotly.min.js")
+    response = client.get("/static/vendor/plotly-cartesian.min.js")
     assert response.status_code == 200
 
 

@@ -57,6 +57,17 @@ from equity.models import (
     CharacteristicUse,
 )
 from equity.services import characteristic_record
+from groups.services import (
+    feedback_answer_record,
+    feedback_request_create,
+    group_create,
+    group_goal_adopt,
+    group_goal_create,
+    group_invitation_accept,
+    group_invite,
+    group_item_share,
+    post_create,
+)
 from handovers.models import Handover
 from learning.models import FhirSource, PractitionerLink, Recommendation, UpcomingVisit, VisitDigest
 from learning.tests.factories import LearningResourceFactory
@@ -480,6 +491,23 @@ def build_dana_world() -> DanaWorld:
         credits_required=Decimal("50"),
     )
     Handover.objects.create(learner=dana, program=student_program, note="For the school")
+    # A learning group Dana started, with her colleague in it.
+    group = group_create(creator=dana, name="Rounds club")
+    invitation = group_invite(group=group, inviter=dana, email=colleague.email)
+    group_invitation_accept(membership=invitation)
+    group_goal = group_goal_create(
+        group=group, creator=dana, title="Present a case", measure="Once a month"
+    )
+    group_goal_adopt(
+        group_goal=group_goal, learner=dana, target_date=dt.date(2100, 1, 1), show_progress=True
+    )
+    group_item_share(group=group, learner=dana, evidence_public_id=evidence.public_id)
+    post_create(group=group, author=dana, body="Welcome, **all**")
+    feedback_request_create(group=group, asker=dana, topic="My grand rounds talk")
+    theirs = feedback_request_create(group=group, asker=colleague, topic="Their talk")
+    feedback_answer_record(
+        request=theirs, responder=dana, went_well="Clear", to_improve="Slower", clarity=4
+    )
     # The credential her signed-off entrustment decision earned.
     issuer_key_rotate(institution=resident_program.institution)
     credential_issue_for_decision(decision=dana_entrusted)

@@ -1,4 +1,4 @@
-"""Markdown for comments and meeting notes, rendered to HTML that is safe to show.
+"""Markdown for comments, meeting notes and group posts, rendered to HTML that is safe to show.
 
 Python-Markdown turns the text into HTML (raw HTML included), then nh3 keeps only a small
 set of tags and attributes: no scripts, no event handlers, no styles, no images, and links

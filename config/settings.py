@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "groups",
     "caselog",
     "credentials",
+    "equity",
     "assessments",
     "coaching",
     "learning",
@@ -226,6 +227,12 @@ CELERY_BEAT_SCHEDULE["learning-fhir-pull"] = {
 CELERY_BEAT_SCHEDULE["learning-fhir-pulls-sweep"] = {
     "task": "learning.fhir_pulls_sweep",
     "schedule": 60.0,
+}
+# Equity: each institution's equity view is fitted once a review period has closed
+# (docs/equity.md); a day with no newly closed period queues nothing.
+CELERY_BEAT_SCHEDULE["equity-closed-periods-fit"] = {
+    "task": "equity.closed_periods_fit",
+    "schedule": crontab(hour=2, minute=50),
 }
 # Privacy: the retention periods below, applied nightly (docs/privacy.md).
 CELERY_BEAT_SCHEDULE["privacy-retention"] = {

@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("groups.api_urls")),
     path("", include("caselog.api_urls")),
     path("", include("credentials.api_urls")),
+    path("", include("equity.api_urls")),
     path("", include("committee.api_urls")),
     path("", include("programs.audit_api_urls")),
     path("", include("accounts.api_urls")),
@@ -68,6 +69,7 @@ urlpatterns = [
     path("handovers/", include("handovers.urls")),
     path("groups/", include("groups.urls")),
     path("credentials/", include("credentials.urls")),
+    path("equity/", include("equity.urls")),
     path("", include("home.urls")),
     path("", include("portfolio.urls")),
 ]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
 from credentials.services import credentials_issue_waiting, issuer_key_ensure
+from demo.equity import seed_equity
 from demo.extras import EXTRA_MODELS, seed_extras
 from demo.groups import GROUP_MODELS, seed_groups
 from demo.world import (
@@ -62,6 +63,12 @@ def seed_demo(
         for name, n in added.items():
             counts[name] = counts.get(name, 0) + n
         created = created or bool(added)
+        # The equity view's answers and its first fit (demo.equity), kept apart from the
+        # extras so the fit runs once the ratings and periods it reads are all in.
+        answers = seed_equity(institution=institution)
+        if answers:
+            counts["characteristics"] = answers
+            created = True
     issued = credentials_issue_waiting(institution=institution)
     if issued:
         counts["credentials"] = counts.get("credentials", 0) + issued

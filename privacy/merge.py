@@ -165,6 +165,11 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     # The signed document names the learner by a salted hash of an address, not by account:
     # it stays valid on the account it moves to.
     ("credentials.Credential", "learner"): S,
+    # Both answered the same category: the kept account's answer stands (the person can
+    # change it at once). Uses move; signals are rebuilt by the next fit.
+    ("equity.Characteristic", "learner"): S,
+    ("equity.CharacteristicUse", "learner"): S,
+    ("equity.AssessorSignal", "assessor"): S,
     ("sso.ScimUser", "user"): MergeRule(
         Clash.REFUSE,
         reason="The same institution provisions both accounts; ask its IT to remove one.",

@@ -406,6 +406,16 @@ RULES: tuple[Rule, ...] = (
         E,
         "The issuer's copies of your credentials (copies you keep stay valid)",
     ),
+    # Equity: the person's own answers and what only they saw. Stored equity fits hold no
+    # one's answer, only cells of at least five learners, and stay.
+    Rule("equity.Characteristic", "learner", E, "Your self-identified characteristics"),
+    Rule(
+        "equity.CharacteristicUse",
+        "learner",
+        E,
+        "The record of when equity reports counted your characteristics",
+    ),
+    Rule("equity.AssessorSignal", "assessor", E, "Your private view of your ratings by group"),
 )
 
 # Models that hold an e-mail address of someone who may have no account (an invitation, a

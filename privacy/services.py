@@ -28,6 +28,7 @@ from coaching.services import coaching_erase_for_user
 from committee.services import committee_erase_for_user
 from cpd.services import cpd_erase_for_user
 from credentials.services import credentials_erase_for_user
+from equity.services import equity_erase_for_user
 from groups.services import groups_erase_for_user
 from handovers.services import handovers_erase_for_user
 from learning.services import learning_erase_for_user
@@ -94,6 +95,7 @@ def account_erase(*, user: User) -> ErasureResult:
         label = _stub_label(person)
         # Highest layer first: a thread or a review goes before the items it hangs on.
         credentials_erase_for_user(user=person)
+        equity_erase_for_user(user=person)
         committee_erase_for_user(user=person)
         coaching_erase_for_user(user=person)
         learning_erase_for_user(user=person)

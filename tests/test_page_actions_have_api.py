@@ -74,6 +74,9 @@ PAGE_TO_API: dict[str, set[str]] = {
     "coaching-action-item-create": {"coaching_action_item_create"},
     "coaching-action-item-confirm": {"coaching_action_item_confirm"},
     "coaching-action-item-decline": {"coaching_action_item_decline"},
+    # equity
+    "equity-characteristics": {"equity_characteristics_record", "equity_characteristics_delete"},
+    "equity-characteristic-delete": {"equity_characteristics_delete"},
     # learning
     "learning-feedback": {"learning_resource_feedback"},
     "learning-evidence": {"learning_resource_evidence_create"},

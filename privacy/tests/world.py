@@ -56,6 +56,13 @@ from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
 from cpd.models import CpdActivity, LicensingCycle
 from cpd.tests.factories import built_in_credit_type
 from credentials.services import credential_issue_for_decision, issuer_key_rotate
+from equity.models import (
+    AssessorSignal,
+    CharacteristicCategory,
+    CharacteristicOption,
+    CharacteristicUse,
+)
+from equity.services import characteristic_record
 from groups.services import (
     feedback_answer_record,
     feedback_request_create,
@@ -578,6 +585,14 @@ def build_dana_world() -> DanaWorld:
     # The credential her signed-off entrustment decision earned.
     issuer_key_rotate(institution=resident_program.institution)
     credential_issue_for_decision(decision=dana_entrusted)
+    # Equity: her own answer, a report that counted it, and her private assessor signal.
+    category = CharacteristicCategory.objects.create(
+        institution=resident_program.institution, key="first-generation", name="First generation"
+    )
+    CharacteristicOption.objects.create(category=category, key="yes", label="Yes")
+    characteristic_record(learner=dana, category_key="first-generation", option_key="yes")
+    CharacteristicUse.objects.create(learner=dana, category=category, scope="Internal Medicine")
+    AssessorSignal.objects.create(assessor=dana, program=student_program, category=category)
     # The rows above were written without the services, which keep these exact as they go.
     monthly_summaries_rebuild()
     period_summaries_rebuild()

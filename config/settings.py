@@ -167,12 +167,14 @@ CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "notifications.notifications_sweep",
     "schedule": 60.0,
 }
-# Digests run again every hour of their window: each is claimed once per person and period (a
-# unique row), so the later runs send nothing twice, and a run whose message was lost (the
-# broker down at 06:30) is made up by the next one.
+# Daily digests run every hour: each person's goes out on their own clock (their institution's
+# time zone) at DIGEST_LOCAL_HOUR or the first run after it (notifications/zones.py). Each is
+# claimed once per person and local day (a unique row), so later runs send nothing twice, and a
+# run whose message was lost (the broker down) is made up by the next one.
+DIGEST_LOCAL_HOUR = env.int("DIGEST_LOCAL_HOUR", default=6)
 CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
     "task": "notifications.daily_digests_send",
-    "schedule": crontab(hour="6-22", minute=30),
+    "schedule": crontab(minute=30),
 }
 # Coaching: the coaches' weekly digests and reminders (docs/coaching.md).
 CELERY_BEAT_SCHEDULE["coaching-coach-digests"] = {

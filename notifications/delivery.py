@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import Digest, Notification
+from notifications.zones import digest_day, time_zones_of
 
 logger = logging.getLogger(__name__)
 
@@ -197,10 +198,12 @@ def daily_digest_send(*, recipient: User, day: dt.date) -> bool:
     return True
 
 
-def daily_digests_send(*, day: dt.date | None = None) -> int:
-    """The daily run: everyone with notifications waiting for a digest, plus failed digests
-    of the last week. Returns how many emails went out."""
-    day = day or timezone.localdate()
+def daily_digests_send(*, day: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """The hourly run: everyone with notifications waiting for a digest whose local day's
+    digest is due (`notifications.zones`), plus failed digests of the last week. `day` sends
+    that day's digest to everyone waiting, whatever their clock (a manual run). Returns how
+    many emails went out."""
+    now = now or timezone.now()
     waiting = set(
         Notification.objects.filter(
             email_status=Notification.EmailStatus.DIGEST, digest__isnull=True
@@ -208,16 +211,24 @@ def daily_digests_send(*, day: dt.date | None = None) -> int:
         .values_list("recipient_id", flat=True)
         .distinct()
     )
+    retry_since = (day or timezone.localdate(now)) - dt.timedelta(days=7)
     retry = list(
         Digest.objects.filter(
             kind=Digest.DigestKind.DAILY,
             status=Digest.Status.FAILED,
-            period_start__gte=day - dt.timedelta(days=7),
+            period_start__gte=retry_since,
         ).values_list("recipient_id", "period_start")
     )
+    jobs: list[tuple[int, dt.date]] = list(retry)
+    if day is not None:
+        jobs += [(pk, day) for pk in waiting]
+    else:
+        for pk, zone in time_zones_of(waiting).items():
+            due = digest_day(now, zone)
+            if due is not None:
+                jobs.append((pk, due))
     sent = 0
-    people = User.objects.in_bulk(waiting | {r for r, _ in retry})
-    jobs = [(pk, day) for pk in waiting] + retry
+    people = User.objects.in_bulk({pk for pk, _ in jobs})
     for recipient_id, period in jobs:
         person = people.get(recipient_id)
         if person is None:

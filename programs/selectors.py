@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -47,6 +48,31 @@ def institutions_administered_by(*, user: User) -> list[int]:
         .order_by("institution_id")
         .values_list("institution_id", flat=True)
     )
+
+
+def institution_time_zones(user_ids: Collection[int]) -> dict[int, str]:
+    """Each person's institution's time zone, for the clocks of their daily digests
+    (registered with `notifications.zones`): their current enrollment's institution first,
+    then that of a program where they hold a role. Two queries, whatever the number."""
+    zones: dict[int, str] = {}
+    enrolled = (
+        Enrollment.objects.current()
+        .filter(learner_id__in=user_ids)
+        .order_by("learner_id", "-start_date", "-pk")
+        .values_list("learner_id", "program__institution__time_zone")
+    )
+    for pk, zone in enrolled:
+        zones.setdefault(pk, zone)  # the newest current enrollment's
+    missing = [pk for pk in user_ids if pk not in zones]
+    if missing:
+        roles = (
+            ProgramRole.objects.filter(user_id__in=missing)
+            .order_by("user_id", "-pk")
+            .values_list("user_id", "program__institution__time_zone")
+        )
+        for pk, zone in roles:
+            zones.setdefault(pk, zone)
+    return zones
 
 
 def user_holds_staff_role(*, user: User) -> bool:

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from equity.fitting import category_compute, dataset_load
 from equity.models import (
     AssessorSignal,
     Characteristic,
@@ -93,6 +92,11 @@ def equity_fits_refresh(*, institution: Institution, today: dt.date | None = Non
     closed periods, and store the results with a freshness stamp; replace each assessor's
     signals; record one aggregate use per learner whose answer a shown cell counted. Running
     it twice stores the same numbers (and notes the uses again, with the new time)."""
+    # Imported here: the fitting's statsmodels, scipy and pandas take seconds and about 150 MB
+    # to import, and every process that erases an account imports this module; only the
+    # fitting task needs them.
+    from equity.fitting import category_compute, dataset_load
+
     today = today or timezone.localdate()
     categories = list(
         CharacteristicCategory.objects.filter(institution=institution, is_active=True)

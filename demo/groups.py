@@ -44,6 +44,8 @@ GROUP_MODELS: tuple[type[Model], ...] = (
     FeedbackAnswer,
 )
 
+GOAL_TITLE = "Present one case at ward-round teaching each month"
+
 
 def seed_groups(*, institution: Institution) -> None:
     """Add the demo's learning group unless it exists (or the roster is too small for it)."""
@@ -78,7 +80,7 @@ def _write(ana: User, kwame: User, sofia: User, nadia: User) -> None:
     goal = group_goal_create(
         group=group,
         creator=ana,
-        title="Present one case at ward-round teaching each month",
+        title=GOAL_TITLE,
         measure="Three presentations this block, each with peer feedback.",
     )
     target = timezone.localdate() + dt.timedelta(days=90)

@@ -414,9 +414,17 @@ class CompetencyLinkListApi(generics.ListAPIView[CompetencyLink]):
 class CompetencyLinkDetailApi(APIView):
     """Remove a link between frameworks (administrators)."""
 
-    @extend_schema(operation_id="frameworks_links_delete", responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
+    # The path takes any segment, not only digits: with an `int` converter, a DELETE of
+    # `links/abc/` fell through to the framework route (`<code>/<version>/`) and got its 405.
+    @extend_schema(
+        operation_id="frameworks_links_delete",
+        parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)],
+        responses={204: None},
+    )
+    def delete(self, request: Request, pk: str) -> Response:
         _require(request, "frameworks.delete_competencylink")
-        link = get_object_or_404(competency_links(), pk=pk)
+        if not pk.isdecimal():
+            raise Http404
+        link = get_object_or_404(competency_links(), pk=int(pk))
         competency_link_delete(link=link, by=cast(User, request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -15,7 +15,7 @@ urlpatterns = [
     path("frameworks/import/", FrameworkImportApi.as_view(), name="api-framework-import"),
     path("frameworks/links/", CompetencyLinkListApi.as_view(), name="api-framework-links"),
     path(
-        "frameworks/links/<int:pk>/",
+        "frameworks/links/<str:pk>/",
         CompetencyLinkDetailApi.as_view(),
         name="api-framework-link-detail",
     ),

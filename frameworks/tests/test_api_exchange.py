@@ -231,8 +231,12 @@ def test_an_administrator_links_an_epa_to_sub_competencies_once(as_admin, shippe
     )
     assert made["destination"]["framework"] == "im-milestones"
 
+    not_an_id = as_admin.delete("/api/v1/frameworks/links/abc/")
     removed = as_admin.delete(f"/api/v1/frameworks/links/{made['id']}/")
 
+    # A segment that is not a number is this operation's 404, not another route's 405
+    # (the fuzzer found that).
+    assert not_an_id.status_code == 404 and not_an_id.json()["detail"]
     assert removed.status_code == 204
     assert not CompetencyLink.objects.exists()
     assert AuditEvent.objects.filter(action__in=["framework.link", "framework.unlink"]).count() == 2

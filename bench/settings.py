@@ -9,6 +9,8 @@ os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-0123456789abcdefghi
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
 os.environ.setdefault("ENFORCE_STAFF_MFA", "False")
+# The load test assigns coaches through the services, which email; nobody reads them here.
+os.environ.setdefault("EMAIL_URL", "dummymail://")
 
 from config.settings import *  # noqa: F403
 from config.settings import STORAGES

@@ -18,22 +18,11 @@ from django.db.models.functions import Length
 from assessments.models import Assessment
 from committee.models import ConsensusRating, LearnerReview
 from equity.analysis import Row, adjusted_differences, assessor_gaps, summary
+from equity.measures import CONSENSUS, FREQUENCY, NARRATIVE, RATING
 from equity.models import Characteristic, CharacteristicCategory
 from equity.suppression import INSTITUTION, Cell, Unit, cells_decide, program_scope
 from frameworks.models import Competency
 from programs.models import Enrollment, Institution, Program, ReviewPeriod, training_year_at
-
-RATING = "rating"
-NARRATIVE = "narrative"
-CONSENSUS = "consensus"
-FREQUENCY = "frequency"
-
-MEASURES = {
-    RATING: "Assessor ratings (level)",
-    NARRATIVE: "Narrative length (characters)",
-    CONSENSUS: "Committee consensus (level)",
-    FREQUENCY: "How often assessed (ratings per learner per period)",
-}
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from equity import services
-from equity.fitting import MEASURES
 from equity.forms import PREFER_NOT, CharacteristicsForm
+from equity.measures import MEASURES
 from equity.models import EquityFit
 from equity.selectors import (
     EquityScopes,

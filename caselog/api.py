@@ -133,7 +133,11 @@ class ProblemSerializer(serializers.Serializer[Any]):
 
 ImportFailureSerializer = inline_serializer(
     "ProcedureImportFailure",
-    {"detail": serializers.CharField(), "errors": ProblemSerializer(many=True)},
+    {
+        "detail": serializers.CharField(),
+        # Absent when the request is refused before the file is read (a NUL in a form field).
+        "errors": ProblemSerializer(many=True, required=False),
+    },
 )
 
 

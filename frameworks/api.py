@@ -240,7 +240,11 @@ class FrameworkImportResultSerializer(serializers.Serializer[Any]):
 
 class FrameworkImportErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField(help_text="Where and what: one message; nothing was written.")
-    where = serializers.CharField(help_text="The place in the file (a path, line or item).")
+    # Absent when the request is refused before the importer reads it (e.g. a NUL in a form
+    # field, refused for every endpoint with `detail` alone).
+    where = serializers.CharField(
+        required=False, help_text="The place in the file (a path, line or item)."
+    )
 
 
 def _require(request: Request, permission: str) -> None:

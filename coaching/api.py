@@ -442,7 +442,11 @@ class CommentDetailApi(APIView):
         return Response(CommentSerializer(comment).data)
 
     @extend_schema(
-        request=None, responses=CommentSerializer, operation_id="coaching_comment_delete"
+        # A deleted comment leaves a tombstone, returned with 200; without the explicit code
+        # the schema generator would document a DELETE as 204.
+        request=None,
+        responses={200: CommentSerializer},
+        operation_id="coaching_comment_delete",
     )
     def delete(self, request: Request, public_id: Any) -> Response:
         user = _user(request)

@@ -37,6 +37,7 @@ from committee.packet import Packet, packet_build
 from committee.reports import CONSENSUS_COLUMNS, consensus_rows
 from committee.selectors import consensus_history, enrollment_in_period, reviews_of_learner
 from core.api import LimitOffset
+from core.replica import reading_from_replica
 from frameworks.api import CompetencyOfItemSerializer
 from portfolio.services import access_log_record_official
 from programs.api import LearnerRefSerializer, ReviewPeriodSerializer
@@ -537,7 +538,8 @@ class ConsensusListApi(APIView):
     def get(self, request: Request, program_id: int, period_id: int) -> Response:
         program = _reviewed(request, program_id)
         period = _period(program, period_id)
-        rows = consensus_rows(program=program, period=period)
+        with reading_from_replica():
+            rows = consensus_rows(program=program, period=period)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self) or []
         return paginator.get_paginated_response(
@@ -553,7 +555,10 @@ class HeatmapApi(APIView):
     )
     def get(self, request: Request, program_id: int) -> Response:
         program = _reviewed(request, program_id)
-        heatmap = heatmap_build(program=program, filters=Filters.from_query(request.query_params))
+        with reading_from_replica():
+            heatmap = heatmap_build(
+                program=program, filters=Filters.from_query(request.query_params)
+            )
         return Response(heatmap.as_dict())
 
 
@@ -580,7 +585,8 @@ class InstitutionOverviewApi(APIView):
         operation_id="institution_overview",
     )
     def get(self, request: Request) -> Response:
-        overview = overview_build(viewer=_user(request))
+        with reading_from_replica():
+            overview = overview_build(viewer=_user(request))
         if overview is None:
             raise Http404
         return Response(overview.as_dict())

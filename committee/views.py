@@ -33,6 +33,7 @@ from committee.reports import consensus_csv_response
 from committee.selectors import consensus_history, enrollment_in_period, reviews_of_learner
 from core.csp import draws_charts
 from core.forms import apply_errors
+from core.replica import reading_from_replica
 from portfolio.services import access_log_record_official
 from programs.middleware import program_roles
 from programs.models import Enrollment, Program, ReviewPeriod
@@ -68,7 +69,8 @@ def _reviewed_page(request: HttpRequest, program_id: int) -> Program:
 @login_required
 def heatmap_show(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _reviewed_page(request, program_id)
-    heatmap = heatmap_build(program=program, filters=Filters.from_query(request.GET))
+    with reading_from_replica():
+        heatmap = heatmap_build(program=program, filters=Filters.from_query(request.GET))
     # Like render(), with the table written by heatmap_html (thousands of cells).
     return heatmap_page(
         request,
@@ -228,12 +230,14 @@ def review_sign_off(
 def consensus_csv(request: HttpRequest, program_id: int, period_id: int) -> HttpResponse:
     program = _reviewed(request, program_id)
     period = get_object_or_404(ReviewPeriod.objects.filter(program=program), pk=period_id)
-    return consensus_csv_response(program=program, period=period)
+    with reading_from_replica():
+        return consensus_csv_response(program=program, period=period)
 
 
 @login_required
 def overview_show(request: HttpRequest) -> HttpResponse:
-    overview = overview_build(viewer=_user(request))
+    with reading_from_replica():
+        overview = overview_build(viewer=_user(request))
     if overview is None:
         raise Http404
     return render(request, "committee/overview.html", {"overview": overview})

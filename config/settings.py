@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RefuseNulMiddleware",
+    "core.replica.PrimaryAfterWriteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,17 +123,40 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+# Behind PgBouncer in transaction pooling (DATABASE_POOLER=pgbouncer) consecutive transactions
+# of one Django connection may run on different server connections, so nothing may outlive a
+# transaction: no server-side cursors (a cursor is held open across fetches) and no prepared
+# statements (PgBouncer 1.18 does not track them).
+DATABASE_POOLER: str = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ValueError(f"DATABASE_POOLER={DATABASE_POOLER!r}: leave it unset or say pgbouncer.")
+# A streaming read replica (docs/architecture.md, "Reading from a replica"): the committee's
+# heatmap, reports and the institution overview read it; everything else reads the primary.
+REPLICA_DATABASE_URL: str = env.str("REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = env.db_url("REPLICA_DATABASE_URL")
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+    # Tests run on one database: the replica alias is the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# After a person writes, their pages read the primary for this long (core.replica).
+REPLICA_READ_YOUR_WRITES_SECONDS = env.int("REPLICA_READ_YOUR_WRITES_SECONDS", default=10)
+for _database in DATABASES.values():
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        continue
+    _database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    _database["CONN_HEALTH_CHECKS"] = True
+    _options = _database.setdefault("OPTIONS", {})
+    if DATABASE_POOLER == "pgbouncer":
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _options["prepare_threshold"] = None
+    elif env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # Parameters bound on the server let psycopg prepare the statements a connection runs
         # often (from the fifth run): PostgreSQL then skips planning them, which costs more
         # than running the small reads behind every page. Set DATABASE_PREPARED_STATEMENTS=False
-        # behind a pooler that cannot keep prepared statements (PgBouncer before 1.21).
-        options = DATABASES["default"].setdefault("OPTIONS", {})
-        options.setdefault("server_side_binding", True)
-        options.setdefault("prepare_threshold", 5)
+        # behind a pooler that cannot keep prepared statements (or DATABASE_POOLER=pgbouncer).
+        _options.setdefault("server_side_binding", True)
+        _options.setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 

@@ -37,6 +37,8 @@ from django.db.models import (
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
+from core.replica import read_alias
+
 
 class _SqliteMedian:
     def __init__(self) -> None:
@@ -238,8 +240,9 @@ def split_row(row: Sequence[Any], *selections: Selection) -> list[Sequence[Any]]
 
 
 def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Every row of a plain statement, as the driver answers them (no converters)."""
-    with connection.cursor() as cursor:
+    """Every row of a plain statement, as the driver answers them (no converters). On the
+    replica where the caller opted in (core.replica)."""
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -353,10 +356,11 @@ def read_together(*reads: Read[Any]) -> tuple[Any, ...]:
     more than the database's work on them (measured by `make bench`)."""
     if connection.vendor != "postgresql" or len(reads) < 2:
         return tuple(read.run() for read in reads)
-    connection.ensure_connection()
-    cursors = [connection.cursor() for _ in reads]
+    db = connections[read_alias()]
+    db.ensure_connection()
+    cursors = [db.cursor() for _ in reads]
     try:
-        with connection.wrap_database_errors, connection.connection.pipeline():
+        with db.wrap_database_errors, db.connection.pipeline():
             for cursor, read in zip(cursors, reads, strict=True):
                 cursor.execute(read.sql, read.params)
         rows = [cursor.fetchall() for cursor in cursors]

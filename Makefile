@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(DEPS)
 HOST ?= 127.0.0.1:8000
 ARGS ?=
 
-.PHONY: run serve setup test lint fuzz worker beat bench load clean
+.PHONY: run serve setup test lint fuzz worker beat bench load scale-demo clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ bench: $(DEV_STAMP)
 # Locust against gunicorn on the benchmark's data, e.g. ARGS='--users 60 --duration 60s'.
 load: $(DEV_STAMP)
 	$(BIN)/python -m bench.load $(ARGS)
+
+# PgBouncer, a streaming replica, two web nodes behind nginx and two Celery workers, all on
+# loopback; runs the load test through nginx and stops it all (docs/deployment.md, Scale demo).
+scale-demo: $(DEV_STAMP)
+	PYTHON=$(BIN)/python ./bin/scale-demo $(ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache .mypy_cache .ruff_cache

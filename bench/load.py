@@ -157,12 +157,12 @@ def _serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[byt
 
 
 def _locust(
-    port: int, people: Path, users: int, duration: str, classes: list[str], prefix: Path
+    host: str, people: Path, users: int, duration: str, classes: list[str], prefix: Path
 ) -> list[Result]:
     command = [
         sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),
         "--headless", "--only-summary", "--users", str(users), "--spawn-rate", str(users),
-        "--run-time", duration, "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix),
+        "--run-time", duration, "--host", host, "--csv", str(prefix),
         "--stop-timeout", "5", "--loglevel", "WARNING", *classes,
     ]  # fmt: skip
     with open(f"{prefix}.log", "wb") as log:  # locust's own summary, kept beside the CSV
@@ -211,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=60, help="simulated people at once")
     parser.add_argument("--duration", default="60s", help="each run's length (locust syntax)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument(
+        "--target",
+        help="load a server already running at this URL (e.g. bin/scale-demo's proxy) on the "
+        "benchmark's database instead of starting gunicorn",
+    )
     args = parser.parse_args(argv)
 
     url = bench_database_url()
@@ -228,19 +233,26 @@ def main(argv: list[str] | None = None) -> int:
     people_file.write_text(json.dumps(_people(args.scale)), encoding="utf-8")
     connections.close_all()
 
-    port = _free_port()
-    server = _serve(url, port, args.workers, work / "gunicorn.log")
-    try:
+    server = None
+    if args.target:
+        host = args.target.rstrip("/")
+        print(f"== load: {args.users} users for {args.duration} each, against {host}")
+    else:
+        port = _free_port()
+        host = f"http://127.0.0.1:{port}"
+        server = _serve(url, port, args.workers, work / "gunicorn.log")
         print(f"== load: {args.users} users for {args.duration} each, {args.workers} workers")
-        floor = _locust(port, people_file, args.users, args.duration, ["MeOnly"], work / "me")
+    try:
+        floor = _locust(host, people_file, args.users, args.duration, ["MeOnly"], work / "me")
         floor_all = next(r for r in floor if r.name == "all (mixed)")
         mixed = _locust(
-            port, people_file, args.users, args.duration,
+            host, people_file, args.users, args.duration,
             ["Learner", "Coach", "Director"], work / "mixed",
         )  # fmt: skip
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
     print(_table(floor_all, mixed))
     total = next(r for r in mixed if r.name == "all (mixed)")
     p95_ratio = total.p95 / floor_all.p95 if floor_all.p95 else float("inf")

@@ -100,12 +100,12 @@ def _rows_the_data_migrations_seed(django_db_setup: None, django_db_blocker: Any
     """A reused test database (`--reuse-db`) has lost the rows data migrations create (shipped
     scales and forms, built-in credit types) if a transactional test of an earlier run emptied
     the tables last; put them back before any test runs."""
+    from django.db import connection
+
     from assessments.services.forms import shipped_forms_ensure
     from cpd.models import BUILT_IN_CREDIT_TYPES
     from cpd.tests.factories import built_in_credit_type
     from frameworks.scales import shipped_scales_ensure
-
-    from django.db import connection
 
     name = str(connection.settings_dict["NAME"])
     if not (name.startswith("test_") or "memorydb" in name):

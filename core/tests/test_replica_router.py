@@ -19,6 +19,9 @@ from core.replica import (
     reading_from_replica,
 )
 
+# The fixture adds an alias to DATABASES that nothing connects to; Django warns on any change.
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+
 
 @pytest.fixture
 def with_replica(settings):

@@ -6,7 +6,8 @@
    ten of them each, assigned and accepted through the coaching services), the directors — and
    writes them, with the ids the requests need, to a file for the locustfile.
 3. Starts a production-like server on loopback: gunicorn with DEBUG off (bench.settings),
-   `--workers` processes, tasks inline, no Redis.
+   `--workers` processes, tasks inline, no Redis. With `--target URL` it starts none and
+   loads the server already there (bin/scale-demo's nginx, on the same database).
 4. Runs locust headless twice with the same users and duration: `/api/v1/me/` alone (the
    floor), then the mixed workload (bench/locustfile.py). Prints, per endpoint, requests per
    second, p50/p95/p99 and errors, and the mixed workload against the floor: its p95 ÷ the

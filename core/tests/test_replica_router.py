@@ -2,6 +2,10 @@
 read-your-writes window opens and closes (core.replica). The same rules against a real
 streaming replica: test_replica_streaming.py."""
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -117,3 +121,41 @@ def test_without_a_replica_the_middleware_sets_no_cookie():
     middleware, seen = _middleware({})
     assert WROTE_COOKIE not in middleware(RequestFactory().post("/consensus/")).cookies
     assert seen == [DEFAULT_DB_ALIAS]
+
+
+def _settings_with(**environ: str) -> dict:
+    """config.settings' databases and routers as a fresh process reads them from `environ`."""
+    code = (
+        "import json; from config import settings as s; print(json.dumps({'databases': "
+        "s.DATABASES, 'routers': getattr(s, 'DATABASE_ROUTERS', [])}, default=str))"
+    )
+    env = {**os.environ, "DATABASE_URL": "postgres://app@pool:6432/continuum", **environ}
+    if "REPLICA_DATABASE_URL" not in environ:
+        env.pop("REPLICA_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
+def test_behind_pgbouncer_no_alias_keeps_cursors_or_prepared_statements():
+    found = _settings_with(
+        DATABASE_POOLER="pgbouncer",
+        REPLICA_DATABASE_URL="postgres://app@pool:6432/continuum_replica",
+    )
+    assert found["routers"] == ["core.replica.ReplicaRouter"]
+    assert set(found["databases"]) == {"default", REPLICA}
+    for database in found["databases"].values():
+        assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
+        assert database["OPTIONS"]["prepare_threshold"] is None
+        assert "server_side_binding" not in database["OPTIONS"]
+    assert found["databases"][REPLICA]["NAME"] == "continuum_replica"
+    assert found["databases"][REPLICA]["TEST"] == {"MIRROR": "default"}
+
+
+def test_without_those_settings_there_is_one_database_and_no_router():
+    found = _settings_with(DATABASE_POOLER="")
+    assert found["routers"] == []
+    [database] = found["databases"].values()
+    assert database["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+    assert "DISABLE_SERVER_SIDE_CURSORS" not in database

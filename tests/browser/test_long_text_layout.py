@@ -55,7 +55,7 @@ OWN_APPS = {
 }
 # Column names that hold what the code looks up or a machine wrote, not prose.
 SYSTEM_WORDS = (
-    "slug", "email", "token", "key", "hash", "code", "uuid", "status", "kind", "state", "secret",
+    "slug", "email", "token", "tz", "zone", "key", "hash", "code", "uuid", "status", "kind", "state", "secret",
     "password", "ip", "agent", "provider", "uid", "sha", "digest", "signature", "mime",
     "content_type", "format", "locale", "language", "timezone", "version", "path", "file",
     "verb", "action", "jti", "nonce", "salt", "icon", "colour", "color", "method", "issuer",

@@ -141,9 +141,7 @@ def _route(path: str) -> str | None:
     return match.route
 
 
-def crawl_for_sideways_scroll(
-    page: Page, start: str, role: str
-) -> tuple[list[str], list[str]]:
+def crawl_for_sideways_scroll(page: Page, start: str, role: str) -> tuple[list[str], list[str]]:
     """Visit the pages reachable from `start` (one per route); returns (visited, too wide)."""
     origin = urlsplit(page.url or "http://x").netloc
     seen_routes: set[str] = set()

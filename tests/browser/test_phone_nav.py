@@ -41,7 +41,9 @@ def test_phone_menu_opens_by_keyboard_reaches_a_section_and_closes_with_escape(
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(links).to_be_visible()
     # A vertical list: each link sits below the one before, and the menu fits the phone.
-    tops = [box["y"] for box in (link.bounding_box() for link in links.get_by_role("link").all()) if box]
+    tops = [
+        box["y"] for box in (link.bounding_box() for link in links.get_by_role("link").all()) if box
+    ]
     assert len(tops) >= 5 and tops == sorted(tops) and len(set(tops)) == len(tops), tops
     assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -89,7 +91,9 @@ def test_without_javascript_the_phone_shows_the_links_as_a_plain_list(
     browser: Browser, live_server: Any, login_as: Callable[[Page, Any], None], learner: Any
 ) -> None:
     context = browser.new_context(
-        base_url=live_server.url, viewport=PHONE, java_script_enabled=False
+        base_url=live_server.url,
+        viewport={"width": PHONE["width"], "height": PHONE["height"]},
+        java_script_enabled=False,
     )
     try:
         page = context.new_page()

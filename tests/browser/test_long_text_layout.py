@@ -73,11 +73,14 @@ SKIP_WORDS = ("export", "download", "logout", "print", "csv", "calendar", "archi
 MAX_PAGES_PER_ROLE = 90
 # Pages the issue names, photographed (with CONTINUUM_SHOTS_DIR set) to look at.
 SHOTS = {
-    "goal": ("goals/<",),
-    "coachee": ("coachees/<",),
-    "heatmap": ("heatmap",),
-    "distributions": ("distributions",),
-    "cohort": ("cohorts/<",),
+    "goal-detail",
+    "shared-goal",
+    "coaching-coachee",
+    "coaching-goal-thread",
+    "program-heatmap",
+    "program-distributions",
+    "program-enrollments",
+    "program-meeting",
 }
 
 
@@ -162,9 +165,9 @@ def crawl_for_sideways_scroll(page: Page, start: str, role: str) -> tuple[list[s
         scroll = page.evaluate("document.documentElement.scrollWidth")
         if scroll > PHONE_WIDTH:
             too_wide.append(f"{role} {path}: {scroll}px")
-        for name, words in SHOTS.items():
-            if all(word in route for word in words):
-                photograph(page, f"{PHONE_WIDTH}-{role}-{name}")
+        name = resolve(path).url_name
+        if name in SHOTS:
+            photograph(page, f"{PHONE_WIDTH}-{role}-{name}")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             parts = urlsplit(href)
             if parts.netloc == origin or not parts.netloc:

@@ -159,6 +159,10 @@ def crawl_for_sideways_scroll(page: Page, start: str, role: str) -> tuple[list[s
             continue
         seen_routes.add(route)
         response = page.goto(url)
+        if response is not None and response.status >= 500:
+            # Text at its full length must never break a page, sideways or otherwise.
+            too_wide.append(f"{role} {path}: server error {response.status}")
+            continue
         if response is None or "text/html" not in response.headers.get("content-type", ""):
             continue
         visited.append(path)

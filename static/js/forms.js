@@ -6,6 +6,10 @@
 // 2. A create form's one-time token (core.once) is remembered in the page's history entry when
 //    the form is sent. Back, then Save again, sends the same token even when the browser fetched
 //    the page anew (and so got a new token), and the server shows what was already created.
+// 3. A field's length limit is said, not enforced by cutting: the browser's maxlength cuts
+//    pasted text without a word, so it is swapped for a message under the field once the text
+//    is over the limit ("At most 200 characters (you wrote 231)."), the words the server uses
+//    when it refuses. Without this script maxlength stays, and the server still refuses.
 (function () {
   "use strict";
 
@@ -30,6 +34,43 @@
         state.formTokens[key] = input.value;
         window.history.replaceState(state, "");
       });
+    });
+  }
+
+  function sayLimits() {
+    var fields = document.querySelectorAll(
+      'form input[maxlength]:not([type="hidden"]), form textarea[maxlength]'
+    );
+    Array.prototype.forEach.call(fields, function (field, index) {
+      var limit = parseInt(field.getAttribute("maxlength"), 10);
+      if (!(limit > 0)) return;
+      field.removeAttribute("maxlength");
+      field.setAttribute("data-maxlength", String(limit));
+      var note = document.createElement("p");
+      note.className = "errorlist length-limit";
+      note.id = (field.id || "field-" + index) + "-limit";
+      note.setAttribute("aria-live", "polite");
+      note.hidden = true;
+      field.insertAdjacentElement("afterend", note);
+      var described = field.getAttribute("aria-describedby");
+      field.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+      var serverSaid = field.getAttribute("aria-invalid") === "true";
+      function check() {
+        var length = field.value.length;
+        var over = length > limit;
+        note.hidden = !over;
+        note.textContent = over
+          ? "At most " + limit.toLocaleString("en") + " characters (you wrote " +
+            length.toLocaleString("en") + ")."
+          : "";
+        if (over) field.setAttribute("aria-invalid", "true");
+        else if (!serverSaid) field.removeAttribute("aria-invalid");
+      }
+      field.addEventListener("input", function () {
+        serverSaid = false;
+        check();
+      });
+      if (!serverSaid && field.value.length > limit) check();
     });
   }
 
@@ -63,6 +104,7 @@
 
   function start() {
     keepFormTokens();
+    sayLimits();
     focusFirstError();
   }
 

@@ -53,3 +53,24 @@ def test_a_form_sent_back_with_errors_focuses_the_first_field_in_error(
     expect(title).to_have_attribute("aria-invalid", "true")
     expect(title).to_be_focused()
     assert not Goal.objects.exists()
+
+
+def test_text_over_the_limit_is_refused_with_the_limit_shown_never_cut(
+    page: Page, login_as, learner
+):
+    login_as(page, learner)
+    page.goto("/goals/new/")
+    title = page.get_by_label("What will you be able to do?")
+    title.fill("x" * 231)  # as a paste would: the whole text stays in the field
+    expect(title).to_have_value("x" * 231)
+    expect(page.get_by_text("At most 200 characters (you wrote 231).")).to_be_visible()
+    page.get_by_label("How will you know you got there?").fill("Two meetings observed")
+    page.get_by_label("By when?").fill("2026-06-30")
+    page.get_by_role("button", name="Save goal").click()
+
+    # The server refuses it in the same words, and the cursor is back on the field.
+    title = page.get_by_label("What will you be able to do?")
+    expect(title).to_be_focused()
+    expect(title).to_have_value("x" * 231)
+    expect(page.locator(".has-error").get_by_text("At most 200 characters (you wrote 231).")).to_be_visible()
+    assert not Goal.objects.exists()

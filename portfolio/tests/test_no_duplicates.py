@@ -14,12 +14,14 @@ from django.shortcuts import redirect
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from accounts.models import ApiToken
+from assessments.models import CheckIn
 from core.models import FormSubmission
 from core.once import FIELD, submit_once
 from portfolio import services
-from portfolio.models import Evidence, Goal, GoalProgressNote, ShareGrant
+from portfolio.models import Evidence, Goal, GoalProgressNote, PortfolioTransfer, ShareGrant
 from portfolio.tests.factories import GoalFactory
-from tests.once import assert_created_once
+from tests.once import assert_created_once, token_of
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +176,36 @@ def test_two_concurrent_posts_of_one_token_create_one_goal(learner):
     assert Goal.objects.count() == 1
     goal = Goal.objects.get()
     assert {r["Location"] for r in responses.values()} == {reverse("goal-detail", args=[goal.pk])}
+
+
+def test_the_check_in_form_records_one_check_in_when_sent_twice(client, learner, framework, leaves):
+    client.force_login(learner)
+    url = reverse("checkin-form", args=[framework.pk])
+    data = {"client_token": str(uuid.uuid4()), f"level-{leaves[0].pk}": "1.5"}
+    assert_created_once(client, url, data, CheckIn.objects.count, "check-in", fresh_creates=False)
+
+
+def test_the_api_token_form_makes_one_token_when_sent_twice(client, learner):
+    client.force_login(learner)
+    url = reverse("api-token-list")
+    token = token_of(client.get(url).content.decode())
+    first = client.post(url, {"name": "script", FIELD: token})
+    assert first.status_code == 200 and ApiToken.objects.count() == 1
+    again = client.post(url, {"name": "script", FIELD: token}, follow=True)
+    assert ApiToken.objects.count() == 1
+    assert again.redirect_chain == [(url, 302)]
+    assert "Already created — your new token is in the list below." in again.content.decode()
+
+
+def test_the_export_button_pressed_twice_starts_one_export(client, learner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(learner)
+    assert_created_once(
+        client,
+        reverse("export-start"),
+        {},
+        PortfolioTransfer.objects.count,
+        "export",
+        page=reverse("transfer-list"),
+        fresh_creates=False,  # one export runs at a time
+    )

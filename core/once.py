@@ -52,9 +52,9 @@ def _token(request: HttpRequest) -> uuid.UUID | None:
         return None
 
 
-def _spent(request: HttpRequest, token: uuid.UUID) -> str | None:
+def _spent(user_id: int, token: uuid.UUID) -> str | None:
     found: str | None = (
-        FormSubmission.objects.filter(user_id=request.user.pk, token=token)
+        FormSubmission.objects.filter(user_id=user_id, token=token)
         .values_list("url", flat=True)
         .first()
     )
@@ -96,10 +96,11 @@ def submit_once(
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             token = _token(request)
-            if token is None:
+            user_id = request.user.pk
+            if token is None or user_id is None:
                 return view(request, *args, **kwargs)
             said = message or REPLAYED.format(noun=noun(request) if callable(noun) else noun)
-            url = _spent(request, token)
+            url = _spent(user_id, token)
             if url is not None:
                 return _replay(request, url, said)
             try:
@@ -107,13 +108,11 @@ def submit_once(
                     response = view(request, *args, **kwargs)
                     created_at = _created_at(request, response)
                     if created_at is not None:
-                        FormSubmission.objects.create(
-                            user_id=request.user.pk, token=token, url=created_at
-                        )
+                        FormSubmission.objects.create(user_id=user_id, token=token, url=created_at)
             except IntegrityError:
                 # Another request spent this token while the view ran (both waited on the
                 # unique index); what this one did is rolled back.
-                url = _spent(request, token)
+                url = _spent(user_id, token)
                 if url is None:
                     raise
                 return _replay(request, url, said)

@@ -72,5 +72,7 @@ def test_text_over_the_limit_is_refused_with_the_limit_shown_never_cut(
     title = page.get_by_label("What will you be able to do?")
     expect(title).to_be_focused()
     expect(title).to_have_value("x" * 231)
-    expect(page.locator(".has-error").get_by_text("At most 200 characters (you wrote 231).")).to_be_visible()
+    expect(
+        page.locator(".has-error").get_by_text("At most 200 characters (you wrote 231).")
+    ).to_be_visible()
     assert not Goal.objects.exists()

@@ -12,10 +12,16 @@ from accounts import services
 from accounts.forms import ApiTokenCreateForm
 from accounts.models import User
 from accounts.selectors import api_tokens_of
+from core.once import ONCE_URL, submit_once
 
 
 @never_cache
 @login_required
+@submit_once(
+    "API token",
+    message="Already created — your new token is in the list below. Its key was shown once, "
+    "when you created it.",
+)
 def api_token_list(request: HttpRequest) -> HttpResponse:
     """The person's API tokens; a POST creates one and shows its key this one time only."""
     user: User = request.user  # type: ignore[assignment]
@@ -26,7 +32,10 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
         form = ApiTokenCreateForm()
     context = {"tokens": api_tokens_of(user=user), "form": form, "new_key": new_key}
     # The key is rendered straight from the POST and never stored, so it cannot be shown again.
-    return render(request, "accounts/api_tokens.html", context)
+    response = render(request, "accounts/api_tokens.html", context)
+    if new_key is not None:
+        setattr(response, ONCE_URL, reverse("api-token-list"))
+    return response
 
 
 @require_POST

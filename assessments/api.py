@@ -116,7 +116,7 @@ from assessments.services.observations import (
     observation_request_create,
     observation_request_decline,
 )
-from core.api import LimitOffset, cursor
+from core.api import LimitOffset, created_response, cursor
 from frameworks.api import CompetencyOfItemSerializer, RatingScaleSerializer
 from frameworks.models import Competency, Framework, RatingScale
 from programs.models import Program
@@ -520,10 +520,7 @@ class ObservationRequestListApi(APIView):
             form_id=data["form"],
         )
         shown = request_visible_to(viewer=learner, pk=made.pk)
-        return Response(
-            ObservationRequestSerializer(shown).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return created_response(ObservationRequestSerializer(shown).data, created=created)
 
 
 class ObservationRequestDetailApi(APIView):
@@ -827,10 +824,7 @@ class AssessmentResponseListApi(APIView):
             text=serializer.validated_data["text"],
             client_token=serializer.validated_data["client_token"],
         )
-        return Response(
-            AssessmentResponseSerializer(response).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return created_response(AssessmentResponseSerializer(response).data, created=created)
 
 
 # --- Forms -----------------------------------------------------------------------------------
@@ -1396,10 +1390,7 @@ class AssessNowCreateApi(APIView):
             "form": code.form_id,
             "competencies": sorted(c.pk for c in code.competencies.all()),
         }
-        return Response(
-            AssessNowCodeSerializer(body).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return created_response(AssessNowCodeSerializer(body).data, created=created)
 
 
 class AssessNowRedeemApi(APIView):
@@ -1567,9 +1558,8 @@ class FeedbackRequestListApi(APIView):
             program_id=data["program"],
             client_token=data["client_token"],
         )
-        return Response(
-            FeedbackRequestSerializer(made, context={"request": request}).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        return created_response(
+            FeedbackRequestSerializer(made, context={"request": request}).data, created=created
         )
 
 

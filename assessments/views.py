@@ -151,6 +151,7 @@ from assessments.services.observations import (
     observation_request_decline,
 )
 from core.forms import apply_errors
+from core.once import submit_once
 from frameworks.models import Competency, Framework, LevelDescriptor, RatingScale, ScaleLevel
 from programs.models import Program
 from programs.selectors import programs_managed_by
@@ -187,6 +188,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once("observation request")
 def request_create(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
     frameworks = list(observable_frameworks(learner=learner))
@@ -498,6 +500,7 @@ def _forms_offered(programs: list[Any], framework: Framework) -> list[Assessment
 
 
 @login_required
+@submit_once("observation")
 def observation_create(request: HttpRequest, learner_id: int) -> HttpResponse:
     assessor = _user(request)
     programs = assessor_programs_for_learner(learner_id=learner_id, assessor_id=assessor.pk)
@@ -669,6 +672,7 @@ def assessment_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@submit_once("response")
 def assessment_respond_view(request: HttpRequest, pk: int) -> HttpResponse:
     learner = _user(request)
     item = assessment_for_learner(learner=learner, pk=pk)
@@ -804,6 +808,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once("assessment form")
 def form_create(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _managed_program(request, program_id)
     frameworks = list(
@@ -898,7 +903,14 @@ def _scheduled_program(request: HttpRequest, program_id: int) -> Any:
     return program
 
 
+def _schedule_noun(request: HttpRequest) -> str:
+    return {"define": "rotation", "import": "schedule import"}.get(
+        request.POST.get("action", ""), "block"
+    )
+
+
 @login_required
+@submit_once(_schedule_noun)
 def rotation_schedule(request: HttpRequest, program_id: int) -> HttpResponse:
     """The program's rotations and block schedule; define a rotation, add a block, import CSV."""
     program = _scheduled_program(request, program_id)
@@ -1082,6 +1094,7 @@ def qr_svg(url: str, title: str) -> str:
 
 
 @login_required
+@submit_once("assess-me-now code")
 def assess_now_start(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
     frameworks = list(observable_frameworks(learner=learner))
@@ -1243,6 +1256,7 @@ def assess_now_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@submit_once("feedback request")
 def feedback_home(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
     form = FeedbackAskForm(request.POST or None)
@@ -1345,6 +1359,7 @@ def feedback_respond_view(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@submit_once("feedback request")
 def feedback_program(request: HttpRequest, program_id: int) -> HttpResponse:
     """A director or coordinator asks raters about the program's learners; the answers go to
     the learner alone (the page lists only the links this person made)."""
@@ -1408,6 +1423,7 @@ def teaching_evaluations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once("evaluation")
 def teaching_evaluation_create(request: HttpRequest, subject: str, pk: int) -> HttpResponse:
     if subject not in ("teacher", "rotation"):
         raise Http404

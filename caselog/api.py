@@ -29,7 +29,7 @@ from caselog.selectors import (
     program_listed_by,
     totals_of,
 )
-from core.api import LimitOffset, cursor
+from core.api import LimitOffset, created_response, cursor
 from portfolio.services import access_log_record_official
 from programs.models import Program
 
@@ -185,10 +185,7 @@ class EntryListApi(APIView):
             client_token=data["client_token"],
         )
         entry = entries_of(viewer=_user(request), learner=_user(request)).get(pk=entry.pk)
-        return Response(
-            EntrySerializer(entry).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return created_response(EntrySerializer(entry).data, created=created)
 
 
 class EntryDetailApi(APIView):
@@ -312,10 +309,7 @@ class ProcedureListApi(APIView):
         procedure, created = services.procedure_save(
             program=program, by=_user(request), **serializer.validated_data
         )
-        return Response(
-            ProcedureSerializer(procedure).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return created_response(ProcedureSerializer(procedure).data, created=created)
 
 
 class ProcedureImportApi(APIView):

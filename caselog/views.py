@@ -29,6 +29,7 @@ from caselog.selectors import (
     totals_of,
 )
 from core.forms import apply_errors
+from core.once import submit_once
 from portfolio.services import access_log_record_official
 
 PAGE_SIZE = 25
@@ -68,6 +69,7 @@ def _entry_form(request: HttpRequest, learner: User) -> EntryForm:
 
 
 @login_required
+@submit_once("case-log entry")
 def entry_create(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
     form = _entry_form(request, learner)

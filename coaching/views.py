@@ -51,6 +51,7 @@ from coaching.selectors import (
     threads_readable_by,
     threads_visible_to,
 )
+from core.once import submit_once
 from portfolio.calibration import calibration_for
 from portfolio.models import AccessLog, Goal, Scope
 from portfolio.selectors import (
@@ -99,6 +100,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once("invitation")
 def invite(request: HttpRequest) -> HttpResponse:
     """A learner invites someone to coach them, confirming what they will share."""
     form = InviteForm(request.POST or None)
@@ -118,6 +120,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once("coaching assignment")
 def assign(request: HttpRequest) -> HttpResponse:
     """A director or coordinator assigns a coach to a learner of their program."""
     user = _user(request)
@@ -286,16 +289,19 @@ def _thread_page(request: HttpRequest, target_type: str, pk: int) -> HttpRespons
 
 
 @login_required
+@submit_once("comment")
 def goal_thread(request: HttpRequest, pk: int) -> HttpResponse:
     return _thread_page(request, Thread.TargetType.GOAL, pk)
 
 
 @login_required
+@submit_once("comment")
 def evidence_thread(request: HttpRequest, pk: int) -> HttpResponse:
     return _thread_page(request, Thread.TargetType.EVIDENCE, pk)
 
 
 @login_required
+@submit_once("comment")
 def checkin_thread(request: HttpRequest, pk: int) -> HttpResponse:
     return _thread_page(request, Thread.TargetType.CHECKIN, pk)
 
@@ -313,6 +319,7 @@ def _thread_and_target(request: HttpRequest, public_id: uuid.UUID) -> tuple[Thre
 
 @require_POST
 @login_required
+@submit_once("reply")
 def thread_reply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Write in an existing thread (the learner's reply, or the other person's next word)."""
     thread, target = _thread_and_target(request, public_id)
@@ -445,6 +452,7 @@ def coachee(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
+@submit_once("meeting")
 def meeting_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The coach schedules a meeting with one of their coachees."""
     user = _user(request)
@@ -532,6 +540,7 @@ def meeting_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @login_required
+@submit_once("action item")
 def action_item_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _user(request)
     meeting = _meeting(request, public_id)

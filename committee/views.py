@@ -33,6 +33,7 @@ from committee.reports import consensus_csv_response
 from committee.selectors import consensus_history, enrollment_in_period, reviews_of_learner
 from core.csp import draws_charts
 from core.forms import apply_errors
+from core.once import submit_once
 from core.replica import reading_from_replica
 from portfolio.services import access_log_record_official
 from programs.middleware import program_roles
@@ -299,6 +300,7 @@ def _entrustment_url(program_id: int, learner_id: int) -> str:
 
 
 @login_required
+@submit_once("entrustment decision")
 def entrustment_show(request: HttpRequest, program_id: int, learner_id: int) -> HttpResponse:
     program = _reviewed_page(request, program_id)
     enrollment = (

@@ -95,3 +95,9 @@ def cursor(ordering: tuple[str, ...], page_size: int = 50) -> type[CursorPaginat
             "page_size_query_param": "page_size",
         },
     )
+
+
+def created_response(data: Any, *, created: bool) -> Response:
+    """An idempotent create's answer: 201 the first time, 200 with the same object when the
+    request's client token was sent before (a retry, a double tap)."""
+    return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -10,5 +10,8 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from core.db import register_sqlite_median
+        from core.forms import too_long_message_install
+
+        too_long_message_install()
 
         connection_created.connect(register_sqlite_median, dispatch_uid="core_sqlite_median")

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.api import cursor
+from core.api import created_response, cursor
 from cpd import services
 from cpd.models import CpdActivity, CreditType, LicensingCycle
 from cpd.selectors import (
@@ -102,10 +102,7 @@ class MePracticeApi(APIView):
             start_date=data["start_date"],
         )
         stage = _stage(request)
-        return Response(
-            PracticeStageSerializer(stage).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return created_response(PracticeStageSerializer(stage).data, created=created)
 
     @extend_schema(
         request=PracticeUpdateSerializer,
@@ -274,10 +271,7 @@ class ActivityListApi(APIView):
             learner=_user(request), client_token=data["client_token"], **_values(data)
         )
         activity = activities_of(viewer=_user(request), learner=_user(request)).get(pk=activity.pk)
-        return Response(
-            ActivitySerializer(activity).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return created_response(ActivitySerializer(activity).data, created=created)
 
 
 class ActivityDetailApi(APIView):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.forms import apply_errors
+from core.once import submit_once
 from cpd import services
 from cpd.forms import ActivityForm, CycleForm, PracticeForm
 from cpd.models import CpdActivity, LicensingCycle
@@ -207,6 +208,7 @@ def _activity_values(form: ActivityForm) -> dict[str, Any]:
 
 
 @login_required
+@submit_once("CPD activity")
 def activity_create(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
     form = _activity_form(
@@ -274,6 +276,7 @@ def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@submit_once("licensing cycle")
 def cycles(request: HttpRequest) -> HttpResponse:
     """The learner's licensing cycles, each with its totals; add one."""
     learner = _user(request)

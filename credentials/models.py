@@ -12,6 +12,9 @@ from django.utils import timezone
 STATUS_LIST_BITS = 131_072
 
 
+REVOCATION_REASON_MAX = 500
+
+
 class IssuerKey(models.Model):
     """One Ed25519 key of an institution's issuer. The private key stays in the database and
     is never served; a rotated key is retired, not deleted, so what it signed stays verifiable."""
@@ -97,7 +100,7 @@ class Credential(models.Model):
     document = models.JSONField()
     issued_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revocation_reason = models.CharField(max_length=500, blank=True)
+    revocation_reason = models.CharField(max_length=REVOCATION_REASON_MAX, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-id"]

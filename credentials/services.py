@@ -20,6 +20,7 @@ from accounts.models import User
 from audit.services import audit_record
 from committee.achievements import achievement_key, graduation_achievements, graduation_targets
 from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
+from core.forms import text_within
 from credentials import issuer
 from credentials.jsonld import (
     OB_V3,
@@ -30,7 +31,13 @@ from credentials.jsonld import (
     proof_verify,
 )
 from credentials.jsonld import public_from_multibase as _public
-from credentials.models import STATUS_LIST_BITS, Credential, IssuerKey, StatusList
+from credentials.models import (
+    REVOCATION_REASON_MAX,
+    STATUS_LIST_BITS,
+    Credential,
+    IssuerKey,
+    StatusList,
+)
 from portfolio.models import RECORDS_SCOPE, AccessLog
 from programs.models import Institution
 
@@ -319,11 +326,11 @@ def credentials_issue_waiting(*, institution: Institution) -> int:
 @transaction.atomic
 def credential_revoke(*, credential: Credential, reason: str) -> Credential:
     """Revoke: the status list shows the bit from now on. Revoking twice changes nothing."""
-    reason = reason.strip()
+    reason = text_within(reason, limit=REVOCATION_REASON_MAX, field="reason")
     if not reason:
         raise ValidationError({"reason": ["Say why the credential is revoked."]})
     Credential.objects.filter(pk=credential.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revocation_reason=reason[:500]
+        revoked_at=timezone.now(), revocation_reason=reason
     )
     credential.refresh_from_db()
     return credential

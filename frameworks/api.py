@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.api import LimitOffset
+from core.api import LimitOffset, created_response
 from frameworks import exporters
 from frameworks.case import PATH as CASE_PATH
 from frameworks.importers import FORMATS, Format, FrameworkImportError, as_format
@@ -409,10 +409,7 @@ class CompetencyLinkListApi(generics.ListAPIView[CompetencyLink]):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         link = competency_links().get(pk=link.pk)
-        return Response(
-            CompetencyLinkSerializer(link).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return created_response(CompetencyLinkSerializer(link).data, created=created)
 
 
 class CompetencyLinkDetailApi(APIView):

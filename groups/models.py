@@ -20,6 +20,9 @@ from portfolio.models import Goal, ShareCircle, ShareGrant
 MAX_PEOPLE = 12
 
 
+TOPIC_MAX = 200
+
+
 class LearningGroup(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
@@ -180,7 +183,7 @@ class FeedbackRequest(models.Model):
     grant = models.ForeignKey(
         ShareGrant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    topic = models.CharField(max_length=200)
+    topic = models.CharField(max_length=TOPIC_MAX)
     question = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)

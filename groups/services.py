@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core.forms import text_within
 from core.markdown import markdown_to_text, render_markdown
 from groups.models import (
     MAX_PEOPLE,
+    TOPIC_MAX,
     FeedbackAnswer,
     FeedbackRequest,
     GoalAdoption,
@@ -321,7 +323,11 @@ def feedback_request_create(
     if not topic.strip():
         raise ValidationError({"topic": ["Name the presentation, or choose a piece of evidence."]})
     request = FeedbackRequest(
-        group=group, asker=asker, grant=grant, topic=topic.strip()[:200], question=question
+        group=group,
+        asker=asker,
+        grant=grant,
+        topic=text_within(topic, limit=TOPIC_MAX, field="topic"),
+        question=question,
     )
     request.full_clean()
     request.save()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.forms import apply_errors
+from core.once import submit_once
 from groups import selectors, services
 from groups.forms import (
     AdoptForm,
@@ -62,6 +63,7 @@ def _known_group(request: HttpRequest, public_id: uuid.UUID) -> LearningGroup:
 
 
 @login_required
+@submit_once("group")
 def group_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = GroupForm(request.POST or None)
@@ -230,18 +232,21 @@ def _act(request: HttpRequest, public_id: uuid.UUID, action: str) -> HttpRespons
 
 @login_required
 @require_POST
+@submit_once("invitation")
 def group_invite(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _act(request, public_id, "invite")
 
 
 @login_required
 @require_POST
+@submit_once("post")
 def group_post(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _act(request, public_id, "post")
 
 
 @login_required
 @require_POST
+@submit_once("share")
 def group_share(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _act(request, public_id, "share")
 
@@ -254,12 +259,14 @@ def group_leave(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@submit_once("shared goal")
 def group_goal_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _act(request, public_id, "goal")
 
 
 @login_required
 @require_POST
+@submit_once("feedback request")
 def group_feedback_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _act(request, public_id, "feedback")
 

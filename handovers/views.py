@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.forms import apply_errors
+from core.once import submit_once
 from handovers import services
 from handovers.forms import HandoverForm
 from handovers.models import Handover
@@ -56,6 +57,7 @@ def handover_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once("handover")
 def handover_create(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
     form = HandoverForm(

@@ -23,6 +23,9 @@ ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 SHORT_MINUTES = 20
 
 
+REASON_MAX = 500
+
+
 class CodeSystem(models.TextChoices):
     SNOMED = SNOMED, "SNOMED CT"
     ICD10CM = ICD10CM, "ICD-10-CM"
@@ -189,7 +192,7 @@ class Recommendation(models.Model):
     resource = models.ForeignKey(
         LearningResource, on_delete=models.CASCADE, related_name="recommendations"
     )
-    reason = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(max_length=REASON_MAX, blank=True)
     rating = models.CharField(max_length=20, choices=Rating.choices, blank=True, default="")
     done_at = models.DateTimeField(null=True, blank=True)
     dismissed_at = models.DateTimeField(null=True, blank=True)

@@ -18,6 +18,7 @@ from django.utils.dateformat import format as date_format
 
 from accounts.models import User
 from audit.services import audit_record
+from core.forms import text_within
 from cpd.services import cpd_activity_from_completion
 from learning import fhir
 from learning.anticipatory import anticipatory_learning
@@ -31,6 +32,7 @@ from learning.fhir import (
     parse_bundle,
 )
 from learning.models import (
+    REASON_MAX,
     CodePair,
     FhirSource,
     LearningResource,
@@ -310,7 +312,7 @@ def recommendation_feedback(
         if feedback.rating == Recommendation.Rating.NOT_RELEVANT:
             feedback.rating = Recommendation.Rating.NONE
     if reason:
-        feedback.reason = reason.strip()[:500]
+        feedback.reason = text_within(reason, limit=REASON_MAX, field="reason")
     feedback.save()
     return feedback
 

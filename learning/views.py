@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from core.once import submit_once
 from learning.fhir import BundleError
 from learning.forms import CatalogueFilterForm, FeedbackForm, VisitUploadForm
 from learning.selectors import (
@@ -110,6 +111,7 @@ def resource_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@submit_once("evidence")
 def resource_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     resource = get_object_or_404(resource_detail(), pk=pk)
     evidence = recommendation_evidence_create(
@@ -132,6 +134,7 @@ def upcoming(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once("visit import")
 def visits(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     link = practitioner_link_of(learner=me)

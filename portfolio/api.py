@@ -33,7 +33,7 @@ from assessments import calibration as calibration_module
 from assessments.api import CalibrationSerializer
 from assessments.models import CheckIn, SelfAssessment
 from assessments.services.checkins import CheckInInvalidError, CheckInTokenConflictError
-from core.api import cursor
+from core.api import created_response, cursor
 from frameworks.api import CompetencyOfItemSerializer
 from frameworks.models import Framework
 from portfolio import services, transfer
@@ -1202,10 +1202,7 @@ class CheckInListApi(APIView):
             .prefetch_related("items__evidence")
             .get(pk=checkin.pk)
         )
-        return Response(
-            CheckInSerializer(checkin).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return created_response(CheckInSerializer(checkin).data, created=created)
 
 
 class CheckInDetailApi(APIView):

@@ -27,6 +27,7 @@ from assessments.selectors.checkins import (
 from assessments.services.checkins import CheckInInvalidError, CheckInTokenConflictError
 from core.csp import draws_charts
 from core.forms import apply_errors
+from core.once import submit_once
 from frameworks.models import Competency
 from portfolio import services, transfer
 from portfolio.archive import kept_record
@@ -253,7 +254,12 @@ def _evidence_fields(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _evidence_noun(request: HttpRequest) -> str:
+    return "reflection" if request.POST.get("kind") == Evidence.Kind.REFLECTION else "evidence"
+
+
 @login_required
+@submit_once(_evidence_noun)
 def evidence_create(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
     competencies = _competency_choices(learner)
@@ -437,6 +443,7 @@ def goal_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once("goal")
 def goal_create(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
     initial: dict[str, Any] = {"status": Goal.Status.ACTIVE}
@@ -501,6 +508,7 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@submit_once("progress note")
 def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     learner = _user(request)
     goal = get_object_or_404(goals_visible_to(viewer=learner, learner=learner), pk=pk)
@@ -557,6 +565,7 @@ def _enrolled_programs(learner: User) -> QuerySet[Program]:
 
 
 @login_required
+@submit_once("share")
 def share_list(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
     form = ShareGrantForm(request.POST or None, programs=_enrolled_programs(learner))
@@ -739,6 +748,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@submit_once("export")
 def export_start(request: HttpRequest) -> HttpResponse:
     job = transfer.portfolio_export_start(learner=_user(request))
     return redirect("transfer-detail", public_id=job.public_id)
@@ -758,6 +768,7 @@ def kept_record_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@submit_once("import")
 def import_start(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
     form = ImportForm(request.POST, request.FILES)
@@ -850,6 +861,7 @@ def checkin_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once("check-in")
 def checkin_form(request: HttpRequest, framework_id: int) -> HttpResponse:
     """Self-assess a whole framework, or one sub-competency (`?competency=<id>`), on one page."""
     learner = _user(request)

@@ -64,6 +64,7 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     ("mfa.Authenticator", "user"): S,
     ("socialaccount.SocialAccount", "user"): S,
     ("accounts.ApiToken", "user"): S,
+    ("core.FormSubmission", "user"): S,
     ("accounts.User", "groups"): S,
     ("accounts.User", "user_permissions"): S,
     ("admin.LogEntry", "user"): S,

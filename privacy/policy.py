@@ -90,6 +90,7 @@ RULES: tuple[Rule, ...] = (
     Rule("mfa.Authenticator", "user", E, "Two-factor authentication devices and codes"),
     Rule("socialaccount.SocialAccount", "user", E, "Sign-ins through institutions (SSO)"),
     Rule("accounts.ApiToken", "user", E, "API tokens"),
+    Rule("core.FormSubmission", "user", E, "Which forms you already sent (against duplicates)"),
     Rule("sso.ScimUser", "user", E, "Institutions' provisioning records of you (SCIM)"),
     Rule("accounts.User", "groups", E, "Administrative groups"),
     Rule("accounts.User", "user_permissions", E, "Administrative permissions"),

@@ -26,6 +26,7 @@ from assessments.services.feedback import feedback_rater_emails_clear
 from caselog.services import caselog_erase_for_user
 from coaching.services import coaching_erase_for_user
 from committee.services import committee_erase_for_user
+from core.once import KEEP_DAYS, form_submissions_erase_for_user, form_submissions_expire
 from cpd.services import cpd_erase_for_user
 from credentials.services import credentials_erase_for_user
 from equity.services import equity_erase_for_user
@@ -109,6 +110,7 @@ def account_erase(*, user: User) -> ErasureResult:
         programs_erase_for_user(user=person)
         notifications_erase_for_user(user=person)
         scim_erase_for_user(user=person)
+        form_submissions_erase_for_user(user_id=person.pk)
         keep = any(erasure_counts(user=person, fate=Fate.KEPT).values())
         user_erase(user=person, keep_stub=keep, label=label)
         transaction.on_commit(partial(_delete_files, files))
@@ -129,6 +131,7 @@ class RetentionReport:
     access_log_deleted: int = 0
     invitations_deleted: int = 0
     rater_emails_cleared: int = 0
+    form_tokens_deleted: int = 0
 
 
 def retention_enforce(*, now: dt.datetime | None = None) -> RetentionReport:
@@ -151,6 +154,7 @@ def retention_enforce(*, now: dt.datetime | None = None) -> RetentionReport:
         before=now - dt.timedelta(days=settings.RETENTION_INVITATION_DAYS)
     )
     report.rater_emails_cleared = feedback_rater_emails_clear(now=now)
+    report.form_tokens_deleted = form_submissions_expire(before=now - dt.timedelta(days=KEEP_DAYS))
     if settings.RETENTION_ACCESS_LOG_DAYS:
         report.access_log_deleted = access_log_expire(
             before=now - dt.timedelta(days=settings.RETENTION_ACCESS_LOG_DAYS)

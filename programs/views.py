@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.forms import apply_errors
+from core.once import submit_once
 from programs import forms, services
 from programs.models import (
     Cohort,
@@ -74,6 +75,7 @@ def program_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@submit_once("program")
 def program_create(request: HttpRequest) -> HttpResponse:
     """A new program, for institution administrators (superusers); 404 for anyone else."""
     user = _user(request)
@@ -129,6 +131,7 @@ def program_show(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @login_required
+@submit_once("cohort")
 def cohort_index(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _managed(request, program_id)
     form = forms.CohortForm(request.POST or None, initial={"start_year": timezone.now().year})
@@ -149,6 +152,7 @@ def cohort_index(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @login_required
+@submit_once("enrolment")
 def enrollment_index(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _managed(request, program_id)
     form = forms.EnrollmentForm(request.POST or None)
@@ -206,6 +210,7 @@ def enrollment_edit(request: HttpRequest, program_id: int, enrollment_id: int) -
 
 
 @login_required
+@submit_once("role")
 def role_index(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _managed(request, program_id)
     form = forms.RoleForm(request.POST or None)
@@ -302,6 +307,7 @@ def expectation_index(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @login_required
+@submit_once("roster import")
 def roster_import(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _managed(request, program_id)
     form = forms.RosterForm(request.POST or None, request.FILES or None)
@@ -343,6 +349,7 @@ def roster_import(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @login_required
+@submit_once("review period")
 def period_index(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _visible(request, program_id)
     can_manage = bool(program.viewer_can_manage or _user(request).is_superuser)  # type: ignore[attr-defined]
@@ -407,6 +414,7 @@ def period_edit(request: HttpRequest, program_id: int, period_id: int) -> HttpRe
 
 
 @login_required
+@submit_once("invitation")
 def invitation_index(request: HttpRequest, program_id: int) -> HttpResponse:
     """Invite someone by email with a role; the program's invitations, newest first."""
     program = _managed(request, program_id)

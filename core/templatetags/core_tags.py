@@ -10,6 +10,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from core.once import token_input
+
 register = template.Library()
 
 _DJANGO_JSON = DjangoJSONEncoder()
@@ -30,3 +32,9 @@ def json_script_fast(value: Any, element_id: str) -> SafeString:
         element_id,
         mark_safe(text),  # noqa: S308 — the three characters that could end the script are escaped
     )
+
+
+@register.simple_tag
+def once_token() -> SafeString:
+    """A create form's one-time token (`core.once`): a new hidden UUID on every render."""
+    return token_input()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.celery import app
+from core.models import FormSubmission
 from notifications.models import Notification
 from portfolio.models import AccessLog
 from portfolio.tests.factories import AssessmentFactory
@@ -185,3 +187,16 @@ def test_invitations_never_accepted_go_after_the_period_and_accepted_ones_stay(
         "recent@example.org",
         "joined@example.org",
     }
+
+
+def test_spent_form_tokens_are_forgotten_after_thirty_days():
+    person = UserFactory(email="forms@example.org", last_login=NOW)
+    old = FormSubmission.objects.create(user=person, token=uuid.uuid4(), url="/goals/1/")
+    recent = FormSubmission.objects.create(user=person, token=uuid.uuid4(), url="/goals/2/")
+    FormSubmission.objects.filter(pk=old.pk).update(created_at=NOW - dt.timedelta(days=31))
+    FormSubmission.objects.filter(pk=recent.pk).update(created_at=NOW - dt.timedelta(days=29))
+
+    report = retention_enforce(now=NOW)
+
+    assert report.form_tokens_deleted == 1
+    assert list(FormSubmission.objects.values_list("url", flat=True)) == ["/goals/2/"]

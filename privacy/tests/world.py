@@ -9,6 +9,7 @@ relation needs a line in this file as well as a rule.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -53,6 +54,7 @@ from coaching.models import (
     Thread,
 )
 from committee.models import ConsensusRating, EntrustmentDecision, LearnerReview
+from core.models import FormSubmission
 from cpd.models import CpdActivity, LicensingCycle
 from cpd.tests.factories import built_in_credit_type
 from credentials.services import credential_issue_for_decision, issuer_key_rotate
@@ -146,6 +148,7 @@ def build_dana_world() -> DanaWorld:
 
     # Signing in and the admin site.
     api_token_create(user=dana, name="script")
+    FormSubmission.objects.create(user=dana, token=uuid.uuid4(), url="/portfolio/goals/1/")
     Authenticator.objects.create(user=dana, type=Authenticator.Type.TOTP, data={"secret": "x"})
     SocialAccount.objects.create(user=dana, provider="northbridge", uid="dana@northbridge.edu")
     ScimUser.objects.create(

@@ -142,8 +142,16 @@ def packet_trajectory_figures(packet: Packet) -> list[dict[str, Any]]:
                         **LAYOUT_BASE,
                         "title": {"text": title, "font": {"size": 14}},
                         "yaxis": {"title": {"text": "Level"}, "range": [0, 5.2], "dtick": 1},
-                        "margin": {"l": 45, "r": 10, "t": 40, "b": 40},
-                        "height": 300,
+                        "xaxis": {"type": "category", "automargin": False, "tickangle": -30},
+                        # Below the period names, never over them.
+                        "legend": {
+                            "orientation": "h",
+                            "yref": "container",
+                            "y": 0,
+                            "yanchor": "bottom",
+                        },
+                        "margin": {"l": 65, "r": 10, "t": 40, "b": 150},
+                        "height": 400,
                     },
                 },
             }

@@ -817,7 +817,9 @@ def transfer_download(request: HttpRequest, public_id: str) -> FileResponse:
 _NUMBERED_LABEL = re.compile(r"^level\s+\d+(\.\d+)?$", re.IGNORECASE)
 
 
-def _level_choices(levels: list[ScaleLevel], descriptors: dict[Decimal, str]) -> list[dict[str, Any]]:
+def _level_choices(
+    levels: list[ScaleLevel], descriptors: dict[Decimal, str]
+) -> list[dict[str, Any]]:
     """One item's level buttons. A whole level shows a short descriptor beside its number: the
     item's milestone text (cut to two lines on screen, read whole by a screen reader), else the
     scale's label when it says more than "Level 2". A half level between two whole ones is a

@@ -88,7 +88,9 @@ def test_request_form_asks_what_to_observe_with_epas_and_sub_competencies_as_equ
     client.force_login(obs.learner)
     html = client.get("/assessments/requests/new/").content.decode()
     assert "<legend>What should they observe?</legend>" in html
-    assert re.search(r'value="epa" id="id_observe_0" checked data-observe-choice> An EPA</label>', html)
+    assert re.search(
+        r'value="epa" id="id_observe_0" checked data-observe-choice> An EPA</label>', html
+    )
     assert 'value="competencies" id="id_observe_1" data-observe-choice> Sub-competencies' in html
     assert '<label for="id_epa">Which EPA?</label>' in html
     assert '<legend class="label">Which sub-competencies?</legend>' in html

@@ -535,7 +535,10 @@ def test_the_gap_column_says_below_or_above_expected_in_words(client, learner, l
     assert '<td class="num gap-pos">below expected by 1.1</td></tr>' in html
     assert "-1.1" not in html and "−1.1" not in html
     # The API keeps the signed number: expected minus current, positive when below expected.
-    gaps = {row["competency"]["id"]: row["gap"] for row in client.get("/api/v1/me/dashboard/").json()["rows"]}
+    gaps = {
+        row["competency"]["id"]: row["gap"]
+        for row in client.get("/api/v1/me/dashboard/").json()["rows"]
+    }
     assert [gaps[leaf.pk] for leaf in leaves[:3]] == ["-1.1", "0.0", "1.1"]
 
 

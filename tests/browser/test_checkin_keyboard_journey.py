@@ -96,9 +96,7 @@ def test_a_keyboard_check_in_of_21_items_takes_at_most_30_key_presses(
     expect(page).to_have_url(re.compile(r"/assessments/check-ins/\d+/"))
     assert presses <= 30, presses
     checkin = CheckIn.objects.get(learner=learner)
-    saved = {
-        row.competency_id: row.level for row in SelfAssessment.objects.filter(checkin=checkin)
-    }
+    saved = {row.competency_id: row.level for row in SelfAssessment.objects.filter(checkin=checkin)}
     assert saved == {pk: Decimal(level) for pk, level in chosen.items()}
 
 

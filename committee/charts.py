@@ -118,7 +118,7 @@ def packet_trajectory_figures(packet: Packet) -> list[dict[str, Any]]:
         codes = [s.competency.code for s in sections]
         if not title:
             title = f"{codes[0]} to {codes[-1]}" if len(codes) > 1 else codes[0]
-        traces = []
+        traces: list[dict[str, Any]] = []
         for index, section in enumerate(sections):
             by_period = {t.period_name: t.value for t in section.trajectory}
             traces.append(
@@ -132,28 +132,21 @@ def packet_trajectory_figures(packet: Packet) -> list[dict[str, Any]]:
                     **line_style(index),
                 }
             )
+        layout: dict[str, Any] = {
+            **LAYOUT_BASE,
+            "title": {"text": title, "font": {"size": 14}},
+            "yaxis": {"title": {"text": "Level"}, "range": [0, 5.2], "dtick": 1},
+            "xaxis": {"type": "category", "automargin": False, "tickangle": -30},
+            # Below the period names, never over them.
+            "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
+            "margin": {"l": 65, "r": 10, "t": 40, "b": 150},
+            "height": 400,
+        }
         figures.append(
             {
                 "id": f"fig-trajectory-{number}",
                 "label": f"Trajectory of {', '.join(codes)} across review periods",
-                "figure": {
-                    "data": traces,
-                    "layout": {
-                        **LAYOUT_BASE,
-                        "title": {"text": title, "font": {"size": 14}},
-                        "yaxis": {"title": {"text": "Level"}, "range": [0, 5.2], "dtick": 1},
-                        "xaxis": {"type": "category", "automargin": False, "tickangle": -30},
-                        # Below the period names, never over them.
-                        "legend": {
-                            "orientation": "h",
-                            "yref": "container",
-                            "y": 0,
-                            "yanchor": "bottom",
-                        },
-                        "margin": {"l": 65, "r": 10, "t": 40, "b": 150},
-                        "height": 400,
-                    },
-                },
+                "figure": {"data": traces, "layout": layout},
             }
         )
     return figures

@@ -46,11 +46,19 @@ class ObservationRequestForm(forms.Form):
     assessor = AssessorChoiceField(
         queryset=User.objects.none(), label="Who should observe you?", empty_label="Choose…"
     )
+    # EPAs and sub-competencies are equal choices: with both on offer, this says which one the
+    # learner means, and what was picked under the other is set aside.
+    observe = forms.ChoiceField(
+        label="What should they observe?",
+        required=False,
+        choices=[("epa", "An EPA"), ("competencies", "Sub-competencies (milestones)")],
+        widget=forms.RadioSelect,
+    )
     epa = forms.TypedChoiceField(
-        label="An EPA", required=False, coerce=int, empty_value=None, choices=()
+        label="Which EPA?", required=False, coerce=int, empty_value=None, choices=()
     )
     competencies = forms.TypedMultipleChoiceField(
-        label="Or sub-competencies (milestones)",
+        label="Which sub-competencies?",
         required=False,
         coerce=int,
         choices=(),
@@ -127,9 +135,22 @@ class ObservationRequestForm(forms.Form):
         self.has_forms = bool(program_forms)
         self.has_epas = bool(epa_groups)
         self.has_milestones = bool(milestone_groups)
+        # The choice shown first: what was sent, else EPAs where there are any.
+        if self.is_bound:
+            sent = self.data.get("observe") or (
+                "competencies" if self.data.get("competencies") else "epa"
+            )
+        else:
+            sent = "epa" if self.has_epas else "competencies"
+        self.observing = sent if sent in ("epa", "competencies") else "epa"
+        self.fields["observe"].initial = self.observing
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("observe") == "epa":
+            data["competencies"] = []
+        elif data.get("observe") == "competencies":
+            data["epa"] = None
         if data.get("epa") and data.get("competencies"):
             raise forms.ValidationError("Ask about an EPA or sub-competencies, not both.")
         if not data.get("epa") and not data.get("competencies"):

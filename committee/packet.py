@@ -331,34 +331,3 @@ def packet_build(
         shared_goals=shared_goals,
         sharing_note=sharing_note,
     )
-
-
-def trajectory_figure(packet: Packet) -> dict[str, Any]:
-    """A Plotly line chart: one line per sub-competency across periods (legend toggles)."""
-    names = [p.name for p in packet.periods]
-    traces = []
-    for section in packet.sections:
-        by_period = {t.period_name: t.value for t in section.trajectory}
-        if not by_period:
-            continue
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": section.competency.code,
-                "x": names,
-                "y": [by_period.get(name) for name in names],
-                "connectgaps": True,
-                "visible": True if section.band in ("below", "slightly-below") else "legendonly",
-            }
-        )
-    return {
-        "data": traces,
-        "layout": {
-            "title": {"text": "Trajectory by period (consensus, else median rating)"},
-            "yaxis": {"title": {"text": "Level"}, "range": [0, 5.2], "dtick": 0.5},
-            "xaxis": {"title": {"text": "Review period"}},
-            "margin": {"l": 50, "r": 20, "t": 50, "b": 60},
-            "height": 360,
-        },
-    }

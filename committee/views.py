@@ -22,13 +22,13 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from assessments.selectors.observations import assessments_received
 from committee import entrustment, forms, services
-from committee.charts import distribution_figure, trends_figure
+from committee.charts import distribution_figure, packet_trajectory_figures, trends_figure
 from committee.flags import flags_build
 from committee.heatmap import BANDS, Filters, heatmap_build
 from committee.heatmap_html import heatmap_page
 from committee.models import EntrustmentDecision
 from committee.overview import distributions_build, overview_build
-from committee.packet import packet_build, trajectory_figure
+from committee.packet import packet_build
 from committee.reports import consensus_csv_response
 from committee.selectors import consensus_history, enrollment_in_period, reviews_of_learner
 from core.csp import draws_charts
@@ -133,7 +133,7 @@ def _packet_context(
             )
             for i, section in enumerate(sections)
         ],
-        "figure": trajectory_figure(packet),
+        "trajectory_figures": packet_trajectory_figures(packet),
         "sign_off_form": forms.SignOffForm(),
         "tab": "heatmap",
     }

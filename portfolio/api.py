@@ -187,7 +187,16 @@ class DashboardRowSerializer(serializers.Serializer[CompetencyRow]):
     assessor_on = serializers.DateField(allow_null=True)
     assessor_n = serializers.IntegerField()
     expected = serializers.DecimalField(max_digits=3, decimal_places=1, allow_null=True)
-    gap = serializers.DecimalField(max_digits=3, decimal_places=1, allow_null=True)
+    gap = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        allow_null=True,
+        help_text=(
+            "The expected level minus the current level (`basis`): positive when below the "
+            "expected level (1.1 is below it by 1.1), negative when above it, 0.0 at it; null "
+            "without an expected or a current level."
+        ),
+    )
     basis = serializers.ChoiceField(choices=["assessor", "self", ""])
 
 

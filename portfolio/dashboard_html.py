@@ -60,6 +60,17 @@ class Formats:
         return f"{value.day} {self.month_year(value)}"
 
 
+def gap_words(gap: Decimal | None, f: Formats) -> str:
+    """The gap in words: a bare "-1.1" read as behind when it meant ahead."""
+    if gap is None:
+        return NONE
+    if gap > 0:
+        return f"below expected by {f.level(gap)}"
+    if gap < 0:
+        return f"above expected by {f.level(-gap)}"
+    return "at expected"
+
+
 def levels_table_html(section: FrameworkSection) -> SafeString:
     """Latest levels and gaps of one framework: the standing chart's numbers."""
     f = Formats()
@@ -98,7 +109,7 @@ def levels_table_html(section: FrameworkSection) -> SafeString:
             f'<td class="num">{mine}</td><td class="num">{theirs}</td>'
             f'<td class="num">{f.level(row.expected)}</td>'
             f'<td class="num{" gap-pos" if gap is not None and gap > 0 else ""}">'
-            f"{f.level(gap)}</td></tr>"
+            f"{gap_words(gap, f)}</td></tr>"
         )
     append("</tbody></table>")
     return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from decimal import Decimal
 from typing import Any, cast
 
 from django.contrib import messages
@@ -28,7 +30,7 @@ from assessments.services.checkins import CheckInInvalidError, CheckInTokenConfl
 from core.csp import draws_charts
 from core.forms import apply_errors
 from core.once import submit_once
-from frameworks.models import Competency
+from frameworks.models import Competency, ScaleLevel
 from portfolio import services, transfer
 from portfolio.archive import kept_record
 from portfolio.calibration import calibration_for
@@ -823,6 +825,55 @@ def transfer_download(request: HttpRequest, public_id: str) -> FileResponse:
 # --- Check-ins: the learner's self-assessments, done together -------------------------------
 
 
+_NUMBERED_LABEL = re.compile(r"^level\s+\d+(\.\d+)?$", re.IGNORECASE)
+
+
+def _level_choices(
+    levels: list[ScaleLevel], descriptors: dict[Decimal, str]
+) -> list[dict[str, Any]]:
+    """One item's level buttons. A whole level shows a short descriptor beside its number: the
+    item's milestone text (cut to two lines on screen, read whole by a screen reader), else the
+    scale's label when it says more than "Level 2". A half level between two whole ones is a
+    narrow button beside the lower one; its name says what it sits between."""
+    values = [level.value for level in levels]
+    choices = []
+    for index, level in enumerate(levels):
+        half = level.value != level.value.to_integral_value()
+        below = values[index - 1] if half and index else None
+        above = values[index + 1] if half and index + 1 < len(values) else None
+        after = values[index + 1] if index + 1 < len(values) else None
+        short = descriptors.get(level.value, "")
+        if not short and not half and not _NUMBERED_LABEL.match(level.label.strip()):
+            short = level.label
+        choices.append(
+            {
+                "value": level.value,
+                "display": f"{level.value.normalize():f}",
+                "label": level.label,
+                "short": short,
+                "half": half,
+                "between": (
+                    f"between level {below.normalize():f} and level {above.normalize():f}"
+                    if below is not None and above is not None
+                    else ""
+                ),
+                # A whole level with no half level after it takes the half level's place too.
+                "wide": not half and (after is None or after == after.to_integral_value()),
+                "text": level_text(descriptors, level.value) or level.anchor,
+            }
+        )
+    return choices
+
+
+def _whole_levels(levels: list[ScaleLevel]) -> str:
+    """The whole levels a digit key chooses on the check-in page, as "0–5"."""
+    whole = [int(v.value) for v in levels if v.value == v.value.to_integral_value()]
+    whole = [v for v in whole if 0 <= v <= 9]
+    if not whole:
+        return ""
+    return f"{min(whole)}–{max(whole)}" if len(whole) > 1 else str(whole[0])
+
+
 def _rows(
     page: CheckInPage, posted: dict[str, Any], item_errors: dict[int, list[str]]
 ) -> list[dict[str, Any]]:
@@ -833,16 +884,7 @@ def _rows(
         rows.append(
             {
                 "competency": competency,
-                "levels": [
-                    {
-                        "value": level.value,
-                        "display": f"{level.value.normalize():f}",
-                        "label": level.label,
-                        "text": level_text(descriptors, level.value) or level.anchor,
-                    }
-                    for level in page.levels
-                ],
-                "descriptors": sorted(descriptors.items()),
+                "levels": _level_choices(page.levels, descriptors),
                 "level": posted.get(f"level-{competency.pk}", ""),
                 "note": posted.get(f"note-{competency.pk}", ""),
                 "errors": item_errors.get(competency.pk, []),
@@ -920,6 +962,7 @@ def checkin_form(request: HttpRequest, framework_id: int) -> HttpResponse:
             "rows": _rows(page, posted, item_errors),
             "token": token,
             "single": single,
+            "whole_levels": _whole_levels(page.levels),
             "evidence": evidence,
             "form_errors": form_errors,
             "audience": [g for g in active_grants(learner=learner) if g.covers(Scope.CHECKINS)],

@@ -82,6 +82,41 @@ def test_request_form_refuses_an_epa_and_sub_competencies_together(client, obs):
     assert AssessmentRequest.objects.count() == 0
 
 
+def test_request_form_asks_what_to_observe_with_epas_and_sub_competencies_as_equal_choices(
+    client, obs
+):
+    client.force_login(obs.learner)
+    html = client.get("/assessments/requests/new/").content.decode()
+    assert "<legend>What should they observe?</legend>" in html
+    assert re.search(
+        r'value="epa" id="id_observe_0" checked data-observe-choice> An EPA</label>', html
+    )
+    assert 'value="competencies" id="id_observe_1" data-observe-choice> Sub-competencies' in html
+    assert '<label for="id_epa">Which EPA?</label>' in html
+    assert '<legend class="label">Which sub-competencies?</legend>' in html
+    assert "Or sub-competencies" not in html and "obs-descriptors" not in html
+
+
+@pytest.mark.parametrize("observe", ["epa", "competencies"])
+def test_the_chosen_kind_decides_and_what_was_picked_under_the_other_is_set_aside(
+    client, obs, observe
+):
+    client.force_login(obs.learner)
+    response = client.post(
+        "/assessments/requests/new/",
+        {
+            "assessor": obs.assessor.pk,
+            "observe": observe,
+            "epa": obs.epas[0].pk,
+            "competencies": [obs.subs[0].pk, obs.subs[1].pk],
+            "client_token": str(uuid.uuid4()),
+        },
+    )
+    assert response.status_code == 302
+    asked = set(AssessmentRequest.objects.get().competencies.all())
+    assert asked == ({obs.epas[0]} if observe == "epa" else {obs.subs[0], obs.subs[1]})
+
+
 def test_request_form_offers_only_assessors_of_the_learners_programs(
     client, obs, coach, other_director
 ):

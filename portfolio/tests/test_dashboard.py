@@ -507,7 +507,7 @@ def test_the_tables_show_the_same_numbers_as_the_charts(client, learner, leaves,
     assert (
         '<td class="num">2<small class="muted narrow-hidden"> on 20 Sep 2025</small></td>'
         '<td class="num">1.5<small class="muted"><span class="narrow-hidden"> on 2 Oct 2025,'
-        '</span> n=1</small></td><td class="num">2</td><td class="num gap-pos">0.5</td>'
+        '</span> n=1</small></td><td class="num">2</td><td class="num gap-pos">below expected by 0.5</td>'
     ) in html
     assert '<td class="num">—</td><td class="num">—</td><td class="num">2</td>' in html
     # The chart's numbers as a table: a link beside the chart, to a page of their own.
@@ -522,6 +522,24 @@ def test_the_tables_show_the_same_numbers_as_the_charts(client, learner, leaves,
         '<tr><td>Oct 2025</td><td>D1.1</td><td>Assessors</td><td class="num">1.50</td>'
         '<td class="num">1</td></tr>'
     ) in html
+
+
+def test_the_gap_column_says_below_or_above_expected_in_words(client, learner, leaves):
+    # Expected now is 2 (see above): 3.1 is above it by 1.1, 2 is at it, 0.9 below by 1.1.
+    for leaf, level in zip(leaves, ("3.1", "2", "0.9"), strict=False):
+        SelfAssessmentFactory(learner=learner, competency=leaf, level=Decimal(level))
+    client.force_login(learner)
+    html = client.get(reverse("progress")).content.decode()
+    assert '<td class="num">above expected by 1.1</td></tr>' in html
+    assert '<td class="num">at expected</td></tr>' in html
+    assert '<td class="num gap-pos">below expected by 1.1</td></tr>' in html
+    assert "-1.1" not in html and "−1.1" not in html
+    # The API keeps the signed number: expected minus current, positive when below expected.
+    gaps = {
+        row["competency"]["id"]: row["gap"]
+        for row in client.get("/api/v1/me/dashboard/").json()["rows"]
+    }
+    assert [gaps[leaf.pk] for leaf in leaves[:3]] == ["-1.1", "0.0", "1.1"]
 
 
 def test_competency_names_are_escaped_in_the_tables(client, learner, leaves):

@@ -94,18 +94,90 @@
   function restore(draft) {
     fields().forEach(function (field) {
       if (field.type === "radio") field.checked = draft.levels[field.name] === field.value;
-      if (field.tagName === "TEXTAREA") {
-        field.value = draft.notes[field.name] || "";
-        if (field.value) field.closest("details").open = true;
-      }
+      if (field.tagName === "TEXTAREA") field.value = draft.notes[field.name] || "";
       if (field.type === "checkbox") field.checked = (draft.evidence[field.name] || []).indexOf(field.value) !== -1;
     });
     if (draft.token) tokenInput.value = draft.token;
   }
 
+  // Notes fold away until asked for, so Tab goes from one item's levels to the next item's.
+  // The "Add a note" button is for pointers (and a screen reader's browse mode); from the
+  // keyboard, N on an item's levels opens its note. Without this script every note shows.
+  function openNote(item, focus) {
+    var box = item.querySelector("[data-note-box]");
+    var toggle = item.querySelector("[data-note-toggle]");
+    if (!box) return;
+    box.hidden = false;
+    if (toggle) {
+      toggle.hidden = true;
+      toggle.setAttribute("aria-expanded", "true");
+    }
+    if (focus) box.querySelector("textarea").focus();
+  }
+
+  function foldNotes() {
+    if (form.hasAttribute("data-single")) return;
+    Array.prototype.forEach.call(form.querySelectorAll("[data-item]"), function (item) {
+      var box = item.querySelector("[data-note-box]");
+      var toggle = item.querySelector("[data-note-toggle]");
+      if (!box || !toggle) return;
+      var empty = !box.querySelector("textarea").value.trim();
+      box.hidden = empty;
+      toggle.hidden = !empty;
+      toggle.setAttribute("aria-expanded", empty ? "false" : "true");
+    });
+  }
+
+  function groupFocusTarget(item) {
+    return item.querySelector("input[type=radio]:checked") || item.querySelector("input[type=radio]");
+  }
+
+  // A digit on an item's levels chooses that whole level and moves on to the next item (the
+  // page says so above the first item); after the last item, to the Save button.
+  form.addEventListener("keydown", function (event) {
+    var radio = event.target;
+    if (radio.type !== "radio" || event.altKey || event.ctrlKey || event.metaKey) return;
+    var item = radio.closest("[data-item]");
+    if (!item) return;
+    if (event.key === "n" || event.key === "N") {
+      event.preventDefault();
+      openNote(item, true);
+      return;
+    }
+    if (!/^[0-9]$/.test(event.key)) return;
+    var choice = item.querySelector('input[type=radio][value="' + event.key + '"]');
+    if (!choice) return;
+    event.preventDefault();
+    if (!choice.checked) {
+      choice.checked = true;
+      choice.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    var items = Array.prototype.slice.call(form.querySelectorAll("[data-item]"));
+    var next = items[items.indexOf(item) + 1];
+    (next ? groupFocusTarget(next) : submit).focus();
+  });
+
+  // Focus moved by this script (a note opening, the next item) is scrolled by the browser only
+  // until some of it shows; the page's scroll-padding keeps the Save bar's height clear when
+  // asked to scroll the whole of it into view.
+  var bar = form.querySelector(".checkin-bar");
+  form.addEventListener("focusin", function (event) {
+    if (!bar || bar.contains(event.target)) return;
+    var box = event.target.getBoundingClientRect();
+    if (box.bottom > bar.getBoundingClientRect().top || box.top < 0) {
+      event.target.scrollIntoView({ block: "nearest" });
+    }
+  });
+
+  form.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-note-toggle]");
+    if (toggle) openNote(toggle.closest("[data-item]"), true);
+  });
+
   function refresh() {
     Array.prototype.forEach.call(form.querySelectorAll("[data-item]"), showLevelText);
     countRated();
+    foldNotes();
   }
 
   // A page re-shown after a refused submit carries what was posted: that wins over a draft.

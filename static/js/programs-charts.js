@@ -9,7 +9,8 @@
       if (!source) { return; }
       var figure = JSON.parse(source.textContent);
       window.Plotly.newPlot(el, figure.data, figure.layout, {
-        responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]
+        responsive: true, displaylogo: false, showSendToCloud: false,
+        modeBarButtonsToRemove: ["lasso2d", "select2d"]
       });
     });
   }

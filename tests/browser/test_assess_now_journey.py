@@ -44,7 +44,7 @@ def test_faculty_scans_the_learners_code_signs_in_by_link_and_submits_on_a_phone
     login_as(phone_page, learner)
     phone_page.goto("/assessments/now/")
     expect(phone_page.get_by_role("heading", name="Assess me now")).to_be_visible()
-    phone_page.get_by_label("An EPA").select_option(label=f"{epa.code} · {epa.title}")
+    phone_page.get_by_label("Which EPA?").select_option(label=f"{epa.code} · {epa.title}")
     phone_page.get_by_label("Setting").select_option(label="Ward / inpatient")
     phone_page.get_by_label("Case type").fill("new chest pain")
     phone_page.get_by_role("button", name="Show my code").click()

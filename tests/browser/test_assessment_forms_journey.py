@@ -70,7 +70,7 @@ def test_director_builds_an_o_score_form_and_an_assessor_completes_it_on_a_phone
     login_as(page, learner)
     page.goto("/assessments/requests/new/")
     page.get_by_label("Who should observe you?").select_option(label=assessor.name)
-    page.get_by_label("An EPA").select_option(label=f"{epa.code} · {epa.title}")
+    page.get_by_label("Which EPA?").select_option(label=f"{epa.code} · {epa.title}")
     page.get_by_label("Form (optional)").select_option(
         label="Procedures on O-SCORE · EPAs · O-SCORE"
     )

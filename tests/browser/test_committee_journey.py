@@ -119,8 +119,17 @@ def test_committee_reviews_a_flagged_learner_and_the_learner_responds(
     expect(section).to_contain_text("Kind and thorough with the family.")
     expect(section).to_contain_text("median 0.5 of 2 ratings by 1 assessor")
     expect(page.get_by_test_id("review-status")).to_have_text("Not started")
-    # The trajectory chart is drawn (plotly.js served locally).
-    expect(page.locator('[data-figure="fig-trajectory"] .main-svg').first).to_be_visible()
+    # The trajectory is drawn as small multiples (plotly.js served locally), one per domain;
+    # within a chart no two lines share a colour, and the charts are figures, not images (the
+    # chart's buttons are inside them).
+    charts = page.locator('[data-figure^="fig-trajectory-"]')
+    expect(charts.first.locator(".main-svg").first).to_be_visible()
+    drawn = page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-figure^="fig-trajectory-"]'))
+            .map((el) => el.data.map((trace) => trace.line.color))"""
+    )
+    assert drawn and all(len(set(colours)) == len(colours) for colours in drawn)
+    assert page.locator(".chart [role=img]").count() == 0
     shot(page, "packet")
 
     # The early-warning list explains the flag; distributions show the cohort's spread.

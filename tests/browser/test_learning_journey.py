@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from assessments.models import SelfAssessment
 from frameworks.models import Competency
-from learning.models import UpcomingVisit
+from learning.models import Recommendation, UpcomingVisit
 from learning.tests.factories import epa_framework, fhir_text, im_framework
 from portfolio.models import Evidence
 from programs.models import Enrollment
@@ -95,6 +95,21 @@ def test_resident_uploads_visits_reviews_refreshers_and_keeps_one_as_evidence(
         page.get_by_text("PC3 is 1.5 levels below what is expected in PGY-2").first
     ).to_be_visible()
     snapshot(page, "learning-recommendations")
+
+    # One primary action per recommendation; the rest wait in its "More" menu.
+    card = page.locator("ol.item-list > li.card").first
+    expect(card.get_by_role("button")).to_have_count(1)
+    expect(card.get_by_role("button", name="Done — add as evidence")).to_be_visible()
+    title = card.locator(".h3").inner_text().replace(" (opens the resource in a new tab)", "")
+    card.locator("summary", has_text="More").click()
+    menu = card.locator(".more-menu")
+    for name in ("Done, without evidence", "Helpful", "Not relevant", "Dismiss"):
+        expect(menu.get_by_role("button", name=name)).to_be_visible()
+    snapshot(page, "learning-recommendations-more")
+    menu.get_by_role("button", name="Not relevant").click()
+    expect(page.get_by_role("heading", name="Recommended for you")).to_be_visible()
+    feedback = Recommendation.objects.get(learner=resident, resource__title=title)
+    assert feedback.rating == "not_relevant"
 
 
 def test_the_upcoming_page_reads_well_on_a_phone(

@@ -57,7 +57,7 @@ def test_learner_asks_assessor_answers_on_a_phone_and_learner_responds(
     page.goto("/assessments/requests/new/")
     expect(page.get_by_role("heading", name="Ask for an observation")).to_be_visible()
     page.get_by_label("Who should observe you?").select_option(label=assessor.name)
-    page.get_by_label("An EPA").select_option(label=f"{epa.code} · {epa.title}")
+    page.get_by_label("Which EPA?").select_option(label=f"{epa.code} · {epa.title}")
     page.get_by_label("Setting").select_option(label="Ward / inpatient")
     page.get_by_label("Case type").fill("new chest pain")
     shot(page, snapshot, "request-form")

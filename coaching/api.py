@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -366,9 +365,7 @@ class NudgeApi(APIView):
         data = serializer.validated_data
         wanted = set(data["relationships"])
         relationships = list(
-            coachee_relationships(coach=user)
-            .filter(public_id__in=wanted)
-            .select_related("program")
+            coachee_relationships(coach=user).filter(public_id__in=wanted).select_related("program")
         )
         if len(relationships) != len(wanted):
             raise serializers.ValidationError(

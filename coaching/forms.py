@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -140,10 +140,12 @@ class NudgeForm(forms.Form):
     are the overview's own list (`coachees`: relationship public ids)."""
 
     coachees = forms.MultipleChoiceField(
-        label="Coachees", widget=forms.CheckboxSelectMultiple, error_messages={
+        label="Coachees",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
             "required": "Tick at least one coachee.",
             "invalid_choice": "Tick among your active coachees.",
-        }
+        },
     )
     reminder = forms.ChoiceField(
         label="Remind them to",
@@ -158,4 +160,4 @@ class NudgeForm(forms.Form):
 
     def __init__(self, *args: Any, relationships: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coachees"].choices = relationships
+        cast(forms.MultipleChoiceField, self.fields["coachees"]).choices = relationships

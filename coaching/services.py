@@ -627,12 +627,6 @@ def action_item_decline(*, item: ActionItem, by: User) -> ActionItem:
     return locked
 
 
-# --- Erasure (docs/privacy.md) ------------------------------------------------------------------
-
-CLOSED_ACCOUNT_TEXT = "Your coach closed their account; the coaching relationship has ended."
-
-
-@transaction.atomic
 # --- Nudges ---------------------------------------------------------------------------------
 
 # What a coach may remind several coachees of at once: (label, notification title, page).
@@ -735,6 +729,12 @@ def coachees_nudge(
     )
 
 
+# --- Erasure (docs/privacy.md) ------------------------------------------------------------------
+
+CLOSED_ACCOUNT_TEXT = "Your coach closed their account; the coaching relationship has ended."
+
+
+@transaction.atomic
 def coaching_erase_for_user(*, user: User) -> None:
     """Erasure of a person's coaching. As the learner: their relationships, meetings, action
     items and every thread about their items go (the coaching is about them and formative,

@@ -140,7 +140,7 @@ def coachee_trends(*, learner_ids: list[int], today: dt.date) -> dict[int, Trend
     earlier = recent - dt.timedelta(days=ASSESSOR_WINDOW_DAYS)
     in_recent = Q(observed_on__gt=recent)
     in_earlier = Q(observed_on__lte=recent)
-    for row in (
+    for ratings in (
         Assessment.objects.filter(
             learner_id__in=learner_ids,
             assessor__isnull=False,
@@ -157,11 +157,11 @@ def coachee_trends(*, learner_ids: list[int], today: dt.date) -> dict[int, Trend
         )
         .order_by()
     ):
-        trend = trends[row["learner_id"]]
-        if row["recent_n"]:
-            trend.assessor_recent = _one_decimal(Decimal(str(row["recent"])))
-            trend.assessor_recent_n = row["recent_n"]
-        if row["earlier_n"]:
-            trend.assessor_earlier = _one_decimal(Decimal(str(row["earlier"])))
-            trend.assessor_earlier_n = row["earlier_n"]
+        trend = trends[ratings["learner_id"]]
+        if ratings["recent_n"]:
+            trend.assessor_recent = _one_decimal(Decimal(str(ratings["recent"])))
+            trend.assessor_recent_n = ratings["recent_n"]
+        if ratings["earlier_n"]:
+            trend.assessor_earlier = _one_decimal(Decimal(str(ratings["earlier"])))
+            trend.assessor_earlier_n = ratings["earlier_n"]
     return trends

@@ -25,9 +25,7 @@ STEADY = Decimal("0.1")
 
 SPARK_WIDTH = 80
 SPARK_HEIGHT = 20
-# Milestone levels run from 0 ("not yet level 1") to 5.
-LEVEL_MIN = Decimal(0)
-LEVEL_MAX = Decimal(5)
+SPARK_MIN_SPAN = Decimal(1)
 
 
 def _one_decimal(value: Decimal) -> Decimal:
@@ -81,16 +79,21 @@ class Trend:
 
     @property
     def sparkline(self) -> str:
-        """SVG polyline points for the self-assessed means on a 0–5 scale ("" under two)."""
+        """SVG polyline points for the self-assessed means ("" under two). The height spans
+        the points' own range, but never less than one level, so a move of a tenth stays a
+        ripple and a move of a level fills the box."""
         if len(self.self_points) < 2:
             return ""
-        step = Decimal(SPARK_WIDTH - 4) / (len(self.self_points) - 1)
-        span = LEVEL_MAX - LEVEL_MIN
+        means = [p.mean for p in self.self_points]
+        low, high = min(means), max(means)
+        if high - low < SPARK_MIN_SPAN:
+            middle = (high + low) / 2
+            low, high = middle - SPARK_MIN_SPAN / 2, middle + SPARK_MIN_SPAN / 2
+        step = Decimal(SPARK_WIDTH - 4) / (len(means) - 1)
         points = []
-        for i, point in enumerate(self.self_points):
-            level = min(max(point.mean, LEVEL_MIN), LEVEL_MAX)
+        for i, mean in enumerate(means):
             x = 2 + step * i
-            y = 2 + (SPARK_HEIGHT - 4) * (LEVEL_MAX - level) / span
+            y = 2 + (SPARK_HEIGHT - 4) * (high - mean) / (high - low)
             points.append(f"{x:.1f},{y:.1f}")
         return " ".join(points)
 

@@ -272,7 +272,9 @@ class TrendSerializer(serializers.Serializer[Any]):
         allow_null=True,
         help_text="Latest mean minus the first shown; positive means rating themself higher.",
     )
-    self_direction = serializers.ChoiceField(choices=["up", "down", "steady", ""])
+    self_direction = serializers.CharField(
+        help_text='"up", "down" or "steady" (a change under 0.1); "" with fewer than two points.'
+    )
     assessor_recent = serializers.DecimalField(
         max_digits=3,
         decimal_places=1,
@@ -287,7 +289,9 @@ class TrendSerializer(serializers.Serializer[Any]):
         help_text="The same for the 90 days before.",
     )
     assessor_earlier_n = serializers.IntegerField()
-    assessor_direction = serializers.ChoiceField(choices=["up", "down", "steady", ""])
+    assessor_direction = serializers.CharField(
+        help_text='"up", "down" or "steady"; "" without ratings in both windows.'
+    )
     summary = serializers.CharField()
 
 

@@ -15,13 +15,13 @@ from home.shared import shared_with
 from portfolio.models import ShareGrant
 
 
-class PersonSerializer(serializers.Serializer[User]):
+class SharerSerializer(serializers.Serializer[User]):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
 class SharedPersonSerializer(serializers.Serializer[Any]):
-    learner = PersonSerializer()
+    learner = SharerSerializer()
     scopes = serializers.ListField(child=serializers.CharField(), help_text="Scope labels.")
 
 
@@ -30,7 +30,7 @@ class SharedGroupItemSerializer(serializers.Serializer[ShareGrant]):
     kind = serializers.SerializerMethodField()
     item_id = serializers.SerializerMethodField()
     title = serializers.SerializerMethodField()
-    learner = PersonSerializer()
+    learner = SharerSerializer()
     group = serializers.UUIDField(source="circle.group.public_id")
     group_name = serializers.CharField(source="circle.group.name")
     shared_at = serializers.DateTimeField(source="created_at")
@@ -48,7 +48,7 @@ class SharedGroupItemSerializer(serializers.Serializer[ShareGrant]):
 
 class SharedHandoverSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(source="public_id")
-    learner = PersonSerializer()
+    learner = SharerSerializer()
     program = serializers.CharField(source="program.name")
     sent_at = serializers.DateTimeField()
 

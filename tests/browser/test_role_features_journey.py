@@ -145,3 +145,11 @@ def test_the_header_shows_the_unread_count_and_it_clears(page: Page, login_as, l
     inbox.click()
     page.get_by_role("button", name="Mark all read").click()
     expect(page.locator("[data-unread-count]")).to_have_count(0)
+
+
+def test_the_unread_count_never_widens_a_phone_page(phone_page: Page, login_as, learner):
+    Notification.objects.create(recipient=learner, kind=Kind.COMMENT, title="Reply")
+    login_as(phone_page, learner)
+    phone_page.goto("/shared-with-me/")
+    expect(phone_page.locator("[data-unread-count]")).to_have_text("1 unread")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390

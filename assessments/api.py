@@ -71,6 +71,7 @@ from assessments.selectors.rotations import (
     rotations_of,
     schedule_of,
 )
+from assessments.selectors.turnaround import turnaround_of
 from assessments.services import rotations as rotation_services
 from assessments.services.assess_now import (
     AssessNowError,
@@ -463,6 +464,40 @@ ROLE_PARAM = OpenApiParameter(
 
 
 # --- Requests -----------------------------------------------------------------------------------
+
+
+class TurnaroundSerializer(serializers.Serializer[Any]):
+    days = serializers.IntegerField(help_text="The window: requests received in these days.")
+    since = serializers.DateField()
+    received = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    completed_on_time = serializers.IntegerField(
+        help_text="Completed by the due date (14 days after the request when it set none)."
+    )
+    declined = serializers.IntegerField()
+    expired = serializers.IntegerField(help_text="Still open, past the due date.")
+    waiting = serializers.IntegerField(help_text="Still open, not yet due.")
+    completion_rate = serializers.IntegerField(
+        allow_null=True,
+        help_text="Percent completed of completed, declined and expired; null before any.",
+    )
+    median_days = serializers.FloatField(
+        allow_null=True, help_text="Median days from request to completion."
+    )
+    fastest_days = serializers.FloatField(allow_null=True)
+    slowest_days = serializers.FloatField(allow_null=True)
+
+
+class ObservationTurnaroundApi(APIView):
+    """The caller's own completion and turnaround as an assessor: the last 90 days and the
+    last 365, newest window first. Every signed-in person may ask (zeros without requests)."""
+
+    @extend_schema(
+        responses=TurnaroundSerializer(many=True), operation_id="observation_request_turnaround"
+    )
+    def get(self, request: Request) -> Response:
+        rows = turnaround_of(assessor=_user(request))
+        return Response(TurnaroundSerializer(rows, many=True).data)
 
 
 class ObservationRequestListApi(APIView):

@@ -11,6 +11,11 @@ urlpatterns = [
         name="api-observation-request-list",
     ),
     path(
+        "observation-requests/turnaround/",
+        api.ObservationTurnaroundApi.as_view(),
+        name="api-observation-request-turnaround",
+    ),
+    path(
         "observation-requests/<int:pk>/",
         api.ObservationRequestDetailApi.as_view(),
         name="api-observation-request-detail",

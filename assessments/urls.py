@@ -17,6 +17,7 @@ urlpatterns = [
     path("requests/<int:pk>/decline/", views.request_decline, name="observation-request-decline"),
     # The assessor's side.
     path("inbox/", views.inbox, name="assessor-inbox"),
+    path("inbox/turnaround/", views.turnaround, name="assessor-turnaround"),
     path("observe/", views.observation_start, name="observation-start"),
     path("observe/<int:learner_id>/", views.observation_create, name="observation-create"),
     path("given/", views.given_list, name="assessments-given"),

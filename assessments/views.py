@@ -97,6 +97,7 @@ from assessments.selectors.rotations import (
     rotations_of,
     schedule_of,
 )
+from assessments.selectors.turnaround import turnaround_of
 from assessments.services import assess_now as assess_now_services
 from assessments.services import rotations as rotation_services
 from assessments.services.assess_now import (
@@ -763,6 +764,19 @@ def given_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "assessments/observations/given_list.html", {"page": page})
+
+
+@login_required
+def turnaround(request: HttpRequest) -> HttpResponse:
+    """The assessor's own completion and turnaround over the last 90 days and year."""
+    return render(
+        request,
+        "assessments/observations/turnaround.html",
+        {
+            "windows": turnaround_of(assessor=_user(request)),
+            "default_due_days": AssessmentRequest.DEFAULT_DUE_DAYS,
+        },
+    )
 
 
 COMPARISON_PERIODS = {"180": 180, "365": 365, "730": 730}

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from coaching import services
+from coaching.calendar import UPCOMING_MAX, calendar_file, upcoming_window
 from coaching.models import (
     BODY_MAX,
     NOTES_MAX,
@@ -251,6 +255,46 @@ class GoalDueSerializer(serializers.Serializer[Any]):
     target_date = serializers.DateField()
 
 
+class TrendPointSerializer(serializers.Serializer[Any]):
+    on = serializers.DateField(help_text="Day of the check-in.")
+    mean = serializers.DecimalField(
+        max_digits=3, decimal_places=1, help_text="Mean self-assessed level of that check-in."
+    )
+
+
+class TrendSerializer(serializers.Serializer[Any]):
+    self_points = TrendPointSerializer(
+        many=True, help_text="The last check-ins of the past 180 days (at most 6), oldest first."
+    )
+    self_change = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Latest mean minus the first shown; positive means rating themself higher.",
+    )
+    self_direction = serializers.CharField(
+        help_text='"up", "down" or "steady" (a change under 0.1); "" with fewer than two points.'
+    )
+    assessor_recent = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Mean counted level of assessors' ratings in the last 90 days.",
+    )
+    assessor_recent_n = serializers.IntegerField()
+    assessor_earlier = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        allow_null=True,
+        help_text="The same for the 90 days before.",
+    )
+    assessor_earlier_n = serializers.IntegerField()
+    assessor_direction = serializers.CharField(
+        help_text='"up", "down" or "steady"; "" without ratings in both windows.'
+    )
+    summary = serializers.CharField()
+
+
 class CoacheeSerializer(serializers.Serializer[Any]):
     relationship = serializers.UUIDField(source="relationship.public_id")
     learner = PersonSerializer()
@@ -264,6 +308,9 @@ class CoacheeSerializer(serializers.Serializer[Any]):
     last_meeting_at = serializers.DateTimeField(allow_null=True)
     next_meeting_at = serializers.DateTimeField(allow_null=True)
     unanswered_threads = serializers.IntegerField(source="unanswered")
+    trend = TrendSerializer(
+        allow_null=True, help_text="Null when the learner does not share check-ins with you."
+    )
 
     def get_shared_scopes(self, obj: Coachee) -> list[str]:
         return [s for s in Scope.values if obj.access.allows(s)]
@@ -277,6 +324,67 @@ class CoacheeOverviewApi(APIView):
     def get(self, request: Request) -> Response:
         rows = coachee_overview(coach=_user(request))
         return Response(CoacheeSerializer(rows, many=True).data)
+
+
+class NudgeSerializer(serializers.Serializer[Any]):
+    relationships = serializers.ListField(
+        child=serializers.UUIDField(),
+        min_length=1,
+        max_length=services.NUDGE_MAX_COACHEES,
+        help_text="Ids of your active coaching relationships (the overview's `relationship`).",
+    )
+    reminder = serializers.ChoiceField(
+        choices=[(key, label) for key, (label, _, _) in services.NUDGE_REMINDERS.items()]
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=services.NUDGE_NOTE_MAX
+    )
+
+
+class NudgeResultSerializer(serializers.Serializer[Any]):
+    sent = PersonSerializer(many=True, help_text="Reminded now.")
+    already = PersonSerializer(
+        many=True, help_text="Had this reminder from you today; nothing was sent again."
+    )
+
+
+class NudgeApi(APIView):
+    """Remind several coachees at once (inbox, and email as each prefers). Each coachee gets a
+    reminder of one kind from you once a day: sending the same again answers 200 with them
+    under `already`. At most 10 batches that reach someone per hour (429 after that). Each
+    batch is recorded in the audit log."""
+
+    @extend_schema(
+        request=NudgeSerializer,
+        responses={
+            200: NudgeResultSerializer,
+            429: OpenApiResponse(description="Too many reminders this hour."),
+        },
+        operation_id="coaching_nudge",
+    )
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        serializer = NudgeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        wanted = set(data["relationships"])
+        relationships = list(
+            coachee_relationships(coach=user).filter(public_id__in=wanted).select_related("program")
+        )
+        if len(relationships) != len(wanted):
+            raise serializers.ValidationError(
+                {"relationships": ["Choose among your active coachees."]}
+            )
+        try:
+            result = services.coachees_nudge(
+                coach=user,
+                relationships=relationships,
+                reminder=data["reminder"],
+                note=data["note"],
+            )
+        except services.NudgeLimitReached as error:
+            raise Throttled(detail=str(error)) from error
+        return Response(NudgeResultSerializer(result).data)
 
 
 # --- Threads --------------------------------------------------------------------------------
@@ -650,6 +758,47 @@ class MeetingDetailApi(APIView):
         )
         meeting = _meeting(request, public_id)
         return Response(MeetingDetailSerializer(meeting, context={"viewer": _user(request)}).data)
+
+
+_CALENDAR = {(200, "text/calendar"): OpenApiTypes.STR}
+
+
+def _calendar_response(content: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class MeetingCalendarApi(APIView):
+    """One meeting the caller is in, as an iCalendar file (RFC 5545). The event's UID is the
+    meeting's id, so importing it again updates the event. No agenda or notes are included."""
+
+    @extend_schema(responses=_CALENDAR, operation_id="coaching_meeting_calendar")
+    def get(self, request: Request, public_id: Any) -> HttpResponse:
+        meeting = get_object_or_404(meetings_visible_to(viewer=_user(request)), public_id=public_id)
+        content = calendar_file(
+            [meeting], viewer_id=_user(request).pk, base_url=request.build_absolute_uri("/")
+        )
+        return _calendar_response(content, f"coaching-{meeting.starts_at:%Y-%m-%d}.ics")
+
+
+class MeetingsCalendarApi(APIView):
+    """The caller's scheduled meetings of the next 365 days (at most 200), as coach and as
+    learner, in one iCalendar file."""
+
+    @extend_schema(responses=_CALENDAR, operation_id="coaching_meetings_calendar")
+    def get(self, request: Request) -> HttpResponse:
+        user = _user(request)
+        start, end = upcoming_window(timezone.now())
+        meetings = meetings_visible_to(viewer=user).filter(
+            status=Meeting.Status.SCHEDULED, starts_at__gte=start, starts_at__lt=end
+        )
+        content = calendar_file(
+            meetings.order_by("starts_at", "id")[:UPCOMING_MAX],
+            viewer_id=user.pk,
+            base_url=request.build_absolute_uri("/"),
+        )
+        return _calendar_response(content, "coaching-meetings.ics")
 
 
 class MeetingCancelApi(APIView):

@@ -39,6 +39,7 @@ urlpatterns = [
         name="api-coaching-relationship-end",
     ),
     path("coaching/overview/", api.CoacheeOverviewApi.as_view(), name="api-coaching-overview"),
+    path("coaching/nudges/", api.NudgeApi.as_view(), name="api-coaching-nudge"),
     path("coaching/threads/", api.ThreadListApi.as_view(), name="api-coaching-thread-list"),
     path(
         "coaching/threads/<uuid:public_id>/",
@@ -63,6 +64,16 @@ urlpatterns = [
     ),
     path(
         "coaching/meetings/", api.MeetingListCreateApi.as_view(), name="api-coaching-meeting-list"
+    ),
+    path(
+        "coaching/meetings/calendar/",
+        api.MeetingsCalendarApi.as_view(),
+        name="api-coaching-meetings-calendar",
+    ),
+    path(
+        "coaching/meetings/<uuid:public_id>/calendar/",
+        api.MeetingCalendarApi.as_view(),
+        name="api-coaching-meeting-calendar",
     ),
     path(
         "coaching/meetings/<uuid:public_id>/",

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from accounts.models import User
 from coaching.models import BODY_MAX, NOTES_MAX
-from coaching.services import DEFAULT_SHARE, MESSAGE_MAX
+from coaching.services import DEFAULT_SHARE, MESSAGE_MAX, NUDGE_NOTE_MAX, NUDGE_REMINDERS
 from portfolio.models import Scope
 from programs.models import Program
 
@@ -133,3 +133,31 @@ class ActionItemForm(forms.Form):
             ("", "A new goal"),
             *[(pk, f"Update: {title}") for pk, title in goals],
         ]
+
+
+class NudgeForm(forms.Form):
+    """Remind the coachees ticked on the overview of one thing. The coachees' checkboxes
+    are the overview's own list (`coachees`: relationship public ids)."""
+
+    coachees = forms.MultipleChoiceField(
+        label="Coachees",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Tick at least one coachee.",
+            "invalid_choice": "Tick among your active coachees.",
+        },
+    )
+    reminder = forms.ChoiceField(
+        label="Remind them to",
+        choices=[(key, label) for key, (label, _, _) in NUDGE_REMINDERS.items()],
+    )
+    note = forms.CharField(
+        label="A short note (optional)",
+        required=False,
+        max_length=NUDGE_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, relationships: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["coachees"]).choices = relationships

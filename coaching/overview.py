@@ -21,7 +21,8 @@ from accounts.models import User
 from assessments.models import CheckIn, SelfAssessment
 from coaching.models import CoachingRelationship, Comment, Meeting, Thread
 from coaching.selectors import coachee_relationships
-from portfolio.models import AccessLog, Goal, Scope, ShareGrant
+from coaching.trends import Trend, coachee_trends
+from portfolio.models import RECORDS_SCOPE, AccessLog, Goal, Scope, ShareGrant
 from portfolio.selectors import Access, grants_applying_to, scope_of
 from portfolio.services import access_log_entry
 from programs.models import Enrollment
@@ -62,6 +63,7 @@ class Coachee:
     last_meeting_at: dt.datetime | None = None
     next_meeting_at: dt.datetime | None = None
     unanswered: int = 0
+    trend: Trend | None = None  # None when check-ins are not shared
     reasons: list[str] = field(default_factory=list)
     score: int = 0
 
@@ -178,7 +180,7 @@ def _log_reads(coachees: list[Coachee], now: dt.datetime) -> None:
                     at=now,
                 )
             )
-        if coachee.latest_checkin_at is not None or coachee.gaps:
+        if coachee.latest_checkin_at is not None or coachee.gaps or _has_trend(coachee):
             rows.append(
                 access_log_entry(
                     learner_id=coachee.learner.pk,
@@ -187,13 +189,31 @@ def _log_reads(coachees: list[Coachee], now: dt.datetime) -> None:
                     scope=Scope.CHECKINS,
                     item_type="checkin",
                     item_id=None,
-                    label="Latest check-in and self-assessed gaps (coach overview)",
+                    label="Latest check-in, self-assessed gaps and trend (coach overview)",
+                    action=AccessLog.Action.LIST,
+                    at=now,
+                )
+            )
+        if coachee.trend is not None and coachee.trend.assessor_recent_n:
+            rows.append(
+                access_log_entry(
+                    learner_id=coachee.learner.pk,
+                    viewer=access.viewer,
+                    scope=RECORDS_SCOPE,
+                    item_type="assessment",
+                    item_id=None,
+                    label="Mean of assessors' recent ratings (coach overview trend)",
                     action=AccessLog.Action.LIST,
                     at=now,
                 )
             )
     if rows:
         AccessLog.objects.bulk_create(rows)
+
+
+def _has_trend(coachee: Coachee) -> bool:
+    trend = coachee.trend
+    return trend is not None and bool(trend.self_points or trend.assessor_recent_n)
 
 
 def _attention(coachee: Coachee, now: dt.datetime) -> None:
@@ -254,6 +274,8 @@ def coachee_overview(*, coach: User, now: dt.datetime | None = None) -> list[Coa
             coachees[row["learner_id"]].latest_checkin_at = row["last"]
         for learner_id, gaps in self_assessed_gaps(learner_ids=checkin_ids).items():
             coachees[learner_id].gaps = gaps
+        for learner_id, trend in coachee_trends(learner_ids=checkin_ids, today=today).items():
+            coachees[learner_id].trend = trend
 
     if goal_ids:
         for goal in (

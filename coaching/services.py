@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import audit_record
 from coaching.agenda import agenda_draft
 from coaching.models import (
     BODY_MAX,
@@ -35,6 +38,7 @@ from coaching.selectors import (
 )
 from core.markdown import markdown_to_text, render_markdown
 from notifications.models import Kind
+from notifications.selectors import recipients_with_key
 from notifications.services import notification_preference_set, notification_send
 from portfolio.models import Goal, Scope
 from portfolio.selectors import goals_visible_to
@@ -45,6 +49,7 @@ __all__ = [
     "action_item_confirm",
     "action_item_decline",
     "action_item_propose",
+    "coachees_nudge",
     "comment_delete",
     "comment_edit",
     "comment_post",
@@ -620,6 +625,108 @@ def action_item_decline(*, item: ActionItem, by: User) -> ActionItem:
     locked.decided_at = timezone.now()
     locked.save(update_fields=["status", "decided_at"])
     return locked
+
+
+# --- Nudges ---------------------------------------------------------------------------------
+
+# What a coach may remind several coachees of at once: (label, notification title, page).
+NUDGE_REMINDERS = {
+    "checkin": ("Check in", "Your coach asks you to check in", "checkin-start"),
+    "goals": ("Update your goals", "Your coach asks you to update your goals", "goal-list"),
+    "threads": ("Read and reply", "Your coach is waiting for your reply", "coaching-thread-list"),
+}
+NUDGE_NOTE_MAX = 500
+NUDGE_MAX_COACHEES = 100
+# Batches a coach may send in an hour; each coachee hears of one reminder once a day anyway.
+NUDGE_BATCHES_PER_HOUR = 10
+NUDGE_ACTION = "coaching.nudge"
+
+
+class NudgeLimitReached(Exception):
+    """The coach sent as many batches this hour as they may."""
+
+
+@dataclass
+class NudgeResult:
+    sent: list[User]  # reminded now
+    already: list[User]  # had this reminder from this coach today: nothing sent
+
+
+def coachees_nudge(
+    *,
+    coach: User,
+    relationships: list[CoachingRelationship],
+    reminder: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> NudgeResult:
+    """Remind several coachees at once, through their inbox and their email preference.
+
+    Rules: only the coach's active relationships; one reminder of a kind per coachee per day
+    from this coach (the dedupe key), so a double submit or a retry sends nothing more; at
+    most `NUDGE_BATCHES_PER_HOUR` batches that sent something per hour (counted from the audit
+    log, where each such batch is recorded with whom it reached)."""
+    now = now or timezone.now()
+    if reminder not in NUDGE_REMINDERS:
+        raise ValidationError({"reminder": ["Choose what to remind them of."]})
+    note = note.strip()
+    if len(note) > NUDGE_NOTE_MAX:
+        raise ValidationError(
+            {"note": [f"Keep the note to {NUDGE_NOTE_MAX} characters (it has {len(note)})."]}
+        )
+    if not relationships:
+        raise ValidationError({"relationships": ["Choose at least one coachee."]})
+    if len(relationships) > NUDGE_MAX_COACHEES:
+        raise ValidationError(
+            {"relationships": [f"Choose at most {NUDGE_MAX_COACHEES} coachees at once."]}
+        )
+    for relationship in relationships:
+        if relationship.coach_id != coach.pk or not relationship.is_active():
+            raise ValidationError({"relationships": ["Choose among your active coachees."]})
+    day = timezone.localdate(now)
+    key = f"nudge:{coach.pk}:{reminder}:{day.isoformat()}"
+    learners = {r.learner_id: r.learner for r in relationships}
+    with transaction.atomic():
+        already_ids = recipients_with_key(recipient_ids=list(learners), dedupe_key=key)
+        to_send = [learner for pk, learner in learners.items() if pk not in already_ids]
+        if to_send:
+            recent = AuditEvent.objects.filter(
+                actor=coach, action=NUDGE_ACTION, at__gte=now - dt.timedelta(hours=1)
+            ).count()
+            if recent >= NUDGE_BATCHES_PER_HOUR:
+                raise NudgeLimitReached(
+                    f"You sent {recent} reminders in the last hour; wait a while, then try again."
+                )
+        _, title, url_name = NUDGE_REMINDERS[reminder]
+        body = f"{coach.name} writes: {note}" if note else f"A reminder from {coach.name}."
+        for learner in to_send:
+            notification_send(
+                recipient=learner,
+                kind=Kind.NUDGE,
+                title=title,
+                body=body,
+                url=reverse(url_name),
+                dedupe_key=key,
+            )
+        if to_send:
+            institutions = {r.program.institution_id for r in relationships if r.program}
+            audit_record(
+                actor=coach,
+                action=NUDGE_ACTION,
+                target_label=f"{len(to_send)} coachee{'s' if len(to_send) != 1 else ''}",
+                institution_id=institutions.pop() if len(institutions) == 1 else None,
+                after={
+                    "reminder": reminder,
+                    "note": note,
+                    "learners": sorted(learner.pk for learner in to_send),
+                },
+            )
+    return NudgeResult(
+        sent=sorted(to_send, key=lambda u: u.name.lower()),
+        already=sorted(
+            (learners[pk] for pk in already_ids if pk in learners), key=lambda u: u.name.lower()
+        ),
+    )
 
 
 # --- Erasure (docs/privacy.md) ------------------------------------------------------------------

@@ -30,6 +30,7 @@ urlpatterns = [
 
 urlpatterns += [
     path("overview/", views.overview, name="coaching-overview"),
+    path("overview/nudge/", views.nudge, name="coaching-nudge"),
     path("coachees/<uuid:public_id>/", views.coachee, name="coaching-coachee"),
     path("threads/", views.thread_list, name="coaching-thread-list"),
     path("goals/<int:pk>/thread/", views.goal_thread, name="coaching-goal-thread"),
@@ -59,7 +60,13 @@ urlpatterns += [
         views.meeting_create,
         name="coaching-meeting-create",
     ),
+    path("meetings/calendar.ics", views.meetings_calendar, name="coaching-meetings-calendar"),
     path("meetings/<uuid:public_id>/", views.meeting_detail, name="coaching-meeting"),
+    path(
+        "meetings/<uuid:public_id>/calendar.ics",
+        views.meeting_calendar,
+        name="coaching-meeting-calendar",
+    ),
     path("meetings/<uuid:public_id>/notes/", views.meeting_notes, name="coaching-meeting-notes"),
     path("meetings/<uuid:public_id>/cancel/", views.meeting_cancel, name="coaching-meeting-cancel"),
     path(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from assessments.calibration import CLOSE_ENOUGH
 from coaching import services
+from coaching.calendar import UPCOMING_MAX, calendar_file, upcoming_window
 from coaching.forms import (
     AcceptForm,
     ActionItemForm,
@@ -31,6 +32,7 @@ from coaching.forms import (
     InviteForm,
     MeetingForm,
     MeetingNotesForm,
+    NudgeForm,
     ReplyForm,
 )
 from coaching.models import ActionItem, CoachingRelationship, Comment, Meeting, Thread
@@ -237,11 +239,52 @@ def _detail_url(relationship: CoachingRelationship) -> str:
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    """The coach's coachees, most in need of attention first, each with the reason."""
+    """The coach's coachees, most in need of attention first, each with the reason, and a
+    form to remind several of them at once."""
     coachees = coachee_overview(coach=_user(request))
-    return render(
-        request, "coaching/overview.html", {"coachees": coachees, "today": timezone.localdate()}
+    form = NudgeForm(
+        relationships=[(str(c.relationship.public_id), c.learner.name) for c in coachees]
     )
+    return render(
+        request,
+        "coaching/overview.html",
+        {"coachees": coachees, "today": timezone.localdate(), "nudge_form": form},
+    )
+
+
+@require_POST
+@login_required
+def nudge(request: HttpRequest) -> HttpResponse:
+    """Send one reminder to the coachees ticked on the overview (see `coachees_nudge`)."""
+    user = _user(request)
+    relationships = {
+        str(r.public_id): r for r in coachee_relationships(coach=user).select_related("program")
+    }
+    form = NudgeForm(
+        request.POST, relationships=[(pk, r.learner.name) for pk, r in relationships.items()]
+    )
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return HttpResponseRedirect(reverse("coaching-overview"))
+    try:
+        result = services.coachees_nudge(
+            coach=user,
+            relationships=[relationships[pk] for pk in form.cleaned_data["coachees"]],
+            reminder=form.cleaned_data["reminder"],
+            note=form.cleaned_data["note"],
+        )
+    except services.NudgeLimitReached as error:
+        messages.error(request, str(error))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if result.sent:
+            names = ", ".join(u.name for u in result.sent)
+            messages.success(request, f"Reminder sent to {names}.")
+        if result.already:
+            names = ", ".join(u.name for u in result.already)
+            messages.info(request, f"Already reminded of this today, so not sent again: {names}.")
+    return HttpResponseRedirect(reverse("coaching-overview"))
 
 
 # --- Threads --------------------------------------------------------------------------------
@@ -479,6 +522,39 @@ def meeting_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 def _meeting(request: HttpRequest, public_id: uuid.UUID) -> Meeting:
     return get_object_or_404(meetings_visible_to(viewer=_user(request)), public_id=public_id)
+
+
+def _calendar_response(content: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def meeting_calendar(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """One meeting as an .ics file for the coach's or learner's own calendar."""
+    meeting = _meeting(request, public_id)
+    content = calendar_file(
+        [meeting], viewer_id=_user(request).pk, base_url=request.build_absolute_uri("/")
+    )
+    return _calendar_response(content, f"coaching-{meeting.starts_at:%Y-%m-%d}.ics")
+
+
+@login_required
+def meetings_calendar(request: HttpRequest) -> HttpResponse:
+    """The person's upcoming meetings (as coach and as learner) in one .ics file: a download,
+    not a subscription, so no secret address can leak."""
+    user = _user(request)
+    start, end = upcoming_window()
+    meetings = meetings_visible_to(viewer=user).filter(
+        status=Meeting.Status.SCHEDULED, starts_at__gte=start, starts_at__lt=end
+    )
+    content = calendar_file(
+        meetings.order_by("starts_at", "id")[:UPCOMING_MAX],
+        viewer_id=user.pk,
+        base_url=request.build_absolute_uri("/"),
+    )
+    return _calendar_response(content, "coaching-meetings.ics")
 
 
 def _goal_choices(meeting: Meeting, coach: User) -> list[tuple[int, str]]:

@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "programs.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     },

@@ -28,6 +28,7 @@ api_v1 = [
     path("", include("programs.audit_api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("privacy.api_urls")),
+    path("", include("home.api_urls")),
 ]
 
 urlpatterns = [

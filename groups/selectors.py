@@ -26,7 +26,7 @@ from groups.models import (
     Post,
 )
 from portfolio.models import ShareGrant
-from portfolio.selectors import circle_grants_visible_to
+from portfolio.selectors import circle_grants_applying_to, circle_grants_visible_to
 
 
 def groups_of(*, viewer: User) -> QuerySet[LearningGroup]:
@@ -160,3 +160,13 @@ def answers_visible_to(*, viewer: User, request: FeedbackRequest) -> QuerySet[Fe
     if request.asker_id == viewer.pk:
         return answers
     return answers.filter(responder=viewer)
+
+
+def items_shared_with(*, viewer: User) -> QuerySet[ShareGrant]:
+    """Items other members shared to any of the viewer's groups, newest first, each with its
+    group (through portfolio's rule for circles: a member who left reads none of them)."""
+    return (
+        circle_grants_applying_to(viewer=viewer)
+        .select_related("learner", "evidence", "goal", "circle__group")
+        .order_by("-created_at", "-id")
+    )

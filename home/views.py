@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import User
+from home.shared import shared_with
 from home.start import faculty_requests, first_steps, outside_stage
 from home.worklist import worklist_for
 from learning.selectors import next_clinic_refreshers
@@ -43,3 +45,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "worklist": worklist_for(user=learner, roles=roles),
         },
     )
+
+
+@login_required
+def shared_with_me(request: HttpRequest) -> HttpResponse:
+    """Everything others share with the person, from every app that shares."""
+    shared = shared_with(viewer=cast(User, request.user))
+    return render(request, "home/shared_with_me.html", {"shared": shared})

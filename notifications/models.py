@@ -30,6 +30,7 @@ class Kind(models.TextChoices):
     REVIEW = "review", "Committee reviews"
     LEARNING = "learning", "Learning suggestions before clinics"
     GROUP = "group", "Learning groups: invitations, posts, shares and peer feedback"
+    NUDGE = "nudge", "Reminders my coach sends me"
 
 
 class Frequency(models.TextChoices):
@@ -121,6 +122,11 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "created_at"]),
             models.Index(fields=["email_status", "created_at"]),
+            # The header's unread count on every page: a partial index holds only unread rows,
+            # so the COUNT reads a few index entries however long the inbox grows.
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,21 @@ def notifications_of(*, user: User) -> NotificationQuerySet:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
+def unread_count(*, user: User) -> int:
+    """How many of the person's notifications are unread: one COUNT on a partial index."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def recipients_with_key(*, recipient_ids: list[int], dedupe_key: str) -> set[int]:
+    """Which of these people already hold a notification with `dedupe_key` (one query): a
+    caller that sends to many learns who would get nothing new."""
+    return set(
+        Notification.objects.filter(
+            recipient_id__in=recipient_ids, dedupe_key=dedupe_key
+        ).values_list("recipient_id", flat=True)
+    )
+
+
 def preference_of(*, user: User, kind: str) -> str:
     """How `user` wants to hear about `kind`; immediately unless they chose otherwise."""
     frequency = (

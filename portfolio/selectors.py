@@ -129,6 +129,13 @@ def _circle_grants_applying_to(
     return ShareGrant.objects.active(now).filter(circle_id__in=circles).exclude(learner=viewer)
 
 
+def circle_grants_applying_to(
+    *, viewer: User, now: dt.datetime | None = None
+) -> QuerySet[ShareGrant]:
+    """Single items others shared to any circle `viewer` is in and have not withdrawn."""
+    return _circle_grants_applying_to(viewer=viewer, now=now)
+
+
 def access_for(*, viewer: User, learner: User, now: dt.datetime | None = None) -> Access:
     """Decide what `viewer` may read of `learner`'s portfolio: no query for the owner, one
     for anyone else (grants of whole scopes and single items shared to circles together)."""

@@ -74,6 +74,7 @@ PAGE_TO_API: dict[str, set[str]] = {
     "coaching-action-item-create": {"coaching_action_item_create"},
     "coaching-action-item-confirm": {"coaching_action_item_confirm"},
     "coaching-action-item-decline": {"coaching_action_item_decline"},
+    "coaching-nudge": {"coaching_nudge"},
     # equity
     "equity-characteristics": {"equity_characteristics_record", "equity_characteristics_delete"},
     "equity-characteristic-delete": {"equity_characteristics_delete"},

@@ -179,6 +179,7 @@ ROWS = [
     ),
     # The assessor's side.
     Row("assessor-inbox", lambda w: "/assessments/inbox/", OWN),
+    Row("assessor-turnaround", lambda w: "/assessments/inbox/turnaround/", OWN),
     Row("observation-start", lambda w: "/assessments/observe/", OWN),
     Row(
         "observation-create",
@@ -296,6 +297,12 @@ def _complete_body(w: Any) -> dict[str, Any]:
 
 ROWS += [
     Row("api-observation-request-list", lambda w: "/api/v1/observation-requests/", API_OWN),
+    Row(
+        "api-observation-request-turnaround",
+        lambda w: "/api/v1/observation-requests/turnaround/",
+        API_OWN,
+        note="the caller's own numbers as an assessor",
+    ),
     Row(
         "api-observation-request-list",
         lambda w: "/api/v1/observation-requests/",

@@ -121,6 +121,25 @@ ROWS = [
     ),
     Row("coaching-overview", lambda w: "/coaching/overview/", signed_in(200)),
     Row(
+        "coaching-nudge",
+        lambda w: "/coaching/overview/nudge/",
+        same(302, anonymous=302),
+        method="POST",
+        data=lambda w: {"coachees": [str(_relationship(w).public_id)], "reminder": "checkin"},
+        note="everyone is sent back to the overview; only the coach's own coachees are reminded",
+    ),
+    Row(
+        "coaching-meetings-calendar",
+        lambda w: "/coaching/meetings/calendar.ics",
+        signed_in(200),
+        note="each person's own meetings (none for most)",
+    ),
+    Row(
+        "coaching-meeting-calendar",
+        _path("/coaching/meetings/", _meeting, "calendar.ics"),
+        PAIR,
+    ),
+    Row(
         "coaching-coachee",
         _path("/coaching/coachees/", _relationship),
         same(404, anonymous=302, coach=200),
@@ -259,6 +278,25 @@ ROWS += [
         method="POST",
     ),
     Row("api-coaching-overview", lambda w: f"{API}/overview/", API_SIGNED_IN),
+    Row(
+        "api-coaching-nudge",
+        lambda w: f"{API}/nudges/",
+        same(400, anonymous=401, coach=200),
+        method="POST",
+        data=lambda w: {"relationships": [str(_relationship(w).public_id)], "reminder": "goals"},
+        content_type=JSON,
+        note="a relationship that is not the caller's own active one is refused like a bad id",
+    ),
+    Row(
+        "api-coaching-meetings-calendar",
+        lambda w: f"{API}/meetings/calendar/",
+        API_SIGNED_IN,
+    ),
+    Row(
+        "api-coaching-meeting-calendar",
+        lambda w: f"{API}/meetings/{_meeting(w).public_id}/calendar/",
+        API_PAIR,
+    ),
     Row("api-coaching-thread-list", lambda w: f"{API}/threads/", API_SIGNED_IN),
     Row(
         "api-coaching-thread-detail",

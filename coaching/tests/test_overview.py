@@ -126,13 +126,14 @@ def test_the_overview_page_takes_the_same_queries_for_1_and_50_coachees(
     # 5 grants applying to the coach, 6 latest check-in per coachee, 7 latest self-assessment
     # per coachee and competency, 8 current enrollments, 9 their programs' frameworks,
     # 10 expected levels (one program and year), 11 open goals due soon or overdue,
-    # 12 last and next meeting per coachee, 13 threads waiting for the coach,
-    # then one bulk INSERT into the access log (2 rows a coachee), which SQLite splits into
+    # 12 mean self-assessed level per recent check-in (the trend), 13 assessors' recent and
+    # earlier means (the trend), 14 last and next meeting per coachee, 15 threads waiting for
+    # the coach, 16 the header's unread count, then one bulk INSERT into the access log (2 rows a coachee), which SQLite splits into
     # batches of at most 999 parameters; PostgreSQL takes it in one.
     log_fields = [f for f in AccessLog._meta.concrete_fields if not f.primary_key]
     rows = 2 * coachees
     batches = -(-rows // connection.ops.bulk_batch_size(log_fields, [None] * rows))
-    with django_assert_num_queries(13 + batches):
+    with django_assert_num_queries(16 + batches):
         response = client.get(reverse("coaching-overview"))
     assert AccessLog.objects.count() == rows
     assert response.content.decode().count('<li class="coachee') == coachees

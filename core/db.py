@@ -83,6 +83,29 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def percentile_of_counts(counts: Sequence[tuple[Any, int]], fraction: float) -> float | None:
+    """percentile_cont of a histogram: `counts` holds (value, how many times), values in
+    ascending order. The same arithmetic as `percentile` on the values spelled out, so a
+    summary kept as a histogram answers exactly what the raw rows would."""
+    total = sum(n for _, n in counts)
+    if not total:
+        return None
+    position = fraction * (total - 1)
+    low = int(position)
+    high = min(low + 1, total - 1)
+    first = second = None
+    seen = 0
+    for value, n in counts:
+        seen += n
+        if first is None and low < seen:
+            first = float(value)
+        if high < seen:
+            second = float(value)
+            break
+    assert first is not None and second is not None
+    return first + (second - first) * (position - low)
+
+
 def register_sqlite_median(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
     """`connection_created` receiver: teach SQLite `continuum_median(x)` and
     `continuum_percentile(x, fraction)`."""

@@ -132,7 +132,7 @@ def program_summaries_refresh_learner(*, learner_id: int, days: Iterable[dt.date
     months = _months(days)
     if not months:
         return 0
-    programs = f"SELECT program_id FROM {_ENROLLMENTS} WHERE learner_id = %s AND end_date IS NULL"  # noqa: S608, E501
+    programs = f"SELECT program_id FROM {_ENROLLMENTS} WHERE learner_id = %s AND end_date IS NULL"  # noqa: S608
     in_months = placeholders(len(months))
     ranges = " OR ".join(["(a.observed_on >= %s AND a.observed_on < %s)"] * len(months))
     range_params: list[Any] = []

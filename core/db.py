@@ -260,6 +260,25 @@ def split_row(row: Sequence[Any], *selections: Selection) -> list[Sequence[Any]]
     return parts
 
 
+def prefetch_store(
+    instance: Model, name: str, model: type[Model], objects: Sequence[Model]
+) -> None:
+    """Put `objects` (of `model`) in `instance`'s prefetch cache for the relation `name`, as
+    an evaluated queryset: a writer that holds what it just wrote hands it on, and the
+    caller's `instance.<name>.all()` reads it without a query. Objects loaded with `only`
+    read their other fields from the database when asked, never a blank."""
+    # A real queryset of those rows: iterating reads the cache, narrowing it (`get`,
+    # `filter`) asks the database, as with Django's own prefetching.
+    queryset: QuerySet[Any, Any] = model._default_manager.filter(pk__in=[o.pk for o in objects])
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    cache = getattr(instance, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = {}
+        setattr(instance, "_prefetched_objects_cache", cache)  # noqa: B010 — not a declared field
+    cache[name] = queryset
+
+
 def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Every row of a plain statement, as the driver answers them (no converters)."""
     with connection.cursor() as cursor:

@@ -18,7 +18,6 @@ from assessments.summaries.programs import (
     program_summaries_rebuild,
 )
 from assessments.tests.factories import observe
-from privacy.services import account_erase
 from programs import services
 from programs.models import Enrollment
 from programs.tests.factories import enrol, program_with_framework
@@ -133,22 +132,6 @@ def test_a_roster_import_that_changes_a_training_year_moves_the_ratings(
     )
 
     assert set(learners(program)) == {(3, MAY)}
-    assert_exact()
-
-
-def test_erasing_a_learner_takes_their_ratings_out_of_the_group(program, learner, director, leaves):
-    others = enrol(program, 2, training_year=1)
-    observe(director, learner, leaves[0], "4", dt.date(2026, 5, 3))
-    for person in others:
-        observe(director, person, leaves[0], "2", dt.date(2026, 5, 4))
-    assert learners(program) == {(1, MAY): 3}
-
-    account_erase(user=learner)
-
-    # The assessments stay as records of an anonymised former learner, out of current groups.
-    assert Assessment.objects.filter(learner=learner).count() == 1
-    assert histogram(program) == {(1, leaves[0].pk, MAY, Decimal("2.0")): 2}
-    assert learners(program) == {(1, MAY): 2}
     assert_exact()
 
 

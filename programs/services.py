@@ -1274,9 +1274,6 @@ def programs_erase_for_user(*, user: User) -> None:
     for enrollment in Enrollment.objects.current().filter(learner=user).select_for_update():
         enrollment.end_date = max(today, enrollment.start_date)
         enrollment.save(update_fields=["end_date"])
-        enrollments_changed.send(
-            sender=Enrollment, learner_ids=[user.pk], program_id=enrollment.program_id
-        )
 
 
 # --- Practice: the learner's own stage -------------------------------------------------------

@@ -717,3 +717,66 @@ class TeachingEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"Teaching evaluation {self.pk}"
+
+
+class ProgramRatingHistogram(models.Model):
+    """How many assessor ratings the learners currently enrolled in a program, by their current
+    training year, received on one competency in one calendar month, at one level (counted
+    level): a histogram per scale step, so quartiles read from it are exact.
+
+    The institution overview reads it instead of every learner's ratings (its time grows with
+    programs × years × steps, not learners). Kept exact by `assessments.summaries.programs`
+    in the writer's transaction; `manage.py check_summaries` proves it equal to the raw rows.
+    Only cells with at least one rating have a row.
+    """
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="rating_histogram"
+    )
+    training_year = models.PositiveSmallIntegerField()
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    level = models.DecimalField(max_digits=3, decimal_places=1)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # One row per cell, in the order the overview reads a program's window.
+            models.UniqueConstraint(
+                fields=["program", "month", "training_year", "competency", "level"],
+                name="uniq_program_rating_histogram",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"program {self.program_id} year {self.training_year} competency "
+            f"{self.competency_id} {self.month:%Y-%m} level {self.level}: {self.n}"
+        )
+
+
+class ProgramMonthLearners(models.Model):
+    """How many of a program's current learners (by current training year) were rated by an
+    assessor in one calendar month. Distinct learners do not add up across months, so the
+    overview's small-cell rule uses the busiest month of its window: a lower bound of the
+    learners behind its numbers. Kept with `ProgramRatingHistogram`."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="rated_learners_by_month"
+    )
+    training_year = models.PositiveSmallIntegerField()
+    month = models.DateField(help_text="The first day of the month.")
+    learners = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "month", "training_year"], name="uniq_program_month_learners"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"program {self.program_id} year {self.training_year} {self.month:%Y-%m}: "
+            f"{self.learners}"
+        )

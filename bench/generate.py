@@ -35,6 +35,7 @@ from assessments.models import (
 from assessments.services.forms import shipped_forms_ensure
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
+from assessments.summaries.programs import program_summaries_rebuild
 from frameworks.models import Competency, Framework, RatingScale, ScaleLevel
 from portfolio.models import Evidence
 from programs.models import Cohort, Institution, Program, ProgramRole, ReviewPeriod
@@ -516,6 +517,8 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
     say(f"  period rating summary: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
     cells = monthly_summaries_rebuild()  # the dashboard's
     say(f"  monthly rating summary: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
+    cells = program_summaries_rebuild()  # the institution overview's
+    say(f"  program summaries: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
     with connection.cursor() as cursor:
         # VACUUM too, where it can run (not inside a test's transaction): freshly loaded tables
         # have no visibility map, so index-only scans of covering indexes would still read

@@ -20,7 +20,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from committee.overview import MIN_CELL, overview_sql
+from committee.overview import MIN_CELL, overview_reference_sql
 from core.db import median_sql
 
 REPEAT = {"tiny": 5, "small": 11, "full": 15}
@@ -305,19 +305,20 @@ def _check_heatmap(client: Client, url: str, raw: list[tuple[Any, ...]]) -> str:
 def _check_overview(client: Client, url: str, raw: list[tuple[Any, ...]]) -> str:
     """The API's groups equal the raw query's, except the small cells it must withhold."""
     data = client.get(url).json()
-    raw_by_key = {(p, y): (rated, n, m) for p, y, _, rated, n, m, _, _ in raw}
+    raw_by_key = {(p, y): (rated, n, (m, q1, q3)) for p, y, _, rated, n, m, q1, q3 in raw}
     if {(r["program_id"], r["training_year"]) for r in data["rows"]} != set(raw_by_key):
         raise SystemExit("overview groups differ from the raw query")
     withheld = 0
     for row in data["rows"]:
-        rated, n, median = raw_by_key[(row["program_id"], row["training_year"])]
+        rated, n, quartiles = raw_by_key[(row["program_id"], row["training_year"])]
         if row["suppressed"]:
             withheld += 1
             if rated >= MIN_CELL or row["median"] is not None:
                 raise SystemExit("overview withheld a group of five or more, or leaked one")
-        elif (row["ratings"], row["median"]) != (
+        elif (row["learners_rated"], row["ratings"], row["median"], row["q1"], row["q3"]) != (
+            rated,
             n,
-            None if median is None else round(float(median), 2),
+            *(None if q is None else round(float(q), 2) for q in quartiles),
         ):
             raise SystemExit("overview numbers differ from the raw query")
     return f"{len(raw_by_key) - withheld} groups match, {withheld} withheld (< {MIN_CELL})"
@@ -443,20 +444,14 @@ def run(args: argparse.Namespace) -> int:
             )
         )
 
-    # (b) institution overview (last six months of ratings).
-    import datetime as dt
-
-    from committee.overview import OVERVIEW_MONTHS
-
-    until = dt.date.fromisoformat(state["today"])
+    # (b) institution overview (six whole calendar months and the current one).
     from django.utils import timezone
 
-    until = timezone.localdate()
-    since = until - dt.timedelta(days=OVERVIEW_MONTHS * 365 // 12)
-    overview_sql_text = (
-        overview_sql("postgresql")
-        .replace("= ANY_INSTITUTION", "= %(institution)s")
-        .replace("BETWEEN %s AND %s", "BETWEEN %(since)s AND %(until)s")
+    from committee.overview import overview_window
+
+    since, until = overview_window(timezone.localdate())
+    overview_sql_text = overview_reference_sql(
+        "postgresql", institutions="%(institution)s", since="%(since)s", until="%(until)s"
     )
     overview_params = {"institution": world["institution_id"], "since": since, "until": until}
     overview_raw = _sql(overview_sql_text, overview_params)

@@ -14,9 +14,19 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Assessment
+from assessments.models import Assessment, ProgramMonthLearners, ProgramRatingHistogram
+from assessments.summaries.programs import month_sql
 from committee.heatmap import Filters, Heatmap, heatmap_build
-from core.db import fetch_all, median_sql, percentile, percentile_sql, placeholders
+from core.db import (
+    Read,
+    fetch_all,
+    median_sql,
+    percentile,
+    percentile_of_counts,
+    percentile_sql,
+    placeholders,
+    read_together,
+)
 from frameworks.models import Competency
 from programs.models import Enrollment, Institution, Program, ProgramRole, ReviewPeriod
 from programs.selectors import MANAGE_ROLES, REVIEW_ROLES
@@ -179,37 +189,110 @@ class Overview:
         }
 
 
-def overview_sql(vendor: str) -> str:
-    """Per program × training year, the current learners and their assessor ratings in a
-    window: the one query behind the overview (the benchmark times it raw, too)."""
+def overview_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The overview's calendar months: the first day of the month OVERVIEW_MONTHS whole
+    months back, and the first day after the current month (exclusive)."""
+    first = today.replace(day=1)
+    index = first.year * 12 + first.month - 1 - OVERVIEW_MONTHS
+    since = dt.date(index // 12, index % 12 + 1, 1)
+    return since, (first + dt.timedelta(days=32)).replace(day=1)
+
+
+def overview_reference_sql(vendor: str, *, institutions: str, since: str, until: str) -> str:
+    """The overview's numbers computed from the raw ratings, the definition the summary must
+    match exactly (the benchmark times it and compares the page with it; tests do too).
+
+    Per program × current training year of the institutions' current learners: how many are
+    enrolled, the most of them rated by an assessor in one calendar month of the window, and
+    the count and quartiles of those ratings' counted levels. `institutions`, `since` and
+    `until` are the placeholders to use (an IN list's contents, the window's first day, the
+    first day after it)."""
+    rated_month = month_sql("a.observed_on")
     return f"""
-        SELECT e.program_id, e.training_year,
-               COUNT(DISTINCT e.learner_id),
-               COUNT(DISTINCT a.learner_id),
-               COUNT(a.id),
-               {median_sql("a.counted_level", vendor)},
-               {percentile_sql("a.counted_level", 0.25, vendor)},
-               {percentile_sql("a.counted_level", 0.75, vendor)}
-        FROM {Enrollment._meta.db_table} e
-        JOIN {Program._meta.db_table} pr ON pr.id = e.program_id
-        LEFT JOIN {Assessment._meta.db_table} a
-          ON a.learner_id = e.learner_id AND a.observed_on BETWEEN %s AND %s
-         AND a.counted_level IS NOT NULL
-        WHERE e.end_date IS NULL AND pr.institution_id = ANY_INSTITUTION
-        GROUP BY e.program_id, e.training_year
-        ORDER BY e.program_id, e.training_year
-    """  # noqa: S608 — no user input is interpolated
+        WITH rated AS (
+            SELECT e.program_id, e.training_year, a.learner_id, {rated_month} AS month,
+                   a.counted_level AS level
+            FROM {Enrollment._meta.db_table} e
+            JOIN {Program._meta.db_table} pr ON pr.id = e.program_id
+            JOIN {Assessment._meta.db_table} a ON a.learner_id = e.learner_id
+            WHERE e.end_date IS NULL AND pr.institution_id IN ({institutions})
+              AND a.counted_level IS NOT NULL
+              AND a.observed_on >= {since} AND a.observed_on < {until}
+        ), enrolled AS (
+            SELECT e.program_id, e.training_year, COUNT(*) AS learners
+            FROM {Enrollment._meta.db_table} e
+            JOIN {Program._meta.db_table} pr ON pr.id = e.program_id
+            WHERE e.end_date IS NULL AND pr.institution_id IN ({institutions})
+            GROUP BY e.program_id, e.training_year
+        ), stats AS (
+            SELECT program_id, training_year, COUNT(*) AS ratings,
+                   {percentile_sql("level", 0.5, vendor)} AS median,
+                   {percentile_sql("level", 0.25, vendor)} AS q1,
+                   {percentile_sql("level", 0.75, vendor)} AS q3
+            FROM rated GROUP BY program_id, training_year
+        ), busiest AS (
+            SELECT program_id, training_year, MAX(learners) AS learners
+            FROM (SELECT program_id, training_year, month, COUNT(DISTINCT learner_id) AS learners
+                  FROM rated GROUP BY program_id, training_year, month) by_month
+            GROUP BY program_id, training_year
+        )
+        SELECT g.program_id, g.training_year, g.learners, COALESCE(b.learners, 0),
+               COALESCE(s.ratings, 0), s.median, s.q1, s.q3
+        FROM enrolled g
+        LEFT JOIN stats s
+          ON s.program_id = g.program_id AND s.training_year = g.training_year
+        LEFT JOIN busiest b
+          ON b.program_id = g.program_id AND b.training_year = g.training_year
+        ORDER BY g.program_id, g.training_year
+    """  # noqa: S608 — only placeholders are interpolated
+
+
+def _overview_reads(
+    program_ids: list[int], since: dt.date, until: dt.date
+) -> tuple[Read[list[tuple[Any, ...]]], Read[list[tuple[Any, ...]]], Read[list[tuple[Any, ...]]]]:
+    """The overview's three statements over the program summaries and the enrollments: the
+    enrolled learners, the histogram of the window's levels and its busiest month, each per
+    program × year. Their size is groups × scale steps, whatever the number of learners."""
+    ids = placeholders(len(program_ids))
+    enrolled = Read(
+        f"SELECT program_id, training_year, COUNT(*) FROM {Enrollment._meta.db_table} "  # noqa: S608
+        f"WHERE end_date IS NULL AND program_id IN ({ids}) GROUP BY program_id, training_year",
+        program_ids,
+        list,
+    )
+    histogram = Read(
+        f"SELECT program_id, training_year, level, SUM(n) FROM {ProgramRatingHistogram._meta.db_table} "  # noqa: S608, E501
+        f"WHERE program_id IN ({ids}) AND month >= %s AND month < %s "
+        "GROUP BY program_id, training_year, level ORDER BY program_id, training_year, level",
+        [*program_ids, since, until],
+        list,
+    )
+    busiest = Read(
+        f"SELECT program_id, training_year, MAX(learners) FROM {ProgramMonthLearners._meta.db_table} "  # noqa: S608, E501
+        f"WHERE program_id IN ({ids}) AND month >= %s AND month < %s "
+        "GROUP BY program_id, training_year",
+        [*program_ids, since, until],
+        list,
+    )
+    return enrolled, histogram, busiest
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def overview_build(*, viewer: User, today: dt.date | None = None) -> Overview | None:
     """The institution overview for `viewer`, or None if they have no business seeing one.
 
     Admins see every institution; program staff (manage or review roles) see their own
-    institutions. Rows of programs the viewer does not review individually are withheld when
-    they rest on fewer than MIN_CELL learners. Four queries.
+    institutions. It reads the program summaries (`assessments.summaries.programs`), whose
+    definition `overview_reference_sql` spells out on the raw rows. Rows of programs the
+    viewer does not review individually are withheld when fewer than MIN_CELL learners were
+    rated in every month of the window. Six queries, the last three in one round trip.
     """
-    until = today or timezone.localdate()
-    since = until - dt.timedelta(days=OVERVIEW_MONTHS * 365 // 12)
+    day = today or timezone.localdate()
+    since, until = overview_window(day)
+    last_day = until - dt.timedelta(days=1)
     # Query 1: the institutions in view.
     if viewer.is_superuser:
         institutions = list(Institution.objects.order_by("name"))
@@ -223,7 +306,7 @@ def overview_build(*, viewer: User, today: dt.date | None = None) -> Overview | 
             .order_by("name")
         )
     if not institutions:
-        return None if not viewer.is_superuser else Overview([], since, until)
+        return None if not viewer.is_superuser else Overview([], since, last_day)
     # Query 2: their programs.
     programs = {
         p.pk: p
@@ -235,30 +318,33 @@ def overview_build(*, viewer: User, today: dt.date | None = None) -> Overview | 
             "program_id", flat=True
         )
     )
-    overview = Overview(institutions, since, until)
+    overview = Overview(institutions, since, last_day)
     if not programs:
         return overview
-    sql = overview_sql(connection.vendor).replace(
-        "= ANY_INSTITUTION", f"IN ({', '.join(['%s'] * len(institutions))})"
-    )
-    # Query 4: the aggregate itself.
-    rows = fetch_all(sql, [since, until, *[i.pk for i in institutions]])
-    for program_id, year, learners, rated, ratings, median, q1, q3 in rows:
+    # Queries 4–6: enrolled learners, the window's histogram, its busiest month.
+    enrolled, histogram, busiest = read_together(*_overview_reads(sorted(programs), since, until))
+    steps: dict[tuple[int, int], list[tuple[Any, int]]] = {}
+    for program_id, year, level, n in histogram:
+        steps.setdefault((program_id, year), []).append((level, int(n)))
+    rated = {(program_id, year): int(k) for program_id, year, k in busiest}
+    for program_id, year, learners in enrolled:
         program = programs[program_id]
         visible = program_id in can_review
-        # Rated learners are never more than enrolled ones, so this covers both counts.
-        suppressed = not visible and rated < MIN_CELL
+        counts = steps.get((program_id, year), [])
+        most = rated.get((program_id, year), 0)
+        # The busiest month is a lower bound of the learners behind the numbers.
+        suppressed = not visible and most < MIN_CELL
         overview.rows.append(
             OverviewRow(
                 program=program,
                 year=year,
                 year_label=program.year_label(year),
-                learners=learners,
-                rated=None if suppressed else rated,
-                ratings=None if suppressed else ratings,
-                median=None if suppressed or median is None else round(float(median), 2),
-                q1=None if suppressed or q1 is None else round(float(q1), 2),
-                q3=None if suppressed or q3 is None else round(float(q3), 2),
+                learners=int(learners),
+                rated=None if suppressed else most,
+                ratings=None if suppressed else sum(n for _, n in counts),
+                median=None if suppressed else _round(percentile_of_counts(counts, 0.5)),
+                q1=None if suppressed else _round(percentile_of_counts(counts, 0.25)),
+                q3=None if suppressed else _round(percentile_of_counts(counts, 0.75)),
                 suppressed=suppressed,
                 can_review=visible,
             )

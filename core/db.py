@@ -85,6 +85,29 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def percentile_of_counts(counts: Sequence[tuple[Any, int]], fraction: float) -> float | None:
+    """percentile_cont of a histogram: `counts` holds (value, how many times), values in
+    ascending order. The same arithmetic as `percentile` on the values spelled out, so a
+    summary kept as a histogram answers exactly what the raw rows would."""
+    total = sum(n for _, n in counts)
+    if not total:
+        return None
+    position = fraction * (total - 1)
+    low = int(position)
+    high = min(low + 1, total - 1)
+    first = second = None
+    seen = 0
+    for value, n in counts:
+        seen += n
+        if first is None and low < seen:
+            first = float(value)
+        if high < seen:
+            second = float(value)
+            break
+    assert first is not None and second is not None
+    return first + (second - first) * (position - low)
+
+
 def register_sqlite_median(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
     """`connection_created` receiver: teach SQLite `continuum_median(x)` and
     `continuum_percentile(x, fraction)`."""
@@ -237,6 +260,25 @@ def split_row(row: Sequence[Any], *selections: Selection) -> list[Sequence[Any]]
         parts.append(row[start : start + selection.width])
         start += selection.width
     return parts
+
+
+def prefetch_store(
+    instance: Model, name: str, model: type[Model], objects: Sequence[Model]
+) -> None:
+    """Put `objects` (of `model`) in `instance`'s prefetch cache for the relation `name`, as
+    an evaluated queryset: a writer that holds what it just wrote hands it on, and the
+    caller's `instance.<name>.all()` reads it without a query. Objects loaded with `only`
+    read their other fields from the database when asked, never a blank."""
+    # A real queryset of those rows: iterating reads the cache, narrowing it (`get`,
+    # `filter`) asks the database, as with Django's own prefetching.
+    queryset: QuerySet[Any, Any] = model._default_manager.filter(pk__in=[o.pk for o in objects])
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    cache = getattr(instance, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = {}
+        setattr(instance, "_prefetched_objects_cache", cache)  # noqa: B010 — not a declared field
+    cache[name] = queryset
 
 
 def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

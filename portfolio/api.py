@@ -1206,11 +1206,14 @@ class CheckInListApi(APIView):
                 {"detail": "This client token was already used by someone else; make a new one."},
                 status=status.HTTP_409_CONFLICT,
             )
-        checkin = (
-            checkins_visible_to(viewer=learner, learner=learner)
-            .prefetch_related("items__evidence")
-            .get(pk=checkin.pk)
-        )
+        if not created:
+            # A retry: the check-in recorded earlier, read as the list reads it. A new one
+            # comes back from the service with its items and links as written.
+            checkin = (
+                checkins_visible_to(viewer=learner, learner=learner)
+                .prefetch_related("items__evidence")
+                .get(pk=checkin.pk)
+            )
         return created_response(CheckInSerializer(checkin).data, created=created)
 
 

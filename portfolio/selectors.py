@@ -273,6 +273,15 @@ def self_assessments_visible_to(
     )
 
 
+# A check-in's items in the order of its framework (services hand new ones on in this order).
+CHECKIN_ITEM_ORDER = ("competency__order", "id")
+
+
+def checkin_item_order(item: SelfAssessment) -> tuple[int, int]:
+    """`CHECKIN_ITEM_ORDER` for items in memory."""
+    return (item.competency.order, item.pk)
+
+
 def checkins_visible_to(
     *, viewer: User, learner: User, access: Access | None = None
 ) -> QuerySet[CheckIn]:
@@ -288,7 +297,7 @@ def checkins_visible_to(
                 "items",
                 queryset=SelfAssessment.objects.select_related(
                     "competency", "competency__framework"
-                ).order_by("competency__order", "id"),
+                ).order_by(*CHECKIN_ITEM_ORDER),
             )
         )
         .order_by("-created_at", "-id")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.models import CheckIn, SelfAssessment
 from assessments.services.checkins import SelfAssessmentInput, checkin_record
+from core.db import prefetch_store
 from frameworks.models import Competency, Framework
 from portfolio.models import (
     RECORDS_SCOPE,
@@ -35,7 +36,7 @@ from portfolio.models import (
     ShareGrant,
     TimelineEntry,
 )
-from portfolio.selectors import Access, scope_of
+from portfolio.selectors import Access, checkin_item_order, scope_of
 from portfolio.uploads import check_upload
 from programs.models import Enrollment, Program
 from programs.selectors import frameworks_in_use
@@ -338,10 +339,16 @@ def checkin_record_with_evidence(
     token) and link each item to evidence from the learner's own portfolio, in its
     transaction. Evidence of anyone else is refused with the item's other problems."""
     wanted = {int(pk) for item in items for pk in item.evidence_ids}
+    # Own evidence in `Evidence`'s order, so the items can carry their links as written.
     own = (
-        set(Evidence.objects.filter(pk__in=wanted, learner=learner).values_list("pk", flat=True))
+        {
+            e.pk: e
+            for e in Evidence.objects.filter(pk__in=wanted, learner=learner).only(
+                "id", "occurred_on", "created_at"
+            )
+        }
         if wanted
-        else set()
+        else {}
     )
     not_own = {
         int(item.competency_id): ["Link only evidence from your own portfolio."]
@@ -358,7 +365,7 @@ def checkin_record_with_evidence(
             for evidence_id in evidence_of.get(rating.competency_id, [])
         )
 
-    return checkin_record(
+    checkin, created = checkin_record(
         learner=learner,
         client_token=client_token,
         items=[SelfAssessmentInput(i.competency_id, i.level, i.note) for i in items],
@@ -367,6 +374,16 @@ def checkin_record_with_evidence(
         extra_item_errors=not_own,
         on_recorded=link_evidence if wanted else None,
     )
+    if created:
+        # The items and the evidence just linked to each come back in the order the selector
+        # reads them, so the check-in is shown as written without reading it again.
+        ratings = sorted(checkin.items.all(), key=checkin_item_order)
+        prefetch_store(checkin, "items", SelfAssessment, ratings)
+        order = list(own)
+        for rating in ratings:
+            linked = sorted(evidence_of.get(rating.competency_id, []), key=order.index)
+            prefetch_store(rating, "evidence", Evidence, [own[pk] for pk in linked])
+    return checkin, created
 
 
 # --- Goals ---------------------------------------------------------------------------------

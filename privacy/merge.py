@@ -264,6 +264,8 @@ def _summaries_refresh(keep: User) -> None:
     from assessments.models import Assessment, MonthlyRatingSummary
     from assessments.summaries.monthly import monthly_summaries_refresh
     from assessments.summaries.periods import period_summaries_refresh_learner
+    from assessments.summaries.programs import program_summaries_refresh_programs
+    from programs.models import Enrollment
 
     for rated_by in MonthlyRatingSummary.RatedBy:
         monthly_summaries_refresh(learner_id=keep.pk, rated_by=rated_by)
@@ -272,6 +274,13 @@ def _summaries_refresh(keep: User) -> None:
         learner_id=keep.pk,
         competency_ids=rated.values_list("competency_id", flat=True).distinct(),
         days=rated.values_list("observed_on", flat=True).distinct(),
+    )
+    # The other account's open enrollments are now the kept one's (or closed where both were
+    # in one program): every program the kept account is in now holds both sets of ratings.
+    program_summaries_refresh_programs(
+        program_ids=Enrollment.objects.current()
+        .filter(learner=keep)
+        .values_list("program_id", flat=True)
     )
 
 

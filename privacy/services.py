@@ -23,6 +23,7 @@ from accounts.models import User
 from accounts.services import user_erase
 from assessments.services.erasure import assessments_erase_for_user
 from assessments.services.feedback import feedback_rater_emails_clear
+from assessments.summaries.programs import program_summaries_refresh_programs
 from caselog.services import caselog_erase_for_user
 from coaching.services import coaching_erase_for_user
 from committee.services import committee_erase_for_user
@@ -107,7 +108,13 @@ def account_erase(*, user: User) -> ErasureResult:
         caselog_erase_for_user(user=person)
         files = portfolio_erase_for_user(user=person, label=label)
         assessments_erase_for_user(user=person)
+        # Ending the enrollments takes the person out of their programs' current groups: the
+        # institution overview's summaries of those programs follow.
+        current = list(
+            Enrollment.objects.current().filter(learner=person).values_list("program_id", flat=True)
+        )
         programs_erase_for_user(user=person)
+        program_summaries_refresh_programs(program_ids=current)
         notifications_erase_for_user(user=person)
         scim_erase_for_user(user=person)
         form_submissions_erase_for_user(user_id=person.pk)

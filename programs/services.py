@@ -302,6 +302,10 @@ def enrollment_update(
     enrollment.end_date = end_date
     enrollment.save(update_fields=["training_year", "cohort", "end_date"])
     after = _enrollment_fields(enrollment)
+    if (after["training_year"], after["end_date"]) != (before["training_year"], before["end_date"]):
+        enrollments_changed.send(
+            sender=Enrollment, learner_ids=[enrollment.learner_id], program_id=enrollment.program_id
+        )
     if after != before:
         audit_record(
             actor=by,
@@ -766,6 +770,12 @@ def roster_import(*, program: Program, data: bytes, by: User | None = None) -> R
         Enrollment.objects.bulk_update(
             to_update, ["cohort", "training_year", "start_date", "end_date"]
         )
+        if to_update:
+            enrollments_changed.send(
+                sender=Enrollment,
+                learner_ids=[e.learner_id for e in to_update],
+                program_id=program.pk,
+            )
         result.enrollments_created = len(to_create)
         result.enrollments_updated = len(to_update)
         audit_record(

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# After enrollments were added or removed, or moved between learners or programs.
+# After enrollments were added or removed, ended, moved to another training year, or moved
+# between learners or programs.
 # Arguments: learner_ids (iterable of int), program_id (int).
 enrollments_changed = Signal()
 

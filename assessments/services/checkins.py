@@ -12,11 +12,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import CheckIn, MonthlyRatingSummary, SelfAssessment
 from assessments.summaries.monthly import NewRating, monthly_summaries_add
+from core.db import prefetch_store
 from frameworks.models import Competency, Framework, ScaleLevel
 from programs.selectors import frameworks_in_use
 
@@ -61,7 +63,8 @@ def _validate_items(
     items: Sequence[SelfAssessmentInput],
     extra_item_errors: Mapping[int, list[str]],
 ) -> dict[int, Competency]:
-    """Check every item before anything is written (two queries, whatever the size)."""
+    """Check every item before anything is written (one query, whatever the size; a second
+    names the scale's levels when one is off it)."""
     errors: dict[str, list[str]] = {}
     item_errors: dict[int, list[str]] = {}
     if not items:
@@ -69,19 +72,36 @@ def _validate_items(
     ids = [int(item.competency_id) for item in items]
     if len(set(ids)) != len(ids):
         errors.setdefault("items", []).append("Each competency may appear only once.")
-    competencies = {
-        c.pk: c
-        for c in Competency.objects.filter(
+    levels = {int(item.competency_id): _parse_level(item.level) for item in items}
+    # Whether each item's level is on its framework's scale, in the same statement: the
+    # scale's levels are read only to say what went wrong.
+    on_scale = [
+        When(
+            pk=pk,
+            then=Exists(
+                ScaleLevel.objects.filter(scale_id=OuterRef("framework__scale_id"), value=level)
+            ),
+        )
+        for pk, level in levels.items()
+        if level is not None
+    ]
+    rated = list(
+        Competency.objects.filter(
             pk__in=set(ids),
             children__isnull=True,
             framework__in=frameworks_in_use(learner=learner),
-        ).select_related("framework", "framework__scale")
-    }
+        )
+        .select_related("framework", "framework__scale")
+        .annotate(level_on_scale=Case(*on_scale, default=Value(False), output_field=BooleanField()))
+    )
+    competencies: dict[int, Competency] = {c.pk: c for c in rated}
+    off_scale = {c.pk for c in rated if not c.level_on_scale}
     allowed: dict[int, set[Decimal]] = {}
-    for scale_id, value in ScaleLevel.objects.filter(
-        scale_id__in={c.framework.scale_id for c in competencies.values()}
-    ).values_list("scale_id", "value"):
-        allowed.setdefault(scale_id, set()).add(value)
+    if off_scale:
+        for scale_id, value in ScaleLevel.objects.filter(
+            scale_id__in={c.framework.scale_id for c in competencies.values()}
+        ).values_list("scale_id", "value"):
+            allowed.setdefault(scale_id, set()).add(value)
     for item in items:
         problems: list[str] = []
         competency = competencies.get(int(item.competency_id))
@@ -91,7 +111,7 @@ def _validate_items(
                 "This competency is not one you can rate: choose a sub-competency from a "
                 "framework of your current program."
             )
-        elif level is None or level not in allowed.get(competency.framework.scale_id, set()):
+        elif level is None or competency.pk in off_scale:
             values = sorted(allowed.get(competency.framework.scale_id, set()))
             problems.append(
                 f"Level {item.level} is not on the {competency.framework.scale.name} scale "
@@ -137,21 +157,28 @@ def checkin_record(
         token = uuid.UUID(str(client_token))
     except ValueError as error:
         raise ValidationError({"client_token": ["Send a UUID."]}) from error
-    existing = CheckIn.objects.filter(client_token=token).first()
-    if existing is not None:
-        if existing.learner_id != learner.pk:
-            raise CheckInTokenConflictError(str(token))
-        return existing, False
     today = timezone.localdate()
     day = assessed_on or today
-    if day > today:
-        raise ValidationError({"assessed_on": ["A check-in cannot be dated in the future."]})
-    competencies = _validate_items(
-        learner=learner, items=items, extra_item_errors=extra_item_errors or {}
-    )
+    try:
+        if day > today:
+            raise ValidationError({"assessed_on": ["A check-in cannot be dated in the future."]})
+        competencies = _validate_items(
+            learner=learner, items=items, extra_item_errors=extra_item_errors or {}
+        )
+        if framework is not None and any(
+            c.framework_id != framework.pk for c in competencies.values()
+        ):
+            raise ValidationError(
+                {"items": ["Every item must belong to the framework checked in."]}
+            )
+    except ValidationError:
+        # A retry of a check-in already recorded returns it, whatever changed since; the
+        # token is looked up only here and on a clash, not on every check-in.
+        existing = _recorded(token=token, learner=learner)
+        if existing is None:
+            raise
+        return existing, False
     levels = {int(item.competency_id): _parse_level(item.level) or Decimal(0) for item in items}
-    if framework is not None and any(c.framework_id != framework.pk for c in competencies.values()):
-        raise ValidationError({"items": ["Every item must belong to the framework checked in."]})
     try:
         with transaction.atomic():
             checkin = CheckIn.objects.create(
@@ -176,9 +203,20 @@ def checkin_record(
                 ratings=[NewRating(row.competency_id, day, row.level) for row in rows],
             )
     except IntegrityError:
-        # Two requests with one token raced; the other one won. Return what it recorded.
-        existing = CheckIn.objects.filter(client_token=token, learner=learner).first()
+        # The token was used before (a retry, or two requests racing): return what it recorded.
+        existing = _recorded(token=token, learner=learner)
         if existing is None:
             raise
         return existing, False
+    # The check-in comes back with its items as written (in the order of `items`), so a
+    # caller can show it without reading it again.
+    prefetch_store(checkin, "items", SelfAssessment, rows)
     return checkin, True
+
+
+def _recorded(*, token: uuid.UUID, learner: User) -> CheckIn | None:
+    """The check-in recorded with `token`, if any; someone else's is a conflict."""
+    existing = CheckIn.objects.filter(client_token=token).first()
+    if existing is not None and existing.learner_id != learner.pk:
+        raise CheckInTokenConflictError(str(token))
+    return existing

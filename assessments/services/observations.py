@@ -52,6 +52,7 @@ from assessments.selectors.observations import (
     ratable_competencies_in,
 )
 from assessments.summaries.monthly import assessor_summaries_refresh
+from assessments.summaries.programs import NewAssessment
 from frameworks.models import Competency, Framework, RatingScale
 from notifications.services import notification_send
 from programs.models import Institution
@@ -549,6 +550,9 @@ def _create_assessments(
         learner_id=learner.pk,
         competency_ids=[row.competency_id for row in rows],
         days=[observed_on],
+        added=[
+            NewAssessment(row.pk, row.competency_id, observed_on, row.counted_level) for row in rows
+        ],
     )
     AssessmentVersion.objects.bulk_create(
         AssessmentVersion(

@@ -34,6 +34,11 @@ from django.db import connection, transaction
 
 from assessments.models import Assessment, MonthlyRatingSummary, SelfAssessment
 from assessments.summaries.periods import period_summaries_refresh_learner
+from assessments.summaries.programs import (
+    NewAssessment,
+    program_summaries_add,
+    program_summaries_refresh_learner,
+)
 from core.db import execute, placeholders, summary_differences
 
 TABLE = MonthlyRatingSummary._meta.db_table
@@ -171,15 +176,26 @@ def monthly_summaries_add(*, learner_id: int, rated_by: int, ratings: Sequence[N
 
 
 def assessor_summaries_refresh(
-    *, learner_id: int, competency_ids: Iterable[int], days: Iterable[dt.date]
+    *,
+    learner_id: int,
+    competency_ids: Iterable[int],
+    days: Iterable[dt.date],
+    added: Sequence[NewAssessment] | None = None,
 ) -> None:
-    """After assessments of a learner were recorded, changed or removed: both summaries built
-    from them, this one and the committee's period rating summary (give old and new dates)."""
+    """After assessments of a learner were recorded, changed or removed: every summary built
+    from them — this one, the committee's period rating summary and the overview's program
+    summaries (give old and new dates). `added`: the writer only inserted these rows, which
+    the program summaries fold in by upsert instead of recomputing the months."""
     competencies = sorted(set(competency_ids))
+    days = sorted(set(days))
     monthly_summaries_refresh(
         learner_id=learner_id, rated_by=RatedBy.ASSESSOR, competency_ids=competencies
     )
     period_summaries_refresh_learner(learner_id=learner_id, competency_ids=competencies, days=days)
+    if added is not None:
+        program_summaries_add(learner_id=learner_id, ratings=added)
+    else:
+        program_summaries_refresh_learner(learner_id=learner_id, days=days)
 
 
 def monthly_summaries_rebuild() -> int:

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from bench.generate import Scale, build
@@ -22,7 +23,7 @@ from bench.measure import (
     _check_heatmap,
     _check_overview,
 )
-from committee.overview import OVERVIEW_MONTHS, overview_sql
+from committee.overview import overview_reference_sql, overview_window
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -75,10 +76,10 @@ def test_heatmap_endpoint_returns_the_raw_querys_numbers(world):
 
 
 def test_overview_endpoint_returns_the_raw_querys_numbers(world):
-    until = dt.date.today()
-    since = until - dt.timedelta(days=OVERVIEW_MONTHS * 365 // 12)
-    sql = overview_sql("postgresql").replace("= ANY_INSTITUTION", "= %(institution)s")
-    sql = sql.replace("BETWEEN %s AND %s", "BETWEEN %(since)s AND %(until)s")
+    since, until = overview_window(timezone.localdate())
+    sql = overview_reference_sql(
+        "postgresql", institutions="%(institution)s", since="%(since)s", until="%(until)s"
+    )
     raw = _raw(sql, {"institution": world.institution_id, "since": since, "until": until})
 
     note = _check_overview(_client(world.big_director_email), "/api/v1/institution/overview/", raw)

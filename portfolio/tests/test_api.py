@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 
 from assessments.models import CheckIn, SelfAssessment
@@ -55,6 +56,39 @@ def test_a_check_in_is_recorded_and_a_retry_returns_it_without_a_second(api, lea
     assert [i["level"] for i in first.json()["items"]] == ["2.5", "3.0"]
     assert CheckIn.objects.count() == 1
     assert SelfAssessment.objects.count() == 2
+
+
+@pytest.mark.parametrize("evidence", [0, 3])
+def test_a_check_in_post_runs_a_fixed_number_of_queries_and_answers_as_the_detail_reads(
+    api, learner, leaves, evidence, django_assert_num_queries
+):
+    items = EvidenceFactory.create_batch(evidence, learner=learner)
+    for index, item in enumerate(items):  # different days and entry times: the order shows
+        item.occurred_on = dt.date(2025, 9, 1 + index % 2)
+        item.save(update_fields=["occurred_on"])
+    payload = {
+        "client_token": str(uuid.uuid4()),
+        "items": [
+            {
+                "competency": leaf.pk,
+                "level": "2.5" if index % 2 else "3",
+                "note": f" Note {index} ",
+                "evidence": [e.pk for e in items[: index % 4]],
+            }
+            for index, leaf in enumerate(leaves[:4])
+        ],
+    }
+    # 1 session, 2 user, (3 own evidence, when linked), 4 competencies with whether each
+    # level is on their scale, 5 savepoint (the test's transaction; BEGIN outside it), 6 the
+    # check-in, 7 its items, (8 evidence links), 9 the monthly summary upsert (SQLite:
+    # a delete and an insert), 10 release. No read-back: the answer is what was written.
+    upsert = 1 if connection.vendor == "postgresql" else 2
+    with django_assert_num_queries((9 if evidence else 7) + upsert):
+        response = api.post("/api/v1/check-ins/", payload, content_type="application/json")
+    assert response.status_code == 201
+    detail = api.get(f"/api/v1/check-ins/{response.json()['id']}/")
+    assert response.json() == detail.json()
+    assert sum(len(i["evidence"]) for i in response.json()["items"]) == (6 if evidence else 0)
 
 
 def test_a_level_not_on_the_scale_is_a_400_per_item_and_nothing_is_written(api, leaves):

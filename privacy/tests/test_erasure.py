@@ -263,3 +263,35 @@ def test_an_administrator_erases_an_account_from_the_admin_and_cannot_cascade_de
     assert stub.is_erased
     assert LearnerReview.objects.filter(pk=signed_review.pk, learner=stub).exists()
     assert client.get(f"/admin/accounts/user/{learner.pk}/delete/").status_code == 403
+
+
+def test_erasing_a_learner_takes_their_ratings_out_of_the_overviews_group(
+    learner, program, director
+):
+    import datetime as dt
+    from decimal import Decimal
+
+    from assessments.models import Assessment, ProgramMonthLearners, ProgramRatingHistogram
+    from assessments.summaries.programs import (
+        program_histogram_differences,
+        program_learners_differences,
+    )
+    from assessments.tests.factories import AssessmentFactory
+    from programs.tests.factories import enrol, program_with_framework
+
+    _, leaves = program_with_framework(program)
+    day = dt.date(2025, 9, 1)
+    AssessmentFactory(learner=learner, competency=leaves[0], level=4, observed_on=day)
+    for person in enrol(program, 2):
+        AssessmentFactory(learner=person, competency=leaves[0], level=2, observed_on=day)
+    assert ProgramMonthLearners.objects.get(program=program).learners == 3
+
+    account_erase(user=learner)
+
+    # The assessments stay as records of an anonymised former learner, out of current groups.
+    assert Assessment.objects.filter(learner=learner).count() == 1
+    assert [(h.level, h.n) for h in ProgramRatingHistogram.objects.filter(program=program)] == [
+        (Decimal("2.0"), 2)
+    ]
+    assert ProgramMonthLearners.objects.get(program=program).learners == 2
+    assert program_histogram_differences()[:2] == program_learners_differences()[:2] == (0, 0)

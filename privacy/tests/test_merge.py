@@ -10,6 +10,10 @@ from django.test import Client
 from accounts.models import ApiToken, User
 from assessments.summaries.monthly import monthly_summaries_differences
 from assessments.summaries.periods import period_summaries_differences
+from assessments.summaries.programs import (
+    program_histogram_differences,
+    program_learners_differences,
+)
 from committee.models import LearnerReview
 from portfolio.models import LearnerProfile
 from privacy import merge
@@ -92,6 +96,8 @@ def test_merge_moves_every_row_and_closes_the_other_account():
     assert token.revoked_at is not None and token.user == keep
     # The summaries match the merged ratings.
     assert monthly_summaries_differences()[:2] == period_summaries_differences()[:2] == (0, 0)
+    # ... and so do the institution overview's group summaries.
+    assert program_histogram_differences()[:2] == program_learners_differences()[:2] == (0, 0)
 
 
 def test_a_clash_only_a_person_can_resolve_refuses_and_changes_nothing():
@@ -331,3 +337,29 @@ def test_a_proof_left_by_another_account_or_too_old_does_not_count():
 def test_proving_through_an_unknown_or_disabled_provider_is_not_found():
     response = _signed_in(factories.UserFactory()).post("/account/merge/", {"prove": "nowhere"})
     assert response.status_code == 404
+
+
+def test_merging_moves_the_other_accounts_ratings_into_the_kept_accounts_group():
+    from assessments.models import ProgramMonthLearners, ProgramRatingHistogram
+    from assessments.tests.factories import AssessmentFactory
+    from programs.tests.factories import program_with_framework
+
+    program = factories.ProgramFactory()
+    _, leaves = program_with_framework(program)
+    keep, other = factories.UserFactory(), factories.UserFactory()
+    factories.EnrollmentFactory(learner=keep, program=program, training_year=2)
+    elsewhere = factories.EnrollmentFactory(learner=other, training_year=1)
+    for person in (keep, other):
+        AssessmentFactory(learner=person, competency=leaves[0], level=3)
+    assert ProgramRatingHistogram.objects.get(program=elsewhere.program).n == 1
+
+    account_merge(keep=keep, other=other)
+
+    # Both ratings are now the kept account's, in each program it is in (its own, and the
+    # other's, which moved to it), each counted once per learner and month.
+    assert {(h.program_id, h.training_year, h.n) for h in ProgramRatingHistogram.objects.all()} == {
+        (program.pk, 2, 2),
+        (elsewhere.program_id, 1, 2),
+    }
+    assert {m.learners for m in ProgramMonthLearners.objects.all()} == {1}
+    assert program_histogram_differences()[:2] == program_learners_differences()[:2] == (0, 0)

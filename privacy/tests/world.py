@@ -43,6 +43,7 @@ from assessments.models import (
 from assessments.services.forms import shipped_forms_ensure
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
+from assessments.summaries.programs import program_summaries_rebuild
 from assessments.tests.factories import on_shipped_form
 from caselog.models import CaseLogEntry, Procedure
 from coaching.models import (
@@ -599,6 +600,7 @@ def build_dana_world() -> DanaWorld:
     # The rows above were written without the services, which keep these exact as they go.
     monthly_summaries_rebuild()
     period_summaries_rebuild()
+    program_summaries_rebuild()
 
     return DanaWorld(
         dana=dana,

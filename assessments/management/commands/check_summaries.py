@@ -3,7 +3,9 @@ they summarise (exit status 1 on any difference), or rewrite them from those rat
 in assessments, the higher of the two layers, so that it may read both.
 
 - the period rating summary (the cohort heatmap's; `assessments.summaries.periods`);
-- the monthly rating summary (the learner dashboard's; `assessments.summaries.monthly`).
+- the monthly rating summary (the learner dashboard's; `assessments.summaries.monthly`);
+- the program rating histogram and month learners (the institution overview's;
+  `assessments.summaries.programs`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from assessments.summaries.monthly import (
     monthly_summaries_rebuild,
 )
 from assessments.summaries.periods import period_summaries_differences, period_summaries_rebuild
+from assessments.summaries.programs import (
+    program_histogram_differences,
+    program_histogram_rebuild,
+    program_learners_differences,
+    program_learners_rebuild,
+)
 
 Differences = Callable[[], tuple[int, int, list[tuple[Any, ...]]]]
 
@@ -39,6 +47,19 @@ def _monthly_cell(
     )
 
 
+def _histogram_cell(
+    program: Any, year: Any, competency: Any, month: Any, level: Any, n: Any
+) -> str:
+    return (
+        f"program {program}, year {year}, competency {competency} in {str(month)[:7]}: "
+        f"{n} ratings at {level}"
+    )
+
+
+def _learners_cell(program: Any, year: Any, month: Any, learners: Any) -> str:
+    return f"program {program}, year {year} in {str(month)[:7]}: {learners} learners rated"
+
+
 SUMMARIES: list[tuple[str, Callable[[], int], Differences, Callable[..., str]]] = [
     ("period rating summary", period_summaries_rebuild, period_summaries_differences, _period_cell),
     (
@@ -46,6 +67,18 @@ SUMMARIES: list[tuple[str, Callable[[], int], Differences, Callable[..., str]]] 
         monthly_summaries_rebuild,
         monthly_summaries_differences,
         _monthly_cell,
+    ),
+    (
+        "program rating histogram",
+        program_histogram_rebuild,
+        program_histogram_differences,
+        _histogram_cell,
+    ),
+    (
+        "program month learners",
+        program_learners_rebuild,
+        program_learners_differences,
+        _learners_cell,
     ),
 ]
 

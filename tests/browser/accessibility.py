@@ -42,6 +42,9 @@ WIDTHS = {"1280": {"width": 1280, "height": 800}, "390": {"width": 390, "height"
 # can go. Keep this empty whenever possible.
 KNOWN: dict[tuple[str, str], str] = {}
 
+# Two frames: the page's resize observers have run and its layout is the new width's.
+SETTLE = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
 # Runs in the page: axe on the whole document, violations only, cut down to what a message
 # needs (a page can have hundreds of nodes for one rule).
 RUN_AXE = """
@@ -155,6 +158,7 @@ class AxeAudit:
             return []
         for width in pending:
             page.set_viewport_size(WIDTHS[width])
+            page.evaluate(SETTLE)
             failures += self._run(page, view, width)
             self.checked.add((view, width))
         page.set_viewport_size(WIDTHS[own_width])
@@ -212,7 +216,9 @@ class AxeAudit:
                 )
         for key in sorted(set(KNOWN) - self.known_seen):
             if key[1] in views:
-                lines.append(f"axe-core: known violation {key} no longer seen: remove it from KNOWN")
+                lines.append(
+                    f"axe-core: known violation {key} no longer seen: remove it from KNOWN"
+                )
         lines += [f"axe-core: not revisited: {skipped}" for skipped in self.skipped]
         return lines
 

@@ -141,9 +141,7 @@ def _page_in_new_context(
         assert not violations, "Content Security Policy violations:\n" + "\n".join(
             dict.fromkeys(violations)
         )
-        assert not inaccessible, "Accessibility violations (axe-core):\n" + "\n".join(
-            inaccessible
-        )
+        assert not inaccessible, "Accessibility violations (axe-core):\n" + "\n".join(inaccessible)
     finally:
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:

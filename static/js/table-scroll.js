@@ -1,7 +1,8 @@
-// A table wider than the screen scrolls sideways inside its box (.table-scroll). A keyboard
-// user can scroll that box only if it can take focus (WCAG 2.1.1; axe's
-// scrollable-region-focusable), so a box that overflows becomes a named region in the Tab
-// order, and a box that fits stays out of it: no extra Tab stop on a wide screen.
+// A table wider than the screen scrolls sideways inside its box (.table-scroll), as do sample
+// files (pre.sample) and long kept records (.record-text). A keyboard user can scroll such a
+// box only if it can take focus (WCAG 2.1.1; axe's scrollable-region-focusable), so a box
+// that overflows becomes a named region in the Tab order, and a box that fits stays out of
+// it: no extra Tab stop on a wide screen.
 (function () {
   "use strict";
 
@@ -15,17 +16,18 @@
     if (label) return label.textContent.trim();
     var before = box.previousElementSibling;
     if (before && /^H[1-6]$/.test(before.tagName)) return before.textContent.trim();
-    return "Table";
+    return table ? "Table" : "Text";
   }
 
   function update(box) {
-    var overflows = box.scrollWidth > box.clientWidth + 1;
+    var overflows =
+      box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
     var ours = box.hasAttribute("data-scroll-region");
     if (overflows && !ours && !box.hasAttribute("tabindex")) {
       box.setAttribute("data-scroll-region", "");
       box.setAttribute("tabindex", "0");
       box.setAttribute("role", "region");
-      box.setAttribute("aria-label", nameOf(box) + " (scrolls sideways)");
+      box.setAttribute("aria-label", nameOf(box) + " (scrolls)");
     } else if (!overflows && ours) {
       ["data-scroll-region", "tabindex", "role", "aria-label"].forEach(function (name) {
         box.removeAttribute(name);
@@ -33,7 +35,9 @@
     }
   }
 
-  var boxes = document.querySelectorAll(".table-scroll, .obs-table-scroll");
+  var boxes = document.querySelectorAll(
+    ".table-scroll, .obs-table-scroll, pre.sample, .record-text"
+  );
   boxes.forEach(update);
   if (window.ResizeObserver) {
     var observer = new ResizeObserver(function (entries) {

@@ -14,6 +14,7 @@ of the document and of everything it loaded.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -51,23 +52,6 @@ async () => {
 """
 
 
-@pytest.fixture(scope="module")
-def production_static(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("static")
-    production = {
-        "STATIC_ROOT": root,
-        "STORAGES": {
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "core.staticstorage.CompressedManifestStaticFiles"},
-        },
-        "WHITENOISE_USE_FINDERS": False,
-        "WHITENOISE_AUTOREFRESH": False,
-    }
-    with override_settings(**production):
-        call_command("collectstatic", interactive=False, verbosity=0)
-        yield root
-
-
 class _WhiteNoiseServes:
     """In place of the live server's static files handler: leave /static/ to WhiteNoise."""
 
@@ -78,9 +62,21 @@ class _WhiteNoiseServes:
         return self.application(environ, start_response)
 
 
-@pytest.fixture(scope="module")
-def production_server(production_static: Path) -> Iterator[str]:
-    with override_settings(ALLOWED_HOSTS=["localhost"]):
+@contextmanager
+def _production_server(root: Path) -> Iterator[str]:
+    """A live server with production static files, for as long as the block lasts."""
+    production = {
+        "STATIC_ROOT": root,
+        "STORAGES": {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "core.staticstorage.CompressedManifestStaticFiles"},
+        },
+        "WHITENOISE_USE_FINDERS": False,
+        "WHITENOISE_AUTOREFRESH": False,
+        "ALLOWED_HOSTS": ["localhost"],
+    }
+    with override_settings(**production):
+        call_command("collectstatic", interactive=False, verbosity=0)
         thread = LiveServerThread("localhost", static_handler=_WhiteNoiseServes)
         thread.daemon = True
         thread.start()
@@ -123,7 +119,7 @@ def _kb(n: int) -> str:
 
 
 def test_pages_stay_light_on_the_wire_and_load_charts_only_where_they_draw_them(
-    browser: Browser, production_server: str, live_server: Any
+    browser: Browser, live_server: Any, tmp_path: Path
 ):
     # The demo as `make run` seeds it (smaller), on the shipped frameworks: real text sizes.
     call_command("load_frameworks", stdout=StringIO())
@@ -148,20 +144,19 @@ def test_pages_stay_light_on_the_wire_and_load_charts_only_where_they_draw_them(
         (director, f"/programs/{program.pk}/heatmap/"),
         (director, packet),
     ]
-    lines = []
-    for user, path in pages:
-        weighed = _weigh(browser, production_server, user, path)
-        lines.append(f"{path}: {_kb(weighed['total'])}, charts drawn: {weighed['charts']}")
-        # Plotly is fetched only by a page that draws a chart, and every chart is drawn.
-        assert weighed["plotly"] == bool(weighed["chartSlots"]), (path, weighed["files"])
-        assert weighed["charts"] >= weighed["chartSlots"], path
-        budget = FIRST_CHART_BUDGET if weighed["plotly"] else PAGE_BUDGET
-        assert weighed["total"] < budget, (path, _kb(weighed["total"]), weighed["files"])
+    with _production_server(tmp_path / "static") as production:
+        for user, path in pages:
+            weighed = _weigh(browser, production, user, path)
+            print(f"{path}: {_kb(weighed['total'])}, charts drawn: {weighed['charts']}")
+            # Plotly is fetched only by a page that draws a chart, and every chart is drawn.
+            assert weighed["plotly"] == bool(weighed["chartSlots"]), (path, weighed["files"])
+            assert weighed["charts"] >= weighed["chartSlots"], path
+            budget = FIRST_CHART_BUDGET if weighed["plotly"] else PAGE_BUDGET
+            assert weighed["total"] < budget, (path, _kb(weighed["total"]), weighed["files"])
     # `make run` (DEBUG, files found in static/ per request, as pytest-django's live server
     # serves them) sends the same cartesian bundle, uncompressed: 1.5 MB, not the full 4.8 MB.
     weighed = _weigh(browser, live_server.url, learner, "/progress/")
     plotly = [f for f in weighed["files"] if "plotly" in f["url"]]
     assert [f["url"].rsplit("/", 1)[-1] for f in plotly] == [PLOTLY.rsplit("/", 1)[-1]]
     assert plotly[0]["body"] < 1_600_000
-    lines.append(f"/progress/ as `make run` serves it: {_kb(weighed['total'])}")
-    print("\n".join(lines))
+    print(f"/progress/ as `make run` serves it: {_kb(weighed['total'])}")

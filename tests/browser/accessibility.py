@@ -46,8 +46,9 @@ KNOWN: dict[tuple[str, str], str] = {
     ("nested-interactive", "program-distributions"): "director charts, issue 23",
     ("nested-interactive", "program-packet"): "director charts, issue 23",
 }
-# Pages that are not ours to fix: Django's admin (its own templates and scripts).
-NOT_OURS = ("admin:",)
+# Pages that are not ours to fix: Django's admin and the API's Swagger UI (drf-spectacular's
+# page around swagger-ui's script), with their own templates and scripts.
+NOT_OURS = ("admin:", "api-docs")
 
 # Two frames: the page's resize observers have run and its layout is the new width's.
 SETTLE = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"

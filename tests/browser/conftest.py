@@ -16,6 +16,10 @@ violation: a `securitypolicyviolation` listener (installed before any page scrip
 the test, and console errors that mention Content Security Policy are kept too. A context that
 saw any fails its test at teardown, so every journey checks the policy.
 
+With CONTINUUM_AXE=1 (always in CI) each context's pages are also checked with axe-core at both
+sizes once the test has passed, and a serious or critical violation fails the test that visited
+the page (accessibility.py, docs/accessibility.md).
+
 A failing test leaves `test-artifacts/<test-name>.png` behind (the root conftest records each
 phase's report on the item as `rep_call`). Every browser test is marked `browser` and
 `django_db(transaction=True)`: the live server reads the database from another thread.
@@ -33,6 +37,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.browser.accessibility import AUDIT
+from tests.browser.accessibility import ENABLED as AXE_ENABLED
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -119,15 +126,22 @@ def _page_in_new_context(
     context: BrowserContext = browser.new_context(base_url=base_url, **options)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     violations = watch_csp(context)
+    AUDIT.origin = base_url
+    loaded = AUDIT.watch(context) if AXE_ENABLED else []
     page = context.new_page()
     try:
         yield page
+        report = getattr(request.node, "rep_call", None)
+        inaccessible = []
+        if AXE_ENABLED and report is not None and report.passed:
+            inaccessible = AUDIT.check(context, str(options["viewport"]["width"]), loaded)
         for open_page in context.pages:
             for violation in open_page.evaluate("() => window.__cspViolations"):
                 violations.append(_describe(violation))
         assert not violations, "Content Security Policy violations:\n" + "\n".join(
             dict.fromkeys(violations)
         )
+        assert not inaccessible, "Accessibility violations (axe-core):\n" + "\n".join(inaccessible)
     finally:
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
@@ -136,6 +150,12 @@ def _page_in_new_context(
             except Exception as error:  # a screenshot must never hide the real failure
                 print(f"could not save a failure screenshot: {error}")
         context.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if AXE_ENABLED and AUDIT.runs:
+        for line in AUDIT.summary():
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture

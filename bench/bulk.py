@@ -76,6 +76,10 @@ def deferred_indexes(
             cursor.execute(definition)
         for table, name, _, definition in reversed(constraints):
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+        # Statistics of the loaded rows, so the statements after the load plan for millions of
+        # rows, not for the empty tables of before.
+        for table in tables:
+            cursor.execute(f"ANALYZE {quote(table)}")
         log(
             f"    rebuilt {len(indexes)} indexes and {len(constraints)} constraints of "
             f"{len(tables)} tables"

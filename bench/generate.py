@@ -513,6 +513,11 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
                 {"academic_now": academic_now, "last": PERIODS - 1},
             )
             reviews = cursor.rowcount
+            # Without indexes, a join planned on no statistics can be a nested loop over
+            # millions of rows (at 10x it ran for over ten minutes): measure what is there.
+            cursor.execute(
+                f"ANALYZE {LearnerReview._meta.db_table}, bench_period, bench_competency"
+            )
             cursor.execute(
                 f"""
                 INSERT INTO committee_consensusrating (review_id, competency_id, level, rationale,

@@ -1,4 +1,4 @@
-"""The load test: `python -m bench.load [--scale tiny|small|full|10x] [--users 60] [--duration 60s]`.
+"""The load test: `python -m bench.load [--scale tiny|small|full|10x] [--users N] [--duration T]`.
 
 1. Uses the benchmark's database and data (bench/runner.py: generated at the scale unless data
    of that scale is there already).

@@ -5,11 +5,17 @@ big tables (users, enrollments, assessor ratings, self-assessments, reviews, con
 filled with set-based INSERT … SELECT statements over generate_series, computed by the server
 — the fastest bulk path there is, and deterministic thanks to setseed().
 
-Shape (full scale): one institution, 20 programs (one of exactly 300 current learners), 5,000
+Shape (full scale, "1x"): one institution, 20 programs (one of exactly 300 current learners), 5,000
 learners, one framework of 22 sub-competencies in 6 domains, 12 semi-annual review periods,
 one assessor rating and one self-assessment per learner × sub-competency × period (≈1.32 M
 each), signed-off consensus for every past period and part of the current one. A second, small
-institution gives the "other size" for query counts.
+institution gives the "other size" for query counts. The 10x scale has 50,000 learners in
+200 programs (≈13.2 M of each kind of rating); every scale is the same SQL, so the smaller ones
+keep their data whatever the larger ones need.
+
+The big tables are loaded with their secondary indexes and foreign keys off and rebuilt once
+after (bench/bulk.py), and the summaries the application keeps on write are rebuilt from the
+loaded rows in one place, `summaries_build`.
 """
 
 from __future__ import annotations
@@ -28,6 +34,10 @@ from assessments.models import (
     Assessment,
     AssessmentForm,
     AssessmentRequest,
+    MonthlyRatingSummary,
+    PeriodRatingSummary,
+    ProgramMonthLearners,
+    ProgramRatingHistogram,
     Rotation,
     ScheduledRotation,
     SelfAssessment,
@@ -35,7 +45,9 @@ from assessments.models import (
 from assessments.services.forms import shipped_forms_ensure
 from assessments.summaries.monthly import monthly_summaries_rebuild
 from assessments.summaries.periods import period_summaries_rebuild
-from assessments.summaries.programs import program_summaries_rebuild
+from assessments.summaries.programs import program_histogram_rebuild, program_learners_rebuild
+from bench.bulk import deferred_indexes
+from committee.models import ConsensusRating, LearnerReview
 from frameworks.models import Competency, Framework, RatingScale, ScaleLevel
 from portfolio.models import Evidence
 from programs.models import Cohort, Institution, Program, ProgramRole, ReviewPeriod
@@ -72,7 +84,19 @@ SCALES = {
     "full": Scale(
         "full", programs=20, learners=5_000, big_program=300, small_learners=24, evidence=10_000
     ),
+    # The issue's national-scale check: ten times the learners and programs, the same
+    # 300-learner program timed, the same largest list.
+    "10x": Scale(
+        "10x", programs=200, learners=50_000, big_program=300, small_learners=24, evidence=10_000
+    ),
 }
+# Loaded with their indexes and foreign keys off (bench/bulk.py): the tables of millions of rows.
+BULK_TABLES = [
+    Assessment._meta.db_table,
+    SelfAssessment._meta.db_table,
+    LearnerReview._meta.db_table,
+    ConsensusRating._meta.db_table,
+]
 
 
 @dataclass
@@ -224,6 +248,10 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
     """Generate everything for `scale`; returns where things are."""
     started = time.perf_counter()
     say = log
+
+    def timed(message: str) -> object:
+        return say(f"{message} ({time.perf_counter() - started:.1f}s)")
+
     with transaction.atomic():
         _reset()
         framework, leaves = _framework()
@@ -280,7 +308,7 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
         )
         say(f"  reference rows ready ({time.perf_counter() - started:.1f}s)")
 
-        with connection.cursor() as cursor:
+        with deferred_indexes(BULK_TABLES, timed), connection.cursor() as cursor:
             cursor.execute("SELECT setseed(0.42)")
             # Staff: one director and FACULTY_PER_PROGRAM assessors per program.
             staff_rows = []
@@ -488,6 +516,11 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
                 {"academic_now": academic_now, "last": PERIODS - 1},
             )
             reviews = cursor.rowcount
+            # Without indexes, a join planned on no statistics can be a nested loop over
+            # millions of rows (at 10x it ran for over ten minutes): measure what is there.
+            cursor.execute(
+                f"ANALYZE {LearnerReview._meta.db_table}, bench_period, bench_competency"
+            )
             cursor.execute(
                 f"""
                 INSERT INTO committee_consensusrating (review_id, competency_id, level, rationale,
@@ -513,12 +546,7 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
     say(f"  {evidence:,} evidence items ({time.perf_counter() - started:.1f}s)")
     blocks = _rotations(today, framework, leaves[0], form)
     say(f"  {blocks:,} rotation blocks ({time.perf_counter() - started:.1f}s)")
-    cells = period_summaries_rebuild()  # the heatmap's summary of the bulk-loaded ratings
-    say(f"  period rating summary: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
-    cells = monthly_summaries_rebuild()  # the dashboard's
-    say(f"  monthly rating summary: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
-    cells = program_summaries_rebuild()  # the institution overview's
-    say(f"  program summaries: {cells:,} cells ({time.perf_counter() - started:.1f}s)")
+    summaries_build(timed)
     with connection.cursor() as cursor:
         # VACUUM too, where it can run (not inside a test's transaction): freshly loaded tables
         # have no visibility map, so index-only scans of covering indexes would still read
@@ -555,6 +583,34 @@ def build(scale: Scale, today: dt.date, log: Callable[[str], object] = print) ->
             "rotation_blocks": blocks,
         },
     )
+
+
+# What the application keeps on write and a bulk load bypasses, rebuilt from the loaded rows:
+# (name, its table, the rebuild returning the rows written). A new summary adds its rebuild
+# (the backfill it runs after a bulk load) here, and with its table its indexes are rebuilt
+# once after it is filled.
+POST_LOAD_SUMMARIES: list[tuple[str, str, Callable[[], int]]] = [
+    # the heatmap's
+    ("period rating summary", PeriodRatingSummary._meta.db_table, period_summaries_rebuild),
+    # the dashboard's
+    ("monthly rating summary", MonthlyRatingSummary._meta.db_table, monthly_summaries_rebuild),
+    # the institution overview's
+    ("program rating histogram", ProgramRatingHistogram._meta.db_table, program_histogram_rebuild),
+    ("program month learners", ProgramMonthLearners._meta.db_table, program_learners_rebuild),
+]
+
+
+def summaries_build(log: Callable[[str], object] = print) -> None:
+    """Rebuild every summary in POST_LOAD_SUMMARIES from the raw rows, in one transaction, with
+    the summary tables' indexes rebuilt once at the end; `manage.py check_summaries` proves
+    the result equal to the raw rows."""
+    tables = [table for _, table, _ in POST_LOAD_SUMMARIES]
+    with deferred_indexes(tables, log), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The rebuilds sort every rating by cell; the server default (4 MB) sorts on disk.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        for name, _, rebuild in POST_LOAD_SUMMARIES:
+            log(f"  {name}: {rebuild():,} cells")
 
 
 ROTATIONS_PER_PROGRAM = 8
@@ -718,9 +774,6 @@ def locate(scale: Scale, today: dt.date) -> World:
     small_periods = list(ReviewPeriod.objects.filter(program=small_program).order_by("start_date"))
     big_cohort = Cohort.objects.filter(program=big).order_by("-start_year").first()
     assert big_cohort is not None
-    from assessments.models import Assessment, SelfAssessment
-    from committee.models import ConsensusRating, LearnerReview
-
     return World(
         today=today,
         institution_id=big.institution_id,
@@ -747,5 +800,5 @@ def locate(scale: Scale, today: dt.date) -> World:
     )
 
 
-__all__ = ["SCALES", "Scale", "World", "build", "locate"]
+__all__ = ["POST_LOAD_SUMMARIES", "SCALES", "Scale", "World", "build", "locate", "summaries_build"]
 _ = ProgramRole  # imported for readers: roles are written in SQL above

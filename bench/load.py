@@ -1,4 +1,4 @@
-"""The load test: `python -m bench.load [--scale tiny|small|full] [--users 60] [--duration 60s]`.
+"""The load test: `python -m bench.load [--scale tiny|small|full|10x] [--users N] [--duration T]`.
 
 1. Uses the benchmark's database and data (bench/runner.py: generated at the scale unless data
    of that scale is there already).
@@ -32,7 +32,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.runner import bench_database_url
+from bench.runner import SCALE_ALIASES, SCALE_CHOICES, bench_database_url
 
 TOKEN_NAME = "load test"
 LEARNERS = 60
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.load", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--scale", choices=["tiny", "small", "full"], default="full")
+    parser.add_argument("--scale", choices=SCALE_CHOICES, default="full")
     parser.add_argument("--users", type=int, default=60, help="simulated people at once")
     parser.add_argument("--duration", default="60s", help="each run's length (locust syntax)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     url = bench_database_url()
+    args.scale = SCALE_ALIASES.get(args.scale, args.scale)
     _ensure_data(args.scale)
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"

@@ -23,9 +23,9 @@ from accounts.models import User
 from committee.overview import MIN_CELL, overview_reference_sql
 from core.db import median_sql
 
-REPEAT = {"tiny": 5, "small": 11, "full": 15}
+REPEAT = {"tiny": 5, "small": 11, "full": 15, "10x": 5}
 # Seconds of timed rounds a measurement may fill beyond its REPEAT (see `Rounds`).
-ROUND_BUDGET_S = {"tiny": 1.0, "small": 3.0, "full": 6.0}
+ROUND_BUDGET_S = {"tiny": 1.0, "small": 3.0, "full": 6.0, "10x": 6.0}
 
 _LEARNERS = """
     SELECT e.learner_id FROM programs_enrollment e

@@ -1,4 +1,4 @@
-"""The benchmark runner: `python -m bench [--scale tiny|small|full] [--reuse] [--repeat N]`.
+"""The benchmark runner: `python -m bench [--scale tiny|small|full|10x] [--reuse] [--repeat N]`.
 
 1. Points Django at its own PostgreSQL database — DATABASE_URL with the database name replaced
    by `continuum_bench` (or BENCH_DATABASE_URL) — never the application or test database —
@@ -34,6 +34,9 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 BENCH_DB_NAME = "continuum_bench"
+# bench/generate.py's SCALES (not imported here: it needs Django set up); "1x" is "full".
+SCALE_CHOICES = ["tiny", "small", "full", "1x", "10x"]
+SCALE_ALIASES = {"1x": "full"}
 
 
 def bench_database_url() -> str:
@@ -113,7 +116,7 @@ def _save_state(scale: str, today: dt.date, world: dict[str, object]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", choices=["tiny", "small", "full"], default="full")
+    parser.add_argument("--scale", choices=SCALE_CHOICES, default="full")
     parser.add_argument(
         "--reuse", action="store_true", help="keep data generated earlier at the same scale"
     )
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         help="generate: only make sure the data is there (bench/load.py)",
     )
     args = parser.parse_args(argv)
+    args.scale = SCALE_ALIASES.get(args.scale, args.scale)
 
     url = bench_database_url()
     if args.phase == "measure":

@@ -20,7 +20,8 @@ def test_add_as_evidence_sent_twice_from_one_page_is_one_item(client, learner, p
     framework = im_framework()
     program.frameworks.add(framework)
     resource = LearningResourceFactory(
-        title="Reasoning traps", competencies=[Competency.objects.get(framework=framework, code="PC3")]
+        title="Reasoning traps",
+        competencies=[Competency.objects.get(framework=framework, code="PC3")],
     )
     client.force_login(learner)
     page = reverse("learning-resource", args=[resource.pk])

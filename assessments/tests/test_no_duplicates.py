@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from assessments.models import (
@@ -190,4 +191,21 @@ def test_a_teaching_evaluation_sent_twice_from_one_page_is_one_evaluation(client
         TeachingEvaluation.objects.count,
         "evaluation",
         fresh_creates=False,  # one evaluation of a teacher per learner
+    )
+
+
+def test_a_schedule_imported_twice_from_one_page_is_imported_once(client, obs, director):
+    rotation_create(program=obs.program, name="Cardiology", competency_ids=[obs.epas[0].pk])
+    client.force_login(director)
+    text = (
+        "learner,rotation,site,start,end,supervising_faculty\n"
+        f"{obs.learner.email},Cardiology,General,2026-07-01,2026-07-28,{obs.assessor.email}\n"
+    )
+    assert_created_once(
+        client,
+        f"/assessments/rotations/{obs.program.pk}/",
+        {"action": "import", "file": SimpleUploadedFile("schedule.csv", text.encode(), "text/csv")},
+        ScheduledRotation.objects.count,
+        "schedule import",
+        fresh_creates=False,  # the client has read the file by then
     )

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from core.once import submit_once
+from core.once import ONCE_URL, submit_once
 from learning.fhir import BundleError
 from learning.forms import CatalogueFilterForm, FeedbackForm, VisitUploadForm
 from learning.selectors import (
@@ -162,7 +162,11 @@ def visits(request: HttpRequest) -> HttpResponse:
         form = VisitUploadForm(initial={"practitioner_id": link.practitioner_id if link else ""})
     page = Paginator(visits_of(learner=me), VISITS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "report": report, "page": page}
-    return render(request, "learning/visits.html", context, status=status)
+    response = render(request, "learning/visits.html", context, status=status)
+    if report is not None:
+        # The report is shown once, not redirected to: a replay of the upload goes to the list.
+        setattr(response, ONCE_URL, reverse("learning-visits"))
+    return response
 
 
 @login_required

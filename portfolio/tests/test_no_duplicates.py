@@ -9,6 +9,7 @@ import pytest
 from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.shortcuts import redirect
 from django.test import Client, RequestFactory
@@ -18,7 +19,7 @@ from accounts.models import ApiToken
 from assessments.models import CheckIn
 from core.models import FormSubmission
 from core.once import FIELD, submit_once
-from portfolio import services
+from portfolio import services, transfer
 from portfolio.models import Evidence, Goal, GoalProgressNote, PortfolioTransfer, ShareGrant
 from portfolio.tests.factories import GoalFactory
 from tests.once import assert_created_once, token_of
@@ -209,3 +210,21 @@ def test_the_export_button_pressed_twice_starts_one_export(client, learner, sett
         page=reverse("transfer-list"),
         fresh_creates=False,  # one export runs at a time
     )
+
+
+def test_the_import_form_sent_twice_starts_one_import(client, learner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    archive = transfer.archive_bytes(learner=learner)
+    client.force_login(learner)
+    imports = PortfolioTransfer.objects.filter(direction="import").count
+    where = assert_created_once(
+        client,
+        reverse("import-start"),
+        {"archive": SimpleUploadedFile("portfolio.zip", archive, "application/zip")},
+        imports,
+        "import",
+        page=reverse("transfer-list"),
+        fresh_creates=False,  # the client has read the file by then; the test needs one import
+    )
+    job = PortfolioTransfer.objects.get(direction="import")
+    assert where == reverse("transfer-detail", kwargs={"public_id": job.public_id})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from programs.models import Cohort, Enrollment, Invitation, Program, ProgramRole, ReviewPeriod
@@ -88,3 +89,17 @@ def test_the_period_form_sent_twice_adds_one_period(client, director, program):
     assert_created_once(
         client, url, data, ReviewPeriod.objects.count, "review period", fresh_creates=False
     )
+
+
+def test_the_roster_sent_twice_from_one_page_is_imported_once(client, director, program):
+    client.force_login(director)
+    csv = "email,name,training_year,start_date,cohort\nnew.one@example.org,New One,1,2025-07-01,\n"
+    where = assert_created_once(
+        client,
+        reverse("program-roster", args=[program.pk]),
+        {"file": SimpleUploadedFile("roster.csv", csv.encode(), "text/csv")},
+        Enrollment.objects.count,
+        "roster import",
+        fresh_creates=False,  # the same roster again updates, it does not enrol again
+    )
+    assert where == reverse("program-enrollments", args=[program.pk])

@@ -103,32 +103,33 @@ class Listing:
     others: int = 0  # rows the fixtures add (the learner's own enrollment)
 
 
-# Every page: 1 session, 2 user, and the navigation's roles; every API: 1 session, 2 user.
+# Every page: 1 session, 2 user, the navigation's roles and, last, the header's unread count;
+# every API: 1 session, 2 user.
 LISTS = {
     # Page: 3 share grants (who sees what), 4 count, 5 the page, 6 its competencies, 7 roles.
     # API: 3 one page by cursor, 4 its competencies, 5 share grants.
-    "evidence": Listing(_evidence, "/evidence/", "/api/v1/evidence/", 7, 5),
+    "evidence": Listing(_evidence, "/evidence/", "/api/v1/evidence/", 8, 5),
     # Page: 3 count, 4 share grants, 5 roles, 6 frameworks to check in on, 7 the page, 8 its
     # items. API: 3 one page by cursor, 4 its items.
     "check-ins": Listing(
-        _checkins, "/assessments/check-ins/", "/api/v1/check-ins/", 8, 4, api_page=20
+        _checkins, "/assessments/check-ins/", "/api/v1/check-ins/", 9, 4, api_page=20
     ),
     # Page: 3 count, 4 roles, 5 the page. API: 3 one page by cursor.
     "notifications": Listing(
-        _notifications, "/coaching/inbox/", "/api/v1/coaching/notifications/", 5, 3
+        _notifications, "/coaching/inbox/", "/api/v1/coaching/notifications/", 6, 3
     ),
     # Page: 3 count, 4 roles, 5 the page. API: 3 one page by cursor.
-    "access log": Listing(_access_log, "/access-log/", "/api/v1/access-log/", 5, 3, api_page=100),
+    "access log": Listing(_access_log, "/access-log/", "/api/v1/access-log/", 6, 3, api_page=100),
     # Page: 3 count, 4 my feedback, 5 the page, 6 its competencies, 7 its codes, 8 roles.
     # API: 3 count, 4 the page, 5 its competencies, 6 its codes.
-    "catalogue": Listing(_catalogue, "/learning/", "/api/v1/learning/resources/", 8, 6),
+    "catalogue": Listing(_catalogue, "/learning/", "/api/v1/learning/resources/", 9, 6),
     # Page: 3 the program (managed by me), 4 count, 5 roles, 6 the page with learners,
     # 7 cohorts for the form. API: 3 the program, 4 one page by cursor.
     "program learners": Listing(
         _learners,
         "/programs/{program}/enrollments/",
         "/api/v1/programs/{program}/enrollments/",
-        7,
+        8,
         4,
         as_director=True,
         api_page=100,
@@ -168,7 +169,8 @@ def test_the_people_sharing_with_me_are_listed_fifty_a_page(client, director, si
     client.force_login(director)
     with CaptureQueriesContext(connection) as queries:
         page = client.get("/shared/").content.decode()
-    # 1 session, 2 user, 3 grants with their learners, 4 navigation's roles.
-    assert len(queries) == 4
+    # 1 session, 2 user, 3 grants with their learners, 4 navigation's roles, 5 the header's
+    # unread count.
+    assert len(queries) == 5
     assert page.count('<li class="card">') == min(size, 50)
     assert "Sharer 0000" in page

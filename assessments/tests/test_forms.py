@@ -410,9 +410,10 @@ def test_the_form_list_runs_a_constant_number_of_queries(obs, director, size):
     client.get("/assessments/forms/")  # warm the session
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/assessments/forms/").status_code == 200
-    # Expect 7 queries at any size: * session * user * the navigation's roles * the programs
-    # the viewer manages * the forms * their scales' levels * their chosen items.
-    assert len(queries) == 7, [q["sql"][:80] for q in queries]
+    # Expect 8 queries at any size: * session * user * the navigation's roles * the programs
+    # the viewer manages * the forms * their scales' levels * their chosen items * the header's
+    # unread count.
+    assert len(queries) == 8, [q["sql"][:80] for q in queries]
 
 
 @pytest.mark.parametrize("size", [1, 6])
@@ -447,15 +448,15 @@ def test_the_builder_and_a_forms_page_run_a_constant_number_of_queries(obs, dire
     client.get("/assessments/forms/")
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/assessments/forms/new/{obs.program.pk}/").status_code == 200
-    # Expect 11 queries at any size: * session * user * the program (managed) * its frameworks
+    # Expect 12 queries at any size: * session * user * the program (managed) * its frameworks
     # * their ratable items * the shipped scales: the ensure step (three lookups) and the list
-    # * their levels * the navigation's roles.
-    assert len(queries) == 11, [q["sql"][:80] for q in queries]
+    # * their levels * the navigation's roles * the header's unread count.
+    assert len(queries) == 12, [q["sql"][:80] for q in queries]
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/assessments/forms/{form.pk}/").status_code == 200
-    # Expect 6 queries at any size: * session * user * the form with program and scale * its
-    # scale's levels * its items * the navigation's roles.
-    assert len(queries) == 6, [q["sql"][:80] for q in queries]
+    # Expect 7 queries at any size: * session * user * the form with program and scale * its
+    # scale's levels * its items * the navigation's roles * the header's unread count.
+    assert len(queries) == 7, [q["sql"][:80] for q in queries]
     api = APIClient()
     api.force_authenticate(director)
     with CaptureQueriesContext(connection) as queries:

@@ -208,12 +208,12 @@ def test_the_committee_page_runs_a_constant_number_of_queries(obs, committee_mem
     client.get(url)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
-    # Expect 11 queries at any size: * session * user * the program with the viewer's rights
+    # Expect 12 queries at any size: * session * user * the program with the viewer's rights
     # * the navigation's roles (those two in one round trip on PostgreSQL) * the enrollment
     # with the learner * the EPAs with their frameworks and scales * the scales' levels * the
     # decisions * their evidence * the learner's assessments of those EPAs * the access-log
-    # INSERT.
-    assert len(queries) == 11, [q["sql"][:90] for q in queries]
+    # INSERT * the header's unread count.
+    assert len(queries) == 12, [q["sql"][:90] for q in queries]
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -292,8 +292,8 @@ def test_the_learners_list_and_page_run_a_constant_number_of_queries(
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/programs/reviews/").status_code == 200
     # Expect 6 queries at any size: * session * user * the navigation's roles * the signed-off
-    # reviews * the decisions * their evidence.
-    assert len(queries) == 6, [q["sql"][:90] for q in queries]
+    # reviews * the decisions * their evidence * the header's unread count.
+    assert len(queries) == 7, [q["sql"][:90] for q in queries]
 
 
 @pytest.mark.parametrize("size", [1, 5])

@@ -122,7 +122,7 @@ def test_the_coachee_page_shows_self_against_assessors_by_competency(
     page = client.get(reverse("coaching-coachee", args=[coaching.public_id])).content.decode()
     assert "data-self-vs-assessors" in page
     assert f">{leaves[0].code}</abbr></th><td>3.0</td><td>2.0</td><td>+1.0</td><td>1</td>" in page
-    assert "rates self higher" in page
+    assert "<td>1</td><td>higher</td>" in page
 
 
 # --- Calendar files -------------------------------------------------------------------------

@@ -135,7 +135,7 @@ class AxeAudit:
         failures: list[str] = []
         for page in list(context.pages):  # as the journey left them
             if not page.is_closed():
-                failures += self._check_page(page, own_width)
+                failures += self._check_settled_page(page, own_width)
         revisit: Page | None = None
         for url in dict.fromkeys(loaded):
             view = self.view_of(url)
@@ -153,6 +153,18 @@ class AxeAudit:
             failures += self._check_page(revisit, own_width)
         self.seconds += time.monotonic() - started
         return failures
+
+    def _check_settled_page(self, page: Page, own_width: str) -> list[str]:
+        """A journey may end while its last click is still navigating: wait for the page it
+        leads to, and if the navigation replaced the document under axe, check the new one."""
+        for attempt in (1, 2):
+            page.wait_for_load_state("load")
+            try:
+                return self._check_page(page, own_width)
+            except PlaywrightError as error:
+                if attempt == 2 or "Execution context was destroyed" not in str(error):
+                    raise
+        return []
 
     def _check_page(self, page: Page, own_width: str) -> list[str]:
         view = self.view_of(page.url)

@@ -67,6 +67,15 @@ async () => {
 """
 
 
+# How often a page whose document was replaced under axe is waited for and checked again.
+ATTEMPTS = 4
+
+
+def _navigated_away(error: PlaywrightError) -> bool:
+    message = str(error)
+    return "Execution context was destroyed" in message or "navigat" in message.lower()
+
+
 def _axe_source() -> str:
     from axe_playwright_python.base import AXE_FILE_PATH
 
@@ -146,24 +155,33 @@ class AxeAudit:
                 response = revisit.goto(url)
             except PlaywrightError as error:  # a download, or a page that no longer answers
                 self.skipped.append(f"{url}: {str(error).splitlines()[0]}")
-                continue
+                response = None
             if response is None or not response.ok:
-                self.skipped.append(f"{url}: {response.status if response else 'no response'}")
+                if response is not None:
+                    self.skipped.append(f"{url}: {response.status}")
+                # A refused address (a POST-only one answers 405) can leave Chromium loading
+                # its own error page, which would interrupt the next address: start afresh.
+                revisit.close()
+                revisit = None
                 continue
-            failures += self._check_page(revisit, own_width)
+            failures += self._check_settled_page(revisit, own_width)
         self.seconds += time.monotonic() - started
         return failures
 
     def _check_settled_page(self, page: Page, own_width: str) -> list[str]:
-        """A journey may end while its last click is still navigating: wait for the page it
-        leads to, and if the navigation replaced the document under axe, check the new one."""
-        for attempt in (1, 2):
+        """A journey may end while its last click is still navigating, and a page may move on
+        by itself: wait for the document that is loading and, when a navigation replaces the
+        document under axe, check the new one. A page that never holds still is reported in
+        the summary as not checked rather than failing its test for something axe is not
+        about."""
+        for _attempt in range(ATTEMPTS):
             page.wait_for_load_state("load")
             try:
                 return self._check_page(page, own_width)
             except PlaywrightError as error:
-                if attempt == 2 or "Execution context was destroyed" not in str(error):
+                if not _navigated_away(error):
                     raise
+        self.skipped.append(f"{page.url}: still navigating after {ATTEMPTS} attempts")
         return []
 
     def _check_page(self, page: Page, own_width: str) -> list[str]:

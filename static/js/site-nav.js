@@ -1,8 +1,16 @@
-// The phone menu: the "Menu" button in the header shows and hides the main section links.
+// The phone menus. The "Menu" button in the header shows and hides the main section links.
 // Without this script the button stays hidden and the links show as a plain list
 // (templates/base.html); on wide screens CSS hides the button and always shows the links.
 (function () {
   "use strict";
+  // A section menu that scrolls sideways on a phone (.subnav, portfolio.css) starts with the
+  // current section in view rather than cut off at the right edge.
+  var current = document.querySelector('.subnav [aria-current="page"]');
+  var row = current && current.closest("ul");
+  if (row && row.scrollWidth > row.clientWidth) {
+    row.scrollLeft = current.offsetLeft - row.offsetLeft - 48;  // a peek of the one before
+  }
+
   var nav = document.getElementById("main-nav");
   if (!nav) return;
   var button = nav.querySelector(".menu-button");

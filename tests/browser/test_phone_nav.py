@@ -105,3 +105,47 @@ def test_without_javascript_the_phone_shows_the_links_as_a_plain_list(
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     finally:
         context.close()
+
+
+def test_portfolio_sections_are_one_row_on_a_phone_with_the_current_one_in_view(
+    phone_page: Page, login_as: Callable[[Page, Any], None], learner: Any
+) -> None:
+    """Sixteen portfolio sections wrapped to six rows on a phone, about 300 px before the
+    page's own heading; they are one row that scrolls inside itself, starting at the page's
+    section, and the page itself stays as wide as the screen."""
+    login_as(phone_page, learner)
+    phone_page.goto("/export/")
+    row = phone_page.locator("nav.subnav ul")
+    current = row.locator('[aria-current="page"]')
+    expect(current).to_have_text("Export / import")
+    links = row.get_by_role("link").all()
+    tops = {round(box["y"]) for box in (link.bounding_box() for link in links) if box}
+    assert len(links) >= 10 and len(tops) == 1, tops
+    assert row.evaluate("ul => ul.scrollWidth > ul.clientWidth")  # it scrolls, inside itself
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The last section is the current one here: the row starts scrolled to show it whole.
+    box, shown = current.bounding_box(), row.bounding_box()
+    assert (
+        box
+        and shown
+        and shown["x"] <= box["x"]
+        and box["x"] + box["width"] <= shown["x"] + shown["width"] + 1
+    ), (box, shown)
+    heading = phone_page.get_by_role("heading", level=1).bounding_box()
+    assert heading and heading["y"] < 260, heading  # the page starts near the top
+
+    # By keyboard: Tab reaches the first section, and the row scrolls to show it.
+    first = links[0]
+    first.focus()
+    expect(first).to_be_focused()
+    box = first.bounding_box()
+    assert box and box["x"] >= shown["x"] - 1, box
+
+
+def test_portfolio_sections_wrap_on_a_wide_screen(
+    page: Page, login_as: Callable[[Page, Any], None], learner: Any
+) -> None:
+    login_as(page, learner)
+    page.goto("/export/")
+    row = page.locator("nav.subnav ul")
+    assert row.evaluate("ul => ul.scrollWidth <= ul.clientWidth")  # nothing hidden sideways

@@ -3,12 +3,16 @@
 // (templates/base.html); on wide screens CSS hides the button and always shows the links.
 (function () {
   "use strict";
-  // A section menu that scrolls sideways on a phone (.subnav, portfolio.css) starts with the
+  // A section menu that scrolls sideways on a phone (.subnav and .obs-subnav) opens with the
   // current section in view rather than cut off at the right edge.
-  var current = document.querySelector('.subnav [aria-current="page"]');
+  var current = document.querySelector(
+    '.subnav [aria-current="page"], .obs-subnav [aria-current="page"]'
+  );
   var row = current && current.closest("ul");
-  if (row && row.scrollWidth > row.clientWidth) {
-    row.scrollLeft = current.offsetLeft - row.offsetLeft - 48;  // a peek of the one before
+  if (row) {
+    var left = current.offsetLeft - row.offsetLeft;
+    // Only when it would be cut off; then with a peek of the one before it.
+    if (left + current.offsetWidth > row.clientWidth) row.scrollLeft = left - 48;
   }
 
   var nav = document.getElementById("main-nav");

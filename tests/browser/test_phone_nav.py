@@ -149,3 +149,20 @@ def test_portfolio_sections_wrap_on_a_wide_screen(
     page.goto("/export/")
     row = page.locator("nav.subnav ul")
     assert row.evaluate("ul => ul.scrollWidth <= ul.clientWidth")  # nothing hidden sideways
+
+
+def test_observation_sections_are_one_row_per_group_on_a_phone(
+    phone_page: Page, login_as: Callable[[Page, Any], None], learner: Any
+) -> None:
+    login_as(phone_page, learner)
+    phone_page.goto("/assessments/evaluations/")
+    row = phone_page.get_by_role("list", name="About me")
+    current = row.locator('[aria-current="page"]')
+    expect(current).to_have_text("Evaluate teaching")
+    links = row.get_by_role("link").all()
+    tops = {round(box["y"]) for box in (link.bounding_box() for link in links) if box}
+    assert len(links) >= 5 and len(tops) == 1, tops
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The last of the row is the current page: scrolled into view, whole.
+    box, shown = current.bounding_box(), row.bounding_box()
+    assert box and shown and box["x"] + box["width"] <= shown["x"] + shown["width"] + 1

@@ -12,15 +12,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import CheckIn, MonthlyRatingSummary, SelfAssessment
+from assessments.selectors.checkins import ratable_competencies
 from assessments.summaries.monthly import NewRating, monthly_summaries_add
 from core.db import prefetch_store
-from frameworks.models import Competency, Framework, ScaleLevel
-from programs.selectors import frameworks_in_use
+from frameworks.models import Competency, Framework
 
 RatedBy = MonthlyRatingSummary.RatedBy
 
@@ -63,8 +62,8 @@ def _validate_items(
     items: Sequence[SelfAssessmentInput],
     extra_item_errors: Mapping[int, list[str]],
 ) -> dict[int, Competency]:
-    """Check every item before anything is written (one query, whatever the size; a second
-    names the scale's levels when one is off it)."""
+    """Check every item before anything is written: one query, whatever the size, which
+    also brings each competency's scale levels (`ratable_competencies`)."""
     errors: dict[str, list[str]] = {}
     item_errors: dict[int, list[str]] = {}
     if not items:
@@ -72,47 +71,20 @@ def _validate_items(
     ids = [int(item.competency_id) for item in items]
     if len(set(ids)) != len(ids):
         errors.setdefault("items", []).append("Each competency may appear only once.")
-    levels = {int(item.competency_id): _parse_level(item.level) for item in items}
-    # Whether each item's level is on its framework's scale, in the same statement: the
-    # scale's levels are read only to say what went wrong.
-    on_scale = [
-        When(
-            pk=pk,
-            then=Exists(
-                ScaleLevel.objects.filter(scale_id=OuterRef("framework__scale_id"), value=level)
-            ),
-        )
-        for pk, level in levels.items()
-        if level is not None
-    ]
-    rated = list(
-        Competency.objects.filter(
-            pk__in=set(ids),
-            children__isnull=True,
-            framework__in=frameworks_in_use(learner=learner),
-        )
-        .select_related("framework", "framework__scale")
-        .annotate(level_on_scale=Case(*on_scale, default=Value(False), output_field=BooleanField()))
-    )
-    competencies: dict[int, Competency] = {c.pk: c for c in rated}
-    off_scale = {c.pk for c in rated if not c.level_on_scale}
-    allowed: dict[int, set[Decimal]] = {}
-    if off_scale:
-        for scale_id, value in ScaleLevel.objects.filter(
-            scale_id__in={c.framework.scale_id for c in competencies.values()}
-        ).values_list("scale_id", "value"):
-            allowed.setdefault(scale_id, set()).add(value)
+    ratable = ratable_competencies(learner=learner, competency_ids=sorted(set(ids)))
+    competencies: dict[int, Competency] = {pk: r.competency for pk, r in ratable.items()}
     for item in items:
         problems: list[str] = []
-        competency = competencies.get(int(item.competency_id))
+        found = ratable.get(int(item.competency_id))
         level = _parse_level(item.level)
-        if competency is None:
+        if found is None:
             problems.append(
                 "This competency is not one you can rate: choose a sub-competency from a "
                 "framework of your current program."
             )
-        elif level is None or competency.pk in off_scale:
-            values = sorted(allowed.get(competency.framework.scale_id, set()))
+        elif level is None or level not in found.levels:
+            competency = found.competency
+            values = sorted(found.levels)
             problems.append(
                 f"Level {item.level} is not on the {competency.framework.scale.name} scale "
                 f"({', '.join(f'{v.normalize():f}' for v in values)})."

@@ -9,7 +9,8 @@ rebuild uses —
 
 - a check-in recorded (`assessments.services.checkins`): it only adds ratings, so on PostgreSQL
   each is folded into its month's cell by one upsert (`monthly_summaries_add`), the arithmetic
-  of the raw rule, instead of recomputing every month;
+  of the raw rule, instead of recomputing every month; the check-in runs that upsert inside
+  its own single statement (`monthly_summaries_add_statement`);
 - a portfolio imported (`portfolio.transfer`);
 - an assessment recorded or revised (`assessments.services.observations`), through
   `assessor_summaries_refresh`, which refreshes the committee's period rating summary too;

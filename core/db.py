@@ -412,6 +412,14 @@ def read_together(*reads: Read[Any]) -> tuple[Any, ...]:
     return tuple(read.build(result) for read, result in zip(reads, rows, strict=True))
 
 
+def execute_returning(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run a statement that writes rows and answers with some (`RETURNING`), on the primary:
+    the rows as the driver answers them."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def execute(sql: str, params: Sequence[Any]) -> int:
     """Run a statement that changes rows (a summary table's refresh); the rows it touched."""
     with connection.cursor() as cursor:

@@ -9,7 +9,8 @@ rebuild uses —
 
 - a check-in recorded (`assessments.services.checkins`): it only adds ratings, so on PostgreSQL
   each is folded into its month's cell by one upsert (`monthly_summaries_add`), the arithmetic
-  of the raw rule, instead of recomputing every month;
+  of the raw rule, instead of recomputing every month; the check-in runs that upsert inside
+  its own single statement (`monthly_summaries_add_statement`);
 - a portfolio imported (`portfolio.transfer`);
 - an assessment recorded or revised (`assessments.services.observations`), through
   `assessor_summaries_refresh`, which refreshes the committee's period rating summary too;
@@ -153,6 +154,18 @@ def monthly_summaries_add(*, learner_id: int, rated_by: int, ratings: Sequence[N
         return monthly_summaries_refresh(
             learner_id=learner_id, rated_by=rated_by, competency_ids=competency_ids
         )
+    return execute(
+        *monthly_summaries_add_statement(learner_id=learner_id, rated_by=rated_by, ratings=ratings)
+    )
+
+
+def monthly_summaries_add_statement(
+    *, learner_id: int, rated_by: int, ratings: Sequence[NewRating]
+) -> tuple[str, list[Any]]:
+    """`monthly_summaries_add`'s upsert (PostgreSQL) as a statement and its parameters, for a
+    writer that runs it inside its own statement (a check-in: `WITH ... AS (upsert)`)."""
+    if not ratings:
+        raise ValueError("monthly_summaries_add_statement needs at least one rating")
     cells = {(r.competency_id, r.day.replace(day=1)) for r in ratings}
     if len(cells) != len(ratings):
         raise ValueError("monthly_summaries_add takes at most one new rating per cell")
@@ -164,15 +177,15 @@ def monthly_summaries_add(*, learner_id: int, rated_by: int, ratings: Sequence[N
         params += [learner_id, int(rated_by), rating.competency_id, month, tenths, tenths]
         params.append(rating.day)
     later = f"EXCLUDED.last_on >= {TABLE}.last_on"
-    return execute(
+    sql = (
         f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES {values} "  # noqa: S608 — placeholders only
         "ON CONFLICT (learner_id, rated_by, month, competency_id) DO UPDATE SET "
         f"total_tenths = {TABLE}.total_tenths + EXCLUDED.total_tenths, "
         f"n = {TABLE}.n + EXCLUDED.n, "
         f"last_tenths = CASE WHEN {later} THEN EXCLUDED.last_tenths ELSE {TABLE}.last_tenths END, "
-        f"last_on = CASE WHEN {later} THEN EXCLUDED.last_on ELSE {TABLE}.last_on END",
-        params,
+        f"last_on = CASE WHEN {later} THEN EXCLUDED.last_on ELSE {TABLE}.last_on END"
     )
+    return sql, params
 
 
 def assessor_summaries_refresh(

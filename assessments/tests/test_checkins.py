@@ -6,15 +6,18 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import CheckIn, SelfAssessment
+from assessments.models import CheckIn, MonthlyRatingSummary, SelfAssessment
 from assessments.services.checkins import (
     CheckInInvalidError,
     CheckInTokenConflictError,
     SelfAssessmentInput,
     checkin_record,
 )
+from assessments.summaries.monthly import monthly_summaries_differences
 from portfolio.services import CheckInItem, checkin_record_with_evidence
 from portfolio.tests.factories import EvidenceFactory, framework_with_tree
 
@@ -192,3 +195,43 @@ def test_the_check_in_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(9):
         response = client.get(reverse("checkin-form", args=[framework.pk]))
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_check_in_is_one_statement_that_commits_all_or_nothing(
+    learner, leaves
+):
+    """On PostgreSQL the check-in, its items and the monthly summary upsert are one statement
+    that commits itself; a repeated token fails the whole statement, summary included."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement write is PostgreSQL's")
+    token = uuid.uuid4()
+    items = [
+        SelfAssessmentInput(leaves[0].pk, "2.5", " Huddle "),
+        SelfAssessmentInput(leaves[1].pk, "3"),
+    ]
+    assert not connection.in_atomic_block
+    with CaptureQueriesContext(connection) as context:
+        checkin, created = checkin_record(learner=learner, client_token=token, items=items)
+    # 1 the ratable competencies with their scales' levels, 2 the write (no BEGIN, no COMMIT)
+    assert len(context.captured_queries) == 2
+    assert created
+    stored = CheckIn.objects.get(client_token=token)
+    assert stored.pk == checkin.pk
+    assert [(i.pk, i.competency_id, i.level, i.note) for i in checkin.items.all()] == list(
+        stored.items.order_by("id").values_list("pk", "competency_id", "level", "note")
+    )
+    assert stored.items.get(competency=leaves[0]).note == "Huddle"
+    assert monthly_summaries_differences() == (0, 0, [])
+    cells = list(MonthlyRatingSummary.objects.values_list("competency_id", "n", "total_tenths"))
+
+    again, created_again = checkin_record(
+        learner=learner, client_token=token, items=[SelfAssessmentInput(leaves[0].pk, "4")]
+    )
+    assert (again.pk, created_again) == (checkin.pk, False)
+    assert SelfAssessment.objects.count() == 2
+    assert (
+        list(MonthlyRatingSummary.objects.values_list("competency_id", "n", "total_tenths"))
+        == cells
+    )
+    assert monthly_summaries_differences() == (0, 0, [])

@@ -721,20 +721,20 @@ class TeachingEvaluation(models.Model):
 
 class ProgramRatingHistogram(models.Model):
     """How many assessor ratings the learners currently enrolled in a program, by their current
-    training year, received on one competency in one calendar month, at one level (counted
-    level): a histogram per scale step, so quartiles read from it are exact.
+    training year, received in one calendar month at one level (counted level), over every
+    competency: a histogram per scale step, so quartiles read from it are exact.
 
-    The institution overview reads it instead of every learner's ratings (its time grows with
-    programs × years × steps, not learners). Kept exact by `assessments.summaries.programs`
-    in the writer's transaction; `manage.py check_summaries` proves it equal to the raw rows.
-    Only cells with at least one rating have a row.
+    The institution overview reads it instead of every learner's ratings. It shows programs ×
+    years, never competencies, so a cell holds every competency: a window of months is
+    programs × years × months × steps rows, whatever the number of learners or competencies.
+    Kept exact by `assessments.summaries.programs` in the writer's transaction; `manage.py
+    check_summaries` proves it equal to the raw rows. Only cells with a rating have a row.
     """
 
     program = models.ForeignKey(
         "programs.Program", on_delete=models.CASCADE, related_name="rating_histogram"
     )
     training_year = models.PositiveSmallIntegerField()
-    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the month.")
     level = models.DecimalField(max_digits=3, decimal_places=1)
     n = models.PositiveIntegerField()
@@ -743,15 +743,15 @@ class ProgramRatingHistogram(models.Model):
         constraints = [
             # One row per cell, in the order the overview reads a program's window.
             models.UniqueConstraint(
-                fields=["program", "month", "training_year", "competency", "level"],
-                name="uniq_program_rating_histogram",
+                fields=["program", "month", "training_year", "level"],
+                name="uniq_program_month_level",
             )
         ]
 
     def __str__(self) -> str:
         return (
-            f"program {self.program_id} year {self.training_year} competency "
-            f"{self.competency_id} {self.month:%Y-%m} level {self.level}: {self.n}"
+            f"program {self.program_id} year {self.training_year} {self.month:%Y-%m} "
+            f"level {self.level}: {self.n}"
         )
 
 

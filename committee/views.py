@@ -28,6 +28,7 @@ from committee.heatmap import BANDS, Filters, heatmap_build
 from committee.heatmap_html import heatmap_page
 from committee.models import EntrustmentDecision
 from committee.overview import distributions_build, overview_build
+from committee.overview_html import overview_page
 from committee.packet import packet_build
 from committee.reports import consensus_csv_response
 from committee.selectors import consensus_history, enrollment_in_period, reviews_of_learner
@@ -241,7 +242,7 @@ def overview_show(request: HttpRequest) -> HttpResponse:
         overview = overview_build(viewer=_user(request))
     if overview is None:
         raise Http404
-    return render(request, "committee/overview.html", {"overview": overview})
+    return overview_page(request, "committee/overview.html", {"overview": overview})
 
 
 # --- The learner's side --------------------------------------------------------------------

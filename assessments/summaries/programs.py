@@ -1,8 +1,9 @@
 """The program summaries behind the institution overview: per program × current training year
-× competency × calendar month, how many assessor ratings fell on each level
+× calendar month, how many assessor ratings (of any competency) fell on each level
 (`ProgramRatingHistogram`), and per program × year × month how many learners were rated
 (`ProgramMonthLearners`). A rating counts by its counted level, for every program the learner
-is currently enrolled in, under the training year of that enrollment.
+is currently enrolled in, under the training year of that enrollment. The overview shows no
+competency, so the histogram keeps none: its window is programs × years × months × steps rows.
 
 Kept exact rather than eventually right, in the writer's transaction:
 
@@ -40,7 +41,7 @@ HISTOGRAM = ProgramRatingHistogram._meta.db_table
 LEARNERS = ProgramMonthLearners._meta.db_table
 _ASSESSMENTS = Assessment._meta.db_table
 _ENROLLMENTS = Enrollment._meta.db_table
-_HISTOGRAM_COLUMNS = "program_id, training_year, competency_id, month, level, n"
+_HISTOGRAM_COLUMNS = "program_id, training_year, month, level, n"
 _LEARNERS_COLUMNS = "program_id, training_year, month, learners"
 
 
@@ -64,9 +65,8 @@ def _rated(scope: str) -> str:
 def _histogram_raw(scope: str) -> str:
     month = month_sql("a.observed_on")
     return (
-        f"SELECT e.program_id, e.training_year, a.competency_id, {month}, a.counted_level, "
-        f"COUNT(*) {_rated(scope)} "
-        f"GROUP BY e.program_id, e.training_year, a.competency_id, {month}, a.counted_level"
+        f"SELECT e.program_id, e.training_year, {month}, a.counted_level, COUNT(*) "
+        f"{_rated(scope)} GROUP BY e.program_id, e.training_year, {month}, a.counted_level"
     )
 
 
@@ -163,21 +163,22 @@ def program_summaries_add(*, learner_id: int, ratings: Sequence[NewAssessment]) 
     counted = [r for r in ratings if r.counted_level is not None]
     if not counted:
         return 0
-    cells = Counter((r.competency_id, r.day.replace(day=1), r.counted_level) for r in counted)
+    cells = Counter((r.day.replace(day=1), r.counted_level) for r in counted)
     enrolled = f"FROM {_ENROLLMENTS} e WHERE e.learner_id = %s AND e.end_date IS NULL"
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(cells))
+    values = ", ".join(["(%s, %s, %s)"] * len(cells))
     params: list[Any] = []
-    for (competency_id, month, level), n in sorted(cells.items()):
-        params += [competency_id, month, level, n]
+    # In key order, so two writers upserting the same cells lock them in the same order.
+    for (month, level), n in sorted(cells.items()):
+        params += [month, level, n]
     # Three statements would do on both databases; SQLite parses `INSERT … SELECT … ON
     # CONFLICT` only after a WHERE clause, which every statement here has.
     written = execute(
         f"INSERT INTO {HISTOGRAM} ({_HISTOGRAM_COLUMNS}) "  # noqa: S608 — placeholders only
-        f"SELECT e.program_id, e.training_year, c.competency_id, c.month, c.level, c.n "
-        f"FROM (SELECT column1 AS competency_id, column2 AS month, column3 AS level, "
-        f"column4 AS n FROM (VALUES {values}) v) c, {_ENROLLMENTS} e "
+        f"SELECT e.program_id, e.training_year, c.month, c.level, c.n "
+        f"FROM (SELECT column1 AS month, column2 AS level, column3 AS n "
+        f"FROM (VALUES {values}) v) c, {_ENROLLMENTS} e "
         f"WHERE e.learner_id = %s AND e.end_date IS NULL "
-        f"ON CONFLICT (program_id, month, training_year, competency_id, level) DO UPDATE SET "
+        f"ON CONFLICT (program_id, month, training_year, level) DO UPDATE SET "
         f"n = {HISTOGRAM}.n + EXCLUDED.n",
         [*params, learner_id],
     )

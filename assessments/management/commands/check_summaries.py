@@ -47,13 +47,8 @@ def _monthly_cell(
     )
 
 
-def _histogram_cell(
-    program: Any, year: Any, competency: Any, month: Any, level: Any, n: Any
-) -> str:
-    return (
-        f"program {program}, year {year}, competency {competency} in {str(month)[:7]}: "
-        f"{n} ratings at {level}"
-    )
+def _histogram_cell(program: Any, year: Any, month: Any, level: Any, n: Any) -> str:
+    return f"program {program}, year {year} in {str(month)[:7]}: {n} ratings at {level}"
 
 
 def _learners_cell(program: Any, year: Any, month: Any, learners: Any) -> str:

@@ -37,11 +37,9 @@ ENABLED = os.environ.get("CONTINUUM_AXE", "1" if os.environ.get("CI") else "0").
 FAILING_IMPACTS = ("serious", "critical")
 WIDTHS = {"1280": {"width": 1280, "height": 800}, "390": {"width": 390, "height": 844}}
 
-# Violations we know of and leave to another change, by (rule, view name). Each one is still
-# reported in the run's summary, and one that stops occurring is reported too, so the line
-# can go. Keep this empty whenever possible.
-# Violations allowed while their fix is under way, each with where it is tracked; empty when
-# none are. The summary says when one is no longer seen.
+# Violations allowed while their fix is under way, by (rule, view name), each with where it
+# is tracked; empty when none are. Each is still reported in the run's summary, and one that
+# is no longer seen is reported too, so the line can go.
 KNOWN: dict[tuple[str, str], str] = {}
 # Pages that are not ours to fix: Django's admin and the API's Swagger UI (drf-spectacular's
 # page around swagger-ui's script), with their own templates and scripts.
@@ -72,8 +70,18 @@ ATTEMPTS = 4
 
 
 def _navigated_away(error: PlaywrightError) -> bool:
-    message = str(error)
-    return "Execution context was destroyed" in message or "navigat" in message.lower()
+    return "Execution context was destroyed" in str(error)
+
+
+def _refusal(page: Page, url: str) -> str:
+    """Open `url` in `page`: why it could not be checked there, or "" when it answered."""
+    try:
+        response = page.goto(url)
+    except PlaywrightError as error:  # a download, or a page that no longer answers
+        return str(error).splitlines()[0]
+    if response is None:
+        return "no response"
+    return "" if response.ok else str(response.status)
 
 
 def _axe_source() -> str:
@@ -151,14 +159,9 @@ class AxeAudit:
             if view is None or all((view, width) in self.checked for width in WIDTHS):
                 continue
             revisit = revisit or context.new_page()
-            try:
-                response = revisit.goto(url)
-            except PlaywrightError as error:  # a download, or a page that no longer answers
-                self.skipped.append(f"{url}: {str(error).splitlines()[0]}")
-                response = None
-            if response is None or not response.ok:
-                if response is not None:
-                    self.skipped.append(f"{url}: {response.status}")
+            refused = _refusal(revisit, url)
+            if refused:
+                self.skipped.append(f"{url}: {refused}")
                 # A refused address (a POST-only one answers 405) can leave Chromium loading
                 # its own error page, which would interrupt the next address: start afresh.
                 revisit.close()

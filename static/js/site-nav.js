@@ -3,12 +3,10 @@
 // (templates/base.html); on wide screens CSS hides the button and always shows the links.
 (function () {
   "use strict";
-  // A section menu that scrolls sideways on a phone (.subnav, .obs-subnav, .tabs) opens with the
+  // A section menu that scrolls sideways on a phone (.scroll-row, app.css) opens with the
   // current section in view rather than cut off at the right edge.
-  var current = document.querySelector(
-    '.subnav [aria-current="page"], .obs-subnav [aria-current="page"], .tabs [aria-current="page"]'
-  );
-  var row = current && current.closest("ul");
+  var current = document.querySelector('.scroll-row [aria-current="page"]');
+  var row = current && current.closest(".scroll-row");
   if (row) {
     var left = current.offsetLeft - row.offsetLeft;
     // Only when it would be cut off; then with a peek of the one before it.

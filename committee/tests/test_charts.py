@@ -43,6 +43,21 @@ def _packet(sections: list[CompetencySection], periods: list[ReviewPeriod]) -> P
     )
 
 
+def _section(competency: Competency, trajectory: list[TrajectoryPoint]) -> CompetencySection:
+    """A packet section with nothing but its trajectory, which is all the charts read."""
+    return CompetencySection(
+        competency=competency,
+        expected=Decimal(2),
+        consensus=None,
+        history=[],
+        previous=None,
+        assessments=[],
+        median=None,
+        n=0,
+        trajectory=trajectory,
+    )
+
+
 def test_the_packet_trajectory_of_21_sub_competencies_is_one_small_chart_per_domain():
     frameworks_load_shipped()
     leaves = list(
@@ -53,18 +68,9 @@ def test_the_packet_trajectory_of_21_sub_competencies_is_one_small_chart_per_dom
     assert len(leaves) == 21
     periods = [ReviewPeriod(pk=i, name=f"Period {i}") for i in (1, 2, 3)]
     sections = [
-        CompetencySection(
-            competency=leaf,
-            expected=Decimal(2),
-            consensus=None,
-            history=[],
-            previous=None,
-            assessments=[],
-            median=None,
-            n=0,
-            trajectory=[
-                TrajectoryPoint(p.pk, p.name, 1 + (i + p.pk) % 4, "ratings", 2) for p in periods
-            ],
+        _section(
+            leaf,
+            [TrajectoryPoint(p.pk, p.name, 1 + (i + p.pk) % 4, "ratings", 2) for p in periods],
         )
         for i, leaf in enumerate(leaves)
     ]
@@ -94,20 +100,7 @@ def test_a_flat_framework_is_split_into_charts_of_at_most_seven_lines():
         .order_by("order", "id")
     )
     periods = [ReviewPeriod(pk=1, name="Period 1"), ReviewPeriod(pk=2, name="Period 2")]
-    sections = [
-        CompetencySection(
-            competency=epa,
-            expected=Decimal(2),
-            consensus=None,
-            history=[],
-            previous=None,
-            assessments=[],
-            median=None,
-            n=0,
-            trajectory=[TrajectoryPoint(1, "Period 1", 2.0, "ratings", 1)],
-        )
-        for epa in epas
-    ]
+    sections = [_section(epa, [TrajectoryPoint(1, "Period 1", 2.0, "ratings", 1)]) for epa in epas]
     figures = packet_trajectory_figures(_packet(sections, periods))
     sizes = [len(f["figure"]["data"]) for f in figures]
     assert sum(sizes) == len(epas) and max(sizes) <= 7

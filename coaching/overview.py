@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
@@ -95,7 +95,16 @@ def _accesses(coach: User, learners: list[User]) -> dict[int, Access]:
     }
 
 
-def _latest_self_assessments(learner_ids: list[int]) -> list[dict[str, Any]]:
+class LatestSelfAssessment(TypedDict):
+    learner_id: int
+    competency_id: int
+    level: Decimal
+    code: str
+    title: str
+    framework_id: int
+
+
+def _latest_self_assessments(learner_ids: list[int]) -> list[LatestSelfAssessment]:
     """Each learner's latest self-assessment per competency, in one query: as plain rows of
     what the gaps need (learner, competency and its framework, code, title, level), since a
     coach's overview reads hundreds of them on every view."""
@@ -120,7 +129,7 @@ def _latest_self_assessments(learner_ids: list[int]) -> list[dict[str, Any]]:
     )
 
 
-def _gaps(latest: list[dict[str, Any]], learner_ids: list[int]) -> dict[int, list[Gap]]:
+def _gaps(latest: list[LatestSelfAssessment], learner_ids: list[int]) -> dict[int, list[Gap]]:
     """Largest self-assessed gaps below the expected level, per learner.
 
     Learners in the same programs and training years share their expected levels: they are
@@ -137,7 +146,7 @@ def _gaps(latest: list[dict[str, Any]], learner_ids: list[int]) -> dict[int, lis
         .order_by("-start_date", "-id")
     ):
         enrollments[enrollment.learner_id].append(enrollment)
-    by_learner: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_learner: dict[int, list[LatestSelfAssessment]] = defaultdict(list)
     for row in latest:
         by_learner[row["learner_id"]].append(row)
     groups: dict[tuple[tuple[int, int], ...], list[int]] = defaultdict(list)

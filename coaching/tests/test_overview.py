@@ -9,12 +9,16 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from coaching.api import CoacheeSerializer, coachee_document
 from coaching.models import CoachingRelationship, Meeting
 from coaching.overview import coachee_overview
 from coaching.tests.factories import RelationshipFactory
+from core.renderers import FastJSONRenderer
 from portfolio.models import AccessLog
 from portfolio.tests.factories import (
+    AssessmentFactory,
     CheckInFactory,
     GoalFactory,
     SelfAssessmentFactory,
@@ -160,3 +164,36 @@ def test_the_coachee_page_says_what_is_not_shared(client, learner, coach):
     assert "Goals are not shared with you." in page
     assert "Not shared with you (it needs check-ins" in page
     assert not AccessLog.objects.exists()
+
+
+def test_the_api_writes_each_coachee_byte_for_byte_as_its_serializer_would(coach, program, leaves):
+    busy = make_coachee(coach, program, leaves, name="Busy", overdue=2, gap_level="1.5")
+    GoalFactory(learner=busy, target_date=timezone.localdate() + dt.timedelta(days=3))
+    Meeting.objects.create(
+        relationship=CoachingRelationship.objects.get(learner=busy),
+        learner=busy,
+        coach=coach,
+        starts_at=timezone.now() - dt.timedelta(days=4, microseconds=1234),
+    )
+    for days, level in ((150, "2"), (10, "3.5")):
+        AssessmentFactory(
+            learner=busy,
+            competency=leaves[0],
+            level=Decimal(level),
+            observed_on=timezone.localdate() - dt.timedelta(days=days),
+        )
+    make_coachee(coach, program, leaves, name="Quiet", share=False, overdue=1)
+    make_coachee(coach, program, leaves, name="Calm", gap_level="4", year=1)
+    rows = coachee_overview(coach=coach)
+    assert {bool(r.gaps) for r in rows} == {True, False}
+    assert {r.trend is None for r in rows} == {True, False}
+    assert any(r.trend and r.trend.assessor_earlier_n for r in rows)
+    assert any(r.last_meeting_at for r in rows) and any(r.due_soon_goals for r in rows)
+
+    render = FastJSONRenderer().render
+    for row in rows:
+        assert render(coachee_document(row)) == render(CoacheeSerializer(row).data)
+    api = APIClient()
+    api.force_authenticate(coach)
+    body = api.get(reverse("api-coaching-overview")).json()
+    assert [c["learner"]["name"] for c in body] == [r.learner.name for r in rows]

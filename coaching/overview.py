@@ -12,8 +12,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypedDict
 
-from django.db.models import Max, Min, OuterRef, Q, Subquery, Window
+from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from portfolio.models import RECORDS_SCOPE, AccessLog, Goal, Scope, ShareGrant
 from portfolio.selectors import Access, grants_applying_to, scope_of
 from portfolio.services import access_log_entry
 from programs.models import Enrollment
-from programs.selectors import expected_levels
+from programs.selectors import expected_levels_of_sets
 
 DUE_SOON = dt.timedelta(days=14)
 STALE_CHECKIN = dt.timedelta(days=60)
@@ -94,8 +95,19 @@ def _accesses(coach: User, learners: list[User]) -> dict[int, Access]:
     }
 
 
-def _latest_self_assessments(learner_ids: list[int]) -> list[SelfAssessment]:
-    """Each learner's latest self-assessment per competency, in one query."""
+class LatestSelfAssessment(TypedDict):
+    learner_id: int
+    competency_id: int
+    level: Decimal
+    code: str
+    title: str
+    framework_id: int
+
+
+def _latest_self_assessments(learner_ids: list[int]) -> list[LatestSelfAssessment]:
+    """Each learner's latest self-assessment per competency, in one query: as plain rows of
+    what the gaps need (learner, competency and its framework, code, title, level), since a
+    coach's overview reads hundreds of them on every view."""
     if not learner_ids:
         return []
     ranked = SelfAssessment.objects.filter(learner_id__in=learner_ids).annotate(
@@ -105,14 +117,23 @@ def _latest_self_assessments(learner_ids: list[int]) -> list[SelfAssessment]:
             order_by=["-assessed_on", "-created_at", "-id"],
         )
     )
-    return list(ranked.filter(rank=1).select_related("competency"))
+    return list(
+        ranked.filter(rank=1).values(
+            "learner_id",
+            "competency_id",
+            "level",
+            code=F("competency__code"),
+            title=F("competency__title"),
+            framework_id=F("competency__framework_id"),
+        )
+    )
 
 
-def _gaps(latest: list[SelfAssessment], learner_ids: list[int]) -> dict[int, list[Gap]]:
+def _gaps(latest: list[LatestSelfAssessment], learner_ids: list[int]) -> dict[int, list[Gap]]:
     """Largest self-assessed gaps below the expected level, per learner.
 
-    Expected levels come from `programs.selectors.expected_levels`, called once per distinct
-    set of (program, training year) among the coachees — not once per coachee.
+    Learners in the same programs and training years share their expected levels: they are
+    worked out once per such set, all sets in one read (`expected_levels_of_sets`).
     """
     if not latest:
         return {}
@@ -125,25 +146,31 @@ def _gaps(latest: list[SelfAssessment], learner_ids: list[int]) -> dict[int, lis
         .order_by("-start_date", "-id")
     ):
         enrollments[enrollment.learner_id].append(enrollment)
-    by_learner: dict[int, list[SelfAssessment]] = defaultdict(list)
-    for item in latest:
-        by_learner[item.learner_id].append(item)
+    by_learner: dict[int, list[LatestSelfAssessment]] = defaultdict(list)
+    for row in latest:
+        by_learner[row["learner_id"]].append(row)
     groups: dict[tuple[tuple[int, int], ...], list[int]] = defaultdict(list)
     for learner_id in by_learner:
         signature = tuple((e.program_id, e.training_year) for e in enrollments[learner_id])
         if signature:
             groups[signature].append(learner_id)
+    members_of = list(groups.values())
+    expected_of = expected_levels_of_sets(
+        sets=[
+            (
+                enrollments[members[0]],
+                {r["competency_id"]: r["framework_id"] for m in members for r in by_learner[m]},
+            )
+            for members in members_of
+        ]
+    )
     result: dict[int, list[Gap]] = {}
-    for members in groups.values():
-        competencies = {a.competency.pk: a.competency for m in members for a in by_learner[m]}
-        expected = expected_levels(
-            enrollments=enrollments[members[0]], competencies=list(competencies.values())
-        )
+    for members, expected in zip(members_of, expected_of, strict=True):
         for learner_id in members:
             gaps = [
-                Gap(a.competency.code, a.competency.title, a.level, expected[a.competency_id])
-                for a in by_learner[learner_id]
-                if a.competency_id in expected and expected[a.competency_id] > a.level
+                Gap(r["code"], r["title"], r["level"], expected[r["competency_id"]])
+                for r in by_learner[learner_id]
+                if r["competency_id"] in expected and expected[r["competency_id"]] > r["level"]
             ]
             gaps.sort(key=lambda g: (-g.size, g.code))
             result[learner_id] = gaps[:TOP_GAPS]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -224,30 +224,43 @@ def expected_levels(
     (`programs.expectations`), a program Expectation winning over the default (level 4 by
     graduation, evenly stepped). One query, whatever the number of competencies.
     """
+    [levels] = expected_levels_of_sets(
+        sets=[(enrollments, {c.pk: c.framework_id for c in competencies})], today=today
+    )
+    return levels
+
+
+def expected_levels_of_sets(
+    *,
+    sets: Sequence[tuple[Sequence[Enrollment], Mapping[int, int]]],
+    today: dt.date | None = None,
+) -> list[dict[int, Decimal]]:
+    """`expected_levels` for several learners' sets of current enrollments at once, each with
+    its competencies (competency id to framework id): one list of levels per set, in order.
+    One query, whatever the number of sets, so a page about many learners pays it once."""
+    today = today or timezone.localdate()
+    deciding = [_deciding_enrollments(*one) for one in sets]
+    overrides = expectation_overrides(
+        program_ids=sorted({e.program_id for one in deciding for e in one.values()}),
+        competency_ids=sorted({competency_id for one in deciding for competency_id in one}),
+    )
+    return [expected_levels_from(one, overrides, today=today) for one in deciding]
+
+
+def _deciding_enrollments(
+    enrollments: Sequence[Enrollment], competencies: Mapping[int, int]
+) -> dict[int, Enrollment]:
+    """Per competency id, the enrollment that decides its training year: the newest one whose
+    program uses the competency's framework (`enrollments` come newest first)."""
     by_framework: dict[int, Enrollment] = {}
-    for enrollment in enrollments:  # newest first: the newest program wins a shared framework
+    for enrollment in enrollments:
         for framework in enrollment.program.frameworks.all():
             by_framework.setdefault(framework.pk, enrollment)
-    return expected_levels_by_enrollment(
-        {
-            c.pk: by_framework[c.framework_id]
-            for c in competencies
-            if c.framework_id in by_framework
-        },
-        today=today,
-    )
-
-
-def expected_levels_by_enrollment(
-    enrollment_of: dict[int, Enrollment], *, today: dt.date | None = None
-) -> dict[int, Decimal]:
-    """Expected level today per competency id, given the enrollment that decides each one's
-    training year (`expected_levels` explains the rule). One query."""
-    overrides = expectation_overrides(
-        program_ids=sorted({e.program_id for e in enrollment_of.values()}),
-        competency_ids=list(enrollment_of),
-    )
-    return expected_levels_from(enrollment_of, overrides, today=today)
+    return {
+        competency_id: by_framework[framework_id]
+        for competency_id, framework_id in competencies.items()
+        if framework_id in by_framework
+    }
 
 
 def expected_levels_from(
@@ -256,7 +269,8 @@ def expected_levels_from(
     *,
     today: dt.date | None = None,
 ) -> dict[int, Decimal]:
-    """`expected_levels_by_enrollment`, with the programs' overrides at hand."""
+    """Expected level today per competency id, given the enrollment that decides each one's
+    training year and the programs' overrides (`expected_levels` explains the rule)."""
     today = today or timezone.localdate()
     enrollments = {id(e): e for e in enrollment_of.values()}.values()  # a few, shared widely
     fractions = {e.program_id: year_fraction(e.program, today) for e in enrollments}

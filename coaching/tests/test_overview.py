@@ -9,12 +9,16 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from coaching.api import CoacheeSerializer, coachee_document
 from coaching.models import CoachingRelationship, Meeting
 from coaching.overview import coachee_overview
 from coaching.tests.factories import RelationshipFactory
+from core.renderers import FastJSONRenderer
 from portfolio.models import AccessLog
 from portfolio.tests.factories import (
+    AssessmentFactory,
     CheckInFactory,
     GoalFactory,
     SelfAssessmentFactory,
@@ -33,9 +37,9 @@ def leaves(program):
     return leaves
 
 
-def make_coachee(coach, program, leaves, *, name, share=True, overdue=0, gap_level="1"):
+def make_coachee(coach, program, leaves, *, name, share=True, overdue=0, gap_level="1", year=3):
     learner = UserFactory(display_name=name)
-    EnrollmentFactory(learner=learner, program=program, training_year=3)
+    EnrollmentFactory(learner=learner, program=program, training_year=year)
     RelationshipFactory(learner=learner, coach=coach, accepted_at=timezone.now())
     if share:
         ShareGrantFactory(learner=learner, grantee=coach, share_goals=True, share_checkins=True)
@@ -120,12 +124,13 @@ def test_the_overview_page_takes_the_same_queries_for_1_and_50_coachees(
     client, coach, program, leaves, django_assert_num_queries, coachees
 ):
     for i in range(coachees):
-        make_coachee(coach, program, leaves, name=f"Coachee {i:02}", overdue=1)
+        year = 1 + i % 3  # with 50, three (program, training year) sets share one levels read
+        make_coachee(coach, program, leaves, name=f"Coachee {i:02}", overdue=1, year=year)
     client.force_login(coach)
     # 1 session, 2 user, 3 navigation roles, 4 active relationships with learners,
     # 5 grants applying to the coach, 6 latest check-in per coachee, 7 latest self-assessment
     # per coachee and competency, 8 current enrollments, 9 their programs' frameworks,
-    # 10 expected levels (one program and year), 11 open goals due soon or overdue,
+    # 10 expected levels (every program and year at once), 11 open goals due soon or overdue,
     # 12 mean self-assessed level per recent check-in (the trend), 13 assessors' recent and
     # earlier means (the trend), 14 last and next meeting per coachee, 15 threads waiting for
     # the coach, 16 the header's unread count, then one bulk INSERT into the access log (2 rows a coachee), which SQLite splits into
@@ -159,3 +164,36 @@ def test_the_coachee_page_says_what_is_not_shared(client, learner, coach):
     assert "Goals are not shared with you." in page
     assert "Not shared with you (it needs check-ins" in page
     assert not AccessLog.objects.exists()
+
+
+def test_the_api_writes_each_coachee_byte_for_byte_as_its_serializer_would(coach, program, leaves):
+    busy = make_coachee(coach, program, leaves, name="Busy", overdue=2, gap_level="1.5")
+    GoalFactory(learner=busy, target_date=timezone.localdate() + dt.timedelta(days=3))
+    Meeting.objects.create(
+        relationship=CoachingRelationship.objects.get(learner=busy),
+        learner=busy,
+        coach=coach,
+        starts_at=timezone.now() - dt.timedelta(days=4, microseconds=1234),
+    )
+    for days, level in ((150, "2"), (10, "3.5")):
+        AssessmentFactory(
+            learner=busy,
+            competency=leaves[0],
+            level=Decimal(level),
+            observed_on=timezone.localdate() - dt.timedelta(days=days),
+        )
+    make_coachee(coach, program, leaves, name="Quiet", share=False, overdue=1)
+    make_coachee(coach, program, leaves, name="Calm", gap_level="4", year=1)
+    rows = coachee_overview(coach=coach)
+    assert {bool(r.gaps) for r in rows} == {True, False}
+    assert {r.trend is None for r in rows} == {True, False}
+    assert any(r.trend and r.trend.assessor_earlier_n for r in rows)
+    assert any(r.last_meeting_at for r in rows) and any(r.due_soon_goals for r in rows)
+
+    render = FastJSONRenderer().render
+    for row in rows:
+        assert render(coachee_document(row)) == render(CoacheeSerializer(row).data)
+    api = APIClient()
+    api.force_authenticate(coach)
+    body = api.get(reverse("api-coaching-overview")).json()
+    assert [c["learner"]["name"] for c in body] == [r.learner.name for r in rows]

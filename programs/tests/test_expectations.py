@@ -8,8 +8,9 @@ import time_machine
 
 from programs.expectations import expected_level, period_fraction, year_fraction
 from programs.models import Expectation, Program, ReviewPeriod
-from programs.selectors import current_enrollments, expected_levels
+from programs.selectors import current_enrollments, expected_levels, expected_levels_of_sets
 from programs.tests.factories import program_with_framework
+from tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,31 @@ def test_the_learners_expected_level_now_follows_the_calendar(learner, program):
 
     assert now(dt.date(2025, 12, 31)) == {leaves[0].pk: Decimal("1.5"), leaves[1].pk: Decimal(2)}
     assert now(dt.date(2026, 6, 30)) == {leaves[0].pk: Decimal(2), leaves[1].pk: Decimal(3)}
+
+
+def test_several_sets_of_enrollments_take_one_read_and_each_gets_its_own_levels(
+    program, django_assert_num_queries
+):
+    program.duration_years = 3
+    program.save()
+    _, leaves = program_with_framework(program, domains=1, per_domain=2)
+    Expectation.objects.create(
+        program=program, competency=leaves[1], training_year=2, level=Decimal("2.5")
+    )
+    first, second = (
+        current_enrollments(learner=EnrollmentFactory(program=program, training_year=y).learner)
+        for y in (1, 2)
+    )
+    sets = [
+        (first, {leaf.pk: leaf.framework_id for leaf in leaves}),
+        (second, {leaves[1].pk: leaves[1].framework_id}),
+    ]
+    day = dt.date(2026, 3, 31)
+    # 1 the programs' overrides for every competency of every set
+    with django_assert_num_queries(1):
+        levels = expected_levels_of_sets(sets=sets, today=day)
+    assert levels == [
+        expected_levels(enrollments=first, competencies=leaves, today=day),
+        expected_levels(enrollments=second, competencies=[leaves[1]], today=day),
+    ]
+    assert levels[0][leaves[1].pk] != levels[1][leaves[1].pk]

@@ -277,8 +277,8 @@ def competencies_of_evidence(evidence_ids: Sequence[int]) -> dict[int, list[Comp
             "competency__framework__version",
         )
     )
-    for evidence_id, *competency in rows:
-        tags[evidence_id].append(CompetencyTag(*competency))
+    for evidence_id, competency_id, code, title, framework, version in rows:
+        tags[evidence_id].append(CompetencyTag(competency_id, code, title, framework, version))
     return tags
 
 

@@ -52,9 +52,12 @@ from portfolio.models import (
     ShareGrant,
 )
 from portfolio.selectors import (
+    CompetencyTag,
     access_log_of,
     active_grants,
     checkins_visible_to,
+    competencies_of_evidence,
+    evidence_rows_visible_to,
     evidence_visible_to,
     goals_visible_to,
     kept_records_of,
@@ -445,6 +448,79 @@ class EvidenceSerializer(AudienceMixin, serializers.ModelSerializer[Evidence]):
         return self.audience(obj.scope)
 
 
+# What `evidence_list_data` reads of each item.
+EVIDENCE_ROW_FIELDS = (
+    "id",
+    "public_id",
+    "kind",
+    "title",
+    "body",
+    "occurred_on",
+    "credit_hours",
+    "external_source",
+    "external_id",
+    "unmatched_competencies",
+    "file",
+    "file_name",
+    "file_type",
+    "file_size",
+    "file_sha256",
+    "created_at",
+    "updated_at",
+)
+# DRF's own way of writing a date and time (in the current time zone, UTC as `Z`).
+_DATETIME = serializers.DateTimeField()
+
+
+def evidence_list_data(
+    rows: list[dict[str, Any]],
+    competencies: dict[int, list[CompetencyTag]],
+    grants: list[ShareGrant],
+) -> list[dict[str, Any]]:
+    """What `EvidenceSerializer(many=True)` renders for a page of rows, built directly: DRF's
+    per-field serialization of fifty items and their competencies cost several times the
+    database's work on them. A test holds the two equal."""
+    audience = {
+        scope: [grant.audience_label for grant in grants if grant.covers(scope)]
+        for scope in (Scope.EVIDENCE, Scope.REFLECTIONS)
+    }
+    data = []
+    for row in rows:
+        pk = row["id"]
+        reflection = row["kind"] == Evidence.Kind.REFLECTION
+        credit_hours = row["credit_hours"]
+        data.append(
+            {
+                "id": pk,
+                "public_id": str(row["public_id"]),
+                "kind": row["kind"],
+                "title": row["title"],
+                "body": row["body"],
+                "occurred_on": row["occurred_on"].isoformat(),
+                "credit_hours": None
+                if credit_hours is None
+                else f"{credit_hours.quantize(HUNDREDTH):f}",
+                "external_source": row["external_source"],
+                "external_id": row["external_id"],
+                "competencies": [tag._asdict() for tag in competencies[pk]],
+                "unmatched_competencies": row["unmatched_competencies"],
+                "file": {
+                    "name": row["file_name"],
+                    "content_type": row["file_type"],
+                    "size": row["file_size"],
+                    "sha256": row["file_sha256"],
+                    "url": reverse("api-evidence-file", args=[pk]),
+                }
+                if row["file"]
+                else None,
+                "visible_to": list(audience[Scope.REFLECTIONS if reflection else Scope.EVIDENCE]),
+                "created_at": _DATETIME.to_representation(row["created_at"]),
+                "updated_at": _DATETIME.to_representation(row["updated_at"]),
+            }
+        )
+    return data
+
+
 class EvidenceWriteSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=Evidence.Kind.choices)
     title = serializers.CharField(max_length=200)
@@ -483,16 +559,18 @@ class EvidenceListApi(ServiceErrorsMixin, APIView):
         operation_id="evidence_list",
     )
     def get(self, request: Request) -> Response:
-        items = evidence_visible_to(viewer=_user(request), learner=_user(request))
+        items = evidence_rows_visible_to(
+            viewer=_user(request), learner=_user(request), fields=EVIDENCE_ROW_FIELDS
+        )
         kind = request.query_params.get("kind", "")
         if kind:
             if kind not in Evidence.Kind.values:
                 return Response({"detail": "Invalid input.", "kind": ["Unknown kind."]}, status=400)
             items = items.filter(kind=kind)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(items, request, view=self)
-        data = EvidenceSerializer(page, many=True, context={"grants": _grants(request)}).data
-        return paginator.get_paginated_response(data)
+        page = paginator.paginate_queryset(items, request, view=self) or []
+        tags = competencies_of_evidence([row["id"] for row in page])
+        return paginator.get_paginated_response(evidence_list_data(page, tags, _grants(request)))
 
     @extend_schema(
         request={

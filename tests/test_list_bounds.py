@@ -106,7 +106,8 @@ class Listing:
 # Every page: 1 session, 2 user, the navigation's roles and, last, the header's unread count;
 # every API: 1 session, 2 user.
 LISTS = {
-    # Page: 3 share grants (who sees what), 4 count, 5 the page, 6 its competencies, 7 roles.
+    # Page: 3 share grants (who sees what), 4 count, 5 the page, 6 its competencies (with their
+    # frameworks), 7 roles.
     # API: 3 one page by cursor, 4 its competencies, 5 share grants.
     "evidence": Listing(_evidence, "/evidence/", "/api/v1/evidence/", 8, 5),
     # Page: 3 count, 4 share grants, 5 roles, 6 frameworks to check in on, 7 the page, 8 its

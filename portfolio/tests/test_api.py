@@ -4,6 +4,7 @@ and fixed query counts for the lists."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 
@@ -13,10 +14,20 @@ from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 
 from assessments.models import CheckIn, SelfAssessment
+from core.renderers import FastJSONRenderer
+from portfolio import services
+from portfolio.api import EVIDENCE_ROW_FIELDS, EvidenceSerializer, evidence_list_data
 from portfolio.models import AccessLog, Evidence, Goal, GoalProgressNote, ShareGrant
+from portfolio.selectors import (
+    active_grants,
+    competencies_of_evidence,
+    evidence_rows_visible_to,
+    evidence_visible_to,
+)
 from portfolio.tests.factories import (
     EvidenceFactory,
     GoalFactory,
+    ReflectionFactory,
     ShareGrantFactory,
     framework_with_tree,
 )
@@ -237,6 +248,42 @@ def test_visible_to_names_the_grantee(api, learner, coach):
     assert api.get("/api/v1/evidence/").json()["results"][0]["visible_to"] == [coach.name]
 
 
+def test_the_evidence_list_is_what_the_evidence_serializer_renders(api, learner, coach, leaves):
+    """`evidence_list_data` builds the list without DRF's serializer: byte for byte the same."""
+    with_file = services.evidence_create(
+        learner=learner,
+        kind="certificate",
+        title="ACLS",
+        credit_hours=Decimal("8"),
+        competency_ids=[leaves[1].pk, leaves[0].pk],
+        upload=SimpleUploadedFile("acls.pdf", PDF),
+        external_source="CME portal",
+        external_id="A-1",
+    )
+    _, other_framework = framework_with_tree(code="aa-epas", version="1.0")
+    with_file.competencies.add(other_framework[0])  # another framework, first in order
+    ReflectionFactory(learner=learner, body="", occurred_on=dt.date(2025, 9, 2))
+    EvidenceFactory(
+        learner=learner, unmatched_competencies=[{"code": "X.1"}], credit_hours=Decimal("0.5")
+    )
+    ShareGrantFactory(learner=learner, grantee=coach, share_evidence=True)
+    ShareGrantFactory(learner=learner, share_reflections=True)
+    grants = list(active_grants(learner=learner))
+    items = evidence_visible_to(viewer=learner, learner=learner).order_by("-occurred_on", "-id")
+    rows = list(
+        evidence_rows_visible_to(
+            viewer=learner, learner=learner, fields=EVIDENCE_ROW_FIELDS
+        ).order_by("-occurred_on", "-id")
+    )
+    tags = competencies_of_evidence([row["id"] for row in rows])
+    renderer = FastJSONRenderer()
+    expected = EvidenceSerializer(items, many=True, context={"grants": grants}).data
+    built = renderer.render(evidence_list_data(rows, tags, grants))
+    assert built == renderer.render(expected)
+    assert api.get("/api/v1/evidence/").json()["results"] == json.loads(built)
+    assert [len(item["competencies"]) for item in json.loads(built)] == [3, 0, 0]
+
+
 # --- Goals ------------------------------------------------------------------------------------
 
 
@@ -427,8 +474,8 @@ LIST_QUERIES = {
     "/api/v1/check-ins/": (5, 20),
     # 3 page (+ competency, framework), 4 evidence ids
     "/api/v1/self-assessments/": (4, 100),
-    # 3 page, 4 competencies, 5 their frameworks, 6 active grants (visible_to)
-    "/api/v1/evidence/": (6, 50),
+    # 3 page (plain rows), 4 competencies with their frameworks, 5 active grants (visible_to)
+    "/api/v1/evidence/": (5, 50),
     # 3 page, 4 competencies, 5 frameworks, 6 evidence, 7 its competencies, 8 their frameworks,
     # 9 progress notes, 10 active grants
     "/api/v1/goals/": (10, 50),

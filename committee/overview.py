@@ -262,8 +262,12 @@ def _overview_reads(
         program_ids,
         list,
     )
+    # Levels come back as floats: the quartiles' arithmetic is in floats anyway, a level in
+    # tenths converts to the same float in the database as in Python, and the driver builds
+    # a float far faster than a Decimal (10 of the 25 ms of this read at 4,000 rows).
     histogram = Read(
-        f"SELECT program_id, training_year, level, SUM(n) FROM {ProgramRatingHistogram._meta.db_table} "  # noqa: S608, E501
+        "SELECT program_id, training_year, CAST(level AS DOUBLE PRECISION), SUM(n) "  # noqa: S608
+        f"FROM {ProgramRatingHistogram._meta.db_table} "
         f"WHERE program_id IN ({ids}) AND month >= %s AND month < %s "
         "GROUP BY program_id, training_year, level ORDER BY program_id, training_year, level",
         [*program_ids, since, until],

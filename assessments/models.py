@@ -741,7 +741,9 @@ class ProgramRatingHistogram(models.Model):
 
     class Meta:
         constraints = [
-            # One row per cell, in the order the overview reads a program's window.
+            # One row per cell, in the order the overview reads a program's window. On
+            # PostgreSQL its index also carries `n` (migration 0017), so that read never
+            # visits the table; the writers' ON CONFLICT names these four columns.
             models.UniqueConstraint(
                 fields=["program", "month", "training_year", "level"],
                 name="uniq_program_month_level",
@@ -770,6 +772,7 @@ class ProgramMonthLearners(models.Model):
 
     class Meta:
         constraints = [
+            # Its index carries `learners` on PostgreSQL, as the histogram's carries `n`.
             models.UniqueConstraint(
                 fields=["program", "month", "training_year"], name="uniq_program_month_learners"
             )

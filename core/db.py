@@ -85,27 +85,37 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def percentile_of_counts(counts: Sequence[tuple[Any, int]], fraction: float) -> float | None:
-    """percentile_cont of a histogram: `counts` holds (value, how many times), values in
-    ascending order. The same arithmetic as `percentile` on the values spelled out, so a
-    summary kept as a histogram answers exactly what the raw rows would."""
+def percentiles_of_counts(
+    counts: Sequence[tuple[Any, int]], fractions: Sequence[float]
+) -> list[float | None]:
+    """percentile_cont of a histogram at each of `fractions`: `counts` holds (value, how many
+    times), values in ascending order. The same arithmetic as `percentile` on the values
+    spelled out, so a summary kept as a histogram answers exactly what the raw rows would.
+    One walk of the histogram serves every fraction (the overview asks for three per row)."""
     total = sum(n for _, n in counts)
     if not total:
-        return None
-    position = fraction * (total - 1)
-    low = int(position)
-    high = min(low + 1, total - 1)
-    first = second = None
+        return [None] * len(fractions)
+    # Per fraction: its position among the values and the two ranks it falls between.
+    bounds = []
+    for fraction in fractions:
+        position = fraction * (total - 1)
+        low = int(position)
+        bounds.append((position, low, min(low + 1, total - 1)))
+    ranks = iter(sorted({rank for _, low, high in bounds for rank in (low, high)}))
+    value_at: dict[int, float] = {}
+    rank = next(ranks, None)
     seen = 0
     for value, n in counts:
         seen += n
-        if first is None and low < seen:
-            first = float(value)
-        if high < seen:
-            second = float(value)
+        while rank is not None and rank < seen:
+            value_at[rank] = float(value)
+            rank = next(ranks, None)
+        if rank is None:
             break
-    assert first is not None and second is not None
-    return first + (second - first) * (position - low)
+    return [
+        value_at[low] + (value_at[high] - value_at[low]) * (position - low)
+        for position, low, high in bounds
+    ]
 
 
 def register_sqlite_median(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:

@@ -152,7 +152,16 @@ class Enrollment(models.Model):
 
     class Meta:
         ordering = ["learner", "start_date"]
-        indexes = [models.Index(fields=["program", "end_date"])]
+        indexes = [
+            models.Index(fields=["program", "end_date"]),
+            # The institution overview counts current learners per program × year from this
+            # index alone, already in group order (no table visit, no hashing).
+            models.Index(
+                fields=["program", "training_year"],
+                condition=Q(end_date__isnull=True),
+                name="enrollment_current_year",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["learner", "program"],

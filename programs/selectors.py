@@ -598,3 +598,67 @@ def programs_only_directed_by(*, user: User) -> QuerySet[Program]:
         .exclude(Exists(directors.exclude(user=user)))
         .order_by("name")
     )
+
+
+# --- The institution overview's programs ----------------------------------------------------
+# Admins see every institution; program staff (manage or review roles) the institutions of
+# the programs they hold a role in; the overview shows those institutions' programs and opens
+# the ones whose learners the viewer reviews individually. It runs on every visit and its
+# lookups are small: the statements are compiled once (see CompiledQuery).
+
+_OVERVIEW_PROGRAM = Selection(Program, ("id", "name", "stage", "institution_id"))
+_OVERVIEW_INSTITUTION = Selection(Institution, ("id", "name"))
+_OVERVIEW_COLUMNS = [*_OVERVIEW_PROGRAM.attnames, "institution__name"]
+
+
+def _overview_programs_of_staff(*, user_id: int) -> QuerySet[Program, tuple[Any, ...]]:
+    institutions = Institution.objects.filter(
+        programs__roles__user_id=user_id,
+        programs__roles__role__in=list(MANAGE_ROLES + REVIEW_ROLES),
+    )
+    return Program.objects.filter(institution__in=institutions).values_list(*_OVERVIEW_COLUMNS)
+
+
+def _overview_programs_of_admin() -> QuerySet[Program, tuple[Any, ...]]:
+    return Program.objects.values_list(*_OVERVIEW_COLUMNS)
+
+
+def _reviewed_program_ids(*, user_id: int) -> QuerySet[ProgramRole, tuple[Any, ...]]:
+    return ProgramRole.objects.filter(user_id=user_id, role__in=list(REVIEW_ROLES)).values_list(
+        "program_id"
+    )
+
+
+_OVERVIEW_PROGRAMS_OF_STAFF = CompiledQuery(_overview_programs_of_staff)
+_OVERVIEW_PROGRAMS_OF_ADMIN = CompiledQuery(_overview_programs_of_admin)
+_REVIEWED_PROGRAM_IDS = CompiledQuery(_reviewed_program_ids)
+
+
+def overview_programs_read(*, user: User) -> Read[list[Program]]:
+    """The programs of the institutions `user` oversees (every one for an admin), each with
+    its institution (id and name) and no other field loaded. Empty for anyone else."""
+    if user.is_superuser:
+        read = _OVERVIEW_PROGRAMS_OF_ADMIN.read()
+    else:
+        read = _OVERVIEW_PROGRAMS_OF_STAFF.read(user_id=user.pk)
+    return read.then(_overview_programs_from)
+
+
+def _overview_programs_from(rows: list[tuple[Any, ...]]) -> list[Program]:
+    programs = []
+    institutions: dict[int, Institution] = {}
+    for *values, institution_name in rows:
+        program = _OVERVIEW_PROGRAM.build(values)
+        institution = institutions.get(program.institution_id)
+        if institution is None:
+            institution = _OVERVIEW_INSTITUTION.build((program.institution_id, institution_name))
+            institutions[program.institution_id] = institution
+        program.institution = institution
+        programs.append(program)
+    return programs
+
+
+def reviewed_program_ids_read(*, user: User) -> Read[set[int]]:
+    """The ids of the programs whose learners `user` reviews individually (a review role);
+    admin rights open none."""
+    return _REVIEWED_PROGRAM_IDS.read(user_id=user.pk).then(lambda rows: {r[0] for r in rows})

@@ -367,8 +367,13 @@ class CompiledQuery:
             stand_ins = {name: self._stand_in(name, i) for i, name in enumerate(names)}
             compiler = self._make(**stand_ins).query.get_compiler(DEFAULT_DB_ALIAS)
             sql, params = compiler.as_sql()
-            by_value = {value: _Argument(name) for name, value in stand_ins.items()}
-            template = [by_value.get(p, p) if type(p) in (int, dt.date) else p for p in params]
+            by_value: dict[Any, _Argument] = {}
+            for name, value in stand_ins.items():
+                by_value[value] = _Argument(name)
+                if isinstance(value, dt.date):
+                    # SQLite's backend passes a date as its ISO text: find it in that form too.
+                    by_value[connection.ops.adapt_datefield_value(value)] = _Argument(name)
+            template = [by_value.get(p, p) if type(p) in (int, str, dt.date) else p for p in params]
             missing = set(names) - {p.name for p in template if isinstance(p, _Argument)}
             if missing:
                 raise ValueError(f"the statement does not use {sorted(missing)}")
@@ -378,7 +383,14 @@ class CompiledQuery:
     def read(self, **arguments: int | dt.date) -> Read[list[tuple[Any, ...]]]:
         names = sorted(arguments)
         sql, template, compiler = self._compile(names)
-        params = [arguments[p.name] if isinstance(p, _Argument) else p for p in template]
+        # A date argument goes in as the ORM would have passed it (ISO text on SQLite).
+        given = {
+            name: connection.ops.adapt_datefield_value(value)
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+            else value
+            for name, value in arguments.items()
+        }
+        params = [given[p.name] if isinstance(p, _Argument) else p for p in template]
 
         def build(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
             # Reads only what compiling set up (columns and their converters).

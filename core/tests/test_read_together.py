@@ -3,6 +3,8 @@ each building what it would build alone."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
@@ -77,3 +79,23 @@ def test_a_compiled_query_refuses_an_argument_its_statement_does_not_use():
     shape = CompiledQuery(lambda learner_id: Enrollment.objects.values_list("pk"))
     with pytest.raises(ValueError, match="learner_id"):
         shape.read(learner_id=1)
+
+
+def _started_by(learner_id, day):
+    return Enrollment.objects.filter(learner_id=learner_id, start_date__lte=day).values_list("pk")
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_a_compiled_query_takes_a_date_argument_in_the_form_the_backend_passes(
+    monkeypatch, as_text
+):
+    """SQLite's backend passes dates as ISO text: the stand-in is found in that form too, and
+    each run's date goes in the same way (a completion page on the laptop default once failed
+    with "the statement does not use ['today']"). `as_text` makes PostgreSQL's do the same."""
+    enrollment = EnrollmentFactory(start_date=dt.date(2025, 7, 1))
+    if as_text:
+        monkeypatch.setattr(connection.ops, "adapt_datefield_value", lambda value: str(value))
+    shape = CompiledQuery(_started_by, dates=("day",))
+    learner = enrollment.learner_id
+    assert shape.read(learner_id=learner, day=dt.date(2025, 7, 1)).run() == [(enrollment.pk,)]
+    assert shape.read(learner_id=learner, day=dt.date(2025, 6, 30)).run() == []

@@ -15,7 +15,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from assessments.models import AssessmentRequest, Rotation, ScheduledRotation
-from core.db import CompiledQuery, InSubquery, read_together
+from core.db import CompiledQuery, InSubquery, Read, read_together
 from programs.models import Program
 from programs.selectors import program_managed_by_read, programs_managed_by
 
@@ -121,15 +121,10 @@ def _of_program(program_id: int) -> Q:
 
 
 def _pairs(program_id: int, today: dt.date) -> QuerySet[Any, Any]:
-    """Counts per (supervising faculty, rotation) pair of the program."""
+    """Counts per (supervising faculty, rotation) pair of the program, by their ids."""
     return (
         ScheduledRotation.objects.filter(_ASKED, _of_program(program_id))
-        .values_list(
-            "supervisor_id",
-            *(f"supervisor__{n}" for n in _NAMES),
-            "rotation_id",
-            "rotation__name",
-        )
+        .values_list("supervisor_id", "rotation_id")
         .annotate(
             requested=Count("pk"),
             completed=Count("pk", filter=Q(evaluation__status=COMPLETED)),
@@ -138,6 +133,27 @@ def _pairs(program_id: int, today: dt.date) -> QuerySet[Any, Any]:
         )
         .order_by()
     )
+
+
+# The pairs' counts are taken over the ids alone and named afterwards: joined before the
+# counting, each of a large program's thousands of blocks looked up its faculty and its
+# rotation and was sorted by their names (at 10x, 17.5 of the statement's 18 ms; `make bench`
+# row (f)), where a pair is named once. The inner statement is `_pairs`, its rule unchanged.
+_NAMED_PAIRS_SQL = """
+SELECT p.supervisor_id, u.display_name, u.first_name, u.last_name, u.email,
+       p.rotation_id, r.name, p.requested, p.completed, p.waiting, p.overdue
+FROM ({pairs}) p
+JOIN {users} u ON u.id = p.supervisor_id
+JOIN {rotations} r ON r.id = p.rotation_id
+"""
+
+
+def _named_pairs(program_id: int, today: dt.date) -> Read[list[tuple[Any, ...]]]:
+    pairs = _PAIRS.read(program_id=program_id, today=today)
+    sql = _NAMED_PAIRS_SQL.format(
+        pairs=pairs.sql, users=User._meta.db_table, rotations=Rotation._meta.db_table
+    )
+    return Read(sql, pairs.params, list)
 
 
 def _waiting(program_id: int) -> QuerySet[Any, Any]:
@@ -170,8 +186,7 @@ def completion_of(*, program: Program, today: dt.date) -> Completion:
     trip: the counts per (faculty, rotation) pair, summed here both ways (at most faculty ×
     rotations rows), and the first waiting evaluations."""
     pairs, waiting = read_together(
-        _PAIRS.read(program_id=program.pk, today=today),
-        _WAITING.read(program_id=program.pk),
+        _named_pairs(program.pk, today), _WAITING.read(program_id=program.pk)
     )
     by_faculty: dict[tuple[int, str], list[int]] = {}
     by_rotation: dict[tuple[int, str], list[int]] = {}

@@ -612,21 +612,19 @@ _OVERVIEW_COLUMNS = [*_OVERVIEW_PROGRAM.attnames, "institution__name"]
 
 
 def _overview_programs_of_staff(*, user_id: int) -> QuerySet[Program, tuple[Any, ...]]:
-    institutions = Institution.objects.filter(
-        programs__roles__user_id=user_id,
-        programs__roles__role__in=list(MANAGE_ROLES + REVIEW_ROLES),
+    # The institutions of the programs in the user's program list (`programs_visible_to`).
+    staffed = Program.objects.filter(_holds(User(pk=user_id), MANAGE_ROLES + REVIEW_ROLES))
+    return Program.objects.filter(institution__in=staffed.values("institution_id")).values_list(
+        *_OVERVIEW_COLUMNS
     )
-    return Program.objects.filter(institution__in=institutions).values_list(*_OVERVIEW_COLUMNS)
 
 
 def _overview_programs_of_admin() -> QuerySet[Program, tuple[Any, ...]]:
     return Program.objects.values_list(*_OVERVIEW_COLUMNS)
 
 
-def _reviewed_program_ids(*, user_id: int) -> QuerySet[ProgramRole, tuple[Any, ...]]:
-    return ProgramRole.objects.filter(user_id=user_id, role__in=list(REVIEW_ROLES)).values_list(
-        "program_id"
-    )
+def _reviewed_program_ids(*, user_id: int) -> QuerySet[Program, tuple[Any, ...]]:
+    return Program.objects.filter(_holds(User(pk=user_id), REVIEW_ROLES)).values_list("pk")
 
 
 _OVERVIEW_PROGRAMS_OF_STAFF = CompiledQuery(_overview_programs_of_staff)

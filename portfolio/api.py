@@ -468,8 +468,10 @@ EVIDENCE_ROW_FIELDS = (
     "created_at",
     "updated_at",
 )
-# DRF's own way of writing a date and time (in the current time zone, UTC as `Z`).
+# DRF's own way of writing a date and time (in the current time zone, UTC as `Z`) and the
+# model's credit hours (two places, as a string), as `EvidenceSerializer` writes them.
 _DATETIME = serializers.DateTimeField()
+_CREDIT_HOURS = serializers.DecimalField(max_digits=6, decimal_places=2)
 
 
 def evidence_list_data(
@@ -499,7 +501,7 @@ def evidence_list_data(
                 "occurred_on": row["occurred_on"].isoformat(),
                 "credit_hours": None
                 if credit_hours is None
-                else f"{credit_hours.quantize(HUNDREDTH):f}",
+                else _CREDIT_HOURS.to_representation(credit_hours),
                 "external_source": row["external_source"],
                 "external_id": row["external_id"],
                 "competencies": [tag._asdict() for tag in competencies[pk]],

@@ -102,9 +102,13 @@ class Filters:
         def number(name: str) -> int | None:
             value = params.get(name)
             try:
-                return int(value) if value not in (None, "") else None
+                parsed = int(value) if value not in (None, "") else None
             except (TypeError, ValueError):
                 return None
+            # The filters reach raw SQL as parameters, where a number wider than the
+            # database's bigint is an error rather than "no such row"; such a number names
+            # nothing, so it is dropped like any other malformed filter.
+            return parsed if parsed is None or abs(parsed) < 2**63 else None
 
         return cls(number("period"), number("cohort"), number("year"), number("domain"))
 

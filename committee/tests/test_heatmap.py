@@ -450,3 +450,15 @@ def test_committee_member_sees_the_heatmap_but_a_coach_does_not(world, client, c
     assert client.get(f"/api/v1/programs/{program.pk}/heatmap/").status_code == 200
     client.force_login(coach)
     assert client.get(f"/api/v1/programs/{program.pk}/heatmap/").status_code == 404
+
+
+def test_filters_too_wide_for_the_database_are_dropped_like_malformed_ones(world, client):
+    program, _, period = world
+    client.force_login(ProgramRoleFactory(program=program, role="committee").user)
+    too_wide = "4381798825674221223168442368"
+    url = f"/api/v1/programs/{program.pk}/heatmap/?period={period.pk}&cohort={too_wide}"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.json()["filters"]["cohort"] is None
+    page = client.get(f"/programs/{program.pk}/heatmap/?period={period.pk}&year=-{too_wide}")
+    assert page.status_code == 200

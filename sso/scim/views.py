@@ -192,7 +192,9 @@ def _list(
     rows = _filtered(request, kind, rows)
     start, count = _page(request)
     total = rows.count()
-    page = list(rows[start - 1 : start - 1 + count])
+    # A start past the last result is an empty page; it is not sent to the database, where
+    # an offset wider than a bigint is an error.
+    page = list(rows[start - 1 : start - 1 + count]) if start <= total else []
     return _json(
         {
             "schemas": [LIST_SCHEMA],

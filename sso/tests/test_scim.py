@@ -84,6 +84,8 @@ def test_create_read_filter_and_discovery(north):
     assert found["totalResults"] == 1 and found["Resources"][0]["id"] == body["id"]
     _, none = scim.call("get", 'Users?filter=userName eq "bob@north.edu"')
     assert none["totalResults"] == 0 and none["Resources"] == []
+    _, past_the_end = scim.call("get", f"Users?startIndex={2**90}&count={2**90}")
+    assert past_the_end["totalResults"] == 1 and past_the_end["Resources"] == []
     _, one = scim.call("get", f"Users/{body['id']}")
     assert one["externalId"] == "e1"
 

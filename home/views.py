@@ -14,6 +14,7 @@ from home.shared import shared_with
 from home.start import faculty_requests, first_steps, outside_stage
 from home.worklist import worklist_for
 from learning.selectors import next_clinic_refreshers
+from notifications.context_processors import unread_of
 from portfolio.dashboard import page_dashboard
 from portfolio.selectors import count_learners_sharing_with
 from programs.middleware import program_roles
@@ -42,7 +43,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "outside_stage": outside_stage(learner=learner, enrollment=enrollment),
             "shared_with_me": count_learners_sharing_with(viewer=learner),
             "next_clinic": next_clinic_refreshers(learner=learner),
-            "worklist": worklist_for(user=learner, roles=roles),
+            # The header's unread count, read in the dashboard's round trip.
+            "worklist": worklist_for(user=learner, roles=roles, unread=unread_of(request).count),
         },
     )
 

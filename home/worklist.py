@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.selectors.observations import request_counts_for
 from coaching.selectors import coachee_relationships
-from notifications.selectors import notifications_of
+from notifications.selectors import unread_count
 from programs.models import ProgramRole
 from programs.selectors import programs_led_by
 
@@ -32,9 +32,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _inbox_item(user: User) -> WorkItem | None:
-    # Query: unread notifications.
-    unread = notifications_of(user=user).unread().count()
+def _inbox_item(user: User, unread: int | None) -> WorkItem | None:
+    if unread is None:
+        # Query: unread notifications (a page that showed the header has read them).
+        unread = unread_count(user=user)
     if not unread:
         return None
     return WorkItem("Inbox", f"{_plural(unread, 'unread notification')}", reverse("coaching-inbox"))
@@ -75,10 +76,13 @@ def _program_items(user: User) -> list[WorkItem]:
     ]
 
 
-def worklist_for(*, user: User, roles: set[str], today: dt.date | None = None) -> list[WorkItem]:
-    """The person's waiting work, most urgent first."""
+def worklist_for(
+    *, user: User, roles: set[str], unread: int | None = None, today: dt.date | None = None
+) -> list[WorkItem]:
+    """The person's waiting work, most urgent first. `unread`: their unread notifications,
+    where the caller has counted them already."""
     today = today or timezone.localdate()
-    items: list[WorkItem | None] = [_inbox_item(user)]
+    items: list[WorkItem | None] = [_inbox_item(user, unread)]
     if roles.intersection(ProgramRole.ASSESSOR_ROLES):
         items.append(_assessor_item(user, today))
     if "coach" in roles:

@@ -16,6 +16,8 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.sessions import mfa_asserted_by_idp
 from core.db import Read, read_together
+from notifications.context_processors import unread_of
+from notifications.selectors import unread_count_read
 from programs.selectors import roles_read, user_holds_staff_role
 
 
@@ -41,11 +43,15 @@ class ProgramRoles:
         return self._roles
 
     def read_with(self, *reads: Read[Any]) -> tuple[Any, ...]:
-        """What `reads` build, in order, with the roles read in the same round trip."""
+        """What `reads` build, in order, with the roles (and the header's unread count) read
+        in the same round trip."""
         if not self._user.is_authenticated:
             self._roles = set()
             return read_together(*reads)
-        *results, self._roles = read_together(*reads, roles_read(user=self._user))
+        *results, self._roles, unread = read_together(
+            *reads, roles_read(user=self._user), unread_count_read(user=self._user)
+        )
+        unread_of(self._request).known(unread)
         return tuple(results)
 
 

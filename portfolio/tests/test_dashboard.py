@@ -291,11 +291,11 @@ def test_home_runs_a_fixed_number_of_queries(
     _fill(learner, leaves, assessor, size)
     client.force_login(learner)
     # 1 session, 2 user; dashboard without the timeline: 3 enrollments, 4 competencies,
-    # 5 expectations, 6 latest levels; 7 grants shared with me, 8 upcoming visits (next-clinic
-    # card), 9 the person's roles (worklist, reused by the navigation), 10 unread
-    # notifications (worklist), 11 first steps done yet (check-in, coach, share: one query)
-    # + the header's unread count (one COUNT on a partial index)
-    with django_assert_num_queries(12):
+    # 5 expectations, 6 latest levels, 7 the person's roles (worklist and navigation), 8 unread
+    # notifications (header and worklist), all six in one round trip; 9 grants shared with me,
+    # 10 upcoming visits (next-clinic card), 11 first steps done yet (check-in, coach, share:
+    # one query)
+    with django_assert_num_queries(11):
         response = client.get(reverse("home"))
     assert response.status_code == 200
 

@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse, set_script_prefix
 
+from notifications.models import Notification
+from notifications.services import notification_send
 from programs.context_processors import _SECTION_OF_URL, NAV_URL_NAMES, nav_section, nav_urls
 from programs.models import ProgramRole
 from tests.factories import EnrollmentFactory, ProgramRoleFactory, UserFactory
@@ -17,6 +19,20 @@ from tests.factories import EnrollmentFactory, ProgramRoleFactory, UserFactory
 def _is_roles_read(sql):
     """The navigation's statement: the distinct roles a person holds."""
     return "SELECT DISTINCT role FROM" in sql and ProgramRole._meta.db_table in sql
+
+
+def _is_unread_read(sql):
+    """The header's statement: how many of the person's notifications are unread."""
+    return "count(*)" in sql.lower() and Notification._meta.db_table in sql
+
+
+def _header_read_once(queries, html, unread):
+    """Roles and the unread count each read once, and the header shows what was read."""
+    assert f'href="{reverse("program-list")}"' in html
+    assert f'data-unread-count="{unread}"' in html
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len([sql for sql in statements if _is_roles_read(sql)]) == 1
+    assert len([sql for sql in statements if _is_unread_read(sql)]) == 1
 
 
 def test_each_navigation_link_is_its_named_url():
@@ -55,15 +71,16 @@ def test_signed_out_pages_link_log_in_and_sign_up(client):
 def test_the_learner_pages_read_the_navigation_roles_once_with_the_dashboard(client, page):
     # A resident who also directs a program: the header shows Programs, from roles read in
     # the dashboard's round trip, and nothing reads them a second time.
+    # The unread count in the header travels in the same round trip.
     resident = UserFactory()
     EnrollmentFactory(learner=resident)
     ProgramRoleFactory(user=resident, role="director")
+    for n in range(2):
+        notification_send(recipient=resident, kind="comment", title=f"Note {n}")
     client.force_login(resident)
     with CaptureQueriesContext(connection) as queries:
         html = client.get(reverse(page)).content.decode()
-    assert f'href="{reverse("program-list")}"' in html
-    roles_reads = [q for q in queries.captured_queries if _is_roles_read(q["sql"])]
-    assert len(roles_reads) == 1
+    _header_read_once(queries, html, unread=2)
 
 
 @pytest.mark.django_db
@@ -71,12 +88,11 @@ def test_the_learner_pages_read_the_navigation_roles_once_with_the_dashboard(cli
 def test_committee_pages_read_the_navigation_roles_once_with_their_program(client, page):
     director = UserFactory()
     program = ProgramRoleFactory(user=director, role="director").program
+    notification_send(recipient=director, kind="comment", title="A note")
     client.force_login(director)
     with CaptureQueriesContext(connection) as queries:
         html = client.get(reverse(page, args=[program.pk])).content.decode()
-    assert f'href="{reverse("program-list")}"' in html
-    roles_reads = [q for q in queries.captured_queries if _is_roles_read(q["sql"])]
-    assert len(roles_reads) == 1
+    _header_read_once(queries, html, unread=1)
 
 
 def test_every_page_named_for_a_navigation_entry_exists():

@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed-run-$(DEPS)
 DEV_STAMP := $(VENV)/.installed-dev-$(DEPS)
 HOST ?= 127.0.0.1:8000
 ARGS ?=
+# `make test` runs on two pytest-xdist workers, one per core; TEST_WORKERS=0 runs in one process
+# (the identity-provider and replica stages do: they start servers of their own).
+TEST_WORKERS ?= 2
 
 .PHONY: run serve setup test lint fuzz worker beat bench load scale-demo clean
 
@@ -43,7 +46,7 @@ serve: $(STAMP)
 
 test: $(DEV_STAMP)
 	@mkdir -p var
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

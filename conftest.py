@@ -51,6 +51,15 @@ def _missing_service(item: pytest.Item) -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `make test`'s two workers (pytest-xdist, `--dist loadgroup`), every browser journey
+    runs on the same worker: one Chromium at a time, beside the other worker's plain tests,
+    keeps journeys within their timeouts on two cores."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     reason = _missing_service(item)
     if reason is None:

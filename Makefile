@@ -46,7 +46,7 @@ serve: $(STAMP)
 
 test: $(DEV_STAMP)
 	@mkdir -p var
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -51,13 +51,27 @@ def _missing_service(item: pytest.Item) -> str | None:
     return None
 
 
+BROWSER_TESTS = "tests/browser/"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `make test`'s two workers (pytest-xdist, `--dist loadgroup`), every browser journey
-    runs on the same worker: one Chromium at a time, beside the other worker's plain tests,
-    keeps journeys within their timeouts on two cores."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    """Browser journeys first: under `make test`'s two workers they are one unit of work (see
+    below), which then runs beside the other worker's share of plain tests, not after it."""
+    items.sort(key=lambda item: not item.nodeid.startswith(BROWSER_TESTS))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`make test` runs on two pytest-xdist workers. Every browser journey runs on the same
+    one: one Chromium at a time keeps journeys within their timeouts on two cores. Each other
+    test is a unit of its own, handed to whichever worker is free."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserJourneysTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid
+
+    return BrowserJourneysTogether(config, log)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

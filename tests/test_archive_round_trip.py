@@ -212,6 +212,14 @@ def second_database() -> Iterator[str]:
     second = f"{first}_second"
     connections.close_all()
     with connection._nodb_cursor() as cursor:
+        # PostgreSQL copies a database only while nobody else is connected to it. A browser
+        # journey run earlier by this test process leaves the live server's connection open
+        # (CONN_MAX_AGE); it reconnects by itself on its next request (CONN_HEALTH_CHECKS).
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [first],
+        )
         cursor.execute(f'DROP DATABASE IF EXISTS "{second}"')
         cursor.execute(f'CREATE DATABASE "{second}" TEMPLATE "{first}"')
     try:

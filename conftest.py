@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from xdist.scheduler import LoadScopeScheduling
 
 REQUIRE_SERVICES = os.environ.get("CONTINUUM_REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -60,17 +61,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not item.nodeid.startswith(BROWSER_TESTS))
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+class BrowserJourneysTogether(LoadScopeScheduling):
     """`make test` runs on two pytest-xdist workers. Every browser journey runs on the same
     one: one Chromium at a time keeps journeys within their timeouts on two cores. Each other
     test is a unit of its own, handed to whichever worker is free."""
-    from xdist.scheduler import LoadScopeScheduling
 
-    class BrowserJourneysTogether(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid
+    def _split_scope(self, nodeid: str) -> str:
+        return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid
 
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return BrowserJourneysTogether(config, log)
 
 

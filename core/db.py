@@ -36,7 +36,9 @@ from django.db.models import (
 )
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
+from psycopg import adapters
 from psycopg.adapt import Loader
+from psycopg.pq import Format
 
 from core.replica import read_alias
 
@@ -127,6 +129,12 @@ def register_sqlite_median(sender: Any, connection: BaseDatabaseWrapper, **kwarg
         connection.connection.create_aggregate("continuum_percentile", 2, _SqlitePercentile)
 
 
+_TIMESTAMPTZ = adapters.types["timestamptz"].oid
+# psycopg's own timestamptz loader as installed: its compiled one where psycopg_c or
+# psycopg_binary is there (they are, through `psycopg[binary]`), else the pure-Python one.
+_PSYCOPG_TIMESTAMPTZ_LOADER = adapters.get_loader(_TIMESTAMPTZ, Format.TEXT)
+
+
 class _UtcTimestampLoader(Loader):
     """A `timestamptz` loader for psycopg connections whose session time zone is UTC: the
     parsing is psycopg's compiled loader's; `timezone` is what Django checks on every cursor.
@@ -140,13 +148,11 @@ class _UtcTimestampLoader(Loader):
     """
 
     timezone = dt.UTC
-    compiled: type[Any] | None = None  # psycopg's compiled timestamptz loader, set below
 
     def __init__(self, oid: int, context: Any = None) -> None:
         super().__init__(oid, context)
-        assert self.compiled is not None
         # Shadows the method below: psycopg calls `load` once per value, straight into C.
-        self.load = self.compiled(oid, context).load  # type: ignore[method-assign]
+        self.load = _PSYCOPG_TIMESTAMPTZ_LOADER(oid, context).load  # type: ignore[method-assign,misc]
 
     def load(self, data: Any) -> dt.datetime:
         raise AssertionError("replaced in __init__")  # pragma: no cover
@@ -155,24 +161,16 @@ class _UtcTimestampLoader(Loader):
     def install(cls, connection: BaseDatabaseWrapper) -> bool:
         """Register on a new PostgreSQL connection when the conditions above hold; say
         whether it was."""
-        from psycopg import adapters
-        from psycopg.pq import Format
-
-        raw = connection.connection
-        oid = adapters.types["timestamptz"].oid
-        compiled = adapters.get_loader(oid, Format.TEXT)
-        utc_session = raw.pgconn.parameter_status(b"TimeZone") == b"UTC"
-        iso_dates = (raw.pgconn.parameter_status(b"DateStyle") or b"").startswith(b"ISO")
+        pgconn = connection.connection.pgconn
         if not (
-            compiled is not None
-            and compiled.__module__.startswith("psycopg_")  # psycopg_c or psycopg_binary
-            and getattr(connection, "timezone", None) == dt.UTC
-            and utc_session
-            and iso_dates
+            _PSYCOPG_TIMESTAMPTZ_LOADER is not None
+            and _PSYCOPG_TIMESTAMPTZ_LOADER.__module__.startswith("psycopg_")  # compiled
+            and connection.timezone == dt.UTC
+            and pgconn.parameter_status(b"TimeZone") == b"UTC"
+            and (pgconn.parameter_status(b"DateStyle") or b"").startswith(b"ISO")
         ):
             return False
-        cls.compiled = compiled
-        raw.adapters.register_loader(oid, cls)
+        connection.connection.adapters.register_loader(_TIMESTAMPTZ, cls)
         return True
 
 

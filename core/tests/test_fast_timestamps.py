@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg import adapters
+from psycopg.pq import Format
 
 from core.db import _UtcTimestampLoader
 from tests import factories
@@ -22,9 +24,6 @@ EDGES = """SELECT '2026-03-08 02:30:00.123456+00'::timestamptz,
 
 
 def _loader_class(cursor=None):
-    from psycopg import adapters
-    from psycopg.pq import Format
-
     where = cursor or connection.connection
     return where.adapters.get_loader(adapters.types["timestamptz"].oid, Format.TEXT)
 

@@ -36,7 +36,8 @@ from core.replica import REPLICA, WROTE_COOKIE, read_alias, reading_from_replica
 from programs.tests.factories import ReviewPeriodFactory, enrol, program_with_framework
 from tests.factories import ProgramRoleFactory, UserFactory
 
-pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True)]
+# It copies the test database into its primary: the test database must be PostgreSQL too.
+pytestmark = [pytest.mark.replica, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 

@@ -19,7 +19,8 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import CheckIn, SelfAssessment
+from assessments.models import CheckIn, MonthlyRatingSummary
+from assessments.summaries.monthly import level_of_tenths
 from coaching.models import CoachingRelationship, Comment, Meeting, Thread
 from coaching.selectors import coachee_relationships
 from coaching.trends import Trend, coachee_trends
@@ -107,26 +108,36 @@ class LatestSelfAssessment(TypedDict):
 def _latest_self_assessments(learner_ids: list[int]) -> list[LatestSelfAssessment]:
     """Each learner's latest self-assessment per competency, in one query: as plain rows of
     what the gaps need (learner, competency and its framework, code, title, level), since a
-    coach's overview reads hundreds of them on every view."""
+    coach's overview reads hundreds of them on every view.
+
+    Read from the monthly rating summary, whose latest month holds the competency's latest
+    level (as the dashboard reads it): one row per competency and month however often the
+    learner checks in, where the self-assessments themselves grow with every check-in."""
     if not learner_ids:
         return []
-    ranked = SelfAssessment.objects.filter(learner_id__in=learner_ids).annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=["learner_id", "competency_id"],
-            order_by=["-assessed_on", "-created_at", "-id"],
-        )
+    ranked = MonthlyRatingSummary.objects.filter(
+        learner_id__in=learner_ids, rated_by=MonthlyRatingSummary.RatedBy.SELF
+    ).annotate(
+        rank=Window(RowNumber(), partition_by=["learner_id", "competency_id"], order_by="-month")
     )
-    return list(
-        ranked.filter(rank=1).values(
+    return [
+        {
+            "learner_id": row["learner_id"],
+            "competency_id": row["competency_id"],
+            "level": level_of_tenths(row["last_tenths"]),
+            "code": row["code"],
+            "title": row["title"],
+            "framework_id": row["framework_id"],
+        }
+        for row in ranked.filter(rank=1).values(
             "learner_id",
             "competency_id",
-            "level",
+            "last_tenths",
             code=F("competency__code"),
             title=F("competency__title"),
             framework_id=F("competency__framework_id"),
         )
-    )
+    ]
 
 
 def _gaps(latest: list[LatestSelfAssessment], learner_ids: list[int]) -> dict[int, list[Gap]]:

@@ -7,13 +7,13 @@ assessor side is what they are compared with)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Avg, Count, Q
 
 from assessments.models import Assessment, SelfAssessment
+from core.db import date_from_db, fetch_all, placeholders, tenths_from_db
 
 # The sparkline shows at most this many check-ins, from at most this far back.
 TREND_POINTS = 6
@@ -118,26 +118,35 @@ class Trend:
         return "; ".join(parts) or "No recent check-ins or ratings"
 
 
+# The last TREND_POINTS check-ins of each learner within TREND_DAYS, oldest first: each
+# check-in's date (its latest item's) and the sum and count of its levels, whose exact mean
+# is taken in Python (a database's average is a float on SQLite). Only the points shown leave
+# the database, however often a learner checks in.
+_SELF_POINTS_SQL = f"""
+SELECT learner_id, on_day, total, n FROM (
+    SELECT learner_id, checkin_id, MAX(assessed_on) AS on_day, SUM(level) AS total,
+           COUNT(*) AS n,
+           ROW_NUMBER() OVER (PARTITION BY learner_id
+                              ORDER BY MAX(assessed_on) DESC, checkin_id DESC) AS recency
+    FROM {SelfAssessment._meta.db_table}
+    WHERE learner_id IN ({{learners}}) AND checkin_id IS NOT NULL AND assessed_on >= %s
+    GROUP BY learner_id, checkin_id
+) per_checkin
+WHERE recency <= %s
+ORDER BY learner_id, on_day, checkin_id"""  # noqa: S608 — the table name is ours
+
+
 def coachee_trends(*, learner_ids: list[int], today: dt.date) -> dict[int, Trend]:
     """Each learner's trend (two queries). Only learners whose check-ins the viewer sees."""
     trends: dict[int, Trend] = {pk: Trend() for pk in learner_ids}
     if not learner_ids:
         return trends
     since = today - dt.timedelta(days=TREND_DAYS)
-    per_checkin: dict[int, list[TrendPoint]] = defaultdict(list)
-    for row in (
-        SelfAssessment.objects.filter(
-            learner_id__in=learner_ids, checkin__isnull=False, assessed_on__gte=since
+    sql = _SELF_POINTS_SQL.format(learners=placeholders(len(learner_ids)))
+    for learner_id, on, total, n in fetch_all(sql, [*learner_ids, since, TREND_POINTS]):
+        trends[learner_id].self_points.append(
+            TrendPoint(on=date_from_db(on), mean=_one_decimal(tenths_from_db(total) / n))
         )
-        .values("learner_id", "checkin_id")
-        .annotate(mean=Avg("level"), on=Max("assessed_on"))
-        .order_by("learner_id", "on", "checkin_id")
-    ):
-        per_checkin[row["learner_id"]].append(
-            TrendPoint(on=row["on"], mean=_one_decimal(Decimal(str(row["mean"]))))
-        )
-    for learner_id, points in per_checkin.items():
-        trends[learner_id].self_points = points[-TREND_POINTS:]
 
     recent = today - dt.timedelta(days=ASSESSOR_WINDOW_DAYS)
     earlier = recent - dt.timedelta(days=ASSESSOR_WINDOW_DAYS)

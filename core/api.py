@@ -9,11 +9,13 @@ cursor it cannot decode.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
@@ -101,3 +103,20 @@ def created_response(data: Any, *, created: bool) -> Response:
     """An idempotent create's answer: 201 the first time, 200 with the same object when the
     request's client token was sent before (a retry, a double tap)."""
     return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def moment_writer() -> Callable[[dt.datetime | None], str | None]:
+    """Writes stored (aware) dates and times as DRF's `DateTimeField` does — ISO 8601 in the
+    current time zone, UTC as `Z`, None as None — for rows built as plain dicts. The field
+    looks up the zone and checks the value on every call, which cost more than the rest of a
+    50-item page's Python; here the zone is read once per response. A test holds the two equal.
+    """
+    zone = timezone.get_current_timezone()
+
+    def write(value: dt.datetime | None) -> str | None:
+        if value is None:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write

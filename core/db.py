@@ -224,6 +224,13 @@ def tenths_from_db(value: Any) -> Decimal:
     return Decimal(repr(value)).quantize(_TENTH)
 
 
+def date_from_db(value: Any) -> dt.date:
+    """A date read by a plain statement: PostgreSQL answers a date, SQLite its ISO text."""
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return cast(dt.date, value)
+
+
 def placeholders(n: int) -> str:
     """`%s, %s, …` for an IN list of `n` values passed as parameters."""
     return ", ".join(["%s"] * n)

@@ -33,7 +33,7 @@ from assessments import calibration as calibration_module
 from assessments.api import CalibrationSerializer
 from assessments.models import CheckIn, SelfAssessment
 from assessments.services.checkins import CheckInInvalidError, CheckInTokenConflictError
-from core.api import created_response, cursor
+from core.api import created_response, cursor, moment_writer
 from frameworks.api import CompetencyOfItemSerializer
 from frameworks.models import Framework
 from portfolio import services, transfer
@@ -468,9 +468,7 @@ EVIDENCE_ROW_FIELDS = (
     "created_at",
     "updated_at",
 )
-# DRF's own way of writing a date and time (in the current time zone, UTC as `Z`) and the
-# model's credit hours (two places, as a string), as `EvidenceSerializer` writes them.
-_DATETIME = serializers.DateTimeField()
+# The model's credit hours (two places, as a string), as `EvidenceSerializer` writes them.
 _CREDIT_HOURS = serializers.DecimalField(max_digits=6, decimal_places=2)
 
 
@@ -486,6 +484,7 @@ def evidence_list_data(
         scope: [grant.audience_label for grant in grants if grant.covers(scope)]
         for scope in (Scope.EVIDENCE, Scope.REFLECTIONS)
     }
+    moment = moment_writer()
     data = []
     for row in rows:
         pk = row["id"]
@@ -516,8 +515,8 @@ def evidence_list_data(
                 if row["file"]
                 else None,
                 "visible_to": list(audience[Scope.REFLECTIONS if reflection else Scope.EVIDENCE]),
-                "created_at": _DATETIME.to_representation(row["created_at"]),
-                "updated_at": _DATETIME.to_representation(row["updated_at"]),
+                "created_at": moment(row["created_at"]),
+                "updated_at": moment(row["updated_at"]),
             }
         )
     return data

@@ -134,7 +134,12 @@ class Evidence(models.Model):
     class Meta:
         ordering = ["-occurred_on", "-created_at", "-id"]
         verbose_name_plural = "evidence"
-        indexes = [models.Index(fields=["learner", "kind", "occurred_on"])]
+        indexes = [
+            models.Index(fields=["learner", "kind", "occurred_on"]),
+            # A learner's list, newest first, read a page at a time: without it each page
+            # sorted all of the learner's items (10,000 in the benchmark: 3.6 ms a page).
+            models.Index(fields=["learner", "-occurred_on", "-id"], name="evidence_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return self.title

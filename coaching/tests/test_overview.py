@@ -84,6 +84,27 @@ def test_coachees_are_sorted_by_need_with_the_reason_shown(client, coach, progra
     assert "2 goals overdue" in page
 
 
+def test_a_gap_is_measured_from_the_latest_self_assessment(coach, program, leaves):
+    learner = make_coachee(coach, program, leaves, name="Growing", gap_level="1")
+    today = timezone.localdate()
+    earlier_month = today.replace(day=1) - dt.timedelta(days=40)
+    # Older ratings (an earlier month, and earlier the same day) do not count; the one
+    # entered last today does.
+    SelfAssessmentFactory(
+        learner=learner, competency=leaves[0], level=Decimal("5"), assessed_on=earlier_month
+    )
+    SelfAssessmentFactory(
+        learner=learner, competency=leaves[0], level=Decimal("2.5"), assessed_on=today
+    )
+    # Another learner's latest rating is not theirs.
+    SelfAssessmentFactory(competency=leaves[1], level=Decimal("5"), assessed_on=today)
+
+    [row] = coachee_overview(coach=coach)
+
+    levels = {gap.code: gap.self_level for gap in row.gaps}
+    assert levels == {"D1.1": Decimal("2.5"), "D1.2": Decimal("1")}
+
+
 def test_nothing_unshared_appears_and_the_page_says_so(client, coach, program, leaves):
     make_coachee(coach, program, leaves, name="Quiet One", share=False, overdue=1)
     client.force_login(coach)

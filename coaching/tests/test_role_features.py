@@ -75,6 +75,40 @@ def test_the_trend_follows_check_in_means_and_assessor_ratings(coaching, learner
     assert len(trend.sparkline.split()) == 2
 
 
+def test_the_trend_shows_the_last_six_check_ins_by_their_date_within_180_days(
+    coaching, learner, leaves
+):
+    today = timezone.localdate()
+    _checkin(learner, leaves, ["4", "4"], today - dt.timedelta(days=200))  # too old
+    for weeks_ago, level in enumerate(["3", "2.5", "2", "1.5", "1", "1.5", "2"]):
+        _checkin(learner, leaves, [level, level], today - dt.timedelta(weeks=weeks_ago))
+    # Entered last, dated before all but the too-old one: it sorts by its date.
+    _checkin(learner, leaves, ["3.5", "3"], today - dt.timedelta(days=170))
+    # Another learner's check-ins are not theirs.
+    _checkin(UserFactory(), leaves, ["1", "1"], today)
+
+    trend = coachee_trends(learner_ids=[learner.pk], today=today)[learner.pk]
+
+    assert [(p.on, p.mean) for p in trend.self_points] == [
+        (today - dt.timedelta(weeks=5), Decimal("1.5")),
+        (today - dt.timedelta(weeks=4), Decimal("1.0")),
+        (today - dt.timedelta(weeks=3), Decimal("1.5")),
+        (today - dt.timedelta(weeks=2), Decimal("2.0")),
+        (today - dt.timedelta(weeks=1), Decimal("2.5")),
+        (today, Decimal("3.0")),
+    ]
+    assert len(trend.sparkline.split()) == 6
+
+
+def test_a_check_in_mean_rounds_half_up_to_one_place(coaching, learner, leaves):
+    today = timezone.localdate()
+    _checkin(learner, leaves, ["2", "2.5"], today)  # 2.25
+
+    trend = coachee_trends(learner_ids=[learner.pk], today=today)[learner.pk]
+
+    assert [p.mean for p in trend.self_points] == [Decimal("2.3")]
+
+
 def test_the_overview_shows_the_trend_and_logs_the_assessor_side(
     client, coaching, learner, coach, leaves
 ):

@@ -11,8 +11,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio import services
-from portfolio.models import AccessLog, Evidence, Goal, GoalProgressNote, ShareGrant
+from portfolio import selectors, services
+from portfolio.models import (
+    AccessLog,
+    Evidence,
+    Goal,
+    GoalProgressNote,
+    ShareCircle,
+    ShareGrant,
+)
 from portfolio.tests.factories import (
     EvidenceFactory,
     GoalFactory,
@@ -468,3 +475,30 @@ def test_home_counts_the_people_sharing_with_me_once_each(client, coach):
     client.force_login(coach)
     html = client.get(reverse("home")).content.decode()
     assert re.search(r"People share their portfolio with you: <a [^>]*>2 learners</a>", html)
+
+
+def test_the_grants_in_force_are_those_neither_revoked_expired_nor_for_a_circle(learner):
+    now = timezone.now()
+    person = base.UserFactory(display_name="Dr. Reader")
+    program = base.ProgramFactory(name="Internal Medicine")
+    older = ShareGrantFactory(learner=learner, grantee=person, share_evidence=True)
+    committee = ShareGrantFactory(learner=learner, grantee=None, program=program)
+    ShareGrantFactory(learner=learner, revoked_at=now - dt.timedelta(minutes=1))
+    ShareGrantFactory(learner=learner, expires_at=now - dt.timedelta(minutes=1))
+    lasting = ShareGrantFactory(learner=learner, expires_at=now + dt.timedelta(days=1))
+    circle = ShareCircle.objects.create(label="Journal club")
+    ShareGrantFactory(
+        learner=learner, grantee=None, circle=circle, evidence=EvidenceFactory(learner=learner)
+    )
+    ShareGrantFactory()  # someone else's
+
+    grants = selectors.active_grants(learner=learner, now=now)
+
+    expected = ShareGrant.objects.active(now).filter(learner=learner, circle__isnull=True)
+    assert [g.pk for g in grants] == [g.pk for g in expected.order_by("-created_at", "-id")]
+    assert [g.pk for g in grants] == [lasting.pk, committee.pk, older.pk]
+    labels = {g.pk: g.audience_label for g in grants}
+    assert labels[older.pk] == "Dr. Reader"
+    assert labels[committee.pk] == "Internal Medicine competency committee"
+    assert [g.covers("evidence") for g in grants] == [False, False, True]
+    assert grants[0].expires_at == lasting.expires_at

@@ -149,6 +149,10 @@ def basic_auth(key: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
 
+# The benchmark's own LRS clients are named with it (and removed at the end of each run).
+CLIENT_PREFIX = "Bench "
+
+
 def new_client() -> tuple[int, str]:
-    credentials = lrs_client_create(name=f"Bench {uuid.uuid4().hex[:8]}")
+    credentials = lrs_client_create(name=f"{CLIENT_PREFIX}{uuid.uuid4().hex[:8]}")
     return credentials.client.pk, basic_auth(credentials.key, credentials.secret)

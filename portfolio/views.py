@@ -41,6 +41,7 @@ from portfolio.dashboard import (
     page_dashboard,
     timeline_of,
 )
+from portfolio.evidence_html import evidence_items_html
 from portfolio.figures import standing_figure, trajectory_series
 from portfolio.forms import (
     CheckInForm,
@@ -215,29 +216,34 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in Evidence.Kind.values:
         rows = rows.filter(kind=kind)
-    grants = list(active_grants(learner=learner))
+    grants = active_grants(learner=learner)
     page = _page(request, rows)
     tags = competencies_of_evidence([row["id"] for row in page.object_list])
     labels = dict(Evidence.Kind.choices)
+    # Plain rows, as the API lists them: 25 instances with their prefetched competencies
+    # cost more than the page's queries.
+    items = [
+        {**row, "kind_label": labels[row["kind"]], "codes": [tag.code for tag in tags[row["id"]]]}
+        for row in page.object_list
+    ]
+    evidence_audience = _audience(grants, Scope.EVIDENCE)
+    reflection_audience = _audience(grants, Scope.REFLECTIONS)
     return render(
         request,
         "portfolio/evidence_list.html",
         {
             "page": page,
-            # Plain rows, as the API lists them: 25 instances with their prefetched
-            # competencies cost more than the page's queries.
-            "items": [
-                {
-                    **row,
-                    "kind_label": labels[row["kind"]],
-                    "codes": [tag.code for tag in tags[row["id"]]],
-                }
-                for row in page.object_list
-            ],
+            "items_html": evidence_items_html(
+                items,
+                evidence_shared=bool(evidence_audience),
+                reflections_shared=bool(reflection_audience),
+            )
+            if items
+            else "",
             "kind": kind,
             "kinds": Evidence.Kind.choices,
-            "evidence_audience": _audience(grants, Scope.EVIDENCE),
-            "reflection_audience": _audience(grants, Scope.REFLECTIONS),
+            "evidence_audience": evidence_audience,
+            "reflection_audience": reflection_audience,
         },
     )
 

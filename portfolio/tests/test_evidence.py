@@ -4,13 +4,16 @@ permission check, the who-can-see-this indicator, and access-logged reads by gra
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template import Context, Template
 from django.urls import reverse
 
 from portfolio import services
+from portfolio.evidence_html import evidence_items_html
 from portfolio.models import AccessLog, Evidence
 from portfolio.tests.factories import EvidenceFactory, ReflectionFactory, ShareGrantFactory
 from portfolio.uploads import UploadTooLargeError, UploadTypeError, check_upload
@@ -276,3 +279,57 @@ def test_the_evidence_list_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(8):
         response = client.get(reverse("evidence-list"))
     assert response.status_code == 200
+
+
+# What the list's items were as a template loop: the markup the Python writer keeps.
+ITEMS_AS_A_TEMPLATE = """<ul class="record-list">
+  {% for item in items %}
+  <li class="card">
+    <h2 class="h3"><a href="{% url 'evidence-detail' item.id %}">{{ item.title }}</a></h2>
+    <p class="muted">{{ item.kind_label }} · {{ item.occurred_on|date:"j M Y" }}{% if item.file %} · file: {{ item.file_name }}{% endif %}
+    {% if item.kind == "reflection" %}{% if reflections_shared %}<span class="badge shared">Shared</span>{% else %}<span class="badge private">Private</span>{% endif %}{% else %}{% if evidence_shared %}<span class="badge shared">Shared</span>{% else %}<span class="badge private">Private</span>{% endif %}{% endif %}</p>
+    {% if item.codes %}<p class="chips">{% for code in item.codes %}<span class="chip">{{ code }}</span>{% endfor %}</p>{% endif %}
+  </li>
+  {% endfor %}
+</ul>"""
+
+
+def _collapsed(markup: str) -> str:
+    """Markup with the template's indentation between tags taken out and runs of spaces made
+    one (what a browser shows is the same)."""
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", markup)).strip()
+
+
+@pytest.mark.parametrize("evidence_shared", [True, False])
+def test_the_list_items_are_the_markup_the_template_wrote(evidence_shared):
+    items = [
+        {
+            "id": 7,
+            "kind": "case_log",
+            "kind_label": "Case log",
+            "title": 'Chest pain <b>& "tricky"</b> it\'s',
+            "occurred_on": dt.date(2025, 1, 9),
+            "file": "",
+            "file_name": "",
+            "codes": ["PC1", "MK<2>"],
+        },
+        {
+            "id": 8,
+            "kind": "reflection",
+            "kind_label": "Reflection",
+            "title": "After the night shift",
+            "occurred_on": dt.date(2024, 12, 31),
+            "file": "evidence/8/notes.pdf",
+            "file_name": "notes & <more>.pdf",
+            "codes": [],
+        },
+    ]
+    flags = {"evidence_shared": evidence_shared, "reflections_shared": not evidence_shared}
+
+    written = evidence_items_html(items, **flags)
+    templated = Template("{% load static %}" + ITEMS_AS_A_TEMPLATE).render(
+        Context({"items": items, **flags})
+    )
+
+    assert _collapsed(written) == _collapsed(templated)
+    assert "&lt;b&gt;&amp; &quot;tricky&quot;&lt;/b&gt; it&#x27;s" in written

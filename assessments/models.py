@@ -24,10 +24,18 @@ class CheckIn(models.Model):
     framework = models.ForeignKey(
         Framework, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The day its items were assessed on (the learner may date a check-in back; the latest of
+    # its items' days, should they differ). Kept by every writer of check-ins. The coach's
+    # trend takes each learner's last check-ins from the index below, instead of ranking all
+    # their items. Empty only for a check-in without items.
+    assessed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["learner", "-assessed_on", "-id"], name="checkin_latest_first")
+        ]
 
     def __str__(self) -> str:
         return f"Check-in by {self.learner} at {self.created_at:%Y-%m-%d}"

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, Q
 
-from assessments.models import Assessment, SelfAssessment
+from assessments.models import Assessment, CheckIn, SelfAssessment
 from core.db import date_from_db, fetch_all, placeholders, tenths_from_db
 
 # The sparkline shows at most this many check-ins, from at most this far back.
@@ -119,21 +119,23 @@ class Trend:
 
 
 # The last TREND_POINTS check-ins of each learner within TREND_DAYS, oldest first: each
-# check-in's date (its latest item's) and the sum and count of its levels, whose exact mean
-# is taken in Python (a database's average is a float on SQLite). Only the points shown leave
-# the database, however often a learner checks in.
+# check-in's day and the sum and count of its items' levels, whose exact mean is taken in
+# Python (a database's average is a float on SQLite). The check-ins are ranked from their
+# own index (learner, day), so only the points shown and their items are read, however often
+# a learner checks in.
 _SELF_POINTS_SQL = f"""
-SELECT learner_id, on_day, total, n FROM (
-    SELECT learner_id, checkin_id, MAX(assessed_on) AS on_day, SUM(level) AS total,
-           COUNT(*) AS n,
+SELECT c.learner_id, c.assessed_on, SUM(s.level), COUNT(*)
+FROM (
+    SELECT id, learner_id, assessed_on,
            ROW_NUMBER() OVER (PARTITION BY learner_id
-                              ORDER BY MAX(assessed_on) DESC, checkin_id DESC) AS recency
-    FROM {SelfAssessment._meta.db_table}
-    WHERE learner_id IN ({{learners}}) AND checkin_id IS NOT NULL AND assessed_on >= %s
-    GROUP BY learner_id, checkin_id
-) per_checkin
-WHERE recency <= %s
-ORDER BY learner_id, on_day, checkin_id"""  # noqa: S608 — the table name is ours
+                              ORDER BY assessed_on DESC, id DESC) AS recency
+    FROM {CheckIn._meta.db_table}
+    WHERE learner_id IN ({{learners}}) AND assessed_on >= %s
+) c
+JOIN {SelfAssessment._meta.db_table} s ON s.checkin_id = c.id
+WHERE c.recency <= %s
+GROUP BY c.learner_id, c.assessed_on, c.id
+ORDER BY c.learner_id, c.assessed_on, c.id"""  # noqa: S608 — the table names are ours
 
 
 def coachee_trends(*, learner_ids: list[int], today: dt.date) -> dict[int, Trend]:

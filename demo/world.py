@@ -772,6 +772,7 @@ def plan_ratings(
                 learner=learner,
                 framework=info.framework,
                 client_token=uuid.uuid5(_NAMESPACE, f"{spec.email}:{day.isoformat()}"),
+                assessed_on=day,
                 created_at=_at(day, rng.randint(17, 22), rng.randint(0, 59)),
             )
             noted = rng.choice(info.competencies).pk if rng.random() < 0.5 else None

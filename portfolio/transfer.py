@@ -53,6 +53,7 @@ from assessments.models import (
     MonthlyRatingSummary,
     SelfAssessment,
 )
+from assessments.services.checkins import checkin_dates_refresh
 from assessments.summaries.monthly import monthly_summaries_refresh
 from frameworks.models import Competency, Framework
 from portfolio.archive import (
@@ -1279,6 +1280,7 @@ def _import_records(
             report=report,
         )
     SelfAssessment.objects.bulk_create(rows, batch_size=BATCH)
+    checkin_dates_refresh(checkin_ids=[checkin.pk for checkin, _ in checkins])
     monthly_summaries_refresh(
         learner_id=learner.pk,
         rated_by=MonthlyRatingSummary.RatedBy.SELF,

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -197,7 +198,9 @@ def _write(
 ) -> tuple[CheckIn, list[SelfAssessment]]:
     """The check-in, its items and their monthly summary cells, through the ORM (SQLite)."""
     with transaction.atomic():
-        checkin = CheckIn.objects.create(learner=learner, client_token=token, framework=framework)
+        checkin = CheckIn.objects.create(
+            learner=learner, client_token=token, framework=framework, assessed_on=day
+        )
         rows = SelfAssessment.objects.bulk_create(
             SelfAssessment(
                 learner=learner,
@@ -241,7 +244,8 @@ def _write_in_one_statement(
     )
     sql = (
         f"WITH checkin AS (INSERT INTO {_CHECKIN} "  # noqa: S608 — our names, placeholders
-        "(learner_id, client_token, framework_id, created_at) VALUES (%s, %s, %s, %s) "
+        "(learner_id, client_token, framework_id, assessed_on, created_at) "
+        "VALUES (%s, %s, %s, %s, %s) "
         f"RETURNING id), summary AS ({upsert}) "
         f"INSERT INTO {_ITEM} "
         "(learner_id, competency_id, level, note, assessed_on, checkin_id, created_at) "
@@ -255,6 +259,7 @@ def _write_in_one_statement(
         learner.pk,
         token,
         framework.pk if framework is not None else None,
+        day,
         now,
         *upsert_params,
         learner.pk,
@@ -268,7 +273,11 @@ def _write_in_one_statement(
     with nullcontext() if one_statement else transaction.atomic():
         written = execute_returning(sql, params)
         checkin = CheckIn(
-            id=written[0][2], learner=learner, client_token=token, framework=framework
+            id=written[0][2],
+            learner=learner,
+            client_token=token,
+            framework=framework,
+            assessed_on=day,
         )
         checkin.created_at = now
         ids = {competency_id: pk for pk, competency_id, _ in written}
@@ -291,6 +300,25 @@ def _write_in_one_statement(
         if on_recorded is not None:
             on_recorded(rows)
     return checkin, rows
+
+
+def checkin_dates_refresh(*, checkin_ids: Sequence[int]) -> None:
+    """Set each check-in's `assessed_on` to the latest day of its items, for writers that add
+    check-ins and their items in bulk (imports, demo data); `checkin_record` sets it itself."""
+    latest_item = (
+        SelfAssessment.objects.filter(checkin=OuterRef("pk"))
+        .order_by()
+        .values("checkin")
+        .annotate(day=Max("assessed_on"))
+        .values("day")
+    )
+    for start in range(0, len(checkin_ids), _IDS_PER_STATEMENT):
+        batch = checkin_ids[start : start + _IDS_PER_STATEMENT]
+        CheckIn.objects.filter(pk__in=batch).update(assessed_on=Subquery(latest_item))
+
+
+# Under SQLite's limit on parameters in one statement.
+_IDS_PER_STATEMENT = 900
 
 
 def _recorded(*, token: uuid.UUID, learner: User) -> CheckIn | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -9,12 +10,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import CheckIn, MonthlyRatingSummary, SelfAssessment
 from assessments.services.checkins import (
     CheckInInvalidError,
     CheckInTokenConflictError,
     SelfAssessmentInput,
+    checkin_dates_refresh,
     checkin_record,
 )
 from assessments.summaries.monthly import monthly_summaries_differences
@@ -39,6 +42,35 @@ def test_a_check_in_records_one_dated_self_assessment_per_item(learner, leaves):
     assert rows[leaves[0].pk].note == "Ran the team huddle"
     assert rows[leaves[1].pk].level == Decimal("3")
     assert all(sa.learner == learner for sa in rows.values())
+
+
+@pytest.mark.parametrize("back", [0, 40])
+def test_a_check_in_keeps_the_day_its_items_were_assessed_on(learner, leaves, back):
+    day = timezone.localdate() - dt.timedelta(days=back)
+    checkin, _ = checkin_record(
+        learner=learner,
+        client_token=uuid.uuid4(),
+        items=[SelfAssessmentInput(leaves[0].pk, "2")],
+        assessed_on=day,
+    )
+    stored = CheckIn.objects.get(pk=checkin.pk)
+    assert checkin.assessed_on == stored.assessed_on == day
+    assert stored.items.get().assessed_on == day
+
+
+def test_check_ins_written_in_bulk_take_their_latest_items_day(learner, leaves):
+    checkin = CheckIn.objects.create(learner=learner)
+    empty = CheckIn.objects.create(learner=learner)
+    for day in (dt.date(2025, 3, 1), dt.date(2025, 3, 9)):
+        SelfAssessment.objects.create(
+            learner=learner, competency=leaves[0], level=2, assessed_on=day, checkin=checkin
+        )
+
+    checkin_dates_refresh(checkin_ids=[checkin.pk, empty.pk])
+
+    checkin.refresh_from_db()
+    empty.refresh_from_db()
+    assert (checkin.assessed_on, empty.assessed_on) == (dt.date(2025, 3, 9), None)
 
 
 def test_a_later_check_in_adds_to_history_and_never_overwrites(learner, leaves):

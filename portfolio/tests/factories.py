@@ -9,6 +9,7 @@ from typing import Any
 import factory
 
 from assessments.models import Assessment, CheckIn, MonthlyRatingSummary, SelfAssessment
+from assessments.services.checkins import checkin_dates_refresh
 from assessments.summaries.monthly import monthly_summaries_refresh
 from assessments.tests.factories import on_shipped_form, summarised
 from frameworks.models import Competency, Framework, LevelDescriptor
@@ -79,8 +80,11 @@ class SelfAssessmentFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> SelfAssessment:
-        """Refresh the learner's monthly summary, as the check-in service does."""
+        """Refresh the learner's monthly summary and the check-in's day, as the check-in
+        service keeps them."""
         row = super()._create(model_class, *args, **kwargs)
+        if row.checkin_id is not None:
+            checkin_dates_refresh(checkin_ids=[row.checkin_id])
         monthly_summaries_refresh(
             learner_id=row.learner_id,
             rated_by=MonthlyRatingSummary.RatedBy.SELF,

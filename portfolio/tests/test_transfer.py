@@ -428,4 +428,8 @@ def test_a_check_in_whose_token_someone_else_holds_is_imported_with_a_new_token(
         )
     assert CheckIn.objects.filter(learner=newcomer).count() == 2
     assert CheckIn.objects.filter(learner=learner).count() == 2
+    # Each imported check-in keeps the day its items were assessed on.
+    assert sorted(
+        CheckIn.objects.filter(learner=newcomer).values_list("assessed_on", flat=True)
+    ) == [dt.date(2025, 8, 1), dt.date(2025, 10, 1)]
     assert sum("new token" in note for note in report.notes) == 2

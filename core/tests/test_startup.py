@@ -41,7 +41,10 @@ class _Node:
 
 def test_garbage_made_after_settling_is_still_collected():
     try:
-        assert settle_heap() == gc.get_freeze_count() > 0
+        frozen = settle_heap()
+        # A frozen object still leaves when nothing refers to it any more (a frame's local
+        # that was alive at the freeze), so the count can only have fallen since.
+        assert 0 < gc.get_freeze_count() <= frozen
         made_after = _Node()
         alive = weakref.ref(made_after)
         del made_after

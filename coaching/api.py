@@ -51,7 +51,7 @@ from coaching.selectors import (
     threads_visible_to,
 )
 from coaching.trends import Trend
-from core.api import cursor
+from core.api import cursor, moment_writer
 from portfolio.models import AccessLog, Scope
 from portfolio.services import access_log_record
 from programs.models import Program
@@ -322,15 +322,10 @@ class CoacheeSerializer(serializers.Serializer[Any]):
 # below format each value as the serializer does, and a test holds the two equal.
 _LEVEL = serializers.DecimalField(max_digits=3, decimal_places=1)
 _DAY = serializers.DateField()
-_MOMENT = serializers.DateTimeField()
 
 
 def _level(value: Any) -> Any:
     return None if value is None else _LEVEL.to_representation(value)
-
-
-def _moment(value: Any) -> Any:
-    return None if value is None else _MOMENT.to_representation(value)
 
 
 def _goals_document(goals: list[Any]) -> list[dict[str, Any]]:
@@ -360,13 +355,14 @@ def _trend_document(trend: Trend | None) -> dict[str, Any] | None:
 
 def coachee_document(coachee: Coachee) -> dict[str, Any]:
     """`CoacheeSerializer(coachee).data`, built directly."""
+    moment = moment_writer()
     return {
         "relationship": str(coachee.relationship.public_id),
         "learner": {"id": coachee.learner.pk, "name": coachee.learner.name},
         "shared_scopes": [s for s in Scope.values if coachee.access.allows(s)],
         "reasons": list(coachee.reasons),
         "attention_score": coachee.score,
-        "latest_checkin_at": _moment(coachee.latest_checkin_at),
+        "latest_checkin_at": moment(coachee.latest_checkin_at),
         "overdue_goals": _goals_document(coachee.overdue_goals),
         "due_soon_goals": _goals_document(coachee.due_soon_goals),
         "gaps": [
@@ -378,8 +374,8 @@ def coachee_document(coachee: Coachee) -> dict[str, Any]:
             }
             for g in coachee.gaps
         ],
-        "last_meeting_at": _moment(coachee.last_meeting_at),
-        "next_meeting_at": _moment(coachee.next_meeting_at),
+        "last_meeting_at": moment(coachee.last_meeting_at),
+        "next_meeting_at": moment(coachee.next_meeting_at),
         "unanswered_threads": coachee.unanswered,
         "trend": _trend_document(coachee.trend),
     }

@@ -543,7 +543,7 @@ class EvidenceWriteSerializer(serializers.Serializer[Any]):
 
 
 def _grants(request: Request) -> list[ShareGrant]:
-    return list(active_grants(learner=_user(request)))
+    return active_grants(learner=_user(request))
 
 
 class EvidenceListApi(ServiceErrorsMixin, APIView):

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.models import MonthlyRatingSummary
 from assessments.summaries.monthly import level_of_tenths
-from core.db import Read, Selection, read_together, split_row
+from core.db import Read, Selection, date_from_db, read_together, split_row
 from frameworks.models import Competency, Framework
 from portfolio.models import TimelineEntry
 from portfolio.selectors import timeline_entries_read
@@ -446,15 +446,17 @@ FROM {MonthlyRatingSummary._meta.db_table} WHERE learner_id = %s
 ORDER BY rated_by, month, competency_id"""  # noqa: S608 — the table name is ours
 
 
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, str):  # SQLite answers text
-        return dt.date.fromisoformat(value[:10])
-    return cast(dt.date, value)
-
-
 def _with_dates(row: tuple[Any, ...]) -> tuple[Any, ...]:
     rated_by, competency_id, month, total, n, last_level, last_on = row
-    return (rated_by, competency_id, _as_date(month), total, n, last_level, _as_date(last_on))
+    return (
+        rated_by,
+        competency_id,
+        date_from_db(month),
+        total,
+        n,
+        last_level,
+        date_from_db(last_on),
+    )
 
 
 @dataclass

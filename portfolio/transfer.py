@@ -1280,7 +1280,8 @@ def _import_records(
             report=report,
         )
     SelfAssessment.objects.bulk_create(rows, batch_size=BATCH)
-    checkin_dates_refresh(checkin_ids=[checkin.pk for checkin, _ in checkins])
+    for ids in _in_batches(checkin.pk for checkin, _ in checkins):
+        checkin_dates_refresh(checkin_ids=ids)
     monthly_summaries_refresh(
         learner_id=learner.pk,
         rated_by=MonthlyRatingSummary.RatedBy.SELF,

@@ -261,7 +261,7 @@ def _evidence_form_page(
             "form": form,
             "evidence": evidence,
             "is_reflection": kind == Evidence.Kind.REFLECTION,
-            "audience": _audience(list(active_grants(learner=learner)), scope),
+            "audience": _audience(active_grants(learner=learner), scope),
         },
         status=status,
     )
@@ -329,7 +329,7 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "portfolio/evidence_detail.html",
         {
             "evidence": evidence,
-            "audience": _audience(list(active_grants(learner=learner)), evidence.scope),
+            "audience": _audience(active_grants(learner=learner), evidence.scope),
             "owner": True,
             "file_url": reverse("evidence-file", args=[evidence.pk]),
         },
@@ -463,7 +463,7 @@ def goal_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Goal.Status.choices,
             "focus_next": dashboard_focus,
-            "audience": _audience(list(active_grants(learner=learner)), Scope.GOALS),
+            "audience": _audience(active_grants(learner=learner), Scope.GOALS),
             "today": timezone.localdate(),
         },
     )
@@ -493,7 +493,7 @@ def goal_create(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "goal": None,
-            "audience": _audience(list(active_grants(learner=learner)), Scope.GOALS),
+            "audience": _audience(active_grants(learner=learner), Scope.GOALS),
         },
         status=status,
     )
@@ -528,7 +528,7 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "goal": goal,
-            "audience": _audience(list(active_grants(learner=learner)), Scope.GOALS),
+            "audience": _audience(active_grants(learner=learner), Scope.GOALS),
         },
         status=status,
     )
@@ -562,7 +562,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "goal": goal,
             "form": form,
             "owner": True,
-            "audience": _audience(list(active_grants(learner=learner)), Scope.GOALS),
+            "audience": _audience(active_grants(learner=learner), Scope.GOALS),
             "today": timezone.localdate(),
         },
         status=status,
@@ -990,7 +990,7 @@ def checkin_form(request: HttpRequest, framework_id: int) -> HttpResponse:
             "whole_levels": _whole_levels(page.levels),
             "evidence": evidence,
             "form_errors": form_errors,
-            "audience": [g for g in active_grants(learner=learner) if g.covers(Scope.CHECKINS)],
+            "audience": _audience(active_grants(learner=learner), Scope.CHECKINS),
             "draft_key": (
                 f"continuum:checkin:{learner.pk}:{page.framework.pk}:{competency_id or 'all'}"
             ),
@@ -1011,7 +1011,7 @@ def checkin_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "frameworks": checkin_frameworks(learner=learner),
-            "audience": [g for g in active_grants(learner=learner) if g.covers(Scope.CHECKINS)],
+            "audience": _audience(active_grants(learner=learner), Scope.CHECKINS),
         },
     )
 

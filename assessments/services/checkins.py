@@ -304,7 +304,9 @@ def _write_in_one_statement(
 
 def checkin_dates_refresh(*, checkin_ids: Sequence[int]) -> None:
     """Set each check-in's `assessed_on` to the latest day of its items, for writers that add
-    check-ins and their items in bulk (imports, demo data); `checkin_record` sets it itself."""
+    check-ins and their items in bulk (imports); `checkin_record` sets it itself. One
+    statement: a caller with many check-ins passes them in batches that fit SQLite's limit on
+    parameters."""
     latest_item = (
         SelfAssessment.objects.filter(checkin=OuterRef("pk"))
         .order_by()
@@ -312,13 +314,7 @@ def checkin_dates_refresh(*, checkin_ids: Sequence[int]) -> None:
         .annotate(day=Max("assessed_on"))
         .values("day")
     )
-    for start in range(0, len(checkin_ids), _IDS_PER_STATEMENT):
-        batch = checkin_ids[start : start + _IDS_PER_STATEMENT]
-        CheckIn.objects.filter(pk__in=batch).update(assessed_on=Subquery(latest_item))
-
-
-# Under SQLite's limit on parameters in one statement.
-_IDS_PER_STATEMENT = 900
+    CheckIn.objects.filter(pk__in=checkin_ids).update(assessed_on=Subquery(latest_item))
 
 
 def _recorded(*, token: uuid.UUID, learner: User) -> CheckIn | None:

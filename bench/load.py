@@ -9,7 +9,8 @@
    `--workers` processes, tasks inline, no Redis. With `--target URL` it starts none and
    loads the server already there (bin/scale-demo's nginx, on the same database).
 4. Runs locust headless twice with the same users and duration: `/api/v1/me/` alone (the
-   floor), then the mixed workload (bench/locustfile.py). Prints, per endpoint, requests per
+   floor), then the mixed workload (bench/locustfile.py; `--people` narrows it to some of its
+   roles, to see what each costs under load). Prints, per endpoint, requests per
    second, p50/p95/p99 and errors, and the mixed workload against the floor: its p95 ÷ the
    floor's p95 (target ≤ 1.2) and its throughput ÷ the floor's (target ≥ 0.75).
 
@@ -41,6 +42,8 @@ COACHEES_EACH = 10
 CHECKIN_ITEMS = 5
 P95_TARGET = 1.2
 THROUGHPUT_TARGET = 0.75
+# The mixed workload's simulated people (bench/locustfile.py), by the role `--people` names.
+PEOPLE_CLASSES = {"learners": "Learner", "coaches": "Coach", "directors": "Director"}
 
 
 @dataclass
@@ -210,6 +213,17 @@ def _table(floor: Result, mixed: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def _people_classes(parser: argparse.ArgumentParser, people: str) -> list[str]:
+    roles = [role.strip() for role in people.split(",") if role.strip()]
+    unknown = sorted(set(roles) - set(PEOPLE_CLASSES))
+    if unknown or not roles:
+        parser.error(
+            f"--people: unknown role {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(PEOPLE_CLASSES)}"
+        )
+    return [PEOPLE_CLASSES[role] for role in dict.fromkeys(roles)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.load", description=__doc__.split("\n")[0]
@@ -223,7 +237,15 @@ def main(argv: list[str] | None = None) -> int:
         help="load a server already running at this URL (e.g. bin/scale-demo's proxy) on the "
         "benchmark's database instead of starting gunicorn",
     )
+    parser.add_argument(
+        "--people",
+        default=",".join(PEOPLE_CLASSES),
+        help="the mixed workload's roles, comma-separated (default: all of "
+        + ", ".join(PEOPLE_CLASSES)
+        + ")",
+    )
     args = parser.parse_args(argv)
+    classes = _people_classes(parser, args.people)
 
     url = bench_database_url()
     args.scale = SCALE_ALIASES.get(args.scale, args.scale)
@@ -253,10 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         floor = _locust(host, people_file, args.users, args.duration, ["MeOnly"], work / "me")
         floor_all = next(r for r in floor if r.name == "all (mixed)")
-        mixed = _locust(
-            host, people_file, args.users, args.duration,
-            ["Learner", "Coach", "Director"], work / "mixed",
-        )  # fmt: skip
+        mixed = _locust(host, people_file, args.users, args.duration, classes, work / "mixed")
     finally:
         if server is not None:
             server.terminate()

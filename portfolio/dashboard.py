@@ -619,20 +619,31 @@ class History:
     # for all of them: worked out once per enrollment.
     _by_default: dict[int, list[tuple[dt.date, Decimal]]] = field(default_factory=dict)
 
-    def expected_trajectory(
-        self, competency: Competency, today: dt.date | None = None
-    ) -> list[tuple[dt.date, Decimal]]:
+    @cached_property
+    def today(self) -> dt.date:
+        """One day for every line of a page (the chart draws a line per competency)."""
+        return timezone.localdate()
+
+    @cached_property
+    def _overridden(self) -> dict[int, set[int]]:
+        """Per program, the competencies it sets levels for."""
+        return {
+            program_id: {competency_id for competency_id, _ in overrides}
+            for program_id, overrides in self.expectations.overrides.items()
+        }
+
+    def expected_trajectory(self, competency: Competency) -> list[tuple[dt.date, Decimal]]:
         """The level expected of the learner on `competency` over time, as the corners of a
         line: at each start and end of a stage using its framework and at each training
         year's end between; in practice, their target from the stage's start to today. A
         level never drops below one reached at an earlier stage."""
-        today = today or timezone.localdate()
+        today = self.today
         points: list[tuple[dt.date, Decimal]] = []
         for enrollment in self.enrollments:
             if competency.framework_id not in self.frameworks_of.get(enrollment.program_id, ()):
                 continue
-            overrides = self.expectations.overrides.get(enrollment.program_id, {})
-            if any(key[0] == competency.pk for key in overrides):
+            if competency.pk in self._overridden.get(enrollment.program_id, ()):
+                overrides = self.expectations.overrides[enrollment.program_id]
                 points.extend(_enrollment_corners(enrollment, overrides, competency.pk, today))
                 continue
             corners = self._by_default.get(enrollment.pk)

@@ -118,13 +118,19 @@ def trajectory_series(dashboard: Dashboard) -> dict[str, Any]:
     shown = [c for c in dashboard.charted if c.pk in rated]
     frameworks = {c.framework_id: c.framework for c in shown}
     expected: dict[str, Any] = {}
+    # Most competencies of a stage share one line (their program sets no level of its own
+    # for them): each line is written out once.
+    drawn: dict[tuple[tuple[dt.date, Decimal], ...], dict[str, list[Any]]] = {}
     for competency in shown:
-        line = dashboard.expected_trajectory(competency)
-        if line:
-            expected[str(competency.pk)] = {
+        line = tuple(dashboard.expected_trajectory(competency))
+        if not line:
+            continue
+        if line not in drawn:
+            drawn[line] = {
                 "x": [day.isoformat() for day, _ in line],
                 "y": [float(level) for _, level in line],
             }
+        expected[str(competency.pk)] = drawn[line]
     return {
         "months": [month.isoformat() for month in months],
         "competencies": [{"id": c.pk, "code": c.code, "framework": c.framework_id} for c in shown],

@@ -179,6 +179,26 @@ def test_the_figures_carry_the_same_numbers_as_the_table(learner, leaves):
     json.dumps(series)
 
 
+def test_each_expected_line_is_its_competencys_own_shared_or_not(learner, program, leaves):
+    """The series writes a line shared by several competencies once; each competency still
+    gets its own corners, a program's level for one of them included."""
+    Expectation.objects.create(
+        program=program, competency=leaves[0], training_year=1, level=Decimal("3")
+    )
+    for leaf in leaves[:3]:
+        SelfAssessmentFactory(learner=learner, competency=leaf, level=Decimal("2"))
+    dashboard = learner_dashboard(learner=learner)
+    expected = trajectory_series(dashboard)["expected"]
+    for leaf in leaves[:3]:
+        corners = dashboard.expected_trajectory(leaf)
+        assert expected[str(leaf.pk)] == {
+            "x": [day.isoformat() for day, _ in corners],
+            "y": [float(level) for _, level in corners],
+        }
+    own, first, second = (expected[str(leaf.pk)] for leaf in leaves[:3])
+    assert own != first and first is second
+
+
 def test_the_trajectory_series_index_months_and_keep_exact_sums(learner, leaves):
     # Two competencies in September, one in November. Each month's sum comes in whole tenths
     # (6.0 as 60), from which the browser's mean across competencies is exact.

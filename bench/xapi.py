@@ -1,7 +1,8 @@
 """The xAPI rows of the benchmark (run by bench.measure):
 
 (f) statements posted in batches of 50 per second, as a ratio to /api/v1/me/ requests per
-    second (target ≥ 2);
+    second (target ≥ 2), into a store that holds (g)'s statements, analysed, as a working LRS
+    is (posted into tables analysed empty, each batch cost more than the one before);
 (g) the learner dashboard's ratio with many statements about that learner stored (100,000 at
     full scale) beside its ratio without them, timed in the same run: the LRS must not slow
     the learner's pages (target: within 0.1, the same queries).

@@ -4,7 +4,8 @@
    of that scale is there already).
 2. Gives generated people API tokens — learners of the big program, coaches (faculty who coach
    ten of them each, assigned and accepted through the coaching services), the directors — and
-   writes them, with the ids the requests need, to a file for the locustfile.
+   writes them, with the ids the requests need, to a file for the locustfile; then analyses
+   every table (`bench.runner.refresh_statistics`), as autovacuum would.
 3. Starts a production-like server on loopback: gunicorn with DEBUG off (bench.settings),
    `--workers` processes, tasks inline, no Redis. With `--target URL` it starts none and
    loads the server already there (bin/scale-demo's nginx, on the same database).
@@ -33,7 +34,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.runner import SCALE_ALIASES, SCALE_CHOICES, bench_database_url
+from bench.runner import SCALE_ALIASES, SCALE_CHOICES, bench_database_url, refresh_statistics
 
 TOKEN_NAME = "load test"
 LEARNERS = 60
@@ -261,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="continuum-load-"))
     people_file = work / "people.json"
     people_file.write_text(json.dumps(_people(args.scale)), encoding="utf-8")
+    # After the people's tokens and coaching rows are written, before any timing.
+    print(f"== statistics refreshed (ANALYZE) in {refresh_statistics():.1f}s")
     connections.close_all()
 
     server = None

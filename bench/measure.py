@@ -370,11 +370,12 @@ def _check_dashboard(client: Client, raw: list[tuple[Any, ...]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bench.runner import _state
+    from bench.runner import _state, refresh_statistics
 
     state = _state()
     if state is None:
         raise SystemExit("No benchmark data: run `python -m bench` without --phase.")
+    print(f"  statistics refreshed (ANALYZE) in {refresh_statistics():.1f}s")
     world = json.loads(state["world"])
     scale = state["scale"]
     if args.repeat:

@@ -100,6 +100,20 @@ def test_the_trend_shows_the_last_six_check_ins_by_their_date_within_180_days(
     assert len(trend.sparkline.split()) == 6
 
 
+def test_a_check_in_without_items_takes_a_place_but_draws_no_point(coaching, learner, leaves):
+    today = timezone.localdate()
+    for days_ago in range(6, 0, -1):
+        _checkin(learner, leaves, ["2"], today - dt.timedelta(days=days_ago))
+    CheckInFactory(learner=learner, assessed_on=today)  # the latest, with no items
+
+    trend = coachee_trends(learner_ids=[learner.pk], today=today)[learner.pk]
+
+    # The six latest check-ins are ranked first; the empty one among them shows nothing.
+    assert [p.on for p in trend.self_points] == [
+        today - dt.timedelta(days=days_ago) for days_ago in range(5, 0, -1)
+    ]
+
+
 def test_a_check_in_mean_rounds_half_up_to_one_place(coaching, learner, leaves):
     today = timezone.localdate()
     _checkin(learner, leaves, ["2", "2.5"], today)  # 2.25

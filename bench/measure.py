@@ -20,6 +20,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from bench import xapi
+from bench.runner import _state, refresh_statistics
 from committee.overview import MIN_CELL, overview_reference_sql
 from core.db import median_sql
 
@@ -370,8 +372,6 @@ def _check_dashboard(client: Client, raw: list[tuple[Any, ...]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bench.runner import _state, refresh_statistics
-
     state = _state()
     if state is None:
         raise SystemExit("No benchmark data: run `python -m bench` without --phase.")
@@ -717,7 +717,6 @@ def _xapi_rows(
 ) -> list[Row]:
     """(f) statements per second in batches of 50 against /me per second; (g) the learner
     dashboard's ratio with STORED statements about the learner beside its ratio without."""
-    from bench import xapi
     from xapi.models import LrsClient
 
     # A run stopped in the middle (killed, out of time) leaves its client and statements:
@@ -781,8 +780,6 @@ def _xapi_rows(
 
 def _posting_row(post: Callable[[], object], me: Callable[[], object], rounds: Rounds) -> Row:
     """(f) batches of 50 statements posted, timed in turns with /api/v1/me/."""
-    from bench import xapi
-
     posts = max(rounds.least * 2, 10)
     post_ms, me_ms = _timed_in_turns(
         [post, me], Rounds(posts, rounds.budget_s, max(posts, rounds.most)), warmup=3

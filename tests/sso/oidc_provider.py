@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.sso.servers import free_port, stop, wait_until_up
+from tests.sso.servers import started_on_a_free_port, stop, wait_until_up
 
 HERE = Path(__file__).resolve().parent
 CACHE = Path(
@@ -115,11 +115,12 @@ def start_oidc_provider(
 ) -> OidcProvider:
     """Start oidc-provider; with `login_amr` (for everyone, or by account ID) and `login_acr`,
     its ID tokens say the sign-in used those methods / that context class."""
-    provider = OidcProvider(port=free_port(), folder=folder)
-    provider.start(
-        clients=clients,
-        publish_other_key=publish_other_key,
-        login_amr=login_amr,
-        login_acr=login_acr,
+    return started_on_a_free_port(
+        lambda port: OidcProvider(port=port, folder=folder),
+        lambda provider: provider.start(
+            clients=clients,
+            publish_other_key=publish_other_key,
+            login_amr=login_amr,
+            login_acr=login_acr,
+        ),
     )
-    return provider

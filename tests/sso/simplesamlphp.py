@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.sso.keys import self_signed
-from tests.sso.servers import free_port, stop, wait_until_up
+from tests.sso.servers import started_on_a_free_port, stop, wait_until_up
 
 SIMPLESAMLPHP_DIR = Path(os.environ.get("SIMPLESAMLPHP_DIR", "/usr/share/simplesamlphp"))
 MFA_CONTEXT = "https://refeds.org/profile/mfa"
@@ -232,6 +232,6 @@ class SimpleSAMLphp:
 
 
 def start_simplesamlphp(folder: Path) -> SimpleSAMLphp:
-    idp = SimpleSAMLphp(port=free_port(), folder=folder)
-    idp.start()
-    return idp
+    return started_on_a_free_port(
+        lambda port: SimpleSAMLphp(port=port, folder=folder), SimpleSAMLphp.start
+    )

@@ -39,3 +39,27 @@ def test_the_check_fails_a_page_with_a_critical_violation_at_both_widths_once(
     assert audit._check_page(page, "1280") == []  # each (view, width) once per run
     assert audit.runs == 2
     page.evaluate("() => document.getElementById('unnamed').remove()")
+
+
+def test_a_tab_that_never_finishes_loading_is_noted_as_not_checked(page: Page, live_server: Any):
+    # As a download's navigation can leave a tab: the document is there, its load never comes.
+    audit = AxeAudit(origin=live_server.url)
+    page.route(
+        "**/accounts/login/",
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body='<!doctype html><html lang="en"><title>t</title><main>'
+            '<img src="/never.png" alt=""></main></html>',
+        ),
+    )
+    page.route("**/never.png", lambda route: None)  # never answered: no load event
+    page.goto("/accounts/login/", wait_until="commit")
+    page.set_default_timeout(500)
+
+    assert audit._check_settled_page(page, "1280") == []
+    assert audit.skipped == [f"{live_server.url}/accounts/login/: its tab never finished loading"]
+    assert audit.runs == 0
+
+    page.unroute_all(behavior="ignoreErrors")
+    page.set_default_timeout(10_000)
+    page.goto("/accounts/login/")  # a settled page for the fixture's own checks

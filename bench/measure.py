@@ -686,25 +686,16 @@ def _checkins(client: Client, rounds: Rounds) -> Row:
         post()
     except SystemExit as error:
         return Row("(d) check-in POST throughput", note=f"not measured: {error}")
-    posts = max(rounds.least * 4, 20)
-    post_ms, me_ms = _timed_in_turns(
-        [post, _get(client, "/api/v1/me/")],
-        Rounds(posts, rounds.budget_s, max(posts, rounds.most)),
-    )
-    checkin_rps = 1000 / post_ms
-    me_rps = 1000 / me_ms
-    row = Row(
+    return _throughput_row(
         "(d) check-in POST (5 items) vs /me",
-        median_ms=post_ms,
-        me_ms=me_ms,
-        queries=(_queries(post), _queries(post)),
-        sizes="same",
-        peak_mb=_peak_mb(post),
-        note=f"{checkin_rps:.0f} check-ins/s vs {me_rps:.0f} /me/s: throughput ratio "
-        f"{checkin_rps / me_rps:.2f}",
+        post,
+        _get(client, "/api/v1/me/"),
+        rounds,
+        posts=max(rounds.least * 4, 20),
+        per_post=1,
+        unit="check-ins",
+        key="checkin_rps",
     )
-    row.extra = {"checkin_rps": checkin_rps, "me_rps": me_rps}
-    return row
 
 
 def _xapi_rows(
@@ -752,7 +743,18 @@ def _xapi_rows(
         # foreign-key check of the commit is planned as a scan of a table believed empty,
         # and a batch's cost grew with each batch before it (27 to 123 ms over 200 batches
         # on a server with autovacuum off); that measured the statistics, not the LRS.
-        posting = _posting_row(xapi.poster(Client(), auth, email), me, rounds)
+        posting = _throughput_row(
+            "(f) xAPI POST (50 statements) vs /me",
+            xapi.poster(Client(), auth, email),
+            me,
+            rounds,
+            posts=max(rounds.least * 2, 10),
+            warmup=3,
+            per_post=xapi.BATCH,
+            unit="statements",
+            key="statements_per_s",
+            target=" (target ≥ 2)",
+        )
         xapi.clear(client_id)
         ratio_before = (ratio(first) + ratio(measure())) / 2
         ratio_after = ratio(after)
@@ -778,23 +780,35 @@ def _xapi_rows(
         LrsClient.objects.filter(pk=client_id).delete()
 
 
-def _posting_row(post: Callable[[], object], me: Callable[[], object], rounds: Rounds) -> Row:
-    """(f) batches of 50 statements posted, timed in turns with /api/v1/me/."""
-    posts = max(rounds.least * 2, 10)
+def _throughput_row(
+    title: str,
+    post: Callable[[], object],
+    me: Callable[[], object],
+    rounds: Rounds,
+    *,
+    posts: int,
+    per_post: int,
+    unit: str,
+    key: str,
+    target: str = "",
+    warmup: int = WARMUP,
+) -> Row:
+    """A POST timed in turns with /api/v1/me/, at least `posts` times: the `unit`s it writes
+    per second (`per_post` a POST) against /me's requests per second."""
     post_ms, me_ms = _timed_in_turns(
-        [post, me], Rounds(posts, rounds.budget_s, max(posts, rounds.most)), warmup=3
+        [post, me], Rounds(posts, rounds.budget_s, max(posts, rounds.most)), warmup=warmup
     )
-    statements_ps, me_ps = xapi.BATCH * 1000 / post_ms, 1000 / me_ms
+    written_ps, me_ps = per_post * 1000 / post_ms, 1000 / me_ms
     return Row(
-        "(f) xAPI POST (50 statements) vs /me",
+        title,
         median_ms=post_ms,
         me_ms=me_ms,
         queries=(_queries(post), _queries(post)),
         sizes="same",
         peak_mb=_peak_mb(post),
-        note=f"{statements_ps:.0f} statements/s vs {me_ps:.0f} /me/s: throughput ratio "
-        f"{statements_ps / me_ps:.2f} (target ≥ 2)",
-        extra={"statements_per_s": statements_ps, "me_rps": me_ps},
+        note=f"{written_ps:.0f} {unit}/s vs {me_ps:.0f} /me/s: throughput ratio "
+        f"{written_ps / me_ps:.2f}{target}",
+        extra={key: written_ps, "me_rps": me_ps},
     )
 
 

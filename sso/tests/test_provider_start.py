@@ -34,14 +34,15 @@ def _start(silent: int, made: list[Provider]) -> Provider:
 
 def test_a_provider_that_stays_silent_is_stopped_and_a_fresh_one_started():
     made: list[Provider] = []
-    provider = _start(silent=1, made=made)
+    with pytest.warns(UserWarning, match="started a provider again: port .* stayed silent"):
+        provider = _start(silent=1, made=made)
     assert provider is made[1]
     assert made[0].stopped and not made[1].stopped
 
 
 def test_a_provider_silent_twice_fails_the_test_and_leaves_nothing_running():
     made: list[Provider] = []
-    with pytest.raises(DidNotAnswer):
+    with pytest.raises(DidNotAnswer), pytest.warns(UserWarning):
         _start(silent=2, made=made)
     assert [provider.stopped for provider in made] == [True, True]
 

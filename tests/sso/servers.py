@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -41,10 +42,12 @@ def started_on_a_free_port(new: Callable[[int], Server], start: Callable[[Server
         try:
             start(server)
             return server
-        except DidNotAnswer:
+        except DidNotAnswer as silence:
             server.stop()
             if attempt == 2:
                 raise
+            # In the run's warnings summary, so the stall stays on record.
+            warnings.warn(f"started a provider again: {silence}", stacklevel=2)
     raise AssertionError("unreachable")
 
 

@@ -459,6 +459,13 @@ class CompiledQuery:
 
         return Read(sql, params, build)
 
+    def read_page(self, *, offset: int, limit: int, **arguments: int | dt.date) -> Read[Any]:
+        """`read`, limited to `limit` rows after the first `offset`: the bounds travel as
+        parameters, so one compiled statement serves every page of a list. The queryset must
+        be ordered and not sliced (the ORM would write its own LIMIT)."""
+        read = self.read(**arguments)
+        return Read(f"{read.sql} LIMIT %s OFFSET %s", [*read.params, limit, offset], read.build)
+
 
 @overload
 def read_together(a: Read[A], b: Read[B], /) -> tuple[A, B]: ...

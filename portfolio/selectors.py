@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import CheckIn, SelfAssessment
-from core.db import Read, Selection, fetch_all, placeholders, split_row
+from core.db import CompiledQuery, Read, Selection, fetch_all, placeholders, split_row
 from frameworks.models import Competency, Framework
 from portfolio.models import (
     AccessLog,
@@ -190,21 +190,30 @@ def active_grants(*, learner: User, now: dt.datetime | None = None) -> list[Shar
     A plain statement, expiry checked here (`ShareGrant.is_active`): every evidence, goal and
     check-in page of the learner's reads it, and the ORM's building of the three-table join
     cost twice the rest of the evidence list's own reads."""
-    now = now or timezone.now()
-    grants = []
-    for row in fetch_all(_GRANTS_SQL, [learner.pk]):
-        grant_values, grantee_values, program_values = split_row(
-            row, _GRANT, _GRANTEE, _GRANTED_PROGRAM
-        )
-        grant = _GRANT.build(grant_values)
-        if not grant.is_active(now):
-            continue
-        if grant.grantee_id is not None:
-            grant.grantee = _GRANTEE.build(grantee_values)
-        if grant.program_id is not None:
-            grant.program = _GRANTED_PROGRAM.build(program_values)
-        grants.append(grant)
-    return grants
+    return active_grants_read(learner=learner, now=now).run()
+
+
+def active_grants_read(*, learner: User, now: dt.datetime | None = None) -> Read[list[ShareGrant]]:
+    """`active_grants` as a read that can travel beside a page's others."""
+
+    def in_force(rows: list[tuple[Any, ...]]) -> list[ShareGrant]:
+        moment = now or timezone.now()
+        grants = []
+        for row in rows:
+            grant_values, grantee_values, program_values = split_row(
+                row, _GRANT, _GRANTEE, _GRANTED_PROGRAM
+            )
+            grant = _GRANT.build(grant_values)
+            if not grant.is_active(moment):
+                continue
+            if grant.grantee_id is not None:
+                grant.grantee = _GRANTEE.build(grantee_values)
+            if grant.program_id is not None:
+                grant.program = _GRANTED_PROGRAM.build(program_values)
+            grants.append(grant)
+        return grants
+
+    return Read(_GRANTS_SQL, [learner.pk], in_force)
 
 
 def share_grants_of(*, learner: User) -> QuerySet[ShareGrant]:
@@ -317,6 +326,75 @@ def competencies_of_evidence(evidence_ids: Sequence[int]) -> dict[int, list[Comp
     for evidence_id, competency_id, code, title, framework, version in fetch_all(sql, list(tags)):
         tags[evidence_id].append(CompetencyTag(competency_id, code, title, framework, version))
     return tags
+
+
+# The learner's own list, a page at a time: the page's rows, how many there are and the page's
+# competencies, each statement compiled by the ORM once (core.db.CompiledQuery) and sent
+# together. `make bench` row (e): the ORM's building of the count and the page cost more than
+# the database's work on 10,000 items.
+def _own_evidence(learner: int, *, kind: str) -> QuerySet[Evidence]:
+    """Everything of the learner's (the owner reads it all), or only `kind`, in the model's
+    order (newest first)."""
+    items = Evidence.objects.filter(learner_id=learner)
+    return items.filter(kind=kind) if kind else items
+
+
+_OWN_EVIDENCE: dict[tuple[str, tuple[str, ...]], CompiledQuery] = {}
+
+
+def _own_evidence_compiled(kind: str, fields: tuple[str, ...]) -> CompiledQuery:
+    """The compiled statement listing `fields` (an empty tuple: the ids, unordered)."""
+    if kind and kind not in Evidence.Kind.values:
+        raise ValueError(f"no such kind of evidence: {kind!r}")
+    key = (kind, fields)
+    compiled = _OWN_EVIDENCE.get(key)
+    if compiled is None:
+        compiled = _OWN_EVIDENCE[key] = CompiledQuery(
+            lambda learner: (
+                _own_evidence(learner, kind=kind).values_list(*fields)
+                if fields
+                else _own_evidence(learner, kind=kind).order_by().values_list("id")
+            )
+        )
+    return compiled
+
+
+def own_evidence_count_read(*, learner: User, kind: str = "") -> Read[int]:
+    """How many items the learner has (of `kind`)."""
+    ids = _own_evidence_compiled(kind, ()).read(learner=learner.pk)
+    count = f"SELECT COUNT(*) FROM ({ids.sql}) listed"  # noqa: S608 — the ORM's statement
+    return Read(count, ids.params, lambda rows: rows[0][0])
+
+
+def own_evidence_page_read(
+    *, learner: User, fields: Sequence[str], offset: int, limit: int, kind: str = ""
+) -> Read[list[dict[str, Any]]]:
+    """A page of the learner's items (of `kind`) as plain rows of `fields`."""
+    names = tuple(fields)
+    page = _own_evidence_compiled(kind, names).read_page(
+        offset=offset, limit=limit, learner=learner.pk
+    )
+    return page.then(lambda rows: [dict(zip(names, row, strict=True)) for row in rows])
+
+
+def own_evidence_page_tags_read(
+    *, learner: User, offset: int, limit: int, kind: str = ""
+) -> Read[dict[int, list[CompetencyTag]]]:
+    """The competencies of the same page's items (`competencies_of_evidence`'s answer; an
+    item without any is absent), its ids picked by the page's own compiled statement."""
+    page = _own_evidence_compiled(kind, ("id",)).read_page(
+        offset=offset, limit=limit, learner=learner.pk
+    )
+
+    def by_item(rows: list[tuple[Any, ...]]) -> dict[int, list[CompetencyTag]]:
+        tags: dict[int, list[CompetencyTag]] = {}
+        for evidence_id, competency_id, code, title, framework, version in rows:
+            tags.setdefault(evidence_id, []).append(
+                CompetencyTag(competency_id, code, title, framework, version)
+            )
+        return tags
+
+    return Read(_TAGS_SQL.format(ids=page.sql), page.params, by_item)
 
 
 def goals_visible_to(

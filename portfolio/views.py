@@ -28,8 +28,10 @@ from assessments.selectors.checkins import (
 )
 from assessments.services.checkins import CheckInInvalidError, CheckInTokenConflictError
 from core.csp import draws_charts
+from core.db import Read, read_together
 from core.forms import apply_errors
 from core.once import submit_once
+from core.pagination import page_number, page_of, requested_page
 from frameworks.models import Competency, ScaleLevel
 from portfolio import services, transfer
 from portfolio.archive import kept_record
@@ -55,23 +57,27 @@ from portfolio.forms import (
 from portfolio.models import AccessLog, Evidence, Goal, PortfolioTransfer, Scope, ShareGrant
 from portfolio.selectors import (
     Access,
+    CompetencyTag,
     access_for,
     access_log_of,
     active_grants,
+    active_grants_read,
     checkins_visible_to,
-    competencies_of_evidence,
-    evidence_rows_visible_to,
     evidence_visible_to,
     goals_visible_to,
     kept_records_of,
     learners_sharing_with,
     own_evidence_choices,
+    own_evidence_count_read,
+    own_evidence_page_read,
+    own_evidence_page_tags_read,
     profile_of,
     self_assessments_visible_to,
     share_grants_of,
     transfers_of,
 )
 from portfolio.uploads import INLINE_TYPES
+from programs.middleware import program_roles
 from programs.models import Program
 from programs.selectors import frameworks_in_use
 
@@ -205,26 +211,37 @@ def _timeline_context(learner: User, form: ProfileForm) -> dict[str, Any]:
 # --- Evidence and reflections ------------------------------------------------------------------
 
 
+# What the evidence list shows of each item.
+EVIDENCE_LIST_FIELDS = ("id", "kind", "title", "occurred_on", "file", "file_name")
+
+
 @login_required
 def evidence_list(request: HttpRequest) -> HttpResponse:
     learner = _user(request)
-    rows = evidence_rows_visible_to(
-        viewer=learner,
-        learner=learner,
-        fields=("id", "kind", "title", "occurred_on", "file", "file_name"),
-    )
     kind = request.GET.get("kind", "")
-    if kind in Evidence.Kind.values:
-        rows = rows.filter(kind=kind)
-    grants = active_grants(learner=learner)
-    page = _page(request, rows)
-    tags = competencies_of_evidence([row["id"] for row in page.object_list])
+    if kind not in Evidence.Kind.values:
+        kind = ""
+    asked = request.GET.get("page")
+    number = requested_page(asked)
+    grants, total, rows, tags = program_roles(request).read_with(
+        active_grants_read(learner=learner),
+        own_evidence_count_read(learner=learner, kind=kind),
+        *_evidence_page_reads(learner, kind, number),
+    )
+    if page_number(asked, total, PAGE_SIZE) != number:
+        # Past the last page (or `?page=0`): the last one, as other lists answer.
+        number = page_number(asked, total, PAGE_SIZE)
+        rows, tags = read_together(*_evidence_page_reads(learner, kind, number))
     labels = dict(Evidence.Kind.choices)
     # Plain rows, as the API lists them: 25 instances with their prefetched competencies
     # cost more than the page's queries.
     items = [
-        {**row, "kind_label": labels[row["kind"]], "codes": [tag.code for tag in tags[row["id"]]]}
-        for row in page.object_list
+        {
+            **row,
+            "kind_label": labels[row["kind"]],
+            "codes": [tag.code for tag in tags.get(row["id"], ())],
+        }
+        for row in rows
     ]
     evidence_audience = _audience(grants, Scope.EVIDENCE)
     reflection_audience = _audience(grants, Scope.REFLECTIONS)
@@ -232,7 +249,7 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
         request,
         "portfolio/evidence_list.html",
         {
-            "page": page,
+            "page": page_of(items, number, total, PAGE_SIZE),
             "items_html": evidence_items_html(
                 items,
                 evidence_shared=bool(evidence_audience),
@@ -245,6 +262,19 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
             "evidence_audience": evidence_audience,
             "reflection_audience": reflection_audience,
         },
+    )
+
+
+def _evidence_page_reads(
+    learner: User, kind: str, number: int
+) -> tuple[Read[list[dict[str, Any]]], Read[dict[int, list[CompetencyTag]]]]:
+    """Page `number` of the learner's list: its rows and their competencies."""
+    offset = (number - 1) * PAGE_SIZE
+    return (
+        own_evidence_page_read(
+            learner=learner, fields=EVIDENCE_LIST_FIELDS, offset=offset, limit=PAGE_SIZE, kind=kind
+        ),
+        own_evidence_page_tags_read(learner=learner, offset=offset, limit=PAGE_SIZE, kind=kind),
     )
 
 

@@ -99,3 +99,20 @@ def test_a_compiled_query_takes_a_date_argument_in_the_form_the_backend_passes(
     learner = enrollment.learner_id
     assert shape.read(learner_id=learner, day=dt.date(2025, 7, 1)).run() == [(enrollment.pk,)]
     assert shape.read(learner_id=learner, day=dt.date(2025, 6, 30)).run() == []
+
+
+def test_a_compiled_query_reads_any_page_of_its_ordered_statement():
+    """One compiled statement, every page: the bounds are parameters, and each page holds
+    what slicing the queryset gives."""
+    learner = UserFactory()
+    for _ in range(5):
+        EnrollmentFactory(learner=learner)
+
+    def ordered(learner_id):
+        return Enrollment.objects.filter(learner_id=learner_id).order_by("-pk").values_list("pk")
+
+    shape = CompiledQuery(ordered)
+    everything = list(ordered(learner.pk))
+    for offset, limit in [(0, 2), (2, 2), (4, 2), (5, 2), (0, 10)]:
+        page = shape.read_page(offset=offset, limit=limit, learner_id=learner.pk).run()
+        assert page == everything[offset : offset + limit]

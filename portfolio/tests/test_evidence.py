@@ -9,12 +9,14 @@ import re
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.paginator import Paginator
 from django.template import Context, Template
 from django.urls import reverse
 
 from portfolio import services
 from portfolio.evidence_html import evidence_items_html
 from portfolio.models import AccessLog, Evidence
+from portfolio.selectors import competencies_of_evidence
 from portfolio.tests.factories import EvidenceFactory, ReflectionFactory, ShareGrantFactory
 from portfolio.uploads import UploadTooLargeError, UploadTypeError, check_upload
 from tests import factories as base
@@ -279,6 +281,50 @@ def test_the_evidence_list_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(8):
         response = client.get(reverse("evidence-list"))
     assert response.status_code == 200
+
+
+def _list_of(learner, kind):
+    """What the list showed when it paged its queryset: each page's ids and codes."""
+    items = Evidence.objects.filter(learner=learner)
+    return items.filter(kind=kind) if kind else items
+
+
+@pytest.mark.parametrize("kind", ["", "reflection", "case_log"])
+@pytest.mark.parametrize("asked", ["1", "2", "3", "0", "99", "x"])
+def test_each_page_of_the_list_holds_what_paging_its_queryset_gives(
+    client, learner, leaves, kind, asked
+):
+    """The page, its count and its competencies are read together by compiled statements;
+    every page (and a number past the end, or no number) shows what Django's paginator gives
+    for the model's order, ties on the date included, with each item's own codes."""
+    for n in range(56):
+        factory = ReflectionFactory if n % 3 == 0 else EvidenceFactory
+        item = factory(learner=learner, occurred_on=dt.date(2025, 1, 1 + n % 4))
+        item.competencies.set(leaves[: (n // 2) % 3])
+    EvidenceFactory()  # someone else's
+    client.force_login(learner)
+
+    query = f"?page={asked}" + (f"&kind={kind}" if kind else "")
+    page = client.get(reverse("evidence-list") + query).context["page"]
+
+    expected = Paginator(_list_of(learner, kind), 25).get_page(asked)
+    ids = [item.pk for item in expected.object_list]
+    tags = competencies_of_evidence(ids)
+    assert [item["id"] for item in page.object_list] == ids
+    assert [item["codes"] for item in page.object_list] == [
+        [tag.code for tag in tags[pk]] for pk in ids
+    ]
+    assert (page.number, page.paginator.count) == (expected.number, expected.paginator.count)
+    assert any(tags.values())  # the items shown carry competencies
+
+
+def test_an_unknown_kind_lists_everything(client, learner):
+    EvidenceFactory(learner=learner)
+    ReflectionFactory(learner=learner)
+    client.force_login(learner)
+    response = client.get(reverse("evidence-list") + "?kind=nonsense")
+    assert response.context["page"].paginator.count == 2
+    assert response.context["kind"] == ""
 
 
 # What the list's items were as a template loop: the markup the Python writer keeps.

@@ -34,6 +34,8 @@ from assessments.api import CalibrationSerializer
 from assessments.models import CheckIn, SelfAssessment
 from assessments.services.checkins import CheckInInvalidError, CheckInTokenConflictError
 from core.api import created_response, cursor, moment_writer
+from core.db import read_together
+from core.reversing import url_by_id
 from frameworks.api import CompetencyOfItemSerializer
 from frameworks.models import Framework
 from portfolio import services, transfer
@@ -55,8 +57,9 @@ from portfolio.selectors import (
     CompetencyTag,
     access_log_of,
     active_grants,
+    active_grants_read,
     checkins_visible_to,
-    competencies_of_evidence,
+    competencies_of_evidence_read,
     evidence_rows_visible_to,
     evidence_visible_to,
     goals_visible_to,
@@ -485,6 +488,7 @@ def evidence_list_data(
         for scope in (Scope.EVIDENCE, Scope.REFLECTIONS)
     }
     moment = moment_writer()
+    file_url = url_by_id("api-evidence-file")
     data = []
     for row in rows:
         pk = row["id"]
@@ -510,7 +514,7 @@ def evidence_list_data(
                     "content_type": row["file_type"],
                     "size": row["file_size"],
                     "sha256": row["file_sha256"],
-                    "url": reverse("api-evidence-file", args=[pk]),
+                    "url": file_url(pk),
                 }
                 if row["file"]
                 else None,
@@ -570,8 +574,11 @@ class EvidenceListApi(ServiceErrorsMixin, APIView):
             items = items.filter(kind=kind)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(items, request, view=self) or []
-        tags = competencies_of_evidence([row["id"] for row in page])
-        return paginator.get_paginated_response(evidence_list_data(page, tags, _grants(request)))
+        tags, grants = read_together(
+            competencies_of_evidence_read([row["id"] for row in page]),
+            active_grants_read(learner=_user(request)),
+        )
+        return paginator.get_paginated_response(evidence_list_data(page, tags, grants))
 
     @extend_schema(
         request={

@@ -10,27 +10,18 @@ text is escaped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from core.reversing import url_by_id
 from portfolio.dashboard_html import Formats
 from portfolio.models import Evidence
 
 SHARED = '<span class="badge shared">Shared</span>'
 PRIVATE = '<span class="badge private">Private</span>'
-# An id no item has, to find where ids go in the detail page's URL.
-_ID_STAND_IN = 987654321
-
-
-def _detail_url() -> Callable[[int], str]:
-    """Each item's page: the URL `reverse` gives, worked out once for the page (a `reverse`
-    per item cost a tenth of the list's time)."""
-    before, after = reverse("evidence-detail", args=[_ID_STAND_IN]).split(str(_ID_STAND_IN))
-    return lambda pk: f"{before}{pk}{after}"
 
 
 def evidence_items_html(
@@ -39,7 +30,7 @@ def evidence_items_html(
     """`items`: the page's rows with their `kind_label` and competency `codes`; whether the
     learner's evidence and reflections are shared with anyone now sets each item's badge."""
     f = Formats()
-    url = _detail_url()
+    url = url_by_id("evidence-detail")
     parts = ['<ul class="record-list">']
     append = parts.append
     for item in items:

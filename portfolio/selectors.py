@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -33,7 +34,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import CheckIn, SelfAssessment
-from core.db import CompiledQuery, Read, Selection, fetch_all, placeholders, split_row
+from core.db import CompiledQuery, Read, Selection, placeholders, split_row
 from frameworks.models import Competency, Framework
 from portfolio.models import (
     AccessLog,
@@ -319,12 +320,31 @@ def competencies_of_evidence(evidence_ids: Sequence[int]) -> dict[int, list[Comp
 
     A plain statement: the ORM's building of this three-table join cost twice the
     database's work on it, on a list every learner opens."""
+    if not evidence_ids:
+        return {}
+    return competencies_of_evidence_read(evidence_ids).run()
+
+
+def competencies_of_evidence_read(
+    evidence_ids: Sequence[int],
+) -> Read[dict[int, list[CompetencyTag]]]:
+    """`competencies_of_evidence` as a read that can travel beside others (an empty list of
+    ids reads nothing, in a statement all the same)."""
+    ids = list(evidence_ids)
+    sql = _TAGS_SQL.format(ids=placeholders(len(ids)) if ids else "NULL")
+    return Read(sql, ids, partial(_tags_by_item, ids))
+
+
+def _tags_by_item(
+    evidence_ids: Sequence[int], rows: list[tuple[Any, ...]]
+) -> dict[int, list[CompetencyTag]]:
+    """Each of `evidence_ids` with its tags from `rows`, in their order; none for an id the
+    rows do not name."""
     tags: dict[int, list[CompetencyTag]] = {pk: [] for pk in evidence_ids}
-    if not tags:
-        return tags
-    sql = _TAGS_SQL.format(ids=placeholders(len(tags)))
-    for evidence_id, competency_id, code, title, framework, version in fetch_all(sql, list(tags)):
-        tags[evidence_id].append(CompetencyTag(competency_id, code, title, framework, version))
+    for evidence_id, competency_id, code, title, framework, version in rows:
+        tags.setdefault(evidence_id, []).append(
+            CompetencyTag(competency_id, code, title, framework, version)
+        )
     return tags
 
 
@@ -386,15 +406,7 @@ def own_evidence_page_tags_read(
         offset=offset, limit=limit, learner=learner.pk
     )
 
-    def by_item(rows: list[tuple[Any, ...]]) -> dict[int, list[CompetencyTag]]:
-        tags: dict[int, list[CompetencyTag]] = {}
-        for evidence_id, competency_id, code, title, framework, version in rows:
-            tags.setdefault(evidence_id, []).append(
-                CompetencyTag(competency_id, code, title, framework, version)
-            )
-        return tags
-
-    return Read(_TAGS_SQL.format(ids=page.sql), page.params, by_item)
+    return Read(_TAGS_SQL.format(ids=page.sql), page.params, partial(_tags_by_item, ()))
 
 
 def goals_visible_to(

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 
 from assessments.models import CheckIn, SelfAssessment
@@ -282,6 +283,18 @@ def test_the_evidence_list_is_what_the_evidence_serializer_renders(api, learner,
     assert built == renderer.render(expected)
     assert api.get("/api/v1/evidence/").json()["results"] == json.loads(built)
     assert [len(item["competencies"]) for item in json.loads(built)] == [3, 0, 0]
+
+
+def test_an_empty_evidence_list_runs_the_statements_of_a_full_one(api, learner, leaves):
+    """The page's competencies and the grants travel together; with no items the competencies'
+    statement names no id and finds nothing, and the count of queries stays pinned."""
+    with CaptureQueriesContext(connection) as empty:
+        assert api.get("/api/v1/evidence/").json()["results"] == []
+    EvidenceFactory(learner=learner).competencies.add(leaves[0])
+    with CaptureQueriesContext(connection) as one:
+        [item] = api.get("/api/v1/evidence/").json()["results"]
+    assert [tag["id"] for tag in item["competencies"]] == [leaves[0].pk]
+    assert len(empty) == len(one)
 
 
 # --- Goals ------------------------------------------------------------------------------------

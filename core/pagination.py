@@ -16,14 +16,20 @@ def counted_paginator(total: int, size: int) -> Paginator[int]:
     return Paginator(range(total), size)
 
 
+# Beyond any list's last page, and small enough that its rows' offset fits the databases'
+# 64-bit integers (a page asked for as 10^20 must not reach the database as such).
+_FURTHEST_PAGE = 1_000_000_000
+
+
 def requested_page(asked: str | None) -> int:
     """The page to read first for `?page=`: the number asked for if it is a whole number of
-    at least one, else the first. `page_number` corrects it once the count is known."""
+    at least one (at most `_FURTHEST_PAGE`), else the first. `page_number` corrects it once
+    the count is known."""
     try:
         number = int(asked or "1")
     except ValueError:
         return 1
-    return max(number, 1)
+    return min(max(number, 1), _FURTHEST_PAGE)
 
 
 def page_number(asked: str | None, total: int, size: int) -> int:

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 
 from core.pagination import page_number, page_of, requested_page
 
-ASKED = [None, "", "1", "2", "3", "4", "0", "-3", "abc", "1.5", "2.0", " 2", "999"]
+ASKED = [None, "", "1", "2", "3", "4", "0", "-3", "abc", "1.5", "2.0", " 2", "999", "1" + "0" * 20]
 
 
 @pytest.mark.parametrize("total", [0, 1, 25, 26, 60])
@@ -18,8 +18,9 @@ def test_the_page_shown_is_the_one_django_would_show(asked, total):
 
 
 @pytest.mark.parametrize("asked", ASKED)
-def test_the_first_read_is_of_a_page_that_can_exist(asked):
+def test_the_first_read_is_of_a_page_whose_offset_the_database_takes(asked):
     assert requested_page(asked) >= 1
+    assert (requested_page(asked) - 1) * 1000 < 2**63
 
 
 def test_a_page_of_rows_read_already_answers_as_a_page_of_the_list():

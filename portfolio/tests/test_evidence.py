@@ -290,7 +290,7 @@ def _list_of(learner, kind):
 
 
 @pytest.mark.parametrize("kind", ["", "reflection", "case_log"])
-@pytest.mark.parametrize("asked", ["1", "2", "3", "0", "99", "x"])
+@pytest.mark.parametrize("asked", ["1", "2", "3", "0", "99", "x", "1" + "0" * 20])
 def test_each_page_of_the_list_holds_what_paging_its_queryset_gives(
     client, learner, leaves, kind, asked
 ):

@@ -228,9 +228,10 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
         own_evidence_count_read(learner=learner, kind=kind),
         *_evidence_page_reads(learner, kind, number),
     )
-    if page_number(asked, total, PAGE_SIZE) != number:
+    shown = page_number(asked, total, PAGE_SIZE)
+    if shown != number:
         # Past the last page (or `?page=0`): the last one, as other lists answer.
-        number = page_number(asked, total, PAGE_SIZE)
+        number = shown
         rows, tags = read_together(*_evidence_page_reads(learner, kind, number))
     labels = dict(Evidence.Kind.choices)
     # Plain rows, as the API lists them: 25 instances with their prefetched competencies

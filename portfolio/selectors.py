@@ -284,7 +284,7 @@ def evidence_rows_visible_to(
 ) -> QuerySet[Evidence, dict[str, Any]]:
     """The items of `evidence_visible_to` as plain rows of `fields`, for a long list: a page
     of rows costs a fraction of a page of instances with their prefetched competencies.
-    `competencies_of_evidence` reads the page's competencies."""
+    `competencies_of_evidence_read` reads the page's competencies."""
     items = evidence_visible_to(viewer=viewer, learner=learner)
     return items.prefetch_related(None).values(*fields)
 
@@ -314,22 +314,16 @@ ORDER BY f.code, f.version DESC, c."order"
 """  # noqa: S608 — table names are ours
 
 
-def competencies_of_evidence(evidence_ids: Sequence[int]) -> dict[int, list[CompetencyTag]]:
-    """Each item's competencies, in the order `evidence_visible_to`'s prefetch gives them.
-    The ids come from a selector's rows: an item the viewer may read shows all its tags.
-
-    A plain statement: the ORM's building of this three-table join cost twice the
-    database's work on it, on a list every learner opens."""
-    if not evidence_ids:
-        return {}
-    return competencies_of_evidence_read(evidence_ids).run()
-
-
 def competencies_of_evidence_read(
     evidence_ids: Sequence[int],
 ) -> Read[dict[int, list[CompetencyTag]]]:
-    """`competencies_of_evidence` as a read that can travel beside others (an empty list of
-    ids reads nothing, in a statement all the same)."""
+    """Each item's competencies, in the order `evidence_visible_to`'s prefetch gives them.
+    The ids come from a selector's rows: an item the viewer may read shows all its tags. An
+    empty list of ids reads nothing, in a statement all the same (a page's query count does
+    not depend on whether it has rows).
+
+    A plain statement: the ORM's building of this three-table join cost twice the
+    database's work on it, on a list every learner opens."""
     ids = list(evidence_ids)
     sql = _TAGS_SQL.format(ids=placeholders(len(ids)) if ids else "NULL")
     return Read(sql, ids, partial(_tags_by_item, ids))
@@ -400,7 +394,7 @@ def own_evidence_page_read(
 def own_evidence_page_tags_read(
     *, learner: User, offset: int, limit: int, kind: str = ""
 ) -> Read[dict[int, list[CompetencyTag]]]:
-    """The competencies of the same page's items (`competencies_of_evidence`'s answer; an
+    """The competencies of the same page's items (`competencies_of_evidence_read`'s answer; an
     item without any is absent), its ids picked by the page's own compiled statement."""
     page = _own_evidence_compiled(kind, ("id",)).read_page(
         offset=offset, limit=limit, learner=learner.pk

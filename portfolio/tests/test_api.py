@@ -21,7 +21,7 @@ from portfolio.api import EVIDENCE_ROW_FIELDS, EvidenceSerializer, evidence_list
 from portfolio.models import AccessLog, Evidence, Goal, GoalProgressNote, ShareGrant
 from portfolio.selectors import (
     active_grants,
-    competencies_of_evidence,
+    competencies_of_evidence_read,
     evidence_rows_visible_to,
     evidence_visible_to,
 )
@@ -276,7 +276,7 @@ def test_the_evidence_list_is_what_the_evidence_serializer_renders(api, learner,
             viewer=learner, learner=learner, fields=EVIDENCE_ROW_FIELDS
         ).order_by("-occurred_on", "-id")
     )
-    tags = competencies_of_evidence([row["id"] for row in rows])
+    tags = competencies_of_evidence_read([row["id"] for row in rows]).run()
     renderer = FastJSONRenderer()
     expected = EvidenceSerializer(items, many=True, context={"grants": grants}).data
     built = renderer.render(evidence_list_data(rows, tags, grants))

@@ -16,7 +16,7 @@ from django.urls import reverse
 from portfolio import services
 from portfolio.evidence_html import evidence_items_html
 from portfolio.models import AccessLog, Evidence
-from portfolio.selectors import competencies_of_evidence
+from portfolio.selectors import competencies_of_evidence_read
 from portfolio.tests.factories import EvidenceFactory, ReflectionFactory, ShareGrantFactory
 from portfolio.uploads import UploadTooLargeError, UploadTypeError, check_upload
 from tests import factories as base
@@ -309,7 +309,7 @@ def test_each_page_of_the_list_holds_what_paging_its_queryset_gives(
 
     expected = Paginator(_list_of(learner, kind), 25).get_page(asked)
     ids = [item.pk for item in expected.object_list]
-    tags = competencies_of_evidence(ids)
+    tags = competencies_of_evidence_read(ids).run()
     assert [item["id"] for item in page.object_list] == ids
     assert [item["codes"] for item in page.object_list] == [
         [tag.code for tag in tags[pk]] for pk in ids

@@ -196,6 +196,23 @@ class Heatmap:
     years: list[int]
     expected_by_year: dict[int, list[Decimal]] = field(default_factory=dict)
 
+    # The filters' choices as (value, label), for the committee pages' filter form.
+    @property
+    def period_choices(self) -> list[tuple[int, str]]:
+        return [(p.pk, p.name) for p in self.periods]
+
+    @property
+    def cohort_choices(self) -> list[tuple[int, str]]:
+        return [(c.pk, c.name) for c in self.cohorts]
+
+    @property
+    def year_choices(self) -> list[tuple[int, int]]:
+        return [(year, year) for year in self.years]
+
+    @property
+    def domain_choices(self) -> list[tuple[int, str]]:
+        return [(d.pk, f"{d.code} · {d.title}") for d in self.domains]
+
     def as_dict(self) -> dict[str, Any]:
         """The API document. Cells are column-aligned lists per row (see docs/programs.md):
         `values[i]`, `sources[i]` and `n[i]` belong to `competencies[i]`; the colour band is

@@ -8,6 +8,7 @@ from functools import lru_cache
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 
+from core.reversing import url_by_id
 from programs.middleware import program_roles
 from programs.models import ProgramRole
 
@@ -18,6 +19,9 @@ NAV_URL_NAMES = {
     "progress": "progress",
     "progress_monthly": "progress-monthly",
     "checkins": "checkin-start",
+    "evidence_create": "evidence-create",
+    "goal_create": "goal-create",
+    "about_me": "equity-characteristics",
     "evidence": "evidence-list",
     "goals": "goal-list",
     "sharing": "share-list",
@@ -47,6 +51,7 @@ NAV_URL_NAMES = {
     "login": "account_login",
     "signup": "account_signup",
     "api_docs": "api-docs",
+    "equity": "equity-view",
 }
 
 
@@ -132,3 +137,32 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_leads_program": bool(roles.intersection(ProgramRole.REVIEW_ROLES)),
         "nav_is_admin": user.is_staff,
     }
+
+
+# A program's tabs (`programs/_nav.html`) and the URL each opens, all taking the program's id
+# but the equity view, which takes it as its scope.
+PROGRAM_TAB_URL_NAMES = {
+    "heatmap": "program-heatmap",
+    "meeting": "program-meeting",
+    "flags": "program-flags",
+    "distributions": "program-distributions",
+    "periods": "program-periods",
+    "enrollments": "program-enrollments",
+    "roster": "program-roster",
+    "cohorts": "program-cohorts",
+    "roles": "program-roles",
+    "invitations": "program-invitations",
+    "rotations": "rotation-schedule",
+    "evaluations": "rotation-completion",
+    "procedures": "caselog-procedures",
+    "expectations": "program-expectations",
+    "settings": "program-detail",
+}
+
+
+def tab_urls(program_id: int) -> dict[str, str]:
+    """The links of `program_id`'s tabs, by tab: each URL is reversed once per process
+    (`url_by_id`), not on every page."""
+    urls = {tab: url_by_id(name)(program_id) for tab, name in PROGRAM_TAB_URL_NAMES.items()}
+    urls["equity"] = f"{nav_urls(get_script_prefix())['equity']}?scope=program:{program_id}"
+    return urls

@@ -197,6 +197,28 @@ def test_filters_by_cohort_year_and_domain(world):
     assert [c.pk for c in by_domain.competencies] == [leaves[2].pk, leaves[3].pk]
 
 
+def test_the_filter_form_lists_every_choice_and_marks_the_ones_asked_for(world, client, director):
+    program, leaves, period = world
+    cohort = CohortFactory(program=program, name="Cohort <A>")
+    other = ReviewPeriodFactory(
+        program=program, start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 6, 30)
+    )
+    domain = leaves[2].parent
+    client.force_login(director)
+    query = f"period={period.pk}&cohort={cohort.pk}&year=2&domain={domain.pk}"
+
+    form = client.get(f"/programs/{program.pk}/heatmap/?{query}").content.decode()
+    form = form.split('<form method="get" class="filters"', 1)[1].split("</form>", 1)[0]
+
+    assert f'<option value="{period.pk}" selected>{period.name}</option>' in form
+    assert f'<option value="{other.pk}">{other.name}</option>' in form
+    assert f'<option value="{cohort.pk}" selected>Cohort &lt;A&gt;</option>' in form
+    assert '<option value="2" selected>2</option>' in form
+    assert '<option value="3">3</option>' in form
+    assert f'<option value="{domain.pk}" selected>{domain.code} · {domain.title}</option>' in form
+    assert form.count(" selected>") == 4
+
+
 def test_ratings_under_another_programs_framework_stay_out_of_the_heatmap(world, learner):
     program, leaves, period = world
     _, elsewhere = program_with_framework(

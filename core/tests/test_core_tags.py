@@ -19,3 +19,16 @@ def test_the_fast_json_script_escapes_what_could_end_the_script_and_keeps_the_da
     assert "<b>" not in ours and "&" not in ours.split(">", 1)[1].rsplit("<", 1)[0]
     assert ours.startswith('<script id="chart-data" type="application/json">{')
     assert _payload(ours) == _payload(django) == figure
+
+
+def test_options_mark_only_the_selected_value_and_escape_every_label():
+    from core.templatetags.core_tags import options
+
+    html = options([(1, "Spring <2026>"), (2, "Fall & winter"), (12, "Year-end")], 2)
+    assert html == (
+        '<option value="1">Spring &lt;2026&gt;</option>'
+        '<option value="2" selected>Fall &amp; winter</option>'
+        '<option value="12">Year-end</option>'
+    )
+    assert "selected" not in options([(1, "One")], None)
+    assert "selected" not in options([(1, "One")], "")  # an unresolved template variable

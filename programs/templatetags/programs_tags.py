@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import template
 
+from programs.context_processors import tab_urls
+
 register = template.Library()
 
 
@@ -13,3 +15,9 @@ def level(value: float | Decimal | None) -> str:
     if value is None or value == "":
         return ""
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+@register.simple_tag
+def program_tab_urls(program_id: int) -> dict[str, str]:
+    """The links of a program's tabs (`programs/_nav.html`), by tab."""
+    return tab_urls(program_id)

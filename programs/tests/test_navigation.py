@@ -11,7 +11,14 @@ from django.urls import get_resolver, reverse, set_script_prefix
 
 from notifications.models import Notification
 from notifications.services import notification_send
-from programs.context_processors import _SECTION_OF_URL, NAV_URL_NAMES, nav_section, nav_urls
+from programs.context_processors import (
+    _SECTION_OF_URL,
+    NAV_URL_NAMES,
+    PROGRAM_TAB_URL_NAMES,
+    nav_section,
+    nav_urls,
+    tab_urls,
+)
 from programs.models import ProgramRole
 from tests.factories import EnrollmentFactory, ProgramRoleFactory, UserFactory
 
@@ -37,6 +44,16 @@ def _header_read_once(queries, html, unread):
 
 def test_each_navigation_link_is_its_named_url():
     assert nav_urls("/") == {key: reverse(name) for key, name in NAV_URL_NAMES.items()}
+
+
+def test_each_program_tab_links_its_named_url_for_that_program():
+    for program_id in (1, 31):
+        urls = tab_urls(program_id)
+        assert urls["equity"] == f"{reverse('equity-view')}?scope=program:{program_id}"
+        del urls["equity"]
+        assert urls == {
+            tab: reverse(name, args=[program_id]) for tab, name in PROGRAM_TAB_URL_NAMES.items()
+        }
 
 
 def test_navigation_links_follow_the_script_prefix_they_are_served_under():
@@ -122,3 +139,16 @@ def _current_entries(html: str) -> list[str]:
 def test_the_header_and_menu_mark_the_entry_of_the_page_shown(client, page, current):
     client.force_login(UserFactory())
     assert _current_entries(client.get(reverse(page)).content.decode()) == current
+
+
+@pytest.mark.django_db
+def test_a_program_page_links_every_tab_of_its_program_and_marks_its_own(client):
+    director = UserFactory()
+    program = ProgramRoleFactory(user=director, role="director").program
+    client.force_login(director)
+    html = client.get(reverse("program-heatmap", args=[program.pk])).content.decode()
+    tabs = html.split('<nav class="tabs"', 1)[1].split("</nav>", 1)[0]
+    for name in PROGRAM_TAB_URL_NAMES.values():
+        assert f'href="{reverse(name, args=[program.pk])}"' in tabs
+    assert f'href="{reverse("equity-view")}?scope=program:{program.pk}"' in tabs
+    assert _current_entries(tabs) == ["Heatmap"]

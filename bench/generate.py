@@ -49,6 +49,7 @@ from assessments.summaries.programs import program_histogram_rebuild, program_le
 from bench.bulk import deferred_indexes
 from committee.models import ConsensusRating, LearnerReview
 from frameworks.models import Competency, Framework, RatingScale, ScaleLevel
+from portfolio.counts import evidence_counts_rebuild
 from portfolio.models import Evidence
 from programs.models import Cohort, Institution, Program, ProgramRole, ReviewPeriod
 
@@ -763,6 +764,7 @@ def _evidence(scale: Scale, leaves: list[Competency]) -> int:
             batch_size=5000,
         )
         total += count
+    evidence_counts_rebuild()
     return total
 
 

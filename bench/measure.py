@@ -337,6 +337,19 @@ def _check_evidence(client: Client, raw: list[tuple[Any, ...]]) -> str:
     return f"first {len(api)} items match"
 
 
+def _check_evidence_pages(client: Client, raw: list[tuple[Any, ...]]) -> str:
+    """The HTML list's page count is the raw count's (the page reads the counts kept on write,
+    so a stale count fails the run), and its first page names the raw query's first items."""
+    total = int(raw[0][-1])
+    pages = -(-total // EVIDENCE_HTML_PAGE)
+    html = client.get("/evidence/").content.decode()
+    if f"Page 1 of {pages}<" not in html:
+        raise SystemExit(f"evidence list does not say 'Page 1 of {pages}' ({total} items)")
+    if any(f'/evidence/{row[0]}/"' not in html for row in raw):
+        raise SystemExit("evidence list's first page differs from the raw query")
+    return f"{EVIDENCE_HTML_PAGE} a page, {pages} pages: match"
+
+
 def _check_dashboard(client: Client, raw: list[tuple[Any, ...]]) -> str:
     """The API's latest levels, counts and monthly means equal the raw query's (the dashboard
     reads the monthly summary, so a stale summary fails the run). Means are compared to the
@@ -528,7 +541,7 @@ def run(args: argparse.Namespace) -> int:
                 peak_mb=_peak_mb(call),
                 note=_check_evidence(learner, _sql(EVIDENCE_PAGE_SQL, evidence_params)())
                 if kind == "JSON"
-                else f"{limit} a page",
+                else _check_evidence_pages(learner, _sql(sql, evidence_params)()),
             )
         )
 

@@ -21,6 +21,7 @@ from assessments.models import CheckIn, SelfAssessment
 from assessments.services.checkins import SelfAssessmentInput, checkin_record
 from core.db import prefetch_store
 from frameworks.models import Competency, Framework
+from portfolio.counts import evidence_counts_add, evidence_counts_refresh
 from portfolio.models import (
     RECORDS_SCOPE,
     AccessLog,
@@ -268,6 +269,7 @@ def evidence_create(
     try:
         evidence.save()
         evidence.competencies.set(competencies)
+        evidence_counts_add(learner_id=learner.pk, by_kind={kind: 1})
     except Exception:
         if evidence.file:
             default_storage.delete(evidence.file.name or "")
@@ -311,6 +313,7 @@ def evidence_delete(*, evidence: Evidence) -> None:
     """Delete evidence and, once the deletion is committed, its file."""
     name = (evidence.file.name or "") if evidence.file else ""
     evidence.delete()
+    evidence_counts_add(learner_id=evidence.learner_id, by_kind={evidence.kind: -1})
     _delete_file_after_commit(name)
 
 
@@ -664,6 +667,7 @@ def portfolio_erase_for_user(*, user: User, label: str) -> list[str]:
     ]
     Goal.objects.filter(learner=user).delete()
     Evidence.objects.filter(learner=user).delete()
+    evidence_counts_refresh(learner_id=user.pk)
     LearnerProfile.objects.filter(learner=user).delete()
     TimelineEntry.objects.filter(learner=user).delete()
     ImportedRecord.objects.filter(learner=user).delete()

@@ -68,6 +68,7 @@ from portfolio.archive import (
     sections_export,
     sections_import,
 )
+from portfolio.counts import evidence_counts_add
 from portfolio.models import (
     Evidence,
     Goal,
@@ -1410,6 +1411,7 @@ def _import_evidence(
     tags: list[tuple[Evidence, list[Competency]]] = []
     stamps: list[tuple[Evidence, dt.datetime]] = []
     replaced_files: list[str] = []
+    counted: Counter[str] = Counter()  # items added, less removed, by kind
     newer_here = 0
     for e in doc["evidence"]:
         i = _archive_id(e)
@@ -1426,6 +1428,9 @@ def _import_evidence(
         item = row if row is not None else Evidence(learner=learner)
         if row is None and i:
             item.public_id = identities.new[i]
+        if row is not None:
+            counted[row.kind] -= 1
+        counted[e["kind"]] += 1
         item.kind = e["kind"]
         item.title = e["title"]
         item.body = e["body"]
@@ -1461,6 +1466,7 @@ def _import_evidence(
         tags.append((item, matched))
         (added if row is None else updated).append(item)
     Evidence.objects.bulk_create(added, batch_size=BATCH)
+    evidence_counts_add(learner_id=learner.pk, by_kind=counted)
     # The archive's timestamps are kept, so that a newer export is recognised as newer.
     for item, stamp in stamps:
         item.updated_at = stamp

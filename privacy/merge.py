@@ -33,6 +33,7 @@ from django.db.models import Exists, ManyToManyField, Model, OuterRef, Q, Unique
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
+from portfolio.counts import evidence_counts_refresh
 from privacy.policy import RULES
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ MERGE: dict[tuple[str, str], MergeRule] = {
     ("portfolio.LearnerProfile", "learner"): S,  # the kept profile; blanks filled first
     ("portfolio.TimelineEntry", "learner"): S,
     ("portfolio.Evidence", "learner"): S,
+    # Counted from the items above; `_summaries_refresh` recounts the kept account's.
+    ("portfolio.EvidenceCount", "learner"): S,
     ("portfolio.Goal", "learner"): S,
     ("portfolio.ShareGrant", "learner"): S,
     ("portfolio.ShareGrant", "grantee"): S,
@@ -260,7 +263,8 @@ def merge_blockers(*, keep: User, other: User) -> list[str]:
 
 
 def _summaries_refresh(keep: User) -> None:
-    """Recompute the kept account's rating summaries from its (now merged) ratings."""
+    """Recompute the kept account's rating summaries from its (now merged) ratings, and its
+    evidence counts from its items."""
     from assessments.models import Assessment, MonthlyRatingSummary
     from assessments.summaries.monthly import monthly_summaries_refresh
     from assessments.summaries.periods import period_summaries_refresh_learner
@@ -282,6 +286,7 @@ def _summaries_refresh(keep: User) -> None:
         .filter(learner=keep)
         .values_list("program_id", flat=True)
     )
+    evidence_counts_refresh(learner_id=keep.pk)
 
 
 def _model(label: str) -> type[Model]:

@@ -216,6 +216,7 @@ RULES: tuple[Rule, ...] = (
     Rule("portfolio.LearnerProfile", "learner", E, "Your profile"),
     Rule("portfolio.TimelineEntry", "learner", E, "Stages of training you added"),
     Rule("portfolio.Evidence", "learner", E, "Evidence and reflections, with their files"),
+    Rule("portfolio.EvidenceCount", "learner", E, "How many items of evidence you have, by kind"),
     Rule("portfolio.Goal", "learner", E, "Goals, with their progress notes"),
     Rule("portfolio.ShareGrant", "learner", E, "Shares you gave"),
     Rule("portfolio.AccessLog", "learner", E, "Your access log"),

@@ -12,8 +12,9 @@ from core.reversing import url_by_id
 from programs.middleware import program_roles
 from programs.models import ProgramRole
 
-# The links of the site header and the portfolio menu, by template key. They are the same on
-# every page, so each is reversed once per script prefix rather than ~25 times per page.
+# The links of the site header and the portfolio menu, and the portfolio's add buttons, by
+# template key. They are the same on every page, so each is reversed once per script prefix
+# rather than ~25 times per page.
 NAV_URL_NAMES = {
     "home": "home",
     "progress": "progress",

@@ -13,6 +13,7 @@ from assessments.services.checkins import checkin_dates_refresh
 from assessments.summaries.monthly import monthly_summaries_refresh
 from assessments.tests.factories import on_shipped_form, summarised
 from frameworks.models import Competency, Framework, LevelDescriptor
+from portfolio.counts import evidence_counts_add
 from portfolio.models import Evidence, Goal, GoalProgressNote, ShareGrant
 from tests import factories as base
 
@@ -26,6 +27,13 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Evidence {n}")
     body = "What happened and what I learned."
     occurred_on = dt.date(2025, 9, 1)
+
+    @classmethod
+    def _create(cls, model_class: type[Evidence], *args: Any, **kwargs: Any) -> Evidence:
+        # Written outside the services: the learner's evidence counts follow, as they do there.
+        evidence = super()._create(model_class, *args, **kwargs)
+        evidence_counts_add(learner_id=evidence.learner_id, by_kind={evidence.kind: 1})
+        return evidence
 
 
 class ReflectionFactory(EvidenceFactory):

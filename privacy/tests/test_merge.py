@@ -15,7 +15,9 @@ from assessments.summaries.programs import (
     program_learners_differences,
 )
 from committee.models import LearnerReview
-from portfolio.models import LearnerProfile
+from portfolio.counts import evidence_counts_differences
+from portfolio.models import EvidenceCount, LearnerProfile
+from portfolio.services import evidence_create
 from privacy import merge
 from privacy.merge import MERGE, Clash, MergeRefusedError, account_merge
 from privacy.policy import RULES
@@ -65,6 +67,7 @@ def test_merge_moves_every_row_and_closes_the_other_account():
     dana = world.dana
     LearnerReview.objects.filter(learner=dana).delete()  # a clash case of its own, below
     keep = _keeper(world)
+    evidence_create(learner=keep, kind="document", title="A letter of their own")
     before = _counts(dana)
     token = ApiToken.objects.get(user=dana)
     roles = set(ProgramRole.objects.filter(user=dana).values_list("program", "role"))
@@ -98,6 +101,9 @@ def test_merge_moves_every_row_and_closes_the_other_account():
     assert monthly_summaries_differences()[:2] == period_summaries_differences()[:2] == (0, 0)
     # ... and so do the institution overview's group summaries.
     assert program_histogram_differences()[:2] == program_learners_differences()[:2] == (0, 0)
+    # ... and the evidence counts the kept account's items: its own and the other's.
+    assert evidence_counts_differences() == (0, 0, [])
+    assert EvidenceCount.objects.get(learner=keep, kind="document").n == 2
 
 
 def test_a_clash_only_a_person_can_resolve_refuses_and_changes_nothing():

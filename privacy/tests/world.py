@@ -81,6 +81,7 @@ from handovers.models import Handover
 from learning.models import FhirSource, PractitionerLink, Recommendation, UpcomingVisit, VisitDigest
 from learning.tests.factories import LearningResourceFactory
 from notifications.models import Digest, Notification, NotificationPreference
+from portfolio.counts import evidence_counts_add
 from portfolio.models import (
     AccessLog,
     Evidence,
@@ -326,6 +327,7 @@ def build_dana_world() -> DanaWorld:
     )
     evidence = Evidence.objects.create(learner=dana, kind="document", title="Certificate")
     evidence.file.save("upload.pdf", ContentFile(b"%PDF-1.4 dana"), save=True)
+    evidence_counts_add(learner_id=dana.pk, by_kind={"document": 1})  # as the services count
     goal = Goal.objects.create(
         learner=dana, title="Lead rounds", measure="Twice a week", target_date=dt.date(2026, 6, 1)
     )

@@ -358,11 +358,16 @@ def _own_evidence(learner: int, *, kind: str) -> QuerySet[Evidence]:
 _OWN_EVIDENCE: dict[tuple[str, tuple[str, ...]], CompiledQuery] = {}
 
 
-def _own_evidence_compiled(kind: str, fields: tuple[str, ...]) -> CompiledQuery:
-    """The compiled statement listing `fields`."""
+def _known_kind(kind: str) -> str:
+    """`kind` ("": every kind), refused unless it is one (it picks a statement, not a value)."""
     if kind and kind not in Evidence.Kind.values:
         raise ValueError(f"no such kind of evidence: {kind!r}")
-    key = (kind, fields)
+    return kind
+
+
+def _own_evidence_compiled(kind: str, fields: tuple[str, ...]) -> CompiledQuery:
+    """The compiled statement listing `fields`."""
+    key = (_known_kind(kind), fields)
     compiled = _OWN_EVIDENCE.get(key)
     if compiled is None:
         compiled = _OWN_EVIDENCE[key] = CompiledQuery(
@@ -374,10 +379,8 @@ def _own_evidence_compiled(kind: str, fields: tuple[str, ...]) -> CompiledQuery:
 def own_evidence_count_read(*, learner: User, kind: str = "") -> Read[int]:
     """How many items the learner has (of `kind`), from the counts kept on every write
     (`portfolio.counts`; `manage.py check_evidence_counts` proves them equal to the items)."""
-    if kind and kind not in Evidence.Kind.values:
-        raise ValueError(f"no such kind of evidence: {kind!r}")
     sql = f"SELECT COALESCE(SUM(n), 0) FROM {_COUNTS} WHERE learner_id = %s"  # noqa: S608
-    if kind:
+    if _known_kind(kind):
         return Read(f"{sql} AND kind = %s", [learner.pk, kind], lambda rows: int(rows[0][0]))
     return Read(sql, [learner.pk], lambda rows: int(rows[0][0]))
 

@@ -1411,7 +1411,7 @@ def _import_evidence(
     tags: list[tuple[Evidence, list[Competency]]] = []
     stamps: list[tuple[Evidence, dt.datetime]] = []
     replaced_files: list[str] = []
-    counted: Counter[str] = Counter()  # items added, less removed, by kind
+    counted: Counter[str] = Counter()  # per kind: items added, and updated items moved in
     newer_here = 0
     for e in doc["evidence"]:
         i = _archive_id(e)

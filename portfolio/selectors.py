@@ -380,9 +380,11 @@ def own_evidence_count_read(*, learner: User, kind: str = "") -> Read[int]:
     """How many items the learner has (of `kind`), from the counts kept on every write
     (`portfolio.counts`; `manage.py check_evidence_counts` proves them equal to the items)."""
     sql = f"SELECT COALESCE(SUM(n), 0) FROM {_COUNTS} WHERE learner_id = %s"  # noqa: S608
+    params: list[Any] = [learner.pk]
     if _known_kind(kind):
-        return Read(f"{sql} AND kind = %s", [learner.pk, kind], lambda rows: int(rows[0][0]))
-    return Read(sql, [learner.pk], lambda rows: int(rows[0][0]))
+        sql += " AND kind = %s"
+        params.append(kind)
+    return Read(sql, params, lambda rows: int(rows[0][0]))
 
 
 def own_evidence_page_read(

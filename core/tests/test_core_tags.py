@@ -6,7 +6,7 @@ import json
 
 from django.utils.html import json_script
 
-from core.templatetags.core_tags import json_script_fast
+from core.templatetags.core_tags import json_script_fast, options
 
 
 def _payload(html: str) -> object:
@@ -22,8 +22,6 @@ def test_the_fast_json_script_escapes_what_could_end_the_script_and_keeps_the_da
 
 
 def test_options_mark_only_the_selected_value_and_escape_every_label():
-    from core.templatetags.core_tags import options
-
     html = options([(1, "Spring <2026>"), (2, "Fall & winter"), (12, "Year-end")], 2)
     assert html == (
         '<option value="1">Spring &lt;2026&gt;</option>'

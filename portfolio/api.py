@@ -289,26 +289,26 @@ def dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
             "basis": row.basis,
         }
 
-    # The trajectory's points as `dashboard_points` gives them, with each distinct month and
-    # mean written once (hundreds of points share a few dozen of each).
+    # The trajectory's points as `dashboard_points` gives them, read from the monthly means'
+    # columns (no tuple per point), with each distinct month and mean written once (hundreds
+    # of points share a few dozen of each).
     codes = {c.pk: c.code for c in dashboard.charted}
-    every_point = [*dashboard.self_points, *dashboard.assessor_points]
-    months = {month: month.isoformat() for month in {p.month for p in every_point}}
-    means = {mean: number(mean, HUNDREDTH) for mean in {p.mean for p in every_point}}
+    raters = (("self", dashboard.self_months), ("assessor", dashboard.assessor_months))
+    months = {m: m.isoformat() for _, columns in raters for m in set(columns.month)}
+    means = {m: number(m, HUNDREDTH) for _, columns in raters for m in set(columns.mean)}
     trajectory = [
         {
-            "competency_id": p.competency_id,
-            "code": codes.get(p.competency_id),
+            "competency_id": competency_id,
+            "code": codes.get(competency_id),
             "rated_by": who,
-            "month": months[p.month],
-            "mean": means[p.mean],
-            "n": p.n,
+            "month": months[month],
+            "mean": means[mean],
+            "n": n,
         }
-        for who, points in (
-            ("self", dashboard.self_points),
-            ("assessor", dashboard.assessor_points),
+        for who, columns in raters
+        for competency_id, month, mean, n in zip(
+            columns.competency, columns.month, columns.mean, columns.n, strict=True
         )
-        for p in points
     ]
     return {
         "rows": [row_data(row) for row in dashboard.rows],

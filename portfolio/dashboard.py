@@ -618,6 +618,11 @@ class History:
     # An enrollment's corners for competencies its program sets no level for are the same
     # for all of them: worked out once per enrollment.
     _by_default: dict[int, list[tuple[dt.date, Decimal]]] = field(default_factory=dict)
+    # A competency no program sets a level for has the line of its framework (and practice
+    # target): drawn once for all that share them, as a page draws a line per competency.
+    _shared_lines: dict[tuple[int, Decimal | None], list[tuple[dt.date, Decimal]]] = field(
+        default_factory=dict
+    )
 
     @cached_property
     def today(self) -> dt.date:
@@ -632,11 +637,24 @@ class History:
             for program_id, overrides in self.expectations.overrides.items()
         }
 
+    @cached_property
+    def _overridden_anywhere(self) -> set[int]:
+        return set().union(*self._overridden.values())
+
     def expected_trajectory(self, competency: Competency) -> list[tuple[dt.date, Decimal]]:
         """The level expected of the learner on `competency` over time, as the corners of a
         line: at each start and end of a stage using its framework and at each training
         year's end between; in practice, their target from the stage's start to today. A
         level never drops below one reached at an earlier stage."""
+        if competency.pk in self._overridden_anywhere:
+            return self._line(competency)
+        key = (competency.framework_id, self.expectations.targets.get(competency.pk))
+        line = self._shared_lines.get(key)
+        if line is None:
+            line = self._shared_lines[key] = self._line(competency)
+        return list(line)
+
+    def _line(self, competency: Competency) -> list[tuple[dt.date, Decimal]]:
         today = self.today
         points: list[tuple[dt.date, Decimal]] = []
         for enrollment in self.enrollments:

@@ -199,6 +199,26 @@ def test_each_expected_line_is_its_competencys_own_shared_or_not(learner, progra
     assert own != first and first is second
 
 
+def test_a_competencys_expected_line_is_the_same_whichever_was_drawn_first(
+    learner, program, leaves
+):
+    """Lines shared by competencies without a level of their program's are drawn once per
+    page: asking in another order gives the same corners, and changing one answer changes
+    no other."""
+    Expectation.objects.create(
+        program=program, competency=leaves[0], training_year=1, level=Decimal("3")
+    )
+    forwards = learner_dashboard(learner=learner)
+    lines = [forwards.expected_trajectory(leaf) for leaf in leaves]
+    backwards = learner_dashboard(learner=learner)
+    again = [backwards.expected_trajectory(leaf) for leaf in reversed(leaves)][::-1]
+
+    assert lines == again
+    assert lines[0] != lines[1] == lines[2] and lines[1]
+    lines[1].clear()
+    assert forwards.expected_trajectory(leaves[2]) == again[2]
+
+
 def test_the_trajectory_series_index_months_and_keep_exact_sums(learner, leaves):
     # Two competencies in September, one in November. Each month's sum comes in whole tenths
     # (6.0 as 60), from which the browser's mean across competencies is exact.

@@ -460,11 +460,20 @@ class CompiledQuery:
         return Read(sql, params, build)
 
     def read_page(self, *, offset: int, limit: int, **arguments: int | dt.date) -> Read[Any]:
-        """`read`, limited to `limit` rows after the first `offset`: the bounds travel as
-        parameters, so one compiled statement serves every page of a list. The queryset must
-        be ordered and not sliced (the ORM would write its own LIMIT)."""
+        """`read`, limited to `limit` rows after the first `offset`. The queryset must be
+        ordered and not sliced (the ORM would write its own LIMIT).
+
+        The bounds are written into the statement as numbers, not sent as parameters:
+        PostgreSQL never keeps a plan for a prepared statement whose LIMIT is a parameter (the
+        generic plan, costed for an unknown limit, loses to each run's own), so it planned
+        the page's competencies on every request, in more time than it ran them (0.4 ms
+        against 0.3 ms). With numbers, a list's first pages, which are read most, run from
+        a kept plan; each other page is planned as before."""
+        if offset < 0 or limit < 0:
+            raise ValueError(f"no page at offset {offset} of {limit} rows")
         read = self.read(**arguments)
-        return Read(f"{read.sql} LIMIT %s OFFSET %s", [*read.params, limit, offset], read.build)
+        bounds = f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        return Read(read.sql + bounds, read.params, read.build)
 
 
 @overload

@@ -348,14 +348,16 @@ def _tags_by_item(
 # competencies, each statement compiled by the ORM once (core.db.CompiledQuery) and sent
 # together. `make bench` row (e): the ORM's building of the count and the page cost more than
 # the database's work on 10,000 items.
-def _own_evidence(learner: int, *, kind: str) -> QuerySet[Evidence]:
-    """Everything of the learner's (the owner reads it all), or only `kind`, in the model's
-    order (newest first)."""
+def _own_evidence(learner: int, *, kind: str, ordering: tuple[str, ...]) -> QuerySet[Evidence]:
+    """Everything of the learner's (the owner reads it all), or only `kind`, in `ordering`
+    (empty: the model's, newest first)."""
     items = Evidence.objects.filter(learner_id=learner)
+    if ordering:
+        items = items.order_by(*ordering)
     return items.filter(kind=kind) if kind else items
 
 
-_OWN_EVIDENCE: dict[tuple[str, tuple[str, ...]], CompiledQuery] = {}
+_OWN_EVIDENCE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], CompiledQuery] = {}
 
 
 def _known_kind(kind: str) -> str:
@@ -365,13 +367,17 @@ def _known_kind(kind: str) -> str:
     return kind
 
 
-def _own_evidence_compiled(kind: str, fields: tuple[str, ...]) -> CompiledQuery:
+def _own_evidence_compiled(
+    kind: str, fields: tuple[str, ...], ordering: tuple[str, ...]
+) -> CompiledQuery:
     """The compiled statement listing `fields`."""
-    key = (_known_kind(kind), fields)
+    key = (_known_kind(kind), fields, ordering)
     compiled = _OWN_EVIDENCE.get(key)
     if compiled is None:
         compiled = _OWN_EVIDENCE[key] = CompiledQuery(
-            lambda learner: _own_evidence(learner, kind=kind).values_list(*fields)
+            lambda learner: _own_evidence(learner, kind=kind, ordering=ordering).values_list(
+                *fields
+            )
         )
     return compiled
 
@@ -388,22 +394,29 @@ def own_evidence_count_read(*, learner: User, kind: str = "") -> Read[int]:
 
 
 def own_evidence_page_read(
-    *, learner: User, fields: Sequence[str], offset: int, limit: int, kind: str = ""
+    *,
+    learner: User,
+    fields: Sequence[str],
+    offset: int,
+    limit: int,
+    kind: str = "",
+    ordering: Sequence[str] = (),
 ) -> Read[list[dict[str, Any]]]:
-    """A page of the learner's items (of `kind`) as plain rows of `fields`."""
+    """A page of the learner's items (of `kind`, in `ordering` or the model's) as plain rows
+    of `fields`."""
     names = tuple(fields)
-    page = _own_evidence_compiled(kind, names).read_page(
+    page = _own_evidence_compiled(kind, names, tuple(ordering)).read_page(
         offset=offset, limit=limit, learner=learner.pk
     )
     return page.then(lambda rows: [dict(zip(names, row, strict=True)) for row in rows])
 
 
 def own_evidence_page_tags_read(
-    *, learner: User, offset: int, limit: int, kind: str = ""
+    *, learner: User, offset: int, limit: int, kind: str = "", ordering: Sequence[str] = ()
 ) -> Read[dict[int, list[CompetencyTag]]]:
     """The competencies of the same page's items (`competencies_of_evidence_read`'s answer; an
     item without any is absent), its ids picked by the page's own compiled statement."""
-    page = _own_evidence_compiled(kind, ("id",)).read_page(
+    page = _own_evidence_compiled(kind, ("id",), tuple(ordering)).read_page(
         offset=offset, limit=limit, learner=learner.pk
     )
 

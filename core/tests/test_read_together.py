@@ -102,8 +102,8 @@ def test_a_compiled_query_takes_a_date_argument_in_the_form_the_backend_passes(
 
 
 def test_a_compiled_query_reads_any_page_of_its_ordered_statement():
-    """One compiled statement, every page: the bounds are parameters, and each page holds
-    what slicing the queryset gives."""
+    """One compiled statement, every page: each page holds what slicing the queryset gives,
+    and a negative bound is refused before it reaches the database."""
     learner = UserFactory()
     for _ in range(5):
         EnrollmentFactory(learner=learner)
@@ -116,3 +116,6 @@ def test_a_compiled_query_reads_any_page_of_its_ordered_statement():
     for offset, limit in [(0, 2), (2, 2), (4, 2), (5, 2), (0, 10)]:
         page = shape.read_page(offset=offset, limit=limit, learner_id=learner.pk).run()
         assert page == everything[offset : offset + limit]
+    for offset, limit in [(-1, 2), (0, -2)]:
+        with pytest.raises(ValueError, match="no page"):
+            shape.read_page(offset=offset, limit=limit, learner_id=learner.pk)

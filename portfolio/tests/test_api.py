@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 
 from assessments.models import CheckIn, SelfAssessment
+from core.api import Cursor
 from core.renderers import FastJSONRenderer
 from portfolio import services
 from portfolio.api import EVIDENCE_ROW_FIELDS, EvidenceSerializer, evidence_list_data
@@ -295,6 +296,41 @@ def test_an_empty_evidence_list_runs_the_statements_of_a_full_one(api, learner, 
         [item] = api.get("/api/v1/evidence/").json()["results"]
     assert [tag["id"] for tag in item["competencies"]] == [leaves[0].pk]
     assert len(empty) == len(one)
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?page_size=3", "?page_size=2&kind=case_log", "?page_size=7", "?page_size=x"]
+)
+def test_the_first_evidence_page_is_the_cursor_paginators_own(
+    api, learner, coach, leaves, monkeypatch, query
+):
+    """The first page is read in one round trip with its competencies and the grants
+    (`Cursor.first_page`): its items and links are what DRF's cursor paginator answers for the
+    same request (three items a day, so pages end inside a day), and its next link leads on."""
+    day = dt.date(2025, 9, 1)
+    for i in range(7):
+        item = EvidenceFactory(
+            learner=learner,
+            occurred_on=day - dt.timedelta(days=i // 3),
+            kind="case_log" if i % 2 else "document",
+        )
+        item.competencies.add(leaves[i % 3])
+    ShareGrantFactory(learner=learner, grantee=coach, share_evidence=True)
+    url = f"/api/v1/evidence/{query}"
+
+    first = api.get(url).json()
+    monkeypatch.setattr(Cursor, "starts", lambda self, request: False)
+    assert api.get(url).json() == first
+
+    kind = "case_log" if "kind" in query else None
+    listed = [item["id"] for item in first["results"]]
+    following = first["next"]
+    while following:
+        page = api.get(following).json()
+        listed += [item["id"] for item in page["results"]]
+        following = page["next"]
+    items = Evidence.objects.filter(learner=learner).order_by("-occurred_on", "-id")
+    assert listed == [e.pk for e in items if kind in (None, e.kind)]
 
 
 # --- Goals ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ tables.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -487,35 +488,40 @@ def _ratings_from(rows: list[tuple[Any, ...]]) -> Ratings:
     # Plain tuples from the driver: no ORM converters for hundreds of rows.
     if connection.vendor != "postgresql":
         rows = [_with_dates(row) for row in rows]
-    result = Ratings()
-    # Each distinct number once: a few dozen sums, means and levels recur across hundreds of
-    # months (and across learners: the decimals are remembered between requests).
-    tenths = {t: level_of_tenths(t) for t in {row[5] for row in rows}}
-    means = {key: _mean_of_tenths(*key) for key in {row[3:5] for row in rows}}
     # Rows come yours first, then assessors'; each by month, so a competency's last row is
     # its latest.
-    split = next((i for i, row in enumerate(rows) if row[0] != RatedBy.SELF), len(rows))
-    mine, theirs = rows[:split], rows[split:]
-    result.self_months = _monthly_means(mine, means)
-    result.assessor_months = _monthly_means(theirs, means)
-    result.latest_self = {row[1]: (tenths[row[5]], row[6]) for row in mine}
-    counts: dict[int, int] = {}
-    for row in theirs:
-        counts[row[1]] = counts.get(row[1], 0) + row[4]
-    result.latest_assessor = {row[1]: (tenths[row[5]], row[6], counts[row[1]]) for row in theirs}
-    return result
-
-
-def _monthly_means(
-    rows: list[tuple[Any, ...]], means: dict[tuple[int, int], Decimal]
-) -> MonthlyMeans:
-    """The rows' months as columns, transposed and mapped in C (hundreds of months)."""
-    if not rows:
-        return MonthlyMeans()
-    _, competency, month, tenths, n, _, _ = zip(*rows, strict=True)
-    return MonthlyMeans(
-        competency, month, list(map(means.__getitem__, zip(tenths, n, strict=True))), n, tenths
+    split = bisect_right(rows, RatedBy.SELF, key=itemgetter(0))
+    self_months, latest_self, _ = _rater_from(rows[:split])
+    assessor_months, latest_assessor, counts = _rater_from(rows[split:])
+    return Ratings(
+        latest_self=latest_self,
+        latest_assessor={
+            competency_id: (level, on, counts[competency_id])
+            for competency_id, (level, on) in latest_assessor.items()
+        },
+        self_months=self_months,
+        assessor_months=assessor_months,
     )
+
+
+def _rater_from(
+    rows: list[tuple[Any, ...]],
+) -> tuple[MonthlyMeans, dict[int, tuple[Decimal, dt.date]], dict[int, int]]:
+    """One rater's rows as the monthly means' columns, each competency's latest (level, date)
+    and its count of ratings. The rows are transposed and mapped in C (hundreds of months);
+    each distinct number is worked out once (`_mean_of_tenths` and `level_of_tenths` remember
+    theirs between requests)."""
+    if not rows:
+        return MonthlyMeans(), {}, {}
+    _, competency, month, tenths, n, last_tenths, last_on = zip(*rows, strict=True)
+    means = MonthlyMeans(competency, month, list(map(_mean_of_tenths, tenths, n)), n, tenths)
+    # A later row of the same competency replaces an earlier one: the latest stays.
+    levels = zip(map(level_of_tenths, last_tenths), last_on, strict=True)
+    latest = dict(zip(competency, levels, strict=True))
+    counts: dict[int, int] = {}
+    for competency_id, ratings in zip(competency, n, strict=True):
+        counts[competency_id] = counts.get(competency_id, 0) + ratings
+    return means, latest, counts
 
 
 def learner_dashboard(*, learner: User, stages: bool = True) -> Dashboard:

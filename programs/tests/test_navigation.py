@@ -134,11 +134,30 @@ def _current_entries(html: str) -> list[str]:
         ("goal-create", ["Goals"]),
         ("coaching-inbox", ["Inbox"]),
         ("learning-recommendations", ["Learning", "For me"]),
+        ("assessments-received", ["Observations", "Received"]),
     ],
 )
 def test_the_header_and_menu_mark_the_entry_of_the_page_shown(client, page, current):
     client.force_login(UserFactory())
     assert _current_entries(client.get(reverse(page)).content.decode()) == current
+
+
+@pytest.mark.django_db
+def test_the_header_shows_each_persons_own_name_and_unread_count(client):
+    """The header is rendered once per set of values it shows (`core.fragments`): another
+    person, or a new notification, gets a header of their own."""
+    ada, grace = UserFactory(display_name="Ada Lovelace"), UserFactory(display_name="Grace Hopper")
+    client.force_login(ada)
+    before = client.get(reverse("progress")).content.decode()
+    notification_send(recipient=ada, kind="comment", title="A note")
+    after = client.get(reverse("progress")).content.decode()
+    client.force_login(grace)
+    theirs = client.get(reverse("progress")).content.decode()
+
+    assert "<summary>Ada Lovelace</summary>" in before and "data-unread-count" not in before
+    assert 'data-unread-count="1"' in after
+    assert "<summary>Grace Hopper</summary>" in theirs and "Ada" not in theirs
+    assert "data-unread-count" not in theirs
 
 
 @pytest.mark.django_db

@@ -438,12 +438,18 @@ class CompiledQuery:
             missing = set(names) - {p.name for p in template if isinstance(p, _Argument)}
             if missing:
                 raise ValueError(f"the statement does not use {sorted(missing)}")
-            compiled = self._compiled[key] = (sql, template, compiler)
+            # The columns' converters, worked out once (the ORM does so on every run).
+            columns = [select[0] for select in compiler.select[: compiler.col_count]]
+            compiled = self._compiled[key] = (
+                sql,
+                template,
+                (compiler, compiler.get_converters(columns)),
+            )
         return compiled
 
     def read(self, **arguments: int | dt.date) -> Read[list[tuple[Any, ...]]]:
         names = sorted(arguments)
-        sql, template, compiler = self._compile(names)
+        sql, template, (compiler, converters) = self._compile(names)
         # A date argument goes in as the ORM would have passed it (ISO text on SQLite).
         given = {
             name: connection.ops.adapt_datefield_value(value)
@@ -454,8 +460,10 @@ class CompiledQuery:
         params = [given[p.name] if isinstance(p, _Argument) else p for p in template]
 
         def build(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-            # Reads only what compiling set up (columns and their converters).
-            return list(compiler.results_iter(results=[rows], tuple_expected=True))
+            # As `values_list` gives them: the driver's rows, through the columns' converters.
+            if not converters:
+                return rows
+            return list(map(tuple, compiler.apply_converters(rows, converters)))
 
         return Read(sql, params, build)
 

@@ -499,7 +499,7 @@ def evidence_list_data(
         data.append(
             {
                 "id": pk,
-                "public_id": str(row["public_id"]),
+                "public_id": row["public_id"],  # a UUID, which orjson writes as DRF does
                 "kind": row["kind"],
                 "title": row["title"],
                 "body": row["body"],

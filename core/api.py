@@ -92,7 +92,7 @@ class Cursor(CursorPagination):
         """What `paginate_queryset` answers for a request that `starts`, from rows the caller
         read itself: the first `first_page_size(request) + 1` in `ordering` (the one past
         the page tells whether a next page exists and where it starts). A list reads its
-        first page so to send the statement with the page's others in one round trip,
+        first page itself to send the statement with the page's others in one round trip,
         compiled once (`core.db.CompiledQuery`): the first page is the one nearly every
         request asks for. The state left is `paginate_queryset`'s for a view without an
         ordering filter (none has one), so the links are DRF's own; a test holds the two

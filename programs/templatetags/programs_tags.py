@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
 from django import template
 from django.utils.safestring import SafeString
@@ -11,7 +12,11 @@ from programs.context_processors import tab_urls
 register = template.Library()
 
 _SITE_HEADER = RememberedFragment("_site_header.html")
-_SECTION_MENUS: dict[str, RememberedFragment] = {}
+
+
+@cache
+def _section_menu(template_name: str) -> RememberedFragment:
+    return RememberedFragment(template_name)
 
 
 @register.filter
@@ -53,10 +58,7 @@ def site_header(context: template.Context, observations_current: bool = False) -
 def section_menu(context: template.Context, template_name: str) -> SafeString:
     """A menu that shows only the navigation's links and marks the entry of the page shown
     (`portfolio/_subnav.html`: sixteen links), rendered once per process for each section."""
-    fragment = _SECTION_MENUS.get(template_name)
-    if fragment is None:
-        fragment = _SECTION_MENUS.setdefault(template_name, RememberedFragment(template_name))
-    return fragment.render(
+    return _section_menu(template_name).render(
         context,
         {"nav_section": context.get("nav_section", "")},
         fixed={"nav_urls": context.get("nav_urls", {})},

@@ -41,6 +41,8 @@ def site_header(context: template.Context, observations_current: bool = False) -
     prefix, which the fragment's key holds."""
     user = context.get("user")
     authenticated = user is not None and bool(user.is_authenticated)
+    # A context without the unread counter (no request) shows none, as the template did.
+    counter = context.get("nav_unread")
     values = {
         "authenticated": authenticated,
         "user_name": user.name if user is not None and authenticated else "",
@@ -48,7 +50,7 @@ def site_header(context: template.Context, observations_current: bool = False) -
         "nav_is_assessor": bool(context.get("nav_is_assessor")),
         "nav_leads_program": bool(context.get("nav_leads_program")),
         "nav_is_admin": bool(context.get("nav_is_admin")),
-        "unread": context["nav_unread"].count if authenticated else 0,
+        "unread": counter.count if authenticated and counter is not None else 0,
         "observations_current": observations_current,
     }
     return _SITE_HEADER.render(context, values, fixed={"nav_urls": context.get("nav_urls", {})})

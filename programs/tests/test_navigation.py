@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse, set_script_prefix
 
@@ -171,3 +172,11 @@ def test_a_program_page_links_every_tab_of_its_program_and_marks_its_own(client)
         assert f'href="{reverse(name, args=[program.pk])}"' in tabs
     assert f'href="{reverse("equity-view")}?scope=program:{program.pk}"' in tabs
     assert _current_entries(tabs) == ["Heatmap"]
+
+
+@pytest.mark.django_db
+def test_a_page_rendered_without_a_request_shows_the_header_without_a_count():
+    """As before the header was remembered: a context without the unread counter (a page
+    rendered outside a request) shows the person's name and no count, rather than failing."""
+    html = render_to_string("base.html", {"user": UserFactory(display_name="Ada Lovelace")})
+    assert "<summary>Ada Lovelace</summary>" in html and "data-unread-count" not in html

@@ -157,9 +157,8 @@ class EvidenceCount(models.Model):
     """How many items of one kind a learner has: what the evidence list's "page n of N" needs,
     without counting the learner's items on every page (10,000 items in the benchmark took
     PostgreSQL 0.85 ms a page to count, against 0.25 ms for the page's other statements
-    together). Kept by
-    `portfolio.counts` on every write; `manage.py check_evidence_counts` proves it equal to
-    the items."""
+    together). Kept by `portfolio.counts` on every write; `manage.py check_evidence_counts`
+    proves it equal to the items."""
 
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"

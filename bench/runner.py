@@ -156,9 +156,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.phase == "measure":
         _setup_django(url)
         from bench.measure import run
-        from core.startup import settle_heap
-
-        settle_heap()  # as config/wsgi.py does in every web worker: time a server's process
 
         return run(args)
 

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Paginator
 from django.http import HttpRequest
-from django.template import engines
+from django.template import TemplateDoesNotExist, engines
 from django.template.backends.django import DjangoTemplates as DjangosBackend
 from django.test import RequestFactory
 
@@ -68,16 +69,12 @@ def test_djangos_own_backend_keeps_it_until_the_collector_runs():
 
 
 def test_a_missing_template_is_reported_by_our_backend():
-    from django.template import TemplateDoesNotExist
-
     with pytest.raises(TemplateDoesNotExist) as raised:
         engines["django"].get_template("no/such/page.html")
     assert raised.value.backend is engines["django"]
 
 
 def test_a_page_from_a_file_renders_with_the_context_processors():
-    from django.core.paginator import Paginator
-
     page = engines["django"].get_template("_pagination.html")
     html = page.render({"page": Paginator(range(30), 10).page(2)}, request=_request())
     assert "Page 2 of 3" in html
